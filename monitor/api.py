@@ -1,0 +1,513 @@
+"""``MentionIndex``: the analyst's Python API over the store and the index.
+
+>>> idx = MentionIndex.open("sqlite:///monitor.db")          # doctest: +SKIP
+>>> idx.satisfaction("Acme", start=date(2026, 11, 1), end=date(2026, 11, 30), by="week")  # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Sequence
+from dataclasses import asdict, dataclass
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import Engine, select
+
+from monitor.config import Config, config_from_dict, load_config
+from monitor.db.engine import make_engine, upgrade
+from monitor.db.tables import Brand, IndexSnapshot, Mention, Run, Source
+from monitor.errors import ConfigError, StorageError
+from monitor.index import alerts as alert_rules
+from monitor.index import queries, snapshots
+from monitor.index.alerts import Alert
+from monitor.index.periods import BY_VALUES, By, periods
+from monitor.index.points import Point, Tally
+from monitor.records import LABELS, MentionIn, Prediction
+from monitor.results import ResultList
+from monitor.store import IngestResult, SourceState, Store
+
+M = Mention.__table__  # type: ignore[attr-defined]
+SRC = Source.__table__  # type: ignore[attr-defined]
+BR = Brand.__table__  # type: ignore[attr-defined]
+SN = IndexSnapshot.__table__  # type: ignore[attr-defined]
+RUN = Run.__table__  # type: ignore[attr-defined]
+
+
+@dataclass(frozen=True, slots=True)
+class MentionRecord:
+    """A stored mention as the API lists it."""
+
+    id: int
+    brand: str
+    source: str
+    source_kind: str
+    external_id: str
+    url: str | None
+    author: str | None
+    title: str | None
+    text: str
+    lang: str | None
+    published_at: datetime
+    label: str
+    label_origin: str | None
+    p_negative: float | None
+    p_neutral: float | None
+    p_positive: float | None
+    rating: float | None
+    rating_scale: tuple[float, float] | None
+
+    def to_dict(self) -> dict[str, Any]:
+        d = asdict(self)
+        d["published_at"] = self.published_at.isoformat()
+        d["rating_scale"] = list(self.rating_scale) if self.rating_scale else None
+        return d
+
+
+@dataclass(frozen=True, slots=True)
+class BrandFigures:
+    """One brand's figures over a window, for :meth:`MentionIndex.compare`."""
+
+    brand: str
+    share_of_voice: float | None
+    point: Point
+
+    def to_dict(self) -> dict[str, Any]:
+        d = self.point.to_dict()
+        d.pop("period_start")
+        return {"brand": self.brand, "share_of_voice": self.share_of_voice, **d}
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.point, name)
+
+
+@dataclass(frozen=True, slots=True)
+class Snapshot:
+    """A stored daily index snapshot."""
+
+    day: date
+    scope: str
+    scope_value: str
+    point: Point
+    model_versions: list[str]
+    computed_at: datetime
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "day": self.day.isoformat(),
+            "scope": self.scope,
+            "scope_value": self.scope_value,
+            **{k: v for k, v in self.point.to_dict().items() if k != "period_start"},
+            "model_versions": self.model_versions,
+            "computed_at": self.computed_at.isoformat(),
+        }
+
+
+def _as_date(value: date | datetime | str, name: str) -> date:
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    try:
+        return date.fromisoformat(str(value))
+    except ValueError:
+        raise ConfigError(f"{name}={value!r} is not a date (YYYY-MM-DD)") from None
+
+
+class MentionIndex:
+    """The mention store and index of one database."""
+
+    def __init__(self, engine: Engine, config: Config) -> None:
+        self.engine = engine
+        self.config = config
+        self.tz = ZoneInfo(config.index.timezone)
+        self.store = Store(engine, self.tz)
+
+    # -- opening ------------------------------------------------------------------------
+
+    @classmethod
+    def open(cls, target: str | Path | Config | None = None, *, migrate: bool = True) -> MentionIndex:
+        """Open a database URL, a TOML config path or a :class:`Config`; migrate the schema."""
+        if isinstance(target, Config):
+            cfg = target
+        elif target is None:
+            cfg = config_from_dict({})
+        else:
+            text = str(target)
+            if "://" in text:
+                cfg = config_from_dict({"database_url": text})
+            elif text.endswith(".toml") or Path(text).is_file():
+                cfg = load_config(text)
+            else:
+                raise ConfigError(f"{text!r} is neither a database URL nor a config file")
+        engine = make_engine(cfg.database_url)
+        if migrate:
+            upgrade(engine)
+        idx = cls(engine, cfg)
+        idx._check_timezone()
+        if cfg.brands or cfg.sources:
+            idx.sync_config(cfg)
+        return idx
+
+    def _check_timezone(self) -> None:
+        stored = self.store.get_meta("timezone")
+        want = self.config.index.timezone
+        if stored == want:
+            return
+        if stored is not None:
+            self.store.rebuild_rollups()
+        self.store.set_meta("timezone", want)
+        self.refresh()
+
+    def close(self) -> None:
+        """Release database connections."""
+        self.engine.dispose()
+
+    def __enter__(self) -> MentionIndex:
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self.close()
+
+    def sync_config(self, cfg: Config) -> None:
+        """Create or update the configured brands and sources."""
+        for b in cfg.brands:
+            self.store.ensure_brand(
+                b.name, aliases=b.aliases, exclusions=b.exclusions, query=b.query, languages=b.languages
+            )
+        for s in cfg.sources:
+            brand_id = self.store.brand_id(s.brand) if s.brand else None
+            self.store.ensure_source(
+                s.name, s.kind, brand_id=brand_id, url=s.url, query=s.query, schedule=s.schedule
+            )
+
+    # -- writing ------------------------------------------------------------------------
+
+    def add_mention(
+        self,
+        *,
+        brand: str,
+        source: str,
+        external_id: str,
+        text: str,
+        published_at: datetime | None = None,
+        lang: str | None = None,
+        rating: float | None = None,
+        rating_scale: tuple[float, float] | None = None,
+        label: str | None = None,
+        url: str | None = None,
+        author: str | None = None,
+        title: str | None = None,
+        source_kind: str | None = None,
+    ) -> int:
+        """Store one mention (idempotent on (source, external_id)); returns its id."""
+        if label is not None and label not in LABELS:
+            raise StorageError(f"label {label!r} is not one of {', '.join(LABELS)}")
+        item = MentionIn(
+            external_id=external_id, text=text, url=url, author=author, title=title,
+            published_at=published_at, rating=rating, rating_scale=rating_scale, lang=lang,
+            label=label,  # type: ignore[arg-type]
+        )
+        res = self.add_mentions(brand, source, [item], source_kind=source_kind)
+        if res.mention_ids:
+            return res.mention_ids[0]
+        with self.engine.connect() as conn:
+            row = conn.execute(
+                select(M.c.id)
+                .select_from(M.join(SRC, SRC.c.id == M.c.source_id))
+                .where(SRC.c.name == source, M.c.external_id == str(external_id).strip())
+            ).first()
+            if row is None:  # stored as a sighting of another mention
+                from monitor.db.tables import Sighting
+
+                S = Sighting.__table__  # type: ignore[attr-defined]
+                row = conn.execute(
+                    select(S.c.mention_id)
+                    .select_from(S.join(SRC, SRC.c.id == S.c.source_id))
+                    .where(SRC.c.name == source, S.c.external_id == str(external_id).strip())
+                ).first()
+        if row is None:
+            raise StorageError(f"mention {external_id!r} of {source!r} was not stored")
+        return int(row[0])
+
+    def add_mentions(
+        self, brand: str, source: str, items: Sequence[MentionIn], *, source_kind: str | None = None,
+        refresh: bool = True,
+    ) -> IngestResult:
+        """Store many mentions of one brand from one source; snapshots refresh afterwards."""
+        res = self.store.add_mentions(brand, source, items, source_kind=source_kind)
+        if refresh:
+            self.refresh()
+        return res
+
+    def set_label(self, mention_id: int, label: str | None) -> None:
+        """A person's correction; it wins over any model score (None removes it)."""
+        self.store.set_label(mention_id, label)
+        self.refresh()
+
+    def pending_scoring(self, model_id: str, model_version: str, limit: int = 1000) -> list[tuple[int, str, str | None]]:
+        """(id, text, lang) of mentions this model version has yet to score."""
+        return self.store.pending_scoring(model_id, model_version, limit)
+
+    def count_pending(self, model_id: str, model_version: str) -> int:
+        return self.store.count_pending(model_id, model_version)
+
+    def add_scores(self, items: Sequence[tuple[int, Prediction, bool]]) -> int:
+        """Store model scores ``(mention id, prediction, counts in index)``."""
+        n = self.store.add_scores(items)
+        self.refresh()
+        return n
+
+    def refresh(self) -> int:
+        """Recompute snapshots of brand-days whose rollups changed."""
+        return snapshots.refresh(self.engine, self.config.index.min_sample)
+
+    # -- source state (used by collectors) --------------------------------------------
+
+    def known_external_ids(self, source: str, external_ids: Iterable[str]) -> set[str]:
+        return self.store.known_external_ids(source, external_ids)
+
+    def source_state(self, source: str) -> SourceState:
+        return self.store.source_state(source)
+
+    def record_source_result(
+        self, source: str, status: str, reason: str | None = None, cursor: dict[str, Any] | None = None
+    ) -> None:
+        self.store.record_source_result(source, status, reason, cursor)
+
+    def http_validators(self, url: str) -> tuple[str | None, str | None] | None:
+        return self.store.http_validators(url)
+
+    def set_http_validators(self, url: str, etag: str | None, last_modified: str | None) -> None:
+        self.store.set_http_validators(url, etag, last_modified)
+
+    def start_run(self, kind: str) -> int:
+        return self.store.start_run(kind)
+
+    def finish_run(self, run_id: int, status: str, counts: dict[str, Any], errors: list[str]) -> None:
+        self.store.finish_run(run_id, status, counts, errors)
+
+    def recent_runs(self, limit: int = 20, kind: str | None = None) -> list[dict[str, Any]]:
+        """The latest runs, newest first."""
+        q = select(RUN).order_by(RUN.c.id.desc()).limit(limit)
+        if kind:
+            q = q.where(RUN.c.kind == kind)
+        with self.engine.connect() as conn:
+            rows = conn.execute(q).all()
+        return [
+            {
+                "id": r.id, "kind": r.kind, "started_at": r.started_at, "finished_at": r.finished_at,
+                "status": r.status, "counts": json.loads(r.counts or "{}"), "errors": json.loads(r.errors or "[]"),
+                "duration_s": r.duration_s,
+            }
+            for r in rows
+        ]
+
+    def sources_overview(self) -> list[dict[str, Any]]:
+        """Every source with its status, last success and last error."""
+        q = select(SRC, BR.c.name.label("brand_name")).select_from(SRC.outerjoin(BR, BR.c.id == SRC.c.brand_id))
+        with self.engine.connect() as conn:
+            rows = conn.execute(q.order_by(SRC.c.name)).all()
+        return [
+            {
+                "name": r.name, "kind": r.kind, "brand": r.brand_name, "status": r.status,
+                "last_success_at": r.last_success_at, "last_error": r.last_error,
+                "last_error_at": r.last_error_at, "blocked_reason": r.blocked_reason,
+            }
+            for r in rows
+        ]
+
+    # -- reading ------------------------------------------------------------------------
+
+    def brands(self) -> list[str]:
+        """Names of every brand in the database."""
+        with self.engine.connect() as conn:
+            return list(conn.execute(select(BR.c.name).order_by(BR.c.name)).scalars())
+
+    def _brand_id(self, brand: str) -> int:
+        bid = self.store.brand_id(brand)
+        if bid is None:
+            known = ", ".join(self.brands()) or "none yet"
+            raise ConfigError(f"unknown brand {brand!r} (known: {known})")
+        return bid
+
+    def _window(self, start: Any, end: Any) -> tuple[date, date]:
+        today = datetime.now(self.tz).date()
+        s = _as_date(start, "start") if start is not None else today - timedelta(days=29)
+        e = _as_date(end, "end") if end is not None else today
+        if e < s:
+            raise ConfigError(f"end {e} is before start {s}")
+        return s, e
+
+    def satisfaction(
+        self,
+        brand: str,
+        start: date | str | None = None,
+        end: date | str | None = None,
+        by: By = "day",
+        source: str | None = None,
+        lang: str | None = None,
+    ) -> ResultList[Point]:
+        """Index points per calendar period (start/end inclusive; default the last 30 days)."""
+        if by not in BY_VALUES:
+            raise ConfigError(f"by={by!r}: expected 'day', 'week', 'month' or None")
+        s, e = self._window(start, end)
+        bid = self._brand_id(brand)
+        with self.engine.connect() as conn:
+            pts = queries.series(conn, [bid], s, e, by, self.config.index.min_sample, source=source, lang=lang)
+        return ResultList(pts)
+
+    def breakdown(
+        self, brand: str, start: date | str | None = None, end: date | str | None = None, by: str = "source"
+    ) -> ResultList[tuple[str, Point]]:
+        """One point per source kind (``by="source"``) or language (``by="lang"``)."""
+        if by not in ("source", "lang"):
+            raise ConfigError(f"by={by!r}: expected 'source' or 'lang'")
+        s, e = self._window(start, end)
+        bid = self._brand_id(brand)
+        with self.engine.connect() as conn:
+            t = queries.tallies(conn, [bid], s, e, None, group=by)
+        out = [(str(k) if k else "unknown", tally.point(s, self.config.index.min_sample)) for (k, _), tally in t.items()]
+        out.sort(key=lambda kv: (-kv[1].volume, kv[0]))
+        return ResultList(out)
+
+    def compare(
+        self, brands: Sequence[str], start: date | str | None = None, end: date | str | None = None,
+        source: str | None = None, lang: str | None = None,
+    ) -> ResultList[BrandFigures]:
+        """Share of voice and the index per brand over one window."""
+        if not brands:
+            raise ConfigError("compare needs at least one brand")
+        s, e = self._window(start, end)
+        ids = {b: self._brand_id(b) for b in brands}
+        with self.engine.connect() as conn:
+            t = queries.tallies(conn, list(ids.values()), s, e, None, source=source, lang=lang, group="brand")
+        points = {b: t.get((bid, s), Tally()).point(s, self.config.index.min_sample) for b, bid in ids.items()}
+        total = sum(p.volume for p in points.values())
+        return ResultList(
+            [BrandFigures(b, (p.volume / total) if total else None, p) for b, p in points.items()]
+        )
+
+    def mentions(
+        self,
+        brand: str,
+        sentiment: str | None = None,
+        lang: str | None = None,
+        source: str | None = None,
+        since: datetime | date | str | None = None,
+        until: datetime | date | str | None = None,
+        limit: int = 50,
+        order: str = "recent",
+    ) -> ResultList[MentionRecord]:
+        """Stored mentions, newest first (``order="strongest"``: most confident first)."""
+        if sentiment is not None and sentiment not in (*LABELS, "unscored"):
+            raise ConfigError(f"sentiment={sentiment!r}: expected one of {', '.join(LABELS)} or 'unscored'")
+        if order not in ("recent", "strongest"):
+            raise ConfigError(f"order={order!r}: expected 'recent' or 'strongest'")
+        if limit < 1:
+            raise ConfigError("limit must be at least 1")
+        bid = self._brand_id(brand)
+        q = (
+            select(M, SRC.c.name.label("source_name"), SRC.c.kind.label("source_kind"))
+            .select_from(M.join(SRC, SRC.c.id == M.c.source_id))
+            .where(M.c.brand_id == bid)
+        )
+        if sentiment is not None:
+            q = q.where(M.c.label == sentiment)
+        if lang is not None:
+            q = q.where(M.c.lang == lang)
+        if source is not None:
+            q = q.where((SRC.c.name == source) | (SRC.c.kind == source))
+        if since is not None:
+            q = q.where(M.c.published_at >= self._instant(since, "since"))
+        if until is not None:
+            u = self._instant(until, "until", end_of_day=True)
+            q = q.where(M.c.published_at < u)
+        if order == "strongest" and sentiment in ("negative", "positive"):
+            col = M.c.p_negative if sentiment == "negative" else M.c.p_positive
+            q = q.order_by(col.desc().nulls_last(), M.c.published_at.desc())
+        else:
+            q = q.order_by(M.c.published_at.desc(), M.c.id.desc())
+        q = q.limit(limit)
+        brand_name = self._brand_name(bid)
+        with self.engine.connect() as conn:
+            rows = conn.execute(q).all()
+        return ResultList(
+            [
+                MentionRecord(
+                    id=r.id, brand=brand_name, source=r.source_name, source_kind=r.source_kind,
+                    external_id=r.external_id, url=r.url, author=r.author, title=r.title, text=r.text,
+                    lang=r.lang, published_at=r.published_at, label=r.label, label_origin=r.label_origin,
+                    p_negative=r.p_negative, p_neutral=r.p_neutral, p_positive=r.p_positive, rating=r.rating,
+                    rating_scale=(r.rating_worst, r.rating_best) if r.rating is not None else None,
+                )
+                for r in rows
+            ]
+        )
+
+    def _brand_name(self, bid: int) -> str:
+        with self.engine.connect() as conn:
+            return str(conn.execute(select(BR.c.name).where(BR.c.id == bid)).scalar_one())
+
+    def _instant(self, value: datetime | date | str, name: str, end_of_day: bool = False) -> datetime:
+        if isinstance(value, str):
+            try:
+                value = datetime.fromisoformat(value) if "T" in value or " " in value else date.fromisoformat(value)
+            except ValueError:
+                raise ConfigError(f"{name}={value!r} is not a date or ISO datetime") from None
+        if isinstance(value, datetime):
+            return value if value.tzinfo else value.replace(tzinfo=self.tz)
+        d = value + timedelta(days=1) if end_of_day else value
+        return datetime(d.year, d.month, d.day, tzinfo=self.tz).astimezone(UTC)
+
+    def alerts(self, brand: str, at: datetime | None = None) -> ResultList[Alert]:
+        """Alerts for the 24 hours up to ``at`` (default now), each with its numbers."""
+        bid = self._brand_id(brand)
+        at = at or datetime.now(UTC)
+        if at.tzinfo is None:
+            raise ConfigError("at must be timezone-aware")
+        edges = [at - timedelta(hours=24 * i) for i in range(8, -1, -1)]
+        with self.engine.connect() as conn:
+            windows = queries.window_counts(conn, bid, edges)
+        windows.reverse()  # newest first
+        cfg = self.config.index
+        return ResultList(
+            alert_rules.evaluate(
+                self._brand_name(bid), windows, bar=cfg.bar, min_sample=cfg.min_sample, k=cfg.spike_k
+            )
+        )
+
+    def snapshots(
+        self, brand: str, start: date | str | None = None, end: date | str | None = None, scope: str = "all"
+    ) -> ResultList[Snapshot]:
+        """Stored daily snapshots (what the index was on each day, as last computed)."""
+        self.refresh()
+        s, e = self._window(start, end)
+        bid = self._brand_id(brand)
+        q = (
+            select(SN)
+            .where(SN.c.brand_id == bid, SN.c.day >= s, SN.c.day <= e, SN.c.scope == scope)
+            .order_by(SN.c.day, SN.c.scope_value)
+        )
+        with self.engine.connect() as conn:
+            rows = conn.execute(q).all()
+        return ResultList(
+            [
+                Snapshot(
+                    r.day, r.scope, r.scope_value,
+                    Point(r.day, r.positive, r.neutral, r.negative, r.unscored, r.volume, r.msi, r.msi_low,
+                          r.msi_high, r.low_sample, r.net_sentiment, r.csat, r.csat_n, r.nps, r.nps_n),
+                    json.loads(r.model_versions or "[]"), r.computed_at,
+                )
+                for r in rows
+            ]
+        )
+
+    def days(self, start: date, end: date) -> list[date]:
+        """Every calendar day from start to end inclusive."""
+        return periods(start, end, "day")
+
+
+__all__ = ["BrandFigures", "MentionIndex", "MentionRecord", "Snapshot"]

@@ -1,0 +1,366 @@
+"""Configuration: one TOML file validated into pydantic models.
+
+Secrets (SMTP password, API keys, tokens, webhook URLs) never live in the file: they come
+from the environment through :class:`Secrets` (pydantic-settings, prefix ``MONITOR_``), and
+``MONITOR_DATABASE_URL`` overrides the file's database URL.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from datetime import time
+from pathlib import Path
+from typing import Any, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    SecretStr,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from monitor.errors import ConfigError
+
+DEFAULT_DATABASE_URL = "sqlite:///monitor.db"
+SUPPORTED_LANGUAGES = ("hy", "sv", "tr", "bg", "en")
+SOURCE_KINDS = (
+    "rss",
+    "reviews",
+    "html",
+    "mastodon",
+    "reddit",
+    "hackernews",
+    "bluesky",
+    "appstore",
+    "youtube",
+)
+_INTERVAL = re.compile(r"^\s*(\d+)\s*([smhd])\s*$")
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+def _check_timezone(value: str) -> str:
+    try:
+        ZoneInfo(value)
+    except (ZoneInfoNotFoundError, ValueError) as exc:
+        raise ValueError(f"unknown timezone {value!r} (use an IANA name like 'Europe/Stockholm')") from exc
+    return value
+
+
+def parse_schedule(value: str) -> tuple[Literal["interval"], int] | tuple[Literal["cron"], str]:
+    """Parse ``"30m"``/``"6h"``/``"1d"`` into seconds, or a 5-field cron expression."""
+    match = _INTERVAL.match(value)
+    if match:
+        n, unit = int(match.group(1)), match.group(2)
+        seconds = n * {"s": 1, "m": 60, "h": 3600, "d": 86400}[unit]
+        if seconds < 60:
+            raise ValueError(f"schedule {value!r} is shorter than one minute")
+        return ("interval", seconds)
+    fields = value.split()
+    if len(fields) != 5:
+        raise ValueError(
+            f"schedule {value!r} is neither an interval like '30m'/'6h'/'1d' "
+            "nor a 5-field cron expression like '0 */2 * * *'"
+        )
+    from apscheduler.triggers.cron import CronTrigger
+
+    try:
+        CronTrigger.from_crontab(value)
+    except ValueError as exc:
+        raise ValueError(f"schedule {value!r} is not a valid cron expression: {exc}") from exc
+    return ("cron", value)
+
+
+class BrandConfig(_Strict):
+    """A brand the team follows."""
+
+    name: str = Field(min_length=1)
+    aliases: list[str] = Field(default_factory=list)
+    exclusions: list[str] = Field(default_factory=list)
+    query: str | None = None
+    languages: list[str] = Field(default_factory=lambda: list(SUPPORTED_LANGUAGES))
+
+    @field_validator("name")
+    @classmethod
+    def _strip_name(cls, v: str) -> str:
+        v = v.strip()
+        if not v:
+            raise ValueError("brand name is empty")
+        return v
+
+    @field_validator("languages")
+    @classmethod
+    def _known_languages(cls, v: list[str]) -> list[str]:
+        for lang in v:
+            if not re.fullmatch(r"[a-z]{2,3}", lang):
+                raise ValueError(f"language {lang!r} is not an ISO 639-1 code like 'sv'")
+        return v
+
+    @field_validator("query")
+    @classmethod
+    def _query_parses(cls, v: str | None) -> str | None:
+        if v is None or not v.strip():
+            return None
+        try:
+            from monitor.matching import parse_query
+        except ImportError:  # matching module not present yet: accept as-is
+            return v
+        try:
+            parse_query(v)
+        except Exception as exc:
+            raise ValueError(f"boolean query {v!r} does not parse: {exc}") from exc
+        return v
+
+
+class SourceConfig(_Strict):
+    """One place mentions are collected from."""
+
+    name: str = Field(min_length=1)
+    kind: str
+    brand: str | None = None
+    url: str | None = None
+    query: str | None = None
+    schedule: str = "1h"
+    enabled: bool = True
+    options: dict[str, Any] = Field(default_factory=dict)
+
+    @field_validator("kind")
+    @classmethod
+    def _known_kind(cls, v: str) -> str:
+        if v not in SOURCE_KINDS:
+            raise ValueError(f"unknown source kind {v!r}; expected one of {', '.join(SOURCE_KINDS)}")
+        return v
+
+    @field_validator("schedule")
+    @classmethod
+    def _valid_schedule(cls, v: str) -> str:
+        parse_schedule(v)
+        return v
+
+    @field_validator("url")
+    @classmethod
+    def _valid_url(cls, v: str | None) -> str | None:
+        if v is not None and not re.match(r"^https?://[^\s/]+", v):
+            raise ValueError(f"url {v!r} must be an absolute http(s) URL")
+        return v
+
+    @model_validator(mode="after")
+    def _needs_target(self) -> SourceConfig:
+        if not (self.url or self.query or self.options):
+            raise ValueError(f"source {self.name!r} needs a url, a query or options")
+        return self
+
+
+class HttpConfig(_Strict):
+    """Politeness and limits of the shared HTTP layer."""
+
+    contact: str = ""
+    concurrency_per_host: int = Field(default=2, ge=1, le=32)
+    min_interval_s: float = Field(default=1.0, ge=0)
+    timeout_s: float = Field(default=20.0, gt=0)
+    max_bytes: int = Field(default=5_000_000, ge=1024)
+    retries: int = Field(default=3, ge=0, le=10)
+    respect_robots: bool = True
+    proxy: str | None = None
+    max_pages: int = Field(default=10, ge=1)
+
+
+class ModelConfig(_Strict):
+    """Which sentiment model scores mentions, and how."""
+
+    backend: Literal["embedded", "hf"] = "embedded"
+    name: str = "mm-e5-small-sentiment"
+    path: str | None = None
+    label_map: dict[str, str] = Field(default_factory=dict)
+    threads: int = Field(default=2, ge=1, le=64)
+    batch_size: int = Field(default=32, ge=1, le=1024)
+    precision: Literal["auto", "fp32", "bf16", "int8"] = "auto"
+    confidence_threshold: float = Field(default=0.0, ge=0.0, le=1.0)
+
+
+class IndexConfig(_Strict):
+    """Index definitions' parameters."""
+
+    bar: float = Field(default=0.80, gt=0.0, lt=1.0)
+    min_sample: int = Field(default=30, ge=1)
+    spike_k: float = Field(default=3.0, gt=0.0)
+    timezone: str = "UTC"
+
+    _tz = field_validator("timezone")(classmethod(lambda cls, v: _check_timezone(v)))
+
+
+class DigestConfig(_Strict):
+    """When, how and to whom the daily digest goes."""
+
+    time: str = "08:00"
+    timezone: str = "UTC"
+    recipients: list[str] = Field(default_factory=list)
+    delivery: list[Literal["file", "smtp", "webhook"]] = Field(default_factory=lambda: ["file"])
+    out_dir: str = "digests"
+    markdown: bool = False
+    sender: str = "mention-monitor@localhost"
+    smtp_host: str = "localhost"
+    smtp_port: int = Field(default=587, ge=1, le=65535)
+    smtp_security: Literal["starttls", "tls", "none"] = "starttls"
+
+    _tz = field_validator("timezone")(classmethod(lambda cls, v: _check_timezone(v)))
+
+    @field_validator("time")
+    @classmethod
+    def _hhmm(cls, v: str) -> str:
+        try:
+            time.fromisoformat(v)
+        except ValueError as exc:
+            raise ValueError(f"time {v!r} must be HH:MM (24-hour)") from exc
+        return v
+
+    @field_validator("recipients")
+    @classmethod
+    def _emails(cls, v: list[str]) -> list[str]:
+        for addr in v:
+            if not re.fullmatch(r"[^@\s]+@[^@\s]+", addr):
+                raise ValueError(f"recipient {addr!r} is not an e-mail address")
+        return v
+
+    @property
+    def local_time(self) -> time:
+        return time.fromisoformat(self.time)
+
+
+class RetentionConfig(_Strict):
+    """How long raw mention text is kept (index snapshots are kept for ever)."""
+
+    mention_days: int = Field(default=730, ge=1)
+    run_days: int = Field(default=90, ge=1)
+
+
+class Config(_Strict):
+    """The whole configuration file."""
+
+    database_url: str = DEFAULT_DATABASE_URL
+    brands: list[BrandConfig] = Field(default_factory=list)
+    sources: list[SourceConfig] = Field(default_factory=list)
+    http: HttpConfig = Field(default_factory=HttpConfig)
+    model: ModelConfig = Field(default_factory=ModelConfig)
+    index: IndexConfig = Field(default_factory=IndexConfig)
+    digest: DigestConfig = Field(default_factory=DigestConfig)
+    retention: RetentionConfig = Field(default_factory=RetentionConfig)
+    path: Path | None = Field(default=None, exclude=True)
+
+    @model_validator(mode="after")
+    def _cross_checks(self) -> Config:
+        names = [b.name.casefold() for b in self.brands]
+        dup = {n for n in names if names.count(n) > 1}
+        if dup:
+            raise ValueError(f"brand names repeat: {', '.join(sorted(dup))}")
+        snames = [s.name for s in self.sources]
+        sdup = {n for n in snames if snames.count(n) > 1}
+        if sdup:
+            raise ValueError(f"source names repeat: {', '.join(sorted(sdup))}")
+        known = {b.name for b in self.brands}
+        for s in self.sources:
+            if s.brand is not None and s.brand not in known:
+                raise ValueError(f"source {s.name!r} names brand {s.brand!r}, which is not configured")
+        return self
+
+    def brand(self, name: str) -> BrandConfig:
+        for b in self.brands:
+            if b.name == name or b.name.casefold() == name.casefold():
+                return b
+        raise ConfigError(f"no brand named {name!r} in the config")
+
+    def source(self, name: str) -> SourceConfig:
+        for s in self.sources:
+            if s.name == name:
+                return s
+        raise ConfigError(f"no source named {name!r} in the config")
+
+
+class Secrets(BaseSettings):
+    """Secrets and overrides from the environment (never from the config file)."""
+
+    model_config = SettingsConfigDict(env_prefix="MONITOR_", extra="ignore")
+
+    database_url: str | None = None
+    smtp_user: str | None = None
+    smtp_password: SecretStr | None = None
+    webhook_url: SecretStr | None = None
+    youtube_api_key: SecretStr | None = None
+    mastodon_token: SecretStr | None = None
+    reddit_client_id: str | None = None
+    reddit_client_secret: SecretStr | None = None
+    bluesky_handle: str | None = None
+    bluesky_app_password: SecretStr | None = None
+
+
+def _format_validation_error(exc: ValidationError, where: str) -> str:
+    lines = [f"{where}: invalid configuration"]
+    for err in exc.errors():
+        loc = ".".join(str(p) for p in err["loc"]) or "(top level)"
+        msg = err["msg"].removeprefix("Value error, ")
+        lines.append(f"  {loc}: {msg}")
+    return "\n".join(lines)
+
+
+def config_from_dict(data: dict[str, Any], *, where: str = "<config>") -> Config:
+    """Validate a parsed config mapping; raise :class:`ConfigError` naming field and problem."""
+    try:
+        cfg = Config.model_validate(data)
+    except ValidationError as exc:
+        raise ConfigError(_format_validation_error(exc, where)) from None
+    env = Secrets()
+    if env.database_url:
+        cfg = cfg.model_copy(update={"database_url": env.database_url})
+    return cfg
+
+
+def load_config(path: str | Path) -> Config:
+    """Read and validate a TOML config file; environment overrides apply."""
+    p = Path(path)
+    try:
+        raw = p.read_bytes()
+    except FileNotFoundError:
+        raise ConfigError(f"{p}: config file not found (create one with `monitor init`)") from None
+    except OSError as exc:
+        raise ConfigError(f"{p}: cannot read config file: {exc.strerror}") from None
+    try:
+        data = tomllib.loads(raw.decode("utf-8"))
+    except UnicodeDecodeError as exc:
+        raise ConfigError(f"{p}: not UTF-8 text (byte {exc.start})") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{p}: not valid TOML: {exc}") from None
+    cfg = config_from_dict(data, where=str(p))
+    db = cfg.database_url
+    # A relative SQLite path in a config file is relative to the file, not the cwd.
+    if db.startswith("sqlite:///") and not db.startswith("sqlite:////") and db != "sqlite:///:memory:":
+        if not Secrets().database_url:
+            rel = db.removeprefix("sqlite:///")
+            db = "sqlite:///" + str((p.parent / rel).resolve())
+    return cfg.model_copy(update={"database_url": db, "path": p.resolve()})
+
+
+__all__ = [
+    "DEFAULT_DATABASE_URL",
+    "SOURCE_KINDS",
+    "SUPPORTED_LANGUAGES",
+    "BrandConfig",
+    "Config",
+    "DigestConfig",
+    "HttpConfig",
+    "IndexConfig",
+    "ModelConfig",
+    "RetentionConfig",
+    "Secrets",
+    "SourceConfig",
+    "config_from_dict",
+    "load_config",
+    "parse_schedule",
+]

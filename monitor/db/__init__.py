@@ -1,0 +1,1 @@
+"""Storage: tables, engine set-up and migrations."""

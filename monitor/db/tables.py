@@ -1,0 +1,229 @@
+"""SQLModel tables (the schema; migrations in ``monitor/db/migrations`` create it).
+
+Counting model: every mention has one *effective label* (``Mention.label``): a person's or an
+importer's label wins, otherwise the newest counted model score, otherwise ``unscored``.
+Rollups count mentions by that effective label and are updated in the same transaction as
+the write that changes it.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import BigInteger, Column, Index, Text, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+UNSCORED = "unscored"
+EFFECTIVE_LABELS = ("negative", "neutral", "positive", UNSCORED)
+
+
+class Brand(SQLModel, table=True):
+    """A brand the team follows (aliases etc. are JSON-encoded lists)."""
+
+    __tablename__ = "brand"
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(index=True, unique=True, max_length=200)
+    aliases: str = Field(default="[]", sa_type=Text)
+    exclusions: str = Field(default="[]", sa_type=Text)
+    query: str | None = Field(default=None, sa_type=Text)
+    languages: str = Field(default="[]", sa_type=Text)
+
+
+class Source(SQLModel, table=True):
+    """A place mentions come from, with its collection state."""
+
+    __tablename__ = "source"
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(index=True, unique=True, max_length=200)
+    kind: str = Field(max_length=40)
+    brand_id: int | None = Field(default=None, foreign_key="brand.id")
+    url: str | None = Field(default=None, sa_type=Text)
+    query: str | None = Field(default=None, sa_type=Text)
+    schedule: str | None = Field(default=None, max_length=100)
+    status: str = Field(default="never", max_length=20)  # never|ok|failing|blocked
+    last_success_at: datetime | None = None
+    last_error: str | None = Field(default=None, sa_type=Text)
+    last_error_at: datetime | None = None
+    blocked_reason: str | None = Field(default=None, sa_type=Text)
+    cursor: str = Field(default="{}", sa_type=Text)
+
+
+class HttpValidator(SQLModel, table=True):
+    """ETag / Last-Modified kept per URL for conditional GET."""
+
+    __tablename__ = "http_validator"
+    url: str = Field(primary_key=True, max_length=2000)
+    etag: str | None = Field(default=None, sa_type=Text)
+    last_modified: str | None = Field(default=None, max_length=100)
+    updated_at: datetime
+
+
+class Mention(SQLModel, table=True):
+    """One mention of a brand; unique on (source, external id)."""
+
+    __tablename__ = "mention"
+    __table_args__ = (
+        UniqueConstraint("source_id", "external_id", name="uq_mention_source_external"),
+        Index("ix_mention_brand_label_pub", "brand_id", "label", "published_at"),
+        Index("ix_mention_brand_pub", "brand_id", "published_at"),
+        Index("ix_mention_brand_hash", "brand_id", "content_hash"),
+        Index("ix_mention_label_origin", "label_origin"),
+    )
+    id: int | None = Field(default=None, primary_key=True)
+    brand_id: int = Field(foreign_key="brand.id")
+    source_id: int = Field(foreign_key="source.id")
+    external_id: str = Field(max_length=500)
+    url: str | None = Field(default=None, sa_type=Text)
+    author: str | None = Field(default=None, max_length=500)
+    title: str | None = Field(default=None, sa_type=Text)
+    text: str = Field(sa_type=Text)
+    lang: str | None = Field(default=None, max_length=12)
+    lang_confidence: float | None = None
+    published_at: datetime
+    fetched_at: datetime
+    day: date  # published_at's calendar day in the index timezone (rollup key)
+    rating: float | None = None
+    rating_worst: float | None = None
+    rating_best: float | None = None
+    rating_norm: float | None = None  # (rating - worst) / (best - worst)
+    reach: int | None = Field(default=None, sa_column=Column(BigInteger))
+    content_hash: str = Field(max_length=64)
+    label: str = Field(default=UNSCORED, max_length=10)  # effective label
+    label_origin: str | None = Field(default=None, max_length=200)  # manual|import|model id@ver
+    manual_label: str | None = Field(default=None, max_length=10)
+    p_negative: float | None = None  # probabilities of the score behind ``label``
+    p_neutral: float | None = None
+    p_positive: float | None = None
+
+
+class Sighting(SQLModel, table=True):
+    """Every (source, external id) a mention was seen under, the first one included."""
+
+    __tablename__ = "sighting"
+    __table_args__ = (UniqueConstraint("source_id", "external_id", name="uq_sighting_source_external"),)
+    id: int | None = Field(default=None, primary_key=True)
+    mention_id: int = Field(foreign_key="mention.id", index=True)
+    source_id: int = Field(foreign_key="source.id")
+    external_id: str = Field(max_length=500)
+    url: str | None = Field(default=None, sa_type=Text)
+    seen_at: datetime
+
+
+class Score(SQLModel, table=True):
+    """A model's scores for a mention; a new model version adds rows, never overwrites."""
+
+    __tablename__ = "score"
+    __table_args__ = (
+        UniqueConstraint("mention_id", "model_id", "model_version", name="uq_score_mention_model"),
+    )
+    id: int | None = Field(default=None, primary_key=True)
+    mention_id: int = Field(foreign_key="mention.id", index=True)
+    model_id: str = Field(max_length=200)
+    model_version: str = Field(max_length=100)
+    label: str = Field(max_length=10)
+    p_negative: float
+    p_neutral: float
+    p_positive: float
+    counted: bool = True  # False: unsupported language or below the confidence threshold
+    scored_at: datetime
+
+
+class DailyRollup(SQLModel, table=True):
+    """Mention counts per brand × day × source × language × effective label × label origin."""
+
+    __tablename__ = "daily_rollup"
+    brand_id: int = Field(primary_key=True, foreign_key="brand.id")
+    day: date = Field(primary_key=True)
+    source_id: int = Field(primary_key=True, foreign_key="source.id")
+    lang: str = Field(primary_key=True, max_length=12)  # "" when unknown
+    label: str = Field(primary_key=True, max_length=10)
+    origin: str = Field(primary_key=True, max_length=200)  # "" for unscored
+    n: int = 0
+
+
+class RatingRollup(SQLModel, table=True):
+    """Rating histogram per brand × day × source × language × scale × value."""
+
+    __tablename__ = "rating_rollup"
+    brand_id: int = Field(primary_key=True, foreign_key="brand.id")
+    day: date = Field(primary_key=True)
+    source_id: int = Field(primary_key=True, foreign_key="source.id")
+    lang: str = Field(primary_key=True, max_length=12)
+    worst: float = Field(primary_key=True)
+    best: float = Field(primary_key=True)
+    value: float = Field(primary_key=True)
+    n: int = 0
+
+
+class DirtyDay(SQLModel, table=True):
+    """A brand-day whose rollups changed since its snapshot was computed."""
+
+    __tablename__ = "dirty_day"
+    brand_id: int = Field(primary_key=True, foreign_key="brand.id")
+    day: date = Field(primary_key=True)
+
+
+class IndexSnapshot(SQLModel, table=True):
+    """The stored index of one brand-day (whole brand, or one source kind or language)."""
+
+    __tablename__ = "index_snapshot"
+    brand_id: int = Field(primary_key=True, foreign_key="brand.id")
+    day: date = Field(primary_key=True)
+    scope: str = Field(primary_key=True, max_length=10)  # all|source|lang
+    scope_value: str = Field(primary_key=True, max_length=200)  # "" for all
+    positive: int
+    neutral: int
+    negative: int
+    unscored: int
+    volume: int
+    msi: float | None
+    msi_low: float | None
+    msi_high: float | None
+    low_sample: bool
+    net_sentiment: float | None
+    csat: float | None
+    csat_n: int
+    nps: float | None
+    nps_n: int
+    model_versions: str = Field(default="[]", sa_type=Text)
+    computed_at: datetime
+
+
+class Run(SQLModel, table=True):
+    """One collection / scoring / digest / import run."""
+
+    __tablename__ = "run"
+    id: int | None = Field(default=None, primary_key=True)
+    kind: str = Field(max_length=40, index=True)
+    started_at: datetime
+    finished_at: datetime | None = None
+    status: str = Field(default="running", max_length=20)
+    counts: str = Field(default="{}", sa_type=Text)
+    errors: str = Field(default="[]", sa_type=Text)
+    duration_s: float | None = None
+
+
+class Meta(SQLModel, table=True):
+    """Key/value facts about the database (e.g. the timezone rollup days are in)."""
+
+    __tablename__ = "meta"
+    key: str = Field(primary_key=True, max_length=100)
+    value: str = Field(sa_type=Text)
+
+
+__all__ = [
+    "EFFECTIVE_LABELS",
+    "UNSCORED",
+    "Brand",
+    "DailyRollup",
+    "DirtyDay",
+    "HttpValidator",
+    "IndexSnapshot",
+    "Mention",
+    "Meta",
+    "RatingRollup",
+    "Run",
+    "Score",
+    "Sighting",
+    "Source",
+]

@@ -1,0 +1,220 @@
+"""Render a :class:`~monitor.digest.context.Digest` to HTML, plain text and Markdown.
+
+Scraped text is hostile: the HTML environment autoescapes everything, links are kept only
+when they are plain http(s) URLs, and the Markdown/Slack renderers escape their own
+syntax. Templates live in ``monitor/digest/templates``.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Mapping
+from datetime import datetime
+from functools import cache
+from typing import Any
+from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo
+
+from jinja2 import Environment, PackageLoader, StrictUndefined
+
+from monitor.digest.context import BrandDigest, Digest, Window, headline
+
+LANG_NAMES = {
+    "hy": "Armenian",
+    "sv": "Swedish",
+    "tr": "Turkish",
+    "bg": "Bulgarian",
+    "en": "English",
+    "de": "German",
+    "fr": "French",
+    "ru": "Russian",
+    "es": "Spanish",
+    "unknown": "Unknown",
+    "": "Unknown",
+}
+KIND_NAMES = {
+    "rss": "RSS / news",
+    "reviews": "Reviews",
+    "html": "Web pages",
+    "mastodon": "Mastodon",
+    "reddit": "Reddit",
+    "hackernews": "Hacker News",
+    "bluesky": "Bluesky",
+    "appstore": "App Store",
+    "youtube": "YouTube",
+}
+DASH = "–"
+COLORS = {
+    "good": ("#1a7f37", "#dafbe1"),
+    "bad": ("#cf222e", "#ffebe9"),
+    "low": ("#9a6700", "#fff8c5"),
+    "none": ("#6e7781", "#f6f8fa"),
+}
+
+
+def pct(x: float | None, digits: int = 0) -> str:
+    if x is None:
+        return DASH
+    return f"{x * 100:.{digits}f} %"
+
+
+def pct_range(lo: float | None, hi: float | None) -> str:
+    if lo is None or hi is None:
+        return ""
+    return f"{lo * 100:.0f}–{hi * 100:.0f} %"
+
+
+def signed(x: float | None, scale: float = 100.0) -> str:
+    """Net sentiment (−1…1) as −100…+100; NPS likewise."""
+    if x is None:
+        return DASH
+    v = round(x * scale)
+    return f"+{v}" if v > 0 else ("−" + str(-v) if v < 0 else "0")
+
+
+def delta_pts(now: float | None, then: float | None) -> str:
+    if now is None or then is None:
+        return ""
+    d = round((now - then) * 100)
+    if d == 0:
+        return "±0 pts"
+    return f"▲ {d} pts" if d > 0 else f"▼ {-d} pts"
+
+
+def status(w: Window, bar: float) -> str:
+    if w.msi is None:
+        return "none"
+    if w.low_sample:
+        return "low"
+    return "good" if w.msi >= bar else "bad"
+
+
+def safe_url(url: Any) -> str | None:
+    """Keep a link only if it is an absolute http(s) URL without control characters."""
+    if not isinstance(url, str) or not url:
+        return None
+    if any(ord(c) < 0x20 or c in "\"'<> " for c in url):
+        return None
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return None
+    if parts.scheme.lower() not in ("http", "https") or not parts.netloc:
+        return None
+    return url
+
+
+def lang_code(code: Any) -> str:
+    """A value safe for an HTML ``lang`` attribute."""
+    s = str(code or "")
+    return s if re.fullmatch(r"[a-z]{2,3}(-[A-Za-z0-9]{2,8})?", s) else ""
+
+
+def lang_name(code: Any) -> str:
+    s = str(code or "")
+    return LANG_NAMES.get(s, s or "Unknown")
+
+
+def kind_name(code: Any) -> str:
+    s = str(code or "")
+    return KIND_NAMES.get(s, s or "Unknown")
+
+
+def local_time(dt: datetime | None, tz: str, fmt: str = "%H:%M") -> str:
+    if dt is None:
+        return ""
+    if dt.tzinfo is None:
+        from datetime import timezone
+
+        dt = dt.replace(tzinfo=timezone.utc)
+    return dt.astimezone(ZoneInfo(tz)).strftime(fmt)
+
+
+_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|>~])")
+
+
+def md_escape(text: Any) -> str:
+    """Escape Markdown syntax and neutralise raw HTML: scraped text is shown, never run."""
+    s = str(text if text is not None else "")
+    s = s.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    s = _MD_SPECIAL.sub(r"\\\1", s)
+    return " ".join(s.split())
+
+
+def slack_escape(text: Any) -> str:
+    """Slack mrkdwn: only ``&``, ``<`` and ``>`` are control characters."""
+    s = str(text if text is not None else "")
+    return s.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def _filters() -> dict[str, Callable[..., Any]]:
+    return {
+        "pct": pct,
+        "pct_range": pct_range,
+        "signed": signed,
+        "status": status,
+        "safe_url": safe_url,
+        "lang_code": lang_code,
+        "lang_name": lang_name,
+        "kind_name": kind_name,
+        "local_time": local_time,
+        "md": md_escape,
+    }
+
+
+@cache
+def _env(autoescape: bool) -> Environment:
+    env = Environment(
+        loader=PackageLoader("monitor.digest", "templates"),
+        autoescape=autoescape,
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+    env.filters.update(_filters())
+    env.globals.update(
+        {
+            "COLORS": COLORS,
+            "DASH": DASH,
+            "delta_pts": delta_pts,
+            "headline": headline,
+            "kind_name": kind_name,
+            "lang_name": lang_name,
+        }
+    )
+    return env
+
+
+def render_html(digest: Digest, images: Mapping[str, str] | None = None) -> str:
+    """HTML e-mail/file body. ``images`` maps brand → ``src`` (``cid:…`` or ``data:…``)."""
+    template = _env(True).get_template("digest.html.j2")
+    return template.render(d=digest, images=dict(images or {}))
+
+
+def render_text(digest: Digest) -> str:
+    return _env(False).get_template("digest.txt.j2").render(d=digest)
+
+
+def render_markdown(digest: Digest) -> str:
+    return _env(False).get_template("digest.md.j2").render(d=digest)
+
+
+def brand_summary(b: BrandDigest, bar: float) -> str:
+    return headline(b, bar)
+
+
+__all__ = [
+    "brand_summary",
+    "delta_pts",
+    "lang_name",
+    "md_escape",
+    "pct",
+    "render_html",
+    "render_markdown",
+    "render_text",
+    "safe_url",
+    "signed",
+    "slack_escape",
+    "status",
+]

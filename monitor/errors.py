@@ -1,0 +1,75 @@
+"""The one exception hierarchy of mention-monitor.
+
+::
+
+    MonitorError                 base of everything this package raises on purpose
+    ├── ConfigError              a config file, field or CLI argument is wrong
+    ├── StorageError             the database refused, or holds something unexpected
+    ├── ImportDataError          a row of an imported file is unusable (carries the line)
+    ├── SourceError              a source could not be collected
+    │   ├── SourceBlocked        401/403/429 after retries, robots.txt, or a bot wall
+    │   └── FetchFailed          network faults, 5xx after retries, oversize bodies
+    ├── ParseError               a response/page could not be parsed
+    ├── ModelError               the sentiment model cannot be built, loaded or run
+    └── DeliveryError            a digest could not be delivered (SMTP, webhook, file)
+"""
+
+from __future__ import annotations
+
+
+class MonitorError(Exception):
+    """Base class of every error mention-monitor raises deliberately."""
+
+
+class ConfigError(MonitorError):
+    """A configuration file, a field in it, or a command-line argument is invalid."""
+
+
+class StorageError(MonitorError):
+    """The database could not be opened, migrated or written."""
+
+
+class ImportDataError(MonitorError):
+    """A row of an imported file is invalid; ``line`` is its 1-based line number."""
+
+    def __init__(self, message: str, *, line: int | None = None) -> None:
+        self.line = line
+        super().__init__(f"line {line}: {message}" if line is not None else message)
+
+
+class SourceError(MonitorError):
+    """A source could not be collected."""
+
+
+class SourceBlocked(SourceError):
+    """The site refused us (401/403/429, robots.txt, captcha or bot wall)."""
+
+
+class FetchFailed(SourceError):
+    """A fetch failed for network or server reasons after retries."""
+
+
+class ParseError(MonitorError):
+    """A response body could not be parsed into mentions."""
+
+
+class ModelError(MonitorError):
+    """The sentiment model could not be built, loaded or run."""
+
+
+class DeliveryError(MonitorError):
+    """A digest could not be delivered."""
+
+
+__all__ = [
+    "ConfigError",
+    "DeliveryError",
+    "FetchFailed",
+    "ImportDataError",
+    "ModelError",
+    "MonitorError",
+    "ParseError",
+    "SourceBlocked",
+    "SourceError",
+    "StorageError",
+]

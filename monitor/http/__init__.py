@@ -1,0 +1,23 @@
+"""The polite HTTP layer every source fetches through.
+
+One concern per module: :mod:`.client` (the fetch pipeline), :mod:`.robots`,
+:mod:`.ratelimit`, :mod:`.retry`, :mod:`.conditional`, :mod:`.body` (size cap),
+:mod:`.charset`, :mod:`.blocked`, :mod:`.useragent`, :mod:`.redact`, :mod:`.hosts`.
+"""
+
+from monitor.http.charset import decode_body
+from monitor.http.client import HttpClient
+from monitor.http.conditional import MemoryValidators, ValidatorStore
+from monitor.http.redact import redact_text, redact_url
+from monitor.http.result import FetchResult, FetchStatus
+
+__all__ = [
+    "FetchResult",
+    "FetchStatus",
+    "HttpClient",
+    "MemoryValidators",
+    "ValidatorStore",
+    "decode_body",
+    "redact_text",
+    "redact_url",
+]

@@ -1,0 +1,1 @@
+"""The mention-satisfaction index: pure formulas, periods, alerts and stored snapshots."""

@@ -1,0 +1,145 @@
+"""Reads that feed the index: rollup sums per period, and mention listings.
+
+Index figures come from ``daily_rollup`` / ``rating_rollup`` only (never a scan of raw
+mentions); listings and 24-hour alert windows read ``mention`` through its indexes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import Connection, Select, and_, case, func, or_, select
+
+from monitor.db.tables import (
+    Brand,
+    DailyRollup,
+    Mention,
+    RatingRollup,
+    Source,
+)
+from monitor.index.periods import By, period_start, periods
+from monitor.index.points import Point, Tally
+
+M = Mention.__table__  # type: ignore[attr-defined]
+DR = DailyRollup.__table__  # type: ignore[attr-defined]
+RR = RatingRollup.__table__  # type: ignore[attr-defined]
+SRC = Source.__table__  # type: ignore[attr-defined]
+BR = Brand.__table__  # type: ignore[attr-defined]
+
+
+def source_ids(conn: Connection, source: str | None) -> list[int] | None:
+    """Ids of the sources named ``source`` or of that kind (None: no filter)."""
+    if source is None:
+        return None
+    rows = conn.execute(select(SRC.c.id).where(or_(SRC.c.name == source, SRC.c.kind == source))).scalars().all()
+    return [int(r) for r in rows]
+
+
+def _filtered(q: Select[Any], table: Any, brand_ids: Sequence[int], start: date, end: date,
+              sids: list[int] | None, lang: str | None) -> Select[Any]:
+    q = q.where(table.c.brand_id.in_(list(brand_ids)), table.c.day >= start, table.c.day <= end)
+    if sids is not None:
+        q = q.where(table.c.source_id.in_(sids))
+    if lang is not None:
+        q = q.where(table.c.lang == lang)
+    return q
+
+
+def tallies(
+    conn: Connection,
+    brand_ids: Sequence[int],
+    start: date,
+    end: date,
+    by: By,
+    *,
+    source: str | None = None,
+    lang: str | None = None,
+    group: str | None = None,
+) -> dict[tuple[Any, date], Tally]:
+    """Per (group key, period start) tallies; ``group`` is None, "brand", "source" or "lang"."""
+    sids = source_ids(conn, source)
+    out: dict[tuple[Any, date], Tally] = {}
+    if sids == []:
+        return out
+    gcol: Any
+    if group == "brand":
+        gcol = DR.c.brand_id
+    elif group == "source":
+        gcol = SRC.c.kind
+    elif group == "lang":
+        gcol = DR.c.lang
+    else:
+        gcol = None
+    cols: list[Any] = [DR.c.day, DR.c.label, func.sum(DR.c.n)]
+    if gcol is not None:
+        cols.insert(0, gcol)
+    q = select(*cols)
+    if group == "source":
+        q = q.select_from(DR.join(SRC, SRC.c.id == DR.c.source_id))
+    q = _filtered(q, DR, brand_ids, start, end, sids, lang)
+    q = q.group_by(*([gcol] if gcol is not None else []), DR.c.day, DR.c.label)
+    for row in conn.execute(q):
+        key, day, label, n = (row[0], row[1], row[2], row[3]) if gcol is not None else (None, row[0], row[1], row[2])
+        t = out.setdefault((key, period_start(day, by, start)), Tally())
+        t.add_label(label, int(n))
+    rgcol: Any
+    rgcol = {"brand": RR.c.brand_id, "source": SRC.c.kind, "lang": RR.c.lang}.get(group or "")
+    rcols: list[Any] = [RR.c.day, RR.c.worst, RR.c.best, RR.c.value, func.sum(RR.c.n)]
+    if rgcol is not None:
+        rcols.insert(0, rgcol)
+    rq = select(*rcols)
+    if group == "source":
+        rq = rq.select_from(RR.join(SRC, SRC.c.id == RR.c.source_id))
+    rq = _filtered(rq, RR, brand_ids, start, end, sids, lang)
+    rq = rq.group_by(*([rgcol] if rgcol is not None else []), RR.c.day, RR.c.worst, RR.c.best, RR.c.value)
+    for row in conn.execute(rq):
+        if rgcol is not None:
+            key, day, worst, best, value, n = row
+        else:
+            key = None
+            day, worst, best, value, n = row
+        t = out.setdefault((key, period_start(day, by, start)), Tally())
+        t.add_rating(float(worst), float(best), float(value), int(n))
+    return out
+
+
+def series(
+    conn: Connection,
+    brand_ids: Sequence[int],
+    start: date,
+    end: date,
+    by: By,
+    min_sample: int,
+    *,
+    source: str | None = None,
+    lang: str | None = None,
+) -> list[Point]:
+    """One point per period from ``start`` to ``end`` inclusive (empty periods included)."""
+    t = tallies(conn, brand_ids, start, end, by, source=source, lang=lang)
+    return [t.get((None, p), Tally()).point(p, min_sample) for p in periods(start, end, by)]
+
+
+def window_counts(
+    conn: Connection, brand_id: int, edges: Sequence[datetime]
+) -> list[dict[str, int]]:
+    """Label counts of mentions published in each window [edges[i], edges[i+1])."""
+    lo, hi = edges[0], edges[-1]
+    bucket = case(
+        *[(and_(M.c.published_at >= edges[i], M.c.published_at < edges[i + 1]), i) for i in range(len(edges) - 1)],
+        else_=-1,
+    )
+    q = (
+        select(bucket.label("b"), M.c.label, func.count())
+        .where(M.c.brand_id == brand_id, M.c.published_at >= lo, M.c.published_at < hi)
+        .group_by("b", M.c.label)
+    )
+    out = [{"positive": 0, "neutral": 0, "negative": 0, "unscored": 0} for _ in range(len(edges) - 1)]
+    for b, label, n in conn.execute(q):
+        if b is not None and 0 <= int(b) < len(out):
+            out[int(b)][label] = out[int(b)].get(label, 0) + int(n)
+    return out
+
+
+__all__ = ["series", "source_ids", "tallies", "window_counts"]

@@ -1,0 +1,74 @@
+"""Plain records passed between layers (parsers → store, model → store).
+
+They are frozen dataclasses, not database rows: parsers and the model never touch the
+database, and the store never imports a parser or the model.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Literal
+
+Label = Literal["negative", "neutral", "positive"]
+LABELS: tuple[Label, ...] = ("negative", "neutral", "positive")
+
+
+@dataclass(frozen=True, slots=True)
+class RawMention:
+    """One mention as a source's ``parse`` yields it, before matching and storage.
+
+    ``published_at`` is timezone-aware UTC when known. ``rating_scale`` is
+    ``(worst, best)``, e.g. ``(1, 5)``. ``lang`` is what the source *declares* (a hint);
+    the pipeline identifies the language itself.
+    """
+
+    external_id: str
+    text: str
+    url: str | None = None
+    author: str | None = None
+    title: str | None = None
+    published_at: datetime | None = None
+    rating: float | None = None
+    rating_scale: tuple[float, float] | None = None
+    lang: str | None = None
+    reach: int | None = None
+    shared_from: str | None = None  # external id of the original when this is a boost/repost
+    extra: dict[str, Any] = field(default_factory=dict, compare=False)
+
+
+@dataclass(frozen=True, slots=True)
+class MentionIn:
+    """A mention ready to store: a brand and source are given by the caller."""
+
+    external_id: str
+    text: str
+    url: str | None = None
+    author: str | None = None
+    title: str | None = None
+    published_at: datetime | None = None
+    rating: float | None = None
+    rating_scale: tuple[float, float] | None = None
+    lang: str | None = None
+    lang_confidence: float | None = None
+    reach: int | None = None
+    label: Label | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Prediction:
+    """The model's verdict on one text."""
+
+    label: Label
+    p_negative: float
+    p_neutral: float
+    p_positive: float
+    model_id: str
+    model_version: str
+
+    @property
+    def confidence(self) -> float:
+        return max(self.p_negative, self.p_neutral, self.p_positive)
+
+
+__all__ = ["LABELS", "Label", "MentionIn", "Prediction", "RawMention"]

@@ -1,0 +1,644 @@
+"""Writes to the database: mentions, sightings, scores, labels, with rollups kept in step.
+
+Every write that changes a mention's effective label adjusts ``daily_rollup`` (and
+``rating_rollup`` for ratings) in the same transaction and marks the brand-day dirty, so
+index queries read rollups, never raw mentions, and snapshots can be refreshed later.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import unicodedata
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import Connection, Engine, Table, and_, delete, func, or_, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+
+from monitor.db.engine import writer
+from monitor.db.tables import (
+    UNSCORED,
+    Brand,
+    DailyRollup,
+    DirtyDay,
+    HttpValidator,
+    Mention,
+    Meta,
+    RatingRollup,
+    Run,
+    Score,
+    Sighting,
+    Source,
+)
+from monitor.errors import ImportDataError, StorageError
+from monitor.index.formulas import normalise_rating
+from monitor.index.periods import local_day
+from monitor.records import LABELS, MentionIn, Prediction
+
+MIN_DEDUP_CHARS = 20  # shorter texts ("Love it!") are never merged across sources
+BATCH = 2000
+MANUAL = "manual"
+IMPORTED = "import"
+GIVEN_ORIGINS = (MANUAL, IMPORTED)
+
+M = Mention.__table__  # type: ignore[attr-defined]
+S = Sighting.__table__  # type: ignore[attr-defined]
+SRC = Source.__table__  # type: ignore[attr-defined]
+BR = Brand.__table__  # type: ignore[attr-defined]
+DR = DailyRollup.__table__  # type: ignore[attr-defined]
+RR = RatingRollup.__table__  # type: ignore[attr-defined]
+DD = DirtyDay.__table__  # type: ignore[attr-defined]
+SC = Score.__table__  # type: ignore[attr-defined]
+HV = HttpValidator.__table__  # type: ignore[attr-defined]
+RUN = Run.__table__  # type: ignore[attr-defined]
+META = Meta.__table__  # type: ignore[attr-defined]
+
+_WS = re.compile(r"\s+")
+
+
+def normalise_for_hash(text: str) -> str:
+    """Text as compared for cross-source de-duplication (NFKC, case-folded, spaces folded)."""
+    return _WS.sub(" ", unicodedata.normalize("NFKC", text).casefold()).strip()
+
+
+def content_hash(text: str) -> str:
+    """SHA-256 (hex, 32 chars) of the normalised text."""
+    return hashlib.sha256(normalise_for_hash(text).encode("utf-8")).hexdigest()[:32]
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass(slots=True)
+class IngestResult:
+    """What :meth:`Store.add_mentions` did with a batch."""
+
+    new: int = 0
+    duplicate: int = 0
+    sightings: int = 0
+    mention_ids: list[int] = field(default_factory=list)
+
+    def __iadd__(self, other: IngestResult) -> IngestResult:
+        self.new += other.new
+        self.duplicate += other.duplicate
+        self.sightings += other.sightings
+        self.mention_ids.extend(other.mention_ids)
+        return self
+
+
+@dataclass(frozen=True, slots=True)
+class SourceState:
+    """A source's collection state."""
+
+    name: str
+    kind: str
+    status: str
+    last_success_at: datetime | None
+    last_error: str | None
+    last_error_at: datetime | None
+    blocked_reason: str | None
+    cursor: dict[str, Any]
+
+
+def _insert(conn: Connection, table: Table) -> Any:
+    return (postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert)(table)
+
+
+def upsert_add(conn: Connection, table: Table, keys: Sequence[str], rows: dict[tuple, int]) -> None:
+    """Add ``n`` to counters keyed by ``keys`` (insert when absent); zero deltas skipped."""
+    params = [dict(zip(keys, k, strict=True), n=n) for k, n in sorted(rows.items(), key=repr) if n]
+    if not params:
+        return
+    stmt = _insert(conn, table)
+    stmt = stmt.on_conflict_do_update(index_elements=list(keys), set_={"n": table.c.n + stmt.excluded.n})
+    conn.execute(stmt, params)
+
+
+def _mark_dirty(conn: Connection, days: Iterable[tuple[int, date]]) -> None:
+    params = [{"brand_id": b, "day": d} for b, d in sorted(set(days))]
+    if params:
+        conn.execute(_insert(conn, DD).on_conflict_do_nothing(), params)
+
+
+def _validate_label(label: str | None) -> str | None:
+    if label is not None and label not in LABELS:
+        raise ImportDataError(f"label {label!r} is not one of {', '.join(LABELS)}")
+    return label
+
+
+class Store:
+    """All writes (and the small reads writers need) over one engine."""
+
+    def __init__(self, engine: Engine, tz: ZoneInfo) -> None:
+        self.engine = engine
+        self.tz = tz
+        self._brand_ids: dict[str, int] = {}
+        self._sources: dict[str, tuple[int, str]] = {}
+
+    # -- brands and sources -------------------------------------------------------------
+
+    def ensure_brand(self, name: str, **fields: Any) -> int:
+        """The id of brand ``name``, created when missing (``fields`` update it)."""
+        name = name.strip()
+        if not name:
+            raise ImportDataError("brand name is empty")
+        if name in self._brand_ids and not fields:
+            return self._brand_ids[name]
+        values = {k: json.dumps(v, ensure_ascii=False) if isinstance(v, list) else v for k, v in fields.items()}
+        with writer(self.engine).begin() as conn:
+            conn.execute(_insert(conn, BR).on_conflict_do_nothing(), [{"name": name}])
+            if values:
+                conn.execute(update(BR).where(BR.c.name == name).values(**values))
+            bid = conn.execute(select(BR.c.id).where(BR.c.name == name)).scalar_one()
+        self._brand_ids[name] = bid
+        return int(bid)
+
+    def ensure_source(self, name: str, kind: str | None = None, **fields: Any) -> tuple[int, str]:
+        """``(id, kind)`` of source ``name``, created (kind defaults to the name) when missing."""
+        name = name.strip()
+        if not name:
+            raise ImportDataError("source name is empty")
+        if name in self._sources and not fields and (kind is None or self._sources[name][1] == kind):
+            return self._sources[name]
+        with writer(self.engine).begin() as conn:
+            conn.execute(
+                _insert(conn, SRC).on_conflict_do_nothing(),
+                [{"name": name, "kind": kind or name, "status": "never", "cursor": "{}"}],
+            )
+            upd = dict(fields)
+            if kind is not None:
+                upd["kind"] = kind
+            if upd:
+                conn.execute(update(SRC).where(SRC.c.name == name).values(**upd))
+            row = conn.execute(select(SRC.c.id, SRC.c.kind).where(SRC.c.name == name)).one()
+        self._sources[name] = (int(row.id), str(row.kind))
+        return self._sources[name]
+
+    def brand_id(self, name: str) -> int | None:
+        """The id of an existing brand (case-insensitive match as a fallback)."""
+        if name in self._brand_ids:
+            return self._brand_ids[name]
+        with self.engine.connect() as conn:
+            rows = conn.execute(select(BR.c.id, BR.c.name)).all()
+        for r in rows:
+            if r.name == name:
+                self._brand_ids[name] = int(r.id)
+                return int(r.id)
+        for r in rows:
+            if r.name.casefold() == name.casefold():
+                return int(r.id)
+        return None
+
+    # -- mentions -----------------------------------------------------------------------
+
+    def _row(self, item: MentionIn, brand_id: int, source_id: int, now: datetime) -> dict[str, Any]:
+        text = (item.text or "").strip()
+        if not text and not (item.title or "").strip() and item.rating is None:
+            raise ImportDataError(f"mention {item.external_id!r} has no text, title or rating")
+        ext = str(item.external_id).strip()
+        if not ext:
+            raise ImportDataError("external_id is empty")
+        published = item.published_at or now
+        if published.tzinfo is None:
+            raise ImportDataError(f"published_at {published.isoformat()} has no timezone")
+        published = published.astimezone(UTC)
+        rating_worst = rating_best = rating_norm = None
+        if item.rating is not None:
+            worst, best = item.rating_scale or (1.0, 5.0)
+            try:
+                rating_norm = normalise_rating(float(item.rating), float(worst), float(best))
+            except ValueError as exc:
+                raise ImportDataError(str(exc)) from None
+            rating_worst, rating_best = float(worst), float(best)
+        label = _validate_label(item.label)
+        basis = text or (item.title or "")
+        return {
+            "brand_id": brand_id,
+            "source_id": source_id,
+            "external_id": ext[:500],
+            "url": item.url,
+            "author": (item.author or None) and item.author[:500],
+            "title": item.title,
+            "text": text,
+            "lang": (item.lang or None) and item.lang[:12],
+            "lang_confidence": item.lang_confidence,
+            "published_at": published,
+            "fetched_at": now,
+            "day": local_day(published, self.tz),
+            "rating": float(item.rating) if item.rating is not None else None,
+            "rating_worst": rating_worst,
+            "rating_best": rating_best,
+            "rating_norm": rating_norm,
+            "reach": item.reach,
+            "content_hash": content_hash(basis),
+            "label": label or UNSCORED,
+            "label_origin": IMPORTED if label else None,
+            "manual_label": None,
+            "_dedupable": len(normalise_for_hash(basis)) >= MIN_DEDUP_CHARS,
+        }
+
+    def add_mentions(
+        self,
+        brand: str,
+        source: str,
+        items: Sequence[MentionIn],
+        *,
+        source_kind: str | None = None,
+        now: datetime | None = None,
+    ) -> IngestResult:
+        """Store mentions idempotently; returns counts of new, duplicate and sightings."""
+        brand_id = self.ensure_brand(brand)
+        source_id, _kind = self.ensure_source(source, source_kind)
+        now = now or utcnow()
+        result = IngestResult()
+        for i in range(0, len(items), BATCH):
+            rows = [self._row(it, brand_id, source_id, now) for it in items[i : i + BATCH]]
+            result += self._add_batch(brand_id, source_id, rows, now)
+        return result
+
+    def _add_batch(
+        self, brand_id: int, source_id: int, rows: list[dict[str, Any]], now: datetime
+    ) -> IngestResult:
+        res = IngestResult()
+        seen: set[str] = set()
+        unique_rows = []
+        for r in rows:
+            if r["external_id"] in seen:
+                res.duplicate += 1
+                continue
+            seen.add(r["external_id"])
+            unique_rows.append(r)
+        with writer(self.engine).begin() as conn:
+            known = self._known(conn, source_id, [r["external_id"] for r in unique_rows])
+            fresh = [r for r in unique_rows if r["external_id"] not in known]
+            res.duplicate += len(unique_rows) - len(fresh)
+            # Same text already stored from another source: a sighting, not a new mention.
+            hashes = {r["content_hash"] for r in fresh if r["_dedupable"]}
+            existing: dict[str, int] = {}
+            if hashes:
+                for chunk in _chunks(sorted(hashes), 500):
+                    q = select(M.c.content_hash, func.min(M.c.id)).where(
+                        M.c.brand_id == brand_id,
+                        M.c.source_id != source_id,
+                        M.c.content_hash.in_(chunk),
+                    ).group_by(M.c.content_hash)
+                    existing.update({h: int(mid) for h, mid in conn.execute(q)})
+            sightings = [r for r in fresh if r["_dedupable"] and r["content_hash"] in existing]
+            if sightings:
+                params = [
+                    {
+                        "mention_id": existing[r["content_hash"]],
+                        "source_id": source_id,
+                        "external_id": r["external_id"],
+                        "url": r["url"],
+                        "seen_at": now,
+                    }
+                    for r in sightings
+                ]
+                got = conn.execute(
+                    _insert(conn, S).on_conflict_do_nothing().returning(S.c.external_id), params
+                ).all()
+                res.sightings += len(got)
+                res.duplicate += len(sightings) - len(got)
+            to_insert = [r for r in fresh if not (r["_dedupable"] and r["content_hash"] in existing)]
+            if not to_insert:
+                return res
+            params = [{k: v for k, v in r.items() if not k.startswith("_")} for r in to_insert]
+            stmt = (
+                _insert(conn, M)
+                .on_conflict_do_nothing(index_elements=["source_id", "external_id"])
+                .returning(M.c.id, M.c.external_id)
+            )
+            inserted = {ext: int(mid) for mid, ext in conn.execute(stmt, params).all()}
+            res.duplicate += len(to_insert) - len(inserted)
+            counts: Counter[tuple] = Counter()
+            ratings: Counter[tuple] = Counter()
+            for r in to_insert:
+                mid = inserted.get(r["external_id"])
+                if mid is None:
+                    continue
+                res.mention_ids.append(mid)
+                lang = r["lang"] or ""
+                counts[(brand_id, r["day"], source_id, lang, r["label"], r["label_origin"] or "")] += 1
+                if r["rating"] is not None:
+                    ratings[
+                        (brand_id, r["day"], source_id, lang, r["rating_worst"], r["rating_best"], r["rating"])
+                    ] += 1
+            res.new += len(inserted)
+            upsert_add(conn, DR, ("brand_id", "day", "source_id", "lang", "label", "origin"), counts)
+            upsert_add(conn, RR, ("brand_id", "day", "source_id", "lang", "worst", "best", "value"), ratings)
+            _mark_dirty(conn, ((k[0], k[1]) for k in counts))
+        return res
+
+    def _known(self, conn: Connection, source_id: int, external_ids: Sequence[str]) -> set[str]:
+        out: set[str] = set()
+        for chunk in _chunks(list(external_ids), 500):
+            for table in (M, S):
+                q = select(table.c.external_id).where(
+                    table.c.source_id == source_id, table.c.external_id.in_(chunk)
+                )
+                out.update(conn.execute(q).scalars())
+        return out
+
+    def known_external_ids(self, source: str, external_ids: Iterable[str]) -> set[str]:
+        """Which of ``external_ids`` this source already stored (as mention or sighting)."""
+        ids = list(dict.fromkeys(str(e) for e in external_ids))
+        with self.engine.connect() as conn:
+            row = conn.execute(select(SRC.c.id).where(SRC.c.name == source)).first()
+            if row is None:
+                return set()
+            return self._known(conn, int(row.id), ids)
+
+    # -- labels and scores --------------------------------------------------------------
+
+    def _relabel(
+        self,
+        conn: Connection,
+        m: Any,
+        label: str,
+        origin: str | None,
+        probs: tuple[float, float, float] | None,
+        manual: str | None | object = ...,
+    ) -> None:
+        """Move one mention to a new effective label, adjusting rollups in ``conn``."""
+        values: dict[str, Any] = {"label": label, "label_origin": origin}
+        if probs is not None:
+            values.update(p_negative=probs[0], p_neutral=probs[1], p_positive=probs[2])
+        if manual is not ...:
+            values["manual_label"] = manual
+        conn.execute(update(M).where(M.c.id == m.id).values(**values))
+        old_key = (m.brand_id, m.day, m.source_id, m.lang or "", m.label, m.label_origin or "")
+        new_key = (m.brand_id, m.day, m.source_id, m.lang or "", label, origin or "")
+        if old_key != new_key:
+            upsert_add(conn, DR, ("brand_id", "day", "source_id", "lang", "label", "origin"), {old_key: -1, new_key: 1})
+            _mark_dirty(conn, [(m.brand_id, m.day)])
+
+    def set_label(self, mention_id: int, label: str | None) -> None:
+        """A person's label (wins over model scores); ``None`` clears it back to the model's."""
+        if label is not None and label not in LABELS:
+            raise StorageError(f"label {label!r} is not one of {', '.join(LABELS)}")
+        with writer(self.engine).begin() as conn:
+            m = conn.execute(select(M).where(M.c.id == mention_id)).first()
+            if m is None:
+                raise StorageError(f"no mention with id {mention_id}")
+            if label is not None:
+                self._relabel(conn, m, label, MANUAL, None, manual=label)
+                return
+            latest = conn.execute(
+                select(SC)
+                .where(SC.c.mention_id == mention_id)
+                .order_by(SC.c.scored_at.desc(), SC.c.id.desc())
+                .limit(1)
+            ).first()
+            if latest is None:
+                self._relabel(conn, m, UNSCORED, None, None, manual=None)
+            else:
+                origin = f"{latest.model_id}@{latest.model_version}"
+                lab = latest.label if latest.counted else UNSCORED
+                probs = (latest.p_negative, latest.p_neutral, latest.p_positive)
+                self._relabel(conn, m, lab, origin, probs, manual=None)
+
+    def pending_scoring(self, model_id: str, model_version: str, limit: int) -> list[tuple[int, str, str | None]]:
+        """Mentions this model version has not scored and no person/importer labelled."""
+        origin = f"{model_id}@{model_version}"
+        q = (
+            select(M.c.id, M.c.text, M.c.title, M.c.lang)
+            .where(or_(M.c.label_origin.is_(None), and_(M.c.label_origin.notin_(GIVEN_ORIGINS), M.c.label_origin != origin)))
+            .order_by(M.c.id)
+            .limit(limit)
+        )
+        with self.engine.connect() as conn:
+            rows = conn.execute(q).all()
+        out = []
+        for r in rows:
+            text = r.text if r.text else (r.title or "")
+            if r.title and r.text and not r.text.startswith(r.title):
+                text = f"{r.title}. {r.text}"
+            out.append((int(r.id), text, r.lang))
+        return out
+
+    def count_pending(self, model_id: str, model_version: str) -> int:
+        origin = f"{model_id}@{model_version}"
+        q = select(func.count()).select_from(M).where(
+            or_(M.c.label_origin.is_(None), and_(M.c.label_origin.notin_(GIVEN_ORIGINS), M.c.label_origin != origin))
+        )
+        with self.engine.connect() as conn:
+            return int(conn.execute(q).scalar_one())
+
+    def add_scores(self, items: Sequence[tuple[int, Prediction, bool]], *, now: datetime | None = None) -> int:
+        """Store model scores; each counts in the index unless a person/importer labelled it.
+
+        ``counted=False`` (unsupported language, low confidence) keeps the mention unscored.
+        Returns how many scores were new.
+        """
+        now = now or utcnow()
+        new = 0
+        for chunk in _chunks(list(items), BATCH):
+            with writer(self.engine).begin() as conn:
+                params = [
+                    {
+                        "mention_id": mid,
+                        "model_id": p.model_id,
+                        "model_version": p.model_version,
+                        "label": p.label,
+                        "p_negative": p.p_negative,
+                        "p_neutral": p.p_neutral,
+                        "p_positive": p.p_positive,
+                        "counted": bool(counted),
+                        "scored_at": now,
+                    }
+                    for mid, p, counted in chunk
+                ]
+                got = conn.execute(
+                    _insert(conn, SC).on_conflict_do_nothing().returning(SC.c.mention_id), params
+                ).scalars().all()
+                inserted = set(got)
+                new += len(inserted)
+                by_id = {mid: (p, counted) for mid, p, counted in chunk if mid in inserted}
+                if not by_id:
+                    continue
+                rows = conn.execute(select(M).where(M.c.id.in_(list(by_id)))).all()
+                deltas: Counter[tuple] = Counter()
+                dirty = set()
+                for m in rows:
+                    if m.label_origin in GIVEN_ORIGINS:
+                        continue
+                    p, counted = by_id[m.id]
+                    label = p.label if counted else UNSCORED
+                    origin = f"{p.model_id}@{p.model_version}"
+                    conn.execute(
+                        update(M)
+                        .where(M.c.id == m.id)
+                        .values(label=label, label_origin=origin, p_negative=p.p_negative, p_neutral=p.p_neutral, p_positive=p.p_positive)
+                    )
+                    old = (m.brand_id, m.day, m.source_id, m.lang or "", m.label, m.label_origin or "")
+                    newk = (m.brand_id, m.day, m.source_id, m.lang or "", label, origin)
+                    if old != newk:
+                        deltas[old] -= 1
+                        deltas[newk] += 1
+                        dirty.add((m.brand_id, m.day))
+                upsert_add(conn, DR, ("brand_id", "day", "source_id", "lang", "label", "origin"), deltas)
+                _mark_dirty(conn, dirty)
+        return new
+
+    # -- source state, HTTP validators, runs ---------------------------------------------
+
+    def source_state(self, name: str) -> SourceState:
+        with self.engine.connect() as conn:
+            r = conn.execute(select(SRC).where(SRC.c.name == name)).first()
+        if r is None:
+            raise StorageError(f"no source named {name!r}")
+        try:
+            cursor = json.loads(r.cursor or "{}")
+        except json.JSONDecodeError:
+            cursor = {}
+        return SourceState(
+            r.name, r.kind, r.status, r.last_success_at, r.last_error, r.last_error_at, r.blocked_reason, cursor
+        )
+
+    def record_source_result(
+        self, name: str, status: str, reason: str | None = None, cursor: dict[str, Any] | None = None
+    ) -> None:
+        """Record how a fetch of source ``name`` ended (ok|not_modified|blocked|failed)."""
+        if status not in ("ok", "not_modified", "blocked", "failed"):
+            raise StorageError(f"unknown fetch status {status!r}")
+        now = utcnow()
+        values: dict[str, Any] = {}
+        if status in ("ok", "not_modified"):
+            values.update(status="ok", last_success_at=now, blocked_reason=None)
+        elif status == "blocked":
+            values.update(status="blocked", blocked_reason=reason, last_error=reason, last_error_at=now)
+        else:
+            values.update(status="failing", last_error=reason, last_error_at=now)
+        if cursor is not None:
+            values["cursor"] = json.dumps(cursor, ensure_ascii=False, default=str)
+        with writer(self.engine).begin() as conn:
+            n = conn.execute(update(SRC).where(SRC.c.name == name).values(**values)).rowcount
+        if n == 0:
+            raise StorageError(f"no source named {name!r}")
+
+    def http_validators(self, url: str) -> tuple[str | None, str | None] | None:
+        with self.engine.connect() as conn:
+            r = conn.execute(select(HV.c.etag, HV.c.last_modified).where(HV.c.url == url[:2000])).first()
+        return (r.etag, r.last_modified) if r else None
+
+    def set_http_validators(self, url: str, etag: str | None, last_modified: str | None) -> None:
+        with writer(self.engine).begin() as conn:
+            stmt = _insert(conn, HV).values(url=url[:2000], etag=etag, last_modified=last_modified, updated_at=utcnow())
+            conn.execute(
+                stmt.on_conflict_do_update(
+                    index_elements=["url"],
+                    set_={"etag": etag, "last_modified": last_modified, "updated_at": utcnow()},
+                )
+            )
+
+    def start_run(self, kind: str) -> int:
+        with writer(self.engine).begin() as conn:
+            rid = conn.execute(
+                RUN.insert().values(kind=kind, started_at=utcnow(), status="running", counts="{}", errors="[]").returning(RUN.c.id)
+            ).scalar_one()
+        return int(rid)
+
+    def finish_run(self, run_id: int, status: str, counts: dict[str, Any], errors: list[str]) -> None:
+        now = utcnow()
+        with writer(self.engine).begin() as conn:
+            started = conn.execute(select(RUN.c.started_at).where(RUN.c.id == run_id)).scalar_one_or_none()
+            if started is None:
+                raise StorageError(f"no run with id {run_id}")
+            conn.execute(
+                update(RUN)
+                .where(RUN.c.id == run_id)
+                .values(
+                    finished_at=now,
+                    status=status,
+                    counts=json.dumps(counts, ensure_ascii=False, default=str),
+                    errors=json.dumps(errors[:200], ensure_ascii=False),
+                    duration_s=(now - started).total_seconds(),
+                )
+            )
+
+    # -- maintenance ---------------------------------------------------------------------
+
+    def get_meta(self, key: str) -> str | None:
+        with self.engine.connect() as conn:
+            return conn.execute(select(META.c.value).where(META.c.key == key)).scalar_one_or_none()
+
+    def set_meta(self, key: str, value: str) -> None:
+        with writer(self.engine).begin() as conn:
+            stmt = _insert(conn, META).values(key=key, value=value)
+            conn.execute(stmt.on_conflict_do_update(index_elements=["key"], set_={"value": value}))
+
+    def rebuild_rollups(self) -> None:
+        """Recompute mention days (index timezone) and every rollup from the mentions.
+
+        Used when the index timezone changes; rollups of mentions removed by retention
+        cannot be rebuilt, so retention keeps rollups and this refuses to run after it.
+        """
+        with writer(self.engine).begin() as conn:
+            if self.get_meta_conn(conn, "retention_applied") == "1":
+                raise StorageError(
+                    "raw mentions were removed by retention; rollups cannot be rebuilt for another timezone"
+                )
+            offset_rows = conn.execute(select(M.c.id, M.c.published_at, M.c.day)).all()
+            for chunk in _chunks(offset_rows, 5000):
+                params = []
+                for r in chunk:
+                    d = local_day(r.published_at, self.tz)
+                    if d != r.day:
+                        params.append({"mid": r.id, "d": d})
+                if params:
+                    from sqlalchemy import bindparam
+
+                    conn.execute(update(M).where(M.c.id == bindparam("mid")).values(day=bindparam("d")), params)
+            conn.execute(delete(DR))
+            conn.execute(delete(RR))
+            counts, ratings = recount(conn)
+            upsert_add(conn, DR, ("brand_id", "day", "source_id", "lang", "label", "origin"), counts)
+            upsert_add(conn, RR, ("brand_id", "day", "source_id", "lang", "worst", "best", "value"), ratings)
+            _mark_dirty(conn, ((k[0], k[1]) for k in counts))
+
+    @staticmethod
+    def get_meta_conn(conn: Connection, key: str) -> str | None:
+        return conn.execute(select(META.c.value).where(META.c.key == key)).scalar_one_or_none()
+
+
+def recount(conn: Connection) -> tuple[Counter[tuple], Counter[tuple]]:
+    """Rollup counts computed from scratch from the mention table."""
+    counts: Counter[tuple] = Counter()
+    for r in conn.execute(
+        select(M.c.brand_id, M.c.day, M.c.source_id, M.c.lang, M.c.label, M.c.label_origin, func.count()).group_by(
+            M.c.brand_id, M.c.day, M.c.source_id, M.c.lang, M.c.label, M.c.label_origin
+        )
+    ):
+        counts[(r[0], r[1], r[2], r[3] or "", r[4], r[5] or "")] += r[6]
+    ratings: Counter[tuple] = Counter()
+    for r in conn.execute(
+        select(M.c.brand_id, M.c.day, M.c.source_id, M.c.lang, M.c.rating_worst, M.c.rating_best, M.c.rating, func.count())
+        .where(M.c.rating.is_not(None))
+        .group_by(M.c.brand_id, M.c.day, M.c.source_id, M.c.lang, M.c.rating_worst, M.c.rating_best, M.c.rating)
+    ):
+        ratings[(r[0], r[1], r[2], r[3] or "", r[4], r[5], r[6])] += r[7]
+    return counts, ratings
+
+
+def _chunks(seq: Sequence[Any], n: int) -> Iterable[Sequence[Any]]:
+    for i in range(0, len(seq), n):
+        yield seq[i : i + n]
+
+
+__all__ = [
+    "MIN_DEDUP_CHARS",
+    "IngestResult",
+    "SourceState",
+    "Store",
+    "content_hash",
+    "normalise_for_hash",
+    "recount",
+]
