@@ -110,7 +110,9 @@ class LocalServer:
         self.requests: list[Request] = []
         self._server = _Server(("127.0.0.1", 0), Handler)
         self._server.owner = self
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True
+        )
 
     @property
     def base(self) -> str:

@@ -71,7 +71,10 @@ def add_lora(encoder: nn.Module, lora: dict[str, Any]) -> nn.Module:
     """Wrap the encoder with a fresh peft LoRA adapter."""
     from peft import LoraConfig, get_peft_model
 
-    return get_peft_model(encoder, LoraConfig(**lora))  # type: ignore[arg-type]
+    with warnings.catch_warnings():
+        # peft calls transformers' deprecated ``is_gradient_checkpointing``
+        warnings.simplefilter("ignore", FutureWarning)
+        return get_peft_model(encoder, LoraConfig(**lora))  # type: ignore[arg-type]
 
 
 def save_artifacts(net: SentimentNet, out: Path, base_name: str) -> None:
@@ -86,6 +89,7 @@ def save_artifacts(net: SentimentNet, out: Path, base_name: str) -> None:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # peft warns that the base is not on the hub
         enc.save_pretrained(str(out / "adapter"))
+    (out / "adapter" / "README.md").unlink(missing_ok=True)  # peft's empty card template
     head = {k: v.detach().float().contiguous() for k, v in net.head.state_dict().items()}
     save_file(head, str(out / "head.safetensors"))
     labels = {str(i): label for i, label in enumerate(LABELS)}

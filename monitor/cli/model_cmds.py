@@ -1,0 +1,213 @@
+"""``monitor model train|eval|info`` and ``monitor score``: the sentiment model's commands."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+import typer
+
+from monitor.cli.app import app
+from monitor.cli.common import (
+    ConfigOpt,
+    DbOpt,
+    console,
+    err_console,
+    handle_errors,
+    open_index,
+    progress_bar,
+    resolve_config,
+)
+from monitor.config import ModelConfig
+from monitor.errors import ConfigError
+
+model_app = typer.Typer(
+    help="Train, evaluate and inspect the sentiment model.",
+    no_args_is_help=True,
+)
+app.add_typer(model_app, name="model")
+
+PrecisionOpt = typer.Option(
+    None, "--precision", help="Override model.precision: auto, fp32, bf16 or int8."
+)
+ModelPathOpt = typer.Option(
+    None, "--model-path", help="Use the model in this directory instead of the configured one."
+)
+BackendOpt = typer.Option(None, "--backend", help="Override model.backend: embedded or hf.")
+
+
+def _model_config(
+    config: Path | None, model_path: Path | None, precision: str | None, backend: str | None
+) -> ModelConfig:
+    cfg = resolve_config(config).model
+    update: dict[str, Any] = {}
+    if model_path is not None:
+        update["path"] = str(model_path)
+    if precision is not None:
+        if precision not in ("auto", "fp32", "bf16", "int8"):
+            raise ConfigError(f"--precision {precision!r}: expected auto, fp32, bf16 or int8")
+        update["precision"] = precision
+    if backend is not None:
+        if backend not in ("embedded", "hf"):
+            raise ConfigError(f"--backend {backend!r}: expected embedded or hf")
+        update["backend"] = backend
+    return ModelConfig.model_validate({**cfg.model_dump(), **update}) if update else cfg
+
+
+@model_app.command("train")
+@handle_errors
+def train_cmd(
+    data: Path = typer.Option(..., "--data", help="Directory of <lang>.jsonl files with a 'split' field."),
+    out: Path = typer.Option(
+        Path("models/mm-e5-small-sentiment"), "--out", help="Directory to write the adapter, head and config."
+    ),
+    name: str = typer.Option("mm-e5-small-sentiment", "--name", help="Model id stored with every score."),
+    epochs: int | None = typer.Option(None, "--epochs", help="Passes over the training data."),
+    seed: int | None = typer.Option(None, "--seed", help="Random seed (order, dropout, init)."),
+    batch_size: int | None = typer.Option(None, "--batch-size", help="Examples per optimiser step."),
+    max_length: int | None = typer.Option(None, "--max-length", help="Tokens per training example."),
+    threads: int | None = typer.Option(None, "--threads", help="CPU threads for torch."),
+    use_mt_hy: bool | None = typer.Option(
+        None, "--use-mt-hy/--no-mt-hy", help="Also train on extra/hy_machine_translated.jsonl."
+    ),
+    hy_repeat: int | None = typer.Option(None, "--hy-repeat", help="Repeat Armenian rows N times."),
+    limit: int | None = typer.Option(
+        None, "--limit-per-language", help="Train on at most N rows per language (quick experiments)."
+    ),
+) -> None:
+    """Fine-tune LoRA + the head on the train split; print dev macro-F1 per language per epoch."""
+    from monitor.sentiment.train import TrainSettings, train
+
+    s = TrainSettings()
+    for key, value in {
+        "epochs": epochs,
+        "seed": seed,
+        "batch_size": batch_size,
+        "max_length": max_length,
+        "threads": threads,
+        "use_mt_hy": use_mt_hy,
+        "limit_per_language": limit,
+    }.items():
+        if value is not None:
+            setattr(s, key, value)
+    if hy_repeat is not None:
+        s.repeat = {**s.repeat, "hy": hy_repeat}
+    train(data, out, s, name=name, log=lambda m: console.print(m, highlight=False, markup=False))
+
+
+@model_app.command("eval")
+@handle_errors
+def eval_cmd(
+    data: Path = typer.Option(..., "--data", help="A JSON-lines file, or a directory of them (fields: text, label, optional lang)."),
+    split: str | None = typer.Option(
+        "test", "--split", help="Keep rows of this split ('all' keeps every row)."
+    ),
+    as_json: bool = typer.Option(False, "--json", help="Print one JSON object instead of tables."),
+    config: Path | None = ConfigOpt,
+    model_path: Path | None = ModelPathOpt,
+    precision: str | None = PrecisionOpt,
+    backend: str | None = BackendOpt,
+) -> None:
+    """Accuracy, macro-F1, per-class F1 and confusion matrices, per language and per source."""
+    from monitor.sentiment import load_classifier
+    from monitor.sentiment.data import fill_languages, load_examples
+    from monitor.sentiment.evaluate import as_json as to_json
+    from monitor.sentiment.evaluate import evaluate, format_report
+
+    rows = load_examples(data)
+    if split and split != "all":
+        if any(r.split is None for r in rows):
+            split_rows = [r for r in rows if r.split == split]
+            rows = split_rows or rows  # a file without splits is evaluated whole
+        else:
+            rows = [r for r in rows if r.split == split]
+    if not rows:
+        raise ConfigError(f"{data}: no rows to evaluate (split {split!r})")
+    rows = fill_languages(rows)
+    clf = load_classifier(_model_config(config, model_path, precision, backend))
+    result = evaluate(clf, rows)
+    if as_json:
+        out = to_json(result, model=clf.info())
+        sys.stdout.write(json.dumps(out, ensure_ascii=False, indent=2) + "\n")
+    else:
+        info = clf.info()
+        console.print(f"model {info['model_id']} {info['model_version']} on {len(rows)} rows", markup=False)
+        console.print(format_report(result), markup=False, highlight=False)
+
+
+@model_app.command("info")
+@handle_errors
+def info_cmd(
+    config: Path | None = ConfigOpt,
+    model_path: Path | None = ModelPathOpt,
+    precision: str | None = PrecisionOpt,
+    backend: str | None = BackendOpt,
+    as_json: bool = typer.Option(False, "--json", help="Print JSON."),
+) -> None:
+    """Load the configured model and show what it is, where it came from and its pinned scores."""
+    import time
+
+    from monitor.sentiment import load_classifier
+
+    cfg = _model_config(config, model_path, precision, backend)
+    t0 = time.perf_counter()
+    clf = load_classifier(cfg)
+    info: dict[str, Any] = {**clf.info(), "load_seconds": round(time.perf_counter() - t0, 2)}
+    if cfg.backend == "embedded" and "model_dir" in info:
+        from monitor.sentiment.artifacts import ModelMeta
+
+        meta = ModelMeta.read(Path(info["model_dir"]))
+        info["test_macro_f1"] = meta.metrics.get("test_macro_f1")
+        info["trained_on"] = meta.training.get("train_rows")
+    info["confidence_threshold"] = cfg.confidence_threshold
+    if as_json:
+        sys.stdout.write(json.dumps(info, ensure_ascii=False, indent=2) + "\n")
+        return
+    for k, v in info.items():
+        console.print(f"{k:>22}: {v}", markup=False, highlight=False)
+
+
+@app.command("score")
+@handle_errors
+def score_cmd(
+    config: Path | None = ConfigOpt,
+    db: str | None = DbOpt,
+    batch: int = typer.Option(256, "--batch", min=1, help="Mentions per database transaction."),
+) -> None:
+    """Score every mention the current model version has not scored yet (with a progress bar)."""
+    from monitor.pipeline import classifier_identity, score_step
+    from monitor.sentiment import load_classifier
+
+    cfg = resolve_config(config, db)
+    clf = load_classifier(cfg.model)
+    idx = open_index(config, db)
+    try:
+        mid, ver = classifier_identity(clf)
+        total = idx.count_pending(mid, ver)
+        done = 0
+        with progress_bar("scoring", total) as advance:
+
+            def progress(n: int, _total: int) -> None:
+                nonlocal done
+                advance(n - done)
+                done = n
+
+            step = score_step(idx, cfg, clf, batch=batch, progress=progress)
+    finally:
+        idx.close()
+    c = step.counts
+    err_console.print(
+        f"scored {c.get('scored', 0)} mentions with {mid} {ver}: {c.get('counted', 0)} count in the "
+        f"index, {c.get('unscored', 0)} stay unscored (language or confidence < "
+        f"{cfg.model.confidence_threshold})",
+        markup=False,
+        highlight=False,
+    )
+    if step.status != "ok":
+        err_console.print(f"scoring {step.status}: {'; '.join(step.errors)}", markup=False)
+        raise typer.Exit(1)
+
+
+__all__ = ["model_app"]

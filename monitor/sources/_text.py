@@ -1,0 +1,132 @@
+"""Helpers every parser shares: hostile markup → plain text, dates → aware UTC, numbers.
+
+Scraped text is hostile: it is only ever turned into plain text (never evaluated or
+rendered), whitespace is normalised and every field is length-capped.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import html
+import re
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from selectolax.lexbor import LexborHTMLParser
+
+MAX_TEXT = 20_000
+MAX_FIELD = 500
+
+_BLOCK_TAGS = re.compile(
+    r"(?i)<\s*(?:br\s*/?|/p|/div|/li|/h[1-6]|/tr|/blockquote|p(?=[\s>])|li(?=[\s>]))[^>]*>"
+)
+_WS = re.compile(r"[ \t\r\f\v\u00a0\u200b]+")
+_NL = re.compile(r"\n\s*\n+")
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def clean(text: str | None, limit: int = MAX_TEXT) -> str:
+    """Normalise whitespace, drop control characters, cap the length."""
+    if not text:
+        return ""
+    text = _CONTROL.sub("", text)
+    lines = [_WS.sub(" ", line).strip() for line in text.split("\n")]
+    out = _NL.sub("\n\n", "\n".join(lines)).strip()
+    return out[:limit]
+
+
+def field(text: Any, limit: int = MAX_FIELD) -> str | None:
+    """A short single-line field (author, title): cleaned, or ``None`` when empty."""
+    if text is None:
+        return None
+    value = clean(str(text), limit * 2).replace("\n", " ")
+    return value[:limit] or None
+
+
+def html_to_text(markup: str | None, limit: int = MAX_TEXT) -> str:
+    """Visible text of an HTML fragment; paragraphs and line breaks become newlines."""
+    if not markup:
+        return ""
+    if "<" not in markup:
+        return clean(html.unescape(markup), limit)
+    markup = _BLOCK_TAGS.sub("\n", markup[: limit * 20])
+    tree = LexborHTMLParser(markup)
+    for node in tree.css("script, style, noscript, template"):
+        node.decompose()
+    root = tree.body or tree.root
+    text = root.text(deep=True, separator="", strip=False) if root is not None else ""
+    return clean(text, limit)
+
+
+_ISO_Z = re.compile(r"Z$")
+
+
+def parse_datetime(value: Any) -> datetime | None:
+    """ISO 8601 strings, epoch seconds, or datetimes → timezone-aware UTC (naive = UTC)."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, datetime):
+        dt = value
+    elif isinstance(value, int | float) and not isinstance(value, bool):
+        try:
+            return datetime.fromtimestamp(float(value), UTC)
+        except (OverflowError, OSError, ValueError):
+            return None
+    elif isinstance(value, str):
+        s = value.strip()
+        if re.fullmatch(r"\d{9,11}(\.\d+)?", s):
+            return parse_datetime(float(s))
+        s = _ISO_Z.sub("+00:00", s)
+        # Python < 3.12 wants at most 6 fractional digits.
+        s = re.sub(r"(\.\d{6})\d+", r"\1", s)
+        try:
+            dt = datetime.fromisoformat(s)
+        except ValueError:
+            return None
+    else:
+        return None
+    if dt.tzinfo is None:
+        dt = dt.replace(tzinfo=UTC)
+    try:
+        return dt.astimezone(UTC)
+    except (OverflowError, ValueError):
+        return None
+
+
+def parse_number(value: Any) -> float | None:
+    """``4``, ``"4.5"``, ``"4,5"``, ``"5.0 out of 5"`` → float; anything else → ``None``."""
+    if isinstance(value, bool) or value is None:
+        return None
+    if isinstance(value, int | float):
+        f = float(value)
+        return f if f == f and abs(f) != float("inf") else None
+    if isinstance(value, str):
+        m = re.search(r"-?\d+(?:[.,]\d+)?", value)
+        if m:
+            return float(m.group(0).replace(",", "."))
+    return None
+
+
+def stable_id(*parts: Any) -> str:
+    """A short content hash used as external id when a source gives none."""
+    digest = hashlib.sha1(
+        "\x1f".join("" if p is None else str(p) for p in parts).encode(), usedforsecurity=False
+    )
+    return "h:" + digest.hexdigest()[:20]
+
+
+def epoch_utc(seconds: float) -> datetime:
+    return datetime(1970, 1, 1, tzinfo=UTC) + timedelta(seconds=seconds)
+
+
+__all__ = [
+    "MAX_FIELD",
+    "MAX_TEXT",
+    "clean",
+    "epoch_utc",
+    "field",
+    "html_to_text",
+    "parse_datetime",
+    "parse_number",
+    "stable_id",
+]

@@ -1,0 +1,325 @@
+"""What a source is, the registry of source kinds, and the shared paging walk.
+
+Every kind is one module ``monitor.sources.<kind>`` with two functions:
+
+``parse(body, url, options=None) -> list[RawMention]``
+    Pure: bytes or text of one saved response in, mentions out. Raises nothing but
+    :class:`~monitor.errors.ParseError`, whatever the bytes.
+``fetch(ctx) -> AsyncIterator[Page]``
+    I/O through the shared :class:`~monitor.http.HttpClient` only: builds the request,
+    follows the kind's paging and stops incrementally. One :class:`Page` per response;
+    a page that is not ``ok`` (blocked, failed, not modified) ends the walk.
+
+The registry maps a kind to its module and imports it on first use (no import-time work);
+:func:`get_source` raises :class:`~monitor.errors.ConfigError` for an unknown kind.
+
+Incremental stop (see :meth:`FetchContext.stop_after`): the cursor of the last *complete*
+run holds ``newest`` (the newest ``published_at`` it saw). A page holding a mention older
+than that ends the walk; for undated items, a page whose ids are all already stored does.
+The cursor only advances when a run completes, so a run killed half-way is simply walked
+again (already-stored mentions are duplicates, not losses).
+"""
+
+from __future__ import annotations
+
+import functools
+import importlib
+import re
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from types import ModuleType
+from typing import Any, ParamSpec, Protocol, TypeVar, cast
+
+from monitor.config import BrandConfig, Secrets, SourceConfig
+from monitor.errors import ConfigError, ParseError
+from monitor.http import FetchResult, HttpClient
+from monitor.records import RawMention
+from monitor.sources._text import parse_datetime
+
+P = ParamSpec("P")
+T = TypeVar("T")
+ParseFn = Callable[[bytes | str, str, "Mapping[str, Any] | None"], list[RawMention]]
+
+SOURCE_MODULES: dict[str, str] = {
+    kind: f"monitor.sources.{kind}"
+    for kind in (
+        "rss",
+        "reviews",
+        "html",
+        "mastodon",
+        "reddit",
+        "hackernews",
+        "bluesky",
+        "appstore",
+        "youtube",
+    )
+}
+
+
+@dataclass
+class Page:
+    """One fetched response and what it yielded."""
+
+    result: FetchResult
+    mentions: list[RawMention] = field(default_factory=list)
+    error: str | None = None  # a parse error: the page was fetched but unusable
+
+    @property
+    def status(self) -> str:
+        if self.error is not None:
+            return "failed"
+        return self.result.status
+
+
+@dataclass
+class FetchContext:
+    """Everything a ``fetch`` needs; built by :mod:`monitor.collect`."""
+
+    source: SourceConfig
+    http: HttpClient
+    secrets: Secrets = field(default_factory=Secrets)
+    brand: BrandConfig | None = None
+    max_pages: int = 10
+    cursor: dict[str, Any] = field(default_factory=dict)
+    known: Callable[[list[str]], set[str]] = lambda ids: set()
+    #: Kind-specific cursor values for the next run (e.g. Mastodon ``since_id``); committed
+    #: by the caller only when the whole walk completes.
+    cursor_out: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def options(self) -> dict[str, Any]:
+        return dict(self.source.options)
+
+    @property
+    def newest_seen(self) -> datetime | None:
+        return parse_datetime(self.cursor.get("newest"))
+
+    def search_terms(self) -> str:
+        """The API search query: the source's ``query``, else the bound brand's name."""
+        if self.source.query:
+            return self.source.query
+        if self.brand is not None:
+            return self.brand.name
+        raise ConfigError(f"source {self.source.name!r} needs a query (or a brand)")
+
+    def stop_after(self, mentions: list[RawMention]) -> bool:
+        """Whether the walk can stop after this page (decided *before* it is stored)."""
+        if not mentions:
+            return True
+        newest = self.newest_seen
+        dated = [m.published_at for m in mentions if m.published_at is not None]
+        if newest is not None and dated:
+            return min(dated) < newest
+        if not dated:
+            ids = [m.external_id for m in mentions]
+            return set(ids) <= self.known(ids)
+        return False
+
+
+class SourceModule(Protocol):
+    """The two functions a source-kind module provides."""
+
+    def parse(
+        self, body: bytes | str, url: str, options: Mapping[str, Any] | None = None
+    ) -> list[RawMention]: ...
+
+    def fetch(self, ctx: FetchContext) -> AsyncIterator[Page]: ...
+
+
+@dataclass(frozen=True)
+class Source:
+    kind: str
+    module: ModuleType
+
+    def parse(
+        self, body: bytes | str, url: str, options: Mapping[str, Any] | None = None
+    ) -> list[RawMention]:
+        return cast(list[RawMention], self.module.parse(body, url, options))
+
+    def fetch(self, ctx: FetchContext) -> AsyncIterator[Page]:
+        return cast(AsyncIterator[Page], self.module.fetch(ctx))
+
+    @property
+    def doc(self) -> str:
+        return (self.module.__doc__ or "").strip()
+
+
+_LOADED: dict[str, Source] = {}
+
+
+def kinds() -> list[str]:
+    return list(SOURCE_MODULES)
+
+
+def get_source(kind: str) -> Source:
+    """The source of ``kind`` (imported on first use)."""
+    if kind in _LOADED:
+        return _LOADED[kind]
+    if kind not in SOURCE_MODULES:
+        raise ConfigError(
+            f"unknown source kind {kind!r}; expected one of {', '.join(SOURCE_MODULES)}"
+        )
+    module = importlib.import_module(SOURCE_MODULES[kind])
+    for name in ("parse", "fetch"):
+        if not callable(getattr(module, name, None)):
+            raise ConfigError(f"source module {module.__name__} lacks {name}()")
+    src = _LOADED[kind] = Source(kind, module)
+    return src
+
+
+# -- shared paging machinery ------------------------------------------------------------
+
+#: ``page_parser(result) -> (mentions, next_url or None)``; raises ParseError.
+PageParser = Callable[[FetchResult], tuple[list[RawMention], str | None]]
+
+
+async def walk(
+    ctx: FetchContext,
+    first_url: str,
+    page_parser: PageParser,
+    *,
+    params: Mapping[str, Any] | None = None,
+    headers: Mapping[str, str] | None = None,
+    conditional: bool = True,
+    next_params: Callable[[FetchResult, list[RawMention]], Mapping[str, Any] | None] | None = None,
+    auth: Callable[[], Awaitable[Mapping[str, str]]] | None = None,
+) -> AsyncIterator[Page]:
+    """Fetch ``first_url`` and follow its pages until the last, ``max_pages`` or a stop.
+
+    Paging is by the next URL ``page_parser`` returns, or — for APIs that page by a
+    parameter (cursor, page number, token) — by ``next_params``, which returns the
+    parameters for the same URL or ``None`` when there are no more pages. Only the first
+    request is conditional: an unchanged first page means an unchanged source.
+    """
+    url: str | None = first_url
+    cur_params: Mapping[str, Any] | None = params
+    extra = dict(headers or {})
+    if auth is not None:
+        extra.update(await auth())
+    for n in range(ctx.max_pages):
+        assert url is not None
+        result = await ctx.http.fetch(
+            url,
+            params=_clean_params(cur_params),
+            headers=extra,
+            conditional=conditional and n == 0,
+        )
+        if not result.ok:
+            yield Page(result)
+            return
+        try:
+            mentions, next_url = page_parser(result)
+        except ParseError as exc:
+            yield Page(result, error=str(exc))
+            return
+        stop = ctx.stop_after(mentions)
+        yield Page(result, mentions)
+        if stop:
+            return
+        if next_params is not None:
+            nxt = next_params(result, mentions)
+            if nxt is None:
+                return
+            cur_params = nxt
+        else:
+            if not next_url or next_url == url:
+                return
+            url, cur_params = next_url, None
+
+
+def _clean_params(params: Mapping[str, Any] | None) -> dict[str, str | int | float] | None:
+    if not params:
+        return None
+    out: dict[str, str | int | float] = {}
+    for k, v in params.items():
+        if v is None:
+            continue
+        if isinstance(v, bool):
+            out[k] = "true" if v else "false"
+        elif isinstance(v, str | int | float):
+            out[k] = v
+        else:
+            out[k] = str(v)
+    return out
+
+
+_LINK = re.compile(r"""<([^>]*)>\s*((?:;\s*[^;,]+)*)""")
+
+
+def parse_link_header(value: str | None) -> dict[str, str]:
+    """``Link: <url>; rel="next", <url>; rel="prev"`` → ``{"next": url, "prev": url}``."""
+    links: dict[str, str] = {}
+    if not value:
+        return links
+    for m in _LINK.finditer(value):
+        target, params = m.group(1).strip(), m.group(2)
+        rel = re.search(r"""rel\s*=\s*"?([^";]+)"?""", params)
+        if rel:
+            for name in rel.group(1).split():
+                links.setdefault(name.lower(), target)
+    return links
+
+
+def as_bytes(body: bytes | str) -> bytes:
+    return body.encode("utf-8") if isinstance(body, str) else body
+
+
+def as_text(body: bytes | str, content_type: str | None = None) -> str:
+    if isinstance(body, str):
+        return body
+    from monitor.http import decode_body
+
+    return decode_body(body, content_type)[0]
+
+
+def load_json(body: bytes | str, what: str) -> Any:
+    """JSON from a response body (an XSSI prefix like ``)]}'`` is dropped); ParseError."""
+    import json
+
+    text = as_text(body).lstrip("\ufeff")
+    if text.startswith(")]}'"):
+        text = text[4:]
+    try:
+        return json.loads(text)
+    except (ValueError, RecursionError) as exc:
+        raise ParseError(f"{what}: not JSON ({exc})") from None
+
+
+def guard_parse(kind: str) -> Callable[[Callable[P, T]], Callable[P, T]]:
+    """Decorator: whatever goes wrong inside a parser surfaces as :class:`ParseError`."""
+
+    def wrap(fn: Callable[P, T]) -> Callable[P, T]:
+        @functools.wraps(fn)
+        def guarded(*args: P.args, **kwargs: P.kwargs) -> T:
+            try:
+                return fn(*args, **kwargs)
+            except ParseError:
+                raise
+            except Exception as exc:  # hostile input must never escape as anything else
+                where = args[1] if len(args) > 1 else kwargs.get("url", "?")
+                raise ParseError(
+                    f"{kind}: cannot parse {where}: {type(exc).__name__}: {str(exc)[:200]}"
+                ) from exc
+
+        return guarded
+
+    return wrap
+
+
+__all__ = [
+    "SOURCE_MODULES",
+    "FetchContext",
+    "Page",
+    "PageParser",
+    "Source",
+    "SourceModule",
+    "as_bytes",
+    "as_text",
+    "get_source",
+    "guard_parse",
+    "kinds",
+    "load_json",
+    "parse_link_header",
+    "walk",
+]

@@ -1,0 +1,355 @@
+"""``reviews``: schema.org ``Review`` / ``AggregateRating`` in JSON-LD and microdata.
+
+Works on review sites, shops, recipe and app pages that publish structured data.
+JSON-LD: every ``<script type="application/ld+json">`` block, with ``@graph``, arrays,
+reviews nested in ``itemReviewed``/``review``, ratings as numbers or strings (``"4,5"``),
+``bestRating``/``worstRating`` (default 1–5). Microdata: every element with
+``itemtype=…/Review``, its own ``itemprop``s (nested ``author``/``reviewRating`` items
+included). Each review becomes one mention with rating value and scale, author, date,
+title and text; a review with a rating but no words keeps ``text=""``.
+
+:func:`aggregate_ratings` returns the page's AggregateRating objects (used for checks;
+aggregates are not mentions).
+
+Paging: ``<link rel="next">``/``<a rel="next">``, or a URL template in the options.
+
+Config::
+
+    [[sources]]
+    name = "acme-reviews"
+    kind = "reviews"
+    brand = "Acme"                      # the brand's own page: no matching needed
+    url = "https://shop.example.com/acme-widget/reviews"
+
+Options:
+
+``page_url`` (str)
+    Template for pages 2, 3, … e.g. ``"https://…/reviews?page={page}"``; used when the
+    page has no ``rel=next`` link.
+``lang`` (str)
+    Declared language when the page has no ``<html lang>``.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import AsyncIterator, Iterator, Mapping
+from typing import Any
+from urllib.parse import urljoin
+
+from selectolax.lexbor import LexborHTMLParser, LexborNode
+
+from monitor.errors import ConfigError
+from monitor.http import FetchResult
+from monitor.records import RawMention
+from monitor.sources._text import (
+    field,
+    html_to_text,
+    parse_datetime,
+    parse_number,
+    stable_id,
+)
+from monitor.sources.base import FetchContext, Page, as_text, guard_parse, walk
+
+KIND = "reviews"
+_JSONLD = re.compile(
+    r"""<script[^>]+type\s*=\s*["']?application/ld\+json["']?[^>]*>(.*?)</script\s*>""",
+    re.I | re.S,
+)
+_HTML_LANG = re.compile(r"""<html[^>]*\slang\s*=\s*["']?([A-Za-z]{2,3})(?:[-_][A-Za-z0-9]+)?""", re.I)
+_TRAILING_COMMA = re.compile(r",\s*([}\]])")
+_MAX_DEPTH = 40
+
+
+def _types(obj: Mapping[str, Any]) -> set[str]:
+    t = obj.get("@type")
+    names = t if isinstance(t, list) else [t]
+    return {str(n).rsplit("/", 1)[-1] for n in names if n}
+
+
+def _jsonld_blocks(html: str) -> Iterator[Any]:
+    for m in _JSONLD.finditer(html):
+        raw = m.group(1).strip()
+        raw = raw.removeprefix("<!--").removesuffix("-->").strip()
+        raw = raw.removeprefix("//<![CDATA[").removesuffix("//]]>").strip()
+        if not raw:
+            continue
+        try:
+            yield json.loads(raw, strict=False)
+        except (ValueError, RecursionError):
+            try:
+                yield json.loads(_TRAILING_COMMA.sub(r"\1", raw), strict=False)
+            except (ValueError, RecursionError):
+                continue  # one broken block must not hide the others
+
+
+def _walk(obj: Any, depth: int = 0) -> Iterator[Mapping[str, Any]]:
+    if depth > _MAX_DEPTH:
+        return
+    if isinstance(obj, Mapping):
+        yield obj
+        for value in obj.values():
+            if isinstance(value, Mapping | list):
+                yield from _walk(value, depth + 1)
+    elif isinstance(obj, list):
+        for value in obj:
+            yield from _walk(value, depth + 1)
+
+
+def _first(value: Any) -> Any:
+    while isinstance(value, list):
+        if not value:
+            return None
+        value = value[0]
+    return value
+
+
+def _name(value: Any) -> str | None:
+    value = _first(value)
+    if isinstance(value, Mapping):
+        value = value.get("name") or value.get("alternateName")
+        value = _first(value)
+    if isinstance(value, str | int | float) and not isinstance(value, bool):
+        return field(html_to_text(str(value)))
+    return None
+
+
+def _scale(rating: Mapping[str, Any]) -> tuple[float, float]:
+    best = parse_number(_first(rating.get("bestRating")))
+    worst = parse_number(_first(rating.get("worstRating")))
+    best = best if best is not None and best > 0 else 5.0
+    worst = worst if worst is not None and worst < best else 1.0
+    return (worst, best)
+
+
+def _rating(value: Any) -> tuple[float | None, tuple[float, float] | None]:
+    value = _first(value)
+    if isinstance(value, Mapping):
+        number = parse_number(_first(value.get("ratingValue")))
+        if number is None:
+            return None, None
+        return number, _scale(value)
+    number = parse_number(value)
+    return (number, (1.0, 5.0)) if number is not None else (None, None)
+
+
+def _review_mention(
+    obj: Mapping[str, Any], page_url: str, lang: str | None, item: str | None
+) -> RawMention:
+    rating, scale = _rating(obj.get("reviewRating"))
+    text = html_to_text(str(_first(obj.get("reviewBody")) or _first(obj.get("description")) or ""))
+    title = _name(obj.get("name")) or _name(obj.get("headline"))
+    author = _name(obj.get("author"))
+    published = parse_datetime(_first(obj.get("datePublished")) or _first(obj.get("dateCreated")))
+    ident = _first(obj.get("@id")) or _first(obj.get("url"))
+    url = urljoin(page_url, str(ident)) if isinstance(ident, str) and ident else page_url
+    ext = url if isinstance(ident, str) and ident else stable_id(item, author, published, title, text, rating)
+    in_lang = _first(obj.get("inLanguage"))
+    extra: dict[str, Any] = {"item": item} if item else {}
+    return RawMention(
+        external_id=ext[:500],
+        text=text,
+        url=url,
+        author=author,
+        title=title,
+        published_at=published,
+        rating=rating,
+        rating_scale=scale,
+        lang=str(in_lang) if isinstance(in_lang, str) else lang,
+        extra=extra,
+    )
+
+
+def _item_name(parent: Mapping[str, Any] | None) -> str | None:
+    return _name(parent.get("name")) if parent is not None else None
+
+
+def _jsonld_reviews(html: str, url: str, lang: str | None) -> list[RawMention]:
+    out: list[RawMention] = []
+    seen: set[int] = set()
+    for block in _jsonld_blocks(html):
+        for obj in _walk(block):
+            kinds = _types(obj)
+            if "Review" in kinds or "UserReview" in kinds or "CriticReview" in kinds:
+                if id(obj) in seen:
+                    continue
+                seen.add(id(obj))
+                item = _name(obj.get("itemReviewed"))
+                out.append(_review_mention(obj, url, lang, item))
+            else:
+                reviews = obj.get("review") or obj.get("reviews")
+                for r in reviews if isinstance(reviews, list) else [reviews]:
+                    if isinstance(r, Mapping) and id(r) not in seen and not _types(r) - {"Review"}:
+                        seen.add(id(r))
+                        out.append(_review_mention(r, url, lang, _item_name(obj)))
+    return out
+
+
+# -- microdata ---------------------------------------------------------------------------
+
+
+def _prop_value(node: LexborNode, base: str) -> Any:
+    attrs = node.attributes
+    if "itemscope" in attrs:
+        return _item(node, base)
+    tag = node.tag or ""
+    if tag == "meta":
+        return attrs.get("content") or ""
+    if tag in ("a", "link", "area"):
+        return urljoin(base, attrs.get("href") or "")
+    if tag in ("img", "audio", "video", "source", "embed", "iframe"):
+        return urljoin(base, attrs.get("src") or "")
+    if tag == "time":
+        return attrs.get("datetime") or node.text(strip=True)
+    if tag in ("data", "meter") and attrs.get("value") is not None:
+        return attrs.get("value")
+    if attrs.get("content") is not None:
+        return attrs.get("content")
+    return node.html if node.html and "<" in node.html[1:] else node.text()
+
+
+def _item(scope: LexborNode, base: str) -> dict[str, Any]:
+    """Microdata properties of one item; nested items become dicts."""
+    props: dict[str, Any] = {"@type": (scope.attributes.get("itemtype") or "").split()}
+
+    def visit(node: LexborNode) -> None:
+        child = node.child
+        while child is not None:
+            if child.tag and not child.tag.startswith("-"):
+                attrs = child.attributes
+                names = (attrs.get("itemprop") or "").split()
+                if names:
+                    value = _prop_value(child, base)
+                    for name in names:
+                        props.setdefault(name, []).append(value)
+                if "itemscope" not in attrs:
+                    visit(child)
+            child = child.next
+
+    visit(scope)
+    return props
+
+
+def _microdata_reviews(tree: LexborHTMLParser, url: str, lang: str | None) -> list[RawMention]:
+    out: list[RawMention] = []
+    for node in tree.css("[itemscope][itemtype]"):
+        itemtype = node.attributes.get("itemtype") or ""
+        if not any(t.rstrip("/").endswith("/Review") for t in itemtype.split()):
+            continue
+        props = _item(node, url)
+        props["@type"] = ["Review"]
+        parent = node.parent
+        item_name = None
+        while parent is not None:
+            if "itemscope" in parent.attributes:
+                names = _item(parent, url).get("name")
+                item_name = _name(names[0] if names else None)
+                break
+            parent = parent.parent
+        out.append(_review_mention(props, url, lang, item_name))
+    return out
+
+
+def aggregate_ratings(body: bytes | str) -> list[dict[str, Any]]:
+    """AggregateRating objects on the page: ``{value, count, scale, item}`` each."""
+    html = as_text(body)
+    found: list[dict[str, Any]] = []
+    for block in _jsonld_blocks(html):
+        for obj in _walk(block):
+            agg = obj.get("aggregateRating")
+            if isinstance(agg, Mapping):
+                found.append(_agg(agg, _name(obj.get("name"))))
+            elif "AggregateRating" in _types(obj) and obj.get("itemReviewed") is not None:
+                found.append(_agg(obj, _name(obj.get("itemReviewed"))))
+    if "aggregaterating" in html.lower():
+        tree = LexborHTMLParser(html)
+        for node in tree.css("[itemprop=aggregateRating]"):
+            props = _item(node, "")
+            flat = {k: _first(v) for k, v in props.items() if k != "@type"}
+            found.append(_agg(flat, None))
+    return found
+
+
+def _agg(obj: Mapping[str, Any], item: str | None) -> dict[str, Any]:
+    count = parse_number(_first(obj.get("ratingCount")))
+    reviews = parse_number(_first(obj.get("reviewCount")))
+    return {
+        "value": parse_number(_first(obj.get("ratingValue"))),
+        "count": int(count) if count is not None else None,
+        "review_count": int(reviews) if reviews is not None else None,
+        "scale": _scale(obj),
+        "item": item,
+    }
+
+
+def _dedupe(mentions: list[RawMention]) -> list[RawMention]:
+    """Same review in JSON-LD and microdata → once; id collisions get a suffix."""
+    out: list[RawMention] = []
+    keys: set[tuple[Any, ...]] = set()
+    ids: dict[str, int] = {}
+    for m in mentions:
+        key = (m.author, m.text, m.rating, m.published_at)
+        if m.text and key in keys:
+            continue
+        keys.add(key)
+        n = ids.get(m.external_id, 0)
+        ids[m.external_id] = n + 1
+        if n:
+            from dataclasses import replace
+
+            m = replace(m, external_id=f"{m.external_id}#{n + 1}")
+        out.append(m)
+    return out
+
+
+def _next_link(tree: LexborHTMLParser, url: str) -> str | None:
+    for node in tree.css('link[rel~="next"], a[rel~="next"]'):
+        href = node.attributes.get("href")
+        if href:
+            return urljoin(url, href)
+    return None
+
+
+@guard_parse(KIND)
+def parse_page(
+    body: bytes | str, url: str, options: Mapping[str, Any] | None = None
+) -> tuple[list[RawMention], str | None]:
+    """Reviews on one page and the next page's URL (``rel=next``) if any."""
+    opts = dict(options or {})
+    html = as_text(body)
+    m = _HTML_LANG.search(html[:5000])
+    lang = opts.get("lang") or (m.group(1).lower() if m else None)
+    mentions = _jsonld_reviews(html, url, lang)
+    tree = LexborHTMLParser(html)
+    if "itemtype" in html:
+        mentions += _microdata_reviews(tree, url, lang)
+    return _dedupe(mentions), _next_link(tree, url)
+
+
+def parse(
+    body: bytes | str, url: str, options: Mapping[str, Any] | None = None
+) -> list[RawMention]:
+    """Every review on one page."""
+    return parse_page(body, url, options)[0]
+
+
+async def fetch(ctx: FetchContext) -> AsyncIterator[Page]:
+    if not ctx.source.url:
+        raise ConfigError(f"reviews source {ctx.source.name!r} needs a url")
+    options = ctx.options
+    template = options.get("page_url")
+    state = {"page": 1}
+
+    def page(result: FetchResult) -> tuple[list[RawMention], str | None]:
+        mentions, nxt = parse_page(result.body, result.final_url or result.url, options)
+        if nxt is None and template and mentions:
+            state["page"] += 1
+            nxt = str(template).format(page=state["page"])
+        return mentions, nxt
+
+    async for p in walk(ctx, ctx.source.url, page):
+        yield p
+
+
+__all__ = ["aggregate_ratings", "fetch", "parse", "parse_page"]
