@@ -42,7 +42,7 @@ from monitor.index.periods import local_day
 from monitor.records import LABELS, MentionIn, Prediction
 
 MIN_DEDUP_CHARS = 20  # shorter texts ("Love it!") are never merged across sources
-BATCH = 2000
+BATCH = 5000
 MANUAL = "manual"
 IMPORTED = "import"
 GIVEN_ORIGINS = (MANUAL, IMPORTED)
@@ -111,10 +111,84 @@ def _insert(conn: Connection, table: Table) -> Any:
     return (postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert)(table)
 
 
+_MENTION_COLS = (
+    "brand_id", "source_id", "external_id", "url", "author", "title", "text", "lang", "lang_confidence",
+    "published_at", "fetched_at", "day", "rating", "rating_worst", "rating_best", "rating_norm", "reach",
+    "content_hash", "label", "label_origin", "manual_label",
+)
+
+
+_PUB, _FETCHED, _DAY = (_MENTION_COLS.index(c) for c in ("published_at", "fetched_at", "day"))
+
+
+def _sqlite_dt(v: datetime) -> str:
+    return v.astimezone(UTC).replace(tzinfo=None).isoformat(" ", "microseconds")
+
+
+def _sqlite_value(v: Any) -> Any:
+    """Values as SQLAlchemy's SQLite dialect stores them (UTC datetimes without offset)."""
+    if isinstance(v, datetime):
+        return _sqlite_dt(v)
+    if isinstance(v, date):
+        return v.isoformat()
+    return v
+
+
+def _insert_mentions(conn: Connection, source_id: int, rows: list[dict[str, Any]]) -> dict[str, int]:
+    """Insert new mention rows; returns external id → mention id of the rows this call inserted.
+
+    SQLite: the transaction holds the write lock (BEGIN IMMEDIATE) and the caller has already
+    removed known ids, so a plain ``executemany`` is safe and ~3x faster than the ORM path.
+    PostgreSQL: ``ON CONFLICT DO NOTHING RETURNING`` tells exactly which rows were ours even
+    when another writer inserts the same ids concurrently.
+    """
+    if conn.dialect.name == "sqlite":
+        dbapi = conn.connection.dbapi_connection
+        assert dbapi is not None
+        cur = dbapi.cursor()
+        sql = f"INSERT INTO mention ({', '.join(_MENTION_COLS)}) VALUES ({', '.join('?' * len(_MENTION_COLS))})"
+        fetched = {}
+        tuples = []
+        for r in rows:
+            t = [r[c] for c in _MENTION_COLS]
+            t[_PUB] = _sqlite_dt(t[_PUB])
+            f = t[_FETCHED]
+            t[_FETCHED] = fetched.get(f) or fetched.setdefault(f, _sqlite_dt(f))
+            t[_DAY] = t[_DAY].isoformat()
+            tuples.append(t)
+        cur.executemany(sql, tuples)
+        out: dict[str, int] = {}
+        exts = [r["external_id"] for r in rows]
+        for chunk in _chunks(exts, 900):
+            q = f"SELECT external_id, id FROM mention WHERE source_id = ? AND external_id IN ({', '.join('?' * len(chunk))})"
+            out.update(cur.execute(q, (source_id, *chunk)).fetchall())
+        cur.close()
+        return out
+    params = [{c: r[c] for c in _MENTION_COLS} for r in rows]
+    stmt = (
+        _insert(conn, M)
+        .on_conflict_do_nothing(index_elements=["source_id", "external_id"])
+        .returning(M.c.id, M.c.external_id)
+    )
+    return {ext: int(mid) for mid, ext in conn.execute(stmt, params).all()}
+
+
 def upsert_add(conn: Connection, table: Table, keys: Sequence[str], rows: dict[tuple, int]) -> None:
     """Add ``n`` to counters keyed by ``keys`` (insert when absent); zero deltas skipped."""
     params = [dict(zip(keys, k, strict=True), n=n) for k, n in sorted(rows.items(), key=repr) if n]
     if not params:
+        return
+    if conn.dialect.name == "sqlite":
+        cols = [*keys, "n"]
+        sql = (
+            f"INSERT INTO {table.name} ({', '.join(cols)}) VALUES ({', '.join('?' * len(cols))}) "
+            f"ON CONFLICT ({', '.join(keys)}) DO UPDATE SET n = {table.name}.n + excluded.n"
+        )
+        dbapi = conn.connection.dbapi_connection
+        assert dbapi is not None
+        cur = dbapi.cursor()
+        cur.executemany(sql, [tuple(_sqlite_value(p[c]) for c in cols) for p in params])
+        cur.close()
         return
     stmt = _insert(conn, table)
     stmt = stmt.on_conflict_do_update(index_elements=list(keys), set_={"n": table.c.n + stmt.excluded.n})
@@ -218,7 +292,7 @@ class Store:
                 raise ImportDataError(str(exc)) from None
             rating_worst, rating_best = float(worst), float(best)
         label = _validate_label(item.label)
-        basis = text or (item.title or "")
+        basis = normalise_for_hash(text or (item.title or ""))
         return {
             "brand_id": brand_id,
             "source_id": source_id,
@@ -237,11 +311,11 @@ class Store:
             "rating_best": rating_best,
             "rating_norm": rating_norm,
             "reach": item.reach,
-            "content_hash": content_hash(basis),
+            "content_hash": hashlib.sha256(basis.encode("utf-8")).hexdigest()[:32],
             "label": label or UNSCORED,
             "label_origin": IMPORTED if label else None,
             "manual_label": None,
-            "_dedupable": len(normalise_for_hash(basis)) >= MIN_DEDUP_CHARS,
+            "_dedupable": len(basis) >= MIN_DEDUP_CHARS,
         }
 
     def add_mentions(
@@ -310,13 +384,7 @@ class Store:
             to_insert = [r for r in fresh if not (r["_dedupable"] and r["content_hash"] in existing)]
             if not to_insert:
                 return res
-            params = [{k: v for k, v in r.items() if not k.startswith("_")} for r in to_insert]
-            stmt = (
-                _insert(conn, M)
-                .on_conflict_do_nothing(index_elements=["source_id", "external_id"])
-                .returning(M.c.id, M.c.external_id)
-            )
-            inserted = {ext: int(mid) for mid, ext in conn.execute(stmt, params).all()}
+            inserted = _insert_mentions(conn, source_id, to_insert)
             res.duplicate += len(to_insert) - len(inserted)
             counts: Counter[tuple] = Counter()
             ratings: Counter[tuple] = Counter()
@@ -339,6 +407,17 @@ class Store:
 
     def _known(self, conn: Connection, source_id: int, external_ids: Sequence[str]) -> set[str]:
         out: set[str] = set()
+        if conn.dialect.name == "sqlite":
+            dbapi = conn.connection.dbapi_connection
+            assert dbapi is not None
+            cur = dbapi.cursor()
+            for chunk in _chunks(list(external_ids), 900):
+                marks = ", ".join("?" * len(chunk))
+                for table in ("mention", "sighting"):
+                    q = f"SELECT external_id FROM {table} WHERE source_id = ? AND external_id IN ({marks})"
+                    out.update(r[0] for r in cur.execute(q, (source_id, *chunk)))
+            cur.close()
+            return out
         for chunk in _chunks(list(external_ids), 500):
             for table in (M, S):
                 q = select(table.c.external_id).where(
@@ -597,6 +676,8 @@ class Store:
                     from sqlalchemy import bindparam
 
                     conn.execute(update(M).where(M.c.id == bindparam("mid")).values(day=bindparam("d")), params)
+            old_days = conn.execute(select(DR.c.brand_id, DR.c.day).distinct()).all()
+            _mark_dirty(conn, ((int(b), d) for b, d in old_days))  # their snapshots go too
             conn.execute(delete(DR))
             conn.execute(delete(RR))
             counts, ratings = recount(conn)

@@ -81,3 +81,18 @@ def test_alerts_fire_with_numbers(db_url: str) -> None:
     assert kinds["volume_spike"].numbers["mean"] == pytest.approx(10)
     assert "60 mentions" in kinds["volume_spike"].message
     assert idx.alerts("Acme", at=at - timedelta(days=3)) == []
+
+
+def test_snapshot_and_rollup_paths_agree(idx: MentionIndex) -> None:
+    from monitor.db.tables import DirtyDay
+
+    args = [("Acme", date(2026, 11, 1), date(2026, 11, 30), by) for by in ("day", "week", None)]
+    via_snapshots = [idx.satisfaction(*a[:3], by=a[3]) for a in args]  # type: ignore[arg-type]
+    via_snapshots.append(idx.satisfaction("Acme", date(2026, 11, 1), date(2026, 11, 30), by=None, lang="sv"))
+    via_snapshots.append(idx.breakdown("Acme", date(2026, 11, 1), date(2026, 11, 30), by="source"))
+    with idx.engine.begin() as conn:  # a dirty day in the window forces the rollup path
+        conn.execute(DirtyDay.__table__.insert().values(brand_id=idx.store.brand_id("Acme"), day=date(2026, 11, 5)))  # type: ignore[attr-defined]
+    via_rollups = [idx.satisfaction(*a[:3], by=a[3]) for a in args]  # type: ignore[arg-type]
+    via_rollups.append(idx.satisfaction("Acme", date(2026, 11, 1), date(2026, 11, 30), by=None, lang="sv"))
+    via_rollups.append(idx.breakdown("Acme", date(2026, 11, 1), date(2026, 11, 30), by="source"))
+    assert via_snapshots == via_rollups

@@ -167,6 +167,7 @@ class IndexSnapshot(SQLModel, table=True):
     """The stored index of one brand-day (whole brand, or one source kind or language)."""
 
     __tablename__ = "index_snapshot"
+    __table_args__ = (Index("ix_snapshot_scope_day", "brand_id", "scope", "scope_value", "day"),)
     brand_id: int = Field(primary_key=True, foreign_key="brand.id")
     day: date = Field(primary_key=True)
     scope: str = Field(primary_key=True, max_length=10)  # all|source|lang

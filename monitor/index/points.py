@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 from datetime import date
 from typing import Any
 
@@ -38,13 +38,20 @@ class Point:
 
 @dataclass(slots=True)
 class Tally:
-    """Mutable accumulator of counts and ratings for one period."""
+    """Mutable accumulator of one period: label counts and rating sums.
+
+    Ratings accumulate as sufficient statistics (satisfied count, NPS net count), so a
+    period can be summed from rating histograms or from stored daily snapshots alike.
+    """
 
     positive: int = 0
     neutral: int = 0
     negative: int = 0
     unscored: int = 0
-    ratings: dict[tuple[float, float, float], int] = field(default_factory=dict)
+    csat_satisfied: int = 0
+    csat_n: int = 0
+    nps_net: int = 0  # promoters − detractors
+    nps_n: int = 0
 
     def add_label(self, label: str, n: int) -> None:
         if label == "positive":
@@ -57,18 +64,41 @@ class Tally:
             self.unscored += n
 
     def add_rating(self, worst: float, best: float, value: float, n: int) -> None:
-        key = (worst, best, value)
-        self.ratings[key] = self.ratings.get(key, 0) + n
+        sat, _ = formulas.csat([(worst, best, value, 1)])
+        self.csat_n += n
+        self.csat_satisfied += n if sat else 0
+        if formulas.is_nps_scale(worst, best):
+            self.nps_n += n
+            self.nps_net += n if value >= 9 else (-n if value <= 6 else 0)
+
+    def add_summary(self, csat: float | None, csat_n: int, nps: float | None, nps_n: int) -> None:
+        """Add a stored day's CSAT/NPS (fractions × counts are exact integers)."""
+        if csat is not None and csat_n:
+            self.csat_n += csat_n
+            self.csat_satisfied += round(csat * csat_n)
+        if nps is not None and nps_n:
+            self.nps_n += nps_n
+            self.nps_net += round(nps * nps_n)
 
     def point(self, period_start: date, min_sample: int) -> Point:
-        return make_point(
-            period_start,
-            self.positive,
-            self.neutral,
-            self.negative,
-            self.unscored,
-            ((w, b, v, n) for (w, b, v), n in self.ratings.items()),
-            min_sample,
+        p, u, n = self.positive, self.neutral, self.negative
+        interval = formulas.wilson_interval(p, p + n)
+        return Point(
+            period_start=period_start,
+            positive=p,
+            neutral=u,
+            negative=n,
+            unscored=self.unscored,
+            volume=p + u + n + self.unscored,
+            msi=formulas.msi(p, n),
+            msi_low=interval[0] if interval else None,
+            msi_high=interval[1] if interval else None,
+            low_sample=(p + n) < min_sample,
+            net_sentiment=formulas.net_sentiment(p, u, n),
+            csat=self.csat_satisfied / self.csat_n if self.csat_n else None,
+            csat_n=self.csat_n,
+            nps=self.nps_net / self.nps_n if self.nps_n else None,
+            nps_n=self.nps_n,
         )
 
 
@@ -81,29 +111,11 @@ def make_point(
     ratings: Iterable[tuple[float, float, float, int]],
     min_sample: int,
 ) -> Point:
-    """Compute every figure of a period from its counts and rating histogram."""
-    hist = list(ratings)
-    opinions = positive + negative
-    interval = formulas.wilson_interval(positive, opinions)
-    csat_value, csat_n = formulas.csat(hist)
-    nps_value, nps_n = formulas.nps(hist)
-    return Point(
-        period_start=period_start,
-        positive=positive,
-        neutral=neutral,
-        negative=negative,
-        unscored=unscored,
-        volume=positive + neutral + negative + unscored,
-        msi=formulas.msi(positive, negative),
-        msi_low=interval[0] if interval else None,
-        msi_high=interval[1] if interval else None,
-        low_sample=opinions < min_sample,
-        net_sentiment=formulas.net_sentiment(positive, neutral, negative),
-        csat=csat_value,
-        csat_n=csat_n,
-        nps=nps_value,
-        nps_n=nps_n,
-    )
+    """Compute every figure of a period from its counts and ``(worst, best, value, n)`` ratings."""
+    t = Tally(positive, neutral, negative, unscored)
+    for worst, best, value, n in ratings:
+        t.add_rating(worst, best, value, n)
+    return t.point(period_start, min_sample)
 
 
 __all__ = ["Point", "Tally", "make_point"]

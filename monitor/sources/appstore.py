@@ -30,7 +30,9 @@ from monitor.sources._text import clean, field, parse_datetime, parse_number
 from monitor.sources.base import FetchContext, Page, guard_parse, load_json, walk
 
 KIND = "appstore"
-FEED = "https://itunes.apple.com/{country}/rss/customerreviews/page={page}/id={app}/sortby={sort}/json"
+FEED = (
+    "https://itunes.apple.com/{country}/rss/customerreviews/page={page}/id={app}/sortby={sort}/json"
+)
 MAX_PAGES = 10
 
 

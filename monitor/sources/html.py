@@ -71,7 +71,20 @@ for _names in (
         continue
     for _i, _w in enumerate(_words, start=1):
         _MONTHS.setdefault(_w, _i)
-_EN = "January February March April May June July August September October November December".split()
+_EN = [
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+]
 _MONTH_WORD = re.compile(r"[^\W\d_]+\.?", re.U)
 
 
@@ -143,7 +156,9 @@ def _select(item: LexborNode, css: str | None) -> LexborNode | None:
         raise ConfigError(f"html: bad CSS selector {css!r}: {exc}") from None
 
 
-def _rating(node: LexborNode | None, opts: Mapping[str, Any]) -> tuple[float | None, tuple[float, float] | None]:
+def _rating(
+    node: LexborNode | None, opts: Mapping[str, Any]
+) -> tuple[float | None, tuple[float, float] | None]:
     if node is None:
         return None, None
     attr = opts.get("rating_attr")

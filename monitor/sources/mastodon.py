@@ -33,7 +33,7 @@ import httpx
 from monitor.errors import ConfigError, ParseError
 from monitor.http import FetchResult
 from monitor.records import RawMention
-from monitor.sources._text import field, html_to_text, parse_datetime
+from monitor.sources._text import field, html_to_text, mapping, parse_datetime
 from monitor.sources.base import FetchContext, Page, guard_parse, load_json, parse_link_header, walk
 
 KIND = "mastodon"
@@ -45,7 +45,7 @@ def _status(s: Mapping[str, Any]) -> RawMention | None:
         return None
     orig = s.get("reblog") if isinstance(s.get("reblog"), Mapping) else None
     body = orig or s
-    account = body.get("account") if isinstance(body.get("account"), Mapping) else {}
+    account = mapping(body.get("account"))
     followers = account.get("followers_count")
     text = html_to_text(str(body.get("content") or ""))
     spoiler = field(body.get("spoiler_text"))
@@ -57,7 +57,7 @@ def _status(s: Mapping[str, Any]) -> RawMention | None:
         if isinstance(body.get(key), int):
             extra[key] = body[key]
     if orig is not None:
-        booster = s.get("account") if isinstance(s.get("account"), Mapping) else {}
+        booster = mapping(s.get("account"))
         extra["boosted_by"] = field(booster.get("acct"))
     return RawMention(
         external_id=str(sid),

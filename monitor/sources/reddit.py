@@ -155,7 +155,9 @@ async def fetch(ctx: FetchContext) -> AsyncIterator[Page]:
     auth = await _oauth_headers(ctx)
     host = (ctx.source.url or ("https://oauth.reddit.com" if auth else SITE)).rstrip("/")
     sub = str(opts.get("subreddit") or "").strip("/").removeprefix("r/")
-    listing = opts.get("listing") or ("search" if (ctx.source.query or opts.get("query")) else "new")
+    listing = opts.get("listing") or (
+        "search" if (ctx.source.query or opts.get("query")) else "new"
+    )
     params: dict[str, Any] = {"limit": min(int(opts.get("limit", 100)), 100), "raw_json": 1}
     if listing == "search":
         params.update({"q": opts.get("query") or ctx.search_terms(), "sort": "new"})
@@ -164,7 +166,9 @@ async def fetch(ctx: FetchContext) -> AsyncIterator[Page]:
         first = f"{host}/r/{sub}/search.json" if sub else f"{host}/search.json"
     elif listing in ("new", "comments"):
         if not sub:
-            raise ConfigError(f"reddit source {ctx.source.name!r}: listing {listing!r} needs subreddit")
+            raise ConfigError(
+                f"reddit source {ctx.source.name!r}: listing {listing!r} needs subreddit"
+            )
         first = f"{host}/r/{sub}/{listing}.json"
     else:
         raise ConfigError(f"reddit source {ctx.source.name!r}: unknown listing {listing!r}")

@@ -57,7 +57,9 @@ _JSONLD = re.compile(
     r"""<script[^>]+type\s*=\s*["']?application/ld\+json["']?[^>]*>(.*?)</script\s*>""",
     re.I | re.S,
 )
-_HTML_LANG = re.compile(r"""<html[^>]*\slang\s*=\s*["']?([A-Za-z]{2,3})(?:[-_][A-Za-z0-9]+)?""", re.I)
+_HTML_LANG = re.compile(
+    r"""<html[^>]*\slang\s*=\s*["']?([A-Za-z]{2,3})(?:[-_][A-Za-z0-9]+)?""", re.I
+)
 _TRAILING_COMMA = re.compile(r",\s*([}\]])")
 _MAX_DEPTH = 40
 
@@ -144,7 +146,11 @@ def _review_mention(
     published = parse_datetime(_first(obj.get("datePublished")) or _first(obj.get("dateCreated")))
     ident = _first(obj.get("@id")) or _first(obj.get("url"))
     url = urljoin(page_url, str(ident)) if isinstance(ident, str) and ident else page_url
-    ext = url if isinstance(ident, str) and ident else stable_id(item, author, published, title, text, rating)
+    ext = (
+        url
+        if isinstance(ident, str) and ident
+        else stable_id(item, author, published, title, text, rating)
+    )
     in_lang = _first(obj.get("inLanguage"))
     extra: dict[str, Any] = {"item": item} if item else {}
     return RawMention(

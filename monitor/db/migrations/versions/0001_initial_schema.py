@@ -85,6 +85,9 @@ def upgrade() -> None:
     sa.ForeignKeyConstraint(['brand_id'], ['brand.id'], ),
     sa.PrimaryKeyConstraint('brand_id', 'day', 'scope', 'scope_value')
     )
+    with op.batch_alter_table('index_snapshot', schema=None) as batch_op:
+        batch_op.create_index('ix_snapshot_scope_day', ['brand_id', 'scope', 'scope_value', 'day'], unique=False)
+
     op.create_table('source',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('name', sqlmodel.sql.sqltypes.AutoString(length=200), nullable=False),
@@ -226,6 +229,9 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_source_name'))
 
     op.drop_table('source')
+    with op.batch_alter_table('index_snapshot', schema=None) as batch_op:
+        batch_op.drop_index('ix_snapshot_scope_day')
+
     op.drop_table('index_snapshot')
     op.drop_table('dirty_day')
     with op.batch_alter_table('run', schema=None) as batch_op:

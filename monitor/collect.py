@@ -1,0 +1,408 @@
+"""Collection: every enabled source → pages → mentions → brands → languages → the store.
+
+For each source (concurrently, politeness is per host in the HTTP layer):
+
+1. fetch pages through the shared :class:`~monitor.http.HttpClient` (the kind's module
+   in :mod:`monitor.sources` pages and stops incrementally);
+2. brand matching (:mod:`monitor.matching`) — skipped for a source bound to a brand;
+   mentions of no brand are counted as *unmatched* and dropped;
+3. language identification (:mod:`monitor.langid`), the declared language as a hint;
+4. :class:`~monitor.records.MentionIn` → ``index.add_mentions`` page by page, which
+   de-duplicates on (source, external id) and records cross-source sightings by text;
+5. the source's status: ``ok`` / ``not_modified`` / ``blocked`` / ``failed`` with the
+   reason, and — only when the walk completed — the new cursor and HTTP validators.
+
+A run killed half-way leaves stored pages stored and the cursor untouched, so the next
+run walks the same pages again and stores every mention exactly once.
+
+The store is anything with the :class:`IndexLike` methods (``monitor.api.MentionIndex``).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import inspect
+import logging
+import time
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any, Protocol
+
+from monitor.config import BrandConfig, Config, Secrets, SourceConfig
+from monitor.errors import ConfigError, MonitorError, SourceBlocked
+from monitor.http import FetchResult, HttpClient, redact_text
+from monitor.langid import LanguageIdentifier
+from monitor.matching import BrandMatcher, match_brands
+from monitor.records import MentionIn, RawMention
+from monitor.sources._text import MAX_FIELD, MAX_TEXT
+from monitor.sources.base import FetchContext, Page, get_source
+
+log = logging.getLogger("monitor.collect")
+
+#: Published dates further ahead than this are not trusted for the incremental cursor.
+FUTURE_SLACK = timedelta(hours=1)
+
+
+class IndexLike(Protocol):
+    """The part of :class:`monitor.api.MentionIndex` collection uses."""
+
+    def sync_config(self, cfg: Config) -> None: ...
+    def add_mentions(self, brand: str, source: str, items: Sequence[MentionIn]) -> Any: ...
+    def known_external_ids(self, source: str, external_ids: Iterable[str]) -> set[str]: ...
+    def source_state(self, source: str) -> Any: ...
+    def record_source_result(
+        self,
+        source: str,
+        status: str,
+        reason: str | None = None,
+        cursor: dict[str, Any] | None = None,
+    ) -> None: ...
+    def http_validators(self, url: str) -> tuple[str | None, str | None] | None: ...
+    def set_http_validators(
+        self, url: str, etag: str | None, last_modified: str | None
+    ) -> None: ...
+    def start_run(self, kind: str) -> int: ...
+    def finish_run(
+        self, run_id: int, status: str, counts: dict[str, Any], errors: list[str]
+    ) -> None: ...
+
+
+@dataclass
+class SourceReport:
+    """What happened to one source in one run."""
+
+    name: str
+    kind: str
+    status: str = "ok"  # ok | not_modified | blocked | failed
+    reason: str | None = None
+    pages: int = 0
+    fetched: int = 0
+    new: int = 0
+    duplicate: int = 0
+    sightings: int = 0
+    unmatched: int = 0
+    errors: int = 0
+    elapsed_s: float = 0.0
+
+    def counts(self) -> dict[str, Any]:
+        return {
+            "status": self.status,
+            "reason": self.reason,
+            "pages": self.pages,
+            "fetched": self.fetched,
+            "new": self.new,
+            "duplicate": self.duplicate,
+            "sightings": self.sightings,
+            "unmatched": self.unmatched,
+            "errors": self.errors,
+            "elapsed_s": round(self.elapsed_s, 3),
+        }
+
+
+@dataclass
+class CollectReport:
+    """A whole run: per-source reports and the Run record's id."""
+
+    run_id: int | None
+    sources: list[SourceReport] = field(default_factory=list)
+    elapsed_s: float = 0.0
+
+    @property
+    def status(self) -> str:
+        bad = [s for s in self.sources if s.status in ("blocked", "failed")]
+        if not bad:
+            return "ok"
+        return "failed" if len(bad) == len(self.sources) else "partial"
+
+    def totals(self) -> dict[str, int]:
+        keys = ("pages", "fetched", "new", "duplicate", "sightings", "unmatched", "errors")
+        return {k: sum(getattr(s, k) for s in self.sources) for k in keys}
+
+    def errors(self) -> list[str]:
+        return [
+            f"{s.name}: {s.status}: {s.reason}"
+            for s in self.sources
+            if s.status in ("blocked", "failed")
+        ]
+
+
+class ProgressSink(Protocol):
+    def source_started(self, source: SourceConfig) -> None: ...
+    def page_done(self, source: SourceConfig, page: Page, report: SourceReport) -> None: ...
+    def source_done(self, source: SourceConfig, report: SourceReport) -> None: ...
+
+
+class _NoProgress:
+    def source_started(self, source: SourceConfig) -> None:
+        pass
+
+    def page_done(self, source: SourceConfig, page: Page, report: SourceReport) -> None:
+        pass
+
+    def source_done(self, source: SourceConfig, report: SourceReport) -> None:
+        pass
+
+
+def select_sources(
+    cfg: Config, source: str | None = None, brand: str | None = None
+) -> list[SourceConfig]:
+    """Sources to run: ``--source`` (even if disabled) or all enabled, narrowed by ``--brand``."""
+    if source is not None:
+        chosen = [cfg.source(source)]
+    else:
+        chosen = [s for s in cfg.sources if s.enabled]
+    if brand is not None:
+        b = cfg.brand(brand).name
+        chosen = [s for s in chosen if s.brand in (None, b)]
+    return chosen
+
+
+def _clip(text: str | None, limit: int) -> str | None:
+    return text[:limit] if text else text
+
+
+class Collector:
+    """One collection run over a config and an index."""
+
+    def __init__(
+        self,
+        cfg: Config,
+        index: IndexLike,
+        *,
+        http: HttpClient | None = None,
+        secrets: Secrets | None = None,
+        identifier: LanguageIdentifier | None = None,
+        relax_loopback: bool = False,
+        progress: ProgressSink | None = None,
+        only_brand: str | None = None,
+        source_concurrency: int = 4,
+        now: Callable[[], datetime] = lambda: datetime.now(UTC),
+    ) -> None:
+        self.cfg = cfg
+        self.index = index
+        self._http = http
+        self.secrets = secrets or Secrets()
+        self.identifier = identifier or LanguageIdentifier()
+        self.relax_loopback = relax_loopback
+        self.progress = progress or _NoProgress()
+        self.only_brand = cfg.brand(only_brand).name if only_brand else None
+        brands = [b for b in cfg.brands if self.only_brand in (None, b.name)]
+        self.matchers = [BrandMatcher.from_config(b) for b in brands]
+        self.source_concurrency = max(1, source_concurrency)
+        self.now = now
+        self._add_kwargs = _supported_kwargs(index.add_mentions, {"refresh": False})
+
+    async def run(self, sources: Sequence[SourceConfig]) -> CollectReport:
+        started = time.monotonic()
+        run_id = self.index.start_run("collect")
+        report = CollectReport(run_id)
+        own_http = self._http is None
+        http = self._http or HttpClient(
+            self.cfg.http, validators=self.index, relax_loopback=self.relax_loopback
+        )
+        try:
+            gate = asyncio.Semaphore(self.source_concurrency)
+
+            async def one(src: SourceConfig) -> SourceReport:
+                async with gate:
+                    return await self.collect_source(src, http)
+
+            report.sources = list(await asyncio.gather(*(one(s) for s in sources)))
+        finally:
+            if own_http:
+                await http.aclose()
+        if hasattr(self.index, "refresh") and self._add_kwargs:
+            self.index.refresh()
+        report.elapsed_s = time.monotonic() - started
+        counts: dict[str, Any] = {
+            **report.totals(),
+            "sources": {s.name: s.counts() for s in report.sources},
+        }
+        self.index.finish_run(run_id, report.status, counts, report.errors())
+        return report
+
+    # -- one source ---------------------------------------------------------------------
+
+    async def collect_source(self, src: SourceConfig, http: HttpClient) -> SourceReport:
+        rep = SourceReport(src.name, src.kind)
+        started = time.monotonic()
+        self.progress.source_started(src)
+        try:
+            await self._walk(src, http, rep)
+        except SourceBlocked as exc:
+            self._finish(src, rep, "blocked", str(exc))
+        except (MonitorError, ValueError) as exc:
+            self._finish(src, rep, "failed", str(exc))
+        except Exception as exc:  # one broken source never stops the run
+            log.exception("source %s crashed", src.name)
+            self._finish(src, rep, "failed", f"internal error: {type(exc).__name__}: {exc}")
+        rep.elapsed_s = time.monotonic() - started
+        self.progress.source_done(src, rep)
+        return rep
+
+    def _finish(
+        self,
+        src: SourceConfig,
+        rep: SourceReport,
+        status: str,
+        reason: str | None,
+        cursor: dict[str, Any] | None = None,
+    ) -> None:
+        rep.status = status
+        rep.reason = redact_text(reason) if reason else None
+        if status in ("blocked", "failed"):
+            rep.errors += 1
+            log.warning("source %s %s: %s", src.name, status, rep.reason)
+        self.index.record_source_result(src.name, status, rep.reason, cursor)
+
+    async def _walk(self, src: SourceConfig, http: HttpClient, rep: SourceReport) -> None:
+        source = get_source(src.kind)
+        state = self.index.source_state(src.name)
+        cursor = dict(getattr(state, "cursor", None) or {})
+        brand_cfg = self.cfg.brand(src.brand) if src.brand else None
+        ctx = FetchContext(
+            source=src,
+            http=http,
+            secrets=self.secrets,
+            brand=brand_cfg,
+            max_pages=self.cfg.http.max_pages,
+            cursor=cursor,
+            known=lambda ids: self.index.known_external_ids(src.name, ids),
+        )
+        first: FetchResult | None = None
+        newest = _parse_newest(cursor.get("newest"))
+        horizon = self.now() + FUTURE_SLACK
+        async for page in source.fetch(ctx):
+            rep.pages += 1
+            if first is None:
+                first = page.result
+            if page.status != "ok":
+                if page.status == "not_modified" and rep.pages == 1:
+                    self._finish(src, rep, "not_modified", page.result.reason)
+                    return
+                reason = page.error or page.result.describe()
+                status = page.status if page.status in ("blocked", "failed") else "failed"
+                self._finish(src, rep, status, reason)
+                return
+            rep.fetched += len(page.mentions)
+            self._store(src, brand_cfg, page.mentions, rep)
+            for m in page.mentions:
+                if m.published_at is not None and m.published_at <= horizon:
+                    newest = m.published_at if newest is None else max(newest, m.published_at)
+            self.progress.page_done(src, page, rep)
+        new_cursor = {**cursor, **ctx.cursor_out}
+        if newest is not None:
+            new_cursor["newest"] = newest.isoformat()
+        self._finish(src, rep, "ok", None, new_cursor)
+        if first is not None and first.ok:
+            http.remember(first)
+
+    def _store(
+        self,
+        src: SourceConfig,
+        brand: BrandConfig | None,
+        mentions: list[RawMention],
+        rep: SourceReport,
+    ) -> None:
+        by_brand: dict[str, list[MentionIn]] = {}
+        for m in mentions:
+            if brand is not None:
+                brands = [brand.name]
+            else:
+                brands = [x.brand for x in match_brands(self.matchers, m.text, m.title)]
+                if not brands:
+                    rep.unmatched += 1
+                    continue
+            item = self.to_mention_in(m)
+            for i, name in enumerate(brands):
+                # (source, external id) is unique in the store: a mention of two brands is
+                # stored once per brand, the later ones under a brand-qualified id.
+                ext = item.external_id if i == 0 else f"{item.external_id}@{name}"[:500]
+                by_brand.setdefault(name, []).append(item if i == 0 else _replace_id(item, ext))
+        for name, items in by_brand.items():
+            res = self.index.add_mentions(name, src.name, items, **self._add_kwargs)
+            rep.new += int(getattr(res, "new", 0))
+            rep.duplicate += int(getattr(res, "duplicate", 0))
+            rep.sightings += int(getattr(res, "sightings", 0))
+
+    def to_mention_in(self, m: RawMention) -> MentionIn:
+        """A parsed mention with its identified language, ready for the store."""
+        sample = m.text if len(m.text) >= 20 or not m.title else f"{m.title}. {m.text}"
+        guess = self.identifier.identify(sample, m.lang)
+        # A boost/repost is the original seen again: store it under the original's id.
+        ext = (m.shared_from or m.external_id).strip()[:500]
+        return MentionIn(
+            external_id=ext,
+            text=m.text[:MAX_TEXT],
+            url=_clip(m.url, 2000),
+            author=_clip(m.author, MAX_FIELD),
+            title=_clip(m.title, MAX_FIELD),
+            published_at=m.published_at,
+            rating=m.rating,
+            rating_scale=m.rating_scale,
+            lang=guess.lang,
+            lang_confidence=guess.confidence,
+            reach=m.reach,
+        )
+
+
+def _replace_id(item: MentionIn, ext: str) -> MentionIn:
+    from dataclasses import replace
+
+    return replace(item, external_id=ext)
+
+
+def _parse_newest(value: Any) -> datetime | None:
+    from monitor.sources._text import parse_datetime
+
+    return parse_datetime(value)
+
+
+def _supported_kwargs(fn: Callable[..., Any], wanted: dict[str, Any]) -> dict[str, Any]:
+    """The subset of ``wanted`` keyword arguments ``fn`` accepts (optional store features)."""
+    try:
+        params = inspect.signature(fn).parameters
+    except (TypeError, ValueError):
+        return {}
+    return {k: v for k, v in wanted.items() if k in params}
+
+
+async def collect_async(
+    cfg: Config,
+    index: IndexLike,
+    *,
+    source: str | None = None,
+    brand: str | None = None,
+    **kwargs: Any,
+) -> CollectReport:
+    """Collect the selected sources into ``index`` (see :class:`Collector` for options)."""
+    chosen = select_sources(cfg, source, brand)
+    if not chosen:
+        raise ConfigError("no enabled source matches the selection")
+    index.sync_config(cfg)
+    return await Collector(cfg, index, only_brand=brand, **kwargs).run(chosen)
+
+
+def collect(
+    cfg: Config,
+    index: IndexLike,
+    *,
+    source: str | None = None,
+    brand: str | None = None,
+    **kwargs: Any,
+) -> CollectReport:
+    """Blocking wrapper of :func:`collect_async`."""
+    return asyncio.run(collect_async(cfg, index, source=source, brand=brand, **kwargs))
+
+
+__all__ = [
+    "CollectReport",
+    "Collector",
+    "IndexLike",
+    "ProgressSink",
+    "SourceReport",
+    "collect",
+    "collect_async",
+    "select_sources",
+]
