@@ -46,7 +46,9 @@ def frozen_embeddings(texts: list[str], batch_size: int = 32) -> list[list[float
 
 def main() -> int:
     here = Path(__file__).resolve().parent.parent
-    default = Path(os.environ.get("MONITOR_SHARED_DIR", here.parent / "shared")) / "data" / "sentiment"
+    default = (
+        Path(os.environ.get("MONITOR_SHARED_DIR", here.parent / "shared")) / "data" / "sentiment"
+    )
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--data", type=Path, default=default, help="directory of <lang>.jsonl files")
     ap.add_argument("--json", action="store_true", help="print JSON instead of a table")
@@ -69,7 +71,11 @@ def main() -> int:
 
     t0 = time.perf_counter()
     emb = frozen_embeddings([r.text for r in train + dev + test])
-    e_train, e_dev, e_test = emb[: len(train)], emb[len(train) : len(train) + len(dev)], emb[len(train) + len(dev) :]
+    e_train, e_dev, e_test = (
+        emb[: len(train)],
+        emb[len(train) : len(train) + len(dev)],
+        emb[len(train) + len(dev) :],
+    )
     best = None
     for c in (0.3, 1.0, 3.0, 10.0):
         lr = LogisticRegression(C=c, class_weight="balanced", max_iter=3000)
@@ -89,30 +95,41 @@ def main() -> int:
 
     langs = sorted(ship_res["languages"])
     out = {
-        "baseline": {"C": best[1], "seconds": round(t_base, 1),
-                     "languages": {k: round(v.macro_f1, 4) for k, v in base_res["languages"].items()},
-                     "overall": round(base_res["overall"].macro_f1, 4)},
-        "shipped": {"model": clf.info()["model_version"], "seconds": round(t_ship, 1),
-                    "languages": {k: round(v.macro_f1, 4) for k, v in ship_res["languages"].items()},
-                    "overall": round(ship_res["overall"].macro_f1, 4)},
+        "baseline": {
+            "C": best[1],
+            "seconds": round(t_base, 1),
+            "languages": {k: round(v.macro_f1, 4) for k, v in base_res["languages"].items()},
+            "overall": round(base_res["overall"].macro_f1, 4),
+        },
+        "shipped": {
+            "model": clf.info()["model_version"],
+            "seconds": round(t_ship, 1),
+            "languages": {k: round(v.macro_f1, 4) for k, v in ship_res["languages"].items()},
+            "overall": round(ship_res["overall"].macro_f1, 4),
+        },
         "n": {k: ship_res["languages"][k].n for k in langs},
     }
     if args.json:
         print(json.dumps(out, indent=2))
         return 0
     print(f"test split of {args.data} — macro-F1 (hy: over the classes present, neg/pos)")
-    print(f"baseline: frozen e5-small + class-balanced logistic regression (C={best[1]} chosen on dev)")
-    print(f"{'lang':<6}{'n':>5}{'baseline':>10}{'shipped':>9}{'gain':>8}{'target':>8}{'XLM-R MMS':>11}")
+    print("baseline: frozen e5-small + class-balanced logistic regression", end=" ")
+    print(f"(C={best[1]} chosen on dev)")
+    head = f"{'lang':<6}{'n':>5}{'baseline':>10}{'shipped':>9}{'gain':>8}{'target':>8}"
+    print(head + f"{'XLM-R MMS':>11}")
     for k in langs:
         b, s = base_res["languages"][k].macro_f1, ship_res["languages"][k].macro_f1
         ref = f"{XLMR_MMS[k]:.3f}" if k in XLMR_MMS else "-"
         tgt = TARGETS.get(k)
         flag = "" if tgt is None or s >= tgt else "  (below target)"
-        print(f"{k:<6}{ship_res['languages'][k].n:>5}{b:>10.3f}{s:>9.3f}{s - b:>+8.3f}"
-              f"{(tgt or 0):>8.2f}{ref:>11}{flag}")
+        print(
+            f"{k:<6}{ship_res['languages'][k].n:>5}{b:>10.3f}{s:>9.3f}{s - b:>+8.3f}"
+            f"{(tgt or 0):>8.2f}{ref:>11}{flag}"
+        )
     b, s = base_res["overall"].macro_f1, ship_res["overall"].macro_f1
     print(f"{'all':<6}{ship_res['overall'].n:>5}{b:>10.3f}{s:>9.3f}{s - b:>+8.3f}")
-    print(f"baseline {t_base:.0f} s (embedding + fitting), shipped model {t_ship:.0f} s (load + scoring)")
+    print(f"baseline {t_base:.0f} s (embedding + fitting),", end=" ")
+    print(f"shipped model {t_ship:.0f} s (load + scoring)")
     return 0
 
 

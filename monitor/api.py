@@ -264,6 +264,11 @@ class MentionIndex:
         """Recompute snapshots of brand-days whose rollups changed."""
         return snapshots.refresh(self.engine, self.config.index.min_sample)
 
+    def apply_retention(self, now: datetime | None = None) -> dict[str, int]:
+        """Delete raw mentions and runs past the configured retention; the index history stays."""
+        r = self.config.retention
+        return self.store.apply_retention(r.mention_days, r.run_days, now=now)
+
     # -- source state (used by collectors) --------------------------------------------
 
     def known_external_ids(self, source: str, external_ids: Iterable[str]) -> set[str]:

@@ -148,10 +148,7 @@ def select_sources(
     cfg: Config, source: str | None = None, brand: str | None = None
 ) -> list[SourceConfig]:
     """Sources to run: ``--source`` (even if disabled) or all enabled, narrowed by ``--brand``."""
-    if source is not None:
-        chosen = [cfg.source(source)]
-    else:
-        chosen = [s for s in cfg.sources if s.enabled]
+    chosen = [cfg.source(source)] if source is not None else [s for s in cfg.sources if s.enabled]
     if brand is not None:
         b = cfg.brand(brand).name
         chosen = [s for s in chosen if s.brand in (None, b)]

@@ -238,7 +238,7 @@ class DigestConfig(_Strict):
 class RetentionConfig(_Strict):
     """How long raw mention text is kept (index snapshots are kept for ever)."""
 
-    mention_days: int = Field(default=730, ge=1)
+    mention_days: int = Field(default=730, ge=30)  # alerts need the last 8 days raw
     run_days: int = Field(default=90, ge=1)
 
 

@@ -128,12 +128,17 @@ def _summarise_collect(result: Any) -> tuple[dict[str, Any], list[str], str]:
         counts = {k: v for k, v in result.items() if isinstance(v, (int, float, str)) and k not in ("errors", "status")}
         errors = [str(e) for e in result.get("errors", []) or []]
         return counts, errors, str(result.get("status", "partial" if errors else "ok"))
-    counts = {}
-    for name in ("new", "duplicate", "duplicates", "unmatched", "errors", "fetched", "sources"):
-        v = getattr(result, name, None)
-        if isinstance(v, (int, float)):
-            counts[name] = v
+    counts: dict[str, Any] = {}
+    totals = getattr(result, "totals", None)
+    if callable(totals):
+        counts.update(totals())
+    sources = getattr(result, "sources", None)
+    if isinstance(sources, list):
+        counts["sources"] = len(sources)
+        for key in ("blocked", "failed"):
+            counts[key] = sum(1 for s in sources if getattr(s, "status", "") == key)
     errs = getattr(result, "errors", None)
+    errs = errs() if callable(errs) else errs
     errors = [str(e) for e in errs] if isinstance(errs, (list, tuple)) else []
     status = str(getattr(result, "status", "partial" if errors else "ok"))
     return counts, errors, status
@@ -147,16 +152,25 @@ def collect_step(
     brand: str | None = None,
     stop: threading.Event | None = None,
     collect_fn: Callable[..., Any] | None = None,
+    relax_loopback: bool = False,
 ) -> StepResult:
-    """Run the collectors (they record their own Run row and source health)."""
+    """Run the collectors (they record their own Run row and source health).
+
+    The real collector runs in its own event loop and is cancelled when ``stop`` is set:
+    cancellation lands between pages, each page's mentions are one committed transaction
+    and a source's cursor only moves when its walk completes, so nothing is half-written;
+    the collector's Run row is then closed as ``interrupted``.
+    """
     step = StepResult("collect")
-    if collect_fn is None:
-        from monitor.collect import collect as collect_fn
     _check(stop)
     try:
-        result = _call_supported(collect_fn, idx, cfg, source=source, brand=brand, stop=stop, progress=False)
+        if collect_fn is None:
+            result = _collect_cancellable(idx, cfg, source=source, brand=brand, stop=stop, relax_loopback=relax_loopback)
+        else:
+            result = _call_supported(collect_fn, cfg, idx, source=source, brand=brand, stop=stop)
     except Interrupted:
-        raise
+        step.status = "interrupted"
+        return step
     except Exception as exc:  # a collector bug must not stop scoring and the digest
         log.exception("collection failed")
         step.status, step.errors = "failed", [f"{type(exc).__name__}: {exc}"]
@@ -166,6 +180,44 @@ def collect_step(
     if stop is not None and stop.is_set():
         step.status = "interrupted"
     return step
+
+
+def _collect_cancellable(
+    idx: Any,
+    cfg: Config,
+    *,
+    source: str | None,
+    brand: str | None,
+    stop: threading.Event | None,
+    relax_loopback: bool,
+) -> Any:
+    import asyncio
+
+    from monitor.collect import collect_async
+
+    before = max((r["id"] for r in idx.recent_runs(limit=1, kind="collect")), default=0)
+
+    async def main() -> Any:
+        task = asyncio.ensure_future(
+            collect_async(cfg, idx, source=source, brand=brand, relax_loopback=relax_loopback)
+        )
+        while not task.done():
+            if stop is not None and stop.is_set():
+                task.cancel()
+                break
+            await asyncio.wait({task}, timeout=0.2)
+        try:
+            return await task
+        except asyncio.CancelledError:
+            return None
+
+    result = asyncio.run(main())
+    if result is None:
+        for run in idx.recent_runs(limit=20, kind="collect"):
+            if run["id"] > before and run["status"] == "running":
+                idx.finish_run(run["id"], "interrupted", {}, ["stopped by a signal before the run ended"])
+        raise Interrupted
+    return result
 
 
 def classifier_identity(clf: Any) -> tuple[str, str]:
@@ -221,7 +273,7 @@ def score_step(
     except Interrupted:
         step.status = "interrupted"
     except Exception as exc:
-        log.exception("scoring failed")
+        log.error("scoring failed: %s", exc, exc_info=log.isEnabledFor(logging.DEBUG))
         step.status, step.errors = "failed", [f"{type(exc).__name__}: {exc}"]
     step.counts = {"scored": scored, "counted": counted_n, "unscored": scored - counted_n}
     idx.finish_run(run_id, step.status, step.counts, step.errors)
@@ -321,6 +373,7 @@ def run_once(
     collect_fn: Callable[..., Any] | None = None,
     out_dir: str | None = None,
     on_step: Callable[[StepResult], None] | None = None,
+    relax_loopback: bool = False,
 ) -> PipelineResult:
     """collect → score → refresh index and alerts → digest (when due, or ``force``)."""
     own = idx is None
@@ -346,7 +399,7 @@ def run_once(
 
     try:
         if collect:
-            done(collect_step(idx, cfg, stop=stop, collect_fn=collect_fn))
+            done(collect_step(idx, cfg, stop=stop, collect_fn=collect_fn, relax_loopback=relax_loopback))
             _check(stop)
         done(score_step(idx, cfg, classifier, stop=stop))
         _check(stop)

@@ -14,7 +14,7 @@ import unicodedata
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -43,6 +43,7 @@ from monitor.records import LABELS, MentionIn, Prediction
 
 MIN_DEDUP_CHARS = 20  # shorter texts ("Love it!") are never merged across sources
 BATCH = 5000
+HASH_CHARS = 16  # 64 bits: collisions within one brand are ~1e-8 likely at a million mentions
 MANUAL = "manual"
 IMPORTED = "import"
 GIVEN_ORIGINS = (MANUAL, IMPORTED)
@@ -68,8 +69,8 @@ def normalise_for_hash(text: str) -> str:
 
 
 def content_hash(text: str) -> str:
-    """SHA-256 (hex, 32 chars) of the normalised text."""
-    return hashlib.sha256(normalise_for_hash(text).encode("utf-8")).hexdigest()[:32]
+    """The first 64 bits of the SHA-256 of the normalised text, in hex (per-brand dedup key)."""
+    return hashlib.sha256(normalise_for_hash(text).encode("utf-8")).hexdigest()[:HASH_CHARS]
 
 
 def utcnow() -> datetime:
@@ -157,11 +158,18 @@ def _insert_mentions(conn: Connection, source_id: int, rows: list[dict[str, Any]
             t[_DAY] = t[_DAY].isoformat()
             tuples.append(t)
         cur.executemany(sql, tuples)
-        out: dict[str, int] = {}
-        exts = [r["external_id"] for r in rows]
-        for chunk in _chunks(exts, 900):
-            q = f"SELECT external_id, id FROM mention WHERE source_id = ? AND external_id IN ({', '.join('?' * len(chunk))})"
-            out.update(cur.execute(q, (source_id, *chunk)).fetchall())
+        # Inside this write-locked transaction rowids are allocated consecutively (max + 1),
+        # so the k rows just inserted hold ids last - k + 1 … last, in order.
+        last = int(cur.execute("SELECT last_insert_rowid()").fetchone()[0])
+        first = last - len(rows) + 1
+        check = dict(cur.execute("SELECT id, external_id FROM mention WHERE id IN (?, ?)", (first, last)).fetchall())
+        if check.get(first) == rows[0]["external_id"] and check.get(last) == rows[-1]["external_id"]:
+            out = {r["external_id"]: first + i for i, r in enumerate(rows)}
+        else:  # rowids were not consecutive (rowid space exhausted): look them up
+            out = {}
+            for chunk in _chunks([r["external_id"] for r in rows], 900):
+                q = f"SELECT external_id, id FROM mention WHERE source_id = ? AND external_id IN ({', '.join('?' * len(chunk))})"
+                out.update(cur.execute(q, (source_id, *chunk)).fetchall())
         cur.close()
         return out
     params = [{c: r[c] for c in _MENTION_COLS} for r in rows]
@@ -311,7 +319,7 @@ class Store:
             "rating_best": rating_best,
             "rating_norm": rating_norm,
             "reach": item.reach,
-            "content_hash": hashlib.sha256(basis.encode("utf-8")).hexdigest()[:32],
+            "content_hash": hashlib.sha256(basis.encode("utf-8")).hexdigest()[:HASH_CHARS],
             "label": label or UNSCORED,
             "label_origin": IMPORTED if label else None,
             "manual_label": None,
@@ -485,16 +493,22 @@ class Store:
                 self._relabel(conn, m, lab, origin, probs, manual=None)
 
     def pending_scoring(self, model_id: str, model_version: str, limit: int) -> list[tuple[int, str, str | None]]:
-        """Mentions this model version has not scored and no person/importer labelled."""
+        """Mentions this model version has not scored and no person/importer labelled.
+
+        Never-scored mentions first (a small partial index), then those scored by an
+        older model version.
+        """
         origin = f"{model_id}@{model_version}"
-        q = (
+        never = select(M.c.id, M.c.text, M.c.title, M.c.lang).where(M.c.label_origin.is_(None)).order_by(M.c.id)
+        older = (
             select(M.c.id, M.c.text, M.c.title, M.c.lang)
-            .where(or_(M.c.label_origin.is_(None), and_(M.c.label_origin.notin_(GIVEN_ORIGINS), M.c.label_origin != origin)))
+            .where(M.c.label_origin.is_not(None), M.c.label_origin.notin_(GIVEN_ORIGINS), M.c.label_origin != origin)
             .order_by(M.c.id)
-            .limit(limit)
         )
         with self.engine.connect() as conn:
-            rows = conn.execute(q).all()
+            rows = list(conn.execute(never.limit(limit)).all())
+            if len(rows) < limit:
+                rows += conn.execute(older.limit(limit - len(rows))).all()
         out = []
         for r in rows:
             text = r.text if r.text else (r.title or "")
@@ -504,12 +518,14 @@ class Store:
         return out
 
     def count_pending(self, model_id: str, model_version: str) -> int:
+        """How many mentions :meth:`pending_scoring` would return in all."""
         origin = f"{model_id}@{model_version}"
-        q = select(func.count()).select_from(M).where(
-            or_(M.c.label_origin.is_(None), and_(M.c.label_origin.notin_(GIVEN_ORIGINS), M.c.label_origin != origin))
+        cond = or_(
+            M.c.label_origin.is_(None),
+            and_(M.c.label_origin.notin_(GIVEN_ORIGINS), M.c.label_origin != origin),
         )
         with self.engine.connect() as conn:
-            return int(conn.execute(q).scalar_one())
+            return int(conn.execute(select(func.count()).select_from(M).where(cond)).scalar_one())
 
     def add_scores(self, items: Sequence[tuple[int, Prediction, bool]], *, now: datetime | None = None) -> int:
         """Store model scores; each counts in the index unless a person/importer labelled it.
@@ -684,6 +700,30 @@ class Store:
             upsert_add(conn, DR, ("brand_id", "day", "source_id", "lang", "label", "origin"), counts)
             upsert_add(conn, RR, ("brand_id", "day", "source_id", "lang", "worst", "best", "value"), ratings)
             _mark_dirty(conn, ((k[0], k[1]) for k in counts))
+
+    def apply_retention(self, mention_days: int, run_days: int, *, now: datetime | None = None) -> dict[str, int]:
+        """Delete raw mentions (with scores, sightings) and runs older than the limits.
+
+        Rollups and snapshots stay, so the index history outlives the raw text.
+        """
+        now = now or utcnow()
+        m_cut = now - timedelta(days=mention_days)
+        r_cut = now - timedelta(days=run_days)
+        removed = {"mentions": 0, "runs": 0}
+        while True:
+            with writer(self.engine).begin() as conn:
+                ids = conn.execute(select(M.c.id).where(M.c.published_at < m_cut).limit(5000)).scalars().all()
+                if not ids:
+                    break
+                conn.execute(delete(SC).where(SC.c.mention_id.in_(ids)))
+                conn.execute(delete(S).where(S.c.mention_id.in_(ids)))
+                conn.execute(delete(M).where(M.c.id.in_(ids)))
+                stmt = _insert(conn, META).values(key="retention_applied", value="1")
+                conn.execute(stmt.on_conflict_do_update(index_elements=["key"], set_={"value": "1"}))
+                removed["mentions"] += len(ids)
+        with writer(self.engine).begin() as conn:
+            removed["runs"] = conn.execute(delete(RUN).where(RUN.c.started_at < r_cut)).rowcount or 0
+        return removed
 
     @staticmethod
     def get_meta_conn(conn: Connection, key: str) -> str | None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import itertools
 import threading
 import time
 from collections.abc import Iterator
@@ -88,7 +89,9 @@ def test_conditional_get_304(server: LocalServer) -> None:
     def page(h: Handler) -> Reply:
         if h.headers.get("If-None-Match") == '"v1"':
             return Reply(304)
-        return Reply(body="[]", headers={"ETag": '"v1"', "Last-Modified": "Mon, 01 Jan 2024 00:00:00 GMT"})
+        return Reply(
+            body="[]", headers={"ETag": '"v1"', "Last-Modified": "Mon, 01 Jan 2024 00:00:00 GMT"}
+        )
 
     server.routes["/feed"] = page
     store = MemoryValidators()
@@ -255,7 +258,9 @@ def test_wrong_and_missing_charset(server: LocalServer) -> None:
         body=swedish.encode("utf-8"), headers={"Content-Type": "text/plain; charset=iso-8859-1"}
     )
     cyr = "<html><head><meta charset='windows-1251'></head><body>Отлично качество</body></html>"
-    server.routes["/meta"] = lambda h: Reply(body=cyr.encode("cp1251"), headers={"Content-Type": "text/html"})
+    server.routes["/meta"] = lambda h: Reply(
+        body=cyr.encode("cp1251"), headers={"Content-Type": "text/html"}
+    )
     server.routes["/none"] = lambda h: Reply(body="Çok güzel, İstanbul".encode())
     assert fetch(server.url("/wrong")).text() == swedish
     assert fetch(server.url("/latin1-label")).text() == swedish
@@ -291,7 +296,7 @@ def test_min_interval_per_host_and_loopback_relaxation(server: LocalServer) -> N
 
     asyncio.run(go(relax=False))
     starts = sorted(r.at for r in server.hits("/p"))
-    gaps = [b - a for a, b in zip(starts, starts[1:], strict=False)]
+    gaps = [b - a for a, b in itertools.pairwise(starts)]
     assert all(g >= 0.2 for g in gaps), gaps
     server.requests.clear()
     t0 = time.monotonic()

@@ -29,7 +29,9 @@ class Reply:
     def raw(self) -> bytes:
         body = self.body.encode("utf-8") if isinstance(self.body, str) else self.body
         headers = {"Content-Length": str(len(body)), "Connection": "close", **self.headers}
-        head = f"HTTP/1.1 {self.status} X\r\n" + "".join(f"{k}: {v}\r\n" for k, v in headers.items())
+        head = f"HTTP/1.1 {self.status} X\r\n" + "".join(
+            f"{k}: {v}\r\n" for k, v in headers.items()
+        )
         return head.encode("latin-1") + b"\r\n" + body
 
 

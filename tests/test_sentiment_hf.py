@@ -24,13 +24,23 @@ def _save_tiny(path: Path, id2label: dict[int, str]) -> None:
         single="[CLS] $A [SEP]", special_tokens=[("[CLS]", 2), ("[SEP]", 3)]
     )
     fast = PreTrainedTokenizerFast(
-        tokenizer_object=tok, unk_token="[UNK]", pad_token="[PAD]", cls_token="[CLS]",
-        sep_token="[SEP]", model_max_length=16,
+        tokenizer_object=tok,
+        unk_token="[UNK]",
+        pad_token="[PAD]",
+        cls_token="[CLS]",
+        sep_token="[SEP]",
+        model_max_length=16,
     )
     cfg = BertConfig(
-        vocab_size=len(WORDS), hidden_size=8, num_hidden_layers=1, num_attention_heads=2,
-        intermediate_size=16, max_position_embeddings=16, num_labels=len(id2label),
-        id2label=id2label, label2id={v: k for k, v in id2label.items()},
+        vocab_size=len(WORDS),
+        hidden_size=8,
+        num_hidden_layers=1,
+        num_attention_heads=2,
+        intermediate_size=16,
+        max_position_embeddings=16,
+        num_labels=len(id2label),
+        id2label=id2label,
+        label2id={v: k for k, v in id2label.items()},
     )
     torch.manual_seed(0)
     model = BertForSequenceClassification(cfg).eval()
@@ -43,7 +53,9 @@ def _save_tiny(path: Path, id2label: dict[int, str]) -> None:
 
 def test_label_map_resolution() -> None:
     assert resolve_label_map({0: "NEG", 1: "neu", 2: "Positive"}, {}) == [0, 1, 2]
-    assert resolve_label_map({0: "LABEL_0", 1: "LABEL_1"}, {"LABEL_0": "negative", "1": "positive"}) == [0, 2]
+    assert resolve_label_map(
+        {0: "LABEL_0", 1: "LABEL_1"}, {"LABEL_0": "negative", "1": "positive"}
+    ) == [0, 2]
     with pytest.raises(ModelError, match="label_map"):
         resolve_label_map({0: "LABEL_0"}, {})
 
@@ -67,7 +79,11 @@ def test_hf_backend_loads_local_model(tmp_path: Path, monkeypatch: pytest.Monkey
         assert abs(p.p_negative - 1 / 3) < 1e-5 and abs(p.p_positive - 1 / 3) < 1e-5
         assert p.model_id == f"hf:{tmp_path.name}" and len(p.model_version) == 12
     info = clf.info()
-    assert info["backend"] == "hf" and info["labels"] == {"0": "negative", "1": "neutral", "2": "positive"}
+    assert info["backend"] == "hf" and info["labels"] == {
+        "0": "negative",
+        "1": "neutral",
+        "2": "positive",
+    }
     assert clf.predict(["good film"])[0] == preds[0]
     assert len(clf.cache) == 4
 

@@ -28,7 +28,10 @@ pytestmark = pytest.mark.filterwarnings("ignore:.*torch.ao.quantization.*:Deprec
 
 
 def test_import_does_not_load_torch() -> None:
-    code = "import monitor, monitor.sentiment, monitor.cli.model_cmds, sys; print('torch' in sys.modules)"
+    code = (
+        "import monitor, monitor.sentiment, monitor.cli.model_cmds, sys;"
+        "print('torch' in sys.modules)"
+    )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
 

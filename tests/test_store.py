@@ -189,3 +189,16 @@ def test_rollups_equal_recount_after_random_operations(tmp_path_factory: pytest.
     assert (total.positive, total.negative, total.neutral, total.unscored) == (
         labels["positive"], labels["negative"], labels["neutral"], labels["unscored"])
     idx.close()
+
+
+def test_retention_keeps_index_history(db_url: str) -> None:
+    idx = MentionIndex.open(db_url)
+    old = datetime(2024, 1, 5, tzinfo=UTC)
+    idx.add_mentions("Acme", "s", [MentionIn("1", "old but gold", published_at=old, label="positive"),
+                                   MentionIn("2", "fresh", published_at=T0, label="negative")])
+    before = idx.satisfaction("Acme", date(2024, 1, 5), date(2024, 1, 5))[0]
+    removed = idx.apply_retention(now=datetime(2026, 11, 20, tzinfo=UTC))
+    assert removed["mentions"] == 1
+    assert len(idx.mentions("Acme", limit=10)) == 1
+    assert idx.satisfaction("Acme", date(2024, 1, 5), date(2024, 1, 5))[0] == before
+    assert idx.snapshots("Acme", date(2024, 1, 5), date(2024, 1, 5))[0].point.positive == 1

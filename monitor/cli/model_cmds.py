@@ -36,6 +36,19 @@ ModelPathOpt = typer.Option(
     None, "--model-path", help="Use the model in this directory instead of the configured one."
 )
 BackendOpt = typer.Option(None, "--backend", help="Override model.backend: embedded or hf.")
+TrainDataOpt = typer.Option(
+    ..., "--data", help="Directory of <lang>.jsonl files with a 'split' field."
+)
+TrainOutOpt = typer.Option(
+    Path("models/mm-e5-small-sentiment"),
+    "--out",
+    help="Directory to write the adapter, head and config.",
+)
+EvalDataOpt = typer.Option(
+    ...,
+    "--data",
+    help="A JSON-lines file, or a directory of them (fields: text, label, optional lang).",
+)
 
 
 def _model_config(
@@ -59,22 +72,28 @@ def _model_config(
 @model_app.command("train")
 @handle_errors
 def train_cmd(
-    data: Path = typer.Option(..., "--data", help="Directory of <lang>.jsonl files with a 'split' field."),
-    out: Path = typer.Option(
-        Path("models/mm-e5-small-sentiment"), "--out", help="Directory to write the adapter, head and config."
+    data: Path = TrainDataOpt,
+    out: Path = TrainOutOpt,
+    name: str = typer.Option(
+        "mm-e5-small-sentiment", "--name", help="Model id stored with every score."
     ),
-    name: str = typer.Option("mm-e5-small-sentiment", "--name", help="Model id stored with every score."),
     epochs: int | None = typer.Option(None, "--epochs", help="Passes over the training data."),
     seed: int | None = typer.Option(None, "--seed", help="Random seed (order, dropout, init)."),
-    batch_size: int | None = typer.Option(None, "--batch-size", help="Examples per optimiser step."),
-    max_length: int | None = typer.Option(None, "--max-length", help="Tokens per training example."),
+    batch_size: int | None = typer.Option(
+        None, "--batch-size", help="Examples per optimiser step."
+    ),
+    max_length: int | None = typer.Option(
+        None, "--max-length", help="Tokens per training example."
+    ),
     threads: int | None = typer.Option(None, "--threads", help="CPU threads for torch."),
     use_mt_hy: bool | None = typer.Option(
         None, "--use-mt-hy/--no-mt-hy", help="Also train on extra/hy_machine_translated.jsonl."
     ),
     hy_repeat: int | None = typer.Option(None, "--hy-repeat", help="Repeat Armenian rows N times."),
     limit: int | None = typer.Option(
-        None, "--limit-per-language", help="Train on at most N rows per language (quick experiments)."
+        None,
+        "--limit-per-language",
+        help="Train on at most N rows per language (quick experiments).",
     ),
 ) -> None:
     """Fine-tune LoRA + the head on the train split; print dev macro-F1 per language per epoch."""
@@ -100,7 +119,7 @@ def train_cmd(
 @model_app.command("eval")
 @handle_errors
 def eval_cmd(
-    data: Path = typer.Option(..., "--data", help="A JSON-lines file, or a directory of them (fields: text, label, optional lang)."),
+    data: Path = EvalDataOpt,
     split: str | None = typer.Option(
         "test", "--split", help="Keep rows of this split ('all' keeps every row)."
     ),
@@ -133,7 +152,9 @@ def eval_cmd(
         sys.stdout.write(json.dumps(out, ensure_ascii=False, indent=2) + "\n")
     else:
         info = clf.info()
-        console.print(f"model {info['model_id']} {info['model_version']} on {len(rows)} rows", markup=False)
+        console.print(
+            f"model {info['model_id']} {info['model_version']} on {len(rows)} rows", markup=False
+        )
         console.print(format_report(result), markup=False, highlight=False)
 
 
@@ -199,9 +220,9 @@ def score_cmd(
         idx.close()
     c = step.counts
     err_console.print(
-        f"scored {c.get('scored', 0)} mentions with {mid} {ver}: {c.get('counted', 0)} count in the "
-        f"index, {c.get('unscored', 0)} stay unscored (language or confidence < "
-        f"{cfg.model.confidence_threshold})",
+        f"scored {c.get('scored', 0)} mentions with {mid} {ver}: "
+        f"{c.get('counted', 0)} count in the index, {c.get('unscored', 0)} stay unscored "
+        f"(language or confidence < {cfg.model.confidence_threshold})",
         markup=False,
         highlight=False,
     )

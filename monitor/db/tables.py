@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import BigInteger, Column, Index, Text, UniqueConstraint
+from sqlalchemy import BigInteger, Column, Index, Text, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
 UNSCORED = "unscored"
@@ -67,7 +67,9 @@ class Mention(SQLModel, table=True):
         Index("ix_mention_brand_label_pub", "brand_id", "label", "published_at"),
         Index("ix_mention_brand_pub", "brand_id", "published_at"),
         Index("ix_mention_brand_hash", "brand_id", "content_hash"),
-        Index("ix_mention_label_origin", "label_origin"),
+        # only never-scored mentions: what the scorer asks for most, at no cost for labelled imports
+        Index("ix_mention_unscored", "id", sqlite_where=text("label_origin IS NULL"),
+              postgresql_where=text("label_origin IS NULL")),
     )
     id: int | None = Field(default=None, primary_key=True)
     brand_id: int = Field(foreign_key="brand.id")
@@ -87,7 +89,7 @@ class Mention(SQLModel, table=True):
     rating_best: float | None = None
     rating_norm: float | None = None  # (rating - worst) / (best - worst)
     reach: int | None = Field(default=None, sa_column=Column(BigInteger))
-    content_hash: str = Field(max_length=64)
+    content_hash: str = Field(max_length=32)
     label: str = Field(default=UNSCORED, max_length=10)  # effective label
     label_origin: str | None = Field(default=None, max_length=200)  # manual|import|model id@ver
     manual_label: str | None = Field(default=None, max_length=10)

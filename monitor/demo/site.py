@@ -96,6 +96,8 @@ def place(day_offset: int, hhmm: str, now: datetime, tz: ZoneInfo) -> datetime:
         if span < latest + 600:
             frac = (t.hour * 3600 + t.minute * 60) / latest
             at = start + timedelta(seconds=max(0.0, span - 120) * min(frac, 1.0))
+        elif at > local_now:
+            at = local_now - timedelta(minutes=2)
     return at.astimezone(timezone.utc)
 
 

@@ -42,18 +42,22 @@ def render_chart(series: Sequence[DayPoint], bar: float, *, dpi: int = 144) -> b
     ax_vol.set_ylabel("mentions", fontsize=7, color=MUTED)
     ax_vol.yaxis.set_label_position("right")
 
-    # MSI: only days with a defined MSI; gaps stay gaps.
-    ys = [p.msi * 100 if p.msi is not None else float("nan") for p in series]
-    lo = [p.msi_low * 100 if p.msi_low is not None else float("nan") for p in series]
-    hi = [p.msi_high * 100 if p.msi_high is not None else float("nan") for p in series]
-    ax.fill_between(xs, lo, hi, color=BAND, alpha=0.13, linewidth=0, zorder=2, label="95 % interval")
-    ax.plot(xs, ys, color=LINE, linewidth=1.8, zorder=3, label="MSI")
-    solid = [(x, y) for x, y, p in zip(xs, ys, series, strict=True) if p.msi is not None and not p.low_sample]
-    hollow = [(x, y) for x, y, p in zip(xs, ys, series, strict=True) if p.msi is not None and p.low_sample]
-    if solid:
-        ax.scatter(*zip(*solid, strict=True), s=12, color=LINE, zorder=4)
+    # The line: trailing 7-day MSI with its Wilson band (gaps stay gaps).
+    def pct(v: float | None) -> float:
+        return v * 100 if v is not None else float("nan")
+
+    ys = [pct(p.week_msi) for p in series]
+    lo = [pct(p.week_low) for p in series]
+    hi = [pct(p.week_high) for p in series]
+    ax.fill_between(xs, lo, hi, color=BAND, alpha=0.13, linewidth=0, zorder=2)
+    ax.plot(xs, ys, color=LINE, linewidth=2.0, zorder=3, solid_capstyle="round")
+    hollow = [(x, y) for x, y, p in zip(xs, ys, series, strict=True) if p.week_msi is not None and p.week_low_sample]
     if hollow:
-        ax.scatter(*zip(*hollow, strict=True), s=12, facecolor="white", edgecolor=LINE, linewidth=1, zorder=4)
+        ax.scatter(*zip(*hollow, strict=True), s=11, facecolor="white", edgecolor=LINE, linewidth=1, zorder=4)
+    # Each day's own MSI, faint: it shows the spread without drawing the eye.
+    daily = [(x, p.msi * 100) for x, p in zip(xs, series, strict=True) if p.msi is not None]
+    if daily:
+        ax.scatter(*zip(*daily, strict=True), s=9, color=MUTED, alpha=0.45, linewidth=0, zorder=2.8)
     ax.axhline(bar * 100, color=RED, linewidth=1, linestyle=(0, (4, 3)), zorder=2.5)
     ax.set_ylim(0, 100)
     ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _pos: f"{v:.0f} %"))
@@ -79,8 +83,9 @@ def render_chart(series: Sequence[DayPoint], bar: float, *, dpi: int = 144) -> b
     ax.grid(axis="y", color="#eaeef2", linewidth=0.6, zorder=0)
 
     handles = [
-        _patch(LINE, "MSI (hollow: low sample)", line=True),
+        _patch(LINE, "MSI, 7 days", line=True),
         _patch(BAND, "95 % interval", alpha=0.25),
+        _dot(MUTED, "MSI, day"),
         _patch(BARS, "mentions / day"),
         _patch("#ffcecb", "negative"),
         _patch(RED, f"bar {bar * 100:.0f} %", line=True, dashed=True),
@@ -88,12 +93,12 @@ def render_chart(series: Sequence[DayPoint], bar: float, *, dpi: int = 144) -> b
     fig.legend(
         handles=handles,
         loc="upper left",
-        bbox_to_anchor=(0.06, 1.0),
-        ncol=5,
+        bbox_to_anchor=(0.04, 1.0),
+        ncol=6,
         fontsize=7,
         frameon=False,
         handlelength=1.4,
-        columnspacing=1.0,
+        columnspacing=0.9,
     )
     buf = io.BytesIO()
     fig.savefig(buf, format="png", dpi=dpi, facecolor="white", metadata={"Software": None})
@@ -108,6 +113,13 @@ def _patch(color: str, label: str, *, alpha: float = 1.0, line: bool = False, da
         style = (0, (4, 3)) if dashed else "-"
         return Line2D([0], [0], color=color, linewidth=1.0 if dashed else 1.8, linestyle=style, label=label)
     return Patch(facecolor=color, alpha=alpha, label=label)
+
+
+def _dot(color: str, label: str) -> object:
+    from matplotlib.lines import Line2D
+
+    return Line2D([0], [0], marker="o", linestyle="", markersize=3.5, markerfacecolor=color,
+                  markeredgewidth=0, alpha=0.6, label=label)
 
 
 __all__ = ["render_chart"]

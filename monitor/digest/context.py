@@ -76,7 +76,11 @@ class Window:
 
 @dataclass(frozen=True, slots=True)
 class DayPoint:
-    """One day of the 30-day chart."""
+    """One day of the 30-day chart: the day's own figures and the trailing 7-day MSI.
+
+    Daily counts are small, so the chart's line is the MSI of the 7 days ending that day
+    (pooled counts, its own Wilson interval); the day's own MSI is drawn as a faint dot.
+    """
 
     day: date
     volume: int
@@ -85,6 +89,11 @@ class DayPoint:
     msi_low: float | None
     msi_high: float | None
     low_sample: bool
+    positive: int = 0
+    week_msi: float | None = None
+    week_low: float | None = None
+    week_high: float | None = None
+    week_low_sample: bool = True
 
 
 @dataclass(frozen=True, slots=True)
@@ -181,7 +190,15 @@ class BrandDigest:
 
     @property
     def has_ratings(self) -> bool:
-        return any(w.csat_n or w.nps_n for w in self.windows)
+        return self.has_csat or self.has_nps
+
+    @property
+    def has_csat(self) -> bool:
+        return any(w.csat_n for w in self.windows)
+
+    @property
+    def has_nps(self) -> bool:
+        return any(w.nps_n for w in self.windows)
 
     @property
     def avg_daily_volume_week(self) -> float:
@@ -270,8 +287,10 @@ def _window(idx: IndexLike, brand: str, name: str, label: str, start: date, end:
     return window_from_point(name, label, start, end, points[0] if points else None)
 
 
-def _series(idx: IndexLike, brand: str, start: date, end: date) -> tuple[DayPoint, ...]:
-    points = idx.satisfaction(brand, start=start, end=end, by="day")
+def _series(idx: IndexLike, brand: str, start: date, end: date, min_sample: int = 30) -> tuple[DayPoint, ...]:
+    """Days ``start``..``end`` (missing days as zeros) with trailing 7-day MSI."""
+    lead_in = start - timedelta(days=6)
+    points = idx.satisfaction(brand, start=lead_in, end=end, by="day")
     by_day: dict[date, Any] = {}
     for p in points:
         ps = _get(p, "period_start")
@@ -279,26 +298,50 @@ def _series(idx: IndexLike, brand: str, start: date, end: date) -> tuple[DayPoin
             ps = ps.date()
         if isinstance(ps, date):
             by_day[ps] = p
+    days = [lead_in + timedelta(days=i) for i in range((end - lead_in).days + 1)]
+    pos = [int(_get(by_day.get(d), "positive", 0) or 0) for d in days]
+    neg = [int(_get(by_day.get(d), "negative", 0) or 0) for d in days]
     out = []
-    day = start
-    while day <= end:
+    for i, day in enumerate(days):
+        if day < start:
+            continue
         p = by_day.get(day)
-        if p is None:
-            out.append(DayPoint(day, 0, 0, None, None, None, True))
-        else:
-            out.append(
-                DayPoint(
-                    day=day,
-                    volume=int(_get(p, "volume", 0) or 0),
-                    negative=int(_get(p, "negative", 0) or 0),
-                    msi=_get(p, "msi"),
-                    msi_low=_get(p, "msi_low"),
-                    msi_high=_get(p, "msi_high"),
-                    low_sample=bool(_get(p, "low_sample", True)),
-                )
+        wp, wn = sum(pos[i - 6 : i + 1]), sum(neg[i - 6 : i + 1])
+        ci = wilson(wp, wp + wn)
+        out.append(
+            DayPoint(
+                day=day,
+                volume=int(_get(p, "volume", 0) or 0),
+                negative=neg[i],
+                msi=_get(p, "msi"),
+                msi_low=_get(p, "msi_low"),
+                msi_high=_get(p, "msi_high"),
+                low_sample=bool(_get(p, "low_sample", True)),
+                positive=pos[i],
+                week_msi=wp / (wp + wn) if wp + wn else None,
+                week_low=ci[0] if ci else None,
+                week_high=ci[1] if ci else None,
+                week_low_sample=(wp + wn) < min_sample,
             )
-        day += timedelta(days=1)
+        )
     return tuple(out)
+
+
+def wilson(successes: int, n: int, z: float = 1.959964) -> tuple[float, float] | None:
+    """Wilson score interval (the index's own function when available)."""
+    try:
+        from monitor.index.formulas import wilson_interval
+    except ImportError:  # pragma: no cover - the index module is part of the package
+        wilson_interval = None
+    if wilson_interval is not None:
+        return wilson_interval(successes, n)
+    if n <= 0:
+        return None
+    p = successes / n
+    den = 1 + z * z / n
+    centre = (p + z * z / (2 * n)) / den
+    half = z * ((p * (1 - p) / n + z * z / (4 * n * n)) ** 0.5) / den
+    return max(0.0, centre - half), min(1.0, centre + half)
 
 
 def _breakdown(idx: IndexLike, brand: str, day: date, by: str) -> tuple[BreakdownRow, ...]:
@@ -384,7 +427,9 @@ def source_problems(overview: Sequence[Any]) -> tuple[SourceHealth, ...]:
         status = str(_get(s, "status", ""))
         if status not in ("failing", "blocked"):
             continue
-        reason = _get(s, "blocked_reason") if status == "blocked" else None
+        reason = (_get(s, "blocked_reason") if status == "blocked" else None) or _get(s, "last_error")
+        if isinstance(reason, str) and reason.lower().startswith(status + ":"):
+            reason = reason[len(status) + 1 :].strip()
         out.append(
             SourceHealth(
                 name=str(_get(s, "name", "")),
@@ -392,7 +437,7 @@ def source_problems(overview: Sequence[Any]) -> tuple[SourceHealth, ...]:
                 brand=_get(s, "brand"),
                 status=status,
                 last_success_at=_get(s, "last_success_at"),
-                reason=reason or _get(s, "last_error"),
+                reason=reason,
             )
         )
     out.sort(key=lambda h: (h.status != "blocked", h.name))
@@ -453,7 +498,7 @@ def build_digest(
                 yesterday=_window(idx, brand, "yesterday", "Yesterday", day - timedelta(days=1), day - timedelta(days=1)),
                 week=_window(idx, brand, "7d", "Last 7 days", week_start, day),
                 month=_window(idx, brand, "30d", "Last 30 days", month_start, day),
-                series=_series(idx, brand, month_start, day),
+                series=_series(idx, brand, month_start, day, min_sample),
                 by_source=_breakdown(idx, brand, day, "source"),
                 by_lang=_breakdown(idx, brand, day, "lang"),
                 most_negative=top_mentions(negatives, "negative"),
@@ -495,31 +540,42 @@ def build_digest(
     )
 
 
+def _pct(x: float) -> str:
+    return f"{x * 100:.0f} %"
+
+
 def headline(b: BrandDigest, bar: float) -> str:
-    """One plain sentence a reader gets before any table."""
-    t = b.today
+    """A plain sentence or two a reader gets before any table.
+
+    Day-to-day comparisons are only made when both days have a real sample; otherwise
+    the day is set against the last 7 days, which usually do.
+    """
+    t, y, w = b.today, b.yesterday, b.week
     if t.volume == 0:
+        if w.msi is not None:
+            return f"No mentions on this day. Last 7 days: MSI {_pct(w.msi)} on {w.positive + w.negative} positive/negative mentions."
         return "No mentions on this day."
-    if t.msi is None:
-        return f"{t.volume} mention{'s' if t.volume != 1 else ''}, none scored positive or negative yet."
-    parts = [f"MSI {t.msi * 100:.0f} %"]
-    if t.low_sample:
-        parts[0] += " (low sample)"
-    y = b.yesterday.msi
-    if y is not None:
-        delta = (t.msi - y) * 100
-        if abs(delta) >= 0.5:
-            parts.append(f"{'up' if delta > 0 else 'down'} {abs(delta):.0f} pts on yesterday")
-        else:
-            parts.append("level with yesterday")
-    parts.append(("above" if t.msi >= bar else "under") + f" the {bar * 100:.0f} % bar")
+    n = t.volume
+    vol = f"{n} mention{'s' if n != 1 else ''}"
     avg = b.avg_daily_volume_week
-    vol = f"{t.volume} mention{'s' if t.volume != 1 else ''}"
-    if avg > 0:
-        ratio = t.volume / avg
-        if ratio >= 1.5 or ratio <= 0.67:
-            vol += f" ({ratio:.1f}× the 7-day daily average)"
-    return ", ".join(parts) + "; " + vol + "."
+    if avg > 0 and (n / avg >= 1.5 or n / avg <= 0.67):
+        vol += f", {n / avg:.1f}× the 7-day daily average"
+    if t.msi is None:
+        return f"{vol.capitalize()}; none scored positive or negative yet ({t.unscored} unscored)."
+    side = "above" if t.msi >= bar else "under"
+    first = f"MSI {_pct(t.msi)} today, {side} the {_pct(bar)} bar"
+    if t.low_sample:
+        first += f" (low sample: {t.positive + t.negative} positive/negative)"
+    elif y.msi is not None and not y.low_sample:
+        delta = round((t.msi - y.msi) * 100)
+        first += f", {'up' if delta > 0 else 'down'} {abs(delta)} pts on yesterday" if delta else ", level with yesterday"
+    parts = [first]
+    if w.msi is not None:
+        week = f"last 7 days {_pct(w.msi)}"
+        if w.msi_low is not None and w.msi_high is not None:
+            week += f" ({w.msi_low * 100:.0f}–{w.msi_high * 100:.0f} %)"
+        parts.append(week)
+    return "; ".join(parts) + f". {vol[0].upper()}{vol[1:]}."
 
 
 __all__ = [
@@ -541,5 +597,6 @@ __all__ = [
     "slugify",
     "source_problems",
     "top_mentions",
+    "wilson",
     "window_from_point",
 ]

@@ -137,9 +137,12 @@ def _atomic_write(path: Path, data: bytes) -> None:
     tmp.replace(path)
 
 
-def write_files(rendered: RenderedDigest, out_dir: str | Path) -> DigestFiles:
+def write_files(rendered: RenderedDigest, out_dir: str | Path, *, markdown: bool = False) -> DigestFiles:
     """Write HTML, text (and Markdown, and the chart PNGs) atomically; return the paths."""
     out = Path(out_dir)
+    md_text = rendered.markdown
+    if md_text is None and markdown:
+        md_text = render_markdown(rendered.digest)
     try:
         out.mkdir(parents=True, exist_ok=True)
         html = out / f"{rendered.stem}.html"
@@ -147,9 +150,9 @@ def write_files(rendered: RenderedDigest, out_dir: str | Path) -> DigestFiles:
         _atomic_write(html, rendered.html_file.encode("utf-8"))
         _atomic_write(text, rendered.text.encode("utf-8"))
         md = None
-        if rendered.markdown is not None:
+        if md_text is not None:
             md = out / f"{rendered.stem}.md"
-            _atomic_write(md, rendered.markdown.encode("utf-8"))
+            _atomic_write(md, md_text.encode("utf-8"))
         charts = {}
         for b in rendered.digest.brands:
             png = out / f"{rendered.stem}-{b.slug}.png"
@@ -319,19 +322,23 @@ def send_webhook(
 # ---------------------------------------------------------------- orchestration
 
 
-def _with_retries(fn: Callable[[], None], attempts: int, wait: float) -> int:
-    """Call ``fn`` until it succeeds or ``attempts`` run out; return the attempts used."""
-    used = 0
+def _with_retries(fn: Callable[[], None], attempts: int, wait: float, tries: list[int] | None = None) -> int:
+    """Call ``fn`` until it succeeds or ``attempts`` run out; return the attempts used.
+
+    Only :class:`TransientDeliveryError` is retried (exponential back-off from ``wait``
+    seconds); ``tries[0]`` counts the attempts even when the last one raises.
+    """
+    tries = tries if tries is not None else [0]
     for attempt in Retrying(
         stop=stop_after_attempt(max(1, attempts)),
-        wait=wait_exponential(multiplier=wait, max=max(wait * 8, 0.0)) if wait > 0 else wait_exponential(multiplier=0, max=0),
+        wait=wait_exponential(multiplier=wait, min=wait, max=max(wait * 8, wait)),
         retry=retry_if_exception_type(TransientDeliveryError),
         reraise=True,
     ):
         with attempt:
-            used = attempt.retry_state.attempt_number
+            tries[0] = attempt.retry_state.attempt_number
             fn()
-    return used
+    return tries[0]
 
 
 def _outbox_entry(out_dir: Path, stem: str, channel: str, data: bytes, meta: dict[str, Any]) -> Path:
@@ -357,7 +364,7 @@ def deliver(
     """Write the files, then try every other channel; failures go to the outbox."""
     secrets = secrets if secrets is not None else Secrets()
     out = Path(out_dir if out_dir is not None else cfg.out_dir)
-    files = write_files(rendered, out)
+    files = write_files(rendered, out, markdown=cfg.markdown)
     wanted = list(dict.fromkeys(channels if channels is not None else cfg.delivery))
     results: list[DeliveryResult] = []
     if "file" in wanted:
@@ -400,10 +407,11 @@ def _attempt(
     attempts: int,
     wait: float,
 ) -> DeliveryResult:
-    used = attempts
+    tries = [0]
     try:
-        used = _with_retries(send, attempts, wait)
+        used = _with_retries(send, attempts, wait, tries)
     except DeliveryError as exc:
+        used = tries[0]
         meta.update(attempts=used, last_error=str(exc), failed_at=datetime.now(timezone.utc).isoformat())
         pending = _outbox_entry(out, stem, channel, data, meta)
         log.warning("digest %s delivery failed after %d attempt(s): %s (kept in %s)", channel, used, exc, pending)
@@ -463,14 +471,15 @@ def retry_pending(
 
         else:
             continue
+        tries = [0]
         try:
-            used = _with_retries(send, attempts, wait)
+            used = _with_retries(send, attempts, wait, tries)
         except DeliveryError as exc:
             meta_file = body.with_name(body.name + ".meta")
             meta_out = {k: v for k, v in meta.items() if k != "path"}
-            meta_out.update(attempts=int(meta.get("attempts", 0)) + attempts, last_error=str(exc))
+            meta_out.update(attempts=int(meta.get("attempts", 0)) + tries[0], last_error=str(exc))
             _atomic_write(meta_file, json.dumps(meta_out, indent=2).encode("utf-8"))
-            results.append(DeliveryResult(channel, ok=False, attempts=attempts, error=str(exc), pending=body))
+            results.append(DeliveryResult(channel, ok=False, attempts=tries[0], error=str(exc), pending=body))
             continue
         body.unlink(missing_ok=True)
         body.with_name(body.name + ".meta").unlink(missing_ok=True)

@@ -17,4 +17,10 @@ from monitor.sentiment.classifier import (
     load_classifier,
 )
 
-__all__ = ["EmbeddedClassifier", "ScoreCache", "SentimentClassifier", "counts_in_index", "load_classifier"]
+__all__ = [
+    "EmbeddedClassifier",
+    "ScoreCache",
+    "SentimentClassifier",
+    "counts_in_index",
+    "load_classifier",
+]

@@ -122,7 +122,9 @@ class SentimentClassifier:
             out = [p if p is not None else fresh[k] for k, p in zip(keys, out, strict=True)]
         return [p for p in out if p is not None]
 
-    def predict(self, texts: Sequence[str], langs: Sequence[str | None] | None = None) -> list[Prediction]:
+    def predict(
+        self, texts: Sequence[str], langs: Sequence[str | None] | None = None
+    ) -> list[Prediction]:
         """Label each text; ``langs`` (ISO 639-1, optional) applies per-language settings."""
         if isinstance(texts, str):
             raise ModelError("predict() takes a list of texts, not a single string")
@@ -221,8 +223,8 @@ class EmbeddedClassifier(SentimentClassifier):
         sums = [[0.0, 0.0, 0.0] for _ in texts]
         weights = [0.0] * len(texts)
         rows = probs.tolist()
-        for (ti, ids), row in zip(windows, rows, strict=True):
-            w = float(len(ids))
+        for (ti, window), row in zip(windows, rows, strict=True):
+            w = float(len(window))
             weights[ti] += w
             for k in range(len(LABELS)):
                 sums[ti][k] += w * row[k]
@@ -254,11 +256,15 @@ def load_embedded(cfg: ModelConfig, cache: ScoreCache | None = None) -> Embedded
     meta = ModelMeta.read(model_dir)
     base = ensure_base()
     if meta.base_sha256 and not base.name.endswith(meta.base_sha256[:16]):
-        raise ModelError(f"{model_dir} was trained on base {meta.base_sha256[:16]}, not {base.name}")
+        raise ModelError(
+            f"{model_dir} was trained on base {meta.base_sha256[:16]}, not {base.name}"
+        )
     torch.set_num_threads(cfg.threads)
     net = load_trained(base, model_dir)
     precision = resolve_precision(cfg.precision, meta.auto_precision)
-    encoder = TextEncoder.from_file(base / "tokenizer.json", prefix=meta.prefix, max_length=meta.max_length)
+    encoder = TextEncoder.from_file(
+        base / "tokenizer.json", prefix=meta.prefix, max_length=meta.max_length
+    )
     return EmbeddedClassifier(
         net,
         encoder,
@@ -272,7 +278,9 @@ def load_embedded(cfg: ModelConfig, cache: ScoreCache | None = None) -> Embedded
     )
 
 
-def load_classifier(cfg: ModelConfig | None = None, cache: ScoreCache | None = None) -> SentimentClassifier:
+def load_classifier(
+    cfg: ModelConfig | None = None, cache: ScoreCache | None = None
+) -> SentimentClassifier:
     """Build the classifier ``cfg.backend`` names (``embedded`` default, or ``hf``)."""
     cfg = cfg or ModelConfig()
     if cfg.backend == "hf":

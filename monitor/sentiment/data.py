@@ -10,7 +10,7 @@ from pathlib import Path
 from monitor.errors import ModelError
 from monitor.records import LABELS
 
-LABEL_INDEX = {label: i for i, label in enumerate(LABELS)}
+LABEL_INDEX: dict[str, int] = {label: i for i, label in enumerate(LABELS)}
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,7 +50,9 @@ def read_jsonl(path: Path) -> list[Example]:
             obj = json.loads(line)
             text, label = obj["text"], obj["label"]
         except (json.JSONDecodeError, KeyError, TypeError) as exc:
-            raise ModelError(f"{path}:{no}: not a JSON object with 'text' and 'label' ({exc})") from None
+            raise ModelError(
+                f"{path}:{no}: not a JSON object with 'text' and 'label' ({exc})"
+            ) from None
         if label not in LABEL_INDEX:
             raise ModelError(f"{path}:{no}: label {label!r} is not one of {', '.join(LABELS)}")
         rows.append(

@@ -32,7 +32,7 @@ def evaluate(clf: SentimentClassifier, rows: Sequence[Example]) -> dict[str, Any
 
 
 def as_json(result: dict[str, Any], **extra: Any) -> dict[str, Any]:
-    """The ``--json`` shape: ``{"languages": {lang: {...}}, "overall": {...}, "sources": {...}}``."""
+    """The ``--json`` shape: ``{"languages": {lang: {…}}, "overall": {…}, "sources": {…}}``."""
     return {
         "languages": {k: v.as_dict() for k, v in result["languages"].items()},
         "overall": result["overall"].as_dict(),

@@ -92,7 +92,9 @@ class HFClassifier(SentimentClassifier):
                         ids[r, : len(windows[i])] = torch.tensor(windows[i])
                         mask[r, : len(windows[i])] = 1
                     logits = self.model(input_ids=ids, attention_mask=mask).logits
-                    for r, row in zip(batch, torch.softmax(logits.float(), -1).tolist(), strict=True):
+                    for r, row in zip(
+                        batch, torch.softmax(logits.float(), -1).tolist(), strict=True
+                    ):
                         w = float(len(windows[r]))
                         t = owners[r]
                         weights[t] += w
@@ -119,7 +121,9 @@ def _version(model: Any, where: str) -> str:
         return str(commit)[:12]
     h = hashlib.sha256()
     p = Path(where)
-    for f in sorted(p.glob("*.safetensors")) + sorted(p.glob("*.bin")) + sorted(p.glob("config.json")):
+    for f in (
+        sorted(p.glob("*.safetensors")) + sorted(p.glob("*.bin")) + sorted(p.glob("config.json"))
+    ):
         with open(f, "rb") as fh:
             while block := fh.read(1 << 20):
                 h.update(block)
@@ -150,8 +154,11 @@ def load_hf(cfg: ModelConfig, cache: ScoreCache | None = None) -> HFClassifier:
             hf_logging.enable_progress_bar()
     torch.set_num_threads(cfg.threads)
     label_index = resolve_label_map(model.config.id2label, cfg.label_map)
-    max_length = min(int(getattr(tokenizer, "model_max_length", 512) or 512),
-                     int(getattr(model.config, "max_position_embeddings", 512) or 512), 512)
+    max_length = min(
+        int(getattr(tokenizer, "model_max_length", 512) or 512),
+        int(getattr(model.config, "max_position_embeddings", 512) or 512),
+        512,
+    )
     return HFClassifier(
         model,
         tokenizer,

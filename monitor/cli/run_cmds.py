@@ -1,0 +1,288 @@
+"""``monitor run``, ``monitor status``, ``monitor digest`` and ``monitor demo``."""
+
+from __future__ import annotations
+
+import logging
+import os
+import signal
+import threading
+import time
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import typer
+
+from monitor.cli.app import app
+from monitor.cli.common import (
+    ConfigOpt,
+    DbOpt,
+    console,
+    err_console,
+    escape,
+    handle_errors,
+    parse_date,
+    resolve_config,
+)
+from monitor.errors import ConfigError
+
+log = logging.getLogger("monitor")
+CHANNELS = ("file", "smtp", "webhook")
+EXIT_FAILED = 1
+EXIT_INTERRUPTED = 3
+
+
+def _logging(verbose: bool) -> None:
+    from rich.logging import RichHandler
+
+    root = logging.getLogger()
+    if not any(isinstance(h, RichHandler) for h in root.handlers):
+        handler = RichHandler(console=err_console, show_path=False, markup=False, rich_tracebacks=False)
+        root.addHandler(handler)
+    root.setLevel(logging.DEBUG if verbose else logging.INFO)
+    for noisy in ("httpx", "httpcore", "apscheduler.scheduler", "apscheduler.executors.default"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
+
+
+def _pct(x: float | None) -> str:
+    return "–" if x is None else f"{x * 100:.0f} %"
+
+
+def _step_line(step: Any) -> str:
+    colour = {"ok": "green", "partial": "yellow", "skipped": "dim", "interrupted": "yellow"}.get(step.status, "red")
+    counts = ", ".join(f"{k}={v}" for k, v in step.counts.items() if not isinstance(v, (dict, list)) and k != "html")
+    return f"[{colour}]{step.name:<8} {step.status}[/] {escape(counts)}"
+
+
+@app.command()
+@handle_errors
+def run(
+    config: Path | None = ConfigOpt,
+    db: str | None = DbOpt,
+    once: bool = typer.Option(False, "--once", help="One pass (collect, score, index, digest when due), then exit: for cron."),
+    digest: str = typer.Option("auto", "--digest", help="With --once: 'auto' (when due), 'force' (today's, now) or 'skip'."),
+    verbose: bool = typer.Option(False, "--verbose", "-v", help="Debug logging."),
+) -> None:
+    """Run the monitor: the background scheduler, or one pass with --once.
+
+    SIGTERM or Ctrl-C stops it cleanly: the current database write finishes and the run
+    is recorded as interrupted. Exit codes with --once: 0 ok, 1 a step failed, 3 interrupted.
+    """
+    if digest not in ("auto", "force", "skip"):
+        raise ConfigError(f"--digest {digest!r}: expected auto, force or skip")
+    cfg = resolve_config(config, db)
+    _logging(verbose)
+    if not once:
+        from monitor.scheduler import run_scheduler, stored_jobs
+
+        def ready(sched: Any) -> None:
+            jobs = stored_jobs(sched._lookup_jobstore("default").engine)
+            for j in jobs:
+                log.info("job %s next at %s", j["id"], j["next_run_time"])
+            log.info("scheduler running (%d jobs); SIGTERM or Ctrl-C stops it", len(jobs))
+
+        run_scheduler(cfg, ready=ready)
+        log.info("scheduler stopped")
+        return
+
+    from monitor.pipeline import run_once
+
+    stop = threading.Event()
+    seen = {"n": 0}
+
+    def on_signal(signum: int, _frame: Any) -> None:
+        seen["n"] += 1
+        if seen["n"] > 1:
+            os._exit(128 + signum)
+        err_console.print(f"[yellow]{signal.Signals(signum).name}: finishing the current write, then stopping[/]")
+        stop.set()
+
+    previous = {sig: signal.signal(sig, on_signal) for sig in (signal.SIGTERM, signal.SIGINT)}
+    try:
+        result = run_once(cfg, stop=stop, digest=digest, on_step=lambda s: console.print(_step_line(s)))  # type: ignore[arg-type]
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+    for path in result.digest_paths:
+        console.print(f"Digest: [bold]{escape(path)}[/]")
+    if result.interrupted:
+        raise typer.Exit(EXIT_INTERRUPTED)
+    if any(s.status == "failed" for s in result.steps):
+        raise typer.Exit(EXIT_FAILED)
+
+
+@app.command()
+@handle_errors
+def status(
+    config: Path | None = ConfigOpt,
+    db: str | None = DbOpt,
+    runs: int = typer.Option(10, "--runs", help="How many recent runs to list."),
+) -> None:
+    """Show scheduled jobs and their next run, recent runs, source health and pending deliveries."""
+    from rich.table import Table
+
+    from monitor.api import MentionIndex
+    from monitor.digest.deliver import pending_deliveries
+    from monitor.scheduler import Leases, stored_jobs
+
+    cfg = resolve_config(config, db)
+    tz = ZoneInfo(cfg.digest.timezone)
+    with MentionIndex.open(cfg) as idx:
+        jobs = stored_jobs(idx.engine)
+        last = Leases(idx.engine).last_runs()
+        table = Table(title=f"Jobs (times in {cfg.digest.timezone})")
+        for col in ("job", "schedule", "next run", "last run", "result"):
+            table.add_column(col)
+        for j in jobs:
+            lease = last.get(j["id"])
+            nxt = j["next_run_time"].astimezone(tz).strftime("%Y-%m-%d %H:%M") if j["next_run_time"] else "paused"
+            table.add_row(
+                escape(j["id"]),
+                escape(j["name"].split("[", 1)[-1].rstrip("]") if "[" in j["name"] else j["trigger"]),
+                nxt,
+                lease["started_at"].astimezone(tz).strftime("%Y-%m-%d %H:%M") if lease else "–",
+                escape(lease["status"]) if lease else "–",
+            )
+        if not jobs:
+            table.caption = "No jobs stored yet: `monitor run` creates them."
+        console.print(table)
+
+        rt = Table(title="Recent runs")
+        for col in ("id", "kind", "started", "took", "status", "counts", "errors"):
+            rt.add_column(col)
+        for r in idx.recent_runs(limit=runs):
+            counts = r["counts"] or {}
+            brief = ", ".join(f"{k}={v}" for k, v in counts.items() if isinstance(v, (int, float, str)) and k != "html")
+            started = r["started_at"]
+            if started is not None and started.tzinfo is None:
+                started = started.replace(tzinfo=timezone.utc)
+            rt.add_row(
+                str(r["id"]),
+                r["kind"],
+                started.astimezone(tz).strftime("%m-%d %H:%M") if started else "–",
+                f"{r['duration_s']:.1f}s" if r["duration_s"] is not None else "…",
+                r["status"],
+                escape(brief[:80]),
+                escape("; ".join(r["errors"])[:80]),
+            )
+        console.print(rt)
+
+        st = Table(title="Sources")
+        for col in ("source", "kind", "brand", "status", "last success", "last error / reason"):
+            st.add_column(col)
+        for s in idx.sources_overview():
+            colour = {"ok": "green", "blocked": "red", "failing": "yellow"}.get(s["status"], "dim")
+            ok_at = s["last_success_at"]
+            st.add_row(
+                escape(s["name"]),
+                s["kind"],
+                escape(s["brand"] or "–"),
+                f"[{colour}]{s['status']}[/]",
+                ok_at.strftime("%Y-%m-%d %H:%M") if ok_at else "never",
+                escape((s["blocked_reason"] or s["last_error"] or "")[:70]),
+            )
+        console.print(st)
+
+    pending = pending_deliveries(cfg.digest.out_dir)
+    if pending:
+        console.print(f"[yellow]{len(pending)} digest deliver{'y' if len(pending) == 1 else 'ies'} waiting to be retried:[/]")
+        for p in pending:
+            console.print(f"  {escape(p.get('channel', '?'))} {escape(p.get('day', ''))}: {escape(str(p.get('last_error', '')))}")
+
+
+@app.command("digest")
+@handle_errors
+def digest_cmd(
+    config: Path | None = ConfigOpt,
+    db: str | None = DbOpt,
+    brand: list[str] = typer.Option([], "--brand", "-b", help="Only this brand (repeatable). Default: every configured brand."),
+    day: str | None = typer.Option(None, "--date", help="The day to report on (YYYY-MM-DD). Default: today in the index timezone."),
+    to: list[str] = typer.Option([], "--to", help="Delivery channel: file, smtp or webhook (repeatable). Default: the config's digest.delivery."),
+    out: Path | None = typer.Option(None, "--out", help="Folder for the files. Default: the config's digest.out_dir."),
+) -> None:
+    """Write (and deliver) the digest for one day now, whatever the schedule."""
+    from monitor.api import MentionIndex
+    from monitor.pipeline import digest_step
+
+    for channel in to:
+        if channel not in CHANNELS:
+            raise ConfigError(f"--to {channel!r}: expected one of {', '.join(CHANNELS)}")
+    cfg = resolve_config(config, db)
+    _logging(False)
+    when = parse_date(day, "--date") or datetime.now(ZoneInfo(cfg.index.timezone)).date()
+    with MentionIndex.open(cfg) as idx:
+        known = set(idx.brands())
+        for b in brand:
+            if b not in known:
+                raise ConfigError(f"unknown brand {b!r} (known: {', '.join(sorted(known)) or 'none yet'})")
+        step, report = digest_step(
+            idx, cfg, when, brands=brand or None, channels=to or None,
+            out_dir=str(out) if out else None, scheduled=False,
+        )
+    if report is None:
+        err_console.print(f"[red]digest failed:[/] {escape('; '.join(step.errors))}")
+        raise typer.Exit(EXIT_FAILED)
+    console.print(f"Digest for {when.isoformat()}: [bold]{escape(str(report.files.html))}[/]")
+    console.print(f"Plain text: {escape(str(report.files.text))}")
+    for r in report.results:
+        if r.ok:
+            console.print(f"  [green]{r.channel}: delivered[/]" + (f" after {r.attempts} attempts" if r.attempts > 1 else ""))
+        else:
+            console.print(f"  [red]{r.channel}: failed[/] {escape(r.error or '')} (kept in {escape(str(r.pending))}; retried on the next run)")
+    if not report.ok:
+        raise typer.Exit(EXIT_FAILED)
+
+
+@app.command()
+@handle_errors
+def demo(
+    out: Path = typer.Option(Path("monitor-demo"), "--out", help="Folder for the demo database, config and digest."),
+    verbose: bool = typer.Option(False, "--verbose", "-v", help="Show the pipeline's log."),
+) -> None:
+    """Run the whole product offline on a bundled demo site and write a digest.
+
+    Starts a local web site with review pages, an RSS feed, a Mastodon-like and a Hacker
+    News-like API (a fictional brand's bad week after a failed firmware update, in five
+    languages), collects it with the real collectors, scores it with the embedded model,
+    computes the index and writes today's digest.
+    """
+    from rich.table import Table
+
+    from monitor.demo import run_demo
+
+    if verbose:
+        _logging(True)
+    else:
+        logging.getLogger("monitor").setLevel(logging.ERROR)
+    started = time.monotonic()
+    console.print("[bold]mention-monitor demo[/]: serving the demo site on 127.0.0.1 and running the pipeline…")
+    with console.status("collecting…") as spinner:
+        labels = {"collect": "scoring (the first run converts the model: about a minute)…", "score": "computing the index…", "refresh": "writing the digest…"}
+
+        def on_step(step: Any) -> None:
+            console.print(_step_line(step))
+            if step.name in labels:
+                spinner.update(labels[step.name])
+
+        result = run_demo(out, on_step=on_step)
+
+    table = Table(title="Demo summary (MSI = positive ÷ (positive + negative))")
+    for col, justify in (("brand", "left"), ("mentions, 30 d", "right"), ("by language", "left"), ("unscored", "right"),
+                         ("MSI today", "right"), ("MSI 7 d", "right"), ("MSI 30 d", "right"), ("alerts", "right")):
+        table.add_column(col, justify=justify)  # type: ignore[arg-type]
+    for r in result.rows:
+        langs = " ".join(f"{k} {v}" for k, v in sorted(r["languages"].items()))
+        today = _pct(r["msi_today"]) + (" (low n)" if r["low_sample_today"] and r["msi_today"] is not None else "")
+        table.add_row(r["brand"], str(r["mentions"]), langs, str(r["unscored"]), today, _pct(r["msi_7d"]), _pct(r["msi_30d"]), str(r["alerts"]))
+    console.print(table)
+    blocked = [s for s in result.sources if s["status"] in ("blocked", "failing")]
+    console.print(f"Sources: {len(result.sources) - len(blocked)} ok" + (f", {len(blocked)} blocked/failing (shown in the digest)" if blocked else ""))
+    if result.digest_html is None:
+        err_console.print("[red]no digest was written[/]")
+        raise typer.Exit(EXIT_FAILED)
+    console.print(f"Digest:      [bold]{escape(str(result.digest_html.resolve()))}[/]")
+    if result.digest_text:
+        console.print(f"Plain text:  {escape(str(result.digest_text.resolve()))}")
+    console.print(f"Config used: {escape(str(result.config_path.resolve()))} · database {escape(str(result.database.resolve()))}")
+    console.print(f"Done in {timedelta(seconds=round(time.monotonic() - started))}.")

@@ -1,0 +1,228 @@
+"""Delivery: files first, SMTP to a real local server, a webhook, retries and the outbox."""
+
+from __future__ import annotations
+
+import email
+import email.policy
+import json
+import socket
+import threading
+from datetime import date, datetime, timezone
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import pytest
+from pydantic import SecretStr
+
+from monitor.config import DigestConfig, Secrets
+from monitor.digest.deliver import deliver, pending_deliveries, render_all, retry_pending
+from tests.test_digest_render import ARMENIAN, HOSTILE, brand, digest, mention
+
+WEBHOOK_SECRET = "T000/B000/s3cr3t-token"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+class Inbox:
+    def __init__(self) -> None:
+        self.messages: list[tuple[str, list[str], bytes]] = []
+
+    async def handle_DATA(self, server, session, envelope):  # noqa: N802  (aiosmtpd's hook name)
+        self.messages.append((envelope.mail_from, list(envelope.rcpt_tos), envelope.original_content or envelope.content))
+        return "250 Message accepted for delivery"
+
+
+@pytest.fixture
+def smtp_server():
+    from aiosmtpd.controller import Controller
+
+    inbox = Inbox()
+    port = free_port()
+    controller = Controller(inbox, hostname="127.0.0.1", port=port)
+    controller.start()
+    try:
+        yield inbox, port
+    finally:
+        controller.stop()
+
+
+def sample():
+    return render_all(digest(brand("Acme", negatives=[mention(HOSTILE, "en")], positives=[mention(ARMENIAN, "hy")]),
+                             brand("Rival")))
+
+
+def smtp_cfg(tmp_path: Path, port: int, **kw) -> DigestConfig:
+    return DigestConfig(
+        recipients=["lead@example.com", "team@example.com"], delivery=["file", "smtp"], out_dir=str(tmp_path),
+        sender="monitor@example.com", smtp_host="127.0.0.1", smtp_port=port, smtp_security="none", **kw,
+    )
+
+
+def test_files_are_written_before_anything_else(tmp_path: Path) -> None:
+    cfg = DigestConfig(out_dir=str(tmp_path / "out"), markdown=True)
+    report = deliver(sample(), cfg, ["file"], secrets=Secrets())
+    assert report.ok
+    html = report.files.html.read_text("utf-8")
+    assert report.files.html.name == "digest-2026-11-03.html"
+    assert "data:image/png;base64," in html and ARMENIAN in html
+    assert report.files.text.read_text("utf-8").startswith("DAILY MENTION DIGEST")
+    assert report.files.markdown is not None and report.files.markdown.exists()
+    assert sorted(p.name for p in report.files.charts.values()) == ["digest-2026-11-03-acme.png", "digest-2026-11-03-rival.png"]
+
+
+def test_smtp_delivery_mime_parts_and_inline_images(tmp_path: Path, smtp_server) -> None:
+    inbox, port = smtp_server
+    rendered = sample()
+    report = deliver(rendered, smtp_cfg(tmp_path, port), secrets=Secrets(), wait=0)
+    assert report.ok, report.errors
+    assert report.files.html.exists()  # the file went first
+    assert len(inbox.messages) == 1
+    mail_from, rcpts, raw = inbox.messages[0]
+    assert mail_from == "monitor@example.com"
+    assert sorted(rcpts) == ["lead@example.com", "team@example.com"]
+    msg = email.message_from_bytes(raw, policy=email.policy.default)
+    assert msg.get_content_type() == "multipart/alternative"
+    assert msg["Subject"].startswith("Mention digest 2026-11-03: Acme")
+    plain, related = msg.get_payload()
+    assert plain.get_content_type() == "text/plain"
+    assert "DAILY MENTION DIGEST" in plain.get_content()
+    assert ARMENIAN in plain.get_content()
+    assert related.get_content_type() == "multipart/related"
+    html_part, *images = related.get_payload()
+    assert html_part.get_content_type() == "text/html"
+    html = html_part.get_content()
+    assert "&lt;script&gt;" in html and "<script" not in html
+    assert len(images) == 2
+    for img in images:
+        assert img.get_content_type() == "image/png"
+        assert img.get_content_disposition() == "inline"
+        cid = img["Content-ID"].strip("<>")
+        assert f'src="cid:{cid}"' in html
+        assert img.get_content()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_smtp_refusing_server_is_retried_and_kept_in_the_outbox(tmp_path: Path, smtp_server) -> None:
+    inbox, port = smtp_server
+    dead = free_port()  # nothing listens here
+    report = deliver(sample(), smtp_cfg(tmp_path, dead), secrets=Secrets(), attempts=3, wait=0)
+    assert not report.ok
+    [res] = [r for r in report.results if r.channel == "smtp"]
+    assert res.attempts == 3 and res.pending is not None and res.pending.exists()
+    assert report.files.html.exists()
+    pending = pending_deliveries(tmp_path)
+    assert [p["channel"] for p in pending] == ["smtp"]
+    # The server is back: the exact same message goes out on the next run.
+    sent = retry_pending(smtp_cfg(tmp_path, port), secrets=Secrets(), wait=0)
+    assert [r.ok for r in sent] == [True]
+    assert pending_deliveries(tmp_path) == []
+    assert len(inbox.messages) == 1
+    msg = email.message_from_bytes(inbox.messages[0][2], policy=email.policy.default)
+    assert msg.get_content_type() == "multipart/alternative"
+
+
+def test_starttls_is_required_unless_configured_off(tmp_path: Path, smtp_server) -> None:
+    _inbox, port = smtp_server
+    report = deliver(sample(), smtp_cfg(tmp_path, port).model_copy(update={"smtp_security": "starttls"}),
+                     secrets=Secrets(smtp_user="u", smtp_password=SecretStr("pw-not-to-leak")), wait=0)
+    [res] = [r for r in report.results if r.channel == "smtp"]
+    assert not res.ok and "STARTTLS" in (res.error or "")
+    assert res.attempts == 1  # a configuration problem is not retried
+    assert "pw-not-to-leak" not in json.dumps(pending_deliveries(tmp_path))
+
+
+class Hook:
+    def __init__(self, statuses: list[int]) -> None:
+        self.statuses = statuses
+        self.bodies: list[dict] = []
+        self.paths: list[str] = []
+
+    def handler(self):
+        hook = self
+
+        class H(BaseHTTPRequestHandler):
+            def log_message(self, *args):  # noqa: ANN002
+                return
+
+            def do_POST(self):  # noqa: N802
+                n = int(self.headers.get("Content-Length", "0"))
+                hook.bodies.append(json.loads(self.rfile.read(n)))
+                hook.paths.append(self.path)
+                status = hook.statuses.pop(0) if hook.statuses else 200
+                self.send_response(status)
+                self.send_header("Content-Length", "2")
+                self.end_headers()
+                self.wfile.write(b"ok")
+
+        return H
+
+
+@pytest.fixture
+def webhook():
+    servers = []
+
+    def make(statuses: list[int]):
+        hook = Hook(statuses)
+        srv = ThreadingHTTPServer(("127.0.0.1", 0), hook.handler())
+        threading.Thread(target=srv.serve_forever, daemon=True).start()
+        servers.append(srv)
+        return hook, f"http://127.0.0.1:{srv.server_address[1]}/services/{WEBHOOK_SECRET}"
+
+    yield make
+    for s in servers:
+        s.shutdown()
+        s.server_close()
+
+
+def test_webhook_delivers_slack_compatible_json(tmp_path: Path, webhook) -> None:
+    hook, url = webhook([])
+    cfg = DigestConfig(delivery=["file", "webhook"], out_dir=str(tmp_path))
+    report = deliver(sample(), cfg, secrets=Secrets(webhook_url=SecretStr(url)), wait=0)
+    assert report.ok, report.errors
+    [body] = hook.bodies
+    assert hook.paths == [f"/services/{WEBHOOK_SECRET}"]
+    assert body["text"].startswith("Mention digest 2026-11-03")
+    assert body["blocks"][0]["type"] == "header"
+    sections = [b for b in body["blocks"] if b["type"] == "section"]
+    assert any("*Acme*" in b.get("text", {}).get("text", "") for b in sections)
+    assert all(len(b.get("fields", [])) <= 10 for b in sections)
+    dumped = json.dumps(body, ensure_ascii=False)
+    assert "<script" not in dumped and "&lt;script&gt;" in dumped
+
+
+def test_webhook_5xx_is_retried_then_kept_without_leaking_the_url(tmp_path: Path, webhook) -> None:
+    hook, url = webhook([503, 200])
+    cfg = DigestConfig(delivery=["webhook"], out_dir=str(tmp_path))
+    report = deliver(sample(), cfg, secrets=Secrets(webhook_url=SecretStr(url)), wait=0)
+    assert report.ok and report.results[0].attempts == 2 and len(hook.bodies) == 2
+
+    hook2, url2 = webhook([500, 500, 500])
+    report = deliver(sample(), cfg, secrets=Secrets(webhook_url=SecretStr(url2)), attempts=3, wait=0)
+    [res] = report.results
+    assert not res.ok and res.error is not None and "HTTP 500" in res.error
+    assert WEBHOOK_SECRET not in res.error
+    box = tmp_path / "outbox"
+    assert all(WEBHOOK_SECRET not in p.read_text("utf-8") for p in box.iterdir())
+    # Later the hook works again: the stored payload is sent as it was.
+    sent = retry_pending(cfg, secrets=Secrets(webhook_url=SecretStr(url)), wait=0)
+    assert [r.ok for r in sent] == [True]
+    assert hook.bodies[-1]["text"].startswith("Mention digest 2026-11-03")
+
+
+def test_webhook_without_url_is_recorded_not_lost(tmp_path: Path) -> None:
+    cfg = DigestConfig(delivery=["file", "webhook"], out_dir=str(tmp_path))
+    report = deliver(sample(), cfg, secrets=Secrets(webhook_url=None), wait=0)
+    assert report.files.html.exists()
+    [hook] = [r for r in report.results if r.channel == "webhook"]
+    assert not hook.ok and "MONITOR_WEBHOOK_URL" in (hook.error or "")
+    assert report.counts() == {"delivered_file": 1, "delivered_webhook": 0, "pending_webhook": 1}
+
+
+def test_digest_day_and_generated_time_in_file(tmp_path: Path) -> None:
+    r = sample()
+    assert r.digest.day == date(2026, 11, 3)
+    assert r.digest.generated_at == datetime(2026, 11, 4, 7, 0, tzinfo=timezone.utc)
+    assert "Full day" in r.html_file
