@@ -25,8 +25,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from monitor.api import MentionIndex  # noqa: E402
-from monitor.records import MentionIn  # noqa: E402
+from monitor.api import MentionIndex
+from monitor.records import MentionIn
 
 BRANDS = [f"Brand{i:02d}" for i in range(10)]
 LANGS = ["en", "sv", "tr", "bg", "hy"]
@@ -34,7 +34,23 @@ KINDS = ["rss", "reviews", "mastodon", "reddit", "hackernews", "bluesky"]
 LABELS = ["positive", "positive", "positive", "neutral", "negative", None]
 END = date(2026, 11, 21)
 START = END - timedelta(days=364)
-WORDS = "great awful slow fast support battery update app price love hate broken fixed okay fine".split()
+WORDS = [
+    "great",
+    "awful",
+    "slow",
+    "fast",
+    "support",
+    "battery",
+    "update",
+    "app",
+    "price",
+    "love",
+    "hate",
+    "broken",
+    "fixed",
+    "okay",
+    "fine",
+]
 
 
 def batches(n: int, seed: int = 7, size: int = 5000) -> Iterator[tuple[str, str, str, list[MentionIn]]]:
@@ -88,14 +104,15 @@ def run(url: str, n: int, label: str) -> None:
     days = idx.refresh()
     t_snap = time.perf_counter() - t
     print(f"[{label}] bulk import: {n:,} mentions in {t_import:.1f} s = {n / t_import:,.0f} mentions/s")
-    print(f"[{label}] snapshots: {days:,} brand-days refreshed in {t_snap:.1f} s "
-          f"(overall {n / (t_import + t_snap):,.0f} mentions/s incl. snapshots)")
+    print(
+        f"[{label}] snapshots: {days:,} brand-days refreshed in {t_snap:.1f} s "
+        f"(overall {n / (t_import + t_snap):,.0f} mentions/s incl. snapshots)"
+    )
     b = BRANDS[3]
     cases: list[tuple[str, Callable[[], object]]] = [
         ("satisfaction(by='day'), 90 days", lambda: idx.satisfaction(b, END - timedelta(days=89), END, by="day")),
         ("satisfaction(by='day'), 365 days", lambda: idx.satisfaction(b, START, END, by="day")),
-        ("satisfaction(by='week', lang='sv'), 365 days",
-         lambda: idx.satisfaction(b, START, END, by="week", lang="sv")),
+        ("satisfaction(by='week', lang='sv'), 365 days", lambda: idx.satisfaction(b, START, END, by="week", lang="sv")),
         ("compare(10 brands), 30 days", lambda: idx.compare(BRANDS, END - timedelta(days=29), END)),
         ("compare(10 brands), 365 days", lambda: idx.compare(BRANDS, START, END)),
         ("mentions(sentiment='negative', limit=50)", lambda: idx.mentions(b, sentiment="negative", limit=50)),
@@ -123,7 +140,7 @@ def main() -> None:
         name = f"mm_bench_{uuid.uuid4().hex[:8]}"
         with psycopg.connect(args.pg, autocommit=True, connect_timeout=3) as conn:
             conn.execute(f'CREATE DATABASE "{name}"')
-    except Exception as exc:  # noqa: BLE001
+    except Exception as exc:
         print(f"[postgres] skipped: not reachable ({exc})")
         return
     try:

@@ -179,9 +179,7 @@ class MentionIndex:
             )
         for s in cfg.sources:
             brand_id = self.store.brand_id(s.brand) if s.brand else None
-            self.store.ensure_source(
-                s.name, s.kind, brand_id=brand_id, url=s.url, query=s.query, schedule=s.schedule
-            )
+            self.store.ensure_source(s.name, s.kind, brand_id=brand_id, url=s.url, query=s.query, schedule=s.schedule)
 
     # -- writing ------------------------------------------------------------------------
 
@@ -206,9 +204,16 @@ class MentionIndex:
         if label is not None and label not in LABELS:
             raise StorageError(f"label {label!r} is not one of {', '.join(LABELS)}")
         item = MentionIn(
-            external_id=external_id, text=text, url=url, author=author, title=title,
-            published_at=published_at, rating=rating, rating_scale=rating_scale, lang=lang,
-            label=label,  # type: ignore[arg-type]
+            external_id=external_id,
+            text=text,
+            url=url,
+            author=author,
+            title=title,
+            published_at=published_at,
+            rating=rating,
+            rating_scale=rating_scale,
+            lang=lang,
+            label=label,
         )
         res = self.add_mentions(brand, source, [item], source_kind=source_kind)
         if res.mention_ids:
@@ -233,7 +238,12 @@ class MentionIndex:
         return int(row[0])
 
     def add_mentions(
-        self, brand: str, source: str, items: Sequence[MentionIn], *, source_kind: str | None = None,
+        self,
+        brand: str,
+        source: str,
+        items: Sequence[MentionIn],
+        *,
+        source_kind: str | None = None,
         refresh: bool = True,
     ) -> IngestResult:
         """Store many mentions of one brand from one source; snapshots refresh afterwards."""
@@ -247,7 +257,9 @@ class MentionIndex:
         self.store.set_label(mention_id, label)
         self.refresh()
 
-    def pending_scoring(self, model_id: str, model_version: str, limit: int = 1000) -> list[tuple[int, str, str | None]]:
+    def pending_scoring(
+        self, model_id: str, model_version: str, limit: int = 1000
+    ) -> list[tuple[int, str, str | None]]:
         """(id, text, lang) of mentions this model version has yet to score."""
         return self.store.pending_scoring(model_id, model_version, limit)
 
@@ -303,8 +315,13 @@ class MentionIndex:
             rows = conn.execute(q).all()
         return [
             {
-                "id": r.id, "kind": r.kind, "started_at": r.started_at, "finished_at": r.finished_at,
-                "status": r.status, "counts": json.loads(r.counts or "{}"), "errors": json.loads(r.errors or "[]"),
+                "id": r.id,
+                "kind": r.kind,
+                "started_at": r.started_at,
+                "finished_at": r.finished_at,
+                "status": r.status,
+                "counts": json.loads(r.counts or "{}"),
+                "errors": json.loads(r.errors or "[]"),
                 "duration_s": r.duration_s,
             }
             for r in rows
@@ -317,9 +334,14 @@ class MentionIndex:
             rows = conn.execute(q.order_by(SRC.c.name)).all()
         return [
             {
-                "name": r.name, "kind": r.kind, "brand": r.brand_name, "status": r.status,
-                "last_success_at": r.last_success_at, "last_error": r.last_error,
-                "last_error_at": r.last_error_at, "blocked_reason": r.blocked_reason,
+                "name": r.name,
+                "kind": r.kind,
+                "brand": r.brand_name,
+                "status": r.status,
+                "last_success_at": r.last_success_at,
+                "last_error": r.last_error,
+                "last_error_at": r.last_error_at,
+                "blocked_reason": r.blocked_reason,
             }
             for r in rows
         ]
@@ -374,13 +396,19 @@ class MentionIndex:
         bid = self._brand_id(brand)
         with self.engine.connect() as conn:
             t = queries.tallies(conn, [bid], s, e, None, group=by)
-        out = [(str(k) if k else "unknown", tally.point(s, self.config.index.min_sample)) for (k, _), tally in t.items()]
+        out = [
+            (str(k) if k else "unknown", tally.point(s, self.config.index.min_sample)) for (k, _), tally in t.items()
+        ]
         out.sort(key=lambda kv: (-kv[1].volume, kv[0]))
         return ResultList(out)
 
     def compare(
-        self, brands: Sequence[str], start: date | str | None = None, end: date | str | None = None,
-        source: str | None = None, lang: str | None = None,
+        self,
+        brands: Sequence[str],
+        start: date | str | None = None,
+        end: date | str | None = None,
+        source: str | None = None,
+        lang: str | None = None,
     ) -> ResultList[BrandFigures]:
         """Share of voice and the index per brand over one window."""
         if not brands:
@@ -391,9 +419,7 @@ class MentionIndex:
             t = queries.tallies(conn, list(ids.values()), s, e, None, source=source, lang=lang, group="brand")
         points = {b: t.get((bid, s), Tally()).point(s, self.config.index.min_sample) for b, bid in ids.items()}
         total = sum(p.volume for p in points.values())
-        return ResultList(
-            [BrandFigures(b, (p.volume / total) if total else None, p) for b, p in points.items()]
-        )
+        return ResultList([BrandFigures(b, (p.volume / total) if total else None, p) for b, p in points.items()])
 
     def mentions(
         self,
@@ -442,10 +468,23 @@ class MentionIndex:
         return ResultList(
             [
                 MentionRecord(
-                    id=r.id, brand=brand_name, source=r.source_name, source_kind=r.source_kind,
-                    external_id=r.external_id, url=r.url, author=r.author, title=r.title, text=r.text,
-                    lang=r.lang, published_at=r.published_at, label=r.label, label_origin=r.label_origin,
-                    p_negative=r.p_negative, p_neutral=r.p_neutral, p_positive=r.p_positive, rating=r.rating,
+                    id=r.id,
+                    brand=brand_name,
+                    source=r.source_name,
+                    source_kind=r.source_kind,
+                    external_id=r.external_id,
+                    url=r.url,
+                    author=r.author,
+                    title=r.title,
+                    text=r.text,
+                    lang=r.lang,
+                    published_at=r.published_at,
+                    label=r.label,
+                    label_origin=r.label_origin,
+                    p_negative=r.p_negative,
+                    p_neutral=r.p_neutral,
+                    p_positive=r.p_positive,
+                    rating=r.rating,
                     rating_scale=(r.rating_worst, r.rating_best) if r.rating is not None else None,
                 )
                 for r in rows
@@ -479,9 +518,7 @@ class MentionIndex:
         windows.reverse()  # newest first
         cfg = self.config.index
         return ResultList(
-            alert_rules.evaluate(
-                self._brand_name(bid), windows, bar=cfg.bar, min_sample=cfg.min_sample, k=cfg.spike_k
-            )
+            alert_rules.evaluate(self._brand_name(bid), windows, bar=cfg.bar, min_sample=cfg.min_sample, k=cfg.spike_k)
         )
 
     def snapshots(
@@ -501,10 +538,28 @@ class MentionIndex:
         return ResultList(
             [
                 Snapshot(
-                    r.day, r.scope, r.scope_value,
-                    Point(r.day, r.positive, r.neutral, r.negative, r.unscored, r.volume, r.msi, r.msi_low,
-                          r.msi_high, r.low_sample, r.net_sentiment, r.csat, r.csat_n, r.nps, r.nps_n),
-                    json.loads(r.model_versions or "[]"), r.computed_at,
+                    r.day,
+                    r.scope,
+                    r.scope_value,
+                    Point(
+                        r.day,
+                        r.positive,
+                        r.neutral,
+                        r.negative,
+                        r.unscored,
+                        r.volume,
+                        r.msi,
+                        r.msi_low,
+                        r.msi_high,
+                        r.low_sample,
+                        r.net_sentiment,
+                        r.csat,
+                        r.csat_n,
+                        r.nps,
+                        r.nps_n,
+                    ),
+                    json.loads(r.model_versions or "[]"),
+                    r.computed_at,
                 )
                 for r in rows
             ]

@@ -32,7 +32,7 @@ from typing import Any, Protocol
 from monitor.config import BrandConfig, Config, Secrets, SourceConfig
 from monitor.errors import ConfigError, MonitorError, SourceBlocked
 from monitor.http import FetchResult, HttpClient, redact_text
-from monitor.langid import LanguageIdentifier
+from monitor.langid import LanguageIdentifier, default_identifier
 from monitor.matching import BrandMatcher, match_brands
 from monitor.records import MentionIn, RawMention
 from monitor.sources._text import MAX_FIELD, MAX_TEXT
@@ -180,7 +180,7 @@ class Collector:
         self.index = index
         self._http = http
         self.secrets = secrets or Secrets()
-        self.identifier = identifier or LanguageIdentifier()
+        self.identifier = identifier or default_identifier()
         self.relax_loopback = relax_loopback
         self.progress = progress or _NoProgress()
         self.only_brand = cfg.brand(only_brand).name if only_brand else None

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 import tomllib
-from datetime import time
+import datetime as dt
 from pathlib import Path
 from typing import Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -203,7 +203,7 @@ class DigestConfig(_Strict):
     time: str = "08:00"
     timezone: str = "UTC"
     recipients: list[str] = Field(default_factory=list)
-    delivery: list[Literal["file", "smtp", "webhook"]] = Field(default_factory=lambda: ["file"])
+    delivery: list[Literal["file", "smtp", "webhook"]] = Field(default_factory=lambda: ["file"])  # type: ignore[arg-type]
     out_dir: str = "digests"
     markdown: bool = False
     sender: str = "mention-monitor@localhost"
@@ -217,7 +217,7 @@ class DigestConfig(_Strict):
     @classmethod
     def _hhmm(cls, v: str) -> str:
         try:
-            time.fromisoformat(v)
+            dt.time.fromisoformat(v)
         except ValueError as exc:
             raise ValueError(f"time {v!r} must be HH:MM (24-hour)") from exc
         return v
@@ -231,8 +231,8 @@ class DigestConfig(_Strict):
         return v
 
     @property
-    def local_time(self) -> time:
-        return time.fromisoformat(self.time)
+    def local_time(self) -> dt.time:
+        return dt.time.fromisoformat(self.time)
 
 
 class RetentionConfig(_Strict):
@@ -340,10 +340,10 @@ def load_config(path: str | Path) -> Config:
     cfg = config_from_dict(data, where=str(p))
     db = cfg.database_url
     # A relative SQLite path in a config file is relative to the file, not the cwd.
-    if db.startswith("sqlite:///") and not db.startswith("sqlite:////") and db != "sqlite:///:memory:":
-        if not Secrets().database_url:
-            rel = db.removeprefix("sqlite:///")
-            db = "sqlite:///" + str((p.parent / rel).resolve())
+    relative = db.startswith("sqlite:///") and not db.startswith("sqlite:////") and db != "sqlite:///:memory:"
+    if relative and not Secrets().database_url:
+        rel = db.removeprefix("sqlite:///")
+        db = "sqlite:///" + str((p.parent / rel).resolve())
     return cfg.model_copy(update={"database_url": db, "path": p.resolve()})
 
 

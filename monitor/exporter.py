@@ -17,8 +17,21 @@ from monitor.errors import ConfigError
 M = Mention.__table__  # type: ignore[attr-defined]
 SRC = Source.__table__  # type: ignore[attr-defined]
 BR = Brand.__table__  # type: ignore[attr-defined]
-COLUMNS = ["brand", "source", "external_id", "published_at", "lang", "label", "label_origin",
-           "rating", "rating_scale", "url", "author", "title", "text"]
+COLUMNS = [
+    "brand",
+    "source",
+    "external_id",
+    "published_at",
+    "lang",
+    "label",
+    "label_origin",
+    "rating",
+    "rating_scale",
+    "url",
+    "author",
+    "title",
+    "text",
+]
 
 
 def iter_mentions(index: Any, *, brand: str | None, since: date | None, until: date | None) -> Iterator[dict[str, Any]]:
@@ -37,17 +50,25 @@ def iter_mentions(index: Any, *, brand: str | None, since: date | None, until: d
     with index.engine.connect() as conn:
         for r in conn.execution_options(yield_per=2000).execute(q):
             yield {
-                "brand": r.brand_name, "source": r.source_name, "external_id": r.external_id,
-                "published_at": r.published_at.isoformat(), "lang": r.lang,
-                "label": r.label if r.label != "unscored" else None, "label_origin": r.label_origin,
+                "brand": r.brand_name,
+                "source": r.source_name,
+                "external_id": r.external_id,
+                "published_at": r.published_at.isoformat(),
+                "lang": r.lang,
+                "label": r.label if r.label != "unscored" else None,
+                "label_origin": r.label_origin,
                 "rating": r.rating,
                 "rating_scale": f"{r.rating_worst:g}-{r.rating_best:g}" if r.rating is not None else None,
-                "url": r.url, "author": r.author, "title": r.title, "text": r.text,
+                "url": r.url,
+                "author": r.author,
+                "title": r.title,
+                "text": r.text,
             }
 
 
-def export_mentions(index: Any, out: str | Path, *, brand: str | None = None,
-                    since: date | None = None, until: date | None = None) -> int:
+def export_mentions(
+    index: Any, out: str | Path, *, brand: str | None = None, since: date | None = None, until: date | None = None
+) -> int:
     """Write mentions to ``out`` (.jsonl or .csv); returns how many."""
     p = Path(out)
     suffix = p.suffix.lower()

@@ -42,8 +42,12 @@ class ImportReport:
 
     def to_dict(self) -> dict[str, Any]:
         return {
-            "rows": self.rows, "new": self.new, "duplicate": self.duplicate, "sightings": self.sightings,
-            "bad": len(self.errors), "errors": [{"line": ln, "error": msg} for ln, msg in self.errors[:100]],
+            "rows": self.rows,
+            "new": self.new,
+            "duplicate": self.duplicate,
+            "sightings": self.sightings,
+            "bad": len(self.errors),
+            "errors": [{"line": ln, "error": msg} for ln, msg in self.errors[:100]],
         }
 
 
@@ -83,7 +87,10 @@ def _parse_scale(row: dict[str, Any]) -> tuple[float, float] | None:
         lo, hi = _parse_float(parts[0], "rating_scale"), _parse_float(parts[1], "rating_scale")
         assert lo is not None and hi is not None
         return (lo, hi)
-    worst, best = _parse_float(row.get("rating_worst"), "rating_worst"), _parse_float(row.get("rating_best"), "rating_best")
+    worst, best = (
+        _parse_float(row.get("rating_worst"), "rating_worst"),
+        _parse_float(row.get("rating_best"), "rating_best"),
+    )
     if worst is not None and best is not None:
         return (worst, best)
     return None
@@ -117,9 +124,16 @@ def row_to_mention(row: dict[str, Any]) -> MentionIn:
         ext = "sha:" + hashlib.sha256(basis.encode("utf-8")).hexdigest()[:24]
     lang = row.get("lang") or None
     return MentionIn(
-        external_id=str(ext), text=text, url=row.get("url") or None, author=row.get("author") or None,
-        title=row.get("title") or None, published_at=published, rating=rating, rating_scale=scale,
-        lang=str(lang).strip().lower() if lang else None, label=label,  # type: ignore[arg-type]
+        external_id=str(ext),
+        text=text,
+        url=row.get("url") or None,
+        author=row.get("author") or None,
+        title=row.get("title") or None,
+        published_at=published,
+        rating=rating,
+        rating_scale=scale,
+        lang=str(lang).strip().lower() if lang else None,
+        label=label,
     )
 
 

@@ -158,12 +158,17 @@ class LanguageIdentifier:
 _DEFAULT: LanguageIdentifier | None = None
 
 
-def identify(text: str, hint: str | None = None) -> LangGuess:
-    """:meth:`LanguageIdentifier.identify` with the default (lazily built) identifier."""
+def default_identifier() -> LanguageIdentifier:
+    """The process-wide identifier (its model loads once, on first use)."""
     global _DEFAULT
     if _DEFAULT is None:
         _DEFAULT = LanguageIdentifier()
-    return _DEFAULT.identify(text, hint)
+    return _DEFAULT
+
+
+def identify(text: str, hint: str | None = None) -> LangGuess:
+    """:meth:`LanguageIdentifier.identify` with the default identifier."""
+    return default_identifier().identify(text, hint)
 
 
 __all__ = [
@@ -172,6 +177,7 @@ __all__ = [
     "SUPPORTED",
     "LangGuess",
     "LanguageIdentifier",
+    "default_identifier",
     "identify",
     "normalise_hint",
 ]

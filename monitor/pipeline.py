@@ -19,7 +19,7 @@ import logging
 import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any, Literal, Protocol
 from zoneinfo import ZoneInfo
 
@@ -36,7 +36,7 @@ class Classifier(Protocol):
     def predict(self, texts: list[str], langs: list[str | None] | None = None) -> list[Prediction]: ...
 
 
-class Interrupted(Exception):  # noqa: N818  (a signal, not an error)
+class Interrupted(Exception):
     """Raised inside a step when the stop event is set; callers record ``interrupted``."""
 
 
@@ -94,7 +94,11 @@ def digest_written(idx: Any, day: date) -> bool:
     """Whether a digest for ``day`` was written (its file exists, whatever the deliveries)."""
     for run in idx.recent_runs(limit=200, kind="digest"):
         counts = run.get("counts") or {}
-        if counts.get("day") == day.isoformat() and run.get("status") in ("ok", "partial") and counts.get("scheduled", True):
+        if (
+            counts.get("day") == day.isoformat()
+            and run.get("status") in ("ok", "partial")
+            and counts.get("scheduled", True)
+        ):
             return True
     return False
 
@@ -125,10 +129,12 @@ def _summarise_collect(result: Any) -> tuple[dict[str, Any], list[str], str]:
     if hasattr(result, "to_dict"):
         result = result.to_dict()
     if isinstance(result, dict):
-        counts = {k: v for k, v in result.items() if isinstance(v, (int, float, str)) and k not in ("errors", "status")}
+        counts: dict[str, Any] = {
+            k: v for k, v in result.items() if isinstance(v, (int, float, str)) and k not in ("errors", "status")
+        }
         errors = [str(e) for e in result.get("errors", []) or []]
         return counts, errors, str(result.get("status", "partial" if errors else "ok"))
-    counts: dict[str, Any] = {}
+    counts = {}
     totals = getattr(result, "totals", None)
     if callable(totals):
         counts.update(totals())
@@ -165,7 +171,9 @@ def collect_step(
     _check(stop)
     try:
         if collect_fn is None:
-            result = _collect_cancellable(idx, cfg, source=source, brand=brand, stop=stop, relax_loopback=relax_loopback)
+            result = _collect_cancellable(
+                idx, cfg, source=source, brand=brand, stop=stop, relax_loopback=relax_loopback
+            )
         else:
             result = _call_supported(collect_fn, cfg, idx, source=source, brand=brand, stop=stop)
     except Interrupted:
@@ -176,7 +184,9 @@ def collect_step(
         step.status, step.errors = "failed", [f"{type(exc).__name__}: {exc}"]
         return step
     step.counts, step.errors, status = _summarise_collect(result)
-    step.status = status if status in ("ok", "partial", "failed", "interrupted") else ("partial" if step.errors else "ok")
+    step.status = (
+        status if status in ("ok", "partial", "failed", "interrupted") else ("partial" if step.errors else "ok")
+    )
     if stop is not None and stop.is_set():
         step.status = "interrupted"
     return step
@@ -198,9 +208,7 @@ def _collect_cancellable(
     before = max((r["id"] for r in idx.recent_runs(limit=1, kind="collect")), default=0)
 
     async def main() -> Any:
-        task = asyncio.ensure_future(
-            collect_async(cfg, idx, source=source, brand=brand, relax_loopback=relax_loopback)
-        )
+        task = asyncio.ensure_future(collect_async(cfg, idx, source=source, brand=brand, relax_loopback=relax_loopback))
         while not task.done():
             if stop is not None and stop.is_set():
                 task.cancel()
@@ -321,7 +329,7 @@ def digest_step(
     step = StepResult("digest")
     run_id = idx.start_run("digest")
     step.run_id = run_id
-    now = now or datetime.now(timezone.utc)
+    now = now or datetime.now(UTC)
     configured = [b.name for b in cfg.brands] or list(idx.brands())
     chosen = list(brands) if brands else configured
     report = None
@@ -403,7 +411,7 @@ def run_once(
             _check(stop)
         done(score_step(idx, cfg, classifier, stop=stop))
         _check(stop)
-        at = now or datetime.now(timezone.utc)
+        at = now or datetime.now(UTC)
         refresh, result.alerts = refresh_step(idx, cfg, now=at)
         done(refresh)
         _check(stop)

@@ -31,7 +31,7 @@ import uuid
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor as _Pool
 from dataclasses import dataclass, field
-from datetime import datetime, time, timedelta, timezone
+from datetime import UTC, datetime, time, timedelta
 from typing import Any
 
 from apscheduler.events import (
@@ -66,7 +66,7 @@ RETENTION_TIME = time(3, 17)
 
 
 def system_clock() -> datetime:
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 # ---------------------------------------------------------------- leases
@@ -85,11 +85,11 @@ LEASES = Table(
 
 
 def _iso(dt: datetime) -> str:
-    return dt.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    return dt.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
 def _aware(dt: datetime) -> datetime:
-    return dt if dt.tzinfo else dt.replace(tzinfo=timezone.utc)
+    return dt if dt.tzinfo else dt.replace(tzinfo=UTC)
 
 
 class Leases:
@@ -138,7 +138,9 @@ class Leases:
         with self._begin() as conn:
             conn.execute(
                 update(LEASES)
-                .where(and_(LEASES.c.job_id == job_id, LEASES.c.run_time == _iso(run_time), LEASES.c.owner == self.owner))
+                .where(
+                    and_(LEASES.c.job_id == job_id, LEASES.c.run_time == _iso(run_time), LEASES.c.owner == self.owner)
+                )
                 .values(status=status, finished_at=now)
             )
 
@@ -172,7 +174,9 @@ class LeasedExecutor(BaseExecutor):
     thread pool runs them.
     """
 
-    def __init__(self, leases: Leases, clock: Clock = system_clock, *, inline: bool = False, max_workers: int = 4) -> None:
+    def __init__(
+        self, leases: Leases, clock: Clock = system_clock, *, inline: bool = False, max_workers: int = 4
+    ) -> None:
         super().__init__()
         self.leases = leases
         self.clock = clock
@@ -214,7 +218,9 @@ class LeasedExecutor(BaseExecutor):
             except BaseException as exc:
                 self.leases.release(job.id, run_time, "failed", self.clock())
                 log.exception("job %s failed", job.id)
-                events.append(JobExecutionEvent(EVENT_JOB_ERROR, job.id, alias, run_time, exception=exc, traceback=None))
+                events.append(
+                    JobExecutionEvent(EVENT_JOB_ERROR, job.id, alias, run_time, exception=exc, traceback=None)
+                )
                 if not isinstance(exc, Exception):
                     raise
             else:
@@ -232,6 +238,8 @@ class LeasedExecutor(BaseExecutor):
 
 class MonitorScheduler(BlockingScheduler):
     """A BlockingScheduler whose notion of *now* comes from an injectable clock."""
+
+    _event: Any
 
     def __init__(self, *, clock: Clock = system_clock, **options: Any) -> None:
         self.clock = clock
@@ -429,7 +437,14 @@ def job_specs(cfg: Config, now: datetime | None = None) -> list[JobSpec]:
             trigger = CronTrigger.from_crontab(value, timezone=cfg.digest.timezone)
             grace = 3600
         specs.append(
-            JobSpec(f"collect:{s.name}", "monitor.scheduler:collect_job", trigger, {"source": s.name}, f"collect {s.name} [{s.schedule}]", grace)
+            JobSpec(
+                f"collect:{s.name}",
+                "monitor.scheduler:collect_job",
+                trigger,
+                {"source": s.name},
+                f"collect {s.name} [{s.schedule}]",
+                grace,
+            )
         )
     t = cfg.digest.local_time
     specs.append(
@@ -487,7 +502,7 @@ def sync_jobs(sched: MonitorScheduler, cfg: Config, *, now: datetime | None = No
     wanted = {spec.id: spec for spec in job_specs(cfg, now)}
     existing = {job.id: job for job in sched.get_jobs()}
     actions: dict[str, str] = {}
-    for job_id, job in existing.items():
+    for job_id in existing:
         if job_id not in wanted:
             sched.remove_job(job_id)
             actions[job_id] = "removed"
@@ -515,16 +530,13 @@ def sync_jobs(sched: MonitorScheduler, cfg: Config, *, now: datetime | None = No
 def stored_jobs(engine: Engine) -> list[dict[str, Any]]:
     """The persisted jobs with their next run times (no scheduler needs to be running)."""
     store = SQLAlchemyJobStore(engine=engine, tablename=JOBS_TABLE)
-    store.start(None, "default")  # type: ignore[arg-type]
+    store.start(None, "default")
     try:
         jobs = store.get_all_jobs()
     except Exception as exc:  # a job whose function no longer imports
         log.warning("cannot read stored jobs: %s", exc)
         return []
-    return [
-        {"id": j.id, "name": j.name, "next_run_time": j.next_run_time, "trigger": str(j.trigger)}
-        for j in jobs
-    ]
+    return [{"id": j.id, "name": j.name, "next_run_time": j.next_run_time, "trigger": str(j.trigger)} for j in jobs]
 
 
 def run_scheduler(
@@ -575,8 +587,8 @@ def run_scheduler(
         rt.stop.set()
         executor = sched._lookup_executor("default")
         executor.shutdown(wait=True)  # let the running job record itself
-        for sig, handler in previous.items():
-            signal.signal(sig, handler)
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
         _runtime = None
         if own:
             idx.close()

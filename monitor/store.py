@@ -113,9 +113,27 @@ def _insert(conn: Connection, table: Table) -> Any:
 
 
 _MENTION_COLS = (
-    "brand_id", "source_id", "external_id", "url", "author", "title", "text", "lang", "lang_confidence",
-    "published_at", "fetched_at", "day", "rating", "rating_worst", "rating_best", "rating_norm", "reach",
-    "content_hash", "label", "label_origin", "manual_label",
+    "brand_id",
+    "source_id",
+    "external_id",
+    "url",
+    "author",
+    "title",
+    "text",
+    "lang",
+    "lang_confidence",
+    "published_at",
+    "fetched_at",
+    "day",
+    "rating",
+    "rating_worst",
+    "rating_best",
+    "rating_norm",
+    "reach",
+    "content_hash",
+    "label",
+    "label_origin",
+    "manual_label",
 )
 
 
@@ -147,8 +165,8 @@ def _insert_mentions(conn: Connection, source_id: int, rows: list[dict[str, Any]
         dbapi = conn.connection.dbapi_connection
         assert dbapi is not None
         cur = dbapi.cursor()
-        sql = f"INSERT INTO mention ({', '.join(_MENTION_COLS)}) VALUES ({', '.join('?' * len(_MENTION_COLS))})"
-        fetched = {}
+        sql = f"INSERT INTO mention ({', '.join(_MENTION_COLS)}) VALUES ({', '.join('?' * len(_MENTION_COLS))})"  # noqa: S608 (constant names; values are bound)
+        fetched: dict[datetime, str] = {}
         tuples = []
         for r in rows:
             t = [r[c] for c in _MENTION_COLS]
@@ -168,7 +186,8 @@ def _insert_mentions(conn: Connection, source_id: int, rows: list[dict[str, Any]
         else:  # rowids were not consecutive (rowid space exhausted): look them up
             out = {}
             for chunk in _chunks([r["external_id"] for r in rows], 900):
-                q = f"SELECT external_id, id FROM mention WHERE source_id = ? AND external_id IN ({', '.join('?' * len(chunk))})"
+                marks = ", ".join("?" * len(chunk))
+                q = f"SELECT external_id, id FROM mention WHERE source_id = ? AND external_id IN ({marks})"  # noqa: S608
                 out.update(cur.execute(q, (source_id, *chunk)).fetchall())
         cur.close()
         return out
@@ -189,7 +208,7 @@ def upsert_add(conn: Connection, table: Table, keys: Sequence[str], rows: dict[t
     if conn.dialect.name == "sqlite":
         cols = [*keys, "n"]
         sql = (
-            f"INSERT INTO {table.name} ({', '.join(cols)}) VALUES ({', '.join('?' * len(cols))}) "
+            f"INSERT INTO {table.name} ({', '.join(cols)}) VALUES ({', '.join('?' * len(cols))}) "  # noqa: S608 (constant names; values are bound)
             f"ON CONFLICT ({', '.join(keys)}) DO UPDATE SET n = {table.name}.n + excluded.n"
         )
         dbapi = conn.connection.dbapi_connection
@@ -345,9 +364,7 @@ class Store:
             result += self._add_batch(brand_id, source_id, rows, now)
         return result
 
-    def _add_batch(
-        self, brand_id: int, source_id: int, rows: list[dict[str, Any]], now: datetime
-    ) -> IngestResult:
+    def _add_batch(self, brand_id: int, source_id: int, rows: list[dict[str, Any]], now: datetime) -> IngestResult:
         res = IngestResult()
         seen: set[str] = set()
         unique_rows = []
@@ -366,11 +383,15 @@ class Store:
             existing: dict[str, int] = {}
             if hashes:
                 for chunk in _chunks(sorted(hashes), 500):
-                    q = select(M.c.content_hash, func.min(M.c.id)).where(
-                        M.c.brand_id == brand_id,
-                        M.c.source_id != source_id,
-                        M.c.content_hash.in_(chunk),
-                    ).group_by(M.c.content_hash)
+                    q = (
+                        select(M.c.content_hash, func.min(M.c.id))
+                        .where(
+                            M.c.brand_id == brand_id,
+                            M.c.source_id != source_id,
+                            M.c.content_hash.in_(chunk),
+                        )
+                        .group_by(M.c.content_hash)
+                    )
                     existing.update({h: int(mid) for h, mid in conn.execute(q)})
             sightings = [r for r in fresh if r["_dedupable"] and r["content_hash"] in existing]
             if sightings:
@@ -384,9 +405,7 @@ class Store:
                     }
                     for r in sightings
                 ]
-                got = conn.execute(
-                    _insert(conn, S).on_conflict_do_nothing().returning(S.c.external_id), params
-                ).all()
+                got = conn.execute(_insert(conn, S).on_conflict_do_nothing().returning(S.c.external_id), params).all()
                 res.sightings += len(got)
                 res.duplicate += len(sightings) - len(got)
             to_insert = [r for r in fresh if not (r["_dedupable"] and r["content_hash"] in existing)]
@@ -422,16 +441,16 @@ class Store:
             for chunk in _chunks(list(external_ids), 900):
                 marks = ", ".join("?" * len(chunk))
                 for table in ("mention", "sighting"):
-                    q = f"SELECT external_id FROM {table} WHERE source_id = ? AND external_id IN ({marks})"
+                    q = f"SELECT external_id FROM {table} WHERE source_id = ? AND external_id IN ({marks})"  # noqa: S608 (constant names; values are bound)
                     out.update(r[0] for r in cur.execute(q, (source_id, *chunk)))
             cur.close()
             return out
         for chunk in _chunks(list(external_ids), 500):
             for table in (M, S):
-                q = select(table.c.external_id).where(
+                sel = select(table.c.external_id).where(
                     table.c.source_id == source_id, table.c.external_id.in_(chunk)
                 )
-                out.update(conn.execute(q).scalars())
+                out.update(conn.execute(sel).scalars())
         return out
 
     def known_external_ids(self, source: str, external_ids: Iterable[str]) -> set[str]:
@@ -452,7 +471,7 @@ class Store:
         label: str,
         origin: str | None,
         probs: tuple[float, float, float] | None,
-        manual: str | None | object = ...,
+        manual: str | object | None = ...,
     ) -> None:
         """Move one mention to a new effective label, adjusting rollups in ``conn``."""
         values: dict[str, Any] = {"label": label, "label_origin": origin}
@@ -479,10 +498,7 @@ class Store:
                 self._relabel(conn, m, label, MANUAL, None, manual=label)
                 return
             latest = conn.execute(
-                select(SC)
-                .where(SC.c.mention_id == mention_id)
-                .order_by(SC.c.scored_at.desc(), SC.c.id.desc())
-                .limit(1)
+                select(SC).where(SC.c.mention_id == mention_id).order_by(SC.c.scored_at.desc(), SC.c.id.desc()).limit(1)
             ).first()
             if latest is None:
                 self._relabel(conn, m, UNSCORED, None, None, manual=None)
@@ -551,9 +567,11 @@ class Store:
                     }
                     for mid, p, counted in chunk
                 ]
-                got = conn.execute(
-                    _insert(conn, SC).on_conflict_do_nothing().returning(SC.c.mention_id), params
-                ).scalars().all()
+                got = (
+                    conn.execute(_insert(conn, SC).on_conflict_do_nothing().returning(SC.c.mention_id), params)
+                    .scalars()
+                    .all()
+                )
                 inserted = set(got)
                 new += len(inserted)
                 by_id = {mid: (p, counted) for mid, p, counted in chunk if mid in inserted}
@@ -571,7 +589,13 @@ class Store:
                     conn.execute(
                         update(M)
                         .where(M.c.id == m.id)
-                        .values(label=label, label_origin=origin, p_negative=p.p_negative, p_neutral=p.p_neutral, p_positive=p.p_positive)
+                        .values(
+                            label=label,
+                            label_origin=origin,
+                            p_negative=p.p_negative,
+                            p_neutral=p.p_neutral,
+                            p_positive=p.p_positive,
+                        )
                     )
                     old = (m.brand_id, m.day, m.source_id, m.lang or "", m.label, m.label_origin or "")
                     newk = (m.brand_id, m.day, m.source_id, m.lang or "", label, origin)
@@ -637,7 +661,9 @@ class Store:
     def start_run(self, kind: str) -> int:
         with writer(self.engine).begin() as conn:
             rid = conn.execute(
-                RUN.insert().values(kind=kind, started_at=utcnow(), status="running", counts="{}", errors="[]").returning(RUN.c.id)
+                RUN.insert()
+                .values(kind=kind, started_at=utcnow(), status="running", counts="{}", errors="[]")
+                .returning(RUN.c.id)
             ).scalar_one()
         return int(rid)
 
@@ -741,7 +767,9 @@ def recount(conn: Connection) -> tuple[Counter[tuple], Counter[tuple]]:
         counts[(r[0], r[1], r[2], r[3] or "", r[4], r[5] or "")] += r[6]
     ratings: Counter[tuple] = Counter()
     for r in conn.execute(
-        select(M.c.brand_id, M.c.day, M.c.source_id, M.c.lang, M.c.rating_worst, M.c.rating_best, M.c.rating, func.count())
+        select(
+            M.c.brand_id, M.c.day, M.c.source_id, M.c.lang, M.c.rating_worst, M.c.rating_best, M.c.rating, func.count()
+        )
         .where(M.c.rating.is_not(None))
         .group_by(M.c.brand_id, M.c.day, M.c.source_id, M.c.lang, M.c.rating_worst, M.c.rating_best, M.c.rating)
     ):

@@ -19,11 +19,19 @@ def idx(db_url: str) -> MentionIndex:
     for d in range(14):
         for j in range(4):
             label = "positive" if j < 2 else ("negative" if d >= 10 and j == 3 else "neutral")
-            items.append(MentionIn(f"{d}-{j}", f"day {d} mention {j} about acme", published_at=T0 + timedelta(days=d),
-                                   lang="sv" if j % 2 else "en", label=label))  # type: ignore[arg-type]
+            items.append(
+                MentionIn(
+                    f"{d}-{j}",
+                    f"day {d} mention {j} about acme",
+                    published_at=T0 + timedelta(days=d),
+                    lang="sv" if j % 2 else "en",
+                    label=label,
+                )
+            )  # type: ignore[arg-type]
     idx.add_mentions("Acme", "reviews-site", items, source_kind="reviews")
-    idx.add_mentions("Rival", "hn", [MentionIn("x", "rival is ok", published_at=T0, label="positive")],
-                     source_kind="hackernews")
+    idx.add_mentions(
+        "Rival", "hn", [MentionIn("x", "rival is ok", published_at=T0, label="positive")], source_kind="hackernews"
+    )
     return idx
 
 
@@ -69,11 +77,23 @@ def test_alerts_fire_with_numbers(db_url: str) -> None:
     items = []
     for d in range(1, 8):  # a calm week: 10 mentions a day, 9 positive
         for j in range(10):
-            items.append(MentionIn(f"{d}-{j}", f"calm {d} {j} acme", published_at=at - timedelta(days=d, hours=1),
-                                   label="positive" if j else "negative"))
+            items.append(
+                MentionIn(
+                    f"{d}-{j}",
+                    f"calm {d} {j} acme",
+                    published_at=at - timedelta(days=d, hours=1),
+                    label="positive" if j else "negative",
+                )
+            )
     for j in range(60):  # today: a storm of negatives
-        items.append(MentionIn(f"s{j}", f"storm {j} acme broke", published_at=at - timedelta(hours=2),
-                               label="negative" if j % 6 else "positive"))
+        items.append(
+            MentionIn(
+                f"s{j}",
+                f"storm {j} acme broke",
+                published_at=at - timedelta(hours=2),
+                label="negative" if j % 6 else "positive",
+            )
+        )
     idx.add_mentions("Acme", "s", items)
     kinds = {a.kind: a for a in idx.alerts("Acme", at=at)}
     assert set(kinds) == {"msi_below_bar", "msi_drop", "volume_spike", "negative_spike"}

@@ -43,18 +43,37 @@ def test_init_import_query_export(tmp_path: Path, monkeypatch) -> None:  # type:
     assert runner.invoke(app, ["init"]).exit_code == 2  # refuses to overwrite
     db = f"sqlite:///{tmp_path / 'cli.db'}"
     f = tmp_path / "m.csv"
-    f.write_text("text,published_at,label,lang\nGreat,2026-11-02T10:00:00Z,positive,en\n"
-                 "Awful,2026-11-02T11:00:00Z,negative,en\nbroken row,yesterday,,\n", encoding="utf-8")
+    f.write_text(
+        "text,published_at,label,lang\nGreat,2026-11-02T10:00:00Z,positive,en\n"
+        "Awful,2026-11-02T11:00:00Z,negative,en\nbroken row,yesterday,,\n",
+        encoding="utf-8",
+    )
     res = runner.invoke(app, ["import", str(f), "--brand", "Acme", "--db", db])
     assert res.exit_code == 1  # a bad row makes the exit code say so
     assert "line 4" in res.output and "2 new" in res.output
-    res = runner.invoke(app, ["query", "satisfaction", "Acme", "--by", "day", "--since", "2026-11-01",
-                              "--until", "2026-11-03", "--json", "--db", db])
+    res = runner.invoke(
+        app,
+        [
+            "query",
+            "satisfaction",
+            "Acme",
+            "--by",
+            "day",
+            "--since",
+            "2026-11-01",
+            "--until",
+            "2026-11-03",
+            "--json",
+            "--db",
+            db,
+        ],
+    )
     assert res.exit_code == 0, res.output
     pts = json.loads(res.output)
     assert [p["volume"] for p in pts] == [0, 2, 0] and pts[1]["msi"] == 0.5
-    res = runner.invoke(app, ["query", "satisfaction", "Acme", "--csv", "--since", "2026-11-02", "--until",
-                              "2026-11-02", "--db", db])
+    res = runner.invoke(
+        app, ["query", "satisfaction", "Acme", "--csv", "--since", "2026-11-02", "--until", "2026-11-02", "--db", db]
+    )
     assert res.output.splitlines()[0].startswith("period_start,volume")
     res = runner.invoke(app, ["query", "mentions", "Acme", "--sentiment", "negative", "--json", "--db", db])
     assert [m["text"] for m in json.loads(res.output)] == ["Awful"]

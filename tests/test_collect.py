@@ -149,8 +149,13 @@ def review_page(n: int, per: int, pages: int) -> str:
 def social_page(items: list[tuple[str, str]]) -> str:
     return json.dumps(
         [
-            {"id": sid, "created_at": (T0 - timedelta(minutes=int(sid))).isoformat(), "content": f"<p>{text}</p>",
-             "language": "sv", "account": {"acct": f"u{sid}"}}
+            {
+                "id": sid,
+                "created_at": (T0 - timedelta(minutes=int(sid))).isoformat(),
+                "content": f"<p>{text}</p>",
+                "language": "sv",
+                "account": {"acct": f"u{sid}"},
+            }
             for sid, text in items
         ]
     )
@@ -169,8 +174,11 @@ class Site:
 
     def reviews(self, h: Handler) -> Reply:
         if self.block_reviews:
-            return Reply(200, '<html><form action="/errors/validateCaptcha"></form></html>',
-                         headers={"Content-Type": "text/html"})
+            return Reply(
+                200,
+                '<html><form action="/errors/validateCaptcha"></form></html>',
+                headers={"Content-Type": "text/html"},
+            )
         n = int(h.request_info.query.get("page", ["1"])[0])
         if self.stall_page is not None and n >= self.stall_page:
             return Reply(body="late", delay_s=3)

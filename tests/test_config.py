@@ -15,8 +15,17 @@ REPO = Path(__file__).resolve().parents[1]
 def test_example_config_is_valid_and_documents_sections() -> None:
     cfg = load_config(REPO / "config" / "monitor.example.toml")
     assert cfg.index.bar == 0.80 and cfg.index.min_sample == 30
-    assert {s.kind for s in cfg.sources} <= {"rss", "reviews", "html", "mastodon", "reddit", "hackernews",
-                                              "bluesky", "appstore", "youtube"}
+    assert {s.kind for s in cfg.sources} <= {
+        "rss",
+        "reviews",
+        "html",
+        "mastodon",
+        "reddit",
+        "hackernews",
+        "bluesky",
+        "appstore",
+        "youtube",
+    }
     text = (REPO / "config" / "monitor.example.toml").read_text(encoding="utf-8")
     for key in ("database_url", "[http]", "[model]", "[index]", "[digest]", "[retention]", "MONITOR_SMTP_PASSWORD"):
         assert key in text

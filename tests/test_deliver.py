@@ -7,7 +7,7 @@ import email.policy
 import json
 import socket
 import threading
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
@@ -31,8 +31,10 @@ class Inbox:
     def __init__(self) -> None:
         self.messages: list[tuple[str, list[str], bytes]] = []
 
-    async def handle_DATA(self, server, session, envelope):  # noqa: N802  (aiosmtpd's hook name)
-        self.messages.append((envelope.mail_from, list(envelope.rcpt_tos), envelope.original_content or envelope.content))
+    async def handle_DATA(self, server, session, envelope):
+        self.messages.append(
+            (envelope.mail_from, list(envelope.rcpt_tos), envelope.original_content or envelope.content)
+        )
         return "250 Message accepted for delivery"
 
 
@@ -51,14 +53,21 @@ def smtp_server():
 
 
 def sample():
-    return render_all(digest(brand("Acme", negatives=[mention(HOSTILE, "en")], positives=[mention(ARMENIAN, "hy")]),
-                             brand("Rival")))
+    return render_all(
+        digest(brand("Acme", negatives=[mention(HOSTILE, "en")], positives=[mention(ARMENIAN, "hy")]), brand("Rival"))
+    )
 
 
 def smtp_cfg(tmp_path: Path, port: int, **kw) -> DigestConfig:
     return DigestConfig(
-        recipients=["lead@example.com", "team@example.com"], delivery=["file", "smtp"], out_dir=str(tmp_path),
-        sender="monitor@example.com", smtp_host="127.0.0.1", smtp_port=port, smtp_security="none", **kw,
+        recipients=["lead@example.com", "team@example.com"],
+        delivery=["file", "smtp"],
+        out_dir=str(tmp_path),
+        sender="monitor@example.com",
+        smtp_host="127.0.0.1",
+        smtp_port=port,
+        smtp_security="none",
+        **kw,
     )
 
 
@@ -71,7 +80,10 @@ def test_files_are_written_before_anything_else(tmp_path: Path) -> None:
     assert "data:image/png;base64," in html and ARMENIAN in html
     assert report.files.text.read_text("utf-8").startswith("DAILY MENTION DIGEST")
     assert report.files.markdown is not None and report.files.markdown.exists()
-    assert sorted(p.name for p in report.files.charts.values()) == ["digest-2026-11-03-acme.png", "digest-2026-11-03-rival.png"]
+    assert sorted(p.name for p in report.files.charts.values()) == [
+        "digest-2026-11-03-acme.png",
+        "digest-2026-11-03-rival.png",
+    ]
 
 
 def test_smtp_delivery_mime_parts_and_inline_images(tmp_path: Path, smtp_server) -> None:
@@ -126,8 +138,12 @@ def test_smtp_refusing_server_is_retried_and_kept_in_the_outbox(tmp_path: Path, 
 
 def test_starttls_is_required_unless_configured_off(tmp_path: Path, smtp_server) -> None:
     _inbox, port = smtp_server
-    report = deliver(sample(), smtp_cfg(tmp_path, port).model_copy(update={"smtp_security": "starttls"}),
-                     secrets=Secrets(smtp_user="u", smtp_password=SecretStr("pw-not-to-leak")), wait=0)
+    report = deliver(
+        sample(),
+        smtp_cfg(tmp_path, port).model_copy(update={"smtp_security": "starttls"}),
+        secrets=Secrets(smtp_user="u", smtp_password=SecretStr("pw-not-to-leak")),
+        wait=0,
+    )
     [res] = [r for r in report.results if r.channel == "smtp"]
     assert not res.ok and "STARTTLS" in (res.error or "")
     assert res.attempts == 1  # a configuration problem is not retried
@@ -144,10 +160,10 @@ class Hook:
         hook = self
 
         class H(BaseHTTPRequestHandler):
-            def log_message(self, *args):  # noqa: ANN002
+            def log_message(self, *args):
                 return
 
-            def do_POST(self):  # noqa: N802
+            def do_POST(self):
                 n = int(self.headers.get("Content-Length", "0"))
                 hook.bodies.append(json.loads(self.rfile.read(n)))
                 hook.paths.append(self.path)
@@ -199,7 +215,7 @@ def test_webhook_5xx_is_retried_then_kept_without_leaking_the_url(tmp_path: Path
     report = deliver(sample(), cfg, secrets=Secrets(webhook_url=SecretStr(url)), wait=0)
     assert report.ok and report.results[0].attempts == 2 and len(hook.bodies) == 2
 
-    hook2, url2 = webhook([500, 500, 500])
+    _hook2, url2 = webhook([500, 500, 500])
     report = deliver(sample(), cfg, secrets=Secrets(webhook_url=SecretStr(url2)), attempts=3, wait=0)
     [res] = report.results
     assert not res.ok and res.error is not None and "HTTP 500" in res.error
@@ -224,5 +240,5 @@ def test_webhook_without_url_is_recorded_not_lost(tmp_path: Path) -> None:
 def test_digest_day_and_generated_time_in_file(tmp_path: Path) -> None:
     r = sample()
     assert r.digest.day == date(2026, 11, 3)
-    assert r.digest.generated_at == datetime(2026, 11, 4, 7, 0, tzinfo=timezone.utc)
+    assert r.digest.generated_at == datetime(2026, 11, 4, 7, 0, tzinfo=UTC)
     assert "Full day" in r.html_file

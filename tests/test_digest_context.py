@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -47,22 +47,49 @@ def test_windows_top_mentions_breakdowns_and_voice(idx) -> None:
     ]
     ids = {}
     for ext, text, lang, _label, _p, day, hour in rows:
-        ids[ext] = idx.add_mention(brand="Acme", source="shop", external_id=ext, text=text,
-                                   published_at=at(day, hour), lang=lang, source_kind="reviews")
+        ids[ext] = idx.add_mention(
+            brand="Acme",
+            source="shop",
+            external_id=ext,
+            text=text,
+            published_at=at(day, hour),
+            lang=lang,
+            source_kind="reviews",
+        )
     scores = []
     for ext, _text, _lang, label, p, _day, _hour in rows:
-        probs = {"negative": (p, (1 - p) / 2, (1 - p) / 2), "positive": ((1 - p) / 2, (1 - p) / 2, p),
-                 "neutral": ((1 - p) / 2, p, (1 - p) / 2)}[label]
+        probs = {
+            "negative": (p, (1 - p) / 2, (1 - p) / 2),
+            "positive": ((1 - p) / 2, (1 - p) / 2, p),
+            "neutral": ((1 - p) / 2, p, (1 - p) / 2),
+        }[label]
         scores.append((ids[ext], Prediction(label, *probs, "m", "1"), True))
     idx.add_scores(scores)
-    manual = idx.add_mention(brand="Acme", source="forum", external_id="h1", text="Person says bad",
-                             published_at=at(DAY, 14), lang="sv", label="negative", source_kind="rss")
+    manual = idx.add_mention(
+        brand="Acme",
+        source="forum",
+        external_id="h1",
+        text="Person says bad",
+        published_at=at(DAY, 14),
+        lang="sv",
+        label="negative",
+        source_kind="rss",
+    )
     assert manual
-    idx.add_mention(brand="Rival", source="shop2", external_id="r1", text="Rival ok", published_at=at(DAY, 9),
-                    lang="en", label="positive", source_kind="reviews")
+    idx.add_mention(
+        brand="Rival",
+        source="shop2",
+        external_id="r1",
+        text="Rival ok",
+        published_at=at(DAY, 9),
+        lang="en",
+        label="positive",
+        source_kind="reviews",
+    )
 
-    d = build_digest(idx, ["Acme"], DAY, tz=TZ, all_brands=["Acme", "Rival"],
-                     now=datetime(2026, 11, 4, 7, 0, tzinfo=timezone.utc))
+    d = build_digest(
+        idx, ["Acme"], DAY, tz=TZ, all_brands=["Acme", "Rival"], now=datetime(2026, 11, 4, 7, 0, tzinfo=UTC)
+    )
     b = d.brands[0]
     assert (b.today.positive, b.today.negative, b.today.neutral) == (3, 2, 1)
     assert b.today.msi == pytest.approx(3 / 5)
@@ -94,21 +121,27 @@ def test_empty_day_and_unscored_only_brand(idx) -> None:
 
 
 def test_source_problems_are_listed(idx) -> None:
-    idx.sync_config(config_from_dict({
-        "brands": [{"name": "Acme"}],
-        "sources": [
-            {"name": "good", "kind": "rss", "url": "https://a.example/feed"},
-            {"name": "walled", "kind": "reviews", "brand": "Acme", "url": "https://b.example/r"},
-        ],
-    }))
+    idx.sync_config(
+        config_from_dict(
+            {
+                "brands": [{"name": "Acme"}],
+                "sources": [
+                    {"name": "good", "kind": "rss", "url": "https://a.example/feed"},
+                    {"name": "walled", "kind": "reviews", "brand": "Acme", "url": "https://b.example/r"},
+                ],
+            }
+        )
+    )
     idx.record_source_result("good", "ok")
     idx.record_source_result("walled", "blocked", "blocked: HTTP 403 (captcha page)")
     d = build_digest(idx, ["Acme"], DAY, tz=TZ)
-    assert [(s.name, s.status, s.reason) for s in d.source_problems] == [("walled", "blocked", "HTTP 403 (captcha page)")]
+    assert [(s.name, s.status, s.reason) for s in d.source_problems] == [
+        ("walled", "blocked", "HTTP 403 (captcha page)")
+    ]
     assert d.sources_total == 2
 
 
 def test_day_bounds_follow_the_local_calendar() -> None:
     start, end = day_bounds(date(2026, 3, 29), TZ)  # 23-hour day (spring forward)
     assert (end - start) == timedelta(hours=23)
-    assert start == datetime(2026, 3, 28, 23, 0, tzinfo=timezone.utc)
+    assert start == datetime(2026, 3, 28, 23, 0, tzinfo=UTC)

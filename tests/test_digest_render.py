@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 import struct
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from html.parser import HTMLParser
 
 from monitor.digest.context import (
@@ -24,7 +24,10 @@ from monitor.digest.deliver import render_all, webhook_payload
 from monitor.digest.render import md_escape, render_html, render_markdown, render_text, safe_url
 
 DAY = date(2026, 11, 3)
-HOSTILE = 'Great vacuum <script>alert("x")</script> <img src=x onerror=alert(1)> [click](javascript:alert(2)) $x^2$ **bold** | pipe'
+HOSTILE = (
+    'Great vacuum <script>alert("x")</script> <img src=x onerror=alert(1)> '
+    "[click](javascript:alert(2)) $x^2$ **bold** | pipe"
+)
 HOSTILE_TITLE = "<b onmouseover=alert(3)>Title</b>"
 ARMENIAN = "Լիցքավորման կայանի կոնտակտները հինգ շաբաթ անց դադարեցին աշխատել։"
 BULGARIAN = "Контактите на базата спряха да работят след пет седмици."
@@ -33,19 +36,46 @@ BULGARIAN = "Контактите на базата спряха да работ
 def window(name: str, p: int = 0, u: int = 0, n: int = 0, unscored: int = 0, days: int = 1) -> Window:
     msi = p / (p + n) if p + n else None
     return Window(
-        name=name, label=name, start=DAY - timedelta(days=days - 1), end=DAY,
-        positive=p, neutral=u, negative=n, unscored=unscored, volume=p + u + n + unscored,
-        msi=msi, msi_low=(msi - 0.1 if msi is not None else None), msi_high=(min(1.0, msi + 0.1) if msi is not None else None),
-        low_sample=(p + n) < 30, net_sentiment=((p - n) / (p + u + n)) if p + u + n else None,
+        name=name,
+        label=name,
+        start=DAY - timedelta(days=days - 1),
+        end=DAY,
+        positive=p,
+        neutral=u,
+        negative=n,
+        unscored=unscored,
+        volume=p + u + n + unscored,
+        msi=msi,
+        msi_low=(msi - 0.1 if msi is not None else None),
+        msi_high=(min(1.0, msi + 0.1) if msi is not None else None),
+        low_sample=(p + n) < 30,
+        net_sentiment=((p - n) / (p + u + n)) if p + u + n else None,
     )
 
 
-def mention(text: str, lang: str, *, url: str | None = "https://shop.example/r/1", title: str | None = None,
-            p_neg: float | None = 0.9) -> MentionItem:
+def mention(
+    text: str,
+    lang: str,
+    *,
+    url: str | None = "https://shop.example/r/1",
+    title: str | None = None,
+    p_neg: float | None = 0.9,
+) -> MentionItem:
     return MentionItem(
-        id=1, source="shop", source_kind="reviews", lang=lang, url=url, author="<i>Eve</i>", title=title,
-        excerpt=excerpt(text), published_at=datetime(2026, 11, 3, 9, 0, tzinfo=timezone.utc), label="negative",
-        p_negative=p_neg, p_positive=None if p_neg is None else 1 - p_neg, rating=1.0, rating_scale=(1.0, 5.0),
+        id=1,
+        source="shop",
+        source_kind="reviews",
+        lang=lang,
+        url=url,
+        author="<i>Eve</i>",
+        title=title,
+        excerpt=excerpt(text),
+        published_at=datetime(2026, 11, 3, 9, 0, tzinfo=UTC),
+        label="negative",
+        p_negative=p_neg,
+        p_positive=None if p_neg is None else 1 - p_neg,
+        rating=1.0,
+        rating_scale=(1.0, 5.0),
     )
 
 
@@ -56,8 +86,22 @@ def series(empty: bool = False) -> tuple[DayPoint, ...]:
         if empty:
             out.append(DayPoint(d, 0, 0, None, None, None, True))
         else:
-            out.append(DayPoint(d, 10, 3, 0.7, 0.5, 0.85, True, positive=7, week_msi=0.72, week_low=0.6, week_high=0.8,
-                                week_low_sample=False))
+            out.append(
+                DayPoint(
+                    d,
+                    10,
+                    3,
+                    0.7,
+                    0.5,
+                    0.85,
+                    True,
+                    positive=7,
+                    week_msi=0.72,
+                    week_low=0.6,
+                    week_high=0.8,
+                    week_low_sample=False,
+                )
+            )
     return tuple(out)
 
 
@@ -81,10 +125,18 @@ def brand(name: str = "Acme", *, negatives=(), positives=(), today=None, empty=F
 
 def digest(*brands: BrandDigest, problems=()) -> Digest:
     return Digest(
-        day=DAY, timezone="Europe/Stockholm", generated_at=datetime(2026, 11, 4, 7, 0, tzinfo=timezone.utc),
-        bar=0.8, min_sample=30, brands=tuple(brands),
-        voice=(VoiceRow("Acme", 30, 0.6, 200, 0.55, 0.7, 0.6, 0.8), VoiceRow("Rival", 20, 0.4, 160, 0.45, 0.8, 0.7, 0.9)),
-        source_problems=tuple(problems), sources_total=4,
+        day=DAY,
+        timezone="Europe/Stockholm",
+        generated_at=datetime(2026, 11, 4, 7, 0, tzinfo=UTC),
+        bar=0.8,
+        min_sample=30,
+        brands=tuple(brands),
+        voice=(
+            VoiceRow("Acme", 30, 0.6, 200, 0.55, 0.7, 0.6, 0.8),
+            VoiceRow("Rival", 20, 0.4, 160, 0.45, 0.8, 0.7, 0.9),
+        ),
+        source_problems=tuple(problems),
+        sources_total=4,
     )
 
 
@@ -117,8 +169,12 @@ def hostile_digest() -> Digest:
     bad = mention(HOSTILE, "en", url="javascript:alert(1)", title=HOSTILE_TITLE)
     quoted = mention('He said "hi" onload=alert(1)', "en", url='https://e.example/"><script>alert(1)</script>')
     return digest(
-        brand("Acme", negatives=[bad, quoted], positives=[mention(ARMENIAN, "hy"), mention(BULGARIAN, "bg")],
-              alerts=[AlertItem("msi_below_bar", "MSI <script>alert(4)</script> under the bar", {"msi": 0.7})]),
+        brand(
+            "Acme",
+            negatives=[bad, quoted],
+            positives=[mention(ARMENIAN, "hy"), mention(BULGARIAN, "bg")],
+            alerts=[AlertItem("msi_below_bar", "MSI <script>alert(4)</script> under the bar", {"msi": 0.7})],
+        ),
         problems=[SourceHealth("evil<src>", "reviews", None, "blocked", None, "<img src=x onerror=alert(5)>")],
     )
 
@@ -134,7 +190,10 @@ def test_hostile_mentions_render_inert_in_html() -> None:
                 if name in ("href", "src"):
                     assert value is not None and not value.lower().startswith("javascript:"), value
             assert tag not in ("script", "iframe", "object", "embed"), tag
-        assert "&lt;script&gt;alert(&#34;x&#34;)&lt;/script&gt;" in html or "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;" in html
+        assert (
+            "&lt;script&gt;alert(&#34;x&#34;)&lt;/script&gt;" in html
+            or "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;" in html
+        )
         assert "&lt;img src=x onerror=alert(1)&gt;" in html
         assert "&lt;b onmouseover=alert(3)&gt;" in html
         assert 'href="javascript' not in html
@@ -184,9 +243,17 @@ def test_digest_for_an_empty_day() -> None:
 def test_digest_for_a_brand_with_only_unscored_mentions() -> None:
     only_unscored = window("Today", unscored=12)
     b = BrandDigest(
-        brand="Quiet", today=only_unscored, yesterday=window("Yesterday", unscored=3),
-        week=window("Last 7 days", unscored=40, days=7), month=window("Last 30 days", unscored=90, days=30),
-        series=series(empty=True), by_source=(), by_lang=(), most_negative=(), most_positive=(), alerts=(),
+        brand="Quiet",
+        today=only_unscored,
+        yesterday=window("Yesterday", unscored=3),
+        week=window("Last 7 days", unscored=40, days=7),
+        month=window("Last 30 days", unscored=90, days=30),
+        series=series(empty=True),
+        by_source=(),
+        by_lang=(),
+        most_negative=(),
+        most_positive=(),
+        alerts=(),
     )
     d = digest(b)
     line = headline(b, 0.8)
@@ -216,7 +283,7 @@ def test_mail_html_references_each_chart_by_cid() -> None:
 
 def test_safe_url_and_md_escape() -> None:
     assert safe_url("https://example.com/a?b=1") == "https://example.com/a?b=1"
-    for bad in ("javascript:alert(1)", "data:text/html,x", "//evil", "https://x/\"onmouseover", "ftp://x", None, 42):
+    for bad in ("javascript:alert(1)", "data:text/html,x", "//evil", 'https://x/"onmouseover', "ftp://x", None, 42):
         assert safe_url(bad) is None
     assert md_escape("<b>*x*</b>") == "&lt;b&gt;\\*x\\*&lt;/b&gt;"
 

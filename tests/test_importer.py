@@ -24,11 +24,15 @@ def write_jsonl(path: Path, n: int, *, brand: str = "Acme") -> Path:
     with path.open("w", encoding="utf-8") as fh:
         for i in range(n):
             row = {
-                "brand": brand, "source": "csv-import", "external_id": f"r{i}",
+                "brand": brand,
+                "source": "csv-import",
+                "external_id": f"r{i}",
                 "text": f"Mention {i}: the Acme speaker is {'great' if i % 2 else 'awful'} (#{i})",
                 "published_at": f"2026-11-{1 + i % 28:02d}T{i % 24:02d}:15:00Z",
-                "lang": ["en", "sv", "tr", "bg", "hy"][i % 5], "label": labels[i % 4],
-                "rating": (i % 5) + 1, "rating_scale": "1-5",
+                "lang": ["en", "sv", "tr", "bg", "hy"][i % 5],
+                "label": labels[i % 4],
+                "rating": (i % 5) + 1,
+                "rating_scale": "1-5",
             }
             fh.write(json.dumps(row) + "\n")
     return path
@@ -43,7 +47,7 @@ def test_csv_with_bad_rows_reports_lines_and_keeps_good_ones(tmp_path: Path, db_
         "Bad,not-a-date,,,,en\n"
         "Meh,2026-11-02,great,,,en\n"
         "Too high,2026-11-02,,7,1-5,en\n"
-        "\"Fine, thanks\",2026-11-02 12:00,neutral,,,sv\n",
+        '"Fine, thanks",2026-11-02 12:00,neutral,,,sv\n',
         encoding="utf-8",
     )
     idx = MentionIndex.open(db_url)
@@ -74,7 +78,9 @@ def test_jsonl_import_and_unknown_type(tmp_path: Path) -> None:
 def _cli(*args: str, env: dict[str, str] | None = None) -> subprocess.Popen[bytes]:
     return subprocess.Popen(
         [sys.executable, "-m", "monitor.cli", *args],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, env={**os.environ, **(env or {})},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env={**os.environ, **(env or {})},
     )
 
 
@@ -85,7 +91,7 @@ def test_two_processes_importing_the_same_file(tmp_path: Path, backend: str, req
     f = write_jsonl(tmp_path / "m.jsonl", 12_000)
     procs = [_cli("import", str(f), "--db", url) for _ in range(2)]
     outs = [p.communicate(timeout=300) for p in procs]
-    for p, (out, err) in zip(procs, outs, strict=True):
+    for p, (_out, err) in zip(procs, outs, strict=True):
         assert p.returncode == 0, err.decode()
     idx = MentionIndex.open(url)
     total = idx.satisfaction("Acme", date(2026, 11, 1), date(2026, 11, 30), by=None)[0]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import threading
 import time
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -34,7 +34,13 @@ def make_cfg(schedule: str = "10m", digest_time: str = "08:00"):
         {
             "brands": [{"name": "Acme"}],
             "sources": [
-                {"name": "acme-feed", "kind": "rss", "brand": "Acme", "url": "http://127.0.0.1:9/feed", "schedule": schedule}
+                {
+                    "name": "acme-feed",
+                    "kind": "rss",
+                    "brand": "Acme",
+                    "url": "http://127.0.0.1:9/feed",
+                    "schedule": schedule,
+                }
             ],
             "digest": {"time": digest_time, "timezone": "Europe/Stockholm"},
         }
@@ -87,19 +93,24 @@ def run_until(s, clock, end):
 def test_digest_fires_at_local_time_across_dst(engine, ran):
     calls, box = ran
     # Spring forward in Stockholm: 2026-03-29 02:00 CET -> 03:00 CEST.
-    clock = FakeClock(datetime(2026, 3, 26, 12, 0, tzinfo=timezone.utc))
+    clock = FakeClock(datetime(2026, 3, 26, 12, 0, tzinfo=UTC))
     box["clock"] = clock
     s = open_scheduler(engine, clock)
     sch.sync_jobs(s, make_cfg(schedule="6h"))
-    run_until(s, clock, datetime(2026, 4, 1, 12, 0, tzinfo=timezone.utc))
+    run_until(s, clock, datetime(2026, 4, 1, 12, 0, tzinfo=UTC))
     s.shutdown()
     digests = [t for name, t in calls if name == "digest"]
     assert [t.astimezone(STOCKHOLM).date().isoformat() for t in digests] == [
-        "2026-03-27", "2026-03-28", "2026-03-29", "2026-03-30", "2026-03-31", "2026-04-01",
+        "2026-03-27",
+        "2026-03-28",
+        "2026-03-29",
+        "2026-03-30",
+        "2026-03-31",
+        "2026-04-01",
     ]
     # Every one at 08:00 local, whatever the UTC offset.
     assert {t.astimezone(STOCKHOLM).strftime("%H:%M") for t in digests} == {"08:00"}
-    assert {t.astimezone(timezone.utc).hour for t in digests} == {7, 6}  # CET then CEST
+    assert {t.astimezone(UTC).hour for t in digests} == {7, 6}  # CET then CEST
     retention = [t.astimezone(STOCKHOLM) for name, t in calls if name == "retention"]
     assert len(retention) == 6 and {t.strftime("%H:%M") for t in retention} == {"03:17"}
 
@@ -107,11 +118,11 @@ def test_digest_fires_at_local_time_across_dst(engine, ran):
 def test_autumn_back_digest_runs_once(engine, ran):
     calls, box = ran
     # Fall back: 2026-10-25 03:00 CEST -> 02:00 CET; a 02:30 digest exists twice locally.
-    clock = FakeClock(datetime(2026, 10, 24, 12, 0, tzinfo=timezone.utc))
+    clock = FakeClock(datetime(2026, 10, 24, 12, 0, tzinfo=UTC))
     box["clock"] = clock
     s = open_scheduler(engine, clock)
     sch.sync_jobs(s, make_cfg(schedule="6h", digest_time="02:30"))
-    run_until(s, clock, datetime(2026, 10, 26, 12, 0, tzinfo=timezone.utc))
+    run_until(s, clock, datetime(2026, 10, 26, 12, 0, tzinfo=UTC))
     s.shutdown()
     days = [t.astimezone(STOCKHOLM).date().isoformat() for name, t in calls if name == "digest"]
     assert days == ["2026-10-25", "2026-10-26"]
@@ -119,7 +130,7 @@ def test_autumn_back_digest_runs_once(engine, ran):
 
 def test_misfires_coalesce_into_one_run(engine, ran):
     calls, box = ran
-    t0 = datetime(2026, 5, 4, 9, 0, tzinfo=timezone.utc)
+    t0 = datetime(2026, 5, 4, 9, 0, tzinfo=UTC)
     clock = FakeClock(t0)
     box["clock"] = clock
     s = open_scheduler(engine, clock)
@@ -137,13 +148,13 @@ def test_misfires_coalesce_into_one_run(engine, ran):
 def test_misfire_beyond_grace_is_skipped_not_run_late(engine, ran):
     calls, box = ran
     missed: list[str] = []
-    t0 = datetime(2026, 5, 4, 5, 0, tzinfo=timezone.utc)  # 07:00 in Stockholm
+    t0 = datetime(2026, 5, 4, 5, 0, tzinfo=UTC)  # 07:00 in Stockholm
     clock = FakeClock(t0)
     box["clock"] = clock
     s = open_scheduler(engine, clock)
     s.add_listener(lambda e: missed.append(e.job_id), EVENT_JOB_MISSED)
     sch.sync_jobs(s, make_cfg(schedule="6h"))
-    clock.set(datetime(2026, 5, 4, 20, 0, tzinfo=timezone.utc))  # 13 h after 08:00: past the 12 h grace
+    clock.set(datetime(2026, 5, 4, 20, 0, tzinfo=UTC))  # 13 h after 08:00: past the 12 h grace
     s.tick()
     assert "digest" in missed
     assert [n for n, _ in calls if n == "digest"] == []
@@ -153,12 +164,14 @@ def test_misfire_beyond_grace_is_skipped_not_run_late(engine, ran):
 
 def test_restart_resumes_persisted_jobs(engine, ran):
     calls, box = ran
-    t0 = datetime(2026, 5, 4, 9, 0, tzinfo=timezone.utc)
+    t0 = datetime(2026, 5, 4, 9, 0, tzinfo=UTC)
     clock = FakeClock(t0)
     box["clock"] = clock
     first = open_scheduler(engine, clock)
     assert sch.sync_jobs(first, make_cfg(schedule="30m")) == {
-        "collect:acme-feed": "added", "digest": "added", "retention": "added",
+        "collect:acme-feed": "added",
+        "digest": "added",
+        "retention": "added",
     }
     due = first.get_job("collect:acme-feed").next_run_time
     first.shutdown()
@@ -178,7 +191,7 @@ def test_restart_resumes_persisted_jobs(engine, ran):
 
 def test_removed_source_job_is_removed(engine, ran):
     _calls, box = ran
-    clock = FakeClock(datetime(2026, 5, 4, 9, 0, tzinfo=timezone.utc))
+    clock = FakeClock(datetime(2026, 5, 4, 9, 0, tzinfo=UTC))
     box["clock"] = clock
     s = open_scheduler(engine, clock)
     sch.sync_jobs(s, make_cfg())
@@ -189,7 +202,7 @@ def test_removed_source_job_is_removed(engine, ran):
 
 def test_lease_is_claimed_once(engine):
     a, b = sch.Leases(engine, "A"), sch.Leases(engine, "B")
-    t = datetime(2026, 5, 4, 9, 0, tzinfo=timezone.utc)
+    t = datetime(2026, 5, 4, 9, 0, tzinfo=UTC)
     now = t + timedelta(seconds=1)
     assert a.claim("collect:x", t, now) is True
     assert b.claim("collect:x", t, now) is False
@@ -205,7 +218,7 @@ def test_two_schedulers_on_one_database_never_run_a_job_twice(engine):
     executed: list[tuple[str, datetime]] = []
     lock = threading.Lock()
     scheds = []
-    start = datetime.now(timezone.utc) + timedelta(seconds=0.5)
+    start = datetime.now(UTC) + timedelta(seconds=0.5)
     for owner in ("A", "B"):
         s = sch.make_scheduler(engine, owner=owner)
         s.open()
@@ -219,8 +232,14 @@ def test_two_schedulers_on_one_database_never_run_a_job_twice(engine):
     # Both schedulers add the same job (as two `monitor run` processes would).
     for s in scheds:
         s.add_job(
-            "time:sleep", trigger=IntervalTrigger(seconds=1, start_date=start), args=(0.05,),
-            id="tick", name="tick", replace_existing=True, coalesce=True, max_instances=1,
+            "time:sleep",
+            trigger=IntervalTrigger(seconds=1, start_date=start),
+            args=(0.05,),
+            id="tick",
+            name="tick",
+            replace_existing=True,
+            coalesce=True,
+            max_instances=1,
         )
     threads = [threading.Thread(target=s.serve, daemon=True) for s in scheds]
     for t in threads:

@@ -40,8 +40,17 @@ def assert_rollups_exact(idx: MentionIndex) -> None:
 
 def test_add_mention_is_idempotent(db_url: str) -> None:
     idx = MentionIndex.open(db_url)
-    a = idx.add_mention(brand="Acme", source="import", external_id="42", text="Great phone", published_at=T0,
-                        lang="sv", rating=4, rating_scale=(1, 5), label="positive")
+    a = idx.add_mention(
+        brand="Acme",
+        source="import",
+        external_id="42",
+        text="Great phone",
+        published_at=T0,
+        lang="sv",
+        rating=4,
+        rating_scale=(1, 5),
+        label="positive",
+    )
     b = idx.add_mention(brand="Acme", source="import", external_id="42", text="Great phone", published_at=T0)
     assert a == b
     p = idx.satisfaction("Acme", start=date(2026, 11, 3), end=date(2026, 11, 3))[0]
@@ -53,7 +62,9 @@ def test_same_text_from_another_source_is_a_sighting(db_url: str) -> None:
     idx = MentionIndex.open(db_url)
     text = "The new firmware bricked my speaker, avoid!"
     r1 = idx.add_mentions("Acme", "mastodon", [MentionIn("1", text, published_at=T0)])
-    r2 = idx.add_mentions("Acme", "bluesky", [MentionIn("b1", "  the NEW firmware bricked my speaker,   avoid! ", published_at=T0)])
+    r2 = idx.add_mentions(
+        "Acme", "bluesky", [MentionIn("b1", "  the NEW firmware bricked my speaker,   avoid! ", published_at=T0)]
+    )
     r3 = idx.add_mentions("Acme", "bluesky", [MentionIn("b1", text, published_at=T0)])
     assert (r1.new, r2.new, r2.sightings, r3.duplicate) == (1, 0, 1, 1)
     with idx.engine.connect() as conn:
@@ -107,14 +118,23 @@ def test_new_model_version_rescores_without_overwriting(db_url: str) -> None:
 
 def test_snapshots_per_scope_and_refresh(db_url: str) -> None:
     idx = MentionIndex.open(db_url)
-    idx.add_mentions("Acme", "rev", [MentionIn("1", "fine", published_at=T0, lang="sv", label="positive",
-                                               rating=5, rating_scale=(1, 5))], source_kind="reviews")
-    idx.add_mentions("Acme", "hn", [MentionIn("2", "bad", published_at=T0, lang="en", label="negative")],
-                     source_kind="hackernews")
-    snaps = {(s.scope, s.scope_value): s.point for s in
-             [*idx.snapshots("Acme", "2026-11-03", "2026-11-03", scope="all"),
-              *idx.snapshots("Acme", "2026-11-03", "2026-11-03", scope="source"),
-              *idx.snapshots("Acme", "2026-11-03", "2026-11-03", scope="lang")]}
+    idx.add_mentions(
+        "Acme",
+        "rev",
+        [MentionIn("1", "fine", published_at=T0, lang="sv", label="positive", rating=5, rating_scale=(1, 5))],
+        source_kind="reviews",
+    )
+    idx.add_mentions(
+        "Acme", "hn", [MentionIn("2", "bad", published_at=T0, lang="en", label="negative")], source_kind="hackernews"
+    )
+    snaps = {
+        (s.scope, s.scope_value): s.point
+        for s in [
+            *idx.snapshots("Acme", "2026-11-03", "2026-11-03", scope="all"),
+            *idx.snapshots("Acme", "2026-11-03", "2026-11-03", scope="source"),
+            *idx.snapshots("Acme", "2026-11-03", "2026-11-03", scope="lang"),
+        ]
+    }
     assert snaps[("all", "")].msi == 0.5
     assert snaps[("source", "reviews")].csat == 1.0
     assert snaps[("lang", "en")].negative == 1
@@ -150,11 +170,22 @@ def test_bad_inputs_are_named(db_url: str) -> None:
 
 ops = st.lists(
     st.one_of(
-        st.tuples(st.just("add"), st.integers(0, 11), st.sampled_from(["s1", "s2"]), st.integers(0, 3),
-                  st.sampled_from([None, "positive", "negative", "neutral"]), st.sampled_from([None, 1, 3, 5])),
+        st.tuples(
+            st.just("add"),
+            st.integers(0, 11),
+            st.sampled_from(["s1", "s2"]),
+            st.integers(0, 3),
+            st.sampled_from([None, "positive", "negative", "neutral"]),
+            st.sampled_from([None, 1, 3, 5]),
+        ),
         st.tuples(st.just("label"), st.integers(0, 40), st.sampled_from([None, "positive", "negative", "neutral"])),
-        st.tuples(st.just("score"), st.integers(0, 40), st.sampled_from(["positive", "negative", "neutral"]),
-                  st.sampled_from(["1", "2"]), st.booleans()),
+        st.tuples(
+            st.just("score"),
+            st.integers(0, 40),
+            st.sampled_from(["positive", "negative", "neutral"]),
+            st.sampled_from(["1", "2"]),
+            st.booleans(),
+        ),
     ),
     max_size=25,
 )
@@ -171,8 +202,15 @@ def test_rollups_equal_recount_after_random_operations(tmp_path_factory: pytest.
     for op in ops:
         if op[0] == "add":
             _, n, src, day, label, rating = op
-            mid = idx.add_mention(brand="Acme", source=src, external_id=str(n), text=texts[n],
-                                  published_at=T0 + timedelta(days=day), label=label, rating=rating)
+            mid = idx.add_mention(
+                brand="Acme",
+                source=src,
+                external_id=str(n),
+                text=texts[n],
+                published_at=T0 + timedelta(days=day),
+                label=label,
+                rating=rating,
+            )
             ids.append(mid)
         elif op[0] == "label" and ids:
             idx.set_label(ids[op[1] % len(ids)], op[2])
@@ -187,15 +225,25 @@ def test_rollups_equal_recount_after_random_operations(tmp_path_factory: pytest.
         m = Mention.__table__  # type: ignore[attr-defined]
         labels = Counter(r[0] for r in conn.execute(select(m.c.label)))
     assert (total.positive, total.negative, total.neutral, total.unscored) == (
-        labels["positive"], labels["negative"], labels["neutral"], labels["unscored"])
+        labels["positive"],
+        labels["negative"],
+        labels["neutral"],
+        labels["unscored"],
+    )
     idx.close()
 
 
 def test_retention_keeps_index_history(db_url: str) -> None:
     idx = MentionIndex.open(db_url)
     old = datetime(2024, 1, 5, tzinfo=UTC)
-    idx.add_mentions("Acme", "s", [MentionIn("1", "old but gold", published_at=old, label="positive"),
-                                   MentionIn("2", "fresh", published_at=T0, label="negative")])
+    idx.add_mentions(
+        "Acme",
+        "s",
+        [
+            MentionIn("1", "old but gold", published_at=old, label="positive"),
+            MentionIn("2", "fresh", published_at=T0, label="negative"),
+        ],
+    )
     before = idx.satisfaction("Acme", date(2024, 1, 5), date(2024, 1, 5))[0]
     removed = idx.apply_retention(now=datetime(2026, 11, 20, tzinfo=UTC))
     assert removed["mentions"] == 1

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-import importlib
 import contextlib
+import importlib
 
 for _name in ("core", "model_cmds", "collect_cmds", "run_cmds"):
     with contextlib.suppress(ModuleNotFoundError):

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import csv
 import json
-import os
 import sys
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
@@ -37,8 +36,6 @@ def resolve_config(config: Path | None, db: str | None = None) -> Config:
     cfg = load_config(config) if config is not None else config_from_dict({})
     if db:
         cfg = cfg.model_copy(update={"database_url": db})
-    elif config is None and not os.environ.get("MONITOR_DATABASE_URL"):
-        pass
     return cfg
 
 
@@ -88,7 +85,9 @@ def _jsonable(v: Any) -> Any:
 def emit(rows: Sequence[dict[str, Any]], fmt: str, columns: Sequence[str] | None = None, title: str = "") -> None:
     """Print rows as a rich table, JSON lines, a JSON array or CSV."""
     if fmt == "json":
-        sys.stdout.write(json.dumps([{k: _jsonable(v) for k, v in r.items()} for r in rows], ensure_ascii=False, indent=2) + "\n")
+        sys.stdout.write(
+            json.dumps([{k: _jsonable(v) for k, v in r.items()} for r in rows], ensure_ascii=False, indent=2) + "\n"
+        )
         return
     if fmt == "jsonl":
         for r in rows:
@@ -127,8 +126,13 @@ def progress_bar(description: str, total: int | None) -> Iterator[Callable[[int]
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
     with Progress(
-        TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-        console=err_console, transient=False, disable=not err_console.is_terminal and total is None,
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=err_console,
+        transient=False,
+        disable=not err_console.is_terminal and total is None,
     ) as prog:
         task = prog.add_task(description, total=total)
         yield lambda n: prog.update(task, advance=n)

@@ -119,8 +119,23 @@ def _point_rows(points: Any) -> list[dict[str, Any]]:
     return [p.to_dict() for p in points]
 
 
-POINT_COLS = ["period_start", "volume", "positive", "neutral", "negative", "unscored", "msi", "msi_low",
-              "msi_high", "low_sample", "net_sentiment", "csat", "csat_n", "nps", "nps_n"]
+POINT_COLS = [
+    "period_start",
+    "volume",
+    "positive",
+    "neutral",
+    "negative",
+    "unscored",
+    "msi",
+    "msi_low",
+    "msi_high",
+    "low_sample",
+    "net_sentiment",
+    "csat",
+    "csat_n",
+    "nps",
+    "nps_n",
+]
 
 
 @query_app.command("satisfaction")
@@ -142,8 +157,12 @@ def q_satisfaction(
         raise ConfigError(f"--by {by!r}: expected day, week, month or all")
     idx = open_index(config, db)
     pts = idx.satisfaction(
-        brand, start=parse_date(since, "--since"), end=parse_date(until, "--until"),
-        by=None if by == "all" else by, source=source, lang=lang,  # type: ignore[arg-type]
+        brand,
+        start=parse_date(since, "--since"),
+        end=parse_date(until, "--until"),
+        by=None if by == "all" else by,
+        source=source,
+        lang=lang,
     )
     emit(_point_rows(pts), _fmt(json_, csv_, None), POINT_COLS, title=f"{brand}: satisfaction by {by}")
 
@@ -167,15 +186,25 @@ def q_mentions(
     """List stored mentions of a brand."""
     idx = open_index(config, db)
     rows = idx.mentions(
-        brand, sentiment=sentiment, lang=lang, source=source, since=since, until=until, limit=limit,
+        brand,
+        sentiment=sentiment,
+        lang=lang,
+        source=source,
+        since=since,
+        until=until,
+        limit=limit,
         order="strongest" if strongest else "recent",
     ).to_dicts()
     fmt = _fmt(json_, csv_, None)
     if fmt == "table":
         for r in rows:
             r["text"] = (r["text"] or "")[:120]
-    emit(rows, fmt, ["id", "published_at", "source", "lang", "label", "rating", "author", "text"]
-         if fmt == "table" else None, title=f"{brand}: mentions")
+    emit(
+        rows,
+        fmt,
+        ["id", "published_at", "source", "lang", "label", "rating", "author", "text"] if fmt == "table" else None,
+        title=f"{brand}: mentions",
+    )
 
 
 @query_app.command("compare")
@@ -192,8 +221,22 @@ def q_compare(
     """Share of voice and the index per brand."""
     idx = open_index(config, db)
     res = idx.compare(brands, start=parse_date(since, "--since"), end=parse_date(until, "--until"))
-    emit(res.to_dicts(), _fmt(json_, csv_, None),
-         ["brand", "volume", "share_of_voice", "msi", "msi_low", "msi_high", "low_sample", "net_sentiment", "csat", "nps"])
+    emit(
+        res.to_dicts(),
+        _fmt(json_, csv_, None),
+        [
+            "brand",
+            "volume",
+            "share_of_voice",
+            "msi",
+            "msi_low",
+            "msi_high",
+            "low_sample",
+            "net_sentiment",
+            "csat",
+            "nps",
+        ],
+    )
 
 
 @query_app.command("alerts")

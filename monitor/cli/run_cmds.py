@@ -7,7 +7,7 @@ import os
 import signal
 import threading
 import time
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -60,8 +60,12 @@ def _step_line(step: Any) -> str:
 def run(
     config: Path | None = ConfigOpt,
     db: str | None = DbOpt,
-    once: bool = typer.Option(False, "--once", help="One pass (collect, score, index, digest when due), then exit: for cron."),
-    digest: str = typer.Option("auto", "--digest", help="With --once: 'auto' (when due), 'force' (today's, now) or 'skip'."),
+    once: bool = typer.Option(
+        False, "--once", help="One pass (collect, score, index, digest when due), then exit: for cron."
+    ),
+    digest: str = typer.Option(
+        "auto", "--digest", help="With --once: 'auto' (when due), 'force' (today's, now) or 'skip'."
+    ),
     verbose: bool = typer.Option(False, "--verbose", "-v", help="Debug logging."),
 ) -> None:
     """Run the monitor: the background scheduler, or one pass with --once.
@@ -156,7 +160,7 @@ def status(
             brief = ", ".join(f"{k}={v}" for k, v in counts.items() if isinstance(v, (int, float, str)) and k != "html")
             started = r["started_at"]
             if started is not None and started.tzinfo is None:
-                started = started.replace(tzinfo=timezone.utc)
+                started = started.replace(tzinfo=UTC)
             rt.add_row(
                 str(r["id"]),
                 r["kind"],
@@ -186,9 +190,13 @@ def status(
 
     pending = pending_deliveries(cfg.digest.out_dir)
     if pending:
-        console.print(f"[yellow]{len(pending)} digest deliver{'y' if len(pending) == 1 else 'ies'} waiting to be retried:[/]")
+        console.print(
+            f"[yellow]{len(pending)} digest deliver{'y' if len(pending) == 1 else 'ies'} waiting to be retried:[/]"
+        )
         for p in pending:
-            console.print(f"  {escape(p.get('channel', '?'))} {escape(p.get('day', ''))}: {escape(str(p.get('last_error', '')))}")
+            console.print(
+                f"  {escape(p.get('channel', '?'))} {escape(p.get('day', ''))}: {escape(str(p.get('last_error', '')))}"
+            )
 
 
 @app.command("digest")
@@ -196,9 +204,15 @@ def status(
 def digest_cmd(
     config: Path | None = ConfigOpt,
     db: str | None = DbOpt,
-    brand: list[str] = typer.Option([], "--brand", "-b", help="Only this brand (repeatable). Default: every configured brand."),
-    day: str | None = typer.Option(None, "--date", help="The day to report on (YYYY-MM-DD). Default: today in the index timezone."),
-    to: list[str] = typer.Option([], "--to", help="Delivery channel: file, smtp or webhook (repeatable). Default: the config's digest.delivery."),
+    brand: list[str] = typer.Option(
+        [], "--brand", "-b", help="Only this brand (repeatable). Default: every configured brand."
+    ),
+    day: str | None = typer.Option(
+        None, "--date", help="The day to report on (YYYY-MM-DD). Default: today in the index timezone."
+    ),
+    to: list[str] = typer.Option(
+        [], "--to", help="Delivery channel: file, smtp or webhook (repeatable). Default: the config's digest.delivery."
+    ),
     out: Path | None = typer.Option(None, "--out", help="Folder for the files. Default: the config's digest.out_dir."),
 ) -> None:
     """Write (and deliver) the digest for one day now, whatever the schedule."""
@@ -217,8 +231,13 @@ def digest_cmd(
             if b not in known:
                 raise ConfigError(f"unknown brand {b!r} (known: {', '.join(sorted(known)) or 'none yet'})")
         step, report = digest_step(
-            idx, cfg, when, brands=brand or None, channels=to or None,
-            out_dir=str(out) if out else None, scheduled=False,
+            idx,
+            cfg,
+            when,
+            brands=brand or None,
+            channels=to or None,
+            out_dir=str(out) if out else None,
+            scheduled=False,
         )
     if report is None:
         err_console.print(f"[red]digest failed:[/] {escape('; '.join(step.errors))}")
@@ -227,9 +246,14 @@ def digest_cmd(
     console.print(f"Plain text: {escape(str(report.files.text))}")
     for r in report.results:
         if r.ok:
-            console.print(f"  [green]{r.channel}: delivered[/]" + (f" after {r.attempts} attempts" if r.attempts > 1 else ""))
+            console.print(
+                f"  [green]{r.channel}: delivered[/]" + (f" after {r.attempts} attempts" if r.attempts > 1 else "")
+            )
         else:
-            console.print(f"  [red]{r.channel}: failed[/] {escape(r.error or '')} (kept in {escape(str(r.pending))}; retried on the next run)")
+            console.print(
+                f"  [red]{r.channel}: failed[/] {escape(r.error or '')} "
+                f"(kept in {escape(str(r.pending))}; retried on the next run)"
+            )
     if not report.ok:
         raise typer.Exit(EXIT_FAILED)
 
@@ -258,7 +282,11 @@ def demo(
     started = time.monotonic()
     console.print("[bold]mention-monitor demo[/]: serving the demo site on 127.0.0.1 and running the pipeline…")
     with console.status("collecting…") as spinner:
-        labels = {"collect": "scoring (the first run converts the model: about a minute)…", "score": "computing the index…", "refresh": "writing the digest…"}
+        labels = {
+            "collect": "scoring (the first run converts the model: about a minute)…",
+            "score": "computing the index…",
+            "refresh": "writing the digest…",
+        }
 
         def on_step(step: Any) -> None:
             console.print(_step_line(step))
@@ -268,21 +296,43 @@ def demo(
         result = run_demo(out, on_step=on_step)
 
     table = Table(title="Demo summary (MSI = positive ÷ (positive + negative))")
-    for col, justify in (("brand", "left"), ("mentions, 30 d", "right"), ("by language", "left"), ("unscored", "right"),
-                         ("MSI today", "right"), ("MSI 7 d", "right"), ("MSI 30 d", "right"), ("alerts", "right")):
+    for col, justify in (
+        ("brand", "left"),
+        ("mentions, 30 d", "right"),
+        ("by language", "left"),
+        ("unscored", "right"),
+        ("MSI today", "right"),
+        ("MSI 7 d", "right"),
+        ("MSI 30 d", "right"),
+        ("alerts", "right"),
+    ):
         table.add_column(col, justify=justify)  # type: ignore[arg-type]
     for r in result.rows:
         langs = " ".join(f"{k} {v}" for k, v in sorted(r["languages"].items()))
         today = _pct(r["msi_today"]) + (" (low n)" if r["low_sample_today"] and r["msi_today"] is not None else "")
-        table.add_row(r["brand"], str(r["mentions"]), langs, str(r["unscored"]), today, _pct(r["msi_7d"]), _pct(r["msi_30d"]), str(r["alerts"]))
+        table.add_row(
+            r["brand"],
+            str(r["mentions"]),
+            langs,
+            str(r["unscored"]),
+            today,
+            _pct(r["msi_7d"]),
+            _pct(r["msi_30d"]),
+            str(r["alerts"]),
+        )
     console.print(table)
     blocked = [s for s in result.sources if s["status"] in ("blocked", "failing")]
-    console.print(f"Sources: {len(result.sources) - len(blocked)} ok" + (f", {len(blocked)} blocked/failing (shown in the digest)" if blocked else ""))
+    console.print(
+        f"Sources: {len(result.sources) - len(blocked)} ok"
+        + (f", {len(blocked)} blocked/failing (shown in the digest)" if blocked else "")
+    )
     if result.digest_html is None:
         err_console.print("[red]no digest was written[/]")
         raise typer.Exit(EXIT_FAILED)
     console.print(f"Digest:      [bold]{escape(str(result.digest_html.resolve()))}[/]")
     if result.digest_text:
         console.print(f"Plain text:  {escape(str(result.digest_text.resolve()))}")
-    console.print(f"Config used: {escape(str(result.config_path.resolve()))} · database {escape(str(result.database.resolve()))}")
+    console.print(
+        f"Config used: {escape(str(result.config_path.resolve()))} · database {escape(str(result.database.resolve()))}"
+    )
     console.print(f"Done in {timedelta(seconds=round(time.monotonic() - started))}.")

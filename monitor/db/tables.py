@@ -68,8 +68,12 @@ class Mention(SQLModel, table=True):
         Index("ix_mention_brand_pub", "brand_id", "published_at"),
         Index("ix_mention_brand_hash", "brand_id", "content_hash"),
         # only never-scored mentions: what the scorer asks for most, at no cost for labelled imports
-        Index("ix_mention_unscored", "id", sqlite_where=text("label_origin IS NULL"),
-              postgresql_where=text("label_origin IS NULL")),
+        Index(
+            "ix_mention_unscored",
+            "id",
+            sqlite_where=text("label_origin IS NULL"),
+            postgresql_where=text("label_origin IS NULL"),
+        ),
     )
     id: int | None = Field(default=None, primary_key=True)
     brand_id: int = Field(foreign_key="brand.id")
@@ -115,9 +119,7 @@ class Score(SQLModel, table=True):
     """A model's scores for a mention; a new model version adds rows, never overwrites."""
 
     __tablename__ = "score"
-    __table_args__ = (
-        UniqueConstraint("mention_id", "model_id", "model_version", name="uq_score_mention_model"),
-    )
+    __table_args__ = (UniqueConstraint("mention_id", "model_id", "model_version", name="uq_score_mention_model"),)
     id: int | None = Field(default=None, primary_key=True)
     mention_id: int = Field(foreign_key="mention.id", index=True)
     model_id: str = Field(max_length=200)

@@ -12,7 +12,7 @@ import time
 import tomllib
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -30,9 +30,21 @@ def demo_config(site: DemoSite, out_dir: Path) -> dict[str, Any]:
             {"name": RIVAL, "aliases": ["Бриса", "Բրիսա"]},
         ],
         "sources": site.sources(),
-        "http": {"contact": "demo@example.invalid", "min_interval_s": 0.0, "concurrency_per_host": 8, "retries": 1, "max_pages": 20},
+        "http": {
+            "contact": "demo@example.invalid",
+            "min_interval_s": 0.0,
+            "concurrency_per_host": 8,
+            "retries": 1,
+            "max_pages": 20,
+        },
         "index": {"timezone": site.tz},
-        "digest": {"time": "08:00", "timezone": site.tz, "out_dir": str(out_dir.resolve()), "markdown": True, "delivery": ["file"]},
+        "digest": {
+            "time": "08:00",
+            "timezone": site.tz,
+            "out_dir": str(out_dir.resolve()),
+            "markdown": True,
+            "delivery": ["file"],
+        },
     }
 
 
@@ -101,7 +113,7 @@ def run_demo(
     shutil.rmtree(out / "outbox", ignore_errors=True)
     timings: dict[str, float] = {}
     started = time.monotonic()
-    now = now or datetime.now(timezone.utc)
+    now = now or datetime.now(UTC)
     with DemoSite(now=now, tz=DEMO_TZ, extra=list(extra or [])) as site:
         data = demo_config(site, out)
         cfg_path = out / "demo.toml"
@@ -154,6 +166,7 @@ def summary_rows(idx: Any, brands: list[str], day: Any) -> list[dict[str, Any]]:
 
     rows = []
     for brand in brands:
+
         def one(start: Any, brand: str = brand) -> Any:
             pts = idx.satisfaction(brand, start=start, end=day, by=None)
             return pts[0] if pts else None

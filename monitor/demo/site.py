@@ -29,7 +29,7 @@ import time as _time
 import zlib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
 from email.utils import format_datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from importlib import resources
@@ -98,12 +98,14 @@ def place(day_offset: int, hhmm: str, now: datetime, tz: ZoneInfo) -> datetime:
             at = start + timedelta(seconds=max(0.0, span - 120) * min(frac, 1.0))
         elif at > local_now:
             at = local_now - timedelta(minutes=2)
-    return at.astimezone(timezone.utc)
+    return at.astimezone(UTC)
 
 
-def story(now: datetime | None = None, tz: str = DEFAULT_TZ, extra: Iterable[Mapping[str, Any]] = ()) -> list[DemoMention]:
+def story(
+    now: datetime | None = None, tz: str = DEFAULT_TZ, extra: Iterable[Mapping[str, Any]] = ()
+) -> list[DemoMention]:
     """Every demo mention, newest last; ``extra`` entries use the data files' format (+``lang``)."""
-    now = now or datetime.now(timezone.utc)
+    now = now or datetime.now(UTC)
     zone = ZoneInfo(tz)
     raw = _load_raw()
     entries: list[tuple[str, str, Mapping[str, Any]]] = []
@@ -138,7 +140,7 @@ def story(now: datetime | None = None, tz: str = DEFAULT_TZ, extra: Iterable[Map
 
 
 def _iso(dt: datetime) -> str:
-    return dt.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.000Z")
+    return dt.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.000Z")
 
 
 def _paged(items: list[DemoMention], page: int) -> tuple[list[DemoMention], bool]:
@@ -228,9 +230,7 @@ def status_id(m: DemoMention) -> str:
 def mastodon_status(base: str, m: DemoMention) -> dict[str, Any]:
     user, _, instance = m.author.partition("@")
     tags = sorted({w.strip(".,!?").lstrip("#").lower() for w in m.text.split() if w.startswith("#")})
-    paragraphs = "".join(
-        f"<p>{html.escape(p)}</p>" for p in m.text.split("\n") if p.strip()
-    )
+    paragraphs = "".join(f"<p>{html.escape(p)}</p>" for p in m.text.split("\n") if p.strip())
     return {
         "id": status_id(m),
         "created_at": _iso(m.published_at),
@@ -336,7 +336,7 @@ class DemoSite:
     requests: int = 0
 
     def __post_init__(self) -> None:
-        self.now = self.now or datetime.now(timezone.utc)
+        self.now = self.now or datetime.now(UTC)
         self.mentions = story(self.now, self.tz, self.extra)
         self.by_key = {m.key: m for m in self.mentions}
 
@@ -398,22 +398,51 @@ class DemoSite:
         out: list[dict[str, Any]] = []
         for lang in LANGS:
             out.append(
-                {"name": f"shop-{lang}", "kind": "reviews", "brand": BRAND, "schedule": "6h",
-                 "url": f"{base}/shop/{lang}/lumio-s3/reviews"}
+                {
+                    "name": f"shop-{lang}",
+                    "kind": "reviews",
+                    "brand": BRAND,
+                    "schedule": "6h",
+                    "url": f"{base}/shop/{lang}/lumio-s3/reviews",
+                }
             )
-        out.append({"name": "shop-brisa", "kind": "reviews", "brand": RIVAL, "schedule": "6h",
-                    "url": f"{base}/shop/brisa-x7/reviews"})
+        out.append(
+            {
+                "name": "shop-brisa",
+                "kind": "reviews",
+                "brand": RIVAL,
+                "schedule": "6h",
+                "url": f"{base}/shop/brisa-x7/reviews",
+            }
+        )
         if self.blocked:
-            out.append({"name": "pricewatch-brisa", "kind": "reviews", "brand": RIVAL, "schedule": "12h",
-                        "url": f"{base}/pricewatch/brisa-x7"})
+            out.append(
+                {
+                    "name": "pricewatch-brisa",
+                    "kind": "reviews",
+                    "brand": RIVAL,
+                    "schedule": "12h",
+                    "url": f"{base}/pricewatch/brisa-x7",
+                }
+            )
         for lang in ("sv", "tr", "bg", "hy"):
-            out.append({"name": f"forum-{lang}", "kind": "rss", "schedule": "1h", "url": f"{base}/forum/{lang}/feed.xml"})
+            out.append(
+                {"name": f"forum-{lang}", "kind": "rss", "schedule": "1h", "url": f"{base}/forum/{lang}/feed.xml"}
+            )
         out.append({"name": "gadget-desk", "kind": "rss", "schedule": "1h", "url": f"{base}/news/feed.xml"})
         for tag in ("lumio", "brisa"):
-            out.append({"name": f"mastodon-{tag}", "kind": "mastodon", "schedule": "30m", "url": base,
-                        "options": {"tag": tag}})
-            out.append({"name": f"hn-{tag}", "kind": "hackernews", "schedule": "30m", "query": tag,
-                        "url": f"{base}/api/v1/search_by_date"})
+            out.append(
+                {"name": f"mastodon-{tag}", "kind": "mastodon", "schedule": "30m", "url": base, "options": {"tag": tag}}
+            )
+            out.append(
+                {
+                    "name": f"hn-{tag}",
+                    "kind": "hackernews",
+                    "schedule": "30m",
+                    "query": tag,
+                    "url": f"{base}/api/v1/search_by_date",
+                }
+            )
         return out
 
 
@@ -422,7 +451,7 @@ class _Handler(BaseHTTPRequestHandler):
     server_version = "DemoSite/1.0"
     protocol_version = "HTTP/1.1"
 
-    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002  (stdlib signature)
+    def log_message(self, format: str, *args: Any) -> None:
         return
 
     def _send(self, status: int, body: str | bytes, ctype: str, headers: Mapping[str, str] | None = None) -> None:
@@ -436,10 +465,10 @@ class _Handler(BaseHTTPRequestHandler):
         if self.command != "HEAD":
             self.wfile.write(data)
 
-    def do_HEAD(self) -> None:  # noqa: N802  (http.server naming)
+    def do_HEAD(self) -> None:
         self.do_GET()
 
-    def do_GET(self) -> None:  # noqa: N802
+    def do_GET(self) -> None:
         site = self.demo
         site.requests += 1
         if site.delay:
@@ -454,7 +483,7 @@ class _Handler(BaseHTTPRequestHandler):
                 return self._send(200, "User-agent: *\nAllow: /\n", "text/plain; charset=utf-8")
             if path == "/":
                 return self._send(200, _index_page(site), "text/html; charset=utf-8")
-            if len(seg) == 5 and seg[0] == "shop" and seg[2] == "lumio-s3" and seg[3] == "reviews" or (
+            if (len(seg) == 5 and seg[0] == "shop" and seg[2] == "lumio-s3" and seg[3] == "reviews") or (
                 len(seg) == 4 and seg[0] == "shop" and seg[2] == "lumio-s3" and seg[3] == "reviews"
             ):
                 lang = seg[1]
@@ -462,21 +491,29 @@ class _Handler(BaseHTTPRequestHandler):
                     return self._send(404, "not found", "text/plain")
                 items = site.select(channel="review", lang=lang, brand=BRAND)
                 page = max(1, int(q.get("page", "1") or 1))
-                return self._send(200, review_page(base, path, items, page, lang=lang, brand=BRAND), "text/html; charset=utf-8")
+                return self._send(
+                    200, review_page(base, path, items, page, lang=lang, brand=BRAND), "text/html; charset=utf-8"
+                )
             if path == "/shop/brisa-x7/reviews":
                 items = site.select(channel="review", brand=RIVAL)
                 page = max(1, int(q.get("page", "1") or 1))
-                return self._send(200, review_page(base, path, items, page, lang="en", brand=RIVAL), "text/html; charset=utf-8")
+                return self._send(
+                    200, review_page(base, path, items, page, lang="en", brand=RIVAL), "text/html; charset=utf-8"
+                )
             if path == "/pricewatch/brisa-x7" and site.blocked:
                 return self._send(403, CHALLENGE, "text/html; charset=utf-8", {"cf-mitigated": "challenge"})
             if len(seg) == 3 and seg[0] == "forum" and seg[2] == "feed.xml":
                 lang = seg[1]
                 doc = _forum_name(lang)
                 items = site.select(channel="rss", lang=lang)
-                return self._send(200, rss_feed(base, items, title=doc, lang=lang), "application/rss+xml; charset=utf-8")
+                return self._send(
+                    200, rss_feed(base, items, title=doc, lang=lang), "application/rss+xml; charset=utf-8"
+                )
             if path == "/news/feed.xml":
                 items = site.select(channel="rss", lang="en")
-                return self._send(200, rss_feed(base, items, title="The Gadget Desk", lang="en"), "application/rss+xml; charset=utf-8")
+                return self._send(
+                    200, rss_feed(base, items, title="The Gadget Desk", lang="en"), "application/rss+xml; charset=utf-8"
+                )
             if path.startswith("/api/v1/timelines/tag/"):
                 tag = seg[-1].lower()
                 items = [m for m in site.select(channel="mastodon") if f"#{tag}" in m.text.casefold()]
@@ -499,14 +536,22 @@ class _Handler(BaseHTTPRequestHandler):
         since = int(q["since_id"]) if q.get("since_id", "").isdigit() else None
         max_id = int(q["max_id"]) if q.get("max_id", "").isdigit() else None
         limit = min(int(q.get("limit", "20") or 20), 40)
-        chosen = [m for m in newest if (since is None or int(status_id(m)) > since) and (max_id is None or int(status_id(m)) < max_id)]
+        chosen = [
+            m
+            for m in newest
+            if (since is None or int(status_id(m)) > since) and (max_id is None or int(status_id(m)) < max_id)
+        ]
         page = chosen[:limit]
         statuses = [mastodon_status(base, m) for m in page]
         headers = {}
         if path is not None and len(chosen) > limit:
             headers["Link"] = f'<{base}{path}?max_id={status_id(page[-1])}&limit={limit}>; rel="next"'
         if path is None:
-            return self._send(200, json.dumps({"accounts": [], "statuses": statuses, "hashtags": []}, ensure_ascii=False), "application/json; charset=utf-8")
+            return self._send(
+                200,
+                json.dumps({"accounts": [], "statuses": statuses, "hashtags": []}, ensure_ascii=False),
+                "application/json; charset=utf-8",
+            )
         return self._send(200, json.dumps(statuses, ensure_ascii=False), "application/json; charset=utf-8", headers)
 
     def _hn(self, q: Mapping[str, str]) -> None:
@@ -555,7 +600,22 @@ def _permalink(m: DemoMention) -> str:
 
 def _index_page(site: DemoSite) -> str:
     links = "".join(f'<li><a href="{html.escape(s["url"])}">{html.escape(s["name"])}</a></li>' for s in site.sources())
-    return f"<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'><title>Demo site</title></head><body><h1>mention-monitor demo site</h1><ul>{links}</ul></body></html>"
+    return (
+        "<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'><title>Demo site</title></head>"
+        f"<body><h1>mention-monitor demo site</h1><ul>{links}</ul></body></html>"
+    )
 
 
-__all__ = ["BRAND", "LANGS", "RIVAL", "DemoMention", "DemoSite", "hn_hits", "mastodon_status", "place", "review_page", "rss_feed", "story"]
+__all__ = [
+    "BRAND",
+    "LANGS",
+    "RIVAL",
+    "DemoMention",
+    "DemoSite",
+    "hn_hits",
+    "mastodon_status",
+    "place",
+    "review_page",
+    "rss_feed",
+    "story",
+]

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import io
 from collections.abc import Sequence
+from typing import Any
 
 from monitor.digest.context import DayPoint
 
@@ -51,13 +52,13 @@ def render_chart(series: Sequence[DayPoint], bar: float, *, dpi: int = 144) -> b
     hi = [pct(p.week_high) for p in series]
     ax.fill_between(xs, lo, hi, color=BAND, alpha=0.13, linewidth=0, zorder=2)
     ax.plot(xs, ys, color=LINE, linewidth=2.0, zorder=3, solid_capstyle="round")
-    hollow = [(x, y) for x, y, p in zip(xs, ys, series, strict=True) if p.week_msi is not None and p.week_low_sample]
+    hollow = [i for i, p in enumerate(series) if p.week_msi is not None and p.week_low_sample]
     if hollow:
-        ax.scatter(*zip(*hollow, strict=True), s=11, facecolor="white", edgecolor=LINE, linewidth=1, zorder=4)
+        ax.scatter(hollow, [ys[i] for i in hollow], s=11, facecolor="white", edgecolor=LINE, linewidth=1, zorder=4)
     # Each day's own MSI, faint: it shows the spread without drawing the eye.
-    daily = [(x, p.msi * 100) for x, p in zip(xs, series, strict=True) if p.msi is not None]
+    daily = [i for i, p in enumerate(series) if p.msi is not None]
     if daily:
-        ax.scatter(*zip(*daily, strict=True), s=9, color=MUTED, alpha=0.45, linewidth=0, zorder=2.8)
+        ax.scatter(daily, [pct(series[i].msi) for i in daily], s=9, color=MUTED, alpha=0.45, linewidth=0, zorder=2.8)
     ax.axhline(bar * 100, color=RED, linewidth=1, linestyle=(0, (4, 3)), zorder=2.5)
     ax.set_ylim(0, 100)
     ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _pos: f"{v:.0f} %"))
@@ -110,7 +111,7 @@ def _patch(color: str, label: str, *, alpha: float = 1.0, line: bool = False, da
     from matplotlib.patches import Patch
 
     if line:
-        style = (0, (4, 3)) if dashed else "-"
+        style: Any = (0, (4, 3)) if dashed else "-"
         return Line2D([0], [0], color=color, linewidth=1.0 if dashed else 1.8, linestyle=style, label=label)
     return Patch(facecolor=color, alpha=alpha, label=label)
 
@@ -118,8 +119,17 @@ def _patch(color: str, label: str, *, alpha: float = 1.0, line: bool = False, da
 def _dot(color: str, label: str) -> object:
     from matplotlib.lines import Line2D
 
-    return Line2D([0], [0], marker="o", linestyle="", markersize=3.5, markerfacecolor=color,
-                  markeredgewidth=0, alpha=0.6, label=label)
+    return Line2D(
+        [0],
+        [0],
+        marker="o",
+        linestyle="",
+        markersize=3.5,
+        markerfacecolor=color,
+        markeredgewidth=0,
+        alpha=0.6,
+        label=label,
+    )
 
 
 __all__ = ["render_chart"]

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any, Protocol
 from zoneinfo import ZoneInfo
 
@@ -252,8 +252,8 @@ def excerpt(text: str, limit: int = EXCERPT_CHARS) -> str:
 def day_bounds(day: date, tz: str) -> tuple[datetime, datetime]:
     """The aware UTC instants where local calendar ``day`` starts and the next one starts."""
     zone = ZoneInfo(tz)
-    start = datetime.combine(day, time(0), zone).astimezone(timezone.utc)
-    end = datetime.combine(day + timedelta(days=1), time(0), zone).astimezone(timezone.utc)
+    start = datetime.combine(day, time(0), zone).astimezone(UTC)
+    end = datetime.combine(day + timedelta(days=1), time(0), zone).astimezone(UTC)
     return start, end
 
 
@@ -327,21 +327,11 @@ def _series(idx: IndexLike, brand: str, start: date, end: date, min_sample: int 
     return tuple(out)
 
 
-def wilson(successes: int, n: int, z: float = 1.959964) -> tuple[float, float] | None:
-    """Wilson score interval (the index's own function when available)."""
-    try:
-        from monitor.index.formulas import wilson_interval
-    except ImportError:  # pragma: no cover - the index module is part of the package
-        wilson_interval = None
-    if wilson_interval is not None:
-        return wilson_interval(successes, n)
-    if n <= 0:
-        return None
-    p = successes / n
-    den = 1 + z * z / n
-    centre = (p + z * z / (2 * n)) / den
-    half = z * ((p * (1 - p) / n + z * z / (4 * n * n)) ** 0.5) / den
-    return max(0.0, centre - half), min(1.0, centre + half)
+def wilson(successes: int, n: int) -> tuple[float, float] | None:
+    """The index's Wilson 95 % interval (the digest never defines its own formulas)."""
+    from monitor.index.formulas import wilson_interval
+
+    return wilson_interval(successes, n)
 
 
 def _breakdown(idx: IndexLike, brand: str, day: date, by: str) -> tuple[BreakdownRow, ...]:
@@ -378,7 +368,7 @@ def mention_item(m: Any) -> MentionItem:
         p_negative=_get(m, "p_negative"),
         p_positive=_get(m, "p_positive"),
         rating=_get(m, "rating"),
-        rating_scale=tuple(scale) if scale else None,  # type: ignore[arg-type]
+        rating_scale=(float(scale[0]), float(scale[1])) if scale else None,
     )
 
 
@@ -389,7 +379,7 @@ def _strength(item: MentionItem, label: str) -> float:
 
 def top_mentions(items: Iterable[MentionItem], label: str, n: int = TOP_N) -> tuple[MentionItem, ...]:
     """The ``n`` strongest mentions of ``label``: highest probability first, then newest."""
-    epoch = datetime.min.replace(tzinfo=timezone.utc)
+    epoch = datetime.min.replace(tzinfo=UTC)
     ranked = sorted(
         items,
         key=lambda it: (_strength(it, label), it.published_at or epoch),
@@ -467,7 +457,7 @@ def build_digest(
     ``brands`` are the brands reported on; ``all_brands`` (default: ``brands``) are the
     ones share of voice is computed across.
     """
-    now = now or datetime.now(timezone.utc)
+    now = now or datetime.now(UTC)
     peers = list(all_brands or brands)
     week_start = day - timedelta(days=6)
     month_start = day - timedelta(days=29)
@@ -495,7 +485,9 @@ def build_digest(
             BrandDigest(
                 brand=brand,
                 today=_window(idx, brand, "today", "Today", day, day),
-                yesterday=_window(idx, brand, "yesterday", "Yesterday", day - timedelta(days=1), day - timedelta(days=1)),
+                yesterday=_window(
+                    idx, brand, "yesterday", "Yesterday", day - timedelta(days=1), day - timedelta(days=1)
+                ),
                 week=_window(idx, brand, "7d", "Last 7 days", week_start, day),
                 month=_window(idx, brand, "30d", "Last 30 days", month_start, day),
                 series=_series(idx, brand, month_start, day, min_sample),
@@ -553,7 +545,8 @@ def headline(b: BrandDigest, bar: float) -> str:
     t, y, w = b.today, b.yesterday, b.week
     if t.volume == 0:
         if w.msi is not None:
-            return f"No mentions on this day. Last 7 days: MSI {_pct(w.msi)} on {w.positive + w.negative} positive/negative mentions."
+            n = w.positive + w.negative
+            return f"No mentions on this day. Last 7 days: MSI {_pct(w.msi)} on {n} positive/negative mentions."
         return "No mentions on this day."
     n = t.volume
     vol = f"{n} mention{'s' if n != 1 else ''}"
@@ -568,7 +561,9 @@ def headline(b: BrandDigest, bar: float) -> str:
         first += f" (low sample: {t.positive + t.negative} positive/negative)"
     elif y.msi is not None and not y.low_sample:
         delta = round((t.msi - y.msi) * 100)
-        first += f", {'up' if delta > 0 else 'down'} {abs(delta)} pts on yesterday" if delta else ", level with yesterday"
+        first += (
+            f", {'up' if delta > 0 else 'down'} {abs(delta)} pts on yesterday" if delta else ", level with yesterday"
+        )
     parts = [first]
     if w.msi is not None:
         week = f"last 7 days {_pct(w.msi)}"

@@ -20,7 +20,7 @@ import smtplib
 import ssl
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
 from pathlib import Path
@@ -177,6 +177,7 @@ def build_email(rendered: RenderedDigest, sender: str, recipients: Sequence[str]
     msg.set_content(rendered.text, subtype="plain", charset="utf-8")
     msg.add_alternative(rendered.html_mail, subtype="html", charset="utf-8")
     html_part = msg.get_payload()[1]  # type: ignore[index]
+    assert isinstance(html_part, EmailMessage)
     for b in rendered.digest.brands:
         html_part.add_related(
             rendered.charts[b.brand],
@@ -200,9 +201,7 @@ def _subject(d: Digest) -> str:
     return f"Mention digest {d.day.isoformat()}: " + (", ".join(bits) or "no brands")
 
 
-def send_smtp(
-    msg: EmailMessage, cfg: DigestConfig, secrets: Secrets | None = None, *, timeout: float = 30.0
-) -> None:
+def send_smtp(msg: EmailMessage, cfg: DigestConfig, secrets: Secrets | None = None, *, timeout: float = 30.0) -> None:
     """Send ``msg`` through the configured server; raise :class:`DeliveryError`."""
     secrets = secrets if secrets is not None else Secrets()
     recipients = list(cfg.recipients)
@@ -221,7 +220,7 @@ def send_smtp(
             if cfg.smtp_security == "starttls":
                 if not smtp.has_extn("starttls"):
                     raise DeliveryError(
-                        f"{where} does not offer STARTTLS; set digest.smtp_security = \"none\" "
+                        f'{where} does not offer STARTTLS; set digest.smtp_security = "none" '
                         "only for a trusted local relay"
                     )
                 smtp.starttls(context=context)
@@ -270,13 +269,22 @@ def webhook_payload(rendered: RenderedDigest, files: DigestFiles | None = None) 
         for w in (b.today, b.yesterday, b.week, b.month):
             ci = pct_range(w.msi_low, w.msi_high)
             low = " · low sample" if (w.low_sample and w.msi is not None) else ""
-            fields.append({"type": "mrkdwn", "text": f"*MSI {w.label.lower()}*\n{pct(w.msi)}" + (f" ({ci}){low}" if ci else "")})
+            fields.append(
+                {"type": "mrkdwn", "text": f"*MSI {w.label.lower()}*\n{pct(w.msi)}" + (f" ({ci}){low}" if ci else "")}
+            )
         fields.append({"type": "mrkdwn", "text": f"*Mentions today*\n{b.today.volume}"})
         fields.append({"type": "mrkdwn", "text": f"*Net sentiment*\n{signed(b.today.net_sentiment)}"})
-        blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": f"*{slack_escape(b.brand)}*\n{slack_escape(line)}"[:3000]}})
+        blocks.append(
+            {
+                "type": "section",
+                "text": {"type": "mrkdwn", "text": f"*{slack_escape(b.brand)}*\n{slack_escape(line)}"[:3000]},
+            }
+        )
         blocks.append({"type": "section", "fields": fields})
         if b.alerts:
-            text = "\n".join(f":warning: *{slack_escape(a.kind.replace('_', ' '))}*: {slack_escape(a.message)}" for a in b.alerts)
+            text = "\n".join(
+                f":warning: *{slack_escape(a.kind.replace('_', ' '))}*: {slack_escape(a.message)}" for a in b.alerts
+            )
             blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": text[:3000]}})
         worst = b.most_negative[:2]
         if worst:
@@ -284,14 +292,29 @@ def webhook_payload(rendered: RenderedDigest, files: DigestFiles | None = None) 
             for m in worst:
                 quote = slack_escape(m.excerpt[:200])
                 link = safe_url(m.url)
-                lines.append(f">{quote}\n_{slack_escape(m.lang)} · {slack_escape(m.source_kind)}_" + (f" · <{link}|open>" if link else ""))
-            blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": ("*Most negative today*\n" + "\n".join(lines))[:3000]}})
+                lines.append(
+                    f">{quote}\n_{slack_escape(m.lang)} · {slack_escape(m.source_kind)}_"
+                    + (f" · <{link}|open>" if link else "")
+                )
+            blocks.append(
+                {
+                    "type": "section",
+                    "text": {"type": "mrkdwn", "text": ("*Most negative today*\n" + "\n".join(lines))[:3000]},
+                }
+            )
         blocks.append({"type": "divider"})
     if d.source_problems:
         probs = ", ".join(f"{slack_escape(s.name)} ({s.status})" for s in d.source_problems)
-        blocks.append({"type": "context", "elements": [{"type": "mrkdwn", "text": f"Sources needing attention: {probs}"[:3000]}]})
+        blocks.append(
+            {"type": "context", "elements": [{"type": "mrkdwn", "text": f"Sources needing attention: {probs}"[:3000]}]}
+        )
     if files is not None:
-        blocks.append({"type": "context", "elements": [{"type": "mrkdwn", "text": f"Full digest: {slack_escape(str(files.html))}"}]})
+        blocks.append(
+            {
+                "type": "context",
+                "elements": [{"type": "mrkdwn", "text": f"Full digest: {slack_escape(str(files.html))}"}],
+            }
+        )
     return {"text": slack_escape(f"Mention digest {d.day.isoformat()}: " + " | ".join(fallback)), "blocks": blocks}
 
 
@@ -373,28 +396,39 @@ def deliver(
         if channel == "file":
             continue
         meta = {"channel": channel, "stem": rendered.stem, "day": rendered.digest.day.isoformat(), "attempts": 0}
+        send: Callable[[], None]
         if channel == "smtp":
             msg = build_email(rendered, cfg.sender, cfg.recipients)
             data = msg.as_bytes(policy=email.policy.SMTP)
-
-            def send(msg: EmailMessage = msg) -> None:
-                send_smtp(msg, cfg, secrets)
-
+            send = _smtp_sender(msg, cfg, secrets)
         elif channel == "webhook":
             payload = webhook_payload(rendered, files)
             data = json.dumps(payload, ensure_ascii=False).encode("utf-8")
-
-            def send(payload: dict[str, Any] = payload) -> None:
-                url = secrets.webhook_url.get_secret_value() if secrets.webhook_url else None
-                if not url:
-                    raise DeliveryError("webhook delivery is configured but MONITOR_WEBHOOK_URL is not set")
-                send_webhook(payload, url, transport=transport)
-
+            send = _webhook_sender(payload, secrets, transport)
         else:
             results.append(DeliveryResult(channel, ok=False, attempts=0, error=f"unknown channel {channel!r}"))
             continue
         results.append(_attempt(channel, send, data, meta, out, rendered.stem, attempts, wait))
     return DeliveryReport(files=files, results=tuple(results))
+
+
+def _smtp_sender(msg: Any, cfg: DigestConfig, secrets: Secrets) -> Callable[[], None]:
+    def send() -> None:
+        send_smtp(msg, cfg, secrets)
+
+    return send
+
+
+def _webhook_sender(
+    payload: dict[str, Any], secrets: Secrets, transport: httpx.BaseTransport | None
+) -> Callable[[], None]:
+    def send() -> None:
+        url = secrets.webhook_url.get_secret_value() if secrets.webhook_url else None
+        if not url:
+            raise DeliveryError("webhook delivery is configured but MONITOR_WEBHOOK_URL is not set")
+        send_webhook(payload, url, transport=transport)
+
+    return send
 
 
 def _attempt(
@@ -412,7 +446,7 @@ def _attempt(
         used = _with_retries(send, attempts, wait, tries)
     except DeliveryError as exc:
         used = tries[0]
-        meta.update(attempts=used, last_error=str(exc), failed_at=datetime.now(timezone.utc).isoformat())
+        meta.update(attempts=used, last_error=str(exc), failed_at=datetime.now(UTC).isoformat())
         pending = _outbox_entry(out, stem, channel, data, meta)
         log.warning("digest %s delivery failed after %d attempt(s): %s (kept in %s)", channel, used, exc, pending)
         return DeliveryResult(channel, ok=False, attempts=used, error=str(exc), pending=pending)
@@ -454,21 +488,11 @@ def retry_pending(
             data = body.read_bytes()
         except OSError:
             continue
+        send: Callable[[], None]
         if channel == "smtp":
-            msg = email.message_from_bytes(data, policy=email.policy.default)
-
-            def send(msg: Any = msg) -> None:
-                send_smtp(msg, cfg, secrets)
-
+            send = _smtp_sender(email.message_from_bytes(data, policy=email.policy.default), cfg, secrets)
         elif channel == "webhook":
-            payload = json.loads(data)
-
-            def send(payload: dict[str, Any] = payload) -> None:
-                url = secrets.webhook_url.get_secret_value() if secrets.webhook_url else None
-                if not url:
-                    raise DeliveryError("MONITOR_WEBHOOK_URL is not set")
-                send_webhook(payload, url, transport=transport)
-
+            send = _webhook_sender(json.loads(data), secrets, transport)
         else:
             continue
         tries = [0]

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Mapping
-from datetime import datetime
+from datetime import UTC, datetime
 from functools import cache
 from typing import Any
 from urllib.parse import urlsplit
@@ -124,9 +124,7 @@ def local_time(dt: datetime | None, tz: str, fmt: str = "%H:%M") -> str:
     if dt is None:
         return ""
     if dt.tzinfo is None:
-        from datetime import timezone
-
-        dt = dt.replace(tzinfo=timezone.utc)
+        dt = dt.replace(tzinfo=UTC)
     return dt.astimezone(ZoneInfo(tz)).strftime(fmt)
 
 
@@ -166,7 +164,7 @@ def _filters() -> dict[str, Callable[..., Any]]:
 def _env(autoescape: bool) -> Environment:
     env = Environment(
         loader=PackageLoader("monitor.digest", "templates"),
-        autoescape=autoescape,
+        autoescape=autoescape,  # noqa: S701  (False only for the text and Markdown templates, which escape themselves)
         undefined=StrictUndefined,
         trim_blocks=True,
         lstrip_blocks=True,

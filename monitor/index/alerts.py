@@ -62,10 +62,16 @@ def evaluate(
                 "msi_below_bar",
                 brand,
                 f"{brand}: MSI over the last 24 h is {_pct(value)} (95 % CI {_pct(ci[0])}–{_pct(ci[1])}, "
-                f"{p} positive / {n} negative), under the {_pct(bar)} bar"
-                + (" (low sample)" if low_sample else ""),
-                {"msi": value, "msi_low": ci[0], "msi_high": ci[1], "positive": p, "negative": n, "bar": bar,
-                 "low_sample": low_sample},
+                f"{p} positive / {n} negative), under the {_pct(bar)} bar" + (" (low sample)" if low_sample else ""),
+                {
+                    "msi": value,
+                    "msi_low": ci[0],
+                    "msi_high": ci[1],
+                    "positive": p,
+                    "negative": n,
+                    "bar": bar,
+                    "low_sample": low_sample,
+                },
             )
         )
     if prev:
@@ -80,8 +86,14 @@ def evaluate(
                     f"{brand}: MSI dropped to {_pct(value)} (CI {_pct(ci[0])}–{_pct(ci[1])}) from "
                     f"{_pct(formulas.msi(tp, tn))} over the previous 7 days (CI {_pct(trail[0])}–{_pct(trail[1])}); "
                     "the intervals no longer overlap",
-                    {"msi": value, "msi_low": ci[0], "msi_high": ci[1], "trailing_msi": formulas.msi(tp, tn),
-                     "trailing_low": trail[0], "trailing_high": trail[1]},
+                    {
+                        "msi": value,
+                        "msi_low": ci[0],
+                        "msi_high": ci[1],
+                        "trailing_msi": formulas.msi(tp, tn),
+                        "trailing_low": trail[0],
+                        "trailing_high": trail[1],
+                    },
                 )
             )
         for kind, count_of in (

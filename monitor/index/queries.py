@@ -41,8 +41,15 @@ def source_ids(conn: Connection, source: str | None) -> list[int] | None:
     return [int(r) for r in rows]
 
 
-def _filtered(q: Select[Any], table: Any, brand_ids: Sequence[int], start: date, end: date,
-              sids: list[int] | None, lang: str | None) -> Select[Any]:
+def _filtered(
+    q: Select[Any],
+    table: Any,
+    brand_ids: Sequence[int],
+    start: date,
+    end: date,
+    sids: list[int] | None,
+    lang: str | None,
+) -> Select[Any]:
     q = q.where(table.c.brand_id.in_(list(brand_ids)), table.c.day >= start, table.c.day <= end)
     if sids is not None:
         q = q.where(table.c.source_id.in_(sids))
@@ -116,7 +123,9 @@ def tallies(
     return out
 
 
-def _snapshot_scope(conn: Connection, source: str | None, lang: str | None, group: str | None) -> tuple[str, str | None] | None:
+def _snapshot_scope(
+    conn: Connection, source: str | None, lang: str | None, group: str | None
+) -> tuple[str, str | None] | None:
     """(scope, scope value or None for all values) answering the question, or None."""
     if source is not None and lang is not None:
         return None
@@ -140,13 +149,27 @@ def _dirty(conn: Connection, brand_ids: Sequence[int], start: date, end: date) -
 
 
 def _from_snapshots(
-    conn: Connection, brand_ids: Sequence[int], start: date, end: date, by: By,
-    scope: tuple[str, str | None], group: str | None,
+    conn: Connection,
+    brand_ids: Sequence[int],
+    start: date,
+    end: date,
+    by: By,
+    scope: tuple[str, str | None],
+    group: str | None,
 ) -> dict[tuple[Any, date], Tally]:
     name, value = scope
     q = select(
-        SN.c.brand_id, SN.c.scope_value, SN.c.day, SN.c.positive, SN.c.neutral, SN.c.negative, SN.c.unscored,
-        SN.c.csat, SN.c.csat_n, SN.c.nps, SN.c.nps_n,
+        SN.c.brand_id,
+        SN.c.scope_value,
+        SN.c.day,
+        SN.c.positive,
+        SN.c.neutral,
+        SN.c.negative,
+        SN.c.unscored,
+        SN.c.csat,
+        SN.c.csat_n,
+        SN.c.nps,
+        SN.c.nps_n,
     ).where(SN.c.brand_id.in_(list(brand_ids)), SN.c.scope == name, SN.c.day >= start, SN.c.day <= end)
     if value is not None:
         q = q.where(SN.c.scope_value == value)
@@ -178,9 +201,7 @@ def series(
     return [t.get((None, p), Tally()).point(p, min_sample) for p in periods(start, end, by)]
 
 
-def window_counts(
-    conn: Connection, brand_id: int, edges: Sequence[datetime]
-) -> list[dict[str, int]]:
+def window_counts(conn: Connection, brand_id: int, edges: Sequence[datetime]) -> list[dict[str, int]]:
     """Label counts of mentions published in each window [edges[i], edges[i+1])."""
     lo, hi = edges[0], edges[-1]
     bucket = case(

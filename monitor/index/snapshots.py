@@ -73,7 +73,7 @@ def _refresh_days(conn: Connection, keys: list[tuple[int, date]], min_sample: in
     rows: list[dict[str, Any]] = []
     for (b, d, scope, value), t in sorted(tallies.items(), key=lambda kv: repr(kv[0])):
         p = t.point(d, min_sample)
-        if p.volume == 0 and not t.ratings:
+        if p.volume == 0 and not t.csat_n:
             continue
         rows.append(
             {

@@ -84,7 +84,8 @@ def _parse_feed(
 ) -> tuple[list[RawMention], str | None]:
     opts = dict(options or {})
     # Always bytes: feedparser *fetches* a str that looks like a URL.
-    parsed = feedparser.parse(as_bytes(body))
+    # No sanitising or URI resolution: the markup is reduced to plain text below anyway.
+    parsed = feedparser.parse(as_bytes(body), sanitize_html=False, resolve_relative_uris=False)
     entries = parsed.get("entries") or []
     if not parsed.get("version") and not entries:
         reason = parsed.get("bozo_exception")
