@@ -191,13 +191,22 @@ def _insert_mentions(conn: Connection, source_id: int, rows: list[dict[str, Any]
                 out.update(cur.execute(q, (source_id, *chunk)).fetchall())
         cur.close()
         return out
-    params = [{c: r[c] for c in _MENTION_COLS} for r in rows]
-    stmt = (
-        _insert(conn, M)
-        .on_conflict_do_nothing(index_elements=["source_id", "external_id"])
-        .returning(M.c.id, M.c.external_id)
-    )
-    return {ext: int(mid) for mid, ext in conn.execute(stmt, params).all()}
+    # PostgreSQL: COPY into a temporary table, then one INSERT … SELECT.
+    cols = ", ".join(_MENTION_COLS)
+    dbapi = conn.connection.dbapi_connection
+    assert dbapi is not None
+    with dbapi.cursor() as cur:  # type: ignore[attr-defined]
+        cur.execute(f"CREATE TEMP TABLE _mm_in ON COMMIT DROP AS SELECT {cols} FROM mention WITH NO DATA")  # noqa: S608
+        with cur.copy(f"COPY _mm_in ({cols}) FROM STDIN") as copy:
+            for r in rows:
+                copy.write_row(tuple(r[c] for c in _MENTION_COLS))
+        cur.execute(
+            f"INSERT INTO mention ({cols}) SELECT {cols} FROM _mm_in "  # noqa: S608
+            "ON CONFLICT (source_id, external_id) DO NOTHING RETURNING external_id, id"
+        )
+        out = {ext: int(mid) for ext, mid in cur.fetchall()}
+        cur.execute("DROP TABLE _mm_in")
+    return out
 
 
 def upsert_add(conn: Connection, table: Table, keys: Sequence[str], rows: dict[tuple, int]) -> None:
@@ -217,9 +226,15 @@ def upsert_add(conn: Connection, table: Table, keys: Sequence[str], rows: dict[t
         cur.executemany(sql, [tuple(_sqlite_value(p[c]) for c in cols) for p in params])
         cur.close()
         return
-    stmt = _insert(conn, table)
-    stmt = stmt.on_conflict_do_update(index_elements=list(keys), set_={"n": table.c.n + stmt.excluded.n})
-    conn.execute(stmt, params)
+    cols = [*keys, "n"]
+    sql = (
+        f"INSERT INTO {table.name} ({', '.join(cols)}) VALUES ({', '.join(['%s'] * len(cols))}) "  # noqa: S608
+        f"ON CONFLICT ({', '.join(keys)}) DO UPDATE SET n = {table.name}.n + excluded.n"
+    )
+    dbapi = conn.connection.dbapi_connection
+    assert dbapi is not None
+    with dbapi.cursor() as cur:  # type: ignore[attr-defined]
+        cur.executemany(sql, [tuple(p[c] for c in cols) for p in params])
 
 
 def _mark_dirty(conn: Connection, days: Iterable[tuple[int, date]]) -> None:

@@ -7,6 +7,8 @@ import os
 import signal
 import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -33,16 +35,27 @@ EXIT_FAILED = 1
 EXIT_INTERRUPTED = 3
 
 
-def _logging(verbose: bool) -> None:
+@contextmanager
+def _logging(level: int) -> Iterator[None]:
+    """Log to stderr through rich while a command runs; restore the logging setup after."""
     from rich.logging import RichHandler
 
     root = logging.getLogger()
-    if not any(isinstance(h, RichHandler) for h in root.handlers):
-        handler = RichHandler(console=err_console, show_path=False, markup=False, rich_tracebacks=False)
-        root.addHandler(handler)
-    root.setLevel(logging.DEBUG if verbose else logging.INFO)
-    for noisy in ("httpx", "httpcore", "apscheduler.scheduler", "apscheduler.executors.default"):
-        logging.getLogger(noisy).setLevel(logging.WARNING)
+    handler = RichHandler(console=err_console, show_path=False, markup=False, rich_tracebacks=False)
+    handler.setLevel(level)
+    quiet = {name: logging.getLogger(name) for name in ("httpx", "httpcore", "alembic", "apscheduler")}
+    saved = (root.level, {name: lg.level for name, lg in quiet.items()})
+    root.addHandler(handler)
+    root.setLevel(min(level, logging.INFO))
+    for lg in quiet.values():
+        lg.setLevel(logging.WARNING)
+    try:
+        yield
+    finally:
+        root.removeHandler(handler)
+        root.setLevel(saved[0])
+        for name, lg in quiet.items():
+            lg.setLevel(saved[1][name])
 
 
 def _pct(x: float | None) -> str:
@@ -52,7 +65,10 @@ def _pct(x: float | None) -> str:
 def _step_line(step: Any) -> str:
     colour = {"ok": "green", "partial": "yellow", "skipped": "dim", "interrupted": "yellow"}.get(step.status, "red")
     counts = ", ".join(f"{k}={v}" for k, v in step.counts.items() if not isinstance(v, (dict, list)) and k != "html")
-    return f"[{colour}]{step.name:<8} {step.status}[/] {escape(counts)}"
+    line = f"[{colour}]{step.name:<8} {step.status}[/] {escape(counts)}"
+    if step.status == "failed" and step.errors:
+        line += f"\n         [red]{escape(step.errors[0][:300])}[/]"
+    return line
 
 
 @app.command()
@@ -76,7 +92,11 @@ def run(
     if digest not in ("auto", "force", "skip"):
         raise ConfigError(f"--digest {digest!r}: expected auto, force or skip")
     cfg = resolve_config(config, db)
-    _logging(verbose)
+    with _logging(logging.DEBUG if verbose else logging.INFO):
+        _run(cfg, once, digest)
+
+
+def _run(cfg: Any, once: bool, digest: str) -> None:
     if not once:
         from monitor.scheduler import run_scheduler, stored_jobs
 
@@ -223,9 +243,8 @@ def digest_cmd(
         if channel not in CHANNELS:
             raise ConfigError(f"--to {channel!r}: expected one of {', '.join(CHANNELS)}")
     cfg = resolve_config(config, db)
-    _logging(False)
     when = parse_date(day, "--date") or datetime.now(ZoneInfo(cfg.index.timezone)).date()
-    with MentionIndex.open(cfg) as idx:
+    with _logging(logging.WARNING), MentionIndex.open(cfg) as idx:
         known = set(idx.brands())
         for b in brand:
             if b not in known:
@@ -271,14 +290,15 @@ def demo(
     languages), collects it with the real collectors, scores it with the embedded model,
     computes the index and writes today's digest.
     """
+    with _logging(logging.DEBUG if verbose else logging.CRITICAL):
+        _demo(out)
+
+
+def _demo(out: Path) -> None:
     from rich.table import Table
 
     from monitor.demo import run_demo
 
-    if verbose:
-        _logging(True)
-    else:
-        logging.getLogger("monitor").setLevel(logging.ERROR)
     started = time.monotonic()
     console.print("[bold]mention-monitor demo[/]: serving the demo site on 127.0.0.1 and running the pipeline…")
     with console.status("collecting…") as spinner:
