@@ -52,9 +52,7 @@ HINT_WEIGHT = 4.0
 MIN_LETTERS = 3
 MAX_CHARS = 2000  # the first 2,000 characters decide; longer texts only cost time
 
-_STRIP = re.compile(
-    r"https?://\S+|www\.\S+|\S+@\S+\.\S+|(?<!\w)@[\w.]+(?:@[\w.-]+)?|[#]|\d+", re.UNICODE
-)
+_STRIP = re.compile(r"https?://\S+|www\.\S+|\S+@\S+\.\S+|(?<!\w)@[\w.]+(?:@[\w.-]+)?|[#]|\d+", re.UNICODE)
 _LETTER = re.compile(r"[^\W\d_]", re.UNICODE)
 # Codes sources declare that mean one of ours (or are common mislabels).
 _HINT_ALIASES = {
@@ -147,9 +145,7 @@ class LanguageIdentifier:
         lang, score = max(weighted, key=lambda x: x[1])
         return LangGuess(lang, round(score / total, 4))
 
-    def identify_many(
-        self, texts: Iterable[str], hints: Iterable[str | None] | None = None
-    ) -> list[LangGuess]:
+    def identify_many(self, texts: Iterable[str], hints: Iterable[str | None] | None = None) -> list[LangGuess]:
         texts = list(texts)
         hint_list = list(hints) if hints is not None else [None] * len(texts)
         return [self.identify(t, h) for t, h in zip(texts, hint_list, strict=True)]
@@ -171,6 +167,12 @@ def identify(text: str, hint: str | None = None) -> LangGuess:
     return default_identifier().identify(text, hint)
 
 
+def identify_batch(texts: Sequence[str], hints: Sequence[str | None]) -> list[tuple[str | None, float]]:
+    """Many texts at once as plain tuples (picklable: for a worker process)."""
+    ident = default_identifier()
+    return [(g.lang, g.confidence) for g in ident.identify_many(texts, hints)]
+
+
 __all__ = [
     "HINT_WEIGHT",
     "PREFERRED_WEIGHT",
@@ -179,5 +181,6 @@ __all__ = [
     "LanguageIdentifier",
     "default_identifier",
     "identify",
+    "identify_batch",
     "normalise_hint",
 ]

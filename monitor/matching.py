@@ -178,9 +178,7 @@ def _wrap(node: Node) -> str:
     return f"({node})" if isinstance(node, And | Or) else str(node)
 
 
-_TOKEN = re.compile(
-    r'\s*(?:(?P<lp>\()|(?P<rp>\))|"(?P<phrase>[^"]*)(?P<close>"?)|(?P<word>[^\s()"]+))'
-)
+_TOKEN = re.compile(r'\s*(?:(?P<lp>\()|(?P<rp>\))|"(?P<phrase>[^"]*)(?P<close>"?)|(?P<word>[^\s()"]+))')
 _OPS = {"AND", "OR", "NOT"}
 
 
@@ -392,9 +390,7 @@ class BrandMatcher:
         return self.match(text, title) is not None
 
 
-def match_brands(
-    matchers: Sequence[BrandMatcher], text: str, title: str | None = None
-) -> list[Match]:
+def match_brands(matchers: Sequence[BrandMatcher], text: str, title: str | None = None) -> list[Match]:
     """Every brand the mention is about, in the matchers' order."""
     return [m for matcher in matchers if (m := matcher.match(text, title)) is not None]
 

@@ -51,10 +51,11 @@ from apscheduler.schedulers.blocking import BlockingScheduler
 from apscheduler.triggers.base import BaseTrigger
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
-from sqlalchemy import Column, DateTime, Engine, MetaData, String, Table, and_, delete, func, select, update
+from sqlalchemy import Engine, and_, delete, func, select, update
 from sqlalchemy.exc import IntegrityError
 
 from monitor.config import Config, parse_schedule
+from monitor.db.tables import SchedulerLease
 
 log = logging.getLogger(__name__)
 
@@ -71,17 +72,7 @@ def system_clock() -> datetime:
 
 # ---------------------------------------------------------------- leases
 
-_meta = MetaData()
-LEASES = Table(
-    "scheduler_lease",
-    _meta,
-    Column("job_id", String(200), primary_key=True),
-    Column("run_time", String(40), primary_key=True),  # ISO 8601 UTC of the scheduled time
-    Column("owner", String(200), nullable=False),
-    Column("started_at", DateTime(timezone=True), nullable=False),
-    Column("finished_at", DateTime(timezone=True), nullable=True),
-    Column("status", String(20), nullable=False),  # running|done|failed|skipped
-)
+LEASES = SchedulerLease.__table__  # type: ignore[attr-defined]  (created by the migrations)
 
 
 def _iso(dt: datetime) -> str:
@@ -98,7 +89,6 @@ class Leases:
     def __init__(self, engine: Engine, owner: str | None = None) -> None:
         self.engine = engine
         self.owner = owner or f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
-        _meta.create_all(engine, tables=[LEASES], checkfirst=True)
 
     def _begin(self) -> Any:
         if self.engine.dialect.name == "sqlite":
@@ -261,8 +251,13 @@ class MonitorScheduler(BlockingScheduler):
         BaseScheduler.start(self, paused=True)
 
     def serve(self) -> None:
-        """Process jobs until :meth:`shutdown` (blocks)."""
-        self.resume()
+        """Process jobs until :meth:`shutdown` (blocks; returns at once if already shut down)."""
+        from apscheduler.schedulers import SchedulerNotRunningError
+
+        try:
+            self.resume()
+        except SchedulerNotRunningError:  # a signal arrived before the loop started
+            return
         self._main_loop()
 
     def tick(self, now: datetime | None = None) -> float | None:
@@ -345,6 +340,7 @@ class Runtime:
     collect_fn: Callable[..., Any] | None = None
     _classifier: Any = None
     _lock: threading.Lock = field(default_factory=threading.Lock)
+    score_lock: threading.Lock = field(default_factory=threading.Lock)
 
     def classifier(self) -> Any:
         with self._lock:
@@ -369,15 +365,18 @@ def _rt() -> Runtime:
 
 def collect_job(source: str) -> dict[str, Any]:
     """Collect one source, score what is new, refresh the index."""
-    from monitor.pipeline import Interrupted, collect_step, refresh_step, score_step
+    from monitor.pipeline import Interrupted, collect_step, score_step
 
     rt = _rt()
     if rt.stop.is_set():
         return {"status": "interrupted"}
     try:
         c = collect_step(rt.idx, rt.cfg, source=source, stop=rt.stop, collect_fn=rt.collect_fn)
-        s = score_step(rt.idx, rt.cfg, rt.classifier, stop=rt.stop)
-        refresh_step(rt.idx, rt.cfg, now=rt.clock())
+        # One scorer (and snapshot refresh) at a time: a job that waits finds what the
+        # other left, usually nothing.
+        with rt.score_lock:
+            s = score_step(rt.idx, rt.cfg, rt.classifier, stop=rt.stop)
+            rt.idx.refresh()
     except Interrupted:
         return {"status": "interrupted"}
     return {"collect": c.status, "score": s.status, **c.counts}
@@ -403,7 +402,7 @@ def retention_job() -> dict[str, Any]:
     out: dict[str, Any] = {"leases": Leases(rt.idx.engine).purge(now - timedelta(days=rt.cfg.retention.run_days))}
     apply = getattr(rt.idx, "apply_retention", None)
     if callable(apply):
-        out["store"] = apply(rt.cfg.retention)
+        out["store"] = apply(now=now)
     else:
         log.info("retention: this store keeps raw mentions (no apply_retention)")
     return out

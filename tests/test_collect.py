@@ -229,11 +229,14 @@ def test_collect_matches_identifies_and_counts(server: LocalServer) -> None:
     report = run_collect(cfg, index)
     by = {s.name: s for s in report.sources}
     reviews, masto = by["acme-reviews"], by["masto"]
-    assert reviews.status == "ok" and reviews.pages == 5 and reviews.new == 20
+    assert reviews.status == "ok" and reviews.pages == 5 and reviews.fetched == 20
     # masto: 1 → Acme, 2 → Acme and Bosch, 3 unmatched, 4 → a sighting of review #1, 5 vetoed
-    assert masto.unmatched == 2 and masto.sightings == 1 and masto.new == 3
+    assert masto.unmatched == 2
+    # the cross-posted review is stored once; whichever source stores it second records a
+    # sighting (sources run concurrently)
+    assert reviews.new + masto.new == 23 and reviews.sightings + masto.sightings == 1
     stored = {k: v for k, v in index.mentions.items() if k[0] == "masto"}
-    assert {(k[1], b) for k, (b, _) in stored.items()} == {("1", "Acme"), ("2", "Acme"), ("2@Bosch", "Bosch")}
+    assert {(k[1], b) for k, (b, _) in stored.items()} >= {("1", "Acme"), ("2", "Acme"), ("2@Bosch", "Bosch")}
     # language identified, the declared "sv" was only a hint
     assert all(m.lang == "en" and (m.lang_confidence or 0) > 0.5 for _, m in stored.values())
     langs = {m.lang for k, (_, m) in index.mentions.items() if k[0] == "acme-reviews"}
@@ -350,7 +353,8 @@ def test_collect_into_real_sqlite_index(server: LocalServer, tmp_path: Path) -> 
     with index:
         report = run_collect(cfg, index)
         by = {s.name: s for s in report.sources}
-        assert by["acme-reviews"].new == 20 and by["masto"].sightings == 1 and by["masto"].unmatched == 2
+        assert by["acme-reviews"].fetched == 20 and by["masto"].unmatched == 2
+        assert sum(s.new for s in report.sources) == 23 and sum(s.sightings for s in report.sources) == 1
         overview = {r["name"]: r for r in index.sources_overview()}
         assert overview["acme-reviews"]["status"] == "ok" and overview["acme-reviews"]["last_success_at"]
         assert index.source_state("acme-reviews").cursor["newest"].startswith("2025-03-01T12:00")

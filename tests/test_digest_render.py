@@ -260,6 +260,8 @@ def test_digest_for_a_brand_with_only_unscored_mentions() -> None:
     assert "none scored positive or negative yet (12 unscored)" in line
     html = render_all(d).html_file
     assert "no positive or negative mentions" in html
+    assert "None scored yet: 12 mentions of this day are unscored." in html
+    assert "(none scored yet: 12 unscored)" in render_text(d)
     assert ">12<" in html  # the unscored count is shown
     assert "No mentions in the last 7 days." in html  # empty breakdown tables
     assert "MSI" in render_text(d)

@@ -38,9 +38,7 @@ def cfg(**kw: Any) -> HttpConfig:
 
 
 def fetch(url: str, config: HttpConfig | None = None, **kw: Any) -> Any:
-    client_kw = {
-        k: kw.pop(k) for k in ("validators", "relax_loopback", "max_retry_after_s") if k in kw
-    }
+    client_kw = {k: kw.pop(k) for k in ("validators", "relax_loopback", "max_retry_after_s") if k in kw}
 
     async def go() -> Any:
         async with HttpClient(config or cfg(), backoff_base_s=0.01, **client_kw) as client:
@@ -89,9 +87,7 @@ def test_conditional_get_304(server: LocalServer) -> None:
     def page(h: Handler) -> Reply:
         if h.headers.get("If-None-Match") == '"v1"':
             return Reply(304)
-        return Reply(
-            body="[]", headers={"ETag": '"v1"', "Last-Modified": "Mon, 01 Jan 2024 00:00:00 GMT"}
-        )
+        return Reply(body="[]", headers={"ETag": '"v1"', "Last-Modified": "Mon, 01 Jan 2024 00:00:00 GMT"})
 
     server.routes["/feed"] = page
     store = MemoryValidators()
@@ -258,9 +254,7 @@ def test_wrong_and_missing_charset(server: LocalServer) -> None:
         body=swedish.encode("utf-8"), headers={"Content-Type": "text/plain; charset=iso-8859-1"}
     )
     cyr = "<html><head><meta charset='windows-1251'></head><body>Отлично качество</body></html>"
-    server.routes["/meta"] = lambda h: Reply(
-        body=cyr.encode("cp1251"), headers={"Content-Type": "text/html"}
-    )
+    server.routes["/meta"] = lambda h: Reply(body=cyr.encode("cp1251"), headers={"Content-Type": "text/html"})
     server.routes["/none"] = lambda h: Reply(body="Çok güzel, İstanbul".encode())
     assert fetch(server.url("/wrong")).text() == swedish
     assert fetch(server.url("/latin1-label")).text() == swedish

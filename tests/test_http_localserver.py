@@ -29,9 +29,7 @@ class Reply:
     def raw(self) -> bytes:
         body = self.body.encode("utf-8") if isinstance(self.body, str) else self.body
         headers = {"Content-Length": str(len(body)), "Connection": "close", **self.headers}
-        head = f"HTTP/1.1 {self.status} X\r\n" + "".join(
-            f"{k}: {v}\r\n" for k, v in headers.items()
-        )
+        head = f"HTTP/1.1 {self.status} X\r\n" + "".join(f"{k}: {v}\r\n" for k, v in headers.items())
         return head.encode("latin-1") + b"\r\n" + body
 
 
@@ -93,9 +91,7 @@ class Handler(BaseHTTPRequestHandler):
 
     def reset(self) -> None:
         """Abort the connection with a TCP RST."""
-        self.connection.setsockopt(
-            socket.SOL_SOCKET, socket.SO_LINGER, b"\x01\x00\x00\x00\x00\x00\x00\x00"
-        )
+        self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, b"\x01\x00\x00\x00\x00\x00\x00\x00")
         self.connection.close()
 
 
@@ -112,9 +108,7 @@ class LocalServer:
         self.requests: list[Request] = []
         self._server = _Server(("127.0.0.1", 0), Handler)
         self._server.owner = self
-        self._thread = threading.Thread(
-            target=self._server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True
-        )
+        self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True)
 
     @property
     def base(self) -> str:

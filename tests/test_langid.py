@@ -46,11 +46,7 @@ def test_junk_has_no_language() -> None:
 
 
 def test_hint_normalisation() -> None:
-    assert (
-        normalise_hint("en-US") == "en"
-        and normalise_hint("se") == "sv"
-        and normalise_hint("SV_fi") == "sv"
-    )
+    assert normalise_hint("en-US") == "en" and normalise_hint("se") == "sv" and normalise_hint("SV_fi") == "sv"
     assert normalise_hint("??") is None and normalise_hint(None) is None
 
 

@@ -131,9 +131,7 @@ def test_from_config_and_match_brands() -> None:
 
 LETTERS = st.characters(categories=["Ll", "Lu"], codec="utf-8")
 word = st.text(LETTERS, min_size=2, max_size=8)
-separator = st.sampled_from(
-    [" ", ", ", ". ", "! ", " (", ") ", "\n", " #", " @", "'", "-", "/", "…"]
-)
+separator = st.sampled_from([" ", ", ", ". ", "! ", " (", ") ", "\n", " #", " @", "'", "-", "/", "…"])
 
 
 @given(st.text(max_size=60))
@@ -147,9 +145,7 @@ def test_fold_is_idempotent(text: str) -> None:
     st.sampled_from([str.upper, str.lower, str.title, str.casefold]),
 )
 @settings(max_examples=150, deadline=None)
-def test_a_standalone_word_always_matches_in_any_case(
-    brand: str, around: list, case: object
-) -> None:
+def test_a_standalone_word_always_matches_in_any_case(brand: str, around: list, case: object) -> None:
     assume(fold(brand).strip() and "\u0307" not in fold(brand))
     parts = [f"{sep}{w}" for sep, w in around]
     text = "start " + brand + "".join(parts)
@@ -198,9 +194,7 @@ def truth(node: object, present: set[str]) -> bool:
 
 @given(node_strategy(), st.sets(terms))
 @settings(max_examples=200, deadline=None)
-def test_query_printing_round_trips_and_evaluates_like_boolean_logic(
-    node: object, present: set[str]
-) -> None:
+def test_query_printing_round_trips_and_evaluates_like_boolean_logic(node: object, present: set[str]) -> None:
     text = str(node)
     reparsed = parse_query(text)
     assert str(reparsed) == text

@@ -13,7 +13,7 @@ from apscheduler.triggers.interval import IntervalTrigger
 
 from monitor import scheduler as sch
 from monitor.config import config_from_dict
-from monitor.db.engine import make_engine
+from monitor.db.engine import make_engine, upgrade
 
 STOCKHOLM = ZoneInfo("Europe/Stockholm")
 
@@ -50,6 +50,7 @@ def make_cfg(schedule: str = "10m", digest_time: str = "08:00"):
 @pytest.fixture
 def engine(tmp_path):
     eng = make_engine(f"sqlite:///{tmp_path / 'sched.db'}")
+    upgrade(eng)  # the lease table comes from the migrations
     yield eng
     eng.dispose()
 
@@ -252,3 +253,50 @@ def test_two_schedulers_on_one_database_never_run_a_job_twice(engine):
     run_times = [rt for _, rt in executed]
     assert len(run_times) >= 2
     assert len(run_times) == len(set(run_times)), executed
+
+
+def test_monitor_run_stops_cleanly_on_sigterm(tmp_path) -> None:
+    import os
+    import signal
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    cfg = tmp_path / "m.toml"
+    cfg.write_text(
+        'database_url = "sqlite:///m.db"\n[[brands]]\nname = "Acme"\n'
+        '[digest]\ntime = "08:00"\ntimezone = "Europe/Stockholm"\n',
+        encoding="utf-8",
+    )
+    repo = Path(__file__).resolve().parents[1]
+    env = {**os.environ, "PYTHONPATH": str(repo)}
+    env.pop("MONITOR_DATABASE_URL", None)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "monitor.cli", "run", "--config", str(cfg)],
+        cwd=tmp_path,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+    )
+    try:
+        out = b""
+        deadline = time.monotonic() + 60
+        assert proc.stdout is not None
+        while b"scheduler running" not in out and time.monotonic() < deadline:
+            line = proc.stdout.readline()
+            if not line:
+                break
+            out += line
+        assert b"scheduler running" in out, out.decode(errors="replace")
+        proc.send_signal(signal.SIGTERM)
+        rest, _ = proc.communicate(timeout=30)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert proc.returncode == 0, (out + rest).decode(errors="replace")
+    assert b"scheduler stopped" in rest
+    engine = make_engine(f"sqlite:///{tmp_path / 'm.db'}")
+    try:
+        assert {j["id"] for j in sch.stored_jobs(engine)} == {"digest", "retention"}
+    finally:
+        engine.dispose()

@@ -74,9 +74,7 @@ def review_page(n: int, per: int = 3, *, dated: bool = True, next_href: str | No
         if dated:
             r["datePublished"] = (T0 - timedelta(days=n * 10 + i)).isoformat()
         reviews.append(r)
-    ld = json.dumps(
-        {"@context": "https://schema.org", "@type": "Product", "name": "Widget", "review": reviews}
-    )
+    ld = json.dumps({"@context": "https://schema.org", "@type": "Product", "name": "Widget", "review": reviews})
     link = f'<link rel="next" href="{next_href}">' if next_href else ""
     script = f'<script type="application/ld+json">{ld}</script>'
     return f'<html lang="en"><head>{link}{script}</head><body></body></html>'
@@ -225,9 +223,7 @@ def test_mastodon_link_header_paging_replays_the_real_cassette(server: LocalServ
         if resp is None:
             return Reply(body="[]", headers={"Content-Type": "application/json"})
         link = resp["headers"]["link"].replace("https://mastodon.social", server.base)
-        return Reply(
-            body=resp["body"]["string"], headers={"Content-Type": "application/json", "Link": link}
-        )
+        return Reply(body=resp["body"]["string"], headers={"Content-Type": "application/json", "Link": link})
 
     server.routes["/api/v1/timelines/tag/ichbinhanna"] = route
     src = SourceConfig(name="m", kind="mastodon", url=server.base, options={"tag": "#ichbinhanna"})
@@ -238,13 +234,9 @@ def test_mastodon_link_header_paging_replays_the_real_cassette(server: LocalServ
     # Incremental: since_id is sent, and the walk stops at items older than the last run's newest.
     newest = max(m.published_at for m in pages[0].mentions if m.published_at)
     server.requests.clear()
-    again, _ = run(
-        src, cursor={"since_id": ctx.cursor_out["since_id"], "newest": newest.isoformat()}
-    )
+    again, _ = run(src, cursor={"since_id": ctx.cursor_out["since_id"], "newest": newest.isoformat()})
     assert len(again) == 1
-    assert server.hits("/api/v1/timelines/tag/ichbinhanna")[0].query["since_id"] == [
-        ctx.cursor_out["since_id"]
-    ]
+    assert server.hits("/api/v1/timelines/tag/ichbinhanna")[0].query["since_id"] == [ctx.cursor_out["since_id"]]
 
 
 def test_mastodon_search_with_token(server: LocalServer) -> None:
@@ -258,9 +250,7 @@ def test_mastodon_search_with_token(server: LocalServer) -> None:
         body=json.dumps({"statuses": [status] if "offset" not in h.request_info.query else []})
     )
     secrets = Secrets(_env_file=None, mastodon_token=SecretStr("tok123"))
-    pages, _ = run(
-        SourceConfig(name="m", kind="mastodon", url=server.base, query="acme"), secrets=secrets
-    )
+    pages, _ = run(SourceConfig(name="m", kind="mastodon", url=server.base, query="acme"), secrets=secrets)
     assert [len(p.mentions) for p in pages] == [1, 0]
     req = server.hits("/api/v2/search")[0]
     assert req.headers["authorization"] == "Bearer tok123" and req.query["type"] == ["statuses"]
@@ -305,11 +295,7 @@ def test_reddit_after_paging(server: LocalServer) -> None:
 
 def test_reddit_subreddit_listing_needs_subreddit() -> None:
     with pytest.raises(ConfigError):
-        run(
-            SourceConfig(
-                name="r", kind="reddit", url="http://127.0.0.1:9", options={"listing": "new"}
-            )
-        )
+        run(SourceConfig(name="r", kind="reddit", url="http://127.0.0.1:9", options={"listing": "new"}))
 
 
 def test_hackernews_pages_and_numeric_filter(server: LocalServer) -> None:
@@ -329,17 +315,13 @@ def test_hackernews_pages_and_numeric_filter(server: LocalServer) -> None:
         return Reply(body=json.dumps({"hits": hits, "page": page, "nbPages": 3, "hitsPerPage": 3}))
 
     server.routes["/search_by_date"] = route
-    src = SourceConfig(
-        name="hn", kind="hackernews", url=server.url("/search_by_date"), query="acme"
-    )
+    src = SourceConfig(name="hn", kind="hackernews", url=server.url("/search_by_date"), query="acme")
     pages, _ = run(src)
     assert [len(p.mentions) for p in pages] == [3, 3, 3]
     assert pages[0].mentions[0].text == "acme is fine"
     server.requests.clear()
     run(src, cursor={"newest": T0.isoformat()})
-    assert server.hits("/search_by_date")[0].query["numericFilters"] == [
-        f"created_at_i>{int(T0.timestamp())}"
-    ]
+    assert server.hits("/search_by_date")[0].query["numericFilters"] == [f"created_at_i>{int(T0.timestamp())}"]
 
 
 def test_bluesky_cursor_paging_and_since(server: LocalServer) -> None:
@@ -357,9 +339,7 @@ def test_bluesky_cursor_paging_and_since(server: LocalServer) -> None:
             }
             for i in range(2)
         ]
-        return Reply(
-            body=json.dumps({"posts": posts, **({"cursor": str(cur + 2)} if cur < 4 else {})})
-        )
+        return Reply(body=json.dumps({"posts": posts, **({"cursor": str(cur + 2)} if cur < 4 else {})}))
 
     server.routes["/xrpc/app.bsky.feed.searchPosts"] = route
     src = SourceConfig(name="b", kind="bluesky", url=server.base, query="acme")
@@ -367,18 +347,12 @@ def test_bluesky_cursor_paging_and_since(server: LocalServer) -> None:
     assert [len(p.mentions) for p in pages] == [2, 2, 2]
     server.requests.clear()
     run(src, cursor={"newest": T0.isoformat()})
-    assert server.hits("/xrpc/app.bsky.feed.searchPosts")[0].query["since"] == [
-        "2025-03-01T12:00:00Z"
-    ]
+    assert server.hits("/xrpc/app.bsky.feed.searchPosts")[0].query["since"] == ["2025-03-01T12:00:00Z"]
 
 
 def test_appstore_page_numbers(server: LocalServer) -> None:
     def route(h: Handler) -> Reply:
-        page = (
-            int(h.request_info.path.split("page=")[1].split("/")[0])
-            if "page=" in h.request_info.path
-            else 1
-        )
+        page = int(h.request_info.path.split("page=")[1].split("/")[0]) if "page=" in h.request_info.path else 1
         entries = [
             {
                 "id": {"label": f"{page}{i}"},
@@ -425,9 +399,7 @@ def test_youtube_page_token_and_key_never_leaks(server: LocalServer) -> None:
                 },
             }
         ]
-        return Reply(
-            body=json.dumps({"items": items, "nextPageToken": "p2" if token is None else "boom"})
-        )
+        return Reply(body=json.dumps({"items": items, "nextPageToken": "p2" if token is None else "boom"}))
 
     server.routes["/commentThreads"] = route
     secrets = Secrets(_env_file=None, youtube_api_key=SecretStr("SECRETKEY"))
@@ -435,9 +407,7 @@ def test_youtube_page_token_and_key_never_leaks(server: LocalServer) -> None:
     pages, _ = run(src, secrets=secrets)
     assert [p.status for p in pages] == ["ok", "ok", "failed"]
     assert server.hits("/commentThreads")[0].query["key"] == ["SECRETKEY"]
-    assert "SECRETKEY" not in pages[-1].result.describe() and "SECRETKEY" not in (
-        pages[-1].result.reason or ""
-    )
+    assert "SECRETKEY" not in pages[-1].result.describe() and "SECRETKEY" not in (pages[-1].result.reason or "")
     with pytest.raises(ConfigError, match="MONITOR_YOUTUBE_API_KEY"):
         run(src, secrets=Secrets(_env_file=None))
 
@@ -453,9 +423,7 @@ def test_rss_feed_fetch(server: LocalServer) -> None:
         )
         + "</channel></rss>"
     )
-    server.routes["/feed"] = lambda h: Reply(
-        body=feed, headers={"Content-Type": "application/rss+xml"}
-    )
+    server.routes["/feed"] = lambda h: Reply(body=feed, headers={"Content-Type": "application/rss+xml"})
     pages, _ = run(SourceConfig(name="f", kind="rss", url=server.url("/feed")))
     [page] = pages
     assert [m.url for m in page.mentions] == [f"https://ex.com/{i}" for i in range(3)]

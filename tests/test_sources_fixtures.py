@@ -41,8 +41,8 @@ def body(rel: str) -> bytes:
     return path.read_bytes()
 
 
-def utc(*args: int) -> datetime:
-    return datetime(*args, tzinfo=UTC)
+def utc(year: int, month: int, day: int, hour: int = 0, minute: int = 0, second: int = 0) -> datetime:
+    return datetime(year, month, day, hour, minute, second, tzinfo=UTC)
 
 
 # -- rss ---------------------------------------------------------------------------------
@@ -58,9 +58,7 @@ def test_google_alerts_atom() -> None:
     # google.com/url?…url=<real> unwrapped; <b> highlighting stripped from titles
     assert all(m.url and not m.url.startswith("https://www.google.com/url") for m in ms)
     assert ms[1].url == "https://investorplace.com/2019/07/slack-stock-truly-compelling/"
-    assert all(
-        "<b>" not in (m.title or "") and "slack" in ((m.title or "") + m.text).lower() for m in ms
-    )
+    assert all("<b>" not in (m.title or "") and "slack" in ((m.title or "") + m.text).lower() for m in ms)
     assert "&nbsp;" not in ms[0].text and ms[0].text.endswith("senior ...")
     assert ms[0].published_at == utc(2019, 7, 10, 11, 53, 37)
     assert all(m.author is None for m in ms)  # empty author/name
@@ -89,9 +87,7 @@ def test_allrecipes_jsonld_reviews() -> None:
     page = body("reviews-html/allrecipes_com_recipe_jsonld-reviews.html")
     ms = reviews.parse(page, "https://www.allrecipes.com/recipe/1/")
     assert len(ms) == 10
-    assert {m.rating for m in ms} <= {1.0, 2.0, 3.0, 4.0, 5.0} and all(
-        m.rating_scale == (1.0, 5.0) for m in ms
-    )
+    assert {m.rating for m in ms} <= {1.0, 2.0, 3.0, 4.0, 5.0} and all(m.rating_scale == (1.0, 5.0) for m in ms)
     assert ms[0].published_at is None  # the first review has no datePublished
     assert ms[1].published_at == datetime(2024, 3, 1, 23, 2, 55, 425000, tzinfo=UTC)
     assert all(m.author and m.text for m in ms)
@@ -106,9 +102,7 @@ def test_realmomnutrition_100_reviews_mostly_rating_only() -> None:
     assert len(ms) == 100
     assert len({m.external_id for m in ms}) == 100
     assert sum(bool(m.text) for m in ms) == 6  # only 6 of 100 have a reviewBody
-    assert {m.rating for m in ms} <= {1.0, 2.0, 3.0, 4.0, 5.0} and all(
-        m.rating is not None for m in ms
-    )
+    assert {m.rating for m in ms} <= {1.0, 2.0, 3.0, 4.0, 5.0} and all(m.rating is not None for m in ms)
     assert sum(m.author == "Anonymous" for m in ms) > 50
     assert ms[0].published_at == utc(2025, 1, 23, 22, 27, 30)
     [agg] = reviews.aggregate_ratings(page)
@@ -164,9 +158,7 @@ def amazon_options() -> dict:
 
 def test_amazon_com_with_example_config() -> None:
     page = body("reviews-html/amazon_com_product-reviews_B0BBPNPZTC.html")
-    ms, nxt = html.parse_page(
-        page, "https://www.amazon.com/product-reviews/B0BBPNPZTC/", amazon_options()
-    )
+    ms, nxt = html.parse_page(page, "https://www.amazon.com/product-reviews/B0BBPNPZTC/", amazon_options())
     assert len(ms) == 10
     assert ms[0].external_id == "RIY0N097PYR7K"
     assert ms[0].rating == 5.0 and ms[0].rating_scale == (1.0, 5.0)
@@ -174,7 +166,7 @@ def test_amazon_com_with_example_config() -> None:
     assert ms[0].author == "Tina Haskett Cambar"
     assert ms[0].published_at == utc(2024, 7, 1)
     assert ms[0].text.startswith("This is the dish liquid I always buy")
-    assert sorted(m.rating for m in ms) == [4.0] + [5.0] * 9
+    assert sorted(m.rating or 0.0 for m in ms) == [4.0] + [5.0] * 9
     assert nxt and "pageNumber=2" in nxt
 
 
@@ -183,11 +175,9 @@ def test_amazon_it_decimal_comma_and_italian_dates() -> None:
     ms = html.parse(page, "https://www.amazon.it/product-reviews/B07747FR44/", amazon_options())
     assert len(ms) == 10
     assert ms[0].rating == 5.0 and ms[2].rating == 2.0
-    assert sorted(m.rating for m in ms) == [1.0, 1.0, 2.0, 3.0, 3.0, 4.0, 5.0, 5.0, 5.0, 5.0]
+    assert sorted(m.rating or 0.0 for m in ms) == [1.0, 1.0, 2.0, 3.0, 3.0, 4.0, 5.0, 5.0, 5.0, 5.0]
     assert ms[0].published_at == utc(2018, 11, 14)
-    assert all(
-        m.published_at and utc(2018, 11, 1) <= m.published_at <= utc(2019, 11, 30) for m in ms
-    )
+    assert all(m.published_at and utc(2018, 11, 1) <= m.published_at <= utc(2019, 11, 30) for m in ms)
     assert ms[0].title == "SONO RIUSCITI A MIGLIORARLO ANCORA!!!"
     assert ms[0].lang == "it"
 
@@ -243,9 +233,7 @@ def test_google_play_2016_single_reviews_with_selectors() -> None:
 
 
 def test_mastodon_tag_timeline() -> None:
-    ms = mastodon.parse(
-        body("social-json/mastodon_social_timelines_tag_rstats.json"), "https://mastodon.social/"
-    )
+    ms = mastodon.parse(body("social-json/mastodon_social_timelines_tag_rstats.json"), "https://mastodon.social/")
     assert len(ms) == 5
     assert all(m.lang == "en" for m in ms)
     assert ms[0].author == "simonpcouch@rstats.me" and ms[0].reach == 656
@@ -255,30 +243,19 @@ def test_mastodon_tag_timeline() -> None:
 
 
 def test_mastodon_local_test_instances() -> None:
-    public = mastodon.parse(
-        body("social-json/mastodon_timelines_public_localtest.json"), "http://localhost:3000/"
-    )
+    public = mastodon.parse(body("social-json/mastodon_timelines_public_localtest.json"), "http://localhost:3000/")
     assert len(public) == 8 and Counter(m.lang for m in public) == {"en": 6, "ja": 2}
     assert any(m.text == "Toot, finally!" for m in public)
-    [hoot] = mastodon.parse(
-        body("social-json/mastodon_timelines_tag_hoot_localtest.json"), "http://localhost:3000/"
-    )
+    [hoot] = mastodon.parse(body("social-json/mastodon_timelines_tag_hoot_localtest.json"), "http://localhost:3000/")
     assert hoot.lang == "ja" and hoot.extra["tags"] == ["hoot"]
-    assert (
-        mastodon.parse(
-            body("social-json/mastodon_v2_search_localtest.json"), "http://localhost:3000/"
-        )
-        == []
-    )
+    assert mastodon.parse(body("social-json/mastodon_v2_search_localtest.json"), "http://localhost:3000/") == []
 
 
 def test_mastodon_trends_is_not_a_timeline() -> None:
     from monitor.errors import ParseError
 
     with pytest.raises(ParseError):
-        mastodon.parse(
-            body("social-json/mastodon_tchncs_trends_tags.json"), "https://social.tchncs.de/"
-        )
+        mastodon.parse(body("social-json/mastodon_tchncs_trends_tags.json"), "https://social.tchncs.de/")
 
 
 def cassette() -> list[dict]:
@@ -308,9 +285,7 @@ def test_mastodon_cassette_four_pages_with_link_headers() -> None:
 
 
 def test_reddit_comment_thread_with_more_stubs() -> None:
-    ms, after, more = reddit.parse_page(
-        body("social-json/reddit_comments_thread_3hahrw_with_more.json"), "u"
-    )
+    ms, after, more = reddit.parse_page(body("social-json/reddit_comments_thread_3hahrw_with_more.json"), "u")
     kinds = Counter(m.external_id[:3] for m in ms)
     assert kinds == {"t1_": 476, "t3_": 1}
     post = ms[0]
@@ -322,17 +297,12 @@ def test_reddit_all_comments_listing() -> None:
     ms, after, _ = reddit.parse_page(body("social-json/reddit_r-all_comments_listing.json"), "u")
     assert len(ms) == 100 and all(m.external_id.startswith("t1_") for m in ms)
     assert after == "t1_dbhn0yk"
-    assert (
-        ms[0].title == "What's this?"
-        and ms[0].url == "https://www.reddit.com/comments/5jffj1/_/dbhn11d/"
-    )
+    assert ms[0].title == "What's this?" and ms[0].url == "https://www.reddit.com/comments/5jffj1/_/dbhn11d/"
     assert ms[0].published_at == utc(2016, 12, 22, 2, 17, 20)
 
 
 def test_reddit_search_posts() -> None:
-    ms, after, _ = reddit.parse_page(
-        body("social-json/reddit_search_r-all_q-praw-oauth-search.json"), "u"
-    )
+    ms, after, _ = reddit.parse_page(body("social-json/reddit_search_r-all_q-praw-oauth-search.json"), "u")
     assert len(ms) == 6 and after is None
     assert {"redditdev", "learnpython", "bugs"} <= {m.extra["subreddit"] for m in ms}
     assert all(m.title and m.url and m.url.startswith("https://www.reddit.com/r/") for m in ms)
@@ -351,10 +321,7 @@ def test_hn_algolia_bundle() -> None:
     assert zed.url == "https://news.ycombinator.com/item?id=6805807"
     assert zed.published_at == utc(2013, 11, 27, 2, 18, 36)
     jobs = by_id["3078128"]
-    assert (
-        jobs.title == "Steve Jobs has passed away."
-        and jobs.extra["link"] == "http://www.apple.com/stevejobs/"
-    )
+    assert jobs.title == "Steve Jobs has passed away." and jobs.extra["link"] == "http://www.apple.com/stevejobs/"
 
 
 # -- bluesky -----------------------------------------------------------------------------
@@ -366,9 +333,7 @@ def test_bluesky_search_posts() -> None:
     assert len(ms) == 25 and cursor == "25"
     assert Counter(m.lang for m in ms) == {"en": 21, None: 4}
     first = ms[0]
-    assert (
-        first.external_id.startswith("at://did:plc:") and first.author == "socpaperbot.bsky.social"
-    )
+    assert first.external_id.startswith("at://did:plc:") and first.author == "socpaperbot.bsky.social"
     assert first.url == "https://bsky.app/profile/socpaperbot.bsky.social/post/3lpk2u6qo222m"
     assert "https://osf.io/v87fn" in first.text
     assert first.published_at == datetime(2025, 5, 19, 17, 10, 9, 561858, tzinfo=UTC)
@@ -382,9 +347,7 @@ def test_bluesky_facets_use_utf8_byte_offsets() -> None:
     facets = [
         {
             "index": {"byteStart": start, "byteEnd": end},
-            "features": [
-                {"$type": "app.bsky.richtext.facet#link", "uri": "https://exa.com/long/path"}
-            ],
+            "features": [{"$type": "app.bsky.richtext.facet#link", "uri": "https://exa.com/long/path"}],
         }
     ]
     assert bluesky.expand_links(text, facets) == "Åsa läser https://exa.com/long/path nu"
@@ -394,9 +357,7 @@ def test_bluesky_facets_use_utf8_byte_offsets() -> None:
 
 
 def test_appstore_customer_reviews() -> None:
-    ms = appstore.parse(
-        body("social-json/itunes_customerreviews_app_284815942_us_mostHelpful.json"), "u"
-    )
+    ms = appstore.parse(body("social-json/itunes_customerreviews_app_284815942_us_mostHelpful.json"), "u")
     assert len(ms) == 50
     assert Counter(int(m.rating or 0) for m in ms) == {1: 11, 2: 16, 3: 12, 4: 4, 5: 7}
     first = ms[0]
@@ -409,19 +370,13 @@ def test_appstore_customer_reviews() -> None:
 
 
 def test_youtube_comment_threads_and_replies() -> None:
-    ms, token = youtube.parse_page(
-        body("social-json/youtube_commentThreads_by_video_page1.json"), "u"
-    )
+    ms, token = youtube.parse_page(body("social-json/youtube_commentThreads_by_video_page1.json"), "u")
     assert len(ms) == 5 and token
     assert ms[0].author == "himani agarwal" and ms[0].text == "Google.com"
     assert ms[0].url == "https://www.youtube.com/watch?v=F1UP7wRCPH8&lc=UgyZ1jqkHKYvi1-ruOZ4AaABAg"
     assert ms[0].published_at == utc(2019, 11, 26, 15, 51, 44)
-    [hello], token = youtube.parse_page(
-        body("social-json/youtube_commentThreads_searchTerms.json"), "u"
-    )
+    [hello], token = youtube.parse_page(body("social-json/youtube_commentThreads_searchTerms.json"), "u")
     assert hello.text == "Hello" and hello.author == "DevRagz" and token is None
     assert hello.published_at is not None and hello.published_at.date().isoformat() == "2019-06-23"
-    replies, token = youtube.parse_page(
-        body("social-json/youtube_comments_by_parent_page1.json"), "u"
-    )
+    replies, token = youtube.parse_page(body("social-json/youtube_comments_by_parent_page1.json"), "u")
     assert len(replies) == 2 and token and all("parent_id" in m.extra for m in replies)

@@ -24,9 +24,7 @@ from monitor.cli.common import (
 from monitor.config import SourceConfig
 from monitor.errors import ConfigError
 
-sources_app = typer.Typer(
-    help="Inspect sources: their status, and what a saved response yields.", no_args_is_help=True
-)
+sources_app = typer.Typer(help="Inspect sources: their status, and what a saved response yields.", no_args_is_help=True)
 app.add_typer(sources_app, name="sources")
 
 
@@ -50,9 +48,7 @@ class _RichProgress:
         )
 
     def source_done(self, source: SourceConfig, report: Any) -> None:
-        colour = {"ok": "green", "not_modified": "cyan", "blocked": "red", "failed": "red"}[
-            report.status
-        ]
+        colour = {"ok": "green", "not_modified": "cyan", "blocked": "red", "failed": "red"}[report.status]
         why = f": {escape(report.reason or '')}" if report.status in ("blocked", "failed") else ""
         self.progress.update(
             self.tasks[source.name],
@@ -68,9 +64,7 @@ class _RichProgress:
 def collect(
     config: Path | None = ConfigOpt,
     db: str | None = DbOpt,
-    source: str | None = typer.Option(
-        None, "--source", "-s", help="Collect only this source (by name)."
-    ),
+    source: str | None = typer.Option(None, "--source", "-s", help="Collect only this source (by name)."),
     brand: str | None = typer.Option(
         None,
         "--brand",
@@ -99,9 +93,7 @@ def collect(
         ) as prog:
             import asyncio
 
-            report = asyncio.run(
-                collect_async(cfg, index, source=source, brand=brand, progress=_RichProgress(prog))
-            )
+            report = asyncio.run(collect_async(cfg, index, source=source, brand=brand, progress=_RichProgress(prog)))
     finally:
         close = getattr(index, "close", None)
         if close is not None:
@@ -163,8 +155,7 @@ def sources_parse(
     kind: Annotated[
         str,
         typer.Argument(
-            help="Source kind: rss, reviews, html, mastodon, reddit, hackernews, bluesky, "
-            "appstore or youtube."
+            help="Source kind: rss, reviews, html, mastodon, reddit, hackernews, bluesky, appstore or youtube."
         ),
     ],
     file: Annotated[

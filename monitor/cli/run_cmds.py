@@ -315,31 +315,27 @@ def _demo(out: Path) -> None:
 
         result = run_demo(out, on_step=on_step)
 
-    table = Table(title="Demo summary (MSI = positive ÷ (positive + negative))")
-    for col, justify in (
-        ("brand", "left"),
-        ("mentions, 30 d", "right"),
-        ("by language", "left"),
-        ("unscored", "right"),
-        ("MSI today", "right"),
-        ("MSI 7 d", "right"),
-        ("MSI 30 d", "right"),
-        ("alerts", "right"),
-    ):
-        table.add_column(col, justify=justify)  # type: ignore[arg-type]
+    langs = ("hy", "sv", "tr", "bg", "en")
+    table = Table(title="Last 30 days · MSI = positive ÷ (positive + negative)", show_edge=False)
+    table.add_column("brand")
+    table.add_column("mentions", justify="right")
+    for lang in langs:
+        table.add_column(lang, justify="right")
+    for col in ("unscored", "MSI today", "7 days", "30 days", "alerts"):
+        table.add_column(col, justify="right")
     for r in result.rows:
-        langs = " ".join(f"{k} {v}" for k, v in sorted(r["languages"].items()))
-        today = _pct(r["msi_today"]) + (" (low n)" if r["low_sample_today"] and r["msi_today"] is not None else "")
+        today = _pct(r["msi_today"]) + ("*" if r["low_sample_today"] and r["msi_today"] is not None else "")
         table.add_row(
             r["brand"],
             str(r["mentions"]),
-            langs,
+            *(str(r["languages"].get(lang, 0)) for lang in langs),
             str(r["unscored"]),
             today,
             _pct(r["msi_7d"]),
             _pct(r["msi_30d"]),
             str(r["alerts"]),
         )
+    table.caption = "* low sample (fewer than 30 positive + negative mentions)"
     console.print(table)
     blocked = [s for s in result.sources if s["status"] in ("blocked", "failing")]
     console.print(

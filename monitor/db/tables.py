@@ -208,6 +208,18 @@ class Run(SQLModel, table=True):
     duration_s: float | None = None
 
 
+class SchedulerLease(SQLModel, table=True):
+    """An exactly-once claim of one scheduled job firing, shared by every scheduler process."""
+
+    __tablename__ = "scheduler_lease"
+    job_id: str = Field(primary_key=True, max_length=200)
+    run_time: str = Field(primary_key=True, max_length=40)  # ISO 8601 UTC of the scheduled time
+    owner: str = Field(max_length=200)
+    started_at: datetime
+    finished_at: datetime | None = None
+    status: str = Field(max_length=20)  # running|done|failed|skipped
+
+
 class Meta(SQLModel, table=True):
     """Key/value facts about the database (e.g. the timezone rollup days are in)."""
 
@@ -228,6 +240,7 @@ __all__ = [
     "Meta",
     "RatingRollup",
     "Run",
+    "SchedulerLease",
     "Score",
     "Sighting",
     "Source",

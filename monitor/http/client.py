@@ -84,9 +84,7 @@ class HttpClient:
         self.user_agent = user_agent(self.config.contact)
         self._sleep = sleep
         self._wait = BackoffWait(backoff_base_s, backoff_cap_s)
-        self._limiter = HostLimiter(
-            self.config.concurrency_per_host, self.config.min_interval_s, sleep=sleep
-        )
+        self._limiter = HostLimiter(self.config.concurrency_per_host, self.config.min_interval_s, sleep=sleep)
         self._robots = RobotsCache(self._fetch_robots)
         t = self.config.timeout_s
         self._total_timeout = t * 3
@@ -153,9 +151,7 @@ class HttpClient:
         """
         if self.validators is None or not result.ok or not (result.etag or result.last_modified):
             return
-        self.validators.set_http_validators(
-            redact_url(result.url), result.etag, result.last_modified
-        )
+        self.validators.set_http_validators(redact_url(result.url), result.etag, result.last_modified)
 
     async def fetch(
         self,
@@ -206,10 +202,7 @@ class HttpClient:
             status: FetchStatus = "blocked" if exc.http_status == 429 else "failed"
             reason = f"{exc.reason} after {attempts} attempt(s)"
             if exc.retry_after is not None and exc.retry_after > self.max_retry_after_s:
-                reason += (
-                    f" (Retry-After {exc.retry_after:.0f} s is over the "
-                    f"{self.max_retry_after_s:.0f} s we wait)"
-                )
+                reason += f" (Retry-After {exc.retry_after:.0f} s is over the {self.max_retry_after_s:.0f} s we wait)"
             result = FetchResult(
                 url=full,
                 status=status,
@@ -248,9 +241,7 @@ class HttpClient:
                     return FetchResult(url=original, status="blocked", reason=redact_text(why))
                 crawl_delay = robots.crawl_delay()
             async with self._slot(current, crawl_delay):
-                status, resp_headers, body, next_url = await self._exchange(
-                    current, method, headers, data, json
-                )
+                status, resp_headers, body, next_url = await self._exchange(current, method, headers, data, json)
             if next_url is not None:
                 safe = redact_url(str(next_url))
                 if safe in seen:
@@ -267,9 +258,7 @@ class HttpClient:
                 current = next_url
                 continue
             return self._verdict(original, str(current), status, resp_headers, body)
-        return FetchResult(
-            url=original, status="failed", reason=f"more than {self.max_redirects} redirects"
-        )
+        return FetchResult(url=original, status="failed", reason=f"more than {self.max_redirects} redirects")
 
     async def _exchange(
         self,
@@ -296,16 +285,10 @@ class HttpClient:
         except (TimeoutError, httpx.TimeoutException):
             raise Retryable(f"timed out ({self.config.timeout_s:g} s) on {safe}") from None
         except httpx.ConnectError as exc:
-            raise Retryable(
-                f"cannot connect to {safe}: {redact_text(str(exc)) or 'refused'}"
-            ) from None
+            raise Retryable(f"cannot connect to {safe}: {redact_text(str(exc)) or 'refused'}") from None
         except httpx.RemoteProtocolError as exc:
             msg = str(exc).lower()
-            what = (
-                "truncated body"
-                if "incomplete" in msg or "peer closed" in msg
-                else "protocol error"
-            )
+            what = "truncated body" if "incomplete" in msg or "peer closed" in msg else "protocol error"
             raise Retryable(f"{what} from {safe}: {redact_text(str(exc))}") from None
         except (httpx.ReadError, httpx.WriteError) as exc:
             raise Retryable(f"connection reset by {safe}: {type(exc).__name__}") from None
@@ -314,14 +297,10 @@ class HttpClient:
         except httpx.TransportError as exc:
             raise Retryable(f"network error on {safe}: {type(exc).__name__}") from None
         except httpx.DecodingError as exc:
-            raise _Final(
-                FetchResult(url=str(url), status="failed", reason=f"undecodable body: {exc}")
-            ) from None
+            raise _Final(FetchResult(url=str(url), status="failed", reason=f"undecodable body: {exc}")) from None
         return resp.status_code, dict(resp.headers), body, None
 
-    def _verdict(
-        self, url: str, final_url: str, status: int, headers: dict[str, str], body: bytes
-    ) -> FetchResult:
+    def _verdict(self, url: str, final_url: str, status: int, headers: dict[str, str], body: bytes) -> FetchResult:
         def result(kind: Any, reason: str | None) -> FetchResult:
             return FetchResult(
                 url=url,

@@ -15,9 +15,7 @@ from typing import Protocol
 class ValidatorStore(Protocol):
     def http_validators(self, url: str) -> tuple[str | None, str | None] | None: ...
 
-    def set_http_validators(
-        self, url: str, etag: str | None, last_modified: str | None
-    ) -> None: ...
+    def set_http_validators(self, url: str, etag: str | None, last_modified: str | None) -> None: ...
 
 
 class MemoryValidators:

@@ -27,9 +27,7 @@ SECRET_PARAMS = frozenset(
     }
 )
 _MASK = "REDACTED"
-_SECRET_IN_TEXT = re.compile(
-    r"(?i)\b(" + "|".join(sorted(SECRET_PARAMS, key=len, reverse=True)) + r")=([^&\s\"'<>]+)"
-)
+_SECRET_IN_TEXT = re.compile(r"(?i)\b(" + "|".join(sorted(SECRET_PARAMS, key=len, reverse=True)) + r")=([^&\s\"'<>]+)")
 
 
 def redact_url(url: str) -> str:
@@ -45,9 +43,7 @@ def redact_url(url: str) -> str:
     if query:
         pairs = parse_qsl(query, keep_blank_values=True)
         if any(k.lower() in SECRET_PARAMS for k, _ in pairs):
-            query = urlencode(
-                [(k, _MASK if k.lower() in SECRET_PARAMS else v) for k, v in pairs], safe=":/,"
-            )
+            query = urlencode([(k, _MASK if k.lower() in SECRET_PARAMS else v) for k, v in pairs], safe=":/,")
     return urlunsplit((parts.scheme, netloc, parts.path, query, parts.fragment))
 
 

@@ -57,9 +57,7 @@ class BackoffWait:
     """tenacity wait: the server's ``Retry-After`` if it sent one, else ``base·2^n`` (capped
     at ``cap``) scaled by a random factor in [0.5, 1.5)."""
 
-    def __init__(
-        self, base: float = 1.0, cap: float = 60.0, rng: Callable[[], float] = random.random
-    ) -> None:
+    def __init__(self, base: float = 1.0, cap: float = 60.0, rng: Callable[[], float] = random.random) -> None:
         self.base = base
         self.cap = cap
         self._rng = rng

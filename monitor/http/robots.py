@@ -59,17 +59,13 @@ def interpret(status: int | None, body: bytes, now: float) -> RobotsFile:
         return RobotsFile(Protego.parse(text), True, "robots.txt", now)
     if 400 <= status < 500:
         return RobotsFile(None, True, f"no robots.txt (HTTP {status}): all allowed", now)
-    return RobotsFile(
-        None, False, f"robots.txt answered HTTP {status}: treated as disallow-all", now
-    )
+    return RobotsFile(None, False, f"robots.txt answered HTTP {status}: treated as disallow-all", now)
 
 
 class RobotsCache:
     """One :class:`RobotsFile` per host key, refreshed after ``ttl`` (failures after 10 min)."""
 
-    def __init__(
-        self, fetcher: RobotsFetcher, *, ttl_s: float = 86400.0, error_ttl_s: float = 600.0
-    ) -> None:
+    def __init__(self, fetcher: RobotsFetcher, *, ttl_s: float = 86400.0, error_ttl_s: float = 600.0) -> None:
         self._fetch = fetcher
         self._ttl = ttl_s
         self._error_ttl = error_ttl_s

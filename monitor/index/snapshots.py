@@ -13,6 +13,7 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 from sqlalchemy import Connection, Engine, and_, delete, select, tuple_
+from sqlalchemy.dialects import postgresql, sqlite
 
 from monitor.db.engine import writer
 from monitor.db.tables import DailyRollup, DirtyDay, IndexSnapshot, RatingRollup, Source
@@ -32,7 +33,10 @@ def refresh(engine: Engine, min_sample: int, *, now: datetime | None = None) -> 
     done = 0
     while True:
         with writer(engine).begin() as conn:
-            dirty = conn.execute(select(DD.c.brand_id, DD.c.day).limit(_CHUNK)).all()
+            q = select(DD.c.brand_id, DD.c.day).order_by(DD.c.brand_id, DD.c.day).limit(_CHUNK)
+            if conn.dialect.name == "postgresql":  # concurrent refreshers take disjoint days
+                q = q.with_for_update(skip_locked=True)
+            dirty = conn.execute(q).all()
             if not dirty:
                 return done
             keys = [(int(b), d) for b, d in dirty]
@@ -100,7 +104,13 @@ def _refresh_days(conn: Connection, keys: list[tuple[int, date]], min_sample: in
             }
         )
     if rows:
-        conn.execute(SN.insert(), rows)
+        # Another process may have refreshed the same day meanwhile: last writer wins.
+        ins = (postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert)(SN)
+        keys = ("brand_id", "day", "scope", "scope_value")
+        ins = ins.on_conflict_do_update(
+            index_elements=list(keys), set_={c: ins.excluded[c] for c in rows[0] if c not in keys}
+        )
+        conn.execute(ins, rows)
 
 
 __all__ = ["refresh"]

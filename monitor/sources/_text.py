@@ -18,9 +18,7 @@ from selectolax.lexbor import LexborHTMLParser
 MAX_TEXT = 20_000
 MAX_FIELD = 500
 
-_BLOCK_TAGS = re.compile(
-    r"(?i)<\s*(?:br\s*/?|/p|/div|/li|/h[1-6]|/tr|/blockquote|p(?=[\s>])|li(?=[\s>]))[^>]*>"
-)
+_BLOCK_TAGS = re.compile(r"(?i)<\s*(?:br\s*/?|/p|/div|/li|/h[1-6]|/tr|/blockquote|p(?=[\s>])|li(?=[\s>]))[^>]*>")
 _WS = re.compile(r"[ \t\r\f\v\u00a0\u200b]+")
 _NL = re.compile(r"\n\s*\n+")
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
@@ -110,9 +108,7 @@ def parse_number(value: Any) -> float | None:
 
 def stable_id(*parts: Any) -> str:
     """A short content hash used as external id when a source gives none."""
-    digest = hashlib.sha1(
-        "\x1f".join("" if p is None else str(p) for p in parts).encode(), usedforsecurity=False
-    )
+    digest = hashlib.sha1("\x1f".join("" if p is None else str(p) for p in parts).encode(), usedforsecurity=False)
     return "h:" + digest.hexdigest()[:20]
 
 

@@ -30,9 +30,7 @@ from monitor.sources._text import clean, field, parse_datetime, parse_number
 from monitor.sources.base import FetchContext, Page, guard_parse, load_json, walk
 
 KIND = "appstore"
-FEED = (
-    "https://itunes.apple.com/{country}/rss/customerreviews/page={page}/id={app}/sortby={sort}/json"
-)
+FEED = "https://itunes.apple.com/{country}/rss/customerreviews/page={page}/id={app}/sortby={sort}/json"
 MAX_PAGES = 10
 
 
@@ -44,9 +42,7 @@ def _label(obj: Any, key: str) -> str | None:
 
 
 @guard_parse(KIND)
-def parse(
-    body: bytes | str, url: str, options: Mapping[str, Any] | None = None
-) -> list[RawMention]:
+def parse(body: bytes | str, url: str, options: Mapping[str, Any] | None = None) -> list[RawMention]:
     """Reviews of one feed page."""
     data = load_json(body, f"appstore {url}")
     feed = data.get("feed") if isinstance(data, Mapping) else None

@@ -120,9 +120,7 @@ class FetchContext:
 class SourceModule(Protocol):
     """The two functions a source-kind module provides."""
 
-    def parse(
-        self, body: bytes | str, url: str, options: Mapping[str, Any] | None = None
-    ) -> list[RawMention]: ...
+    def parse(self, body: bytes | str, url: str, options: Mapping[str, Any] | None = None) -> list[RawMention]: ...
 
     def fetch(self, ctx: FetchContext) -> AsyncIterator[Page]: ...
 
@@ -132,9 +130,7 @@ class Source:
     kind: str
     module: ModuleType
 
-    def parse(
-        self, body: bytes | str, url: str, options: Mapping[str, Any] | None = None
-    ) -> list[RawMention]:
+    def parse(self, body: bytes | str, url: str, options: Mapping[str, Any] | None = None) -> list[RawMention]:
         return cast(list[RawMention], self.module.parse(body, url, options))
 
     def fetch(self, ctx: FetchContext) -> AsyncIterator[Page]:
@@ -157,9 +153,7 @@ def get_source(kind: str) -> Source:
     if kind in _LOADED:
         return _LOADED[kind]
     if kind not in SOURCE_MODULES:
-        raise ConfigError(
-            f"unknown source kind {kind!r}; expected one of {', '.join(SOURCE_MODULES)}"
-        )
+        raise ConfigError(f"unknown source kind {kind!r}; expected one of {', '.join(SOURCE_MODULES)}")
     module = importlib.import_module(SOURCE_MODULES[kind])
     for name in ("parse", "fetch"):
         if not callable(getattr(module, name, None)):
@@ -298,9 +292,7 @@ def guard_parse(kind: str) -> Callable[[Callable[P, T]], Callable[P, T]]:
                 raise
             except Exception as exc:  # hostile input must never escape as anything else
                 where = args[1] if len(args) > 1 else kwargs.get("url", "?")
-                raise ParseError(
-                    f"{kind}: cannot parse {where}: {type(exc).__name__}: {str(exc)[:200]}"
-                ) from exc
+                raise ParseError(f"{kind}: cannot parse {where}: {type(exc).__name__}: {str(exc)[:200]}") from exc
 
         return guarded
 

@@ -102,8 +102,7 @@ def _post(post: Mapping[str, Any], repost_by: Mapping[str, Any] | None = None) -
         text=text,
         url=_web_url(post, handle),
         author=handle,
-        published_at=parse_datetime(record.get("createdAt"))
-        or parse_datetime(post.get("indexedAt")),
+        published_at=parse_datetime(record.get("createdAt")) or parse_datetime(post.get("indexedAt")),
         lang=lang,
         shared_from=shared,
         extra=extra,
@@ -124,18 +123,14 @@ def parse_page(body: bytes | str, url: str) -> tuple[list[RawMention], str | Non
         if not isinstance(item, Mapping) or not isinstance(item.get("post"), Mapping):
             continue
         reason = item.get("reason") if isinstance(item.get("reason"), Mapping) else None
-        repost = (
-            reason if reason and str(reason.get("$type", "")).endswith("reasonRepost") else None
-        )
+        repost = reason if reason and str(reason.get("$type", "")).endswith("reasonRepost") else None
         if (m := _post(item["post"], repost)) is not None:
             out.append(m)
     cursor = data.get("cursor")
     return out, str(cursor) if cursor else None
 
 
-def parse(
-    body: bytes | str, url: str, options: Mapping[str, Any] | None = None
-) -> list[RawMention]:
+def parse(body: bytes | str, url: str, options: Mapping[str, Any] | None = None) -> list[RawMention]:
     return parse_page(body, url)[0]
 
 
@@ -181,9 +176,7 @@ async def fetch(ctx: FetchContext) -> AsyncIterator[Page]:
     def next_params(result: FetchResult, mentions: list[RawMention]) -> Mapping[str, Any] | None:
         return {**params, "cursor": state["cursor"]} if state["cursor"] else None
 
-    async for p in walk(
-        ctx, host + SEARCH, page, params=params, headers=headers, next_params=next_params
-    ):
+    async for p in walk(ctx, host + SEARCH, page, params=params, headers=headers, next_params=next_params):
         yield p
 
 

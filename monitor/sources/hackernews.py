@@ -78,9 +78,7 @@ def _mention(h: Mapping[str, Any]) -> RawMention | None:
 
 
 @guard_parse(KIND)
-def parse(
-    body: bytes | str, url: str, options: Mapping[str, Any] | None = None
-) -> list[RawMention]:
+def parse(body: bytes | str, url: str, options: Mapping[str, Any] | None = None) -> list[RawMention]:
     """Hits of one search response (or of a saved bundle of responses), once each."""
     data = load_json(body, f"hackernews {url}")
     out: list[RawMention] = []

@@ -4,6 +4,19 @@ Every selector is evaluated inside one ``item`` element (selectolax/lexbor CSS, 
 ``:not()``, attribute and descendant selectors work). A working example for the
 Amazon-style review pages is ``config/html-amazon.example.toml``.
 
+Config (see ``config/html-amazon.example.toml`` for a complete one)::
+
+    [[sources]]
+    name = "shop-reviews"
+    kind = "html"
+    brand = "Acme"
+    url = "https://shop.example.com/acme-widget/reviews"
+    [sources.options]
+    item = "div.review"
+    text = ".body"
+    rating = ".stars"
+    rating_pattern = '(?P<value>[0-9.,]+) of (?P<best>[0-9]+)'
+
 Options (``item`` is required; the rest are optional):
 
 ``item``            CSS of one review block, e.g. ``"div[data-hook=review]"``
@@ -56,8 +69,7 @@ for _names in (
     "januari februari mars april maj juni juli augusti september oktober november december",
     "ocak şubat mart nisan mayıs haziran temmuz ağustos eylül ekim kasım aralık",
     "януари февруари март април май юни юли август септември октомври ноември декември",
-    "հունվարի փետրվարի մարտի ապրիլի մայիսի հունիսի հուլիսի օգոստոսի սեպտեմբերի "
-    "հոկտեմբերի նոյեմբերի դեկտեմբերի",
+    "հունվարի փետրվարի մարտի ապրիլի մայիսի հունիսի հուլիսի օգոստոսի սեպտեմբերի հոկտեմբերի նոյեմբերի դեկտեմբերի",
     "հունվար փետրվար մարտ ապրիլ մայիս հունիս հուլիս օգոստոս սեպտեմբեր հոկտեմբեր նոյեմբեր դեկտեմբեր",
     "januar februar märz april mai juni juli august september oktober november dezember",
     "janvier février mars avril mai juin juillet août septembre octobre novembre décembre",
@@ -156,9 +168,7 @@ def _select(item: LexborNode, css: str | None) -> LexborNode | None:
         raise ConfigError(f"html: bad CSS selector {css!r}: {exc}") from None
 
 
-def _rating(
-    node: LexborNode | None, opts: Mapping[str, Any]
-) -> tuple[float | None, tuple[float, float] | None]:
+def _rating(node: LexborNode | None, opts: Mapping[str, Any]) -> tuple[float | None, tuple[float, float] | None]:
     if node is None:
         return None, None
     attr = opts.get("rating_attr")
@@ -250,9 +260,7 @@ def parse_page(
     return out, next_url
 
 
-def parse(
-    body: bytes | str, url: str, options: Mapping[str, Any] | None = None
-) -> list[RawMention]:
+def parse(body: bytes | str, url: str, options: Mapping[str, Any] | None = None) -> list[RawMention]:
     """Every item the configured selectors find on one page."""
     if not options or not options.get("item"):
         raise ParseError("html: options.item (CSS of one review block) is required")

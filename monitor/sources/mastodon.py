@@ -74,9 +74,7 @@ def _status(s: Mapping[str, Any]) -> RawMention | None:
 
 
 @guard_parse(KIND)
-def parse(
-    body: bytes | str, url: str, options: Mapping[str, Any] | None = None
-) -> list[RawMention]:
+def parse(body: bytes | str, url: str, options: Mapping[str, Any] | None = None) -> list[RawMention]:
     """Statuses of a timeline (a JSON array) or of ``/api/v2/search`` (``statuses``)."""
     data = load_json(body, f"mastodon {url}")
     if isinstance(data, Mapping):

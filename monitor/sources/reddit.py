@@ -127,9 +127,7 @@ def parse_page(body: bytes | str, url: str) -> tuple[list[RawMention], str | Non
     return _parse(body, url)
 
 
-def parse(
-    body: bytes | str, url: str, options: Mapping[str, Any] | None = None
-) -> list[RawMention]:
+def parse(body: bytes | str, url: str, options: Mapping[str, Any] | None = None) -> list[RawMention]:
     """Posts and comments of one listing (or comment thread)."""
     return parse_page(body, url)[0]
 
@@ -159,9 +157,7 @@ async def fetch(ctx: FetchContext) -> AsyncIterator[Page]:
     auth = await _oauth_headers(ctx)
     host = (ctx.source.url or ("https://oauth.reddit.com" if auth else SITE)).rstrip("/")
     sub = str(opts.get("subreddit") or "").strip("/").removeprefix("r/")
-    listing = opts.get("listing") or (
-        "search" if (ctx.source.query or opts.get("query")) else "new"
-    )
+    listing = opts.get("listing") or ("search" if (ctx.source.query or opts.get("query")) else "new")
     params: dict[str, Any] = {"limit": min(int(opts.get("limit", 100)), 100), "raw_json": 1}
     if listing == "search":
         params.update({"q": opts.get("query") or ctx.search_terms(), "sort": "new"})
@@ -170,9 +166,7 @@ async def fetch(ctx: FetchContext) -> AsyncIterator[Page]:
         first = f"{host}/r/{sub}/search.json" if sub else f"{host}/search.json"
     elif listing in ("new", "comments"):
         if not sub:
-            raise ConfigError(
-                f"reddit source {ctx.source.name!r}: listing {listing!r} needs subreddit"
-            )
+            raise ConfigError(f"reddit source {ctx.source.name!r}: listing {listing!r} needs subreddit")
         first = f"{host}/r/{sub}/{listing}.json"
     else:
         raise ConfigError(f"reddit source {ctx.source.name!r}: unknown listing {listing!r}")

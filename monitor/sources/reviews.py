@@ -35,6 +35,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import AsyncIterator, Iterator, Mapping
+from html import unescape
 from typing import Any
 from urllib.parse import urljoin
 
@@ -57,9 +58,10 @@ _JSONLD = re.compile(
     r"""<script[^>]+type\s*=\s*["']?application/ld\+json["']?[^>]*>(.*?)</script\s*>""",
     re.I | re.S,
 )
-_HTML_LANG = re.compile(
-    r"""<html[^>]*\slang\s*=\s*["']?([A-Za-z]{2,3})(?:[-_][A-Za-z0-9]+)?""", re.I
-)
+_HTML_LANG = re.compile(r"""<html[^>]*\slang\s*=\s*["']?([A-Za-z]{2,3})(?:[-_][A-Za-z0-9]+)?""", re.I)
+_LINK_TAG = re.compile(r"""<(?:link|a)\s[^>]*\brel\s*=\s*["']?[^"'>]*\bnext\b[^>]*>""", re.I)
+_ATTR_REL = re.compile(r"""\brel\s*=\s*["']?([^"'>]*)""", re.I)
+_ATTR_HREF = re.compile(r"""\bhref\s*=\s*["']?([^"'\s>]+)""", re.I)
 _TRAILING_COMMA = re.compile(r",\s*([}\]])")
 _MAX_DEPTH = 40
 
@@ -136,9 +138,7 @@ def _rating(value: Any) -> tuple[float | None, tuple[float, float] | None]:
     return (number, (1.0, 5.0)) if number is not None else (None, None)
 
 
-def _review_mention(
-    obj: Mapping[str, Any], page_url: str, lang: str | None, item: str | None
-) -> RawMention:
+def _review_mention(obj: Mapping[str, Any], page_url: str, lang: str | None, item: str | None) -> RawMention:
     rating, scale = _rating(obj.get("reviewRating"))
     text = html_to_text(str(_first(obj.get("reviewBody")) or _first(obj.get("description")) or ""))
     title = _name(obj.get("name")) or _name(obj.get("headline"))
@@ -146,11 +146,7 @@ def _review_mention(
     published = parse_datetime(_first(obj.get("datePublished")) or _first(obj.get("dateCreated")))
     ident = _first(obj.get("@id")) or _first(obj.get("url"))
     url = urljoin(page_url, str(ident)) if isinstance(ident, str) and ident else page_url
-    ext = (
-        url
-        if isinstance(ident, str) and ident
-        else stable_id(item, author, published, title, text, rating)
-    )
+    ext = url if isinstance(ident, str) and ident else stable_id(item, author, published, title, text, rating)
     in_lang = _first(obj.get("inLanguage"))
     extra: dict[str, Any] = {"item": item} if item else {}
     return RawMention(
@@ -309,11 +305,15 @@ def _dedupe(mentions: list[RawMention]) -> list[RawMention]:
     return out
 
 
-def _next_link(tree: LexborHTMLParser, url: str) -> str | None:
-    for node in tree.css('link[rel~="next"], a[rel~="next"]'):
-        href = node.attributes.get("href")
-        if href:
-            return urljoin(url, href)
+def _next_link(html: str, url: str) -> str | None:
+    """``href`` of the first ``<link>``/``<a>`` whose ``rel`` includes ``next``."""
+    for m in _LINK_TAG.finditer(html):
+        tag = m.group(0)
+        rel = _ATTR_REL.search(tag)
+        if rel and "next" in rel.group(1).lower().split():
+            href = _ATTR_HREF.search(tag)
+            if href:
+                return urljoin(url, unescape(href.group(1)))
     return None
 
 
@@ -327,15 +327,12 @@ def parse_page(
     m = _HTML_LANG.search(html[:5000])
     lang = opts.get("lang") or (m.group(1).lower() if m else None)
     mentions = _jsonld_reviews(html, url, lang)
-    tree = LexborHTMLParser(html)
-    if "itemtype" in html:
-        mentions += _microdata_reviews(tree, url, lang)
-    return _dedupe(mentions), _next_link(tree, url)
+    if "itemtype" in html:  # the DOM is only built for microdata (it costs more than the rest)
+        mentions += _microdata_reviews(LexborHTMLParser(html), url, lang)
+    return _dedupe(mentions), _next_link(html, url)
 
 
-def parse(
-    body: bytes | str, url: str, options: Mapping[str, Any] | None = None
-) -> list[RawMention]:
+def parse(body: bytes | str, url: str, options: Mapping[str, Any] | None = None) -> list[RawMention]:
     """Every review on one page."""
     return parse_page(body, url, options)[0]
 

@@ -79,9 +79,7 @@ def _body(entry: Any) -> str:
 
 
 @guard_parse(KIND)
-def _parse_feed(
-    body: bytes | str, url: str, options: Mapping[str, Any] | None
-) -> tuple[list[RawMention], str | None]:
+def _parse_feed(body: bytes | str, url: str, options: Mapping[str, Any] | None) -> tuple[list[RawMention], str | None]:
     opts = dict(options or {})
     # Always bytes: feedparser *fetches* a str that looks like a URL.
     # No sanitising or URI resolution: the markup is reduced to plain text below anyway.
@@ -89,14 +87,10 @@ def _parse_feed(
     entries = parsed.get("entries") or []
     if not parsed.get("version") and not entries:
         reason = parsed.get("bozo_exception")
-        raise ParseError(
-            f"rss: {url} is not an RSS/Atom/RDF feed" + (f" ({reason})" if reason else "")
-        )
+        raise ParseError(f"rss: {url} is not an RSS/Atom/RDF feed" + (f" ({reason})" if reason else ""))
     feed = parsed.get("feed") or {}
     feed_lang = opts.get("lang") or feed.get("language") or None
-    reddit = "reddit.com" in url or any(
-        "reddit.com" in str(link.get("href", "")) for link in feed.get("links", [])
-    )
+    reddit = "reddit.com" in url or any("reddit.com" in str(link.get("href", "")) for link in feed.get("links", []))
     out: list[RawMention] = []
     for entry in entries:
         link = unwrap_google_url(urljoin(url, entry["link"]) if entry.get("link") else None)
@@ -115,11 +109,7 @@ def _parse_feed(
         detail = entry.get("title_detail") or {}
         lang = detail.get("language") if isinstance(detail, Mapping) else None
         extra: dict[str, Any] = {}
-        tags = [
-            t.get("label") or t.get("term")
-            for t in entry.get("tags") or []
-            if isinstance(t, Mapping)
-        ]
+        tags = [t.get("label") or t.get("term") for t in entry.get("tags") or [] if isinstance(t, Mapping)]
         if tags:
             extra["tags"] = [str(t) for t in tags if t]
         out.append(
@@ -141,9 +131,7 @@ def _parse_feed(
     return out, next_url
 
 
-def parse(
-    body: bytes | str, url: str, options: Mapping[str, Any] | None = None
-) -> list[RawMention]:
+def parse(body: bytes | str, url: str, options: Mapping[str, Any] | None = None) -> list[RawMention]:
     """Mentions in one feed document."""
     return _parse_feed(body, url, options)[0]
 

@@ -41,9 +41,7 @@ def _comment(c: Mapping[str, Any], thread: Mapping[str, Any] | None) -> RawMenti
     sn = c.get("snippet")
     if not isinstance(cid, str) or not isinstance(sn, Mapping):
         return None
-    text = clean(str(sn.get("textOriginal") or "")) or html_to_text(
-        str(sn.get("textDisplay") or "")
-    )
+    text = clean(str(sn.get("textOriginal") or "")) or html_to_text(str(sn.get("textDisplay") or ""))
     video = sn.get("videoId") or (thread or {}).get("videoId")
     url = f"https://www.youtube.com/watch?v={video}&lc={cid}" if video else None
     extra: dict[str, Any] = {}
@@ -96,18 +94,14 @@ def parse_page(body: bytes | str, url: str) -> tuple[list[RawMention], str | Non
     return out, str(token) if token else None
 
 
-def parse(
-    body: bytes | str, url: str, options: Mapping[str, Any] | None = None
-) -> list[RawMention]:
+def parse(body: bytes | str, url: str, options: Mapping[str, Any] | None = None) -> list[RawMention]:
     return parse_page(body, url)[0]
 
 
 async def fetch(ctx: FetchContext) -> AsyncIterator[Page]:
     key = ctx.secrets.youtube_api_key
     if key is None:
-        raise ConfigError(
-            f"youtube source {ctx.source.name!r} needs MONITOR_YOUTUBE_API_KEY in the environment"
-        )
+        raise ConfigError(f"youtube source {ctx.source.name!r} needs MONITOR_YOUTUBE_API_KEY in the environment")
     opts = ctx.options
     params: dict[str, Any] = {
         "part": "snippet,replies",
@@ -121,9 +115,7 @@ async def fetch(ctx: FetchContext) -> AsyncIterator[Page]:
     elif opts.get("channel_id"):
         params["allThreadsRelatedToChannelId"] = opts["channel_id"]
     else:
-        raise ConfigError(
-            f"youtube source {ctx.source.name!r} needs options.video_id or channel_id"
-        )
+        raise ConfigError(f"youtube source {ctx.source.name!r} needs options.video_id or channel_id")
     if ctx.source.query:
         params["searchTerms"] = ctx.source.query
     state: dict[str, str | None] = {"token": None}

@@ -6,13 +6,17 @@ from alembic import context
 from sqlmodel import SQLModel
 
 import monitor.db.tables  # noqa: F401  (registers the tables on SQLModel.metadata)
+from monitor.db.migrations.env_filter import include_object
 
 connection = context.config.attributes.get("connection")
 if connection is None:  # pragma: no cover - only via monitor.db.engine.upgrade
     raise RuntimeError("run migrations through `monitor db upgrade`")
+
+
 context.configure(
     connection=connection,
     target_metadata=SQLModel.metadata,
+    include_object=include_object,
     render_as_batch=connection.dialect.name == "sqlite",
 )
 context.run_migrations()

@@ -55,6 +55,15 @@ def upgrade() -> None:
     with op.batch_alter_table('run', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_run_kind'), ['kind'], unique=False)
 
+    op.create_table('scheduler_lease',
+    sa.Column('job_id', sqlmodel.sql.sqltypes.AutoString(length=200), nullable=False),
+    sa.Column('run_time', sqlmodel.sql.sqltypes.AutoString(length=40), nullable=False),
+    sa.Column('owner', sqlmodel.sql.sqltypes.AutoString(length=200), nullable=False),
+    sa.Column('started_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
+    sa.Column('finished_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=True),
+    sa.Column('status', sqlmodel.sql.sqltypes.AutoString(length=20), nullable=False),
+    sa.PrimaryKeyConstraint('job_id', 'run_time')
+    )
     op.create_table('dirty_day',
     sa.Column('brand_id', sa.Integer(), nullable=False),
     sa.Column('day', sa.Date(), nullable=False),
@@ -234,6 +243,7 @@ def downgrade() -> None:
 
     op.drop_table('index_snapshot')
     op.drop_table('dirty_day')
+    op.drop_table('scheduler_lease')
     with op.batch_alter_table('run', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_run_kind'))
 
