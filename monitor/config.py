@@ -7,9 +7,9 @@ from the environment through :class:`Secrets` (pydantic-settings, prefix ``MONIT
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 import tomllib
-import datetime as dt
 from pathlib import Path
 from typing import Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError

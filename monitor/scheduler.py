@@ -72,7 +72,7 @@ def system_clock() -> datetime:
 
 # ---------------------------------------------------------------- leases
 
-LEASES = SchedulerLease.__table__  # type: ignore[attr-defined]  (created by the migrations)
+LEASES = SchedulerLease.__table__  # type: ignore[attr-defined]  # created by the migrations
 
 
 def _iso(dt: datetime) -> str:

@@ -46,7 +46,17 @@ BATCH = 5000
 HASH_CHARS = 16  # 64 bits: collisions within one brand are ~1e-8 likely at a million mentions
 MANUAL = "manual"
 IMPORTED = "import"
-GIVEN_ORIGINS = (MANUAL, IMPORTED)
+RATED = "rating"  # a review with stars and no words: its label follows the stars
+GIVEN_ORIGINS = (MANUAL, IMPORTED, RATED)
+
+
+def label_from_rating(norm: float) -> str:
+    """The star mapping of the training data: 1–2 of 5 negative, 3 neutral, 4–5 positive."""
+    if norm < 0.4:
+        return "negative"
+    if norm > 0.6:
+        return "positive"
+    return "neutral"
 
 M = Mention.__table__  # type: ignore[attr-defined]
 S = Sighting.__table__  # type: ignore[attr-defined]
@@ -333,7 +343,10 @@ class Store:
             except ValueError as exc:
                 raise ImportDataError(str(exc)) from None
             rating_worst, rating_best = float(worst), float(best)
-        label = _validate_label(item.label)
+        label: str | None = _validate_label(item.label)
+        origin = IMPORTED if label else None
+        if label is None and rating_norm is not None and not text and not (item.title or "").strip():
+            label, origin = label_from_rating(rating_norm), RATED
         basis = normalise_for_hash(text or (item.title or ""))
         return {
             "brand_id": brand_id,
@@ -355,7 +368,7 @@ class Store:
             "reach": item.reach,
             "content_hash": hashlib.sha256(basis.encode("utf-8")).hexdigest()[:HASH_CHARS],
             "label": label or UNSCORED,
-            "label_origin": IMPORTED if label else None,
+            "label_origin": origin,
             "manual_label": None,
             "_dedupable": len(basis) >= MIN_DEDUP_CHARS,
         }

@@ -297,7 +297,7 @@ def test_reddit_all_comments_listing() -> None:
     ms, after, _ = reddit.parse_page(body("social-json/reddit_r-all_comments_listing.json"), "u")
     assert len(ms) == 100 and all(m.external_id.startswith("t1_") for m in ms)
     assert after == "t1_dbhn0yk"
-    assert ms[0].title == "What's this?" and ms[0].url == "https://www.reddit.com/comments/5jffj1/_/dbhn11d/"
+    assert ms[0].title is None and ms[0].extra["context_title"] == "What's this?" and ms[0].url == "https://www.reddit.com/comments/5jffj1/_/dbhn11d/"
     assert ms[0].published_at == utc(2016, 12, 22, 2, 17, 20)
 
 
@@ -317,7 +317,7 @@ def test_hn_algolia_bundle() -> None:
     by_id = {m.external_id: m for m in ms}
     zed = by_id["6805807"]
     assert zed.author == "zedshaw" and "it'll be alright" in zed.text and "&#x27;" not in zed.text
-    assert zed.title == "Started a stupid company. Failed."
+    assert zed.title is None and zed.extra["context_title"] == "Started a stupid company. Failed."
     assert zed.url == "https://news.ycombinator.com/item?id=6805807"
     assert zed.published_at == utc(2013, 11, 27, 2, 18, 36)
     jobs = by_id["3078128"]

@@ -106,10 +106,8 @@ def _refresh_days(conn: Connection, keys: list[tuple[int, date]], min_sample: in
     if rows:
         # Another process may have refreshed the same day meanwhile: last writer wins.
         ins = (postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert)(SN)
-        keys = ("brand_id", "day", "scope", "scope_value")
-        ins = ins.on_conflict_do_update(
-            index_elements=list(keys), set_={c: ins.excluded[c] for c in rows[0] if c not in keys}
-        )
+        pk = ["brand_id", "day", "scope", "scope_value"]
+        ins = ins.on_conflict_do_update(index_elements=pk, set_={c: ins.excluded[c] for c in rows[0] if c not in pk})
         conn.execute(ins, rows)
 
 

@@ -3,7 +3,8 @@
 - ``https://hn.algolia.com/api/v1/search_by_date?query=…&tags=(story,comment)``.
 - Paging by ``page`` up to ``nbPages``; incremental runs add
   ``numericFilters=created_at_i>N`` (N = the newest ``created_at_i`` of the last complete run).
-- Comments: ``comment_text`` (HTML) → text, title = the story's title; stories and polls:
+- Comments: ``comment_text`` (HTML) → text, the story's title in ``extra['context_title']`` (not
+  matched, not scored); stories and polls:
   title, ``story_text`` (or the title when there is none), the linked URL in ``extra``.
 
 Config::
@@ -57,7 +58,10 @@ def _mention(h: Mapping[str, Any]) -> RawMention | None:
         extra["points"] = h["points"]
     if h.get("comment_text"):
         text = html_to_text(str(h["comment_text"]))
-        title = field(h.get("story_title"))
+        # The story's title is context, not the comment's words: it must not be matched or scored.
+        title = None
+        if h.get("story_title"):
+            extra["context_title"] = field(h.get("story_title"))
         if h.get("story_id"):
             extra["story_id"] = h.get("story_id")
     else:

@@ -75,7 +75,9 @@ def _mention(kind: str, d: Mapping[str, Any]) -> RawMention | None:
         if d.get("url") and d.get("url") != url:
             extra["link"] = d.get("url")
     else:
-        title = field(d.get("link_title"))
+        title = None  # the post's title is context, not the comment's words
+        if d.get("link_title"):
+            extra["context_title"] = field(d.get("link_title"))
         text = clean(str(d.get("body") or ""))
         extra["link_id"] = d.get("link_id")
         link_id = d.get("link_id")
