@@ -254,7 +254,9 @@ def test_retention_keeps_index_history(db_url: str) -> None:
 
 def test_rating_only_reviews_take_their_label_from_the_stars(db_url: str) -> None:
     idx = MentionIndex.open(db_url)
-    items = [MentionIn(str(i), "", published_at=T0, rating=r, rating_scale=(1, 5)) for i, r in enumerate([1, 2, 3, 4, 5])]
+    items = [
+        MentionIn(str(i), "", published_at=T0, rating=r, rating_scale=(1, 5)) for i, r in enumerate([1, 2, 3, 4, 5])
+    ]
     idx.add_mentions("Acme", "reviews", items)
     p = idx.satisfaction("Acme", "2026-11-03", "2026-11-03")[0]
     assert (p.negative, p.neutral, p.positive, p.csat) == (2, 1, 2, 0.4)
