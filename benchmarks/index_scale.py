@@ -53,22 +53,30 @@ WORDS = [
 ]
 
 
-def batches(n: int, seed: int = 7, size: int = 5000) -> Iterator[tuple[str, str, str, list[MentionIn]]]:
+def batches(
+    n: int, seed: int = 7, size: int = 5000, order: str = "random"
+) -> Iterator[tuple[str, str, str, list[MentionIn]]]:
+    """Batches of one brand × source. ``order="time"``: each batch is a slice of the year in
+    time order (like an export or a collector's stream); ``"random"``: any day of the year."""
     rng = random.Random(seed)
     t0 = datetime(START.year, START.month, START.day, tzinfo=UTC)
+    year = 365 * 86400
     made = 0
     while made < n:
         brand, kind = rng.choice(BRANDS), rng.choice(KINDS)
         k = min(size, n - made)
+        lo = year * made // n  # time order: this batch covers its share of the year
+        hi = max(lo + 1, year * (made + k) // n)
         items = []
         for _ in range(k):
             made += 1
             rated = kind == "reviews"
+            offset = rng.randrange(year) if order == "random" else rng.randrange(lo, hi)
             items.append(
                 MentionIn(
                     external_id=f"{made}",
                     text=f"{brand} {' '.join(rng.choices(WORDS, k=8))} #{made}",
-                    published_at=t0 + timedelta(seconds=rng.randrange(365 * 86400)),
+                    published_at=t0 + timedelta(seconds=offset),
                     lang=rng.choice(LANGS),
                     rating=rng.randint(1, 5) if rated else None,
                     rating_scale=(1, 5) if rated else None,
@@ -89,11 +97,12 @@ def timed(fn: Callable[[], object], repeat: int = 15) -> tuple[float, float]:
     return statistics.median(xs), xs[int(0.95 * (len(xs) - 1))]
 
 
-def run(url: str, n: int, label: str) -> None:
+def run(url: str, n: int, label: str, order: str) -> None:
     idx = MentionIndex.open(url)
+    label = f"{label}/{order}"
     t_import = 0.0  # time spent in the store only (generating the data is not counted)
     done = 0
-    for brand, source, kind, items in batches(n):
+    for brand, source, kind, items in batches(n, order=order):
         t = time.perf_counter()
         idx.add_mentions(brand, source, items, source_kind=kind, refresh=False)
         t_import += time.perf_counter() - t
@@ -128,10 +137,16 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--n", type=int, default=1_000_000, help="mentions to import")
     ap.add_argument("--no-postgres", action="store_true", help="skip PostgreSQL")
+    ap.add_argument(
+        "--order",
+        choices=["time", "random"],
+        default="random",
+        help="time: mentions arrive in time order (an export, a collector); random: any day (worst case)",
+    )
     ap.add_argument("--pg", default=os.environ.get("MONITOR_TEST_PG_URL", "postgresql://postgres@127.0.0.1:5432/test"))
     args = ap.parse_args()
     with tempfile.TemporaryDirectory() as d:
-        run(f"sqlite:///{Path(d) / 'scale.db'}", args.n, "sqlite")
+        run(f"sqlite:///{Path(d) / 'scale.db'}", args.n, "sqlite", args.order)
     if args.no_postgres:
         return
     try:
@@ -144,7 +159,7 @@ def main() -> None:
         print(f"[postgres] skipped: not reachable ({exc})")
         return
     try:
-        run(args.pg.rsplit("/", 1)[0] + f"/{name}", args.n, "postgres")
+        run(args.pg.rsplit("/", 1)[0] + f"/{name}", args.n, "postgres", args.order)
     finally:
         with psycopg.connect(args.pg, autocommit=True) as conn:
             conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')

@@ -58,6 +58,7 @@ def label_from_rating(norm: float) -> str:
         return "positive"
     return "neutral"
 
+
 M = Mention.__table__  # type: ignore[attr-defined]
 S = Sighting.__table__  # type: ignore[attr-defined]
 SRC = Source.__table__  # type: ignore[attr-defined]
@@ -219,6 +220,32 @@ def _insert_mentions(conn: Connection, source_id: int, rows: list[dict[str, Any]
     return out
 
 
+def _existing_hashes(conn: Connection, brand_id: int, source_id: int, hashes: list[str]) -> dict[str, int]:
+    """content hash → oldest mention id, among this brand's mentions from *other* sources."""
+    out: dict[str, int] = {}
+    if conn.dialect.name == "sqlite":
+        dbapi = conn.connection.dbapi_connection
+        assert dbapi is not None
+        cur = dbapi.cursor()
+        for chunk in _chunks(hashes, 900):
+            marks = ", ".join("?" * len(chunk))
+            q = (
+                "SELECT content_hash, min(id) FROM mention WHERE brand_id = ? AND content_hash IN "  # noqa: S608
+                f"({marks}) AND source_id != ? GROUP BY content_hash"
+            )
+            out.update(cur.execute(q, (brand_id, *chunk, source_id)).fetchall())
+        cur.close()
+        return out
+    for chunk in _chunks(hashes, 500):
+        q = (
+            select(M.c.content_hash, func.min(M.c.id))
+            .where(M.c.brand_id == brand_id, M.c.source_id != source_id, M.c.content_hash.in_(chunk))
+            .group_by(M.c.content_hash)
+        )
+        out.update({h: int(mid) for h, mid in conn.execute(q)})
+    return out
+
+
 def upsert_add(conn: Connection, table: Table, keys: Sequence[str], rows: dict[tuple, int]) -> None:
     """Add ``n`` to counters keyed by ``keys`` (insert when absent); zero deltas skipped."""
     params = [dict(zip(keys, k, strict=True), n=n) for k, n in sorted(rows.items(), key=repr) if n]
@@ -248,9 +275,19 @@ def upsert_add(conn: Connection, table: Table, keys: Sequence[str], rows: dict[t
 
 
 def _mark_dirty(conn: Connection, days: Iterable[tuple[int, date]]) -> None:
-    params = [{"brand_id": b, "day": d} for b, d in sorted(set(days))]
-    if params:
-        conn.execute(_insert(conn, DD).on_conflict_do_nothing(), params)
+    keys = sorted(set(days))
+    if not keys:
+        return
+    if conn.dialect.name == "sqlite":
+        dbapi = conn.connection.dbapi_connection
+        assert dbapi is not None
+        cur = dbapi.cursor()
+        cur.executemany(
+            "INSERT OR IGNORE INTO dirty_day (brand_id, day) VALUES (?, ?)", [(b, d.isoformat()) for b, d in keys]
+        )
+        cur.close()
+        return
+    conn.execute(_insert(conn, DD).on_conflict_do_nothing(), [{"brand_id": b, "day": d} for b, d in keys])
 
 
 def _validate_label(label: str | None) -> str | None:
@@ -408,19 +445,7 @@ class Store:
             res.duplicate += len(unique_rows) - len(fresh)
             # Same text already stored from another source: a sighting, not a new mention.
             hashes = {r["content_hash"] for r in fresh if r["_dedupable"]}
-            existing: dict[str, int] = {}
-            if hashes:
-                for chunk in _chunks(sorted(hashes), 500):
-                    q = (
-                        select(M.c.content_hash, func.min(M.c.id))
-                        .where(
-                            M.c.brand_id == brand_id,
-                            M.c.source_id != source_id,
-                            M.c.content_hash.in_(chunk),
-                        )
-                        .group_by(M.c.content_hash)
-                    )
-                    existing.update({h: int(mid) for h, mid in conn.execute(q)})
+            existing = _existing_hashes(conn, brand_id, source_id, sorted(hashes)) if hashes else {}
             sightings = [r for r in fresh if r["_dedupable"] and r["content_hash"] in existing]
             if sightings:
                 params = [
@@ -475,9 +500,7 @@ class Store:
             return out
         for chunk in _chunks(list(external_ids), 500):
             for table in (M, S):
-                sel = select(table.c.external_id).where(
-                    table.c.source_id == source_id, table.c.external_id.in_(chunk)
-                )
+                sel = select(table.c.external_id).where(table.c.source_id == source_id, table.c.external_id.in_(chunk))
                 out.update(conn.execute(sel).scalars())
         return out
 

