@@ -237,12 +237,12 @@ def _existing_hashes(conn: Connection, brand_id: int, source_id: int, hashes: li
         cur.close()
         return out
     for chunk in _chunks(hashes, 500):
-        q = (
+        sel = (
             select(M.c.content_hash, func.min(M.c.id))
             .where(M.c.brand_id == brand_id, M.c.source_id != source_id, M.c.content_hash.in_(chunk))
             .group_by(M.c.content_hash)
         )
-        out.update({h: int(mid) for h, mid in conn.execute(q)})
+        out.update({h: int(mid) for h, mid in conn.execute(sel)})
     return out
 
 
