@@ -29,16 +29,10 @@ model_app = typer.Typer(
 )
 app.add_typer(model_app, name="model")
 
-PrecisionOpt = typer.Option(
-    None, "--precision", help="Override model.precision: auto, fp32, bf16 or int8."
-)
-ModelPathOpt = typer.Option(
-    None, "--model-path", help="Use the model in this directory instead of the configured one."
-)
+PrecisionOpt = typer.Option(None, "--precision", help="Override model.precision: auto, fp32, bf16 or int8.")
+ModelPathOpt = typer.Option(None, "--model-path", help="Use the model in this directory instead of the configured one.")
 BackendOpt = typer.Option(None, "--backend", help="Override model.backend: embedded or hf.")
-TrainDataOpt = typer.Option(
-    ..., "--data", help="Directory of <lang>.jsonl files with a 'split' field."
-)
+TrainDataOpt = typer.Option(..., "--data", help="Directory of <lang>.jsonl files with a 'split' field.")
 TrainOutOpt = typer.Option(
     Path("models/mm-e5-small-sentiment"),
     "--out",
@@ -74,17 +68,11 @@ def _model_config(
 def train_cmd(
     data: Path = TrainDataOpt,
     out: Path = TrainOutOpt,
-    name: str = typer.Option(
-        "mm-e5-small-sentiment", "--name", help="Model id stored with every score."
-    ),
+    name: str = typer.Option("mm-e5-small-sentiment", "--name", help="Model id stored with every score."),
     epochs: int | None = typer.Option(None, "--epochs", help="Passes over the training data."),
     seed: int | None = typer.Option(None, "--seed", help="Random seed (order, dropout, init)."),
-    batch_size: int | None = typer.Option(
-        None, "--batch-size", help="Examples per optimiser step."
-    ),
-    max_length: int | None = typer.Option(
-        None, "--max-length", help="Tokens per training example."
-    ),
+    batch_size: int | None = typer.Option(None, "--batch-size", help="Examples per optimiser step."),
+    max_length: int | None = typer.Option(None, "--max-length", help="Tokens per training example."),
     threads: int | None = typer.Option(None, "--threads", help="CPU threads for torch."),
     use_mt_hy: bool | None = typer.Option(
         None, "--use-mt-hy/--no-mt-hy", help="Also train on extra/hy_machine_translated.jsonl."
@@ -113,16 +101,14 @@ def train_cmd(
             setattr(s, key, value)
     if hy_repeat is not None:
         s.repeat = {**s.repeat, "hy": hy_repeat}
-    train(data, out, s, name=name, log=lambda m: console.print(m, highlight=False, markup=False))
+    train(data, out, s, name=name, log=lambda m: console.print(m, highlight=False, markup=False, soft_wrap=True))
 
 
 @model_app.command("eval")
 @handle_errors
 def eval_cmd(
     data: Path = EvalDataOpt,
-    split: str | None = typer.Option(
-        "test", "--split", help="Keep rows of this split ('all' keeps every row)."
-    ),
+    split: str | None = typer.Option("test", "--split", help="Keep rows of this split ('all' keeps every row)."),
     as_json: bool = typer.Option(False, "--json", help="Print one JSON object instead of tables."),
     config: Path | None = ConfigOpt,
     model_path: Path | None = ModelPathOpt,
@@ -152,9 +138,7 @@ def eval_cmd(
         sys.stdout.write(json.dumps(out, ensure_ascii=False, indent=2) + "\n")
     else:
         info = clf.info()
-        console.print(
-            f"model {info['model_id']} {info['model_version']} on {len(rows)} rows", markup=False
-        )
+        console.print(f"model {info['model_id']} {info['model_version']} on {len(rows)} rows", markup=False)
         console.print(format_report(result), markup=False, highlight=False)
 
 
@@ -187,7 +171,7 @@ def info_cmd(
         sys.stdout.write(json.dumps(info, ensure_ascii=False, indent=2) + "\n")
         return
     for k, v in info.items():
-        console.print(f"{k:>22}: {v}", markup=False, highlight=False)
+        sys.stdout.write(f"{k:>22}: {v}\n")
 
 
 @app.command("score")

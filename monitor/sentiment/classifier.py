@@ -169,12 +169,19 @@ def apply_precision(module: torch.nn.Module, precision: str) -> torch.nn.Module:
         return module.to(torch.bfloat16)
     if precision == "int8":
         try:
-            from torch.ao.quantization import quantize_dynamic
+            from torch.ao.quantization import per_channel_dynamic_qconfig, quantize_dynamic
         except ImportError as exc:
             raise ModelError("this torch build has no dynamic int8 quantisation") from exc
+        target = getattr(module, "encoder", module)  # keep the small head in fp32
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # torch.ao.quantization deprecation notices
-            return quantize_dynamic(module.float(), {torch.nn.Linear}, dtype=torch.qint8)
+            q = quantize_dynamic(
+                target.float(), {torch.nn.Linear: per_channel_dynamic_qconfig}, dtype=torch.qint8
+            )
+        if target is module:
+            return q
+        module.encoder = q
+        return module.float()
     raise ModelError(f"unknown precision {precision!r} (expected fp32, bf16 or int8)")
 
 

@@ -41,17 +41,18 @@ def as_json(result: dict[str, Any], **extra: Any) -> dict[str, Any]:
     }
 
 
-def _row(name: str, s: Scores) -> str:
+def _row(name: str, s: Scores, width: int) -> str:
     f1 = " ".join(f"{s.f1[c]:>5.3f}" if c in s.classes else "    -" for c in LABELS)
-    return f"{name:<44} {s.n:>5} {s.accuracy:>6.3f} {s.macro_f1:>6.3f}   {f1}"
+    return f"{name:<{width}} {s.n:>5} {s.accuracy:>6.3f} {s.macro_f1:>6.3f}   {f1}"
 
 
 def format_report(result: dict[str, Any]) -> str:
     """Plain-text tables: scores per group, then confusion matrices per language."""
-    head = f"{'group':<44} {'n':>5} {'acc':>6} {'mF1':>6}   {'F1 neg':>5} {'neu':>5} {'pos':>5}"
-    lines = [head, _row("overall", result["overall"])]
-    lines += [_row(f"lang {k}", v) for k, v in result["languages"].items()]
-    lines += [_row(f"source {k}", v) for k, v in result["sources"].items()]
+    w = max([12, *(len(k) + 7 for k in result["sources"])])
+    head = f"{'group':<{w}} {'n':>5} {'acc':>6} {'mF1':>6}   {'F1 neg':>5} {'neu':>5} {'pos':>5}"
+    lines = [head, _row("overall", result["overall"], w)]
+    lines += [_row(f"lang {k}", v, w) for k, v in result["languages"].items()]
+    lines += [_row(f"source {k}", v, w) for k, v in result["sources"].items()]
     lines.append("")
     lines.append("confusion matrices (rows = gold, columns = predicted: neg neu pos)")
     for k, v in [("overall", result["overall"]), *result["languages"].items()]:

@@ -94,6 +94,9 @@ def save_artifacts(net: SentimentNet, out: Path, base_name: str) -> None:
     save_file(head, str(out / "head.safetensors"))
     labels = {str(i): label for i, label in enumerate(LABELS)}
     (out / "labels.json").write_text(json.dumps(labels, indent=2) + "\n", encoding="utf-8")
+    for p in out.rglob("*"):
+        if p.is_file():
+            p.chmod(0o644)  # safetensors writes 0600; these files are meant to be shared
 
 
 def load_trained(base_dir: Path, model_dir: Path, *, merge: bool = True) -> SentimentNet:
