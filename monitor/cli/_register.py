@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
-import importlib
+from monitor.cli import collect_cmds, core, model_cmds, run_cmds
 
-for _name in ("core", "model_cmds", "collect_cmds", "run_cmds"):
-    with contextlib.suppress(ModuleNotFoundError):
-        importlib.import_module(f"monitor.cli.{_name}")
+__all__ = ["collect_cmds", "core", "model_cmds", "run_cmds"]
