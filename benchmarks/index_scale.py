@@ -53,37 +53,52 @@ WORDS = [
 ]
 
 
+def _mention(rng: random.Random, brand: str, kind: str, i: int, when: datetime) -> MentionIn:
+    rated = kind == "reviews"
+    return MentionIn(
+        external_id=f"{i}",
+        text=f"{brand} {' '.join(rng.choices(WORDS, k=8))} #{i}",
+        published_at=when,
+        lang=rng.choice(LANGS),
+        rating=rng.randint(1, 5) if rated else None,
+        rating_scale=(1, 5) if rated else None,
+        label=rng.choice(LABELS),  # type: ignore[arg-type]
+    )
+
+
 def batches(
     n: int, seed: int = 7, size: int = 5000, order: str = "random"
 ) -> Iterator[tuple[str, str, str, list[MentionIn]]]:
-    """Batches of one brand × source. ``order="time"``: each batch is a slice of the year in
-    time order (like an export or a collector's stream); ``"random"``: any day of the year."""
+    """Batches of one brand × source kind.
+
+    ``order="random"``: each batch of ``size`` mentions has one brand and kind and dates
+    anywhere in the year (the worst case for index locality). ``order="time"``: the year
+    is read in time order, ``size`` mentions at a time across all brands and kinds, each
+    chunk split by brand × kind, as ``monitor import`` does with a date-sorted export.
+    """
     rng = random.Random(seed)
     t0 = datetime(START.year, START.month, START.day, tzinfo=UTC)
     year = 365 * 86400
     made = 0
     while made < n:
-        brand, kind = rng.choice(BRANDS), rng.choice(KINDS)
         k = min(size, n - made)
-        lo = year * made // n  # time order: this batch covers its share of the year
-        hi = max(lo + 1, year * (made + k) // n)
-        items = []
+        if order == "random":
+            brand, kind = rng.choice(BRANDS), rng.choice(KINDS)
+            items = []
+            for _ in range(k):
+                made += 1
+                items.append(_mention(rng, brand, kind, made, t0 + timedelta(seconds=rng.randrange(year))))
+            yield brand, f"{kind}-{brand}", kind, items
+            continue
+        lo, hi = year * made // n, max(year * made // n + 1, year * (made + k) // n)
+        groups: dict[tuple[str, str], list[MentionIn]] = {}
         for _ in range(k):
             made += 1
-            rated = kind == "reviews"
-            offset = rng.randrange(year) if order == "random" else rng.randrange(lo, hi)
-            items.append(
-                MentionIn(
-                    external_id=f"{made}",
-                    text=f"{brand} {' '.join(rng.choices(WORDS, k=8))} #{made}",
-                    published_at=t0 + timedelta(seconds=offset),
-                    lang=rng.choice(LANGS),
-                    rating=rng.randint(1, 5) if rated else None,
-                    rating_scale=(1, 5) if rated else None,
-                    label=rng.choice(LABELS),  # type: ignore[arg-type]
-                )
-            )
-        yield brand, f"{kind}-{brand}", kind, items
+            brand, kind = rng.choice(BRANDS), rng.choice(KINDS)
+            when = t0 + timedelta(seconds=rng.randrange(lo, hi))
+            groups.setdefault((brand, kind), []).append(_mention(rng, brand, kind, made, when))
+        for (brand, kind), items in groups.items():
+            yield brand, f"{kind}-{brand}", kind, items
 
 
 def timed(fn: Callable[[], object], repeat: int = 15) -> tuple[float, float]:
@@ -102,13 +117,24 @@ def run(url: str, n: int, label: str, order: str) -> None:
     label = f"{label}/{order}"
     t_import = 0.0  # time spent in the store only (generating the data is not counted)
     done = 0
+    pending: list[tuple[str, str, str | None, list[MentionIn]]] = []
+    size = 0
     for brand, source, kind, items in batches(n, order=order):
+        pending.append((brand, source, kind, items))
+        size += len(items)
+        if size < 5000:
+            continue
         t = time.perf_counter()
-        idx.add_mentions(brand, source, items, source_kind=kind, refresh=False)
+        idx.add_groups(pending, refresh=False)  # as `monitor import` does: one chunk, many groups
         t_import += time.perf_counter() - t
-        done += len(items)
-        if done % 200_000 < len(items):
+        done += size
+        pending, size = [], 0
+        if done % 200_000 < 5000:
             print(f"  [{label}] {done:>9,} mentions  {done / t_import:,.0f}/s", flush=True)
+    if pending:
+        t = time.perf_counter()
+        idx.add_groups(pending, refresh=False)
+        t_import += time.perf_counter() - t
     t = time.perf_counter()
     days = idx.refresh()
     t_snap = time.perf_counter() - t

@@ -252,6 +252,15 @@ class MentionIndex:
             self.refresh()
         return res
 
+    def add_groups(
+        self, groups: Sequence[tuple[str, str, str | None, Sequence[MentionIn]]], *, refresh: bool = True
+    ) -> list[IngestResult]:
+        """Store several ``(brand, source, source kind, mentions)`` groups in shared transactions."""
+        res = self.store.add_groups(groups)
+        if refresh:
+            self.refresh()
+        return res
+
     def set_label(self, mention_id: int, label: str | None) -> None:
         """A person's correction; it wins over any model score (None removes it)."""
         self.store.set_label(mention_id, label)

@@ -196,12 +196,12 @@ def import_file(
     default_source = source or f"import:{p.name}"
 
     def flush() -> None:
-        for (b, s), items in pending.items():
-            if items:
-                res: IngestResult = index.add_mentions(b, s, items, source_kind="import", refresh=False)
-                report.new += res.new
-                report.duplicate += res.duplicate
-                report.sightings += res.sightings
+        groups = [(b, s, "import", items) for (b, s), items in pending.items() if items]
+        results: list[IngestResult] = index.add_groups(groups, refresh=False) if groups else []
+        for res in results:
+            report.new += res.new
+            report.duplicate += res.duplicate
+            report.sightings += res.sightings
         pending.clear()
 
     n_pending = 0

@@ -420,16 +420,63 @@ class Store:
         now: datetime | None = None,
     ) -> IngestResult:
         """Store mentions idempotently; returns counts of new, duplicate and sightings."""
-        brand_id = self.ensure_brand(brand)
-        source_id, _kind = self.ensure_source(source, source_kind)
-        now = now or utcnow()
-        result = IngestResult()
-        for i in range(0, len(items), BATCH):
-            rows = [self._row(it, brand_id, source_id, now) for it in items[i : i + BATCH]]
-            result += self._add_batch(brand_id, source_id, rows, now)
-        return result
+        return self.add_groups([(brand, source, source_kind, items)], now=now)[0]
 
-    def _add_batch(self, brand_id: int, source_id: int, rows: list[dict[str, Any]], now: datetime) -> IngestResult:
+    def add_groups(
+        self,
+        groups: Sequence[tuple[str, str, str | None, Sequence[MentionIn]]],
+        *,
+        now: datetime | None = None,
+    ) -> list[IngestResult]:
+        """Store several ``(brand, source, source kind, mentions)`` groups.
+
+        Groups are written together, one transaction per :data:`BATCH` mentions, so an
+        import of many small brand × source groups pays one commit per chunk, not per group.
+        """
+        now = now or utcnow()
+        results = [IngestResult() for _ in groups]
+        prepared: list[tuple[int, int, int, list[dict[str, Any]]]] = []
+        for gi, (brand, source, kind, items) in enumerate(groups):
+            brand_id = self.ensure_brand(brand)
+            source_id, _kind = self.ensure_source(source, kind)
+            for i in range(0, len(items), BATCH):
+                rows = [self._row(it, brand_id, source_id, now) for it in items[i : i + BATCH]]
+                prepared.append((gi, brand_id, source_id, rows))
+        chunk: list[tuple[int, int, int, list[dict[str, Any]]]] = []
+        size = 0
+        for part in prepared:
+            chunk.append(part)
+            size += len(part[3])
+            if size >= BATCH:
+                self._write_chunk(chunk, results, now)
+                chunk, size = [], 0
+        if chunk:
+            self._write_chunk(chunk, results, now)
+        return results
+
+    def _write_chunk(
+        self, chunk: list[tuple[int, int, int, list[dict[str, Any]]]], results: list[IngestResult], now: datetime
+    ) -> None:
+        counts: Counter[tuple] = Counter()
+        ratings: Counter[tuple] = Counter()
+        with writer(self.engine).begin() as conn:
+            for gi, brand_id, source_id, rows in chunk:
+                results[gi] += self._add_rows(conn, brand_id, source_id, rows, now, counts, ratings)
+            upsert_add(conn, DR, ("brand_id", "day", "source_id", "lang", "label", "origin"), counts)
+            upsert_add(conn, RR, ("brand_id", "day", "source_id", "lang", "worst", "best", "value"), ratings)
+            _mark_dirty(conn, ((k[0], k[1]) for k in counts))
+
+    def _add_rows(
+        self,
+        conn: Connection,
+        brand_id: int,
+        source_id: int,
+        rows: list[dict[str, Any]],
+        now: datetime,
+        counts: Counter[tuple],
+        ratings: Counter[tuple],
+    ) -> IngestResult:
+        """Write one group's rows in ``conn``; rollup deltas accumulate in counts/ratings."""
         res = IngestResult()
         seen: set[str] = set()
         unique_rows = []
@@ -439,50 +486,42 @@ class Store:
                 continue
             seen.add(r["external_id"])
             unique_rows.append(r)
-        with writer(self.engine).begin() as conn:
-            known = self._known(conn, source_id, [r["external_id"] for r in unique_rows])
-            fresh = [r for r in unique_rows if r["external_id"] not in known]
-            res.duplicate += len(unique_rows) - len(fresh)
-            # Same text already stored from another source: a sighting, not a new mention.
-            hashes = {r["content_hash"] for r in fresh if r["_dedupable"]}
-            existing = _existing_hashes(conn, brand_id, source_id, sorted(hashes)) if hashes else {}
-            sightings = [r for r in fresh if r["_dedupable"] and r["content_hash"] in existing]
-            if sightings:
-                params = [
-                    {
-                        "mention_id": existing[r["content_hash"]],
-                        "source_id": source_id,
-                        "external_id": r["external_id"],
-                        "url": r["url"],
-                        "seen_at": now,
-                    }
-                    for r in sightings
-                ]
-                got = conn.execute(_insert(conn, S).on_conflict_do_nothing().returning(S.c.external_id), params).all()
-                res.sightings += len(got)
-                res.duplicate += len(sightings) - len(got)
-            to_insert = [r for r in fresh if not (r["_dedupable"] and r["content_hash"] in existing)]
-            if not to_insert:
-                return res
-            inserted = _insert_mentions(conn, source_id, to_insert)
-            res.duplicate += len(to_insert) - len(inserted)
-            counts: Counter[tuple] = Counter()
-            ratings: Counter[tuple] = Counter()
-            for r in to_insert:
-                mid = inserted.get(r["external_id"])
-                if mid is None:
-                    continue
-                res.mention_ids.append(mid)
-                lang = r["lang"] or ""
-                counts[(brand_id, r["day"], source_id, lang, r["label"], r["label_origin"] or "")] += 1
-                if r["rating"] is not None:
-                    ratings[
-                        (brand_id, r["day"], source_id, lang, r["rating_worst"], r["rating_best"], r["rating"])
-                    ] += 1
-            res.new += len(inserted)
-            upsert_add(conn, DR, ("brand_id", "day", "source_id", "lang", "label", "origin"), counts)
-            upsert_add(conn, RR, ("brand_id", "day", "source_id", "lang", "worst", "best", "value"), ratings)
-            _mark_dirty(conn, ((k[0], k[1]) for k in counts))
+        known = self._known(conn, source_id, [r["external_id"] for r in unique_rows])
+        fresh = [r for r in unique_rows if r["external_id"] not in known]
+        res.duplicate += len(unique_rows) - len(fresh)
+        # Same text already stored from another source: a sighting, not a new mention.
+        hashes = {r["content_hash"] for r in fresh if r["_dedupable"]}
+        existing = _existing_hashes(conn, brand_id, source_id, sorted(hashes)) if hashes else {}
+        sightings = [r for r in fresh if r["_dedupable"] and r["content_hash"] in existing]
+        if sightings:
+            params = [
+                {
+                    "mention_id": existing[r["content_hash"]],
+                    "source_id": source_id,
+                    "external_id": r["external_id"],
+                    "url": r["url"],
+                    "seen_at": now,
+                }
+                for r in sightings
+            ]
+            got = conn.execute(_insert(conn, S).on_conflict_do_nothing().returning(S.c.external_id), params).all()
+            res.sightings += len(got)
+            res.duplicate += len(sightings) - len(got)
+        to_insert = [r for r in fresh if not (r["_dedupable"] and r["content_hash"] in existing)]
+        if not to_insert:
+            return res
+        inserted = _insert_mentions(conn, source_id, to_insert)
+        res.duplicate += len(to_insert) - len(inserted)
+        for r in to_insert:
+            mid = inserted.get(r["external_id"])
+            if mid is None:
+                continue
+            res.mention_ids.append(mid)
+            lang = r["lang"] or ""
+            counts[(brand_id, r["day"], source_id, lang, r["label"], r["label_origin"] or "")] += 1
+            if r["rating"] is not None:
+                ratings[(brand_id, r["day"], source_id, lang, r["rating_worst"], r["rating_best"], r["rating"])] += 1
+        res.new += len(inserted)
         return res
 
     def _known(self, conn: Connection, source_id: int, external_ids: Sequence[str]) -> set[str]:

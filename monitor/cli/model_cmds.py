@@ -138,8 +138,8 @@ def eval_cmd(
         sys.stdout.write(json.dumps(out, ensure_ascii=False, indent=2) + "\n")
     else:
         info = clf.info()
-        console.print(f"model {info['model_id']} {info['model_version']} on {len(rows)} rows", markup=False)
-        console.print(format_report(result), markup=False, highlight=False)
+        sys.stdout.write(f"model {info['model_id']} {info['model_version']} on {len(rows)} rows\n")
+        sys.stdout.write(format_report(result) + "\n")
 
 
 @model_app.command("info")

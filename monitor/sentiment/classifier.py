@@ -164,7 +164,7 @@ def apply_precision(module: torch.nn.Module, precision: str) -> torch.nn.Module:
     import torch
 
     if precision == "fp32":
-        return module.float()
+        return module  # already fp32 (apart from the fp16 word-embedding table)
     if precision == "bf16":
         return module.to(torch.bfloat16)
     if precision == "int8":
@@ -172,16 +172,22 @@ def apply_precision(module: torch.nn.Module, precision: str) -> torch.nn.Module:
             from torch.ao.quantization import per_channel_dynamic_qconfig, quantize_dynamic
         except ImportError as exc:
             raise ModelError("this torch build has no dynamic int8 quantisation") from exc
-        target = getattr(module, "encoder", module)  # keep the small head in fp32
+        target = getattr(module, "encoder", module)  # the small head stays fp32
+        # Per-channel weights; the FFN output projections stay fp32: their inputs (GELU
+        # activations) have outliers that per-tensor activation quantisation cannot hold.
+        names = {
+            n: per_channel_dynamic_qconfig
+            for n, m in target.named_modules()
+            if isinstance(m, torch.nn.Linear)
+            and not (n.endswith("output.dense") and "attention" not in n)
+        }
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # torch.ao.quantization deprecation notices
-            q = quantize_dynamic(
-                target.float(), {torch.nn.Linear: per_channel_dynamic_qconfig}, dtype=torch.qint8
-            )
+            q = quantize_dynamic(target, names, dtype=torch.qint8, inplace=True)
         if target is module:
             return q
         module.encoder = q
-        return module.float()
+        return module
     raise ModelError(f"unknown precision {precision!r} (expected fp32, bf16 or int8)")
 
 

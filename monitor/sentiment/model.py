@@ -16,6 +16,7 @@ from torch import nn
 from monitor.errors import ModelError
 from monitor.records import LABELS
 
+WORD_EMBEDDINGS = "embeddings.word_embeddings.weight"
 DEFAULT_LORA: dict[str, Any] = {
     "r": 8,
     "lora_alpha": 16,
@@ -26,17 +27,23 @@ DEFAULT_LORA: dict[str, Any] = {
 
 def load_encoder(base_dir: Path) -> nn.Module:
     """Build a float32 ``BertModel`` (no pooler) from the converted base, without random init."""
-    from safetensors.torch import load_file
+    from safetensors import safe_open
     from transformers import BertConfig, BertModel
 
+    state: dict[str, torch.Tensor] = {}
     try:
         config = BertConfig.from_json_file(str(base_dir / "config.json"))
-        state = load_file(str(base_dir / "model.safetensors"))
+        with safe_open(str(base_dir / "model.safetensors"), framework="pt") as f:
+            for key in f.keys():  # noqa: SIM118  (safe_open is not a mapping)
+                t = f.get_tensor(key)
+                # The 250k-row word embedding stays fp16 (its stored values are fp16 anyway):
+                # lookups are promoted to fp32 when the position embeddings are added.
+                state[key] = t if key == WORD_EMBEDDINGS else t.float()
     except (OSError, ValueError) as exc:
         raise ModelError(f"cannot load the converted base model from {base_dir}: {exc}") from exc
     with torch.device("meta"):
         model = BertModel(config, add_pooling_layer=False)
-    model.load_state_dict({k: v.float() for k, v in state.items()}, strict=True, assign=True)
+    model.load_state_dict(state, strict=True, assign=True)
     emb = model.embeddings
     n = config.max_position_embeddings
     emb.register_buffer("position_ids", torch.arange(n).expand((1, -1)), persistent=False)
