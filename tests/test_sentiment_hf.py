@@ -53,9 +53,7 @@ def _save_tiny(path: Path, id2label: dict[int, str]) -> None:
 
 def test_label_map_resolution() -> None:
     assert resolve_label_map({0: "NEG", 1: "neu", 2: "Positive"}, {}) == [0, 1, 2]
-    assert resolve_label_map(
-        {0: "LABEL_0", 1: "LABEL_1"}, {"LABEL_0": "negative", "1": "positive"}
-    ) == [0, 2]
+    assert resolve_label_map({0: "LABEL_0", 1: "LABEL_1"}, {"LABEL_0": "negative", "1": "positive"}) == [0, 2]
     with pytest.raises(ModelError, match="label_map"):
         resolve_label_map({0: "LABEL_0"}, {})
 

@@ -86,9 +86,7 @@ def test_clear_sentences_in_every_language(clf: Any) -> None:
 
 
 def test_long_text_windows_and_cache(clf: Any) -> None:
-    long = " ".join(
-        ["Fantastisk service, personalen var jättetrevlig och maten var underbar!"] * 30
-    )
+    long = " ".join(["Fantastisk service, personalen var jättetrevlig och maten var underbar!"] * 30)
     windows = clf.encoder.windows([long])
     assert len(windows) > 1 and all(len(ids) <= clf.encoder.max_length for _, ids in windows)
     (p,) = clf.predict([long])
@@ -123,12 +121,8 @@ def test_cli_eval_json_and_info(tmp_path: Path) -> None:
 
     f = tmp_path / "tiny.jsonl"
     rows = [{"text": t, "label": g, "lang": lang} for lang in CLEAR for t, g in CLEAR[lang]]
-    rows.append(
-        {"text": "What a wonderful, lovely day, I am so happy!", "label": "positive"}
-    )  # no lang
-    f.write_text(
-        "\n".join(json.dumps(r, ensure_ascii=False) for r in rows) + "\n", encoding="utf-8"
-    )
+    rows.append({"text": "What a wonderful, lovely day, I am so happy!", "label": "positive"})  # no lang
+    f.write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in rows) + "\n", encoding="utf-8")
     runner = CliRunner()
     res = runner.invoke(app, ["model", "eval", "--data", str(f), "--json"])
     assert res.exit_code == 0, res.output

@@ -28,10 +28,7 @@ pytestmark = pytest.mark.filterwarnings("ignore:.*torch.ao.quantization.*:Deprec
 
 
 def test_import_does_not_load_torch() -> None:
-    code = (
-        "import monitor, monitor.sentiment, monitor.cli.model_cmds, sys;"
-        "print('torch' in sys.modules)"
-    )
+    code = "import monitor, monitor.sentiment, monitor.cli.model_cmds, sys;print('torch' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
 
@@ -122,9 +119,7 @@ def _tiny_encoder(max_length: int = 8) -> object:
 
     words = ["<s>", "<pad>", "</s>", "<unk>", "query", ":", "good", "bad", "meh", "x"]
     tok = Tokenizer(models.WordLevel({w: i for i, w in enumerate(words)}, unk_token="<unk>"))
-    tok.pre_tokenizer = pre_tokenizers.Sequence(
-        [pre_tokenizers.WhitespaceSplit(), pre_tokenizers.Punctuation()]
-    )
+    tok.pre_tokenizer = pre_tokenizers.Sequence([pre_tokenizers.WhitespaceSplit(), pre_tokenizers.Punctuation()])
     return TextEncoder(tok, max_length=max_length)
 
 

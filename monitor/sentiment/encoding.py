@@ -20,9 +20,7 @@ class TextEncoder:
     mention is scored as several windows whose probabilities are averaged afterwards.
     """
 
-    def __init__(
-        self, tokenizer: Tokenizer, *, prefix: str = PREFIX, max_length: int = 128
-    ) -> None:
+    def __init__(self, tokenizer: Tokenizer, *, prefix: str = PREFIX, max_length: int = 128) -> None:
         self.tok = tokenizer
         self.prefix = prefix
         self.max_length = max_length
@@ -53,9 +51,7 @@ class TextEncoder:
 
     def content_ids(self, texts: Sequence[str]) -> list[list[int]]:
         """Token ids of ``prefix + NFC(text)``, without ``<s>``/``</s>`` and uncut."""
-        enc = self.tok.encode_batch(
-            [prepare(t, self.prefix) for t in texts], add_special_tokens=False
-        )
+        enc = self.tok.encode_batch([prepare(t, self.prefix) for t in texts], add_special_tokens=False)
         return [e.ids for e in enc]
 
     def truncated(self, texts: Sequence[str]) -> list[list[int]]:
@@ -71,9 +67,7 @@ class TextEncoder:
             if len(content) + 2 <= self.max_length:
                 out.append((i, [self.bos, *content, self.eos]))
                 continue
-            head, body = (
-                (self.prefix_ids, content[k:]) if content[:k] == self.prefix_ids else ([], content)
-            )
+            head, body = (self.prefix_ids, content[k:]) if content[:k] == self.prefix_ids else ([], content)
             size = self.max_length - 2 - len(head)
             for a in range(0, len(body), size):
                 out.append((i, [self.bos, *head, *body[a : a + size], self.eos]))
@@ -86,9 +80,7 @@ def length_sorted_batches(lengths: Sequence[int], batch_size: int) -> list[list[
     return [order[a : a + batch_size] for a in range(0, len(order), batch_size)]
 
 
-def pad_batch(
-    seqs: Sequence[Sequence[int]], pad_id: int
-) -> tuple[list[list[int]], list[list[int]]]:
+def pad_batch(seqs: Sequence[Sequence[int]], pad_id: int) -> tuple[list[list[int]], list[list[int]]]:
     """Pad to the longest sequence in the batch: ``(ids, attention_mask)``."""
     width = max(len(s) for s in seqs)
     ids = [[*s, *([pad_id] * (width - len(s)))] for s in seqs]

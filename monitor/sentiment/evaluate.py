@@ -17,8 +17,7 @@ def evaluate_predictions(rows: Sequence[Example], pred: Sequence[int]) -> dict[s
 
     def by(key: str) -> dict[str, Scores]:
         return {
-            k: score([gold[i] for i in idx], [pred[i] for i in idx])
-            for k, idx in sorted(group_by(rows, key).items())
+            k: score([gold[i] for i in idx], [pred[i] for i in idx]) for k, idx in sorted(group_by(rows, key).items())
         }
 
     return {"overall": score(gold, pred), "languages": by("lang"), "sources": by("source_name")}

@@ -92,9 +92,7 @@ class HFClassifier(SentimentClassifier):
                         ids[r, : len(windows[i])] = torch.tensor(windows[i])
                         mask[r, : len(windows[i])] = 1
                     logits = self.model(input_ids=ids, attention_mask=mask).logits
-                    for r, row in zip(
-                        batch, torch.softmax(logits.float(), -1).tolist(), strict=True
-                    ):
+                    for r, row in zip(batch, torch.softmax(logits.float(), -1).tolist(), strict=True):
                         w = float(len(windows[r]))
                         t = owners[r]
                         weights[t] += w
@@ -121,9 +119,7 @@ def _version(model: Any, where: str) -> str:
         return str(commit)[:12]
     h = hashlib.sha256()
     p = Path(where)
-    for f in (
-        sorted(p.glob("*.safetensors")) + sorted(p.glob("*.bin")) + sorted(p.glob("config.json"))
-    ):
+    for f in sorted(p.glob("*.safetensors")) + sorted(p.glob("*.bin")) + sorted(p.glob("config.json")):
         with open(f, "rb") as fh:
             while block := fh.read(1 << 20):
                 h.update(block)
