@@ -31,7 +31,7 @@ from datetime import datetime
 from types import ModuleType
 from typing import Any, ParamSpec, Protocol, TypeVar, cast
 
-from monitor.config import BrandConfig, Secrets, SourceConfig
+from monitor.config import SOURCE_KINDS, BrandConfig, Secrets, SourceConfig
 from monitor.errors import ConfigError, ParseError
 from monitor.http import FetchResult, HttpClient
 from monitor.records import RawMention
@@ -41,20 +41,7 @@ P = ParamSpec("P")
 T = TypeVar("T")
 ParseFn = Callable[[bytes | str, str, "Mapping[str, Any] | None"], list[RawMention]]
 
-SOURCE_MODULES: dict[str, str] = {
-    kind: f"monitor.sources.{kind}"
-    for kind in (
-        "rss",
-        "reviews",
-        "html",
-        "mastodon",
-        "reddit",
-        "hackernews",
-        "bluesky",
-        "appstore",
-        "youtube",
-    )
-}
+SOURCE_MODULES: dict[str, str] = {kind: f"monitor.sources.{kind}" for kind in SOURCE_KINDS}
 
 
 @dataclass
