@@ -154,8 +154,21 @@ class SourceConfig(_Strict):
 
     @model_validator(mode="after")
     def _needs_target(self) -> SourceConfig:
-        if not (self.url or self.query or self.options):
-            raise ValueError(f"source {self.name!r} needs a url, a query or options")
+        """What each kind cannot run without, checked at load time rather than at collection."""
+        opts = self.options
+        problem = None
+        if self.kind in ("rss", "reviews", "html", "mastodon") and not self.url:
+            problem = f"a {self.kind} source needs url" + (" (the instance)" if self.kind == "mastodon" else "")
+        elif self.kind == "html" and not opts.get("item"):
+            problem = "an html source needs options.item (the CSS selector of one review)"
+        elif self.kind == "appstore" and not (opts.get("app_id") or self.url):
+            problem = "an appstore source needs options.app_id"
+        elif self.kind == "youtube" and not (opts.get("video_id") or opts.get("channel_id")):
+            problem = "a youtube source needs options.video_id or options.channel_id"
+        elif self.kind in ("reddit", "hackernews", "bluesky") and not (self.query or self.brand or opts):
+            problem = f"a {self.kind} source needs a query (or a brand, whose name is searched)"
+        if problem:
+            raise ValueError(f"source {self.name!r}: {problem}")
         return self
 
 

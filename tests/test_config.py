@@ -45,6 +45,10 @@ def test_example_config_is_valid_and_documents_sections() -> None:
         ("[[brands]]\nname='A'\n[[brands]]\nname='a'\n", "brand names repeat"),
         ("typo_key = 1\n", "typo_key"),
         ("[index\n", "not valid TOML"),
+        ("[[sources]]\nname='a'\nkind='appstore'\noptions={country='se'}\n", "needs options.app_id"),
+        ("[[sources]]\nname='h'\nkind='html'\nurl='https://a.b'\noptions={text='.t'}\n", "options.item"),
+        ("[[sources]]\nname='m'\nkind='mastodon'\noptions={tag='x'}\n", "needs url (the instance)"),
+        ("[[sources]]\nname='y'\nkind='youtube'\nquery='x'\n", "video_id"),
     ],
 )
 def test_bad_config_names_file_field_and_problem(tmp_path: Path, toml: str, needle: str) -> None:
