@@ -75,3 +75,14 @@ def test_schedules() -> None:
     assert parse_schedule("0 */2 * * *") == ("cron", "0 */2 * * *")
     with pytest.raises(ValueError):
         parse_schedule("10s")
+
+
+def test_readme_config_walkthrough_is_valid() -> None:
+    import tomllib
+
+    from monitor.config import config_from_dict
+
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    block = readme.split("A real config, walked through", 1)[1].split("```toml\n", 1)[1].split("```", 1)[0]
+    cfg = config_from_dict(tomllib.loads(block))
+    assert [b.name for b in cfg.brands] == ["Lumio", "Brisa"] and len(cfg.sources) == 3
