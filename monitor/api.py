@@ -18,7 +18,11 @@ from sqlalchemy import Engine, select
 
 from monitor.config import Config, config_from_dict, load_config
 from monitor.db.engine import make_engine, upgrade
-from monitor.db.tables import Brand, IndexSnapshot, Mention, Run, Source
+from monitor.db.tables import BRAND_T as BR
+from monitor.db.tables import MENTION_T as M
+from monitor.db.tables import RUN_T as RUN
+from monitor.db.tables import SNAPSHOT_T as SN
+from monitor.db.tables import SOURCE_T as SRC
 from monitor.errors import ConfigError, StorageError
 from monitor.index import alerts as alert_rules
 from monitor.index import queries, snapshots
@@ -28,12 +32,6 @@ from monitor.index.points import Point, Tally
 from monitor.records import LABELS, MentionIn, Prediction
 from monitor.results import ResultList
 from monitor.store import IngestResult, SourceState, Store
-
-M = Mention.__table__  # type: ignore[attr-defined]
-SRC = Source.__table__  # type: ignore[attr-defined]
-BR = Brand.__table__  # type: ignore[attr-defined]
-SN = IndexSnapshot.__table__  # type: ignore[attr-defined]
-RUN = Run.__table__  # type: ignore[attr-defined]
 
 
 @dataclass(frozen=True, slots=True)

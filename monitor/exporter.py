@@ -11,12 +11,11 @@ from typing import Any
 
 from sqlalchemy import select
 
-from monitor.db.tables import Brand, Mention, Source
+from monitor.db.tables import BRAND_T as BR
+from monitor.db.tables import MENTION_T as M
+from monitor.db.tables import SOURCE_T as SRC
 from monitor.errors import ConfigError
 
-M = Mention.__table__  # type: ignore[attr-defined]
-SRC = Source.__table__  # type: ignore[attr-defined]
-BR = Brand.__table__  # type: ignore[attr-defined]
 COLUMNS = [
     "brand",
     "source",

@@ -55,7 +55,7 @@ from sqlalchemy import Engine, and_, delete, func, select, update
 from sqlalchemy.exc import IntegrityError
 
 from monitor.config import Config, parse_schedule
-from monitor.db.tables import SchedulerLease
+from monitor.db.tables import LEASE_T as LEASES
 
 log = logging.getLogger(__name__)
 
@@ -71,8 +71,6 @@ def system_clock() -> datetime:
 
 
 # ---------------------------------------------------------------- leases
-
-LEASES = SchedulerLease.__table__  # type: ignore[attr-defined]  # created by the migrations
 
 
 def _iso(dt: datetime) -> str:

@@ -22,19 +22,19 @@ from sqlalchemy import Connection, Engine, Table, and_, delete, func, or_, selec
 from sqlalchemy.dialects import postgresql, sqlite
 
 from monitor.db.engine import writer
+from monitor.db.tables import BRAND_T as BR
+from monitor.db.tables import DAILY_ROLLUP_T as DR
+from monitor.db.tables import DIRTY_DAY_T as DD
+from monitor.db.tables import HTTP_VALIDATOR_T as HV
+from monitor.db.tables import MENTION_T as M
+from monitor.db.tables import META_T as META
+from monitor.db.tables import RATING_ROLLUP_T as RR
+from monitor.db.tables import RUN_T as RUN
+from monitor.db.tables import SCORE_T as SC
+from monitor.db.tables import SIGHTING_T as S
+from monitor.db.tables import SOURCE_T as SRC
 from monitor.db.tables import (
     UNSCORED,
-    Brand,
-    DailyRollup,
-    DirtyDay,
-    HttpValidator,
-    Mention,
-    Meta,
-    RatingRollup,
-    Run,
-    Score,
-    Sighting,
-    Source,
 )
 from monitor.errors import ImportDataError, StorageError
 from monitor.index.formulas import normalise_rating
@@ -58,18 +58,6 @@ def label_from_rating(norm: float) -> str:
         return "positive"
     return "neutral"
 
-
-M = Mention.__table__  # type: ignore[attr-defined]
-S = Sighting.__table__  # type: ignore[attr-defined]
-SRC = Source.__table__  # type: ignore[attr-defined]
-BR = Brand.__table__  # type: ignore[attr-defined]
-DR = DailyRollup.__table__  # type: ignore[attr-defined]
-RR = RatingRollup.__table__  # type: ignore[attr-defined]
-DD = DirtyDay.__table__  # type: ignore[attr-defined]
-SC = Score.__table__  # type: ignore[attr-defined]
-HV = HttpValidator.__table__  # type: ignore[attr-defined]
-RUN = Run.__table__  # type: ignore[attr-defined]
-META = Meta.__table__  # type: ignore[attr-defined]
 
 _WS = re.compile(r"\s+")
 

@@ -228,8 +228,36 @@ class Meta(SQLModel, table=True):
     value: str = Field(sa_type=Text)
 
 
+# Core ``Table`` objects, for the bulk writes and aggregate reads that go below the ORM.
+BRAND_T = Brand.__table__  # type: ignore[attr-defined]
+SOURCE_T = Source.__table__  # type: ignore[attr-defined]
+HTTP_VALIDATOR_T = HttpValidator.__table__  # type: ignore[attr-defined]
+MENTION_T = Mention.__table__  # type: ignore[attr-defined]
+SIGHTING_T = Sighting.__table__  # type: ignore[attr-defined]
+SCORE_T = Score.__table__  # type: ignore[attr-defined]
+DAILY_ROLLUP_T = DailyRollup.__table__  # type: ignore[attr-defined]
+RATING_ROLLUP_T = RatingRollup.__table__  # type: ignore[attr-defined]
+DIRTY_DAY_T = DirtyDay.__table__  # type: ignore[attr-defined]
+SNAPSHOT_T = IndexSnapshot.__table__  # type: ignore[attr-defined]
+RUN_T = Run.__table__  # type: ignore[attr-defined]
+LEASE_T = SchedulerLease.__table__  # type: ignore[attr-defined]
+META_T = Meta.__table__  # type: ignore[attr-defined]
+
 __all__ = [
+    "BRAND_T",
+    "DAILY_ROLLUP_T",
+    "DIRTY_DAY_T",
     "EFFECTIVE_LABELS",
+    "HTTP_VALIDATOR_T",
+    "LEASE_T",
+    "MENTION_T",
+    "META_T",
+    "RATING_ROLLUP_T",
+    "RUN_T",
+    "SCORE_T",
+    "SIGHTING_T",
+    "SNAPSHOT_T",
+    "SOURCE_T",
     "UNSCORED",
     "Brand",
     "DailyRollup",

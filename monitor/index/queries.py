@@ -12,25 +12,14 @@ from typing import Any
 
 from sqlalchemy import Connection, Select, and_, case, func, or_, select
 
-from monitor.db.tables import (
-    Brand,
-    DailyRollup,
-    DirtyDay,
-    IndexSnapshot,
-    Mention,
-    RatingRollup,
-    Source,
-)
+from monitor.db.tables import DAILY_ROLLUP_T as DR
+from monitor.db.tables import DIRTY_DAY_T as DD
+from monitor.db.tables import MENTION_T as M
+from monitor.db.tables import RATING_ROLLUP_T as RR
+from monitor.db.tables import SNAPSHOT_T as SN
+from monitor.db.tables import SOURCE_T as SRC
 from monitor.index.periods import By, period_start, periods
 from monitor.index.points import Point, Tally
-
-M = Mention.__table__  # type: ignore[attr-defined]
-DR = DailyRollup.__table__  # type: ignore[attr-defined]
-RR = RatingRollup.__table__  # type: ignore[attr-defined]
-SRC = Source.__table__  # type: ignore[attr-defined]
-BR = Brand.__table__  # type: ignore[attr-defined]
-DD = DirtyDay.__table__  # type: ignore[attr-defined]
-SN = IndexSnapshot.__table__  # type: ignore[attr-defined]
 
 
 def source_ids(conn: Connection, source: str | None) -> list[int] | None:

@@ -16,14 +16,13 @@ from sqlalchemy import Connection, Engine, and_, delete, select, tuple_
 from sqlalchemy.dialects import postgresql, sqlite
 
 from monitor.db.engine import writer
-from monitor.db.tables import DailyRollup, DirtyDay, IndexSnapshot, RatingRollup, Source
+from monitor.db.tables import DAILY_ROLLUP_T as DR
+from monitor.db.tables import DIRTY_DAY_T as DD
+from monitor.db.tables import RATING_ROLLUP_T as RR
+from monitor.db.tables import SNAPSHOT_T as SN
+from monitor.db.tables import SOURCE_T as SRC
 from monitor.index.points import Tally
 
-DR = DailyRollup.__table__  # type: ignore[attr-defined]
-RR = RatingRollup.__table__  # type: ignore[attr-defined]
-DD = DirtyDay.__table__  # type: ignore[attr-defined]
-SN = IndexSnapshot.__table__  # type: ignore[attr-defined]
-SRC = Source.__table__  # type: ignore[attr-defined]
 _CHUNK = 400
 
 
