@@ -21,6 +21,7 @@ from monitor.db.engine import make_engine, upgrade
 from monitor.db.tables import BRAND_T as BR
 from monitor.db.tables import MENTION_T as M
 from monitor.db.tables import RUN_T as RUN
+from monitor.db.tables import SIGHTING_T
 from monitor.db.tables import SNAPSHOT_T as SN
 from monitor.db.tables import SOURCE_T as SRC
 from monitor.errors import ConfigError, StorageError
@@ -223,9 +224,7 @@ class MentionIndex:
                 .where(SRC.c.name == source, M.c.external_id == str(external_id).strip())
             ).first()
             if row is None:  # stored as a sighting of another mention
-                from monitor.db.tables import Sighting
-
-                S = Sighting.__table__  # type: ignore[attr-defined]
+                S = SIGHTING_T
                 row = conn.execute(
                     select(S.c.mention_id)
                     .select_from(S.join(SRC, SRC.c.id == S.c.source_id))

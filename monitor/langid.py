@@ -46,7 +46,9 @@ from typing import Any
 
 import numpy as np
 
-SUPPORTED = ("hy", "sv", "tr", "bg", "en")
+from monitor.config import SUPPORTED_LANGUAGES
+
+SUPPORTED = SUPPORTED_LANGUAGES
 PREFERRED_WEIGHT = 5.0
 HINT_WEIGHT = 4.0
 MIN_LETTERS = 3

@@ -23,8 +23,9 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any, Literal, Protocol
 from zoneinfo import ZoneInfo
 
-from monitor.config import SUPPORTED_LANGUAGES, Config, DigestConfig
+from monitor.config import Config, DigestConfig
 from monitor.records import Prediction
+from monitor.sentiment.classifier import counts_in_index
 
 log = logging.getLogger(__name__)
 
@@ -269,7 +270,7 @@ def score_step(
             preds = clf.predict([t for _, t, _ in rows], langs=[lang for _, _, lang in rows])
             items = []
             for (mention_id, _text, lang), pred in zip(rows, preds, strict=True):
-                counted = (lang is None or lang in SUPPORTED_LANGUAGES) and pred.confidence >= threshold
+                counted = counts_in_index(pred, lang, threshold)
                 counted_n += int(counted)
                 items.append((mention_id, pred, counted))
             idx.add_scores(items)  # one transaction per chunk: all or nothing
