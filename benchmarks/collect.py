@@ -233,17 +233,17 @@ def parse_bench() -> dict[str, Any]:
 
 
 def _instrument(stages: dict[str, float]) -> None:
-    """Wall time per stage (the stages are synchronous, so wall ≈ CPU when unloaded)."""
+    """CPU time of the collecting thread per stage (I/O waits, e.g. commits, excluded)."""
     from monitor.collect import Collector
     from monitor.sources import reviews, rss
 
     def timed(name: str, fn: Any) -> Any:
         def wrapper(*a: Any, **k: Any) -> Any:
-            t = time.perf_counter()
+            t = time.thread_time()
             try:
                 return fn(*a, **k)
             finally:
-                stages[name] = stages.get(name, 0.0) + time.perf_counter() - t
+                stages[name] = stages.get(name, 0.0) + time.thread_time() - t
 
         return wrapper
 
@@ -255,6 +255,15 @@ def _instrument(stages: dict[str, float]) -> None:
     import monitor.collect as mc
 
     mc.match_brands = timed("brand matching", mc.match_brands)
+
+
+def _cpu_seconds(pid: int) -> float | None:
+    """User + system CPU of another process so far (Linux ``/proc``; ``None`` elsewhere)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def e2e_bench(langid_workers: int = 1) -> dict[str, Any]:
@@ -287,19 +296,24 @@ def e2e_bench(langid_workers: int = 1) -> dict[str, Any]:
                 }
             )
             index = MentionIndex.open(cfg)
+            server_cpu = _cpu_seconds(proc.pid) or 0.0
+            before = os.times()
             start, cpu = time.perf_counter(), time.process_time()
             report = asyncio.run(
                 collect_async(
                     cfg,
                     index,
                     relax_loopback=True,
-                    source_concurrency=16,
+                    source_concurrency=int(os.environ.get("BENCH_CONC", "16")),
                     langid_workers=langid_workers,
                     secrets=Secrets(_env_file=None),
                 )
             )
             elapsed = time.perf_counter() - start
             cpu = time.process_time() - cpu
+            server_cpu = (_cpu_seconds(proc.pid) or 0.0) - server_cpu
+            after = os.times()  # the langid workers have been joined: their CPU is in here
+            worker_cpu = after.children_user + after.children_system - before.children_user - before.children_system
             totals = report.totals()
             index.close()
     finally:
@@ -315,6 +329,12 @@ def e2e_bench(langid_workers: int = 1) -> dict[str, Any]:
         "failed_sources": len(bad),
         "langid_workers": langid_workers,
         "main_process_cpu_s": round(cpu, 2),
+        "langid_worker_cpu_s": round(worker_cpu, 2),
+        "server_cpu_s": round(server_cpu, 2),
+        "cpu_ms_per_page": {
+            "collector": round(1000 * (cpu + worker_cpu) / totals["pages"], 2),
+            "server": round(1000 * server_cpu / totals["pages"], 2),
+        },
         "pages_per_cpu_s": round(totals["pages"] / cpu, 1),
         "stage_ms_per_page": {k: round(1000 * v / totals["pages"], 2) for k, v in stages.items()},
     }

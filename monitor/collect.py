@@ -6,9 +6,10 @@ For each source (concurrently, politeness is per host in the HTTP layer):
    in :mod:`monitor.sources` pages and stops incrementally);
 2. brand matching (:mod:`monitor.matching`) — skipped for a source bound to a brand;
    mentions of no brand are counted as *unmatched* and dropped;
-3. language identification (:mod:`monitor.langid`), the declared language as a hint;
-4. :class:`~monitor.records.MentionIn` → ``index.add_mentions`` in batches of about
-   ``FLUSH_AT`` mentions (and whenever a walk ends, however it ends); the store
+3. in batches of about ``FLUSH_AT`` mentions (and whenever a walk ends, however it
+   ends): language identification (:mod:`monitor.langid`, the declared language as a
+   hint; batched because it is much cheaper per text that way), then
+   :class:`~monitor.records.MentionIn` → ``index.add_mentions``; the store
    de-duplicates on (source, external id) and records cross-source sightings by text;
 5. the source's status: ``ok`` / ``not_modified`` / ``blocked`` / ``failed`` with the
    reason, and — only when the walk completed — the new cursor and HTTP validators.
@@ -274,7 +275,7 @@ class Collector:
         first: FetchResult | None = None
         newest = _parse_newest(cursor.get("newest"))
         horizon = self.now() + FUTURE_SLACK
-        pending: dict[str, list[MentionIn]] = {}
+        pending: list[_Matched] = []
         try:
             async for page in source.fetch(ctx):
                 rep.pages += 1
@@ -290,13 +291,15 @@ class Collector:
                     self._finish(src, rep, status, reason)
                     return
                 rep.fetched += len(page.mentions)
-                await self._prepare(brand_cfg, page.mentions, rep, pending)
-                if sum(len(v) for v in pending.values()) >= FLUSH_AT:
+                pending.extend(self._match(brand_cfg, page.mentions, rep))
+                if len(pending) >= FLUSH_AT:
+                    await self._identify(pending)
                     self._flush(src, pending, rep)
                 for m in page.mentions:
                     if m.published_at is not None and m.published_at <= horizon:
                         newest = m.published_at if newest is None else max(newest, m.published_at)
                 self.progress.page_done(src, page, rep)
+            await self._identify(pending)
         finally:
             # Whatever ends the walk, what was parsed is stored (the cursor is not advanced).
             self._flush(src, pending, rep)
@@ -307,50 +310,64 @@ class Collector:
         if first is not None and first.ok:
             http.remember(first)
 
-    async def _prepare(
-        self,
-        brand: BrandConfig | None,
-        mentions: list[RawMention],
-        rep: SourceReport,
-        pending: dict[str, list[MentionIn]],
-    ) -> None:
-        """Match brands and identify languages; append the results to ``pending``."""
-        targets: list[tuple[RawMention, list[str]]] = []
+    def _match(self, brand: BrandConfig | None, mentions: list[RawMention], rep: SourceReport) -> list[_Matched]:
+        """The mentions that concern a brand, with their brands (a bound source's brand)."""
+        out: list[_Matched] = []
         for m in mentions:
             if brand is not None:
-                targets.append((m, [brand.name]))
+                out.append(_Matched(m, [brand.name]))
                 continue
             brands = [x.brand for x in match_brands(self.matchers, m.text, m.title)]
             if brands:
-                targets.append((m, brands))
+                out.append(_Matched(m, brands))
             else:
                 rep.unmatched += 1
-        if not targets:
+        return out
+
+    async def _identify(self, pending: list[_Matched]) -> None:
+        """Identify the languages of a batch (in the worker pool when there is one).
+
+        Language identification is several times cheaper per text in batches, so it runs
+        once per flush, not once per page.
+        """
+        todo = [p for p in pending if p.guess is None]
+        if not todo:
             return
-        samples = [_lang_sample(m) for m, _ in targets]
-        hints = [m.lang for m, _ in targets]
+        samples = [_lang_sample(p.mention) for p in todo]
+        hints = [p.mention.lang for p in todo]
         if self._pool is not None:
             loop = asyncio.get_running_loop()
             guesses = await loop.run_in_executor(self._pool, identify_batch, samples, hints)
         else:
             guesses = [(g.lang, g.confidence) for g in self.identifier.identify_many(samples, hints)]
-        for (m, brands), guess in zip(targets, guesses, strict=True):
-            item = self.to_mention_in(m, guess)
-            for i, name in enumerate(brands):
+        for p, guess in zip(todo, guesses, strict=True):
+            p.guess = guess
+
+    def _flush(self, src: SourceConfig, pending: list[_Matched], rep: SourceReport) -> None:
+        """Store the pending mentions (identifying any language still unknown, inline)."""
+        if not pending:
+            return
+        todo = [p for p in pending if p.guess is None]
+        if todo:
+            found = self.identifier.identify_many(
+                [_lang_sample(p.mention) for p in todo], [p.mention.lang for p in todo]
+            )
+            for p, g in zip(todo, found, strict=True):
+                p.guess = (g.lang, g.confidence)
+        by_brand: dict[str, list[MentionIn]] = {}
+        for p in pending:
+            item = self.to_mention_in(p.mention, p.guess)
+            for i, name in enumerate(p.brands):
                 # (source, external id) is unique in the store: a mention of two brands is
                 # stored once per brand, the later ones under a brand-qualified id.
                 it = item if i == 0 else _replace_id(item, f"{item.external_id}@{name}"[:500])
-                pending.setdefault(name, []).append(it)
-
-    def _flush(self, src: SourceConfig, pending: dict[str, list[MentionIn]], rep: SourceReport) -> None:
-        for name, items in pending.items():
-            if not items:
-                continue
+                by_brand.setdefault(name, []).append(it)
+        pending.clear()
+        for name, items in by_brand.items():
             res = self.index.add_mentions(name, src.name, items, **self._add_kwargs)
             rep.new += int(getattr(res, "new", 0))
             rep.duplicate += int(getattr(res, "duplicate", 0))
             rep.sightings += int(getattr(res, "sightings", 0))
-        pending.clear()
 
     def to_mention_in(self, m: RawMention, guess: tuple[str | None, float] | None = None) -> MentionIn:
         """A parsed mention with its identified language, ready for the store."""
@@ -372,6 +389,15 @@ class Collector:
             lang_confidence=guess[1],
             reach=m.reach,
         )
+
+
+@dataclass(slots=True)
+class _Matched:
+    """A parsed mention waiting to be stored: its brands and, once identified, its language."""
+
+    mention: RawMention
+    brands: list[str]
+    guess: tuple[str | None, float] | None = None
 
 
 def _lang_sample(m: RawMention) -> str:

@@ -38,11 +38,13 @@ mentions are stored and counted as *unscored*).
 
 from __future__ import annotations
 
+import itertools
+import math
 import re
 import threading
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 
@@ -55,7 +57,7 @@ MIN_LETTERS = 3
 MAX_CHARS = 2000  # the first 2,000 characters decide; longer texts only cost time
 
 _STRIP = re.compile(r"https?://\S+|www\.\S+|\S+@\S+\.\S+|(?<!\w)@[\w.]+(?:@[\w.-]+)?|[#]|\d+", re.UNICODE)
-_LETTER = re.compile(r"[^\W\d_]", re.UNICODE)
+_ENOUGH_LETTERS = re.compile(r"[^\W\d_](?:[\W\d_]*[^\W\d_]){" + str(MIN_LETTERS - 1) + "}", re.UNICODE)
 # Codes sources declare that mean one of ours (or are common mislabels).
 _HINT_ALIASES = {
     "se": "sv",
@@ -86,8 +88,112 @@ def normalise_hint(hint: str | None) -> str | None:
     return code if re.fullmatch(r"[a-z]{2,3}", code) else None
 
 
+class _BatchScorer:
+    """py3langid's naive Bayes scores for many texts at once, in numpy.
+
+    The same model and the same arithmetic as ``py3langid.LanguageIdentifier._decide``
+    (byte DFA → feature counts → ``log1p(count) · P(feature | lang)`` + prior → softmax at
+    temperature √bytes → aliased labels folded), vectorised across texts: the DFA walks
+    every text one byte position per step, and the feature rows are gathered per chunk of
+    texts. Per text it is about 3× cheaper than calling py3langid text by text. The
+    feature table is held as float32 (about 57 MB) because converting float16 rows on the
+    fly costs more than the whole rest.
+    """
+
+    DIRECT_MAX = 2  # this few texts: py3langid's own per-text scoring is cheaper
+    WALK_MIN_TEXTS = 16  # fewer texts: py3langid's own per-text DFA walk is cheaper
+    CHUNK = 32  # texts per feature gather (keeps the gathered rows in cache)
+
+    def __init__(self, model: Any) -> None:
+        from py3langid.langid import visit_counts
+
+        self._model = model
+        self._visit_counts = visit_counts
+        nextmove = np.frombuffer(model.tk_nextmove, dtype=np.uint32).astype(np.int64)
+        rowbase = np.asarray(model._rowbase, dtype=np.int64)
+        output = np.asarray(model.tk_output, dtype=np.int64)
+        # Index by "row offset + byte" directly: the next state's row offset, and the
+        # feature emitted on entering it (-1 for none).
+        self._next = rowbase[nextmove]
+        self._emit = output[nextmove]
+        self._start = int(rowbase[0])
+        self._table = np.asarray(model.nb_ptc, dtype=np.float32)
+        self._prior = np.asarray(model.nb_pc, dtype=np.float32)
+        self._aliases = list(model._alias_pairs)
+        self.classes = [str(c) for c in model.nb_classes]
+
+    def encode(self, text: str) -> bytes:
+        return cast(bytes, self._model._encode(text))
+
+    def _features(self, encoded: Sequence[bytes]) -> tuple[np.ndarray, np.ndarray]:
+        """``(text index, feature)`` for every feature occurrence, in any order."""
+        n = len(encoded)
+        if n < self.WALK_MIN_TEXTS:
+            rows: list[int] = []
+            feats: list[int] = []
+            for i, data in enumerate(encoded):
+                counts = self._visit_counts(self._model.tk_nextmove, self._model._rowbase, self._model.tk_output, data)
+                for f, c in (counts or {}).items():
+                    rows.extend([i] * c)
+                    feats.extend([f] * c)
+            return np.asarray(rows, dtype=np.int64), np.asarray(feats, dtype=np.int64)
+        order = sorted(range(n), key=lambda i: -len(encoded[i]))
+        lengths = np.asarray([len(encoded[i]) for i in order], dtype=np.int64)
+        longest = int(lengths[0])
+        grid = np.zeros((longest, n), dtype=np.int64)  # byte position × text (longest first)
+        for col, i in enumerate(order):
+            if encoded[i]:
+                grid[: len(encoded[i]), col] = np.frombuffer(encoded[i], dtype=np.uint8)
+        emitted = np.full((longest, n), -1, dtype=np.int64)
+        state = np.full(n, self._start, dtype=np.int64)
+        active = np.searchsorted(-lengths, -np.arange(longest), side="right")  # texts longer than pos
+        for pos in range(longest):
+            k = int(active[pos])
+            at = state[:k] + grid[pos, :k]
+            emitted[pos, :k] = self._emit[at]
+            state[:k] = self._next[at]
+        pos_idx, col_idx = np.nonzero(emitted >= 0)
+        return np.asarray(order, dtype=np.int64)[col_idx], emitted[pos_idx, col_idx]
+
+    def probabilities(self, encoded: Sequence[bytes]) -> np.ndarray:
+        """Posterior over py3langid's classes, one row per text (uniform when featureless)."""
+        n, width = len(encoded), self._table.shape[1]
+        if n <= self.DIRECT_MAX:
+            return np.stack([self._model._decide(e) for e in encoded]) if n else np.zeros((0, width), np.float32)
+        raw = np.zeros((n, width), dtype=np.float32)
+        rows, feats = self._features(encoded)
+        has = np.zeros(n, dtype=bool)
+        if len(rows):
+            n_feat = self._table.shape[0]
+            keys, counts = np.unique(rows * n_feat + feats, return_counts=True)
+            text_of, feat_of = keys // n_feat, keys % n_feat
+            weight = np.log1p(counts.astype(np.float32))
+            bounds = np.searchsorted(text_of, np.arange(0, n + self.CHUNK, self.CHUNK))
+            for a, b in itertools.pairwise(bounds):
+                if a == b:
+                    continue
+                seg = text_of[a:b]
+                gathered = self._table[feat_of[a:b]]
+                gathered *= weight[a:b, None]
+                starts = np.flatnonzero(np.r_[True, seg[1:] != seg[:-1]])
+                raw[seg[starts]] = np.add.reduceat(gathered, starts, axis=0)
+            has[text_of] = True
+        raw[has] += self._prior
+        temp = np.asarray([1.0 / math.sqrt(len(e) or 1) for e in encoded], dtype=np.float32)
+        raw *= temp[:, None]
+        raw -= raw.max(axis=1, keepdims=True)
+        np.exp(raw, out=raw)
+        raw /= raw.sum(axis=1, keepdims=True)
+        for i, j in self._aliases:
+            raw[:, i] += raw[:, j]
+            raw[:, j] = 0.0
+        return raw
+
+
 class LanguageIdentifier:
     """py3langid with a prior towards the preferred languages and the declared hint."""
+
+    TOP = 12  # the posterior is renormalised over the most probable languages
 
     def __init__(
         self,
@@ -99,29 +205,18 @@ class LanguageIdentifier:
         self.preferred = tuple(preferred)
         self.preferred_weight = preferred_weight
         self.hint_weight = hint_weight
-        self._model: Any = None
+        self._scorer: _BatchScorer | None = None
         self._lock = threading.Lock()
 
-    def _identifier(self) -> Any:
-        if self._model is None:
+    def _batch(self) -> _BatchScorer:
+        if self._scorer is None:
             with self._lock:
-                if self._model is None:
+                if self._scorer is None:
                     from py3langid.langid import MODEL_FILE
                     from py3langid.langid import LanguageIdentifier as _Py3
 
-                    self._model = _Py3.from_model_file(MODEL_FILE, norm_probs=True)
-        return self._model
-
-    def _top(self, text: str, n: int = 12) -> list[tuple[str, float]]:
-        """The ``n`` most probable languages (unordered)."""
-        model = self._identifier()
-        decide = getattr(model, "_decide", None)
-        if decide is None:  # pragma: no cover - other py3langid versions: the public API
-            return [(str(lang), float(p)) for lang, p in model.rank(text)[:n]]
-        scores = decide(text)  # ~1.8x faster than rank(), which sorts all 97 languages
-        top = np.argpartition(scores, -n)[-n:]
-        classes = model.nb_classes
-        return [(str(classes[i]), float(scores[i])) for i in top]
+                    self._scorer = _BatchScorer(_Py3.from_model_file(MODEL_FILE, norm_probs=True))
+        return self._scorer
 
     @staticmethod
     def prepare(text: str) -> str:
@@ -130,27 +225,35 @@ class LanguageIdentifier:
 
     def identify(self, text: str, hint: str | None = None) -> LangGuess:
         """The language of ``text``; ``hint`` is what the source declared (may be wrong)."""
-        clean = self.prepare(text or "")
-        if len(_LETTER.findall(clean)) < MIN_LETTERS:
-            return LangGuess(None, 0.0)
-        ranked = self._top(clean)
-        hint_code = normalise_hint(hint)
-        weighted: list[tuple[str, float]] = []
-        for lang, p in ranked:
-            w = 1.0
-            if lang in self.preferred:
-                w *= self.preferred_weight
-            if hint_code is not None and lang == hint_code:
-                w *= self.hint_weight
-            weighted.append((lang, float(p) * w))
-        total = sum(p for _, p in weighted) or 1.0
-        lang, score = max(weighted, key=lambda x: x[1])
-        return LangGuess(lang, round(score / total, 4))
+        return self.identify_many([text], [hint])[0]
 
     def identify_many(self, texts: Iterable[str], hints: Iterable[str | None] | None = None) -> list[LangGuess]:
+        """:meth:`identify` for many texts at once (much cheaper per text in batches)."""
         texts = list(texts)
         hint_list = list(hints) if hints is not None else [None] * len(texts)
-        return [self.identify(t, h) for t, h in zip(texts, hint_list, strict=True)]
+        if len(hint_list) != len(texts):
+            raise ValueError(f"{len(texts)} texts but {len(hint_list)} hints")
+        guesses = [LangGuess(None, 0.0)] * len(texts)
+        todo = [i for i, t in enumerate(texts) if t and isinstance(t, str)]
+        cleaned = {i: self.prepare(texts[i]) for i in todo}
+        todo = [i for i in todo if _ENOUGH_LETTERS.search(cleaned[i])]
+        if not todo:
+            return guesses
+        scorer = self._batch()
+        probs = scorer.probabilities([scorer.encode(cleaned[i]) for i in todo])
+        classes = scorer.classes
+        pref = np.asarray([self.preferred_weight if c in self.preferred else 1.0 for c in classes], dtype=np.float64)
+        top = np.argpartition(probs, -self.TOP, axis=1)[:, -self.TOP :]
+        for row, i in enumerate(todo):
+            idx = top[row]
+            weighted = probs[row, idx].astype(np.float64) * pref[idx]
+            hint_code = normalise_hint(hint_list[i])
+            if hint_code is not None:
+                weighted *= np.asarray([self.hint_weight if classes[j] == hint_code else 1.0 for j in idx])
+            best = int(np.argmax(weighted))
+            total = float(weighted.sum()) or 1.0
+            guesses[i] = LangGuess(classes[idx[best]], round(float(weighted[best]) / total, 4))
+        return guesses
 
 
 _DEFAULT: LanguageIdentifier | None = None

@@ -59,6 +59,24 @@ def test_identify_many_matches_identify() -> None:
     ]
 
 
+def test_batched_scores_equal_py3langid_text_by_text() -> None:
+    """The vectorised batch path is the same model and arithmetic as py3langid's own."""
+    import random
+
+    rng = random.Random(5)
+    words = "the tack så mycket çok güzel много добър շատ լավ Ünïcödé ĞİŞ ßtraße 😀 ок".split()
+    texts = [" ".join(rng.choice(words) for _ in range(rng.randint(1, 60))) for _ in range(200)]
+    texts += ["", "x", "ok ok ok", "A" * 3000, "ÇOK GÜZEL BİR ÜRÜN", "\x00\x01 control"]
+    li = LanguageIdentifier()
+    batch = li.identify_many(texts)
+    one_by_one = [li.identify(t) for t in texts]
+    for t, a, b in zip(texts, batch, one_by_one, strict=True):
+        assert a.lang == b.lang, t
+        assert abs(a.confidence - b.confidence) <= 2e-4, t
+    with pytest.raises(ValueError, match="hints"):
+        li.identify_many(["a b c"], [None, None])
+
+
 @pytest.mark.shared
 def test_accuracy_gate_on_the_test_split() -> None:
     """Pinned minimum accuracy per language on the fixed test split (measured 0.98+)."""

@@ -91,14 +91,13 @@ def fill_languages(rows: Sequence[Example]) -> list[Example]:
     """Identify the language of rows without ``lang`` (the project's identifier)."""
     if all(r.lang for r in rows):
         return list(rows)
-    from monitor.langid import identify
+    from monitor.langid import default_identifier
 
-    out = []
-    for r in rows:
-        if r.lang:
-            out.append(r)
-        else:
-            out.append(replace(r, lang=identify(r.text).lang or "unknown"))
+    missing = [i for i, r in enumerate(rows) if not r.lang]
+    guesses = default_identifier().identify_many([rows[i].text for i in missing])
+    out = list(rows)
+    for i, guess in zip(missing, guesses, strict=True):
+        out[i] = replace(rows[i], lang=guess.lang or "unknown")
     return out
 
 
