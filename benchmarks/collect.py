@@ -266,7 +266,7 @@ def _cpu_seconds(pid: int) -> float | None:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-def e2e_bench(langid_workers: int = 1) -> dict[str, Any]:
+def e2e_bench(langid_workers: int = 0, workers: int = 1) -> dict[str, Any]:
     from monitor.api import MentionIndex
     from monitor.collect import collect_async
     from monitor.config import Secrets, config_from_dict
@@ -304,15 +304,16 @@ def e2e_bench(langid_workers: int = 1) -> dict[str, Any]:
                     cfg,
                     index,
                     relax_loopback=True,
-                    source_concurrency=int(os.environ.get("BENCH_CONC", "16")),
+                    source_concurrency=8,
                     langid_workers=langid_workers,
+                    workers=workers,
                     secrets=Secrets(_env_file=None),
                 )
             )
             elapsed = time.perf_counter() - start
             cpu = time.process_time() - cpu
             server_cpu = (_cpu_seconds(proc.pid) or 0.0) - server_cpu
-            after = os.times()  # the langid workers have been joined: their CPU is in here
+            after = os.times()  # the worker processes have been joined: their CPU is in here
             worker_cpu = after.children_user + after.children_system - before.children_user - before.children_system
             totals = report.totals()
             index.close()
@@ -328,8 +329,9 @@ def e2e_bench(langid_workers: int = 1) -> dict[str, Any]:
         "mentions_per_s": round((totals["new"] + totals["duplicate"] + totals["sightings"]) / elapsed, 1),
         "failed_sources": len(bad),
         "langid_workers": langid_workers,
+        "collector_processes": workers,
         "main_process_cpu_s": round(cpu, 2),
-        "langid_worker_cpu_s": round(worker_cpu, 2),
+        "worker_processes_cpu_s": round(worker_cpu, 2),
         "server_cpu_s": round(server_cpu, 2),
         "cpu_ms_per_page": {
             "collector": round(1000 * (cpu + worker_cpu) / totals["pages"], 2),
@@ -397,8 +399,8 @@ def main() -> None:
             print(f"  {label:40s} {pps:8.1f} pages/s  ({per} mentions/page)")
     if args.what in ("all", "e2e"):
         print("end to end into SQLite, politeness lifted for loopback:")
-        for workers in (0, 1):
-            print("  " + json.dumps(e2e_bench(workers)))
+        for langid_workers, workers in ((0, 1), (1, 1), (0, 2)):
+            print("  " + json.dumps(e2e_bench(langid_workers, workers)))
 
 
 if __name__ == "__main__":

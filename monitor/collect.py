@@ -18,8 +18,10 @@ A run killed half-way leaves stored pages stored and the cursor untouched, so th
 run walks the same pages again and stores every mention exactly once.
 
 The store is anything with the :class:`IndexLike` methods (``monitor.api.MentionIndex``).
-``Collector(langid_workers=N)`` moves language identification to N worker processes
-(the benchmark uses 1 on a 2-core machine); the default runs it inline.
+``[http] workers = N`` (``Collector(workers=N)``) splits the sources over N processes,
+never splitting the sources of one host (:mod:`monitor.collect_shards`).
+``Collector(langid_workers=N)`` instead moves only language identification to N worker
+processes; the default runs it inline.
 """
 
 from __future__ import annotations
@@ -35,6 +37,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
 
+from monitor.collect_shards import ShardProcess, database_url, plan_shards
 from monitor.config import BrandConfig, Config, Secrets, SourceConfig
 from monitor.errors import ConfigError, MonitorError, SourceBlocked
 from monitor.http import FetchResult, HttpClient, redact_text
@@ -129,7 +132,7 @@ class CollectReport:
 
 class ProgressSink(Protocol):
     def source_started(self, source: SourceConfig) -> None: ...
-    def page_done(self, source: SourceConfig, page: Page, report: SourceReport) -> None: ...
+    def page_done(self, source: SourceConfig, page: Page | None, report: SourceReport) -> None: ...
     def source_done(self, source: SourceConfig, report: SourceReport) -> None: ...
 
 
@@ -137,7 +140,7 @@ class _NoProgress:
     def source_started(self, source: SourceConfig) -> None:
         pass
 
-    def page_done(self, source: SourceConfig, page: Page, report: SourceReport) -> None:
+    def page_done(self, source: SourceConfig, page: Page | None, report: SourceReport) -> None:
         pass
 
     def source_done(self, source: SourceConfig, report: SourceReport) -> None:
@@ -173,6 +176,7 @@ class Collector:
         only_brand: str | None = None,
         source_concurrency: int = 4,
         langid_workers: int = 0,
+        workers: int | None = None,
         now: Callable[[], datetime] = lambda: datetime.now(UTC),
     ) -> None:
         self.cfg = cfg
@@ -189,12 +193,34 @@ class Collector:
         self.now = now
         self._add_kwargs = _supported_kwargs(index.add_mentions, {"refresh": False})
         self.langid_workers = langid_workers
+        self.workers = max(1, cfg.http.workers if workers is None else workers)
         self._pool: ProcessPoolExecutor | None = None
 
     async def run(self, sources: Sequence[SourceConfig]) -> CollectReport:
+        """Collect ``sources`` under one Run record (in worker processes when configured)."""
         started = time.monotonic()
         run_id = self.index.start_run("collect")
         report = CollectReport(run_id)
+        shards = [list(sources)]
+        db_url = database_url(self.index) if self.workers > 1 and self._http is None else None
+        if db_url is not None:
+            shards = plan_shards(sources, self.workers, relax_loopback=self.relax_loopback)
+        others = [ShardProcess(self, shard, db_url) for shard in shards[1:] if db_url is not None]
+        results = await asyncio.gather(self.collect_sources(shards[0]), *(o.run() for o in others))
+        by_name = {rep.name: rep for reports in results for rep in reports}
+        report.sources = [by_name[s.name] for s in sources]
+        if hasattr(self.index, "refresh") and self._add_kwargs:
+            self.index.refresh()
+        report.elapsed_s = time.monotonic() - started
+        counts: dict[str, Any] = {
+            **report.totals(),
+            "sources": {s.name: s.counts() for s in report.sources},
+        }
+        self.index.finish_run(run_id, report.status, counts, report.errors())
+        return report
+
+    async def collect_sources(self, sources: Sequence[SourceConfig]) -> list[SourceReport]:
+        """Walk ``sources`` in this process (no Run record): one report per source."""
         own_http = self._http is None
         http = self._http or HttpClient(self.cfg.http, validators=self.index, relax_loopback=self.relax_loopback)
         if self.langid_workers > 0:
@@ -207,22 +233,13 @@ class Collector:
                 async with gate:
                     return await self.collect_source(src, http)
 
-            report.sources = list(await asyncio.gather(*(one(s) for s in sources)))
+            return list(await asyncio.gather(*(one(s) for s in sources)))
         finally:
             if own_http:
                 await http.aclose()
             if self._pool is not None:
                 self._pool.shutdown(wait=True, cancel_futures=True)
                 self._pool = None
-        if hasattr(self.index, "refresh") and self._add_kwargs:
-            self.index.refresh()
-        report.elapsed_s = time.monotonic() - started
-        counts: dict[str, Any] = {
-            **report.totals(),
-            "sources": {s.name: s.counts() for s in report.sources},
-        }
-        self.index.finish_run(run_id, report.status, counts, report.errors())
-        return report
 
     # -- one source ---------------------------------------------------------------------
 

@@ -184,6 +184,8 @@ class HttpConfig(_Strict):
     respect_robots: bool = True
     proxy: str | None = None
     max_pages: int = Field(default=10, ge=1)
+    #: Collector processes; the sources of one host always share a process (politeness).
+    workers: int = Field(default=1, ge=1, le=32)
 
 
 class ModelConfig(_Strict):

@@ -71,6 +71,14 @@ def collect(
         "-b",
         help="Collect only for this brand (its own sources and unbound ones).",
     ),
+    workers: int | None = typer.Option(
+        None,
+        "--workers",
+        "-w",
+        min=1,
+        max=32,
+        help="Collector processes (default: [http] workers). Sources of one host stay in one process.",
+    ),
     json_: bool = typer.Option(False, "--json", help="Print the run's per-source counts as JSON."),
 ) -> None:
     """Collect mentions from the configured sources into the database, politely."""
@@ -93,7 +101,9 @@ def collect(
         ) as prog:
             import asyncio
 
-            report = asyncio.run(collect_async(cfg, index, source=source, brand=brand, progress=_RichProgress(prog)))
+            report = asyncio.run(
+                collect_async(cfg, index, source=source, brand=brand, progress=_RichProgress(prog), workers=workers)
+            )
     finally:
         close = getattr(index, "close", None)
         if close is not None:

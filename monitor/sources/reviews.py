@@ -91,10 +91,10 @@ def _jsonld_blocks(html: str) -> Iterator[Any]:
 def _walk(obj: Any, depth: int = 0) -> Iterator[Mapping[str, Any]]:
     if depth > _MAX_DEPTH:
         return
-    if isinstance(obj, Mapping):
+    if isinstance(obj, dict | Mapping):  # dict first: JSON gives dicts, and the ABC check is slow
         yield obj
         for value in obj.values():
-            if isinstance(value, Mapping | list):
+            if isinstance(value, dict | list | Mapping):
                 yield from _walk(value, depth + 1)
     elif isinstance(obj, list):
         for value in obj:

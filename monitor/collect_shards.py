@@ -1,0 +1,213 @@
+"""Collection across worker processes: sources split into shards, one process per shard.
+
+One Python process spends most of a busy run on the CPU (parsing, language
+identification, the store), so ``[http] workers = N`` (or ``monitor collect --workers N``)
+splits the sources into up to N shards: the collecting process walks the first shard
+itself and a spawned process walks each other one, all writing to the same database.
+
+Politeness stays per host: sources are grouped by :func:`politeness_key` (the host of
+their URL, or their kind for API sources without one) and a group is never split, so one
+host's concurrency and interval limits still live in one process. Only hosts whose limits
+are lifted (loopback with ``relax_loopback``) are split source by source.
+
+A worker reports progress and its per-source reports through a queue; the parent keeps the
+single Run record. A worker that dies leaves what it stored stored and its sources'
+cursors untouched (like any interrupted walk); the parent records those sources as
+``failed`` with the exit code.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import multiprocessing
+import queue as queue_mod
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
+
+from monitor.config import Config, Secrets, SourceConfig
+from monitor.http.hosts import is_loopback
+
+if TYPE_CHECKING:
+    from monitor.collect import Collector, SourceReport
+
+log = logging.getLogger("monitor.collect")
+
+#: How often a waiting parent checks that its worker is still alive (seconds).
+POLL_S = 0.5
+
+
+def politeness_key(src: SourceConfig, *, relax_loopback: bool = False) -> str:
+    """Sources with the same key share a host's politeness limits, so share a process."""
+    if src.url:
+        parts = urlsplit(src.url)
+        host = (parts.hostname or "").lower()
+        if relax_loopback and is_loopback(host):
+            return f"loopback:{src.name}"  # no limits to share: every source on its own
+        return f"host:{host}:{parts.port or ''}"
+    return f"kind:{src.kind}"  # API sources without a URL: one fixed host per kind
+
+
+def plan_shards(
+    sources: Sequence[SourceConfig], workers: int, *, relax_loopback: bool = False
+) -> list[list[SourceConfig]]:
+    """Up to ``workers`` shards, never splitting a politeness group, balanced by size."""
+    groups: dict[str, list[SourceConfig]] = {}
+    for src in sources:
+        groups.setdefault(politeness_key(src, relax_loopback=relax_loopback), []).append(src)
+    shards: list[list[SourceConfig]] = [[] for _ in range(max(1, min(workers, len(groups))))]
+    for group in sorted(groups.values(), key=len, reverse=True):
+        min(shards, key=len).extend(group)
+    order = {id(src): i for i, src in enumerate(sources)}
+    return [sorted(s, key=lambda src: order[id(src)]) for s in shards if s]  # config order within a shard
+
+
+def database_url(index: Any) -> str | None:
+    """The URL a worker can open the same database with (``None``: not shardable)."""
+    engine = getattr(index, "engine", None)
+    url = getattr(engine, "url", None)
+    if url is None or not hasattr(url, "render_as_string"):
+        return None
+    if url.get_backend_name() == "sqlite" and (url.database or ":memory:").split("?")[0] in (":memory:", ""):
+        return None  # an in-memory database is private to its process
+    return str(url.render_as_string(hide_password=False))
+
+
+@dataclass(frozen=True)
+class ShardJob:
+    """What a worker process needs (picklable)."""
+
+    cfg: Config
+    secrets: Secrets
+    sources: list[str]
+    database_url: str
+    relax_loopback: bool
+    source_concurrency: int
+    only_brand: str | None
+
+
+class _QueueProgress:
+    """A worker's progress sink: every event goes to the parent through the queue."""
+
+    def __init__(self, q: Any) -> None:
+        self.q = q
+
+    def source_started(self, source: SourceConfig) -> None:
+        self.q.put(("started", source.name, None))
+
+    def page_done(self, source: SourceConfig, page: Any, report: SourceReport) -> None:
+        self.q.put(("page", source.name, report))
+
+    def source_done(self, source: SourceConfig, report: SourceReport) -> None:
+        self.q.put(("done", source.name, report))
+
+
+def shard_main(job: ShardJob, q: Any) -> None:
+    """Entry point of a worker process: collect the job's sources, report through ``q``."""
+    from monitor.api import MentionIndex
+    from monitor.collect import Collector
+
+    cfg = job.cfg.model_copy(update={"database_url": job.database_url})
+    index = MentionIndex.open(cfg, migrate=False)
+    try:
+        collector = Collector(
+            cfg,
+            index,
+            secrets=job.secrets,
+            relax_loopback=job.relax_loopback,
+            progress=_QueueProgress(q),
+            only_brand=job.only_brand,
+            source_concurrency=job.source_concurrency,
+        )
+        asyncio.run(collector.collect_sources([cfg.source(n) for n in job.sources]))
+    finally:
+        index.close()
+        q.put(("end", None, None))
+
+
+class ShardProcess:
+    """The parent's handle on one worker: start it, relay its events, reap it."""
+
+    def __init__(self, collector: Collector, shard: list[SourceConfig], db_url: str) -> None:
+        self.collector = collector
+        self.shard = shard
+        ctx = multiprocessing.get_context("spawn")
+        self.queue: Any = ctx.Queue()
+        job = ShardJob(
+            cfg=collector.cfg,
+            secrets=collector.secrets,
+            sources=[s.name for s in shard],
+            database_url=db_url,
+            relax_loopback=collector.relax_loopback,
+            source_concurrency=collector.source_concurrency,
+            only_brand=collector.only_brand,
+        )
+        self.process = ctx.Process(target=shard_main, args=(job, self.queue), name="monitor-collect-shard", daemon=True)
+
+    def _next(self) -> tuple[str, str | None, Any] | None:
+        try:
+            return self.queue.get(timeout=POLL_S)
+        except queue_mod.Empty:
+            return None
+
+    async def run(self) -> list[SourceReport]:
+        """Run the worker to the end; one report per source of the shard, in order."""
+        from monitor.collect import SourceReport
+
+        by_name = {s.name: s for s in self.shard}
+        reports: dict[str, SourceReport] = {}
+        progress = self.collector.progress
+        loop = asyncio.get_running_loop()
+        self.process.start()
+        finished = False
+        try:
+            while True:
+                msg = await loop.run_in_executor(None, self._next)
+                if msg is None:
+                    if self.process.is_alive():
+                        continue
+                    msg = self._next()  # the last events may still be in the pipe
+                    if msg is None:
+                        break
+                kind, name, rep = msg
+                if kind == "end":
+                    finished = True
+                    break
+                src = by_name.get(name or "")
+                if src is None:
+                    continue
+                if kind == "started":
+                    progress.source_started(src)
+                elif kind == "page":
+                    progress.page_done(src, None, rep)
+                elif kind == "done":
+                    reports[src.name] = rep
+                    progress.source_done(src, rep)
+        finally:
+            if finished:
+                await loop.run_in_executor(None, self.stop)
+            else:  # cancelled (or the worker died): do not wait for it
+                self.stop(grace_s=0)
+        code = self.process.exitcode
+        for src in self.shard:
+            if src.name not in reports:
+                rep = SourceReport(src.name, src.kind)
+                self.collector._finish(src, rep, "failed", f"collector worker process ended (exit code {code})")
+                reports[src.name] = rep
+        return [reports[s.name] for s in self.shard]
+
+    def stop(self, grace_s: float = 10.0) -> None:
+        """Wait up to ``grace_s`` for a clean exit, then terminate (a killed walk resumes next run)."""
+        if grace_s > 0:
+            self.process.join(timeout=grace_s)
+        if self.process.is_alive():
+            self.process.terminate()
+            self.process.join(timeout=5)
+        if self.process.is_alive():
+            self.process.kill()
+            self.process.join()
+
+
+__all__ = ["ShardJob", "ShardProcess", "database_url", "plan_shards", "politeness_key", "shard_main"]

@@ -1,0 +1,159 @@
+"""Collection across worker processes: shard planning, and real runs with a spawned worker."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+import monitor.collect_shards as shards_mod
+from monitor.api import MentionIndex
+from monitor.collect import collect
+from monitor.collect_shards import database_url, plan_shards, politeness_key
+from monitor.config import Config, Secrets, SourceConfig, config_from_dict
+
+try:
+    from test_http_localserver import Handler, LocalServer, Reply
+except ImportError:  # tests/ is a package
+    from tests.test_http_localserver import Handler, LocalServer, Reply
+
+
+def src(name: str, kind: str = "reviews", url: str | None = None) -> SourceConfig:
+    opts = {"tag": "x"} if kind == "mastodon" else {}
+    return SourceConfig(name=name, kind=kind, url=url, options=opts, query="acme" if url is None else None)
+
+
+def test_sources_of_one_host_are_never_split() -> None:
+    sources = [
+        src("a1", url="https://a.example/r/1"),
+        src("a2", url="https://A.example/r/2"),
+        src("a3", url="https://a.example/r/3"),
+        src("b1", url="https://b.example/r"),
+        src("b2", url="https://b.example:8443/r"),  # another port is another host key
+        src("hn1", kind="hackernews"),
+        src("hn2", kind="hackernews"),
+    ]
+    plan = plan_shards(sources, 3)
+    assert len(plan) == 3
+    where = {s.name: i for i, shard in enumerate(plan) for s in shard}
+    assert where["a1"] == where["a2"] == where["a3"]
+    assert where["hn1"] == where["hn2"]
+    assert sorted(s.name for shard in plan for s in shard) == sorted(s.name for s in sources)
+    # more workers than hosts: one shard per host group, no empty shards
+    assert len(plan_shards(sources, 32)) == 4
+    assert plan_shards(sources, 1) == [sources]
+
+
+def test_only_relaxed_loopback_sources_are_split_one_by_one() -> None:
+    local = [src(f"l{i}", url=f"http://127.0.0.1:8000/r/{i}") for i in range(6)]
+    assert len(plan_shards(local, 2)) == 1  # politeness applies: one host, one process
+    relaxed = plan_shards(local, 2, relax_loopback=True)
+    assert [len(s) for s in relaxed] == [3, 3]
+    remote = src("r", url="https://shop.example/r")
+    assert politeness_key(remote, relax_loopback=True) == politeness_key(remote)
+
+
+def test_database_url_keeps_the_password_and_refuses_memory() -> None:
+    from sqlalchemy.engine import make_url
+
+    class Fake:
+        def __init__(self, url: str) -> None:
+            self.engine = type("E", (), {"url": make_url(url)})()
+
+    assert database_url(Fake("postgresql+psycopg://u:s3cret@db/x")) == "postgresql+psycopg://u:s3cret@db/x"
+    assert database_url(Fake("sqlite:///:memory:")) is None
+    assert database_url(Fake("sqlite://")) is None
+    assert database_url(object()) is None
+
+
+# -- real runs ------------------------------------------------------------------------------
+
+PAGES, PER = 3, 5
+
+
+def page(source: int, n: int) -> str:
+    reviews = [
+        {
+            "@type": "Review",
+            "@id": f"#s{source}-r{n}-{i}",
+            "reviewBody": f"Acme drill number {source} page {n} item {i} works really well for me",
+            "reviewRating": {"ratingValue": str(1 + i % 5)},
+            "datePublished": f"2025-03-0{n}T10:0{i}:00+00:00",
+        }
+        for i in range(PER)
+    ]
+    nxt = f'<link rel="next" href="/s{source}?page={n + 1}">' if n < PAGES else ""
+    ld = json.dumps({"@type": "Product", "name": "Acme", "review": reviews})
+    return f'<html lang="en"><head>{nxt}<script type="application/ld+json">{ld}</script></head></html>'
+
+
+@pytest.fixture
+def server() -> Iterator[LocalServer]:
+    with LocalServer() as srv:
+        for s in range(6):
+
+            def route(h: Handler, s: int = s) -> Reply:
+                n = int(h.request_info.query.get("page", ["1"])[0])
+                return Reply(body=page(s, n), headers={"Content-Type": "text/html"})
+
+            srv.routes[f"/s{s}"] = route
+        yield srv
+
+
+def config(server: LocalServer, db: str) -> Config:
+    return config_from_dict(
+        {
+            "database_url": db,
+            "brands": [{"name": "Acme"}],
+            "sources": [
+                {"name": f"shop-{s}", "kind": "reviews", "brand": "Acme", "url": server.url(f"/s{s}")} for s in range(6)
+            ],
+            "http": {"contact": "t@example.com", "min_interval_s": 0, "retries": 0, "workers": 2},
+        }
+    )
+
+
+def test_two_processes_store_every_mention_once(
+    server: LocalServer, db_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    started: list[int] = []
+    original = shards_mod.ShardProcess.run
+
+    async def spy(self: Any) -> Any:
+        started.append(len(self.shard))
+        return await original(self)
+
+    monkeypatch.setattr(shards_mod.ShardProcess, "run", spy)
+    cfg = config(server, db_url)
+    with MentionIndex.open(cfg) as index:
+        report = collect(cfg, index, relax_loopback=True, secrets=Secrets(_env_file=None))
+        assert started == [3]  # one worker process took half of the sources
+        assert report.status == "ok" and [s.name for s in report.sources] == [f"shop-{s}" for s in range(6)]
+        assert all(s.pages == PAGES and s.new == PAGES * PER for s in report.sources)
+        rows = index.mentions("Acme", limit=1000)
+        assert len(rows) == 6 * PAGES * PER == len({(r.source, r.external_id) for r in rows})
+        runs = index.recent_runs(kind="collect")
+        assert len(runs) == 1 and runs[0]["counts"]["new"] == 6 * PAGES * PER
+        assert all(r["status"] == "ok" for r in index.sources_overview())
+        again = collect(cfg, index, relax_loopback=True, secrets=Secrets(_env_file=None))
+        assert sum(s.new for s in again.sources) == 0
+
+
+def test_a_worker_that_dies_fails_its_sources_not_the_run(
+    server: LocalServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The worker is handed a database it cannot open, so it exits before collecting.
+    monkeypatch.setattr("monitor.collect.database_url", lambda index: f"sqlite:///{tmp_path}/missing/dir/x.db")
+    cfg = config(server, f"sqlite:///{tmp_path / 'm.db'}")
+    with MentionIndex.open(cfg) as index:
+        report = collect(cfg, index, relax_loopback=True, secrets=Secrets(_env_file=None))
+        bad = [s for s in report.sources if s.status == "failed"]
+        good = [s for s in report.sources if s.status == "ok"]
+        assert len(bad) == 3 and len(good) == 3 and report.status == "partial"
+        assert all("worker process ended (exit code 1)" in (s.reason or "") for s in bad)
+        assert sum(s.new for s in good) == 3 * PAGES * PER
+        overview = {r["name"]: r for r in index.sources_overview()}
+        assert all(overview[s.name]["status"] == "failing" for s in bad), overview
