@@ -304,7 +304,7 @@ def e2e_bench(langid_workers: int = 0, workers: int = 1) -> dict[str, Any]:
                     cfg,
                     index,
                     relax_loopback=True,
-                    source_concurrency=8,
+                    source_concurrency=4,
                     langid_workers=langid_workers,
                     workers=workers,
                     secrets=Secrets(_env_file=None),
