@@ -157,3 +157,32 @@ def test_a_worker_that_dies_fails_its_sources_not_the_run(
         assert sum(s.new for s in good) == 3 * PAGES * PER
         overview = {r["name"]: r for r in index.sources_overview()}
         assert all(overview[s.name]["status"] == "failing" for s in bad), overview
+
+
+def test_cancelling_a_sharded_run_stops_the_workers(server: LocalServer, tmp_path: Path) -> None:
+    """``monitor run`` cancels collection on SIGTERM: no worker process may outlive it."""
+    import asyncio
+    import multiprocessing
+
+    from monitor.collect import collect_async
+
+    def slow(h: Handler) -> Reply:
+        return Reply(body=page(0, 1), headers={"Content-Type": "text/html"}, delay_s=5)
+
+    for s in range(6):
+        server.routes[f"/s{s}"] = slow
+    cfg = config(server, f"sqlite:///{tmp_path / 'm.db'}")
+
+    async def main(index: MentionIndex) -> None:
+        task = asyncio.create_task(
+            collect_async(cfg, index, relax_loopback=True, secrets=Secrets(_env_file=None), workers=2)
+        )
+        await asyncio.sleep(3)  # the worker has started and is waiting for its first pages
+        assert any(p.name == "monitor-collect-shard" for p in multiprocessing.active_children())
+        task.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await task
+
+    with MentionIndex.open(cfg) as index:
+        asyncio.run(main(index))
+    assert not [p for p in multiprocessing.active_children() if p.name == "monitor-collect-shard"]
