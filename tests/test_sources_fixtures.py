@@ -297,7 +297,11 @@ def test_reddit_all_comments_listing() -> None:
     ms, after, _ = reddit.parse_page(body("social-json/reddit_r-all_comments_listing.json"), "u")
     assert len(ms) == 100 and all(m.external_id.startswith("t1_") for m in ms)
     assert after == "t1_dbhn0yk"
-    assert ms[0].title is None and ms[0].extra["context_title"] == "What's this?" and ms[0].url == "https://www.reddit.com/comments/5jffj1/_/dbhn11d/"
+    assert (
+        ms[0].title is None
+        and ms[0].extra["context_title"] == "What's this?"
+        and ms[0].url == "https://www.reddit.com/comments/5jffj1/_/dbhn11d/"
+    )
     assert ms[0].published_at == utc(2016, 12, 22, 2, 17, 20)
 
 
