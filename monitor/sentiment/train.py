@@ -26,7 +26,7 @@ class TrainSettings:
     """Everything that decides the trained model (recorded in the model's config.json)."""
 
     seed: int = 13
-    epochs: int = 3
+    epochs: int = 5
     batch_size: int = 16
     lr: float = 5e-4
     head_lr: float = 5e-4
@@ -39,7 +39,7 @@ class TrainSettings:
             "r": 8,
             "lora_alpha": 16,
             "lora_dropout": 0.1,
-            "target_modules": ["query", "value"],
+            "target_modules": ["query", "key", "value", "dense"],
         }
     )
     use_mt_hy: bool = False  # add extra/hy_machine_translated.jsonl (train split) to training
