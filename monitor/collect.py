@@ -31,13 +31,14 @@ import inspect
 import logging
 import multiprocessing
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections import deque
+from collections.abc import Awaitable, Callable, Iterable, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
 
-from monitor.collect_shards import ShardProcess, database_url, plan_shards
+from monitor.collect_shards import ShardProcess, database_url, politeness_groups
 from monitor.config import BrandConfig, Config, Secrets, SourceConfig
 from monitor.errors import ConfigError, MonitorError, SourceBlocked
 from monitor.http import FetchResult, HttpClient, redact_text
@@ -201,12 +202,19 @@ class Collector:
         started = time.monotonic()
         run_id = self.index.start_run("collect")
         report = CollectReport(run_id)
-        shards = [list(sources)]
         db_url = database_url(self.index) if self.workers > 1 and self._http is None else None
-        if db_url is not None:
-            shards = plan_shards(sources, self.workers, relax_loopback=self.relax_loopback)
-        others = [ShardProcess(self, shard, db_url) for shard in shards[1:] if db_url is not None]
-        results = await asyncio.gather(self.collect_sources(shards[0]), *(o.run() for o in others))
+        if db_url is None:
+            results = [await self.collect_sources(sources)]
+        else:
+            # Groups of sources (one per host) are handed out on demand: to this process's
+            # lanes and to each worker when it asks, so a slow start or a big host evens out.
+            groups = deque(politeness_groups(sources, relax_loopback=self.relax_loopback))
+            others = [ShardProcess(self, groups, db_url) for _ in range(min(self.workers, len(groups)) - 1)]
+
+            async def mine() -> list[SourceConfig] | None:
+                return groups.popleft() if groups else None
+
+            results = await asyncio.gather(self.collect_sources([], more=mine), *(o.run() for o in others))
         by_name = {rep.name: rep for reports in results for rep in reports}
         report.sources = [by_name[s.name] for s in sources]
         if hasattr(self.index, "refresh") and self._add_kwargs:
@@ -219,21 +227,47 @@ class Collector:
         self.index.finish_run(run_id, report.status, counts, report.errors())
         return report
 
-    async def collect_sources(self, sources: Sequence[SourceConfig]) -> list[SourceReport]:
-        """Walk ``sources`` in this process (no Run record): one report per source."""
+    async def collect_sources(
+        self,
+        sources: Sequence[SourceConfig],
+        *,
+        more: Callable[[], Awaitable[list[SourceConfig] | None]] | None = None,
+    ) -> list[SourceReport]:
+        """Walk ``sources`` in this process (no Run record): one report per source.
+
+        ``source_concurrency`` lanes each walk one source at a time; when ``sources`` run
+        out, ``more()`` is asked for the next batch (``None``: there is no more).
+        """
         own_http = self._http is None
         http = self._http or HttpClient(self.cfg.http, validators=self.index, relax_loopback=self.relax_loopback)
         if self.langid_workers > 0:
             ctx = multiprocessing.get_context("spawn")
             self._pool = ProcessPoolExecutor(self.langid_workers, mp_context=ctx)
+        todo: deque[SourceConfig] = deque(sources)
+        reports: list[SourceReport] = []
+        asking = asyncio.Lock()
+        exhausted = more is None
+
+        async def next_source() -> SourceConfig | None:
+            nonlocal exhausted
+            if todo:
+                return todo.popleft()
+            async with asking:
+                while not todo and not exhausted:
+                    got = await more() if more is not None else None
+                    if got:
+                        todo.extend(got)
+                    else:
+                        exhausted = True
+                return todo.popleft() if todo else None
+
+        async def lane() -> None:
+            while (src := await next_source()) is not None:
+                reports.append(await self.collect_source(src, http))
+
         try:
-            gate = asyncio.Semaphore(self.source_concurrency)
-
-            async def one(src: SourceConfig) -> SourceReport:
-                async with gate:
-                    return await self.collect_source(src, http)
-
-            return list(await asyncio.gather(*(one(s) for s in sources)))
+            await asyncio.gather(*(lane() for _ in range(self.source_concurrency)))
+            return reports
         finally:
             if own_http:
                 await http.aclose()

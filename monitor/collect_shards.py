@@ -1,18 +1,20 @@
-"""Collection across worker processes: sources split into shards, one process per shard.
+"""Collection across worker processes: groups of sources handed out on demand.
 
 One Python process spends most of a busy run on the CPU (parsing, language
 identification, the store), so ``[http] workers = N`` (or ``monitor collect --workers N``)
-splits the sources into up to N shards: the collecting process walks the first shard
-itself and a spawned process walks each other one, all writing to the same database.
+spreads the sources over N processes: the collecting process itself and N − 1 spawned
+workers, all writing to the same database.
 
 Politeness stays per host: sources are grouped by :func:`politeness_key` (the host of
-their URL, or their kind for API sources without one) and a group is never split, so one
-host's concurrency and interval limits still live in one process. Only hosts whose limits
-are lifted (loopback with ``relax_loopback``) are split source by source.
+their URL, or their kind for API sources without one) and a group always goes to one
+process, so one host's concurrency and interval limits still live in one process. Only
+hosts whose limits are lifted (loopback with ``relax_loopback``) are split source by source.
 
-A worker reports progress and its per-source reports through a queue; the parent keeps the
-single Run record. A worker that dies leaves what it stored stored and its sources'
-cursors untouched (like any interrupted walk); the parent records those sources as
+Groups are handed out on demand — to the parent's own lanes and to a worker whenever it
+asks — so a worker's start-up time or one big host does not leave a process idle. A worker
+reports progress and per-source reports through a queue; the parent keeps the single Run
+record. A worker that dies leaves what it stored stored and its sources' cursors untouched
+(like any interrupted walk); the parent records the sources it had been given as
 ``failed`` with the exit code.
 """
 
@@ -22,6 +24,7 @@ import asyncio
 import logging
 import multiprocessing
 import queue as queue_mod
+from collections import deque
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -50,18 +53,12 @@ def politeness_key(src: SourceConfig, *, relax_loopback: bool = False) -> str:
     return f"kind:{src.kind}"  # API sources without a URL: one fixed host per kind
 
 
-def plan_shards(
-    sources: Sequence[SourceConfig], workers: int, *, relax_loopback: bool = False
-) -> list[list[SourceConfig]]:
-    """Up to ``workers`` shards, never splitting a politeness group, balanced by size."""
+def politeness_groups(sources: Sequence[SourceConfig], *, relax_loopback: bool = False) -> list[list[SourceConfig]]:
+    """The sources grouped by :func:`politeness_key`, in config order."""
     groups: dict[str, list[SourceConfig]] = {}
     for src in sources:
         groups.setdefault(politeness_key(src, relax_loopback=relax_loopback), []).append(src)
-    shards: list[list[SourceConfig]] = [[] for _ in range(max(1, min(workers, len(groups))))]
-    for group in sorted(groups.values(), key=len, reverse=True):
-        min(shards, key=len).extend(group)
-    order = {id(src): i for i, src in enumerate(sources)}
-    return [sorted(s, key=lambda src: order[id(src)]) for s in shards if s]  # config order within a shard
+    return list(groups.values())
 
 
 def database_url(index: Any) -> str | None:
@@ -77,12 +74,12 @@ def database_url(index: Any) -> str | None:
 
 @dataclass(frozen=True)
 class ShardJob:
-    """What a worker process needs (picklable)."""
+    """What a worker process needs (picklable); its sources come later, on demand."""
 
     cfg: Config
     secrets: Secrets
-    sources: list[str]
     database_url: str
+    first: list[str]  # the group it starts with (so a worker is never started for nothing)
     relax_loopback: bool
     source_concurrency: int
     only_brand: str | None
@@ -104,8 +101,8 @@ class _QueueProgress:
         self.q.put(("done", source.name, report))
 
 
-def shard_main(job: ShardJob, q: Any) -> None:
-    """Entry point of a worker process: collect the job's sources, report through ``q``."""
+def shard_main(job: ShardJob, q: Any, replies: Any) -> None:
+    """Entry point of a worker process: ask for groups of sources until there are none."""
     from monitor.api import MentionIndex
     from monitor.collect import Collector
 
@@ -120,8 +117,15 @@ def shard_main(job: ShardJob, q: Any) -> None:
             progress=_QueueProgress(q),
             only_brand=job.only_brand,
             source_concurrency=job.source_concurrency,
+            workers=1,
         )
-        asyncio.run(collector.collect_sources([cfg.source(n) for n in job.sources]))
+
+        async def more() -> list[SourceConfig] | None:
+            q.put(("want", None, None))
+            names = await asyncio.get_running_loop().run_in_executor(None, replies.get)
+            return [cfg.source(n) for n in names] if names else None
+
+        asyncio.run(collector.collect_sources([cfg.source(n) for n in job.first], more=more))
     finally:
         index.close()
         q.put(("end", None, None))
@@ -130,21 +134,25 @@ def shard_main(job: ShardJob, q: Any) -> None:
 class ShardProcess:
     """The parent's handle on one worker: start it, relay its events, reap it."""
 
-    def __init__(self, collector: Collector, shard: list[SourceConfig], db_url: str) -> None:
+    def __init__(self, collector: Collector, groups: deque[list[SourceConfig]], db_url: str) -> None:
         self.collector = collector
-        self.shard = shard
+        self.groups = groups  # shared with the parent's own lanes and the other workers
+        self.given: list[SourceConfig] = groups.popleft() if groups else []
         ctx = multiprocessing.get_context("spawn")
         self.queue: Any = ctx.Queue()
+        self.replies: Any = ctx.Queue()
         job = ShardJob(
             cfg=collector.cfg,
             secrets=collector.secrets,
-            sources=[s.name for s in shard],
             database_url=db_url,
+            first=[src.name for src in self.given],
             relax_loopback=collector.relax_loopback,
             source_concurrency=collector.source_concurrency,
             only_brand=collector.only_brand,
         )
-        self.process = ctx.Process(target=shard_main, args=(job, self.queue), name="monitor-collect-shard", daemon=True)
+        self.process = ctx.Process(
+            target=shard_main, args=(job, self.queue, self.replies), name="monitor-collect-shard", daemon=True
+        )
 
     def _next(self) -> tuple[str, str | None, Any] | None:
         try:
@@ -153,10 +161,10 @@ class ShardProcess:
             return None
 
     async def run(self) -> list[SourceReport]:
-        """Run the worker to the end; one report per source of the shard, in order."""
+        """Run the worker to the end; one report per source it was given."""
         from monitor.collect import SourceReport
 
-        by_name = {s.name: s for s in self.shard}
+        by_name: dict[str, SourceConfig] = {src.name: src for src in self.given}
         reports: dict[str, SourceReport] = {}
         progress = self.collector.progress
         loop = asyncio.get_running_loop()
@@ -175,9 +183,17 @@ class ShardProcess:
                 if kind == "end":
                     finished = True
                     break
-                src = by_name.get(name or "")
-                if src is None:
+                if kind == "want":
+                    group = self.groups.popleft() if self.groups else None
+                    for member in group or []:
+                        by_name[member.name] = member
+                        self.given.append(member)
+                    self.replies.put([member.name for member in group] if group else None)
                     continue
+                found = by_name.get(name or "")
+                if found is None:
+                    continue
+                src = found
                 if kind == "started":
                     progress.source_started(src)
                 elif kind == "page":
@@ -191,12 +207,12 @@ class ShardProcess:
             else:  # cancelled (or the worker died): do not wait for it
                 self.stop(grace_s=0)
         code = self.process.exitcode
-        for src in self.shard:
+        for src in self.given:
             if src.name not in reports:
                 rep = SourceReport(src.name, src.kind)
                 self.collector._finish(src, rep, "failed", f"collector worker process ended (exit code {code})")
                 reports[src.name] = rep
-        return [reports[s.name] for s in self.shard]
+        return [reports[s.name] for s in self.given]
 
     def stop(self, grace_s: float = 10.0) -> None:
         """Wait up to ``grace_s`` for a clean exit, then terminate (a killed walk resumes next run)."""
@@ -210,4 +226,4 @@ class ShardProcess:
             self.process.join()
 
 
-__all__ = ["ShardJob", "ShardProcess", "database_url", "plan_shards", "politeness_key", "shard_main"]
+__all__ = ["ShardJob", "ShardProcess", "database_url", "politeness_groups", "politeness_key", "shard_main"]
