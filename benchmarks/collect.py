@@ -9,7 +9,11 @@ A local server (its own process, asyncio, HTTP/1.1 keep-alive) serves 2,000 JSON
 pages of 20 reviews each (100 review sources × 20 pages, rel=next paging) and 200 RSS feed
 pages (10 feeds × 20 pages, RFC 5005 rel=next). End to end runs the real collector
 (HTTP layer, robots.txt, paging, brand matching, language identification) into a real
-SQLite ``MentionIndex`` with politeness lifted for loopback only (``relax_loopback``).
+SQLite ``MentionIndex`` with politeness lifted for loopback only (``relax_loopback``), in
+three set-ups: one process; one process plus a language-identification worker; two
+collector processes (``--workers 2``: each walks half of the sources). Each line reports
+wall-clock pages/s and the CPU spent per page by the collector (all its processes) and by
+the server, so a run on a busy machine can be told apart from a slow collector.
 
 Targets (issue 3): parse ≥ 100 review pages/s on one core; ≥ 200 pages/s end to end.
 """

@@ -197,7 +197,7 @@ class ModelConfig(_Strict):
     label_map: dict[str, str] = Field(default_factory=dict)
     threads: int = Field(default=2, ge=1, le=64)
     batch_size: int = Field(default=32, ge=1, le=1024)
-    precision: Literal["auto", "fp32", "bf16", "int8"] = "auto"
+    precision: Literal["auto", "fp32", "bf16", "int8", "onnx-fp32", "onnx-int8"] = "auto"
     confidence_threshold: float = Field(default=0.0, ge=0.0, le=1.0)
 
 

@@ -78,9 +78,18 @@ def test_precision_auto_falls_back_without_bf16(monkeypatch: pytest.MonkeyPatch)
     import monitor.sentiment.classifier as c
 
     monkeypatch.setattr(c, "cpu_has_fast_bf16", lambda: False)
-    assert resolve_precision("auto", "bf16") == "fp32"
-    assert resolve_precision("auto", "int8") == "int8"
+    assert resolve_precision("auto", "bf16", onnx_available=False) == "fp32"
+    assert resolve_precision("auto", "int8", onnx_available=False) == "int8"
     assert resolve_precision("bf16", "fp32") == "bf16"
+
+
+def test_precision_auto_prefers_onnxruntime_for_fp32() -> None:
+    assert resolve_precision("auto", "fp32", onnx_available=True) == "onnx-fp32"
+    assert resolve_precision("auto", "fp32", onnx_available=False) == "fp32"
+    assert resolve_precision("auto", "int8", onnx_available=True) == "int8"  # torch int8 is its own recipe
+    assert resolve_precision("auto", "onnx-int8", onnx_available=True) == "onnx-int8"
+    assert resolve_precision("auto", "onnx-int8", onnx_available=False) == "fp32"
+    assert resolve_precision("fp32", "onnx-fp32", onnx_available=True) == "fp32"  # explicit wins
 
 
 def test_metrics_binary_gold_uses_present_classes() -> None:

@@ -29,7 +29,10 @@ model_app = typer.Typer(
 )
 app.add_typer(model_app, name="model")
 
-PrecisionOpt = typer.Option(None, "--precision", help="Override model.precision: auto, fp32, bf16 or int8.")
+PrecisionOpt = typer.Option(
+    None, "--precision", help="Override model.precision: auto, fp32, bf16, int8, onnx-fp32 or onnx-int8."
+)
+PRECISIONS = ("auto", "fp32", "bf16", "int8", "onnx-fp32", "onnx-int8")
 ModelPathOpt = typer.Option(None, "--model-path", help="Use the model in this directory instead of the configured one.")
 BackendOpt = typer.Option(None, "--backend", help="Override model.backend: embedded or hf.")
 TrainDataOpt = typer.Option(..., "--data", help="Directory of <lang>.jsonl files with a 'split' field.")
@@ -53,8 +56,8 @@ def _model_config(
     if model_path is not None:
         update["path"] = str(model_path)
     if precision is not None:
-        if precision not in ("auto", "fp32", "bf16", "int8"):
-            raise ConfigError(f"--precision {precision!r}: expected auto, fp32, bf16 or int8")
+        if precision not in PRECISIONS:
+            raise ConfigError(f"--precision {precision!r}: expected {', '.join(PRECISIONS)}")
         update["precision"] = precision
     if backend is not None:
         if backend not in ("embedded", "hf"):

@@ -1,13 +1,15 @@
 """The one inference interface: ``SentimentClassifier.predict(texts, langs) -> [Prediction]``.
 
-Torch is imported only when a classifier is built. Shared by both backends: a content-hash
-cache (a text is never scored twice by the same model version), length-sorted batches with
-dynamic padding, ``torch.inference_mode`` and the configured thread count.
+Torch (or onnxruntime) is imported only when a classifier is built. Shared by every backend:
+a content-hash cache (a text is never scored twice by the same model version). Shared by the
+embedded model's runtimes (torch, and onnxruntime in ``onnx_backend``): token windows,
+length-sorted batches with dynamic padding, and the configured thread count.
 """
 
 from __future__ import annotations
 
 import hashlib
+import logging
 import unicodedata
 import warnings
 from collections import OrderedDict
@@ -25,6 +27,7 @@ if TYPE_CHECKING:
     from monitor.sentiment.encoding import TextEncoder
 
 Probs = tuple[float, float, float]
+log = logging.getLogger(__name__)
 
 
 def text_key(text: str) -> str:
@@ -149,12 +152,30 @@ def cpu_has_fast_bf16() -> bool:
     return "avx512_bf16" in flags or "amx_bf16" in flags
 
 
-def resolve_precision(requested: str, auto_choice: str) -> str:
-    """``auto`` → the model's measured choice, demoted to fp32 where bf16 would be emulated."""
-    choice = auto_choice if requested == "auto" else requested
-    if requested == "auto" and choice == "bf16" and not cpu_has_fast_bf16():
-        return "fp32"
-    return choice
+# ``auto`` runs these precisions on onnxruntime when it is installed: the same network and
+# the same numbers (dev predictions identical to torch fp32), faster and lighter to load.
+AUTO_RUNTIME = {"fp32": "onnx-fp32"}
+
+
+def resolve_precision(requested: str, auto_choice: str, *, onnx_available: bool | None = None) -> str:
+    """``auto`` → the model's measured choice, on the fastest runtime that gives the same numbers.
+
+    bf16 is demoted to fp32 where the CPU would emulate it; fp32 runs on onnxruntime when it
+    is installed (:data:`AUTO_RUNTIME`), and an ONNX choice falls back to torch fp32 when it
+    is not. An explicit precision is returned as it is.
+    """
+    if requested != "auto":
+        return requested
+    choice = auto_choice
+    if choice == "bf16" and not cpu_has_fast_bf16():
+        choice = "fp32"
+    if onnx_available is None:
+        from monitor.sentiment.onnx_backend import onnxruntime_available
+
+        onnx_available = onnxruntime_available()
+    if onnx_available:
+        return AUTO_RUNTIME.get(choice, choice)
+    return "fp32" if choice.startswith("onnx-") else choice
 
 
 def apply_precision(module: torch.nn.Module, precision: str) -> torch.nn.Module:
@@ -185,11 +206,79 @@ def apply_precision(module: torch.nn.Module, precision: str) -> torch.nn.Module:
             return q
         module.encoder = q
         return module
-    raise ModelError(f"unknown precision {precision!r} (expected fp32, bf16 or int8)")
+    raise ModelError(f"unknown precision {precision!r} for torch (expected fp32, bf16 or int8)")
 
 
-class EmbeddedClassifier(SentimentClassifier):
-    """The embedded model: converted e5-small + merged LoRA + head, mean pooled."""
+class WindowedClassifier(SentimentClassifier):
+    """Scores token windows of the shipped model; the runtime (torch or ONNX) fills ``_batch_probs``.
+
+    Shared by every runtime: the tokenizer's windows, length-sorted batches with dynamic
+    padding, and window probabilities averaged back into one row per text (weighted by
+    window length).
+    """
+
+    runtime = "torch"
+
+    def __init__(
+        self,
+        encoder: TextEncoder,
+        *,
+        model_id: str,
+        model_version: str,
+        precision: str,
+        batch_size: int = 32,
+        binary_languages: Sequence[str] = (),
+        cache: ScoreCache | None = None,
+        extra_info: dict[str, Any] | None = None,
+    ) -> None:
+        super().__init__(batch_size=batch_size, cache=cache)
+        self.encoder = encoder
+        self.model_id = model_id
+        self.model_version = model_version
+        self.precision = precision
+        self.binary_languages = frozenset(binary_languages)
+        self._extra = extra_info or {}
+
+    def _batch_probs(self, ids: list[list[int]], mask: list[list[int]]) -> list[list[float]]:
+        """Probabilities (rows in :data:`LABELS` order) for one padded batch of windows."""
+        raise NotImplementedError
+
+    def _score_uncached(self, texts: Sequence[str]) -> list[Probs]:
+        from monitor.sentiment.encoding import length_sorted_batches, pad_batch
+
+        windows = self.encoder.windows(texts)
+        lengths = [len(ids) for _, ids in windows]
+        rows: list[list[float]] = [[] for _ in windows]
+        for batch in length_sorted_batches(lengths, self.batch_size):
+            ids, mask = pad_batch([windows[i][1] for i in batch], self.encoder.pad)
+            for i, row in zip(batch, self._batch_probs(ids, mask), strict=True):
+                rows[i] = row
+        # average windows, weighted by their length, back into one row per text
+        sums = [[0.0, 0.0, 0.0] for _ in texts]
+        weights = [0.0] * len(texts)
+        for (ti, window), row in zip(windows, rows, strict=True):
+            w = float(len(window))
+            weights[ti] += w
+            for k in range(len(LABELS)):
+                sums[ti][k] += w * row[k]
+        return [(s[0] / w, s[1] / w, s[2] / w) for s, w in zip(sums, weights, strict=True)]
+
+    def info(self) -> dict[str, Any]:
+        return {
+            **super().info(),
+            "backend": "embedded",
+            "runtime": self.runtime,
+            "precision": self.precision,
+            "max_length": self.encoder.max_length,
+            "batch_size": self.batch_size,
+            "binary_languages": sorted(self.binary_languages),
+            "cached_texts": len(self.cache),
+            **self._extra,
+        }
+
+
+class EmbeddedClassifier(WindowedClassifier):
+    """The embedded model in torch: converted e5-small + merged LoRA + head, mean pooled."""
 
     def __init__(
         self,
@@ -204,78 +293,77 @@ class EmbeddedClassifier(SentimentClassifier):
         cache: ScoreCache | None = None,
         extra_info: dict[str, Any] | None = None,
     ) -> None:
-        super().__init__(batch_size=batch_size, cache=cache)
+        super().__init__(
+            encoder,
+            model_id=model_id,
+            model_version=model_version,
+            precision=precision,
+            batch_size=batch_size,
+            binary_languages=binary_languages,
+            cache=cache,
+            extra_info=extra_info,
+        )
         self.net = apply_precision(net.eval(), precision)
-        self.encoder = encoder
-        self.model_id = model_id
-        self.model_version = model_version
-        self.precision = precision
-        self.binary_languages = frozenset(binary_languages)
-        self._extra = extra_info or {}
+
+    def _batch_probs(self, ids: list[list[int]], mask: list[list[int]]) -> list[list[float]]:
+        import torch
+
+        logits = self.net(torch.tensor(ids), torch.tensor(mask))
+        probs: list[list[float]] = torch.softmax(logits.float(), dim=-1).tolist()
+        return probs
 
     def _score_uncached(self, texts: Sequence[str]) -> list[Probs]:
         import torch
 
-        windows = self.encoder.windows(texts)
-        from monitor.sentiment.encoding import length_sorted_batches, pad_batch
-
-        lengths = [len(ids) for _, ids in windows]
-        probs = torch.empty((len(windows), len(LABELS)), dtype=torch.float32)
         try:
             with torch.inference_mode():
-                for batch in length_sorted_batches(lengths, self.batch_size):
-                    ids, mask = pad_batch([windows[i][1] for i in batch], self.encoder.pad)
-                    logits = self.net(torch.tensor(ids), torch.tensor(mask))
-                    probs[batch] = torch.softmax(logits.float(), dim=-1)
+                return super()._score_uncached(texts)
         except RuntimeError as exc:
             raise ModelError(f"sentiment model failed while scoring: {exc}") from exc
-        # average windows, weighted by their length, back into one row per text
-        sums = [[0.0, 0.0, 0.0] for _ in texts]
-        weights = [0.0] * len(texts)
-        rows = probs.tolist()
-        for (ti, window), row in zip(windows, rows, strict=True):
-            w = float(len(window))
-            weights[ti] += w
-            for k in range(len(LABELS)):
-                sums[ti][k] += w * row[k]
-        return [(s[0] / w, s[1] / w, s[2] / w) for s, w in zip(sums, weights, strict=True)]
-
-    def info(self) -> dict[str, Any]:
-        return {
-            **super().info(),
-            "backend": "embedded",
-            "precision": self.precision,
-            "max_length": self.encoder.max_length,
-            "batch_size": self.batch_size,
-            "binary_languages": sorted(self.binary_languages),
-            "cached_texts": len(self.cache),
-            **self._extra,
-        }
 
 
-def load_embedded(cfg: ModelConfig, cache: ScoreCache | None = None) -> EmbeddedClassifier:
-    """Build the embedded classifier from the shipped model directory."""
-    import torch
-
+def load_embedded(cfg: ModelConfig, cache: ScoreCache | None = None) -> WindowedClassifier:
+    """Build the embedded classifier from the shipped model directory (torch or onnxruntime)."""
     from monitor.sentiment.artifacts import ModelMeta, artifact_digest, find_model_dir
     from monitor.sentiment.convert import ensure_base
-    from monitor.sentiment.encoding import TextEncoder
-    from monitor.sentiment.model import load_trained
 
     model_dir = find_model_dir(cfg.name, cfg.path)
     meta = ModelMeta.read(model_dir)
+    precision = resolve_precision(cfg.precision, meta.auto_precision)
+    if precision.startswith("onnx-"):
+        from monitor.sentiment.onnx_backend import import_onnxruntime
+
+        import_onnxruntime(precision)  # a missing onnxruntime fails here, before any work
     base = ensure_base()
     if meta.base_sha256 and not base.name.endswith(meta.base_sha256[:16]):
         raise ModelError(f"{model_dir} was trained on base {meta.base_sha256[:16]}, not {base.name}")
+    model_version = f"{meta.version}+{artifact_digest(model_dir, meta)}"
+    if precision.startswith("onnx-"):
+        from monitor.sentiment.onnx_backend import load_onnx
+
+        try:
+            return load_onnx(
+                cfg, precision, model_dir=model_dir, meta=meta, base_dir=base, model_version=model_version, cache=cache
+            )
+        except ModelError as exc:
+            if cfg.precision != "auto":
+                raise
+            log.warning("precision auto: %s; using torch fp32 instead", exc)
+            precision = "fp32"
+
+    import torch
+
+    from monitor.sentiment.encoding import TextEncoder
+    from monitor.sentiment.model import load_trained
+
     torch.set_num_threads(cfg.threads)
     net = load_trained(base, model_dir)
-    precision = resolve_precision(cfg.precision, meta.auto_precision)
     encoder = TextEncoder.from_file(base / "tokenizer.json", prefix=meta.prefix, max_length=meta.max_length)
     return EmbeddedClassifier(
         net,
         encoder,
         model_id=meta.name,
-        model_version=f"{meta.version}+{artifact_digest(model_dir, meta)}",
+        model_version=model_version,
         precision=precision,
         batch_size=cfg.batch_size,
         binary_languages=meta.binary_languages,
@@ -298,6 +386,7 @@ __all__ = [
     "EmbeddedClassifier",
     "ScoreCache",
     "SentimentClassifier",
+    "WindowedClassifier",
     "counts_in_index",
     "load_classifier",
     "make_prediction",
