@@ -381,30 +381,33 @@ class Collector:
         Language identification is several times cheaper per text in batches, so it runs
         once per flush, not once per page.
         """
+        if self._pool is None:
+            self._identify_inline(pending)
+            return
         todo = [p for p in pending if p.guess is None]
         if not todo:
             return
         samples = [_lang_sample(p.mention) for p in todo]
         hints = [p.mention.lang for p in todo]
-        if self._pool is not None:
-            loop = asyncio.get_running_loop()
-            guesses = await loop.run_in_executor(self._pool, identify_batch, samples, hints)
-        else:
-            guesses = [(g.lang, g.confidence) for g in self.identifier.identify_many(samples, hints)]
+        loop = asyncio.get_running_loop()
+        guesses = await loop.run_in_executor(self._pool, identify_batch, samples, hints)
         for p, guess in zip(todo, guesses, strict=True):
             p.guess = guess
+
+    def _identify_inline(self, pending: list[_Matched]) -> None:
+        """Identify, in this process, the languages not identified yet."""
+        todo = [p for p in pending if p.guess is None]
+        if not todo:
+            return
+        found = self.identifier.identify_many([_lang_sample(p.mention) for p in todo], [p.mention.lang for p in todo])
+        for p, g in zip(todo, found, strict=True):
+            p.guess = (g.lang, g.confidence)
 
     def _flush(self, src: SourceConfig, pending: list[_Matched], rep: SourceReport) -> None:
         """Store the pending mentions (identifying any language still unknown, inline)."""
         if not pending:
             return
-        todo = [p for p in pending if p.guess is None]
-        if todo:
-            found = self.identifier.identify_many(
-                [_lang_sample(p.mention) for p in todo], [p.mention.lang for p in todo]
-            )
-            for p, g in zip(todo, found, strict=True):
-                p.guess = (g.lang, g.confidence)
+        self._identify_inline(pending)
         by_brand: dict[str, list[MentionIn]] = {}
         for p in pending:
             item = self.to_mention_in(p.mention, p.guess)
