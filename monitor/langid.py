@@ -122,6 +122,9 @@ class _BatchScorer:
         self._prior = np.asarray(model.nb_pc, dtype=np.float32)
         self._aliases = list(model._alias_pairs)
         self.classes = [str(c) for c in model.nb_classes]
+        self.column: dict[str, int] = {}  # label → its column (an aliased label's merged one is the first)
+        for j, c in enumerate(self.classes):
+            self.column.setdefault(c, j)
 
     def encode(self, text: str) -> bytes:
         return cast(bytes, self._model._encode(text))
@@ -207,6 +210,7 @@ class LanguageIdentifier:
         self.preferred_weight = preferred_weight
         self.hint_weight = hint_weight
         self._scorer: _BatchScorer | None = None
+        self._prior_weight = np.ones(0)  # per py3langid class, set with the scorer
         self._lock = threading.Lock()
 
     def _batch(self) -> _BatchScorer:
@@ -216,7 +220,10 @@ class LanguageIdentifier:
                     from py3langid.langid import MODEL_FILE
                     from py3langid.langid import LanguageIdentifier as _Py3
 
-                    self._scorer = _BatchScorer(_Py3.from_model_file(MODEL_FILE, norm_probs=True))
+                    scorer = _BatchScorer(_Py3.from_model_file(MODEL_FILE, norm_probs=True))
+                    weights = [self.preferred_weight if c in self.preferred else 1.0 for c in scorer.classes]
+                    self._prior_weight = np.asarray(weights, dtype=np.float64)
+                    self._scorer = scorer
         return self._scorer
 
     @staticmethod
@@ -246,13 +253,11 @@ class LanguageIdentifier:
         scorer = self._batch()
         probs = scorer.probabilities([scorer.encode(cleaned[i]) for i in todo])
         classes = scorer.classes
-        pref = np.asarray([self.preferred_weight if c in self.preferred else 1.0 for c in classes], dtype=np.float64)
-        hint_of: dict[str, int] = {}
-        for j, c in enumerate(classes):
-            hint_of.setdefault(c, j)  # an aliased label's merged probability is in its first column
-        hint_cols = np.asarray([hint_of.get(normalise_hint(hint_list[i]) or "", -1) for i in todo], dtype=np.int64)
+        hint_cols = np.asarray(
+            [scorer.column.get(normalise_hint(hint_list[i]) or "", -1) for i in todo], dtype=np.int64
+        )
         top = np.argpartition(probs, -self.TOP, axis=1)[:, -self.TOP :]
-        weighted = np.take_along_axis(probs, top, axis=1).astype(np.float64) * pref[top]
+        weighted = np.take_along_axis(probs, top, axis=1).astype(np.float64) * self._prior_weight[top]
         weighted[top == hint_cols[:, None]] *= self.hint_weight
         best = np.argmax(weighted, axis=1)
         totals = weighted.sum(axis=1)
