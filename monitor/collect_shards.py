@@ -21,22 +21,20 @@ record. A worker that dies leaves what it stored stored and its sources' cursors
 from __future__ import annotations
 
 import asyncio
-import logging
 import multiprocessing
 import queue as queue_mod
 from collections import deque
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
-from urllib.parse import urlsplit
+
+import httpx
 
 from monitor.config import Config, Secrets, SourceConfig
-from monitor.http.hosts import is_loopback
+from monitor.http.hosts import host_key, is_loopback
 
 if TYPE_CHECKING:
     from monitor.collect import Collector, SourceReport
-
-log = logging.getLogger("monitor.collect")
 
 #: How often a waiting parent checks that its worker is still alive (seconds).
 POLL_S = 0.5
@@ -45,11 +43,10 @@ POLL_S = 0.5
 def politeness_key(src: SourceConfig, *, relax_loopback: bool = False) -> str:
     """Sources with the same key share a host's politeness limits, so share a process."""
     if src.url:
-        parts = urlsplit(src.url)
-        host = (parts.hostname or "").lower()
-        if relax_loopback and is_loopback(host):
+        url = httpx.URL(src.url)
+        if relax_loopback and is_loopback(url.host):
             return f"loopback:{src.name}"  # no limits to share: every source on its own
-        return f"host:{host}:{parts.port or ''}"
+        return host_key(url)  # the HTTP layer's own budget key (scheme, host, port)
     return f"kind:{src.kind}"  # API sources without a URL: one fixed host per kind
 
 

@@ -35,9 +35,10 @@ def test_sources_of_one_host_are_never_split() -> None:
         src("a3", url="https://a.example/r/3"),
         src("b2", url="https://b.example:8443/r"),  # another port is another host key
         src("hn2", kind="hackernews"),
+        src("a4", url="https://a.example:443/r/4"),  # the default port: the same budget as a1
     ]
     groups = [[s.name for s in g] for g in politeness_groups(sources)]
-    assert groups == [["a1", "a2", "a3"], ["b1"], ["hn1", "hn2"], ["b2"]]
+    assert groups == [["a1", "a2", "a3", "a4"], ["b1"], ["hn1", "hn2"], ["b2"]]
 
 
 def test_only_relaxed_loopback_sources_are_split_one_by_one() -> None:
