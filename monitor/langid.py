@@ -38,13 +38,19 @@ mentions are stored and counted as *unscored*).
 
 from __future__ import annotations
 
+import hashlib
 import itertools
+import json
+import logging
 import math
 import re
+import shutil
+import tempfile
 import threading
+import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import Any, cast
+from pathlib import Path
 
 import numpy as np
 
@@ -55,6 +61,8 @@ PREFERRED_WEIGHT = 5.0
 HINT_WEIGHT = 4.0
 MIN_LETTERS = 3
 MAX_CHARS = 2000  # the first 2,000 characters decide; longer texts only cost time
+
+log = logging.getLogger(__name__)
 
 _STRIP = re.compile(r"https?://\S+|www\.\S+|\S+@\S+\.\S+|(?<!\w)@[\w.]+(?:@[\w.-]+)?|[#]|\d+", re.UNICODE)
 _STRIP_SIMPLE = re.compile(r"[#]|\d+", re.UNICODE)  # what _STRIP removes from text without "@", "www." or "://"
@@ -99,35 +107,48 @@ class _BatchScorer:
     texts. Per text it is about 3× cheaper than calling py3langid text by text. The
     feature table is held as float32 (about 57 MB) because converting float16 rows on the
     fly costs more than the whole rest.
+
+    The prepared arrays are cached on disk (:func:`_load_arrays`) and memory-mapped, so a
+    process (a collector worker included) starts in milliseconds instead of decompressing
+    and converting py3langid's model (about 0.9 s of CPU), and processes share the pages.
     """
 
-    DIRECT_MAX = 2  # this few texts: py3langid's own per-text scoring is cheaper
-    WALK_MIN_TEXTS = 16  # fewer texts: py3langid's own per-text DFA walk is cheaper
+    WALK_MIN_TEXTS = 16  # fewer texts: a per-text DFA walk in Python is cheaper
     CHUNK = 32  # texts per feature gather (keeps the gathered rows in cache)
 
-    def __init__(self, model: Any) -> None:
-        from py3langid.langid import visit_counts
-
-        self._model = model
-        self._visit_counts = visit_counts
-        nextmove = np.frombuffer(model.tk_nextmove, dtype=np.uint32).astype(np.int64)
-        rowbase = np.asarray(model._rowbase, dtype=np.int64)
-        output = np.asarray(model.tk_output, dtype=np.int64)
-        # Index by "row offset + byte" directly: the next state's row offset, and the
-        # feature emitted on entering it (-1 for none).
-        self._next = rowbase[nextmove]
-        self._emit = output[nextmove]
-        self._start = int(rowbase[0])
-        self._table = np.asarray(model.nb_ptc, dtype=np.float32)
-        self._prior = np.asarray(model.nb_pc, dtype=np.float32)
-        self._aliases = list(model._alias_pairs)
-        self.classes = [str(c) for c in model.nb_classes]
+    def __init__(self, arrays: dict[str, np.ndarray], classes: Sequence[str]) -> None:
+        # Indexed by "row offset + byte": the next state's row offset, and the feature
+        # emitted on entering it (-1 for none).
+        self._next = arrays["next"]
+        self._emit = arrays["emit"]
+        self._start = int(arrays["start"])
+        self._table = arrays["table"]
+        self._prior = arrays["prior"]
+        self.classes = [str(c) for c in classes]
         self.column: dict[str, int] = {}  # label → its column (an aliased label's merged one is the first)
+        self._aliases: list[tuple[int, int]] = []  # (first, duplicate) columns of a label
         for j, c in enumerate(self.classes):
+            if c in self.column:
+                self._aliases.append((self.column[c], j))
             self.column.setdefault(c, j)
 
-    def encode(self, text: str) -> bytes:
-        return cast(bytes, self._model._encode(text))
+    @staticmethod
+    def encode(text: str) -> bytes:
+        """The bytes py3langid scores: all-caps lowered, NFC, UTF-8."""
+        if text.isupper():
+            text = text.lower()
+        return unicodedata.normalize("NFC", text).encode("utf8", errors="surrogatepass")
+
+    def _walk_one(self, data: bytes) -> list[int]:
+        nxt, emit = self._next, self._emit
+        state, found = self._start, []
+        for byte in data:
+            at = state + byte
+            f = int(emit[at])
+            if f >= 0:
+                found.append(f)
+            state = int(nxt[at])
+        return found
 
     def _features(self, encoded: Sequence[bytes]) -> tuple[np.ndarray, np.ndarray]:
         """``(text index, feature)`` for every feature occurrence, in any order."""
@@ -136,10 +157,9 @@ class _BatchScorer:
             rows: list[int] = []
             feats: list[int] = []
             for i, data in enumerate(encoded):
-                counts = self._visit_counts(self._model.tk_nextmove, self._model._rowbase, self._model.tk_output, data)
-                for f, c in (counts or {}).items():
-                    rows.extend([i] * c)
-                    feats.extend([f] * c)
+                found = self._walk_one(data)
+                rows.extend([i] * len(found))
+                feats.extend(found)
             return np.asarray(rows, dtype=np.int64), np.asarray(feats, dtype=np.int64)
         order = sorted(range(n), key=lambda i: -len(encoded[i]))
         lengths = np.asarray([len(encoded[i]) for i in order], dtype=np.int64)
@@ -162,9 +182,9 @@ class _BatchScorer:
     def probabilities(self, encoded: Sequence[bytes]) -> np.ndarray:
         """Posterior over py3langid's classes, one row per text (uniform when featureless)."""
         n, width = len(encoded), self._table.shape[1]
-        if n <= self.DIRECT_MAX:
-            return np.stack([self._model._decide(e) for e in encoded]) if n else np.zeros((0, width), np.float32)
         raw = np.zeros((n, width), dtype=np.float32)
+        if not n:
+            return raw
         rows, feats = self._features(encoded)
         has = np.zeros(n, dtype=bool)
         if len(rows):
@@ -194,6 +214,76 @@ class _BatchScorer:
         return raw
 
 
+_CACHE_FORMAT = 1  # bump when the cached arrays change meaning
+_ARRAY_NAMES = ("next", "emit", "table", "prior", "start")
+
+
+def _prepare_arrays() -> tuple[dict[str, np.ndarray], list[str]]:
+    """Decompress py3langid's model and turn it into the arrays the scorer walks (~0.9 s)."""
+    from py3langid.langid import MODEL_DIR, MODEL_FILE, _load_model_file
+
+    ptc, pc, classes, nextmove, row, output = _load_model_file(MODEL_DIR / MODEL_FILE)
+    rowbase = np.asarray(row, dtype=np.int64) << 8
+    moves = np.frombuffer(nextmove, dtype=np.uint32).astype(np.int64)
+    arrays = {
+        "next": rowbase[moves].astype(np.int32),
+        "emit": np.asarray(output, dtype=np.int32)[moves],
+        "table": np.asarray(ptc, dtype=np.float32),
+        "prior": np.asarray(pc, dtype=np.float32),
+        "start": np.asarray(rowbase[0], dtype=np.int64),
+    }
+    return arrays, [str(c) for c in classes]
+
+
+def _cache_folder() -> Path:
+    """Where the prepared arrays live: keyed by py3langid's version and model file."""
+    import py3langid
+    from py3langid.langid import MODEL_DIR, MODEL_FILE
+
+    from monitor.sentiment.convert import cache_dir
+
+    stat = (MODEL_DIR / MODEL_FILE).stat()
+    key = f"{py3langid.__version__}|{stat.st_size}|{stat.st_mtime_ns}|{_CACHE_FORMAT}"
+    return cache_dir() / "langid" / hashlib.sha256(key.encode()).hexdigest()[:16]
+
+
+def _load_arrays() -> tuple[dict[str, np.ndarray], list[str]]:
+    """The scorer's arrays, memory-mapped from the cache; prepared and cached when absent.
+
+    A damaged cache is prepared again; one that cannot be written (read-only home, full
+    disk) only costs the preparation time: the arrays are then held in memory.
+    """
+    folder = _cache_folder()
+    try:
+        if (folder / "classes.json").is_file():
+            classes = json.loads((folder / "classes.json").read_text(encoding="utf-8"))
+            arrays = {name: np.asarray(np.load(folder / f"{name}.npy", mmap_mode="r")) for name in _ARRAY_NAMES}
+            width = {arrays["table"].shape[-1], arrays["prior"].shape[-1], len(classes)}
+            if arrays["table"].ndim != 2 or len(width) != 1:
+                raise ValueError(f"{folder} holds a table of shape {arrays['table'].shape} for {len(classes)} languages")
+            return arrays, classes
+    except (OSError, ValueError) as exc:
+        log.warning("language-ID cache unreadable (%s); preparing it again", exc)
+        shutil.rmtree(folder, ignore_errors=True)
+    arrays, classes = _prepare_arrays()
+    tmp: Path | None = None
+    try:
+        folder.parent.mkdir(parents=True, exist_ok=True)
+        tmp = Path(tempfile.mkdtemp(prefix=".tmp-", dir=folder.parent))
+        for name in _ARRAY_NAMES:
+            np.save(tmp / f"{name}.npy", arrays[name])
+        (tmp / "classes.json").write_text(json.dumps(classes), encoding="utf-8")  # written last: marks it whole
+        tmp.rename(folder)
+        tmp = None
+    except OSError as exc:  # another process won the race, or no writable cache
+        if not (folder / "classes.json").is_file():
+            log.warning("language-ID cache not written (%s)", exc)
+    finally:
+        if tmp is not None:
+            shutil.rmtree(tmp, ignore_errors=True)
+    return arrays, classes
+
+
 class LanguageIdentifier:
     """py3langid with a prior towards the preferred languages and the declared hint."""
 
@@ -217,10 +307,7 @@ class LanguageIdentifier:
         if self._scorer is None:
             with self._lock:
                 if self._scorer is None:
-                    from py3langid.langid import MODEL_FILE
-                    from py3langid.langid import LanguageIdentifier as _Py3
-
-                    scorer = _BatchScorer(_Py3.from_model_file(MODEL_FILE, norm_probs=True))
+                    scorer = _BatchScorer(*_load_arrays())
                     weights = [self.preferred_weight if c in self.preferred else 1.0 for c in scorer.classes]
                     self._prior_weight = np.asarray(weights, dtype=np.float64)
                     self._scorer = scorer

@@ -6,6 +6,7 @@ import json
 import os
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from monitor.langid import LanguageIdentifier, identify, normalise_hint
@@ -60,8 +61,11 @@ def test_identify_many_matches_identify() -> None:
 
 
 def test_batched_scores_equal_py3langid_text_by_text() -> None:
-    """The vectorised batch path is the same model and arithmetic as py3langid's own."""
+    """Both scoring paths (vectorised batch, per-text walk) are py3langid's own model and arithmetic."""
     import random
+
+    from py3langid.langid import MODEL_FILE
+    from py3langid.langid import LanguageIdentifier as Py3
 
     rng = random.Random(5)
     words = [
@@ -82,15 +86,46 @@ def test_batched_scores_equal_py3langid_text_by_text() -> None:
         "ок",
     ]
     texts = [" ".join(rng.choice(words) for _ in range(rng.randint(1, 60))) for _ in range(200)]
-    texts += ["", "x", "ok ok ok", "A" * 3000, "ÇOK GÜZEL BİR ÜRÜN", "\x00\x01 control"]
+    texts += ["", "x", "ok ok ok", "A" * 3000, "ÇOK GÜZEL BİR ÜRÜN", "\x00\x01 control", "e\u0301 decomposed"]
+    reference = Py3.from_model_file(MODEL_FILE, norm_probs=True)
+    expected = np.stack([reference._decide(t) for t in texts])
+    scorer = LanguageIdentifier()._batch()
+    encoded = [scorer.encode(t) for t in texts]
+    batch = scorer.probabilities(encoded)  # ≥ WALK_MIN_TEXTS: the vectorised walk
+    assert len(texts) >= scorer.WALK_MIN_TEXTS
+    small = np.concatenate([scorer.probabilities(encoded[i : i + 3]) for i in range(0, len(texts), 3)])
+    for got in (batch, small):
+        assert np.abs(got - expected).max() <= 1e-4
+        assert (got.argmax(axis=1) == expected.argmax(axis=1)).all()
     li = LanguageIdentifier()
-    batch = li.identify_many(texts)
-    one_by_one = [li.identify(t) for t in texts]
-    for t, a, b in zip(texts, batch, one_by_one, strict=True):
-        assert a.lang == b.lang, t
-        assert abs(a.confidence - b.confidence) <= 2e-4, t
+    assert li.identify_many(texts) == [li.identify(t) for t in texts]
     with pytest.raises(ValueError, match="hints"):
         li.identify_many(["a b c"], [None, None])
+
+
+def test_prepared_model_is_cached_and_a_bad_cache_is_rebuilt(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The first load writes the prepared arrays; later loads map them; a damaged cache only costs time."""
+    monkeypatch.setenv("MONITOR_CACHE_DIR", str(tmp_path))
+    text = "Tack så mycket för den snabba leveransen"
+    first = LanguageIdentifier().identify(text)
+    folders = list((tmp_path / "langid").iterdir())
+    assert len(folders) == 1 and (folders[0] / "classes.json").is_file()
+    assert {p.name for p in folders[0].glob("*.npy")} == {"next.npy", "emit.npy", "table.npy", "prior.npy", "start.npy"}
+    assert not list((tmp_path / "langid").glob(".tmp-*"))
+    assert LanguageIdentifier().identify(text) == first == LanguageIdentifier().identify(text)
+    (folders[0] / "table.npy").write_bytes(b"not an array")
+    with caplog.at_level("WARNING", logger="monitor.langid"):
+        assert LanguageIdentifier().identify(text) == first
+    assert "language-ID cache unreadable" in caplog.text
+    caplog.clear()
+    with caplog.at_level("WARNING", logger="monitor.langid"):
+        assert LanguageIdentifier().identify(text) == first  # prepared again, and read back
+    assert not caplog.text
+    monkeypatch.setenv("MONITOR_CACHE_DIR", str(tmp_path / "file"))
+    (tmp_path / "file").write_text("a file, not a folder")
+    assert LanguageIdentifier().identify(text) == first  # unwritable cache: prepared in memory
 
 
 @pytest.mark.shared
