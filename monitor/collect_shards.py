@@ -23,6 +23,7 @@ from __future__ import annotations
 import asyncio
 import multiprocessing
 import queue as queue_mod
+import time
 from collections import deque
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -38,6 +39,7 @@ if TYPE_CHECKING:
 
 #: How often a waiting parent checks that its worker is still alive (seconds).
 POLL_S = 0.5
+PAGE_EVENT_S = 0.25  # a worker reports page progress per source at most this often
 
 
 def politeness_key(src: SourceConfig, *, relax_loopback: bool = False) -> str:
@@ -83,18 +85,29 @@ class ShardJob:
 
 
 class _QueueProgress:
-    """A worker's progress sink: every event goes to the parent through the queue."""
+    """A worker's progress sink: events go to the parent through the queue.
+
+    Page events are coalesced (the latest report per source, at most every
+    :data:`PAGE_EVENT_S`): each message costs both processes CPU, and the progress display
+    only needs the running counts. Start and end events are sent at once.
+    """
 
     def __init__(self, q: Any) -> None:
         self.q = q
+        self._sent_at: dict[str, float] = {}
 
     def source_started(self, source: SourceConfig) -> None:
+        self._sent_at[source.name] = time.monotonic()
         self.q.put(("started", source.name, None))
 
     def page_done(self, source: SourceConfig, page: Any, report: SourceReport) -> None:
-        self.q.put(("page", source.name, report))
+        now = time.monotonic()
+        if now - self._sent_at.get(source.name, 0.0) >= PAGE_EVENT_S:
+            self._sent_at[source.name] = now
+            self.q.put(("page", source.name, report))
 
     def source_done(self, source: SourceConfig, report: SourceReport) -> None:
+        self._sent_at.pop(source.name, None)
         self.q.put(("done", source.name, report))
 
 

@@ -260,7 +260,7 @@ def _load_arrays() -> tuple[dict[str, np.ndarray], list[str]]:
             arrays = {name: np.asarray(np.load(folder / f"{name}.npy", mmap_mode="r")) for name in _ARRAY_NAMES}
             width = {arrays["table"].shape[-1], arrays["prior"].shape[-1], len(classes)}
             if arrays["table"].ndim != 2 or len(width) != 1:
-                raise ValueError(f"{folder} holds a table of shape {arrays['table'].shape} for {len(classes)} languages")
+                raise ValueError(f"{folder}: a table of shape {arrays['table'].shape} for {len(classes)} languages")
             return arrays, classes
     except (OSError, ValueError) as exc:
         log.warning("language-ID cache unreadable (%s); preparing it again", exc)

@@ -181,3 +181,28 @@ def test_cancelling_a_sharded_run_stops_the_workers(server: LocalServer, tmp_pat
     with MentionIndex.open(cfg) as index:
         asyncio.run(main(index))
     assert not [p for p in multiprocessing.active_children() if p.name == "monitor-collect-shard"]
+
+
+def test_worker_page_events_are_coalesced_but_start_and_end_always_sent(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A worker sends at most one page event per source per PAGE_EVENT_S; the final report always."""
+    import queue
+
+    from monitor.collect import SourceReport
+
+    clock = [100.0]
+    monkeypatch.setattr(shards_mod.time, "monotonic", lambda: clock[0])
+    q: queue.Queue[Any] = queue.Queue()
+    sink = shards_mod._QueueProgress(q)
+    src = SourceConfig(name="s", kind="rss", url="http://h/feed")
+    report = SourceReport("s", "rss")
+    sink.source_started(src)
+    for _ in range(10):  # ten pages within a tenth of a second: none is sent
+        clock[0] += 0.01
+        sink.page_done(src, None, report)
+    clock[0] += shards_mod.PAGE_EVENT_S
+    sink.page_done(src, None, report)  # a quarter of a second on: one is
+    sink.source_done(src, report)
+    kinds = []
+    while not q.empty():
+        kinds.append(q.get_nowait()[0])
+    assert kinds == ["started", "page", "done"]

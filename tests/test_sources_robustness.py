@@ -141,3 +141,16 @@ def test_hostile_markup_becomes_plain_text() -> None:
     )
     [m] = get_source("reviews").parse(page, "https://example.com/")
     assert m.text == "Great" and m.author == "Eve"
+
+
+@settings(max_examples=400, deadline=None)
+@given(
+    st.text(alphabet=st.sampled_from(list("ab \t\n\r\x00\x0b\x1c\x7f\u00a0\u200b\u2003\u3000é")), max_size=30)
+    | st.text(max_size=40),
+    st.integers(min_value=1, max_value=50),
+)
+def test_clean_fast_path_equals_the_full_clean(text: str, limit: int) -> None:
+    """clean()'s shortcut for already-clean text gives exactly what the full clean gives."""
+    from monitor.sources._text import _clean_fully, clean
+
+    assert clean(text, limit) == (_clean_fully(text, limit) if text else "")

@@ -24,10 +24,21 @@ _NL = re.compile(r"\n\s*\n+")
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
+# Anything clean() would change inside a text: control characters, line breaks, the
+# spaces it collapses, a doubled space.
+_NEEDS_CLEANING = re.compile(r"[\x00-\x1f\x7f\u00a0\u200b]|  ")
+
+
 def clean(text: str | None, limit: int = MAX_TEXT) -> str:
     """Normalise whitespace, drop control characters, cap the length."""
     if not text:
         return ""
+    if not _NEEDS_CLEANING.search(text) and text.strip() == text:
+        return text[:limit]  # already clean: the common case, several times cheaper
+    return _clean_fully(text, limit)
+
+
+def _clean_fully(text: str, limit: int) -> str:
     text = _CONTROL.sub("", text)
     lines = [_WS.sub(" ", line).strip() for line in text.split("\n")]
     out = _NL.sub("\n\n", "\n".join(lines)).strip()
@@ -58,6 +69,9 @@ def html_to_text(markup: str | None, limit: int = MAX_TEXT) -> str:
 
 
 _ISO_Z = re.compile(r"Z$")
+_EPOCH = re.compile(r"\d{9,11}(\.\d+)?")
+_LONG_FRACTION = re.compile(r"(\.\d{6})\d+")
+_NUMBER = re.compile(r"-?\d+(?:[.,]\d+)?")
 
 
 def parse_datetime(value: Any) -> datetime | None:
@@ -73,11 +87,11 @@ def parse_datetime(value: Any) -> datetime | None:
             return None
     elif isinstance(value, str):
         s = value.strip()
-        if re.fullmatch(r"\d{9,11}(\.\d+)?", s):
+        if _EPOCH.fullmatch(s):
             return parse_datetime(float(s))
         s = _ISO_Z.sub("+00:00", s)
-        # Python < 3.12 wants at most 6 fractional digits.
-        s = re.sub(r"(\.\d{6})\d+", r"\1", s)
+        if "." in s:  # Python < 3.12 wants at most 6 fractional digits.
+            s = _LONG_FRACTION.sub(r"\1", s)
         try:
             dt = datetime.fromisoformat(s)
         except ValueError:
@@ -100,7 +114,7 @@ def parse_number(value: Any) -> float | None:
         f = float(value)
         return f if f == f and abs(f) != float("inf") else None
     if isinstance(value, str):
-        m = re.search(r"-?\d+(?:[.,]\d+)?", value)
+        m = _NUMBER.search(value)
         if m:
             return float(m.group(0).replace(",", "."))
     return None
