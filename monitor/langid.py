@@ -225,7 +225,7 @@ def _prepare_arrays() -> tuple[dict[str, np.ndarray], list[str]]:
     ptc, pc, classes, nextmove, row, output = _load_model_file(MODEL_DIR / MODEL_FILE)
     rowbase = np.asarray(row, dtype=np.int64) << 8
     moves = np.frombuffer(nextmove, dtype=np.uint32).astype(np.int64)
-    arrays = {
+    arrays: dict[str, np.ndarray] = {
         "next": rowbase[moves].astype(np.int32),
         "emit": np.asarray(output, dtype=np.int32)[moves],
         "table": np.asarray(ptc, dtype=np.float32),
