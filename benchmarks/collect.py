@@ -3,6 +3,7 @@
     python benchmarks/collect.py            # parse + end-to-end (about a minute)
     python benchmarks/collect.py parse      # parse-only figures
     python benchmarks/collect.py e2e        # end to end into SQLite
+    python benchmarks/collect.py e2e --setup two --repeat 5   # one set-up, median of five
     python benchmarks/collect.py langid     # the language-identifier comparison
 
 A local server (its own process, asyncio, HTTP/1.1 keep-alive) serves 2,000 JSON-LD review
@@ -396,12 +397,28 @@ def langid_bench() -> None:
         report("lingua high accuracy (slow, ~1.2 GB)", lambda t: code(high.detect_language_of(t)))
 
 
+#: End-to-end set-ups: name → (language-ID worker processes, collector processes).
+SETUPS = {"one": (0, 1), "langid-worker": (1, 1), "two": (0, 2)}
+
+
+#: End-to-end set-ups: name → (language-ID worker processes, collector processes).
+SETUPS = {"one": (0, 1), "langid-worker": (1, 1), "two": (0, 2)}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("what", nargs="?", default="all", choices=["all", "parse", "e2e", "langid"])
     parser.add_argument("--slow", action="store_true", help="langid: include lingua high-accuracy mode")
     parser.add_argument("--concurrency", type=int, default=2, help="e2e: sources in flight per process")
+    parser.add_argument(
+        "--setup", choices=[*SETUPS, "all"], default="all", help="e2e: run only this set-up (default: all three)"
+    )
+    parser.add_argument(
+        "--repeat", type=int, default=1, help="e2e: runs per set-up; with more than one, the median is printed too"
+    )
     args = parser.parse_args()
+    if args.repeat < 1 or args.concurrency < 1:
+        parser.error("--repeat and --concurrency must be at least 1")
     if args.what == "langid":
         langid_bench()
         return
@@ -411,8 +428,20 @@ def main() -> None:
             print(f"  {label:40s} {pps:8.1f} pages/s  ({per} mentions/page)")
     if args.what in ("all", "e2e"):
         print("end to end into SQLite, politeness lifted for loopback:")
-        for langid_workers, workers in ((0, 1), (1, 1), (0, 2)):
-            print("  " + json.dumps(e2e_bench(langid_workers, workers, args.concurrency)))
+        for name, (langid_workers, workers) in SETUPS.items():
+            if args.setup not in ("all", name):
+                continue
+            runs = []
+            for _ in range(args.repeat):
+                runs.append(e2e_bench(langid_workers, workers, args.concurrency))
+                print("  " + json.dumps(runs[-1]), flush=True)
+            if args.repeat > 1:
+                rates = sorted(r["pages_per_s"] for r in runs)
+                cpu = statistics.median(r["cpu_ms_per_page"]["collector"] for r in runs)
+                print(
+                    f"  {name}: median {statistics.median(rates):.1f} pages/s over {len(runs)} runs "
+                    f"(min {rates[0]:.1f}, max {rates[-1]:.1f}); median collector CPU {cpu:.2f} ms/page"
+                )
 
 
 if __name__ == "__main__":
