@@ -46,7 +46,7 @@ class TrainSettings:
     repeat: dict[str, int] = field(default_factory=dict)  # oversampling per language, e.g. {"hy": 2}
     binary_languages: list[str] = field(default_factory=lambda: ["hy"])  # no neutral gold labels
     binary_loss: bool = True  # mask the neutral logit in the loss for binary languages
-    freeze_layers: int = 4  # LoRA only above this layer; lower-layer outputs computed once
+    freeze_layers: int = 0  # LoRA only above this layer (lower-layer outputs then computed once); 0 = every layer
     probe_steps: int = 400  # linear probe of the head on frozen features before fine-tuning
     class_weighted: bool = True  # weight the loss by inverse class frequency
     limit_per_language: int | None = None  # quick experiments on a subset
