@@ -15,7 +15,7 @@ import warnings
 from collections import OrderedDict
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Required, TypedDict, Unpack
 
 from monitor.config import SUPPORTED_LANGUAGES, ModelConfig
 from monitor.errors import ModelError
@@ -209,6 +209,18 @@ def apply_precision(module: torch.nn.Module, precision: str) -> torch.nn.Module:
     raise ModelError(f"unknown precision {precision!r} for torch (expected fp32, bf16 or int8)")
 
 
+class WindowOptions(TypedDict, total=False):
+    """The settings every embedded runtime takes (see :class:`WindowedClassifier`)."""
+
+    model_id: Required[str]
+    model_version: Required[str]
+    precision: str
+    batch_size: int
+    binary_languages: Sequence[str]
+    cache: ScoreCache | None
+    extra_info: dict[str, Any] | None
+
+
 class WindowedClassifier(SentimentClassifier):
     """Scores token windows of the shipped model; the runtime (torch or ONNX) fills ``_batch_probs``.
 
@@ -225,7 +237,7 @@ class WindowedClassifier(SentimentClassifier):
         *,
         model_id: str,
         model_version: str,
-        precision: str,
+        precision: str = "fp32",
         batch_size: int = 32,
         binary_languages: Sequence[str] = (),
         cache: ScoreCache | None = None,
@@ -280,30 +292,9 @@ class WindowedClassifier(SentimentClassifier):
 class EmbeddedClassifier(WindowedClassifier):
     """The embedded model in torch: converted e5-small + merged LoRA + head, mean pooled."""
 
-    def __init__(
-        self,
-        net: torch.nn.Module,
-        encoder: TextEncoder,
-        *,
-        model_id: str,
-        model_version: str,
-        precision: str = "fp32",
-        batch_size: int = 32,
-        binary_languages: Sequence[str] = (),
-        cache: ScoreCache | None = None,
-        extra_info: dict[str, Any] | None = None,
-    ) -> None:
-        super().__init__(
-            encoder,
-            model_id=model_id,
-            model_version=model_version,
-            precision=precision,
-            batch_size=batch_size,
-            binary_languages=binary_languages,
-            cache=cache,
-            extra_info=extra_info,
-        )
-        self.net = apply_precision(net.eval(), precision)
+    def __init__(self, net: torch.nn.Module, encoder: TextEncoder, **options: Unpack[WindowOptions]) -> None:
+        super().__init__(encoder, **options)
+        self.net = apply_precision(net.eval(), self.precision)
 
     def _batch_probs(self, ids: list[list[int]], mask: list[list[int]]) -> list[list[float]]:
         import torch

@@ -29,12 +29,12 @@ from collections.abc import Callable, Iterator, Sequence
 from importlib import metadata
 from pathlib import Path
 from types import ModuleType
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Unpack
 
 from monitor.config import ModelConfig
 from monitor.errors import ModelError
 from monitor.records import LABELS
-from monitor.sentiment.classifier import ScoreCache, WindowedClassifier
+from monitor.sentiment.classifier import ScoreCache, WindowedClassifier, WindowOptions
 
 if TYPE_CHECKING:
     from monitor.sentiment.artifacts import ModelMeta
@@ -419,29 +419,8 @@ class OnnxClassifier(WindowedClassifier):
 
     runtime = "onnxruntime"
 
-    def __init__(
-        self,
-        session: Any,
-        encoder: TextEncoder,
-        *,
-        model_id: str,
-        model_version: str,
-        precision: str,
-        batch_size: int = 32,
-        binary_languages: Sequence[str] = (),
-        cache: ScoreCache | None = None,
-        extra_info: dict[str, Any] | None = None,
-    ) -> None:
-        super().__init__(
-            encoder,
-            model_id=model_id,
-            model_version=model_version,
-            precision=precision,
-            batch_size=batch_size,
-            binary_languages=binary_languages,
-            cache=cache,
-            extra_info=extra_info,
-        )
+    def __init__(self, session: Any, encoder: TextEncoder, **options: Unpack[WindowOptions]) -> None:
+        super().__init__(encoder, **options)
         self.session = session
 
     def _batch_probs(self, ids: list[list[int]], mask: list[list[int]]) -> list[list[float]]:
