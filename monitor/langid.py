@@ -45,7 +45,6 @@ import logging
 import math
 import re
 import shutil
-import tempfile
 import threading
 import unicodedata
 from collections.abc import Iterable, Sequence
@@ -265,22 +264,19 @@ def _load_arrays() -> tuple[dict[str, np.ndarray], list[str]]:
     except (OSError, ValueError) as exc:
         log.warning("language-ID cache unreadable (%s); preparing it again", exc)
         shutil.rmtree(folder, ignore_errors=True)
+    from monitor.sentiment.convert import publish_folder
+
     arrays, classes = _prepare_arrays()
-    tmp: Path | None = None
-    try:
-        folder.parent.mkdir(parents=True, exist_ok=True)
-        tmp = Path(tempfile.mkdtemp(prefix=".tmp-", dir=folder.parent))
+
+    def fill(tmp: Path) -> None:
         for name in _ARRAY_NAMES:
             np.save(tmp / f"{name}.npy", arrays[name])
         (tmp / "classes.json").write_text(json.dumps(classes), encoding="utf-8")  # written last: marks it whole
-        tmp.rename(folder)
-        tmp = None
-    except OSError as exc:  # another process won the race, or no writable cache
-        if not (folder / "classes.json").is_file():
-            log.warning("language-ID cache not written (%s)", exc)
-    finally:
-        if tmp is not None:
-            shutil.rmtree(tmp, ignore_errors=True)
+
+    try:
+        publish_folder(folder, fill, "classes.json")
+    except OSError as exc:  # no writable cache
+        log.warning("language-ID cache not written (%s)", exc)
     return arrays, classes
 
 

@@ -113,7 +113,7 @@ def test_prepared_model_is_cached_and_a_bad_cache_is_rebuilt(
     folders = list((tmp_path / "langid").iterdir())
     assert len(folders) == 1 and (folders[0] / "classes.json").is_file()
     assert {p.name for p in folders[0].glob("*.npy")} == {"next.npy", "emit.npy", "table.npy", "prior.npy", "start.npy"}
-    assert not list((tmp_path / "langid").glob(".tmp-*"))
+    assert not list((tmp_path / "langid").glob(".*"))
     assert LanguageIdentifier().identify(text) == first == LanguageIdentifier().identify(text)
     (folders[0] / "table.npy").write_bytes(b"not an array")
     with caplog.at_level("WARNING", logger="monitor.langid"):

@@ -161,7 +161,7 @@ def test_cache_is_keyed_by_sha_and_reused(tmp_path: Path, monkeypatch: pytest.Mo
     stamp = (first / "model.safetensors").stat().st_mtime_ns
     assert conv.ensure_base() == first
     assert (first / "model.safetensors").stat().st_mtime_ns == stamp  # not rebuilt
-    assert not [p for p in tmp_path.joinpath("base").iterdir() if p.name.startswith(".convert-")]
+    assert not [p for p in tmp_path.joinpath("base").iterdir() if p.name.startswith(".")]
 
 
 def test_sha_mismatch_is_refused(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

