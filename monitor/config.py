@@ -11,7 +11,7 @@ import datetime as dt
 import re
 import tomllib
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, get_args
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import (
@@ -188,6 +188,10 @@ class HttpConfig(_Strict):
     workers: int = Field(default=1, ge=1, le=32)
 
 
+Precision = Literal["auto", "fp32", "bf16", "int8", "onnx-fp32", "onnx-int8"]
+PRECISIONS: tuple[str, ...] = get_args(Precision)
+
+
 class ModelConfig(_Strict):
     """Which sentiment model scores mentions, and how."""
 
@@ -197,7 +201,7 @@ class ModelConfig(_Strict):
     label_map: dict[str, str] = Field(default_factory=dict)
     threads: int = Field(default=2, ge=1, le=64)
     batch_size: int = Field(default=32, ge=1, le=1024)
-    precision: Literal["auto", "fp32", "bf16", "int8", "onnx-fp32", "onnx-int8"] = "auto"
+    precision: Precision = "auto"
     confidence_threshold: float = Field(default=0.0, ge=0.0, le=1.0)
 
 

@@ -20,7 +20,7 @@ from monitor.cli.common import (
     progress_bar,
     resolve_config,
 )
-from monitor.config import ModelConfig
+from monitor.config import PRECISIONS, ModelConfig
 from monitor.errors import ConfigError
 
 model_app = typer.Typer(
@@ -29,10 +29,7 @@ model_app = typer.Typer(
 )
 app.add_typer(model_app, name="model")
 
-PrecisionOpt = typer.Option(
-    None, "--precision", help="Override model.precision: auto, fp32, bf16, int8, onnx-fp32 or onnx-int8."
-)
-PRECISIONS = ("auto", "fp32", "bf16", "int8", "onnx-fp32", "onnx-int8")
+PrecisionOpt = typer.Option(None, "--precision", help=f"Override model.precision: {', '.join(PRECISIONS)}.")
 ModelPathOpt = typer.Option(None, "--model-path", help="Use the model in this directory instead of the configured one.")
 BackendOpt = typer.Option(None, "--backend", help="Override model.backend: embedded or hf.")
 TrainDataOpt = typer.Option(..., "--data", help="Directory of <lang>.jsonl files with a 'split' field.")
