@@ -384,11 +384,9 @@ class Collector:
         if self._pool is None:
             self._identify_inline(pending)
             return
-        todo = [p for p in pending if p.guess is None]
+        todo, samples, hints = _unidentified(pending)
         if not todo:
             return
-        samples = [_lang_sample(p.mention) for p in todo]
-        hints = [p.mention.lang for p in todo]
         loop = asyncio.get_running_loop()
         guesses = await loop.run_in_executor(self._pool, identify_batch, samples, hints)
         for p, guess in zip(todo, guesses, strict=True):
@@ -396,11 +394,10 @@ class Collector:
 
     def _identify_inline(self, pending: list[_Matched]) -> None:
         """Identify, in this process, the languages not identified yet."""
-        todo = [p for p in pending if p.guess is None]
+        todo, samples, hints = _unidentified(pending)
         if not todo:
             return
-        found = self.identifier.identify_many([_lang_sample(p.mention) for p in todo], [p.mention.lang for p in todo])
-        for p, g in zip(todo, found, strict=True):
+        for p, g in zip(todo, self.identifier.identify_many(samples, hints), strict=True):
             p.guess = (g.lang, g.confidence)
 
     def _flush(self, src: SourceConfig, pending: list[_Matched], rep: SourceReport) -> None:
@@ -452,6 +449,12 @@ class _Matched:
     mention: RawMention
     brands: list[str]
     guess: tuple[str | None, float] | None = None
+
+
+def _unidentified(pending: list[_Matched]) -> tuple[list[_Matched], list[str], list[str | None]]:
+    """The pending mentions without a language yet, with their text samples and declared hints."""
+    todo = [p for p in pending if p.guess is None]
+    return todo, [_lang_sample(p.mention) for p in todo], [p.mention.lang for p in todo]
 
 
 def _lang_sample(m: RawMention) -> str:
