@@ -24,6 +24,7 @@ from monitor.records import LABELS, Prediction
 if TYPE_CHECKING:
     import torch
 
+    from monitor.sentiment.artifacts import ModelMeta
     from monitor.sentiment.encoding import TextEncoder
 
 Probs = tuple[float, float, float]
@@ -344,22 +345,36 @@ def load_embedded(cfg: ModelConfig, cache: ScoreCache | None = None) -> Windowed
 
     import torch
 
-    from monitor.sentiment.encoding import TextEncoder
     from monitor.sentiment.model import load_trained
 
     torch.set_num_threads(cfg.threads)
     net = load_trained(base, model_dir)
+    encoder, options = window_setup(cfg, meta, model_dir, base, model_version, precision, cache)
+    return EmbeddedClassifier(net, encoder, **options)
+
+
+def window_setup(
+    cfg: ModelConfig,
+    meta: ModelMeta,
+    model_dir: Path,
+    base: Path,
+    model_version: str,
+    precision: str,
+    cache: ScoreCache | None,
+    **info: Any,
+) -> tuple[TextEncoder, WindowOptions]:
+    """The shipped model's tokenizer windows and settings, for any runtime (``info``: extra ``info()`` keys)."""
+    from monitor.sentiment.encoding import TextEncoder
+
     encoder = TextEncoder.from_file(base / "tokenizer.json", prefix=meta.prefix, max_length=meta.max_length)
-    return EmbeddedClassifier(
-        net,
-        encoder,
+    return encoder, WindowOptions(
         model_id=meta.name,
         model_version=model_version,
         precision=precision,
         batch_size=cfg.batch_size,
         binary_languages=meta.binary_languages,
         cache=cache,
-        extra_info={"model_dir": str(model_dir), "base_dir": str(base), "threads": cfg.threads},
+        extra_info={"model_dir": str(model_dir), "base_dir": str(base), **info, "threads": cfg.threads},
     )
 
 

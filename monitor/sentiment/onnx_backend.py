@@ -34,7 +34,7 @@ from typing import TYPE_CHECKING, Any, Unpack
 from monitor.config import ModelConfig
 from monitor.errors import ModelError
 from monitor.records import LABELS
-from monitor.sentiment.classifier import ScoreCache, WindowedClassifier, WindowOptions
+from monitor.sentiment.classifier import ScoreCache, WindowedClassifier, WindowOptions, window_setup
 
 if TYPE_CHECKING:
     from monitor.sentiment.artifacts import ModelMeta
@@ -451,28 +451,13 @@ def load_onnx(
     cache: ScoreCache | None = None,
 ) -> OnnxClassifier:
     """Build the ONNX classifier for the shipped model (exporting it on first use)."""
-    from monitor.sentiment.encoding import TextEncoder
-
     import_onnxruntime(precision)  # fail before any export work when it is missing
     path = ensure_onnx(precision, base_dir, model_dir, meta)
     session = make_session(path, cfg.threads, precision)
-    encoder = TextEncoder.from_file(base_dir / "tokenizer.json", prefix=meta.prefix, max_length=meta.max_length)
-    return OnnxClassifier(
-        session,
-        encoder,
-        model_id=meta.name,
-        model_version=model_version,
-        precision=precision,
-        batch_size=cfg.batch_size,
-        binary_languages=meta.binary_languages,
-        cache=cache,
-        extra_info={
-            "model_dir": str(model_dir),
-            "base_dir": str(base_dir),
-            "onnx_file": str(path),
-            "threads": cfg.threads,
-        },
+    encoder, options = window_setup(
+        cfg, meta, model_dir, base_dir, model_version, precision, cache, onnx_file=str(path)
     )
+    return OnnxClassifier(session, encoder, **options)
 
 
 __all__ = [
