@@ -92,6 +92,14 @@ def test_precision_auto_prefers_onnxruntime_for_fp32() -> None:
     assert resolve_precision("fp32", "onnx-fp32", onnx_available=True) == "fp32"  # explicit wins
 
 
+def test_score_version_keeps_lossy_precisions_apart() -> None:
+    from monitor.sentiment.classifier import score_version
+
+    assert score_version("1.2.0", "abc", "fp32") == score_version("1.2.0", "abc", "onnx-fp32") == "1.2.0+abc"
+    versions = {score_version("1.2.0", "abc", p) for p in ("fp32", "bf16", "int8", "onnx-int8")}
+    assert len(versions) == 4 and "1.2.0+abc.bf16" in versions
+
+
 def test_metrics_binary_gold_uses_present_classes() -> None:
     s = score([0, 0, 2, 2], [0, 1, 2, 2])
     assert s.classes == ["negative", "positive"]

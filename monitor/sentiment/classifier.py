@@ -179,6 +179,22 @@ def resolve_precision(requested: str, auto_choice: str, *, onnx_available: bool 
     return "fp32" if choice.startswith("onnx-") else choice
 
 
+# Precisions whose scores are interchangeable (same labels on every dev text, probabilities
+# within 5e-6): they share a score version, so switching between them rescores nothing.
+FP32_PRECISIONS = frozenset({"fp32", "onnx-fp32"})
+
+
+def score_version(version: str, digest: str, precision: str) -> str:
+    """The version stored with every score: model version, weights digest, and any lossy precision.
+
+    ``1.2.0+5a5ec439df93`` for fp32 on either runtime, ``1.2.0+5a5ec439df93.onnx-int8`` for
+    int8: bf16/int8 move a few labels, so their scores are kept apart from fp32's (a switch
+    of precision rescores, and an index records which precision it counted).
+    """
+    base = f"{version}+{digest}"
+    return base if precision in FP32_PRECISIONS else f"{base}.{precision}"
+
+
 def apply_precision(module: torch.nn.Module, precision: str) -> torch.nn.Module:
     """Return the module in the requested precision (fp32, bf16 weights, or dynamic int8)."""
     import torch
@@ -329,7 +345,8 @@ def load_embedded(cfg: ModelConfig, cache: ScoreCache | None = None) -> Windowed
     base = ensure_base()
     if meta.base_sha256 and not base.name.endswith(meta.base_sha256[:16]):
         raise ModelError(f"{model_dir} was trained on base {meta.base_sha256[:16]}, not {base.name}")
-    model_version = f"{meta.version}+{artifact_digest(model_dir, meta)}"
+    digest = artifact_digest(model_dir, meta)
+    model_version = score_version(meta.version, digest, precision)
     if precision.startswith("onnx-"):
         from monitor.sentiment.onnx_backend import load_onnx
 
@@ -342,6 +359,7 @@ def load_embedded(cfg: ModelConfig, cache: ScoreCache | None = None) -> Windowed
                 raise
             log.warning("precision auto: %s; using torch fp32 instead", exc)
             precision = "fp32"
+            model_version = score_version(meta.version, digest, precision)
 
     import torch
 
@@ -396,5 +414,6 @@ __all__ = [
     "counts_in_index",
     "load_classifier",
     "make_prediction",
+    "score_version",
     "text_key",
 ]
