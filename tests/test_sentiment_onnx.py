@@ -210,3 +210,21 @@ def test_export_failure_is_a_model_error(tmp_path: Path) -> None:
         ob.ensure_onnx("onnx-fp16", base, model, meta, root=tmp_path / "cache")
     folder = ob.onnx_dir(base, model, meta, tmp_path / "cache")
     assert not folder.exists() or not any(folder.iterdir())
+
+
+def test_export_quiets_onnxruntime_chatter_but_not_the_application(caplog: pytest.LogCaptureFixture) -> None:
+    import logging
+
+    from monitor.sentiment.onnx_backend import _quiet
+
+    app_log = logging.getLogger("monitor.collect")
+    caplog.set_level(logging.INFO)
+    with _quiet():
+        logging.warning("quantiser chatter on the root logger")
+        logging.getLogger("onnxruntime.transformers.fusion_attention").warning("fusion chatter")
+        app_log.warning("a source failed")
+        logging.error("a real error on the root logger")
+    logging.warning("root warning after the export")
+    messages = [r.getMessage() for r in caplog.records]
+    assert messages == ["a source failed", "a real error on the root logger", "root warning after the export"]
+    assert logging.getLogger("onnxruntime").level == logging.NOTSET

@@ -145,17 +145,30 @@ def _atomic_path(target: Path) -> Iterator[Path]:
         tmp.unlink(missing_ok=True)
 
 
+def _below_error_from_root(record: logging.LogRecord) -> bool:
+    """Drop sub-ERROR records logged on the root logger itself (not those propagated to it)."""
+    return record.levelno >= logging.ERROR
+
+
 @contextlib.contextmanager
 def _quiet() -> Iterator[None]:
-    """Silence the exporter's warnings and the optimiser/quantiser's root-logger chatter."""
-    previous = logging.root.manager.disable
-    logging.disable(logging.WARNING)
+    """Silence the exporter's warnings and the optimiser/quantiser's chatter, and nothing else.
+
+    onnxruntime's optimiser logs on ``onnxruntime.*`` loggers and its quantiser calls
+    ``logging.warning`` on the root logger; both are held to ERROR while the block runs.
+    Every other logger (the application's own, in any thread) keeps its level.
+    """
+    ort = logging.getLogger("onnxruntime")
+    previous = ort.level
+    ort.setLevel(logging.ERROR)
+    logging.root.addFilter(_below_error_from_root)
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             yield
     finally:
-        logging.disable(previous)
+        logging.root.removeFilter(_below_error_from_root)
+        ort.setLevel(previous)
 
 
 def export_fp32(net: SentimentNet, out: Path, *, num_heads: int, hidden_size: int) -> None:
