@@ -1,4 +1,4 @@
-"""``monitor model train|eval|info`` and ``monitor score``: the sentiment model's commands."""
+"""``monitor model train|eval|info|cache`` and ``monitor score``: the sentiment model's commands."""
 
 from __future__ import annotations
 
@@ -15,6 +15,7 @@ from monitor.cli.common import (
     DbOpt,
     console,
     err_console,
+    escape,
     handle_errors,
     open_index,
     progress_bar,
@@ -176,6 +177,58 @@ def info_cmd(
         return
     for k, v in info.items():
         sys.stdout.write(f"{k:>22}: {v}\n")
+
+
+@model_app.command("cache")
+@handle_errors
+def cache_cmd(
+    prune: bool = typer.Option(
+        False, "--prune", help="Delete the stale entries (never models/, what is in use, or fresh temporaries)."
+    ),
+    as_json: bool = typer.Option(False, "--json", help="Print a JSON list instead of a table."),
+    config: Path | None = ConfigOpt,
+) -> None:
+    """List the cache folders (converted base, ONNX exports, language ID) and prune the stale ones."""
+    from monitor.cache_admin import list_cache, prune_cache
+    from monitor.sentiment.convert import cache_dir
+
+    root = cache_dir()
+    entries = list_cache(_model_config(config, None, None, None), root=root)
+    stale = [e for e in entries if not e.in_use]
+    removed, freed = prune_cache(entries, root=root) if prune else (0, 0)
+    if as_json:
+        rows = [
+            {"kind": e.kind, "path": str(e.path), "bytes": e.bytes, "in_use": e.in_use, "reason": e.reason}
+            | ({"pruned": not e.in_use} if prune else {})
+            for e in entries
+        ]
+        sys.stdout.write(json.dumps(rows, ensure_ascii=False, indent=2) + "\n")
+        return
+    if prune:
+        for e in stale:
+            console.print(f"removed {escape(str(e.path))} ({e.bytes / 1e6:.1f} MB)", highlight=False, soft_wrap=True)
+        console.print(
+            f"freed {freed / 1e6:.1f} MB in {removed} entries under {escape(str(root))}",
+            highlight=False,
+            soft_wrap=True,
+        )
+        return
+    from rich.table import Table
+
+    table = Table(title=f"cache: {escape(str(root))}")
+    table.add_column("kind", no_wrap=True)
+    table.add_column("folder", overflow="fold")  # the whole name, folded if need be
+    table.add_column("MB", justify="right", no_wrap=True)
+    table.add_column("status", no_wrap=True)
+    table.add_column("reason")
+    for e in entries:
+        folder = e.path.relative_to(root) if e.path.is_relative_to(root) else e.path
+        status = "stale" if not e.in_use else "kept" if e.reason.startswith("unknown") else "in use"
+        table.add_row(e.kind, escape(str(folder)), f"{e.bytes / 1e6:.1f}", status, escape(e.reason))
+    console.print(table)
+    total = sum(e.bytes for e in stale)
+    hint = " (monitor model cache --prune deletes them)" if stale else ""
+    console.print(f"reclaimable: {total / 1e6:.1f} MB in {len(stale)} entries{hint}", highlight=False, soft_wrap=True)
 
 
 @app.command("score")
