@@ -108,6 +108,36 @@ def test_cli_training_is_seeded_reproducible_and_loads(data: Path, tmp_path: Pat
     assert preds[1].p_neutral == 0.0
 
 
+def test_weight_average_is_the_mean_of_the_snapshots() -> None:
+    import torch
+
+    from monitor.sentiment.train import WeightAverage
+
+    w = torch.nn.Parameter(torch.tensor([1.0, 2.0]))
+    avg = WeightAverage([w])
+    with pytest.raises(ModelError):
+        avg.apply()
+    for epoch, value in enumerate(([1.0, 2.0], [3.0, 6.0], [5.0, 1.0]), 1):
+        with torch.no_grad():
+            w.copy_(torch.tensor(value))
+        avg.add(epoch)
+    avg.apply()
+    assert w.tolist() == [3.0, 3.0] and avg.epochs == [1, 2, 3]
+
+
+def test_weight_averaging_is_evaluated_and_recorded(data: Path, tmp_path: Path) -> None:
+    s = TrainSettings(epochs=3, batch_size=4, probe_steps=20, patience=0, swa_from=2)
+    logs: list[str] = []
+    result = train(data, tmp_path / "m", s, name="tiny", log=logs.append)
+    assert [h["epoch"] for h in result["history"]] == [0, 1, 2, 3, "average of epochs 2-3"]
+    assert any(line.startswith("average of epochs 2-3 dev macro-F1 en") for line in logs)
+    meta = json.loads((tmp_path / "m" / "config.json").read_text())
+    assert meta["training"]["kept"] == result["kept"]
+    averaged = result["history"][-1]["dev_macro_f1"]["mean"]
+    best = max(h["dev_macro_f1"]["mean"] for h in result["history"][:-1])
+    assert result["kept"] == ("average of epochs 2-3" if averaged > best else f"epoch {result['best_epoch']}")
+
+
 def test_patience_stops_when_dev_does_not_improve(data: Path, tmp_path: Path) -> None:
     # A learning rate too small to change any prediction: the dev mean stays at the probe's.
     s = TrainSettings(epochs=3, batch_size=4, lr=1e-9, head_lr=1e-9, patience=1, probe_steps=50)

@@ -74,6 +74,11 @@ def train_cmd(
     patience: int | None = typer.Option(
         None, "--patience", help="Stop after N epochs without a better dev mean macro-F1 (0: run every epoch)."
     ),
+    swa_from: int | None = typer.Option(
+        None,
+        "--swa-from",
+        help="Average the LoRA + head weights of epochs N..last; kept when dev is better (0: off).",
+    ),
     seed: int | None = typer.Option(None, "--seed", help="Random seed (order, dropout, init)."),
     batch_size: int | None = typer.Option(None, "--batch-size", help="Examples per optimiser step."),
     max_length: int | None = typer.Option(None, "--max-length", help="Tokens per training example."),
@@ -95,6 +100,7 @@ def train_cmd(
     for key, value in {
         "epochs": epochs,
         "patience": patience,
+        "swa_from": swa_from,
         "seed": seed,
         "batch_size": batch_size,
         "max_length": max_length,

