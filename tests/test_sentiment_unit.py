@@ -83,6 +83,14 @@ def test_precision_auto_falls_back_without_bf16(monkeypatch: pytest.MonkeyPatch)
     assert resolve_precision("bf16", "fp32") == "bf16"
 
 
+def test_precision_auto_takes_bf16_where_the_cpu_has_it(monkeypatch: pytest.MonkeyPatch) -> None:
+    import monitor.sentiment.classifier as c
+
+    monkeypatch.setattr(c, "cpu_has_fast_bf16", lambda: True)
+    assert resolve_precision("auto", "bf16", onnx_available=True) == "bf16"  # torch: onnx has no bf16 path
+    assert resolve_precision("auto", "fp32", onnx_available=True) == "onnx-fp32"
+
+
 def test_precision_auto_prefers_onnxruntime_for_fp32() -> None:
     assert resolve_precision("auto", "fp32", onnx_available=True) == "onnx-fp32"
     assert resolve_precision("auto", "fp32", onnx_available=False) == "fp32"
