@@ -401,10 +401,6 @@ def langid_bench() -> None:
 SETUPS = {"one": (0, 1), "langid-worker": (1, 1), "two": (0, 2)}
 
 
-#: End-to-end set-ups: name → (language-ID worker processes, collector processes).
-SETUPS = {"one": (0, 1), "langid-worker": (1, 1), "two": (0, 2)}
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("what", nargs="?", default="all", choices=["all", "parse", "e2e", "langid"])
