@@ -346,20 +346,16 @@ def load_embedded(cfg: ModelConfig, cache: ScoreCache | None = None) -> Windowed
     if meta.base_sha256 and not base.name.endswith(meta.base_sha256[:16]):
         raise ModelError(f"{model_dir} was trained on base {meta.base_sha256[:16]}, not {base.name}")
     digest = artifact_digest(model_dir, meta)
-    model_version = score_version(meta.version, digest, precision)
     if precision.startswith("onnx-"):
         from monitor.sentiment.onnx_backend import load_onnx
 
         try:
-            return load_onnx(
-                cfg, precision, model_dir=model_dir, meta=meta, base_dir=base, model_version=model_version, cache=cache
-            )
+            return load_onnx(cfg, precision, model_dir=model_dir, meta=meta, base_dir=base, digest=digest, cache=cache)
         except ModelError as exc:
             if cfg.precision != "auto":
                 raise
             log.warning("precision auto: %s; using torch fp32 instead", exc)
             precision = "fp32"
-            model_version = score_version(meta.version, digest, precision)
 
     import torch
 
@@ -367,7 +363,7 @@ def load_embedded(cfg: ModelConfig, cache: ScoreCache | None = None) -> Windowed
 
     torch.set_num_threads(cfg.threads)
     net = load_trained(base, model_dir)
-    encoder, options = window_setup(cfg, meta, model_dir, base, model_version, precision, cache)
+    encoder, options = window_setup(cfg, meta, model_dir, base, digest, precision, cache)
     return EmbeddedClassifier(net, encoder, **options)
 
 
@@ -376,18 +372,22 @@ def window_setup(
     meta: ModelMeta,
     model_dir: Path,
     base: Path,
-    model_version: str,
+    digest: str,
     precision: str,
     cache: ScoreCache | None,
     **info: Any,
 ) -> tuple[TextEncoder, WindowOptions]:
-    """The shipped model's tokenizer windows and settings, for any runtime (``info``: extra ``info()`` keys)."""
+    """The shipped model's tokenizer windows and settings, for any runtime (``info``: extra ``info()`` keys).
+
+    The score version is derived here, from the weights' ``digest`` and the precision the
+    runtime actually runs (:func:`score_version`).
+    """
     from monitor.sentiment.encoding import TextEncoder
 
     encoder = TextEncoder.from_file(base / "tokenizer.json", prefix=meta.prefix, max_length=meta.max_length)
     return encoder, WindowOptions(
         model_id=meta.name,
-        model_version=model_version,
+        model_version=score_version(meta.version, digest, precision),
         precision=precision,
         batch_size=cfg.batch_size,
         binary_languages=meta.binary_languages,

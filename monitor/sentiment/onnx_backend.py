@@ -460,16 +460,17 @@ def load_onnx(
     model_dir: Path,
     meta: ModelMeta,
     base_dir: Path,
-    model_version: str,
+    digest: str,
     cache: ScoreCache | None = None,
 ) -> OnnxClassifier:
-    """Build the ONNX classifier for the shipped model (exporting it on first use)."""
+    """Build the ONNX classifier for the shipped model (exporting it on first use).
+
+    ``digest`` is the weights' :func:`~monitor.sentiment.artifacts.artifact_digest`.
+    """
     import_onnxruntime(precision)  # fail before any export work when it is missing
     path = ensure_onnx(precision, base_dir, model_dir, meta)
     session = make_session(path, cfg.threads, precision)
-    encoder, options = window_setup(
-        cfg, meta, model_dir, base_dir, model_version, precision, cache, onnx_file=str(path)
-    )
+    encoder, options = window_setup(cfg, meta, model_dir, base_dir, digest, precision, cache, onnx_file=str(path))
     return OnnxClassifier(session, encoder, **options)
 
 
