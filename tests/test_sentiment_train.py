@@ -214,6 +214,12 @@ def test_cli_rejects_bad_settings_before_loading_anything(
     assert not (tmp_path / "m").exists() and not (tmp_path / ".m.training").exists()
 
 
+def test_freeze_layers_beyond_the_encoder_is_refused_before_any_folder_is_made(data: Path, tmp_path: Path) -> None:
+    with pytest.raises(ModelError, match="freeze_layers must be below the encoder's 12 layers, not 12"):
+        train(data, tmp_path / "m", TrainSettings(freeze_layers=12), log=lambda _m: None)
+    assert not (tmp_path / ".m.training").exists()
+
+
 def test_data_without_dev_rows_is_refused(tmp_path: Path) -> None:
     folder = tmp_path / "data"
     folder.mkdir()

