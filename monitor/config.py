@@ -186,6 +186,10 @@ class HttpConfig(_Strict):
     max_pages: int = Field(default=10, ge=1)
     #: Collector processes; the sources of one host always share a process (politeness).
     workers: int = Field(default=1, ge=1, le=32)
+    #: Fetch from private, loopback, link-local and reserved addresses. Off by default: a
+    #: configured URL or a redirect that resolves to one is refused (server-side request
+    #: forgery). Turn it on only for a server on your own network, such as the demo's.
+    allow_private_addresses: bool = False
 
 
 Precision = Literal["auto", "fp32", "bf16", "int8", "onnx-fp32", "onnx-int8"]
