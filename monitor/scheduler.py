@@ -12,7 +12,11 @@ Every job coalesces missed runs into one, runs at most one instance at a time an
 misfire grace time. Two schedulers on one database never run the same job twice: before a
 job runs, its executor claims a *lease* row keyed by (job id, scheduled run time) in the
 ``scheduler_lease`` table; the unique key lets only one claimant win, and a claim is
-refused while another process still holds an unfinished lease on the same job.
+refused while another process still holds a *live* unfinished lease on the same job.
+A lease is live while its scheduler renews its heartbeat (every ``MONITOR_HEARTBEAT_S``
+seconds while the job runs); when the heartbeat is older than the expiry
+(``MONITOR_HEARTBEAT_EXPIRY_S``, 10 minutes), or the owner process on this host is gone,
+another scheduler takes the lease over and re-runs that very firing.
 
 Time is injectable: ``MonitorScheduler(clock=...)`` and :meth:`MonitorScheduler.tick`
 let tests drive the scheduler through DST changes and outages without sleeping.
@@ -32,6 +36,7 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor as _Pool
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, time, timedelta
+from functools import partial
 from typing import Any
 
 from apscheduler.events import (
@@ -51,9 +56,10 @@ from apscheduler.schedulers.blocking import BlockingScheduler
 from apscheduler.triggers.base import BaseTrigger
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
-from sqlalchemy import Engine, and_, delete, func, select, update
+from sqlalchemy import Engine, and_, delete, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
+from monitor import liveness
 from monitor.config import Config, parse_schedule
 from monitor.db.tables import LEASE_T as LEASES
 
@@ -61,7 +67,7 @@ log = logging.getLogger(__name__)
 
 Clock = Callable[[], datetime]
 JOBS_TABLE = "apscheduler_jobs"
-STALE_LEASE = timedelta(hours=6)  # an unfinished lease older than this is a crashed run
+STALE_LEASE = timedelta(hours=6)  # a lease without heartbeat (older schema) older than this is dead
 DIGEST_GRACE_S = 12 * 3600  # a late digest is better than none, but not the next day's
 RETENTION_TIME = time(3, 17)
 
@@ -93,18 +99,22 @@ class Leases:
             return self.engine.execution_options(sqlite_begin="IMMEDIATE").begin()
         return self.engine.begin()
 
+    def _live(self, now: datetime) -> Any:
+        """SQL: a running lease whose holder is still alive (fresh heartbeat)."""
+        return and_(
+            LEASES.c.status == "running",
+            or_(
+                LEASES.c.heartbeat_at >= liveness.expired_before(now),
+                and_(LEASES.c.heartbeat_at.is_(None), LEASES.c.started_at > now - STALE_LEASE),
+            ),
+        )
+
     def claim(self, job_id: str, run_time: datetime, now: datetime) -> bool:
         key = _iso(run_time)
         try:
             with self._begin() as conn:
                 busy = conn.execute(
-                    select(func.count())
-                    .select_from(LEASES)
-                    .where(
-                        LEASES.c.job_id == job_id,
-                        LEASES.c.status == "running",
-                        LEASES.c.started_at > now - STALE_LEASE,
-                    )
+                    select(func.count()).select_from(LEASES).where(LEASES.c.job_id == job_id, self._live(now))
                 ).scalar_one()
                 conn.execute(
                     LEASES.insert().values(
@@ -112,6 +122,7 @@ class Leases:
                         run_time=key,
                         owner=self.owner,
                         started_at=now,
+                        heartbeat_at=now,
                         finished_at=now if busy else None,
                         status="skipped" if busy else "running",
                     )
@@ -121,6 +132,51 @@ class Leases:
         if busy:
             log.info("job %s at %s skipped: another instance is still running", job_id, key)
         return not busy
+
+    def beat(self, now: datetime) -> int:
+        """Renew the heartbeat of every running lease this owner holds."""
+        with self._begin() as conn:
+            res = conn.execute(
+                update(LEASES)
+                .where(LEASES.c.owner == self.owner, LEASES.c.status == "running")
+                .values(heartbeat_at=now)
+            )
+        return int(res.rowcount or 0)
+
+    def take_over(self, now: datetime) -> list[tuple[str, datetime]]:
+        """Claim the running leases whose scheduler died; return their (job id, run time).
+
+        A lease is dead when its heartbeat expired, or when its owner ran on this host and
+        that process is gone. The update is conditional on the old owner and heartbeat, so
+        of several schedulers taking over at once exactly one wins each firing.
+        """
+        with self.engine.connect() as conn:
+            rows = conn.execute(
+                select(LEASES.c.job_id, LEASES.c.run_time, LEASES.c.owner, LEASES.c.heartbeat_at).where(
+                    LEASES.c.status == "running", LEASES.c.owner != self.owner
+                )
+            ).all()
+        taken = []
+        for r in rows:
+            beat = _aware(r.heartbeat_at) if r.heartbeat_at is not None else None
+            expired = beat is None or beat < liveness.expired_before(now)
+            if beat is None:
+                continue  # an older schema's lease: STALE_LEASE lets the next firing run
+            if not expired and not liveness.lease_owner_gone(r.owner):
+                continue
+            same = [LEASES.c.job_id == r.job_id, LEASES.c.run_time == r.run_time, LEASES.c.owner == r.owner]
+            with self._begin() as conn:
+                res = conn.execute(
+                    update(LEASES)
+                    .where(*same, LEASES.c.status == "running", LEASES.c.heartbeat_at == r.heartbeat_at)
+                    .values(owner=self.owner, heartbeat_at=now)
+                )
+            if res.rowcount == 1:
+                log.warning(
+                    "job %s at %s: its scheduler %s died; running that firing again", r.job_id, r.run_time, r.owner
+                )
+                taken.append((r.job_id, datetime.fromisoformat(r.run_time.replace("Z", "+00:00"))))
+        return taken
 
     def release(self, job_id: str, run_time: datetime, status: str, now: datetime) -> None:
         with self._begin() as conn:
@@ -170,6 +226,10 @@ class LeasedExecutor(BaseExecutor):
         self.clock = clock
         self.inline = inline
         self._pool = None if inline else _Pool(max_workers=max_workers, thread_name_prefix="monitor-job")
+        self._heartbeat = liveness.Heartbeat(lambda: self._beat())
+
+    def _beat(self) -> None:
+        self.leases.beat(self.clock())
 
     def submit_job(self, job: Any, run_times: list[datetime]) -> None:
         assert self._lock is not None, "executor not started"
@@ -186,35 +246,61 @@ class LeasedExecutor(BaseExecutor):
     def _do_submit_job(self, job: Any, run_times: list[datetime]) -> None:  # pragma: no cover
         raise NotImplementedError  # submit_job is overridden
 
+    def _finish_future(self, job: Any, fut: Any) -> None:
+        self._finish(job, [fut.result()] if not fut.exception() else [])
+
     def _finish(self, job: Any, events: list[Any]) -> None:
         self._run_job_success(job.id, events)
 
     def _run(self, job: Any, run_times: list[datetime]) -> list[Any]:
         events: list[Any] = []
-        alias = job._jobstore_alias
         for run_time in run_times:
             now = self.clock()
             if job.misfire_grace_time is not None and now - run_time > timedelta(seconds=job.misfire_grace_time):
                 log.warning("job %s missed its %s run by %s", job.id, run_time.isoformat(), now - run_time)
-                events.append(JobExecutionEvent(EVENT_JOB_MISSED, job.id, alias, run_time))
+                events.append(JobExecutionEvent(EVENT_JOB_MISSED, job.id, job._jobstore_alias, run_time))
                 continue
             if not self.leases.claim(job.id, run_time, now):
                 log.info("job %s at %s: taken by another scheduler", job.id, run_time.isoformat())
                 continue
-            try:
-                retval = job.func(*job.args, **job.kwargs)
-            except BaseException as exc:
-                self.leases.release(job.id, run_time, "failed", self.clock())
-                log.exception("job %s failed", job.id)
-                events.append(
-                    JobExecutionEvent(EVENT_JOB_ERROR, job.id, alias, run_time, exception=exc, traceback=None)
-                )
-                if not isinstance(exc, Exception):
-                    raise
-            else:
-                self.leases.release(job.id, run_time, "done", self.clock())
-                events.append(JobExecutionEvent(EVENT_JOB_EXECUTED, job.id, alias, run_time, retval=retval))
+            events.append(self._execute(job, run_time))
         return events
+
+    def _execute(self, job: Any, run_time: datetime) -> Any:
+        """Run a job whose lease this owner holds, renewing the lease while it runs."""
+        alias = job._jobstore_alias
+        self._heartbeat.acquire()
+        try:
+            retval = job.func(*job.args, **job.kwargs)
+        except BaseException as exc:
+            self.leases.release(job.id, run_time, "failed", self.clock())
+            log.exception("job %s failed", job.id)
+            if not isinstance(exc, Exception):
+                raise
+            return JobExecutionEvent(EVENT_JOB_ERROR, job.id, alias, run_time, exception=exc, traceback=None)
+        finally:
+            self._heartbeat.release()
+        self.leases.release(job.id, run_time, "done", self.clock())
+        return JobExecutionEvent(EVENT_JOB_EXECUTED, job.id, alias, run_time, retval=retval)
+
+    def recover(self, sched: BlockingScheduler) -> int:
+        """Take over and re-run the firings whose scheduler died; return how many."""
+        n = 0
+        for job_id, run_time in self.leases.take_over(self.clock()):
+            job = sched.get_job(job_id)
+            if job is None:
+                self.leases.release(job_id, run_time, "abandoned", self.clock())
+                continue
+            assert self._lock is not None, "executor not started"
+            with self._lock:
+                self._instances[job.id] += 1
+            n += 1
+            if self._pool is None:
+                self._finish(job, [self._execute(job, run_time)])
+            else:
+                fut = self._pool.submit(self._execute, job, run_time)
+                fut.add_done_callback(partial(self._finish_future, job))
+        return n
 
     def shutdown(self, wait: bool = True) -> None:
         if self._pool is not None:
@@ -236,7 +322,9 @@ class MonitorScheduler(BlockingScheduler):
     def _process_jobs(self) -> float | None:
         if self.state == STATE_PAUSED:
             return None
-        return self.tick()
+        wait = self.tick()
+        # Wake up at least every heartbeat to take over the firings of dead schedulers.
+        return liveness.HEARTBEAT_S if wait is None else min(wait, liveness.HEARTBEAT_S)
 
     def open(self) -> None:
         """Start executors and job stores without processing jobs (paused)."""
@@ -264,6 +352,12 @@ class MonitorScheduler(BlockingScheduler):
         Called by the main loop; tests call it directly (also while paused after :meth:`open`).
         """
         now = _aware(now or self.clock()).astimezone(self.timezone)
+        for executor in self._executors.values():
+            if isinstance(executor, LeasedExecutor):
+                try:
+                    executor.recover(self)
+                except Exception:
+                    log.exception("cannot take over the leases of a dead scheduler")
         next_wakeup: datetime | None = None
         events: list[Any] = []
         with self._jobstores_lock:

@@ -206,6 +206,8 @@ class Run(SQLModel, table=True):
     counts: str = Field(default="{}", sa_type=Text)
     errors: str = Field(default="[]", sa_type=Text)
     duration_s: float | None = None
+    owner: str | None = Field(default=None, max_length=200)  # "host:pid" of the process running it
+    heartbeat_at: datetime | None = None  # renewed while that process lives
 
 
 class SchedulerLease(SQLModel, table=True):
@@ -217,7 +219,8 @@ class SchedulerLease(SQLModel, table=True):
     owner: str = Field(max_length=200)
     started_at: datetime
     finished_at: datetime | None = None
-    status: str = Field(max_length=20)  # running|done|failed|skipped
+    status: str = Field(max_length=20)  # running|done|failed|skipped|abandoned
+    heartbeat_at: datetime | None = None  # renewed while the job runs; expired = its scheduler died
 
 
 class Meta(SQLModel, table=True):
