@@ -280,7 +280,8 @@ class LeasedExecutor(BaseExecutor):
             return JobExecutionEvent(EVENT_JOB_ERROR, job.id, alias, run_time, exception=exc, traceback=None)
         finally:
             self._heartbeat.release()
-        self.leases.release(job.id, run_time, "done", self.clock())
+        interrupted = isinstance(retval, dict) and retval.get("status") == "interrupted"
+        self.leases.release(job.id, run_time, "interrupted" if interrupted else "done", self.clock())
         return JobExecutionEvent(EVENT_JOB_EXECUTED, job.id, alias, run_time, retval=retval)
 
     def recover(self, sched: BlockingScheduler) -> int:
@@ -464,6 +465,8 @@ def collect_job(source: str) -> dict[str, Any]:
         return {"status": "interrupted"}
     try:
         c = collect_step(rt.idx, rt.cfg, source=source, stop=rt.stop, collect_fn=rt.collect_fn)
+        if c.status == "interrupted" or rt.stop.is_set():
+            return {"status": "interrupted", **c.counts}
         # One scorer (and snapshot refresh) at a time: a job that waits finds what the
         # other left, usually nothing.
         with rt.score_lock:
@@ -639,8 +642,11 @@ def run_scheduler(
     classifier_loader: Callable[[], Any] | None = None,
     collect_fn: Callable[..., Any] | None = None,
     ready: Callable[[MonitorScheduler], None] | None = None,
-) -> None:
-    """Run until SIGTERM/SIGINT (or ``shutdown()``); the current job ends cleanly."""
+) -> str | None:
+    """Run until SIGTERM/SIGINT (or ``shutdown()``); the current job ends cleanly.
+
+    Returns the name of the signal that stopped it (None when stopped otherwise).
+    """
     global _runtime
     from monitor.api import MentionIndex
 
@@ -655,10 +661,12 @@ def run_scheduler(
         log.info("job %s: %s", job_id, action)
 
     signals_seen = 0
+    first_signal: str | None = None
 
     def on_signal(signum: int, _frame: Any) -> None:
-        nonlocal signals_seen
+        nonlocal signals_seen, first_signal
         signals_seen += 1
+        first_signal = first_signal or signal.Signals(signum).name
         if signals_seen > 1:
             log.error("second %s: exiting now", signal.Signals(signum).name)
             os._exit(128 + signum)
@@ -683,6 +691,7 @@ def run_scheduler(
         _runtime = None
         if own:
             idx.close()
+    return first_signal
 
 
 def _shutdown(sched: MonitorScheduler) -> None:

@@ -293,7 +293,7 @@ def test_monitor_run_stops_cleanly_on_sigterm(tmp_path) -> None:
     finally:
         if proc.poll() is None:
             proc.kill()
-    assert proc.returncode == 0, (out + rest).decode(errors="replace")
+    assert proc.returncode == 3, (out + rest).decode(errors="replace")  # interrupted (README exit codes)
     assert b"scheduler stopped" in rest
     engine = make_engine(f"sqlite:///{tmp_path / 'm.db'}")
     try:

@@ -18,6 +18,7 @@ from monitor.cli.common import (
     err_console,
     escape,
     handle_errors,
+    interruptible,
     open_index,
     resolve_config,
 )
@@ -101,9 +102,10 @@ def collect(
         ) as prog:
             import asyncio
 
-            report = asyncio.run(
-                collect_async(cfg, index, source=source, brand=brand, progress=_RichProgress(prog), workers=workers)
-            )
+            with interruptible():
+                report = asyncio.run(
+                    collect_async(cfg, index, source=source, brand=brand, progress=_RichProgress(prog), workers=workers)
+                )
     finally:
         close = getattr(index, "close", None)
         if close is not None:

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import csv
 import json
+import os
+import signal
 import sys
+import threading
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import date, datetime
@@ -17,6 +20,8 @@ from rich.console import Console
 
 from monitor.config import Config, config_from_dict, load_config
 from monitor.errors import ConfigError, MonitorError
+
+EXIT_INTERRUPTED = 3  # README: 0 ok, 1 something failed, 2 bad usage or config, 3 interrupted
 
 console = Console()
 err_console = Console(stderr=True)
@@ -58,6 +63,55 @@ def handle_errors(func: F) -> F:
             raise typer.Exit(2) from None
 
     return wrapper  # type: ignore[return-value]
+
+
+class CommandInterrupted(BaseException):
+    """SIGTERM or SIGINT arrived: unwind the command (its open transaction rolls back).
+
+    A ``BaseException`` so that no ``except Exception`` on the way swallows it.
+    """
+
+
+@contextmanager
+def interruptible(stop: threading.Event | None = None) -> Iterator[threading.Event]:
+    """Handle SIGTERM and SIGINT in a long command; yields the event the first signal sets.
+
+    Without ``stop`` the first signal also raises :class:`CommandInterrupted` in the main
+    thread, so the write in progress rolls back as a unit; with ``stop`` the command is
+    cooperative (it checks the event between writes) and nothing is raised. Either way,
+    on the way out every run this process still has open is recorded ``interrupted`` and,
+    if a signal came, the command exits with :data:`EXIT_INTERRUPTED`. A second signal
+    exits at once (128 + the signal number).
+    """
+    from monitor.store import interrupt_open_runs
+
+    event = stop if stop is not None else threading.Event()
+    seen: list[int] = []
+
+    def on_signal(signum: int, _frame: object) -> None:
+        seen.append(signum)
+        if len(seen) > 1:
+            os._exit(128 + signum)
+        err_console.print(f"[yellow]{signal.Signals(signum).name}: stopping after the current write[/]")
+        event.set()
+        if stop is None:
+            raise CommandInterrupted(signal.Signals(signum).name)
+
+    previous = {}
+    if threading.current_thread() is threading.main_thread():
+        previous = {sig: signal.signal(sig, on_signal) for sig in (signal.SIGTERM, signal.SIGINT)}
+    try:
+        yield event
+    except CommandInterrupted:
+        pass
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+    if seen:
+        why = f"interrupted by {signal.Signals(seen[0]).name}"
+        closed = interrupt_open_runs(why)
+        err_console.print(f"[yellow]{why}[/]" + (f"; run {', '.join(map(str, closed))} recorded" if closed else ""))
+        raise typer.Exit(EXIT_INTERRUPTED)
 
 
 def escape(text: str) -> str:
@@ -141,6 +195,8 @@ def progress_bar(description: str, total: int | None) -> Iterator[Callable[[int]
 __all__ = [
     "CONFIG_HELP",
     "DB_HELP",
+    "EXIT_INTERRUPTED",
+    "CommandInterrupted",
     "ConfigOpt",
     "DbOpt",
     "console",
@@ -148,6 +204,7 @@ __all__ = [
     "err_console",
     "escape",
     "handle_errors",
+    "interruptible",
     "open_index",
     "parse_date",
     "progress_bar",

@@ -18,6 +18,7 @@ from monitor.cli.common import (
     err_console,
     escape,
     handle_errors,
+    interruptible,
     open_index,
     parse_date,
     resolve_config,
@@ -82,10 +83,12 @@ def import_cmd(
     from monitor.importer import import_file
 
     idx = open_index(config, db)
-    run_id = idx.start_run("import")
-    report = import_file(idx, file, brand=brand, source=source)
-    status = "ok" if not report.errors else "partial"
-    idx.finish_run(run_id, status, report.to_dict() | {"errors": None}, [f"line {ln}: {m}" for ln, m in report.errors])
+    with interruptible():
+        run_id = idx.start_run("import")
+        report = import_file(idx, file, brand=brand, source=source)
+        status = "ok" if not report.errors else "partial"
+        errors = [f"line {ln}: {m}" for ln, m in report.errors]
+        idx.finish_run(run_id, status, report.to_dict() | {"errors": None}, errors)
     if json_:
         sys.stdout.write(json.dumps(report.to_dict(), ensure_ascii=False) + "\n")
     else:

@@ -17,6 +17,7 @@ from monitor.cli.common import (
     err_console,
     escape,
     handle_errors,
+    interruptible,
     open_index,
     progress_bar,
     resolve_config,
@@ -112,7 +113,8 @@ def train_cmd(
             setattr(s, key, value)
     if hy_repeat is not None:
         s.repeat = {**s.repeat, "hy": hy_repeat}
-    train(data, out, s, name=name, log=lambda m: console.print(m, highlight=False, markup=False, soft_wrap=True))
+    with interruptible():
+        train(data, out, s, name=name, log=lambda m: console.print(m, highlight=False, markup=False, soft_wrap=True))
 
 
 @model_app.command("eval")
@@ -262,7 +264,8 @@ def score_cmd(
                 advance(n - done)
                 done = n
 
-            step = score_step(idx, cfg, clf, batch=batch, progress=progress)
+            with interruptible():
+                step = score_step(idx, cfg, clf, batch=batch, progress=progress)
     finally:
         idx.close()
     c = step.counts

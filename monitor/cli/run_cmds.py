@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import logging
-import os
-import signal
 import threading
 import time
 from collections.abc import Iterator
@@ -18,12 +16,14 @@ import typer
 
 from monitor.cli.app import app
 from monitor.cli.common import (
+    EXIT_INTERRUPTED,
     ConfigOpt,
     DbOpt,
     console,
     err_console,
     escape,
     handle_errors,
+    interruptible,
     parse_date,
     resolve_config,
 )
@@ -32,7 +32,6 @@ from monitor.errors import ConfigError
 log = logging.getLogger("monitor")
 CHANNELS = ("file", "smtp", "webhook")
 EXIT_FAILED = 1
-EXIT_INTERRUPTED = 3
 
 
 @contextmanager
@@ -87,7 +86,8 @@ def run(
     """Run the monitor: the background scheduler, or one pass with --once.
 
     SIGTERM or Ctrl-C stops it cleanly: the current database write finishes and the run
-    is recorded as interrupted. Exit codes with --once: 0 ok, 1 a step failed, 3 interrupted.
+    is recorded as interrupted. Exit codes: 0 ok, 1 a step failed (with --once; a digest
+    delivery that failed counts), 2 bad usage or config, 3 interrupted by a signal.
     """
     if digest not in ("auto", "force", "skip"):
         raise ConfigError(f"--digest {digest!r}: expected auto, force or skip")
@@ -99,6 +99,7 @@ def run(
 def _run(cfg: Any, once: bool, digest: str) -> None:
     if not once:
         from monitor.scheduler import run_scheduler, stored_jobs
+        from monitor.store import interrupt_open_runs
 
         def ready(sched: Any) -> None:
             jobs = stored_jobs(sched._lookup_jobstore("default").engine)
@@ -106,34 +107,28 @@ def _run(cfg: Any, once: bool, digest: str) -> None:
                 log.info("job %s next at %s", j["id"], j["next_run_time"])
             log.info("scheduler running (%d jobs); SIGTERM or Ctrl-C stops it", len(jobs))
 
-        run_scheduler(cfg, ready=ready)
+        signalled = run_scheduler(cfg, ready=ready)
         log.info("scheduler stopped")
+        if signalled:
+            interrupt_open_runs(f"interrupted by {signalled}")
+            raise typer.Exit(EXIT_INTERRUPTED)
         return
 
     from monitor.pipeline import run_once
 
-    stop = threading.Event()
-    seen = {"n": 0}
-
-    def on_signal(signum: int, _frame: Any) -> None:
-        seen["n"] += 1
-        if seen["n"] > 1:
-            os._exit(128 + signum)
-        err_console.print(f"[yellow]{signal.Signals(signum).name}: finishing the current write, then stopping[/]")
-        stop.set()
-
-    previous = {sig: signal.signal(sig, on_signal) for sig in (signal.SIGTERM, signal.SIGINT)}
-    try:
+    with interruptible(threading.Event()) as stop:
         result = run_once(cfg, stop=stop, digest=digest, on_step=lambda s: console.print(_step_line(s)))  # type: ignore[arg-type]
-    finally:
-        for sig, handler in previous.items():
-            signal.signal(sig, handler)
-    for path in result.digest_paths:
-        console.print(f"Digest: [bold]{escape(path)}[/]")
+        for path in result.digest_paths:
+            console.print(f"Digest: [bold]{escape(path)}[/]")
     if result.interrupted:
         raise typer.Exit(EXIT_INTERRUPTED)
-    if any(s.status == "failed" for s in result.steps):
+    if any(_failed(s) for s in result.steps):
         raise typer.Exit(EXIT_FAILED)
+
+
+def _failed(step: Any) -> bool:
+    """A failed step, or a digest written but not delivered on every channel (it waits in the outbox)."""
+    return bool(step.status == "failed" or (step.name == "digest" and step.status == "partial"))
 
 
 @app.command()

@@ -1,0 +1,233 @@
+"""Crashes leave no locks and no lies: kill -9 and SIGTERM of the long commands.
+
+Each command runs as a real subprocess (``python -m monitor.cli``) against a real SQLite
+file or PostgreSQL database; blocking steps block on a real loopback server. After the
+kill, the database must say what happened (``abandoned``/``interrupted``), hold nothing
+half-written, and the next command must start and finish cleanly.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime, timedelta
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, select
+
+from monitor import liveness
+from monitor import scheduler as sch
+from monitor.db.engine import make_engine, upgrade
+from monitor.db.tables import LEASE_T, MENTION_T, RUN_T
+
+REPO = Path(__file__).resolve().parents[1]
+EXIT_INTERRUPTED = 3
+
+
+# ---------------------------------------------------------------- a loopback feed that can stall
+
+
+class Feed:
+    """An RSS feed on 127.0.0.1 whose responses wait while ``stall`` is set."""
+
+    def __init__(self, items: int = 0) -> None:
+        self.items = items
+        self.stall = threading.Event()
+        self.release = threading.Event()
+        self.hits: list[float] = []
+        feed = self
+
+        class H(BaseHTTPRequestHandler):
+            def log_message(self, *args: object) -> None:
+                return
+
+            def do_GET(self) -> None:
+                if self.path.startswith("/robots.txt"):
+                    self.send_response(404)
+                    self.send_header("Content-Length", "0")
+                    self.end_headers()
+                    return
+                feed.hits.append(time.monotonic())
+                if feed.stall.is_set():
+                    feed.release.wait(60)
+                body = feed.body()
+                try:
+                    self.send_response(200)
+                    self.send_header("Content-Type", "application/rss+xml; charset=utf-8")
+                    self.send_header("Content-Length", str(len(body)))
+                    self.end_headers()
+                    self.wfile.write(body)
+                except OSError:
+                    pass  # the client was killed
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), H)
+        self.server.daemon_threads = True
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/feed.xml"
+
+    def body(self) -> bytes:
+        items = "".join(
+            f"<item><title>Acme item {i}</title><link>https://example.com/{i}</link>"
+            f"<guid>acme-{i}</guid><description>Acme widget number {i} works well enough for me</description>"
+            f"<pubDate>Mon, 30 Nov 2026 10:{i % 60:02d}:00 +0000</pubDate></item>"
+            for i in range(self.items)
+        )
+        return f'<?xml version="1.0"?><rss version="2.0"><channel><title>t</title>{items}</channel></rss>'.encode()
+
+    def close(self) -> None:
+        self.release.set()
+        self.server.shutdown()
+        self.server.server_close()
+
+
+@pytest.fixture
+def feed() -> Iterator[Feed]:
+    f = Feed()
+    yield f
+    f.close()
+
+
+# ---------------------------------------------------------------- subprocess helpers
+
+
+def write_config(tmp_path: Path, db_url: str, feed_url: str | None, schedule: str = "30m") -> Path:
+    source = (
+        f'[[sources]]\nname = "acme-feed"\nkind = "rss"\nbrand = "Acme"\nurl = "{feed_url}"\nschedule = "{schedule}"\n'
+        if feed_url
+        else ""
+    )
+    cfg = tmp_path / "monitor.toml"
+    cfg.write_text(
+        f'database_url = "{db_url}"\n'
+        '[[brands]]\nname = "Acme"\n'
+        "[http]\nallow_private_addresses = true\nrespect_robots = false\nretries = 0\n"
+        "min_interval_s = 0\ntimeout_s = 120\n"
+        '[digest]\ntime = "08:00"\ntimezone = "UTC"\n' + source,
+        encoding="utf-8",
+    )
+    return cfg
+
+
+def env(**extra: str) -> dict[str, str]:
+    out = {**os.environ, "PYTHONPATH": str(REPO), **extra}
+    out.pop("MONITOR_DATABASE_URL", None)
+    out.pop("MONITOR_CONFIG", None)
+    return out
+
+
+def start(args: list[str], cwd: Path, **extra: str) -> subprocess.Popen[bytes]:
+    return subprocess.Popen(
+        [sys.executable, "-m", "monitor.cli", *args],
+        cwd=cwd,
+        env=env(**extra),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+    )
+
+
+def wait_for(cond: Callable[[], bool], timeout: float, what: str, proc: subprocess.Popen[bytes] | None = None) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if cond():
+            return
+        if proc is not None and proc.poll() is not None:
+            out = proc.stdout.read().decode(errors="replace") if proc.stdout else ""
+            raise AssertionError(f"process ended ({proc.returncode}) before {what}:\n{out}")
+        time.sleep(0.05)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+def stop(proc: subprocess.Popen[bytes], sig: int) -> tuple[int, str]:
+    proc.send_signal(sig)
+    try:
+        out, _ = proc.communicate(timeout=60)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    return proc.returncode, out.decode(errors="replace")
+
+
+def runs(url: str) -> list[dict[str, object]]:
+    eng = make_engine(url)
+    try:
+        with eng.connect() as conn:
+            return [dict(r._mapping) for r in conn.execute(select(RUN_T).order_by(RUN_T.c.id))]
+    finally:
+        eng.dispose()
+
+
+def leases(url: str) -> list[dict[str, object]]:
+    eng = make_engine(url)
+    try:
+        with eng.connect() as conn:
+            return [dict(r._mapping) for r in conn.execute(select(LEASE_T).order_by(LEASE_T.c.started_at))]
+    finally:
+        eng.dispose()
+
+
+def count_mentions(url: str) -> int:
+    eng = make_engine(url)
+    try:
+        with eng.connect() as conn:
+            return int(conn.execute(select(func.count()).select_from(MENTION_T)).scalar_one())
+    finally:
+        eng.dispose()
+
+
+def migrated(url: str) -> None:
+    eng = make_engine(url)
+    try:
+        upgrade(eng)
+    finally:
+        eng.dispose()
+
+
+# ---------------------------------------------------------------- leases: unit level
+
+
+@pytest.fixture
+def lease_engine(db_url: str) -> Iterator[object]:
+    eng = make_engine(db_url)
+    upgrade(eng)
+    yield eng
+    eng.dispose()
+
+
+def test_live_heartbeating_lease_is_never_taken_over(lease_engine, monkeypatch) -> None:
+    monkeypatch.setattr(liveness, "EXPIRY", timedelta(minutes=2))
+    a, b = sch.Leases(lease_engine, "hostA:1:aa"), sch.Leases(lease_engine, "hostB:2:bb")
+    t = datetime(2026, 5, 4, 9, 0, tzinfo=UTC)
+    assert a.claim("collect:x", t, t)
+    for minute in range(1, 10):  # A keeps beating; B looks every minute
+        now = t + timedelta(minutes=minute)
+        a.beat(now)
+        assert b.take_over(now + timedelta(seconds=30)) == []
+        assert not b.claim("collect:x", now, now + timedelta(seconds=30))  # busy: skipped
+    # A stops beating (its host died): after the expiry B takes that very firing over, once.
+    later = t + timedelta(minutes=9, seconds=1) + liveness.EXPIRY
+    assert b.take_over(later) == [("collect:x", t)]
+    assert b.take_over(later) == []
+    assert sch.Leases(lease_engine, "hostC:3:cc").take_over(later + timedelta(minutes=1)) == []  # B's now
+    row = next(r for r in a.history("collect:x") if r["run_time"].startswith("2026-05-04T09:00:00"))
+    assert row["owner"] == "hostB:2:bb" and row["status"] == "running"
+
+
+def test_lease_of_a_dead_local_process_is_taken_over_at_once(lease_engine) -> None:
+    dead = subprocess.Popen([sys.executable, "-c", "pass"])
+    dead.wait()
+    import socket
+
+    gone = sch.Leases(lease_engine, f"{socket.gethostname()}:{dead.pid}:zz")
+    t = datetime.now(UTC)
+    assert gone.claim("digest", t, t)
+    me = sch.Leases(lease_engine)
+    assert me.take_over(t + timedelta(seconds=1)) == [("digest", t)]
