@@ -8,7 +8,6 @@ half-written, and the next command must start and finish cleanly.
 
 from __future__ import annotations
 
-import json
 import os
 import signal
 import subprocess
@@ -156,6 +155,12 @@ def stop(proc: subprocess.Popen[bytes], sig: int) -> tuple[int, str]:
     return proc.returncode, out.decode(errors="replace")
 
 
+def kill9(proc: subprocess.Popen[bytes]) -> str:
+    proc.kill()
+    out, _ = proc.communicate(timeout=30)
+    return out.decode(errors="replace")
+
+
 def runs(url: str) -> list[dict[str, object]]:
     eng = make_engine(url)
     try:
@@ -231,3 +236,114 @@ def test_lease_of_a_dead_local_process_is_taken_over_at_once(lease_engine) -> No
     assert gone.claim("digest", t, t)
     me = sch.Leases(lease_engine)
     assert me.take_over(t + timedelta(seconds=1)) == [("digest", t)]
+
+
+# ---------------------------------------------------------------- monitor run: kill -9, then a new scheduler
+
+
+def _lease_of(url: str, job: str) -> list[dict[str, object]]:
+    return [r for r in leases(url) if r["job_id"] == job]
+
+
+@pytest.mark.slow
+def test_kill9_of_monitor_run_mid_job_is_rerun_by_the_next_scheduler(tmp_path: Path, db_url: str, feed: Feed) -> None:
+    migrated(db_url)
+    cfg = write_config(tmp_path, db_url, feed.url)
+    feed.stall.set()  # the collect job blocks inside its first request
+    first = start(["run", "--config", str(cfg)], tmp_path)
+    try:
+        wait_for(lambda: len(feed.hits) == 1, 60, "the first scheduler's request", first)
+        [lease] = _lease_of(db_url, "collect:acme-feed")
+        assert lease["status"] == "running" and f":{first.pid}:" in str(lease["owner"])
+    finally:
+        kill9(first)  # kill -9 mid-job
+    killed_at = time.monotonic()
+    assert [r["status"] for r in runs(db_url) if r["kind"] == "collect"] == ["running"]  # the lie, for now
+
+    second = start(["run", "--config", str(cfg)], tmp_path)
+    try:
+        wait_for(lambda: len(feed.hits) == 2, 60, "the interrupted firing to run again", second)
+        rerun_after = time.monotonic() - killed_at
+        [again] = _lease_of(db_url, "collect:acme-feed")  # the same firing, not a new one
+        assert again["run_time"] == lease["run_time"]
+        assert f":{second.pid}:" in str(again["owner"]) and again["status"] == "running"
+        wait_for(lambda: len(runs(db_url)) == 2, 30, "the second collect run", second)
+        old, new = runs(db_url)
+        assert old["status"] == "abandoned" and "gone" in str(old["errors"])
+        assert new["status"] == "running" and str(new["owner"]).endswith(f":{second.pid}")
+    finally:
+        kill9(second)
+    assert rerun_after < 60, rerun_after  # was: skipped for 6 hours
+
+
+@pytest.mark.slow
+def test_sigterm_of_monitor_run_mid_job_records_interrupted_and_exits_3(
+    tmp_path: Path, db_url: str, feed: Feed
+) -> None:
+    migrated(db_url)
+    cfg = write_config(tmp_path, db_url, feed.url)
+    feed.stall.set()
+    proc = start(["run", "--config", str(cfg)], tmp_path)
+    wait_for(lambda: len(feed.hits) == 1, 60, "the scheduler's request", proc)
+    code, out = stop(proc, signal.SIGTERM)
+    assert code == EXIT_INTERRUPTED, out
+    [run] = runs(db_url)
+    assert run["kind"] == "collect" and run["status"] == "interrupted", run
+    [lease] = _lease_of(db_url, "collect:acme-feed")
+    assert lease["status"] == "interrupted"
+    assert count_mentions(db_url) == 0
+    # A following command starts cleanly and collects what the feed has.
+    feed.stall.clear()
+    feed.items = 5
+    done = subprocess.run(
+        [sys.executable, "-m", "monitor.cli", "collect", "--config", str(cfg)],
+        cwd=tmp_path,
+        env=env(),
+        capture_output=True,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert [r["status"] for r in runs(db_url)] == ["interrupted", "ok"]
+    assert count_mentions(db_url) == 5
+
+
+# ---------------------------------------------------------------- monitor collect
+
+
+@pytest.mark.slow
+def test_sigterm_of_collect_mid_fetch_exits_3_and_records_interrupted(tmp_path: Path, db_url: str, feed: Feed) -> None:
+    migrated(db_url)
+    cfg = write_config(tmp_path, db_url, feed.url)
+    feed.stall.set()
+    proc = start(["collect", "--config", str(cfg)], tmp_path)
+    wait_for(lambda: len(feed.hits) == 1, 60, "the collector's request", proc)
+    code, out = stop(proc, signal.SIGTERM)
+    assert code == EXIT_INTERRUPTED, out  # was 143: no handler
+    [run] = runs(db_url)
+    assert run["status"] == "interrupted" and "SIGTERM" in str(run["errors"]), run
+    assert count_mentions(db_url) == 0
+
+
+@pytest.mark.slow
+def test_kill9_of_collect_then_restart_marks_the_old_run_abandoned(tmp_path: Path, db_url: str, feed: Feed) -> None:
+    migrated(db_url)
+    cfg = write_config(tmp_path, db_url, feed.url)
+    feed.stall.set()
+    proc = start(["collect", "--config", str(cfg)], tmp_path)
+    wait_for(lambda: len(feed.hits) == 1, 60, "the collector's request", proc)
+    kill9(proc)
+    assert [r["status"] for r in runs(db_url)] == ["running"]
+    feed.stall.clear()
+    feed.items = 3
+    done = subprocess.run(
+        [sys.executable, "-m", "monitor.cli", "collect", "--config", str(cfg)],
+        cwd=tmp_path,
+        env=env(),
+        capture_output=True,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    old, new = runs(db_url)
+    assert old["status"] == "abandoned" and f"{proc.pid} is gone" in str(old["errors"])
+    assert old["finished_at"] is not None
+    assert new["status"] == "ok" and count_mentions(db_url) == 3
