@@ -347,3 +347,57 @@ def test_kill9_of_collect_then_restart_marks_the_old_run_abandoned(tmp_path: Pat
     assert old["status"] == "abandoned" and f"{proc.pid} is gone" in str(old["errors"])
     assert old["finished_at"] is not None
     assert new["status"] == "ok" and count_mentions(db_url) == 3
+
+
+# ---------------------------------------------------------------- monitor import
+
+
+def rollups_exact(url: str) -> bool:
+    from collections import Counter
+
+    from monitor.db.tables import DAILY_ROLLUP_T, RATING_ROLLUP_T
+    from monitor.store import recount
+
+    eng = make_engine(url)
+    try:
+        with eng.connect() as conn:
+            daily = Counter({tuple(r[:-1]): r[-1] for r in conn.execute(select(DAILY_ROLLUP_T)) if r.n})
+            rated = Counter({tuple(r[:-1]): r[-1] for r in conn.execute(select(RATING_ROLLUP_T)) if r.n})
+            fresh_d, fresh_r = recount(conn)
+        return (daily, rated) == (+fresh_d, +fresh_r)
+    finally:
+        eng.dispose()
+
+
+@pytest.mark.slow
+def test_sigterm_of_import_mid_file_exits_3_nothing_half_written(tmp_path: Path, db_url: str) -> None:
+    migrated(db_url)
+    cfg = write_config(tmp_path, db_url, None)
+    rows = 60_000
+    big = tmp_path / "big.csv"
+    with big.open("w", encoding="utf-8") as f:
+        f.write("external_id,text,published_at,rating\n")
+        for i in range(rows):
+            day = f"2026-11-{1 + i % 28:02d}T10:00:00Z"
+            f.write(f"r{i},Acme speaker review number {i} sounds fine to me,{day},{i % 5 + 1}\n")
+    args = ["import", str(big), "--brand", "Acme", "--source", "reviews", "--config", str(cfg)]
+    proc = start(args, tmp_path)
+    wait_for(lambda: count_mentions(db_url) > 0, 120, "the first imported chunk", proc)
+    code, out = stop(proc, signal.SIGTERM)
+    assert code == EXIT_INTERRUPTED, out
+    [run] = runs(db_url)
+    assert run["kind"] == "import" and run["status"] == "interrupted", run
+    stored = count_mentions(db_url)
+    assert 0 < stored < rows
+    assert rollups_exact(db_url)  # every committed chunk has its rollups, no chunk is half there
+    # The same import again: starts cleanly, keeps what was stored, adds the rest once.
+    done = subprocess.run(
+        [sys.executable, "-m", "monitor.cli", *args],
+        cwd=tmp_path,
+        env=env(),
+        capture_output=True,
+        timeout=600,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert [r["status"] for r in runs(db_url)] == ["interrupted", "ok"]
+    assert count_mentions(db_url) == rows and rollups_exact(db_url)
