@@ -325,7 +325,7 @@ def digest_step(
 ) -> tuple[StepResult, Any]:
     """Build, render, write and deliver the digest for ``day``; record it as a Run."""
     from monitor.digest.context import build_digest
-    from monitor.digest.deliver import deliver, digest_stem, render_all, retry_pending
+    from monitor.digest.deliver import MetaLedger, deliver, digest_stem, render_all, retry_pending
 
     step = StepResult("digest")
     run_id = idx.start_run("digest")
@@ -334,8 +334,10 @@ def digest_step(
     configured = [b.name for b in cfg.brands] or list(idx.brands())
     chosen = list(brands) if brands else configured
     report = None
+    store = getattr(idx, "store", None)  # deliveries are recorded there: each is made once
+    ledger = MetaLedger(store.get_meta, store.set_meta) if store is not None else None
     try:
-        for r in retry_pending(cfg.digest, out_dir=out_dir, wait=wait, transport=transport):
+        for r in retry_pending(cfg.digest, out_dir=out_dir, wait=wait, transport=transport, ledger=ledger):
             step.counts[f"outbox_{r.channel}_{'sent' if r.ok else 'pending'}"] = (
                 step.counts.get(f"outbox_{r.channel}_{'sent' if r.ok else 'pending'}", 0) + 1
             )
@@ -352,7 +354,7 @@ def digest_step(
         rendered = render_all(
             digest, markdown=cfg.digest.markdown, stem=digest_stem(digest, all_brands=set(chosen) == set(configured))
         )
-        report = deliver(rendered, cfg.digest, channels, out_dir=out_dir, wait=wait, transport=transport)
+        report = deliver(rendered, cfg.digest, channels, out_dir=out_dir, wait=wait, transport=transport, ledger=ledger)
         step.counts.update(report.counts())
         step.errors = report.errors
         step.status = "ok" if report.ok else "partial"

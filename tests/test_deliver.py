@@ -242,3 +242,79 @@ def test_digest_day_and_generated_time_in_file(tmp_path: Path) -> None:
     assert r.digest.day == date(2026, 11, 3)
     assert r.digest.generated_at == datetime(2026, 11, 4, 7, 0, tzinfo=UTC)
     assert "Full day" in r.html_file
+
+
+# ---------------------------------------------------------------- isolation and hostile names
+
+
+EVIL_BRAND = "Acme\r\nBcc: x@evil.example"
+
+
+def test_hostile_brand_name_injects_no_header_and_the_webhook_still_gets_its_post(
+    tmp_path: Path, smtp_server, webhook
+) -> None:
+    inbox, port = smtp_server
+    hook, url = webhook([])
+    cfg = smtp_cfg(tmp_path, port).model_copy(update={"delivery": ["file", "smtp", "webhook"]})
+    rendered = render_all(digest(brand(EVIL_BRAND, negatives=[mention(HOSTILE, "en")])))
+    report = deliver(rendered, cfg, secrets=Secrets(webhook_url=SecretStr(url)), wait=0)
+    assert report.ok, report.errors  # was: ValueError from build_email, webhook never tried
+    assert len(hook.bodies) == 1
+    [(_from, rcpts, raw)] = inbox.messages
+    assert sorted(rcpts) == ["lead@example.com", "team@example.com"]  # no x@evil.example
+    msg = email.message_from_bytes(raw, policy=email.policy.default)
+    assert msg["Bcc"] is None and b"\r\nBcc:" not in raw.split(b"\r\n\r\n", 1)[0]
+    assert "\n" not in msg["Subject"] and "Acme  Bcc: x@evil.example" in msg["Subject"]
+
+
+def test_one_channel_failing_does_not_stop_the_others(tmp_path: Path, smtp_server, webhook) -> None:
+    inbox, port = smtp_server
+    hook, url = webhook([])
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("x", encoding="utf-8")  # the files cannot be written under a file
+    cfg = smtp_cfg(tmp_path, port).model_copy(update={"delivery": ["file", "smtp", "webhook"], "out_dir": str(blocker)})
+    report = deliver(sample(), cfg, secrets=Secrets(webhook_url=SecretStr(url)), wait=0)
+    assert not report.ok
+    assert [(r.channel, r.ok) for r in report.results] == [("file", False), ("smtp", True), ("webhook", True)]
+    assert any(e.startswith("file: cannot write the digest") for e in report.errors)
+    assert len(inbox.messages) == 1 and len(hook.bodies) == 1
+
+
+# ---------------------------------------------------------------- idempotent delivery
+
+
+def test_a_digest_reaches_each_channel_once_across_reruns_and_the_outbox(tmp_path: Path, db_url: str, webhook) -> None:
+    from aiosmtpd.controller import Controller
+
+    from monitor.api import MentionIndex
+    from monitor.digest.deliver import MetaLedger
+
+    hook, url = webhook([])
+    port = free_port()  # SMTP is down at first
+    cfg = smtp_cfg(tmp_path, port).model_copy(update={"delivery": ["file", "smtp", "webhook"]})
+    secrets = Secrets(webhook_url=SecretStr(url))
+    idx = MentionIndex.open(db_url)
+    inbox = Inbox()
+    controller = Controller(inbox, hostname="127.0.0.1", port=port)
+    try:
+        ledger = MetaLedger(idx.store.get_meta, idx.store.set_meta)
+
+        def one_run():
+            retried = retry_pending(cfg, secrets=secrets, wait=0, ledger=ledger)
+            return retried, deliver(sample(), cfg, secrets=secrets, wait=0, attempts=1, ledger=ledger)
+
+        _, first = one_run()
+        assert [(r.channel, r.ok) for r in first.results] == [("file", True), ("smtp", False), ("webhook", True)]
+        assert [p["channel"] for p in pending_deliveries(tmp_path)] == ["smtp"]
+        controller.start()  # SMTP is back
+        retried, second = one_run()
+        assert [(r.channel, r.ok) for r in retried] == [("smtp", True)]
+        assert second.ok and [r.already for r in second.results] == [False, True, True]
+        _, third = one_run()
+        assert third.ok and pending_deliveries(tmp_path) == []
+        assert len(inbox.messages) == 1  # was 2: the outbox copy and the re-run's copy
+        assert len(hook.bodies) == 1  # was 3
+    finally:
+        if controller.loop.is_running():
+            controller.stop()
+        idx.close()

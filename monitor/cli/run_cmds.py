@@ -259,14 +259,16 @@ def digest_cmd(
     console.print(f"Digest for {when.isoformat()}: [bold]{escape(str(report.files.html))}[/]")
     console.print(f"Plain text: {escape(str(report.files.text))}")
     for r in report.results:
-        if r.ok:
+        if r.already:
+            console.print(f"  [dim]{r.channel}: already delivered; not sent again[/]")
+        elif r.ok:
             console.print(
                 f"  [green]{r.channel}: delivered[/]" + (f" after {r.attempts} attempts" if r.attempts > 1 else "")
             )
         else:
             console.print(
                 f"  [red]{r.channel}: failed[/] {escape(r.error or '')} "
-                f"(kept in {escape(str(r.pending))}; retried on the next run)"
+                + (f"(kept in {escape(str(r.pending))}; retried on the next run)" if r.pending else "")
             )
     if not report.ok:
         raise typer.Exit(EXIT_FAILED)

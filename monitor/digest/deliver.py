@@ -7,6 +7,11 @@ only); a delivery that still fails is put in ``out_dir/outbox/`` (the exact e-ma
 ``.eml``, the exact webhook JSON) and :func:`retry_pending` sends it on a later run. Nothing
 is lost and nothing secret is written: credentials and the webhook URL come from the
 environment (:class:`~monitor.config.Secrets`) and never appear in files, logs or errors.
+
+Each channel is isolated: whatever one raises is recorded as that channel's failure and
+the others still run. With a :class:`DeliveryLedger` (the pipeline passes one kept in the
+database) delivery is idempotent: a digest (its day and brands) that reached a channel
+once is not sent there again, whether by a re-run or from the outbox.
 """
 
 from __future__ import annotations
@@ -14,17 +19,19 @@ from __future__ import annotations
 import base64
 import email
 import email.policy
+import hashlib
 import json
 import logging
 import smtplib
 import ssl
+import unicodedata
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, Protocol
 
 import httpx
 from tenacity import Retrying, retry_if_exception_type, stop_after_attempt, wait_exponential
@@ -83,6 +90,35 @@ class DeliveryResult:
     attempts: int = 1
     error: str | None = None
     pending: Path | None = None  # outbox entry kept for a later retry
+    already: bool = False  # delivered by an earlier run; not sent again
+
+
+class DeliveryLedger(Protocol):
+    """Where successful deliveries are remembered (one key per digest and channel)."""
+
+    def delivered(self, key: str) -> bool: ...
+
+    def record(self, key: str) -> None: ...
+
+
+class MetaLedger:
+    """A :class:`DeliveryLedger` in the database's key/value ``meta`` table."""
+
+    def __init__(self, get_meta: Callable[[str], str | None], set_meta: Callable[[str, str], None]) -> None:
+        self._get = get_meta
+        self._set = set_meta
+
+    def delivered(self, key: str) -> bool:
+        return self._get(key) is not None
+
+    def record(self, key: str) -> None:
+        self._set(key, datetime.now(UTC).isoformat())
+
+
+def delivery_key(stem: str, channel: str) -> str:
+    """The ledger key of one digest (``stem`` names its day and brands) on one channel."""
+    key = f"delivered:{channel}:{stem}"
+    return key if len(key) <= 100 else f"delivered:{channel}:{hashlib.sha256(stem.encode()).hexdigest()}"
 
 
 @dataclass(frozen=True)
@@ -102,6 +138,8 @@ class DeliveryReport:
         out: dict[str, int] = {}
         for r in self.results:
             out[f"delivered_{r.channel}"] = int(r.ok)
+            if r.already:
+                out[f"already_delivered_{r.channel}"] = 1
             if not r.ok:
                 out[f"pending_{r.channel}"] = 1
         return out
@@ -166,12 +204,21 @@ def write_files(rendered: RenderedDigest, out_dir: str | Path, *, markdown: bool
 # ---------------------------------------------------------------- e-mail
 
 
+def header_safe(value: str) -> str:
+    """A header value with every control character (CR, LF, NUL, …) replaced by a space.
+
+    Brand names are hostile input: a CR/LF in one must neither inject a header nor make
+    building the message raise.
+    """
+    return "".join(" " if unicodedata.category(c) in ("Cc", "Zl", "Zp") else c for c in value)
+
+
 def build_email(rendered: RenderedDigest, sender: str, recipients: Sequence[str]) -> EmailMessage:
     """multipart/alternative: text/plain, then multipart/related(text/html + inline PNGs)."""
     msg = EmailMessage()
-    msg["Subject"] = _subject(rendered.digest)
-    msg["From"] = sender
-    msg["To"] = ", ".join(recipients)
+    msg["Subject"] = header_safe(_subject(rendered.digest))
+    msg["From"] = header_safe(sender)
+    msg["To"] = header_safe(", ".join(recipients))
     msg["Date"] = formatdate(localtime=False)
     msg["Message-ID"] = make_msgid(domain="mention-monitor.local")
     msg.set_content(rendered.text, subtype="plain", charset="utf-8")
@@ -373,6 +420,10 @@ def _outbox_entry(out_dir: Path, stem: str, channel: str, data: bytes, meta: dic
     return body
 
 
+def _planned_files(rendered: RenderedDigest, out: Path) -> DigestFiles:
+    return DigestFiles(html=out / f"{rendered.stem}.html", text=out / f"{rendered.stem}.txt")
+
+
 def deliver(
     rendered: RenderedDigest,
     cfg: DigestConfig,
@@ -383,33 +434,97 @@ def deliver(
     attempts: int = 3,
     wait: float = 2.0,
     transport: httpx.BaseTransport | None = None,
+    ledger: DeliveryLedger | None = None,
 ) -> DeliveryReport:
-    """Write the files, then try every other channel; failures go to the outbox."""
+    """Write the files, then try every other channel; failures go to the outbox.
+
+    One channel's failure, whatever it raises, is recorded for that channel and the
+    others still run. Channels the ``ledger`` says already got this digest are skipped.
+    """
     secrets = secrets if secrets is not None else Secrets()
     out = Path(out_dir if out_dir is not None else cfg.out_dir)
-    files = write_files(rendered, out, markdown=cfg.markdown)
     wanted = list(dict.fromkeys(channels if channels is not None else cfg.delivery))
     results: list[DeliveryResult] = []
-    if "file" in wanted:
-        results.append(DeliveryResult("file", ok=True))
+    try:
+        files = write_files(rendered, out, markdown=cfg.markdown)
+    except Exception as exc:  # the other channels still go out
+        log.error("digest files not written: %s", exc)
+        files = _planned_files(rendered, out)
+        results.append(DeliveryResult("file", ok=False, error=str(exc)))
+    else:
+        if "file" in wanted:
+            results.append(DeliveryResult("file", ok=True))
     for channel in wanted:
         if channel == "file":
             continue
-        meta = {"channel": channel, "stem": rendered.stem, "day": rendered.digest.day.isoformat(), "attempts": 0}
-        send: Callable[[], None]
-        if channel == "smtp":
-            msg = build_email(rendered, cfg.sender, cfg.recipients)
-            data = msg.as_bytes(policy=email.policy.SMTP)
-            send = _smtp_sender(msg, cfg, secrets)
-        elif channel == "webhook":
-            payload = webhook_payload(rendered, files)
-            data = json.dumps(payload, ensure_ascii=False).encode("utf-8")
-            send = _webhook_sender(payload, secrets, transport)
-        else:
-            results.append(DeliveryResult(channel, ok=False, attempts=0, error=f"unknown channel {channel!r}"))
+        key = delivery_key(rendered.stem, channel)
+        if ledger is not None and _already(ledger, key):
+            _drop_outbox(out, rendered.stem, channel)
+            log.info("digest %s already delivered by %s: not sent again", rendered.stem, channel)
+            results.append(DeliveryResult(channel, ok=True, attempts=0, already=True))
             continue
-        results.append(_attempt(channel, send, data, meta, out, rendered.stem, attempts, wait))
+        try:
+            result = _deliver_one(channel, rendered, files, cfg, secrets, transport, out, attempts, wait)
+        except Exception as exc:  # a bug or hostile input in one channel never stops the others
+            log.exception("digest %s delivery failed", channel)
+            result = DeliveryResult(channel, ok=False, attempts=0, error=f"{type(exc).__name__}: {exc}")
+        if result.ok:
+            _drop_outbox(out, rendered.stem, channel)
+            _record(ledger, key)
+        results.append(result)
     return DeliveryReport(files=files, results=tuple(results))
+
+
+def _deliver_one(
+    channel: str,
+    rendered: RenderedDigest,
+    files: DigestFiles,
+    cfg: DigestConfig,
+    secrets: Secrets,
+    transport: httpx.BaseTransport | None,
+    out: Path,
+    attempts: int,
+    wait: float,
+) -> DeliveryResult:
+    meta = {"channel": channel, "stem": rendered.stem, "day": rendered.digest.day.isoformat(), "attempts": 0}
+    send: Callable[[], None]
+    if channel == "smtp":
+        msg = build_email(rendered, cfg.sender, cfg.recipients)
+        data = msg.as_bytes(policy=email.policy.SMTP)
+        send = _smtp_sender(msg, cfg, secrets)
+    elif channel == "webhook":
+        payload = webhook_payload(rendered, files)
+        data = json.dumps(payload, ensure_ascii=False).encode("utf-8")
+        send = _webhook_sender(payload, secrets, transport)
+    else:
+        return DeliveryResult(channel, ok=False, attempts=0, error=f"unknown channel {channel!r}")
+    return _attempt(channel, send, data, meta, out, rendered.stem, attempts, wait)
+
+
+def _already(ledger: DeliveryLedger, key: str) -> bool:
+    try:
+        return ledger.delivered(key)
+    except Exception as exc:  # cannot tell: sending twice beats never sending
+        log.warning("cannot read the delivery ledger: %s", exc)
+        return False
+
+
+def _record(ledger: DeliveryLedger | None, key: str) -> None:
+    if ledger is None:
+        return
+    try:
+        ledger.record(key)
+    except Exception as exc:
+        log.error("delivered, but cannot record it (a re-run may send it again): %s", exc)
+
+
+def _drop_outbox(out: Path, stem: str, channel: str) -> None:
+    body = out / OUTBOX / f"{stem}.{channel}.{'eml' if channel == 'smtp' else 'json'}"
+    try:
+        body.unlink(missing_ok=True)
+        body.with_name(body.name + ".meta").unlink(missing_ok=True)
+    except OSError as exc:  # an unusable out_dir is the file channel's failure, already reported
+        log.debug("cannot clear the outbox entry %s: %s", body, exc)
 
 
 def _smtp_sender(msg: Any, cfg: DigestConfig, secrets: Secrets) -> Callable[[], None]:
@@ -477,49 +592,65 @@ def retry_pending(
     attempts: int = 2,
     wait: float = 2.0,
     transport: httpx.BaseTransport | None = None,
+    ledger: DeliveryLedger | None = None,
 ) -> list[DeliveryResult]:
-    """Send what the outbox holds, exactly as first rendered; remove what got through."""
+    """Send what the outbox holds, exactly as first rendered; remove what got through.
+
+    An entry the ``ledger`` says was delivered already is removed unsent.
+    """
     secrets = secrets if secrets is not None else Secrets()
     results = []
     for meta in pending_deliveries(out_dir if out_dir is not None else cfg.out_dir):
         body = Path(meta["path"])
-        channel = meta.get("channel", "")
-        try:
-            data = body.read_bytes()
-        except OSError:
-            continue
-        send: Callable[[], None]
-        if channel == "smtp":
-            send = _smtp_sender(email.message_from_bytes(data, policy=email.policy.default), cfg, secrets)
-        elif channel == "webhook":
-            send = _webhook_sender(json.loads(data), secrets, transport)
-        else:
+        channel = str(meta.get("channel", ""))
+        key = delivery_key(str(meta.get("stem", "")), channel)
+        if ledger is not None and meta.get("stem") and _already(ledger, key):
+            body.unlink(missing_ok=True)
+            body.with_name(body.name + ".meta").unlink(missing_ok=True)
+            results.append(DeliveryResult(channel, ok=True, attempts=0, already=True))
             continue
         tries = [0]
         try:
+            data = body.read_bytes()
+            send: Callable[[], None]
+            if channel == "smtp":
+                send = _smtp_sender(email.message_from_bytes(data, policy=email.policy.default), cfg, secrets)
+            elif channel == "webhook":
+                send = _webhook_sender(json.loads(data), secrets, transport)
+            else:
+                continue
             used = _with_retries(send, attempts, wait, tries)
-        except DeliveryError as exc:
+        except OSError:
+            continue  # removed meanwhile
+        except Exception as exc:  # DeliveryError, or a damaged entry: keep it, say why
+            error = str(exc) if isinstance(exc, DeliveryError) else f"{type(exc).__name__}: {exc}"
             meta_file = body.with_name(body.name + ".meta")
             meta_out = {k: v for k, v in meta.items() if k != "path"}
-            meta_out.update(attempts=int(meta.get("attempts", 0)) + tries[0], last_error=str(exc))
+            meta_out.update(attempts=int(meta.get("attempts", 0)) + tries[0], last_error=error)
             _atomic_write(meta_file, json.dumps(meta_out, indent=2).encode("utf-8"))
-            results.append(DeliveryResult(channel, ok=False, attempts=tries[0], error=str(exc), pending=body))
+            results.append(DeliveryResult(channel, ok=False, attempts=tries[0], error=error, pending=body))
             continue
         body.unlink(missing_ok=True)
         body.with_name(body.name + ".meta").unlink(missing_ok=True)
+        if meta.get("stem"):
+            _record(ledger, key)
         results.append(DeliveryResult(channel, ok=True, attempts=used))
     return results
 
 
 __all__ = [
+    "DeliveryLedger",
     "DeliveryReport",
     "DeliveryResult",
     "DigestFiles",
+    "MetaLedger",
     "RenderedDigest",
     "TransientDeliveryError",
     "build_email",
     "deliver",
+    "delivery_key",
     "digest_stem",
+    "header_safe",
     "pending_deliveries",
     "render_all",
     "retry_pending",
