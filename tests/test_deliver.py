@@ -318,3 +318,61 @@ def test_a_digest_reaches_each_channel_once_across_reruns_and_the_outbox(tmp_pat
         if controller.loop.is_running():
             controller.stop()
         idx.close()
+
+
+class _NoModel:
+    """Stands in for the sentiment model: this test stores no mention, so nothing is scored."""
+
+    model_id, model_version = "none", "0"
+
+    def predict(self, texts, langs=None):  # pragma: no cover - never called without mentions
+        raise AssertionError("nothing to score")
+
+
+@pytest.mark.slow
+def test_run_once_exit_code_is_honest_and_reruns_deliver_once(
+    tmp_path: Path, db_url: str, webhook, monkeypatch
+) -> None:
+    from aiosmtpd.controller import Controller
+    from typer.testing import CliRunner
+
+    import monitor.sentiment
+    from monitor.cli import _register  # noqa: F401
+    from monitor.cli.app import app
+    from tests.test_crash import Feed
+
+    feed = Feed()  # an empty loopback feed: collection succeeds with nothing new
+    hook, url = webhook([])
+    port = free_port()  # SMTP down for the first run
+    cfg = tmp_path / "monitor.toml"
+    cfg.write_text(
+        f'database_url = "{db_url}"\n[[brands]]\nname = "Acme"\n'
+        f'[digest]\ndelivery = ["file", "smtp", "webhook"]\nout_dir = "{tmp_path / "out"}"\n'
+        f'recipients = ["lead@example.com"]\nsmtp_host = "127.0.0.1"\nsmtp_port = {port}\nsmtp_security = "none"\n'
+        "[http]\nallow_private_addresses = true\nrespect_robots = false\nmin_interval_s = 0\n"
+        f'[[sources]]\nname = "feed"\nkind = "rss"\nbrand = "Acme"\nurl = "{feed.url}"\n',
+        encoding="utf-8",
+    )
+    monkeypatch.setenv("MONITOR_WEBHOOK_URL", url)
+    monkeypatch.delenv("MONITOR_DATABASE_URL", raising=False)
+    monkeypatch.setattr(monitor.sentiment, "load_classifier", lambda _cfg: _NoModel())
+    runner = CliRunner()
+
+    def run_once() -> int:
+        res = runner.invoke(app, ["run", "--once", "--digest", "force", "--config", str(cfg)])
+        return res.exit_code
+
+    assert run_once() == 1  # was 0: the e-mail failed and went to the outbox
+    assert [p["channel"] for p in pending_deliveries(tmp_path / "out")] == ["smtp"]
+    inbox = Inbox()
+    controller = Controller(inbox, hostname="127.0.0.1", port=port)
+    controller.start()
+    try:
+        assert run_once() == 0
+        assert len(inbox.messages) == 1 and pending_deliveries(tmp_path / "out") == []
+        assert run_once() == 0
+        assert len(inbox.messages) == 1  # was 2 after the second run, 3 after the third
+    finally:
+        controller.stop()
+        feed.close()
+    assert len(hook.bodies) == 1  # was 3
