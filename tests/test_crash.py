@@ -401,3 +401,68 @@ def test_sigterm_of_import_mid_file_exits_3_nothing_half_written(tmp_path: Path,
     assert done.returncode == 0, done.stdout + done.stderr
     assert [r["status"] for r in runs(db_url)] == ["interrupted", "ok"]
     assert count_mentions(db_url) == rows and rollups_exact(db_url)
+
+
+# ---------------------------------------------------------------- monitor score (the real model)
+
+
+@pytest.mark.slow
+@pytest.mark.model
+def test_sigterm_of_score_mid_batches_exits_3_and_the_next_score_finishes(tmp_path: Path, db_url: str) -> None:
+    from monitor.db.tables import SCORE_T
+
+    migrated(db_url)
+    cfg = write_config(tmp_path, db_url, None)
+    rows = 400
+    data = tmp_path / "m.csv"
+    data.write_text(
+        "external_id,text\n" + "".join(f"s{i},Acme speaker number {i} is a lovely little thing\n" for i in range(rows)),
+        encoding="utf-8",
+    )
+    imported = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "monitor.cli",
+            "import",
+            str(data),
+            "--brand",
+            "Acme",
+            "--source",
+            "s",
+            "--config",
+            str(cfg),
+        ],
+        cwd=tmp_path,
+        env=env(),
+        capture_output=True,
+        timeout=300,
+    )
+    assert imported.returncode == 0, imported.stdout + imported.stderr
+
+    def scores() -> int:
+        eng = make_engine(db_url)
+        try:
+            with eng.connect() as conn:
+                return int(conn.execute(select(func.count()).select_from(SCORE_T)).scalar_one())
+        finally:
+            eng.dispose()
+
+    proc = start(["score", "--batch", "16", "--config", str(cfg)], tmp_path)
+    wait_for(lambda: scores() > 0, 300, "the first scored batch", proc)
+    code, out = stop(proc, signal.SIGTERM)
+    assert code == EXIT_INTERRUPTED, out
+    run = [r for r in runs(db_url) if r["kind"] == "score"][-1]
+    assert run["status"] == "interrupted", run
+    done_so_far = scores()
+    assert 0 < done_so_far < rows and done_so_far % 16 == 0  # whole batches only
+    assert rollups_exact(db_url)
+    again = subprocess.run(
+        [sys.executable, "-m", "monitor.cli", "score", "--config", str(cfg)],
+        cwd=tmp_path,
+        env=env(),
+        capture_output=True,
+        timeout=600,
+    )
+    assert again.returncode == 0, again.stdout + again.stderr
+    assert scores() == rows and rollups_exact(db_url)
