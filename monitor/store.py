@@ -983,6 +983,7 @@ __all__ = [
     "SourceState",
     "Store",
     "content_hash",
+    "interrupt_open_runs",
     "normalise_for_hash",
     "recount",
 ]

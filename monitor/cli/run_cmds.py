@@ -148,6 +148,7 @@ def status(
     cfg = resolve_config(config, db)
     tz = ZoneInfo(cfg.digest.timezone)
     with MentionIndex.open(cfg) as idx:
+        idx.store.mark_abandoned_runs()  # so the list below does not show dead runs as running
         jobs = stored_jobs(idx.engine)
         last = Leases(idx.engine).last_runs()
         table = Table(title=f"Jobs (times in {cfg.digest.timezone})")
@@ -244,15 +245,16 @@ def digest_cmd(
         for b in brand:
             if b not in known:
                 raise ConfigError(f"unknown brand {b!r} (known: {', '.join(sorted(known)) or 'none yet'})")
-        step, report = digest_step(
-            idx,
-            cfg,
-            when,
-            brands=brand or None,
-            channels=to or None,
-            out_dir=str(out) if out else None,
-            scheduled=False,
-        )
+        with interruptible():
+            step, report = digest_step(
+                idx,
+                cfg,
+                when,
+                brands=brand or None,
+                channels=to or None,
+                out_dir=str(out) if out else None,
+                scheduled=False,
+            )
     if report is None:
         err_console.print(f"[red]digest failed:[/] {escape('; '.join(step.errors))}")
         raise typer.Exit(EXIT_FAILED)
