@@ -46,6 +46,7 @@ BATCH = 5000
 HASH_CHARS = 16  # 64 bits: collisions within one brand are ~1e-8 likely at a million mentions
 DEDUP_LOCK_SPACE = 0x6D6D6464  # PostgreSQL advisory-lock namespace of cross-source de-duplication
 DEDUP_LOCK_BUCKETS = 1024  # bounds the locks one transaction holds (the lock table is shared)
+RETENTION_CUTOFF = "retention_cutoff"  # meta key: UTC instant before which raw mentions may be deleted
 MANUAL = "manual"
 IMPORTED = "import"
 RATED = "rating"  # a review with stars and no words: its label follows the stars
@@ -856,6 +857,10 @@ class Store:
                 conn.execute(delete(M).where(M.c.id.in_(ids)))
                 stmt = _insert(conn, META).values(key="retention_applied", value="1")
                 conn.execute(stmt.on_conflict_do_update(index_elements=["key"], set_={"value": "1"}))
+                # mentions published before the cutoff may be gone: `monitor verify` skips their days
+                cut = max(m_cut.astimezone(UTC).isoformat(), self.get_meta_conn(conn, RETENTION_CUTOFF) or "")
+                stmt = _insert(conn, META).values(key=RETENTION_CUTOFF, value=cut)
+                conn.execute(stmt.on_conflict_do_update(index_elements=["key"], set_={"value": cut}))
                 removed["mentions"] += len(ids)
         with writer(self.engine).begin() as conn:
             removed["runs"] = conn.execute(delete(RUN).where(RUN.c.started_at < r_cut)).rowcount or 0
