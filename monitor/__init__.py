@@ -29,6 +29,7 @@ from monitor.errors import (
 )
 from monitor.index.alerts import Alert
 from monitor.index.points import Point
+from monitor.integrity import VerifyReport
 from monitor.records import MentionIn, Prediction, RawMention
 from monitor.store import IngestResult
 
@@ -72,6 +73,7 @@ __all__ = [
     "SourceBlocked",
     "SourceError",
     "StorageError",
+    "VerifyReport",
     "__version__",
     "load_classifier",
     "load_config",

@@ -30,6 +30,7 @@ from monitor.index import queries, snapshots
 from monitor.index.alerts import Alert
 from monitor.index.periods import BY_VALUES, By, periods
 from monitor.index.points import Point, Tally
+from monitor.integrity import VerifyReport
 from monitor.records import LABELS, MentionIn, Prediction
 from monitor.results import ResultList
 from monitor.store import IngestResult, SourceState, Store
@@ -277,6 +278,16 @@ class MentionIndex:
         n = self.store.add_scores(items)
         self.refresh()
         return n
+
+    def verify(self, *, repair: bool = False) -> VerifyReport:
+        """Recount rollups and snapshots from the mentions; report differences, texts stored
+        twice and runs left ``running`` (``repair`` rebuilds rollups and snapshots first)."""
+        from monitor.db import verify as db_verify
+
+        tz, min_sample = self.tz, self.config.index.min_sample
+        if repair:
+            return db_verify.repair(self.engine, tz, min_sample)
+        return db_verify.verify(self.engine, tz, min_sample)
 
     def refresh(self) -> int:
         """Recompute snapshots of brand-days whose rollups changed."""

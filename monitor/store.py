@@ -47,6 +47,9 @@ from monitor.records import LABELS, MentionIn, Prediction
 MIN_DEDUP_CHARS = 20  # shorter texts ("Love it!") are never merged across sources
 BATCH = 5000
 HASH_CHARS = 16  # 64 bits: collisions within one brand are ~1e-8 likely at a million mentions
+DEDUP_LOCK_SPACE = 0x6D6D6464  # PostgreSQL advisory-lock namespace of cross-source de-duplication
+DEDUP_LOCK_BUCKETS = 1024  # bounds the locks one transaction holds (the lock table is shared)
+RETENTION_CUTOFF = "retention_cutoff"  # meta key: UTC instant before which raw mentions may be deleted
 MANUAL = "manual"
 IMPORTED = "import"
 RATED = "rating"  # a review with stars and no words: its label follows the stars
@@ -236,6 +239,35 @@ def _existing_hashes(conn: Connection, brand_id: int, source_id: int, hashes: li
         )
         out.update({h: int(mid) for h, mid in conn.execute(sel)})
     return out
+
+
+def dedup_bucket(brand_id: int, content_hash: str) -> int:
+    """The advisory-lock bucket of a (brand, content hash) de-duplication key."""
+    return (int(content_hash, 16) + brand_id * 0x9E3779B1) % DEDUP_LOCK_BUCKETS
+
+
+def _lock_dedup_keys(conn: Connection, keys: Iterable[tuple[int, str]]) -> None:
+    """Serialise writers of the same (brand, content hash) until this transaction ends.
+
+    Cross-source de-duplication is check-then-insert (a text already stored for the brand
+    from another source becomes a sighting), which two PostgreSQL transactions can both
+    pass. Each writer first takes ``pg_advisory_xact_lock`` on the buckets of every
+    de-duplicable key it is about to write, in ascending order (so two writers cannot
+    deadlock); a writer that waited then checks under READ COMMITTED and sees what the
+    other committed. SQLite needs nothing: write transactions begin IMMEDIATE, one at a time.
+    """
+    if conn.dialect.name != "postgresql":
+        return
+    buckets = sorted({dedup_bucket(b, h) for b, h in keys})
+    if not buckets:
+        return
+    dbapi = conn.connection.dbapi_connection
+    assert dbapi is not None
+    with dbapi.cursor() as cur:  # type: ignore[attr-defined]
+        # unnest yields the sorted array in order, so the locks are taken in that order
+        cur.execute(
+            "SELECT count(pg_advisory_xact_lock(%s, b)) FROM unnest(%s::int[]) AS b", (DEDUP_LOCK_SPACE, buckets)
+        )
 
 
 def upsert_add(conn: Connection, table: Table, keys: Sequence[str], rows: dict[tuple, int]) -> None:
@@ -452,6 +484,7 @@ class Store:
         counts: Counter[tuple] = Counter()
         ratings: Counter[tuple] = Counter()
         with writer(self.engine).begin() as conn:
+            _lock_dedup_keys(conn, ((b, r["content_hash"]) for _, b, _, rows in chunk for r in rows if r["_dedupable"]))
             for gi, brand_id, source_id, rows in chunk:
                 results[gi] += self._add_rows(conn, brand_id, source_id, rows, now, counts, ratings)
             upsert_add(conn, DR, ("brand_id", "day", "source_id", "lang", "label", "origin"), counts)
@@ -890,6 +923,10 @@ class Store:
                 conn.execute(delete(M).where(M.c.id.in_(ids)))
                 stmt = _insert(conn, META).values(key="retention_applied", value="1")
                 conn.execute(stmt.on_conflict_do_update(index_elements=["key"], set_={"value": "1"}))
+                # mentions published before the cutoff may be gone: `monitor verify` skips their days
+                cut = max(m_cut.astimezone(UTC).isoformat(), self.get_meta_conn(conn, RETENTION_CUTOFF) or "")
+                stmt = _insert(conn, META).values(key=RETENTION_CUTOFF, value=cut)
+                conn.execute(stmt.on_conflict_do_update(index_elements=["key"], set_={"value": cut}))
                 removed["mentions"] += len(ids)
         with writer(self.engine).begin() as conn:
             removed["runs"] = conn.execute(delete(RUN).where(RUN.c.started_at < r_cut)).rowcount or 0

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import typer
 
@@ -24,6 +24,9 @@ from monitor.cli.common import (
     resolve_config,
 )
 from monitor.errors import ConfigError
+
+if TYPE_CHECKING:
+    from monitor.integrity import VerifyReport
 
 db_app = typer.Typer(help="Database schema commands.", no_args_is_help=True)
 query_app = typer.Typer(help="Query the index and the stored mentions.", no_args_is_help=True)
@@ -278,3 +281,57 @@ def export(
     idx = open_index(config, db)
     n = export_mentions(idx, out, brand=brand, since=parse_date(since, "--since"), until=parse_date(until, "--until"))
     console.print(f"Exported {n} mentions to {escape(str(out))}")
+
+
+@app.command()
+@handle_errors
+def verify(
+    repair: bool = typer.Option(False, "--repair", help="Rebuild wrong rollups and snapshots, then verify again."),
+    json_: bool = typer.Option(False, "--json", help="Print the report as JSON."),
+    config: Path | None = ConfigOpt,
+    db: str | None = DbOpt,
+) -> None:
+    """Recount rollups and snapshots from the mentions; exit 1 on any difference, duplicate or running run."""
+    idx = open_index(config, db)
+    report = idx.verify(repair=repair)
+    if json_:
+        sys.stdout.write(json.dumps(report.to_dict(), ensure_ascii=False) + "\n")
+    else:
+        _print_verify(report)
+    if not report.ok:
+        raise typer.Exit(1)
+
+
+def _print_verify(report: VerifyReport) -> None:
+    limit = 50
+    console.print(
+        f"{report.mentions} mentions; {report.days_checked} brand-days recounted "
+        f"({report.days_skipped_retention} skipped: thinned by retention; "
+        f"{report.days_skipped_dirty} snapshots awaiting refresh not compared)"
+    )
+    if report.repaired:
+        console.print(
+            f"repaired: rollups of {report.repaired['rollup_days']} brand-days, "
+            f"snapshots of {report.repaired['snapshot_days']} brand-days"
+        )
+    for d in report.rollups[:limit]:
+        key = ", ".join(f"{k}={v}" for k, v in d.key.items())
+        console.print(f"[red]{d.table}[/] {escape(key)}: stored {d.stored}, recounted {d.recounted}")
+    for s in report.snapshots[:limit]:
+        what = "; ".join(f"{k} stored {v[0]} recomputed {v[1]}" for k, v in s.fields.items())
+        console.print(
+            f"[red]index_snapshot[/] {escape(s.brand)} {s.day} {s.scope}={escape(s.scope_value)}: {escape(what)}"
+        )
+    for m in report.duplicates[:limit]:
+        console.print(
+            f"[red]duplicate[/] {escape(m.brand)} text {m.content_hash} stored as mentions "
+            f"{', '.join(map(str, m.mention_ids))} from {escape(', '.join(m.sources))}"
+        )
+    for r in report.running_runs[:limit]:
+        console.print(
+            f"[yellow]running[/] run {r.id} ({escape(r.kind)}) "
+            f"since {r.started_at:%Y-%m-%d %H:%M:%S} UTC ({r.age_s:.0f} s)"
+        )
+    for n in report.notes:
+        console.print(f"note: {escape(n)}")
+    console.print("[green]clean[/]" if report.ok else "[bold red]problems found[/]")

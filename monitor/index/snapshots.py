@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 from collections import defaultdict
+from collections.abc import Iterable
 from datetime import UTC, date, datetime
 from typing import Any
 
@@ -48,31 +49,50 @@ def _refresh_days(conn: Connection, keys: list[tuple[int, date]], min_sample: in
     brands = sorted({b for b, _ in keys})
     days = sorted({d for _, d in keys})
     wanted = set(keys)
-    tallies: dict[tuple[int, date, str, str], Tally] = defaultdict(Tally)
-    models: dict[tuple[int, date], set[str]] = defaultdict(set)
     q = (
         select(DR.c.brand_id, DR.c.day, SRC.c.kind, DR.c.lang, DR.c.label, DR.c.origin, DR.c.n)
         .select_from(DR.join(SRC, SRC.c.id == DR.c.source_id))
         .where(and_(DR.c.brand_id.in_(brands), DR.c.day.in_(days), DR.c.n != 0))
     )
-    for b, d, kind, lang, label, origin, n in conn.execute(q):
-        if (b, d) not in wanted:
-            continue
-        for scope, value in (("all", ""), ("source", kind), ("lang", lang)):
-            tallies[(b, d, scope, value)].add_label(label, int(n))
-        if label != "unscored" and origin:
-            models[(b, d)].add(origin)
     rq = (
         select(RR.c.brand_id, RR.c.day, SRC.c.kind, RR.c.lang, RR.c.worst, RR.c.best, RR.c.value, RR.c.n)
         .select_from(RR.join(SRC, SRC.c.id == RR.c.source_id))
         .where(and_(RR.c.brand_id.in_(brands), RR.c.day.in_(days), RR.c.n != 0))
     )
-    for b, d, kind, lang, worst, best, value, n in conn.execute(rq):
-        if (b, d) not in wanted:
+    labels = [tuple(r) for r in conn.execute(q) if (r[0], r[1]) in wanted]
+    ratings = [tuple(r) for r in conn.execute(rq) if (r[0], r[1]) in wanted]
+    rows = snapshot_rows(labels, ratings, min_sample, now)
+    conn.execute(delete(SN).where(tuple_(SN.c.brand_id, SN.c.day).in_(keys)))
+    if rows:
+        # Another process may have refreshed the same day meanwhile: last writer wins.
+        ins = (postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert)(SN)
+        pk = ["brand_id", "day", "scope", "scope_value"]
+        ins = ins.on_conflict_do_update(index_elements=pk, set_={c: ins.excluded[c] for c in rows[0] if c not in pk})
+        conn.execute(ins, rows)
+
+
+def snapshot_rows(
+    labels: Iterable[tuple[Any, ...]], ratings: Iterable[tuple[Any, ...]], min_sample: int, now: datetime
+) -> list[dict[str, Any]]:
+    """The snapshot rows of some brand-days, from their rollup rows (pure).
+
+    ``labels``: ``(brand_id, day, source kind, lang, label, origin, n)``;
+    ``ratings``: ``(brand_id, day, source kind, lang, worst, best, value, n)``.
+    """
+    tallies: dict[tuple[int, date, str, str], Tally] = defaultdict(Tally)
+    models: dict[tuple[int, date], set[str]] = defaultdict(set)
+    for b, d, kind, lang, label, origin, n in labels:
+        if not n:
+            continue
+        for scope, value in (("all", ""), ("source", kind), ("lang", lang)):
+            tallies[(b, d, scope, value)].add_label(label, int(n))
+        if label != "unscored" and origin:
+            models[(b, d)].add(origin)
+    for b, d, kind, lang, worst, best, value, n in ratings:
+        if not n:
             continue
         for scope, sval in (("all", ""), ("source", kind), ("lang", lang)):
             tallies[(b, d, scope, sval)].add_rating(float(worst), float(best), float(value), int(n))
-    conn.execute(delete(SN).where(tuple_(SN.c.brand_id, SN.c.day).in_(keys)))
     rows: list[dict[str, Any]] = []
     for (b, d, scope, value), t in sorted(tallies.items(), key=lambda kv: repr(kv[0])):
         p = t.point(d, min_sample)
@@ -102,12 +122,7 @@ def _refresh_days(conn: Connection, keys: list[tuple[int, date]], min_sample: in
                 "computed_at": now,
             }
         )
-    if rows:
-        # Another process may have refreshed the same day meanwhile: last writer wins.
-        ins = (postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert)(SN)
-        pk = ["brand_id", "day", "scope", "scope_value"]
-        ins = ins.on_conflict_do_update(index_elements=pk, set_={c: ins.excluded[c] for c in rows[0] if c not in pk})
-        conn.execute(ins, rows)
+    return rows
 
 
-__all__ = ["refresh"]
+__all__ = ["refresh", "snapshot_rows"]
