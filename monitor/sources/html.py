@@ -199,14 +199,14 @@ def _rating(node: LexborNode | None, opts: Mapping[str, Any]) -> tuple[float | N
 
 @guard_parse(KIND)
 def parse_page(
-    body: bytes | str, url: str, options: Mapping[str, Any] | None = None
+    body: bytes | str, url: str, options: Mapping[str, Any] | None = None, *, content_type: str | None = None
 ) -> tuple[list[RawMention], str | None]:
     """Reviews on one page and the next page's URL."""
     opts = dict(options or {})
     item_css = opts.get("item")
     if not item_css:
         raise ConfigError("html source needs options.item (CSS of one review block)")
-    html = as_text(body)
+    html = as_text(body, content_type, f"html {url}")
     tree = LexborHTMLParser(html)
     lang = opts.get("lang")
     if not lang and tree.root is not None:
@@ -260,11 +260,13 @@ def parse_page(
     return out, next_url
 
 
-def parse(body: bytes | str, url: str, options: Mapping[str, Any] | None = None) -> list[RawMention]:
+def parse(
+    body: bytes | str, url: str, options: Mapping[str, Any] | None = None, *, content_type: str | None = None
+) -> list[RawMention]:
     """Every item the configured selectors find on one page."""
     if not options or not options.get("item"):
         raise ParseError("html: options.item (CSS of one review block) is required")
-    return parse_page(body, url, options)[0]
+    return parse_page(body, url, options, content_type=content_type)[0]
 
 
 async def fetch(ctx: FetchContext) -> AsyncIterator[Page]:
@@ -275,7 +277,7 @@ async def fetch(ctx: FetchContext) -> AsyncIterator[Page]:
         raise ConfigError(f"html source {ctx.source.name!r} needs options.item")
 
     def page(result: FetchResult) -> tuple[list[RawMention], str | None]:
-        return parse_page(result.body, result.final_url or result.url, options)
+        return parse_page(result.body, result.final_url or result.url, options, content_type=result.content_type)
 
     async for p in walk(ctx, ctx.source.url, page):
         yield p

@@ -253,9 +253,9 @@ def _microdata_reviews(tree: LexborHTMLParser, url: str, lang: str | None) -> li
     return out
 
 
-def aggregate_ratings(body: bytes | str) -> list[dict[str, Any]]:
+def aggregate_ratings(body: bytes | str, content_type: str | None = None) -> list[dict[str, Any]]:
     """AggregateRating objects on the page: ``{value, count, scale, item}`` each."""
-    html = as_text(body)
+    html = as_text(body, content_type, "reviews page")
     found: list[dict[str, Any]] = []
     for block in _jsonld_blocks(html):
         for obj in _walk(block):
@@ -319,11 +319,11 @@ def _next_link(html: str, url: str) -> str | None:
 
 @guard_parse(KIND)
 def parse_page(
-    body: bytes | str, url: str, options: Mapping[str, Any] | None = None
+    body: bytes | str, url: str, options: Mapping[str, Any] | None = None, *, content_type: str | None = None
 ) -> tuple[list[RawMention], str | None]:
     """Reviews on one page and the next page's URL (``rel=next``) if any."""
     opts = dict(options or {})
-    html = as_text(body)
+    html = as_text(body, content_type, f"reviews {url}")
     m = _HTML_LANG.search(html[:5000])
     lang = opts.get("lang") or (m.group(1).lower() if m else None)
     mentions = _jsonld_reviews(html, url, lang)
@@ -332,9 +332,11 @@ def parse_page(
     return _dedupe(mentions), _next_link(html, url)
 
 
-def parse(body: bytes | str, url: str, options: Mapping[str, Any] | None = None) -> list[RawMention]:
+def parse(
+    body: bytes | str, url: str, options: Mapping[str, Any] | None = None, *, content_type: str | None = None
+) -> list[RawMention]:
     """Every review on one page."""
-    return parse_page(body, url, options)[0]
+    return parse_page(body, url, options, content_type=content_type)[0]
 
 
 async def fetch(ctx: FetchContext) -> AsyncIterator[Page]:
@@ -345,7 +347,9 @@ async def fetch(ctx: FetchContext) -> AsyncIterator[Page]:
     state = {"page": 1}
 
     def page(result: FetchResult) -> tuple[list[RawMention], str | None]:
-        mentions, nxt = parse_page(result.body, result.final_url or result.url, options)
+        mentions, nxt = parse_page(
+            result.body, result.final_url or result.url, options, content_type=result.content_type
+        )
         if nxt is None and template and mentions:
             state["page"] += 1
             nxt = str(template).format(page=state["page"])
