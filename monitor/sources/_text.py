@@ -15,6 +15,9 @@ from typing import Any
 
 from selectolax.lexbor import LexborHTMLParser
 
+from monitor.errors import ParseError
+from monitor.sources._markup import check_markup
+
 MAX_TEXT = 20_000
 MAX_FIELD = 500
 
@@ -22,6 +25,8 @@ _BLOCK_TAGS = re.compile(r"(?i)<\s*(?:br\s*/?|/p|/div|/li|/h[1-6]|/tr|/blockquot
 _WS = re.compile(r"[ \t\r\f\v\u00a0\u200b]+")
 _NL = re.compile(r"\n\s*\n+")
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+_ANY_TAG = re.compile(r"<[^>]*>")
+_HIDDEN = re.compile(r"(?is)<(script|style|noscript|template)\b.*?(?:</\1\s*>|\Z)")
 
 
 # Anything clean() would change inside a text: control characters, line breaks, the
@@ -60,6 +65,10 @@ def html_to_text(markup: str | None, limit: int = MAX_TEXT) -> str:
     if "<" not in markup:
         return clean(html.unescape(markup), limit)
     markup = _BLOCK_TAGS.sub("\n", markup[: limit * 20])
+    try:
+        check_markup(markup, "text")
+    except ParseError:  # too deeply nested for a tree in bounded time: strip the tags instead
+        return clean(html.unescape(_ANY_TAG.sub("", _HIDDEN.sub("", markup))), limit)
     tree = LexborHTMLParser(markup)
     for node in tree.css("script, style, noscript, template"):
         node.decompose()

@@ -42,9 +42,11 @@ def _label(obj: Any, key: str) -> str | None:
 
 
 @guard_parse(KIND)
-def parse(body: bytes | str, url: str, options: Mapping[str, Any] | None = None) -> list[RawMention]:
+def parse(
+    body: bytes | str, url: str, options: Mapping[str, Any] | None = None, *, content_type: str | None = None
+) -> list[RawMention]:
     """Reviews of one feed page."""
-    data = load_json(body, f"appstore {url}")
+    data = load_json(body, f"appstore {url}", content_type)
     feed = data.get("feed") if isinstance(data, Mapping) else None
     if not isinstance(feed, Mapping):
         raise ParseError(f"appstore: {url} has no feed object")
@@ -104,7 +106,7 @@ async def fetch(ctx: FetchContext) -> AsyncIterator[Page]:
     state = {"page": 1}
 
     def page(result: FetchResult) -> tuple[list[RawMention], str | None]:
-        mentions = parse(result.body, result.url)
+        mentions = parse(result.body, result.url, content_type=result.content_type)
         state["page"] += 1
         if not mentions or state["page"] > MAX_PAGES:
             return mentions, None

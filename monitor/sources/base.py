@@ -2,8 +2,10 @@
 
 Every kind is one module ``monitor.sources.<kind>`` with two functions:
 
-``parse(body, url, options=None) -> list[RawMention]``
-    Pure: bytes or text of one saved response in, mentions out. Raises nothing but
+``parse(body, url, options=None, *, content_type=None) -> list[RawMention]``
+    Pure: bytes or text of one saved response in, mentions out. Bytes are decoded with
+    the ``charset`` of ``content_type`` (the response's header) when given, else by what
+    the document declares or detection (:mod:`monitor.http.charset`). Raises nothing but
     :class:`~monitor.errors.ParseError`, whatever the bytes.
 ``fetch(ctx) -> AsyncIterator[Page]``
     I/O through the shared :class:`~monitor.http.HttpClient` only: builds the request,
@@ -39,7 +41,6 @@ from monitor.sources._text import parse_datetime
 
 P = ParamSpec("P")
 T = TypeVar("T")
-ParseFn = Callable[[bytes | str, str, "Mapping[str, Any] | None"], list[RawMention]]
 
 SOURCE_MODULES: dict[str, str] = {kind: f"monitor.sources.{kind}" for kind in SOURCE_KINDS}
 
@@ -107,7 +108,14 @@ class FetchContext:
 class SourceModule(Protocol):
     """The two functions a source-kind module provides."""
 
-    def parse(self, body: bytes | str, url: str, options: Mapping[str, Any] | None = None) -> list[RawMention]: ...
+    def parse(
+        self,
+        body: bytes | str,
+        url: str,
+        options: Mapping[str, Any] | None = None,
+        *,
+        content_type: str | None = None,
+    ) -> list[RawMention]: ...
 
     def fetch(self, ctx: FetchContext) -> AsyncIterator[Page]: ...
 
@@ -117,8 +125,15 @@ class Source:
     kind: str
     module: ModuleType
 
-    def parse(self, body: bytes | str, url: str, options: Mapping[str, Any] | None = None) -> list[RawMention]:
-        return cast(list[RawMention], self.module.parse(body, url, options))
+    def parse(
+        self,
+        body: bytes | str,
+        url: str,
+        options: Mapping[str, Any] | None = None,
+        *,
+        content_type: str | None = None,
+    ) -> list[RawMention]:
+        return cast(list[RawMention], self.module.parse(body, url, options, content_type=content_type))
 
     def fetch(self, ctx: FetchContext) -> AsyncIterator[Page]:
         return cast(AsyncIterator[Page], self.module.fetch(ctx))
@@ -246,19 +261,27 @@ def as_bytes(body: bytes | str) -> bytes:
     return body.encode("utf-8") if isinstance(body, str) else body
 
 
-def as_text(body: bytes | str, content_type: str | None = None) -> str:
+def as_text(body: bytes | str, content_type: str | None = None, what: str = "response") -> str:
+    """The body as text, decoded with the response's Content-Type charset when given.
+
+    Bad bytes become U+FFFD one by one; a body that is not text in any charset is a
+    :class:`ParseError` naming ``what``, never an empty page.
+    """
     if isinstance(body, str):
         return body
-    from monitor.http import decode_body
+    from monitor.http.charset import decode
 
-    return decode_body(body, content_type)[0]
+    decoded = decode(body, content_type)
+    if decoded.problem is not None:
+        raise ParseError(f"{what}: {decoded.problem}")
+    return decoded.text
 
 
-def load_json(body: bytes | str, what: str) -> Any:
+def load_json(body: bytes | str, what: str, content_type: str | None = None) -> Any:
     """JSON from a response body (an XSSI prefix like ``)]}'`` is dropped); ParseError."""
     import json
 
-    text = as_text(body).lstrip("\ufeff")
+    text = as_text(body, content_type, what).lstrip("\ufeff")
     if text.startswith(")]}'"):
         text = text[4:]
     try:

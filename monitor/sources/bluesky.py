@@ -110,9 +110,9 @@ def _post(post: Mapping[str, Any], repost_by: Mapping[str, Any] | None = None) -
 
 
 @guard_parse(KIND)
-def parse_page(body: bytes | str, url: str) -> tuple[list[RawMention], str | None]:
+def parse_page(body: bytes | str, url: str, *, content_type: str | None = None) -> tuple[list[RawMention], str | None]:
     """Posts of one searchPosts (``posts``) or feed (``feed``) response, and the cursor."""
-    data = load_json(body, f"bluesky {url}")
+    data = load_json(body, f"bluesky {url}", content_type)
     if not isinstance(data, Mapping) or not ("posts" in data or "feed" in data):
         raise ParseError(f"bluesky: {url} holds neither posts nor feed")
     out: list[RawMention] = []
@@ -130,8 +130,10 @@ def parse_page(body: bytes | str, url: str) -> tuple[list[RawMention], str | Non
     return out, str(cursor) if cursor else None
 
 
-def parse(body: bytes | str, url: str, options: Mapping[str, Any] | None = None) -> list[RawMention]:
-    return parse_page(body, url)[0]
+def parse(
+    body: bytes | str, url: str, options: Mapping[str, Any] | None = None, *, content_type: str | None = None
+) -> list[RawMention]:
+    return parse_page(body, url, content_type=content_type)[0]
 
 
 async def _session(ctx: FetchContext) -> tuple[str, dict[str, str]]:
@@ -169,7 +171,7 @@ async def fetch(ctx: FetchContext) -> AsyncIterator[Page]:
     state: dict[str, str | None] = {"cursor": None}
 
     def page(result: FetchResult) -> tuple[list[RawMention], str | None]:
-        mentions, cursor = parse_page(result.body, result.url)
+        mentions, cursor = parse_page(result.body, result.url, content_type=result.content_type)
         state["cursor"] = cursor
         return mentions, None
 

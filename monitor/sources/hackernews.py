@@ -82,9 +82,11 @@ def _mention(h: Mapping[str, Any]) -> RawMention | None:
 
 
 @guard_parse(KIND)
-def parse(body: bytes | str, url: str, options: Mapping[str, Any] | None = None) -> list[RawMention]:
+def parse(
+    body: bytes | str, url: str, options: Mapping[str, Any] | None = None, *, content_type: str | None = None
+) -> list[RawMention]:
     """Hits of one search response (or of a saved bundle of responses), once each."""
-    data = load_json(body, f"hackernews {url}")
+    data = load_json(body, f"hackernews {url}", content_type)
     out: list[RawMention] = []
     seen: set[str] = set()
     for hit in _hits(data):
@@ -109,7 +111,7 @@ async def fetch(ctx: FetchContext) -> AsyncIterator[Page]:
     state = {"page": 0, "pages": 1}
 
     def page(result: FetchResult) -> tuple[list[RawMention], str | None]:
-        mentions = parse(result.body, result.url)
+        mentions = parse(result.body, result.url, content_type=result.content_type)
         data = result.json()
         state["page"] = int(data.get("page", state["page"]))
         state["pages"] = int(data.get("nbPages", 1))

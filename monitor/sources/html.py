@@ -55,6 +55,7 @@ from selectolax.lexbor import LexborHTMLParser, LexborNode
 from monitor.errors import ConfigError, ParseError
 from monitor.http import FetchResult
 from monitor.records import RawMention
+from monitor.sources._markup import check_markup
 from monitor.sources._text import clean, field, parse_datetime, parse_number, stable_id
 from monitor.sources.base import FetchContext, Page, as_text, guard_parse, walk
 
@@ -115,6 +116,7 @@ def parse_date(text: str, formats: list[str], pattern: str | None = None) -> dat
     """A date from free text: optional regex, then the formats (localised month names)."""
     if not text:
         return None
+    text = text[:500]  # a date is short; a hostile one must not cost a strptime per word
     if pattern:
         m = re.search(pattern, text)
         if not m:
@@ -199,14 +201,15 @@ def _rating(node: LexborNode | None, opts: Mapping[str, Any]) -> tuple[float | N
 
 @guard_parse(KIND)
 def parse_page(
-    body: bytes | str, url: str, options: Mapping[str, Any] | None = None
+    body: bytes | str, url: str, options: Mapping[str, Any] | None = None, *, content_type: str | None = None
 ) -> tuple[list[RawMention], str | None]:
     """Reviews on one page and the next page's URL."""
     opts = dict(options or {})
     item_css = opts.get("item")
     if not item_css:
         raise ConfigError("html source needs options.item (CSS of one review block)")
-    html = as_text(body)
+    html = as_text(body, content_type, f"html {url}")
+    check_markup(html, f"html {url}")  # refuse what cannot be parsed in bounded time
     tree = LexborHTMLParser(html)
     lang = opts.get("lang")
     if not lang and tree.root is not None:
@@ -219,52 +222,66 @@ def parse_page(
         items = tree.css(str(item_css))
     except Exception as exc:
         raise ConfigError(f"html: bad CSS selector {item_css!r}: {exc}") from None
-    out: list[RawMention] = []
-    for item in items:
-        text = _text(_select(item, opts.get("text")))
-        title = field(_text(_select(item, opts.get("title"))))
-        author = field(_text(_select(item, opts.get("author"))))
-        date_node = _select(item, opts.get("date"))
-        date_raw = ""
-        if date_node is not None:
-            attr = opts.get("date_attr")
-            date_raw = (date_node.attributes.get(str(attr)) or "") if attr else _text(date_node)
-        published = parse_date(date_raw, [str(f) for f in formats], opts.get("date_pattern"))
-        rating, scale = _rating(_select(item, opts.get("rating")), opts)
-        link_node = _select(item, opts.get("link"))
-        href = link_node.attributes.get("href") if link_node is not None else None
-        link = urljoin(url, href) if href else url
-        ident = item.attributes.get(str(opts["id_attr"])) if opts.get("id_attr") else None
-        ext = str(ident) if ident else stable_id(author, date_raw, title, text, rating)
-        if not (text or title or rating is not None):
-            continue
-        out.append(
-            RawMention(
-                external_id=ext[:500],
-                text=text,
-                url=link,
-                author=author,
-                title=title,
-                published_at=published,
-                rating=rating,
-                rating_scale=scale,
-                lang=lang,
-            )
-        )
     next_url = None
     if opts.get("next"):
         nxt = tree.css_first(str(opts["next"]))
         href = nxt.attributes.get("href") if nxt is not None else None
         if href:
             next_url = urljoin(url, href)
+    out: list[RawMention] = []
+    # Innermost first, each item detached once read: an enclosing item then sees only its
+    # own content, so every node is searched by one item's selectors (linear, where nested
+    # items used to be re-searched once per enclosing item: quadratic).
+    for item in reversed(items):
+        mention = _item_mention(item, url, opts, [str(f) for f in formats], lang)
+        if mention is not None:
+            out.append(mention)
+        item.decompose(recursive=False)
+    out.reverse()
     return out, next_url
 
 
-def parse(body: bytes | str, url: str, options: Mapping[str, Any] | None = None) -> list[RawMention]:
+def _item_mention(
+    item: LexborNode, url: str, opts: Mapping[str, Any], formats: list[str], lang: str | None
+) -> RawMention | None:
+    """One review block as a mention, or ``None`` when it has no text, title or rating."""
+    text = _text(_select(item, opts.get("text")))
+    title = field(_text(_select(item, opts.get("title"))))
+    author = field(_text(_select(item, opts.get("author"))))
+    date_node = _select(item, opts.get("date"))
+    date_raw = ""
+    if date_node is not None:
+        attr = opts.get("date_attr")
+        date_raw = (date_node.attributes.get(str(attr)) or "") if attr else _text(date_node)
+    published = parse_date(date_raw, formats, opts.get("date_pattern"))
+    rating, scale = _rating(_select(item, opts.get("rating")), opts)
+    link_node = _select(item, opts.get("link"))
+    href = link_node.attributes.get("href") if link_node is not None else None
+    link = urljoin(url, href) if href else url
+    ident = item.attributes.get(str(opts["id_attr"])) if opts.get("id_attr") else None
+    ext = str(ident) if ident else stable_id(author, date_raw, title, text, rating)
+    if not (text or title or rating is not None):
+        return None
+    return RawMention(
+        external_id=ext[:500],
+        text=text,
+        url=link,
+        author=author,
+        title=title,
+        published_at=published,
+        rating=rating,
+        rating_scale=scale,
+        lang=lang,
+    )
+
+
+def parse(
+    body: bytes | str, url: str, options: Mapping[str, Any] | None = None, *, content_type: str | None = None
+) -> list[RawMention]:
     """Every item the configured selectors find on one page."""
     if not options or not options.get("item"):
         raise ParseError("html: options.item (CSS of one review block) is required")
-    return parse_page(body, url, options)[0]
+    return parse_page(body, url, options, content_type=content_type)[0]
 
 
 async def fetch(ctx: FetchContext) -> AsyncIterator[Page]:
@@ -275,7 +292,7 @@ async def fetch(ctx: FetchContext) -> AsyncIterator[Page]:
         raise ConfigError(f"html source {ctx.source.name!r} needs options.item")
 
     def page(result: FetchResult) -> tuple[list[RawMention], str | None]:
-        return parse_page(result.body, result.final_url or result.url, options)
+        return parse_page(result.body, result.final_url or result.url, options, content_type=result.content_type)
 
     async for p in walk(ctx, ctx.source.url, page):
         yield p

@@ -74,9 +74,11 @@ def _status(s: Mapping[str, Any]) -> RawMention | None:
 
 
 @guard_parse(KIND)
-def parse(body: bytes | str, url: str, options: Mapping[str, Any] | None = None) -> list[RawMention]:
+def parse(
+    body: bytes | str, url: str, options: Mapping[str, Any] | None = None, *, content_type: str | None = None
+) -> list[RawMention]:
     """Statuses of a timeline (a JSON array) or of ``/api/v2/search`` (``statuses``)."""
-    data = load_json(body, f"mastodon {url}")
+    data = load_json(body, f"mastodon {url}", content_type)
     if isinstance(data, Mapping):
         if "statuses" not in data:
             raise ParseError(f"mastodon: {url} holds neither statuses nor a timeline")
@@ -119,7 +121,7 @@ async def fetch(ctx: FetchContext) -> AsyncIterator[Page]:
     newest: list[str] = []
 
     def page(result: FetchResult) -> tuple[list[RawMention], str | None]:
-        mentions = parse(result.body, result.url)
+        mentions = parse(result.body, result.url, content_type=result.content_type)
         top = _max_id(mentions)
         if top:
             newest.append(top)

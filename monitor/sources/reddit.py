@@ -98,8 +98,8 @@ def _mention(kind: str, d: Mapping[str, Any]) -> RawMention | None:
     )
 
 
-def _parse(body: bytes | str, url: str) -> tuple[list[RawMention], str | None, int]:
-    data = load_json(body, f"reddit {url}")
+def _parse(body: bytes | str, url: str, content_type: str | None) -> tuple[list[RawMention], str | None, int]:
+    data = load_json(body, f"reddit {url}", content_type)
     if not isinstance(data, Mapping | list):
         raise ParseError(f"reddit: {url} is not a listing")
     if isinstance(data, Mapping) and data.get("kind") != "Listing":
@@ -124,14 +124,18 @@ def _parse(body: bytes | str, url: str) -> tuple[list[RawMention], str | None, i
 
 
 @guard_parse(KIND)
-def parse_page(body: bytes | str, url: str) -> tuple[list[RawMention], str | None, int]:
+def parse_page(
+    body: bytes | str, url: str, *, content_type: str | None = None
+) -> tuple[list[RawMention], str | None, int]:
     """Mentions, the ``after`` cursor and the number of unexpanded ``more`` comments."""
-    return _parse(body, url)
+    return _parse(body, url, content_type)
 
 
-def parse(body: bytes | str, url: str, options: Mapping[str, Any] | None = None) -> list[RawMention]:
+def parse(
+    body: bytes | str, url: str, options: Mapping[str, Any] | None = None, *, content_type: str | None = None
+) -> list[RawMention]:
     """Posts and comments of one listing (or comment thread)."""
-    return parse_page(body, url)[0]
+    return parse_page(body, url, content_type=content_type)[0]
 
 
 async def _oauth_headers(ctx: FetchContext) -> dict[str, str]:
@@ -175,7 +179,7 @@ async def fetch(ctx: FetchContext) -> AsyncIterator[Page]:
     state: dict[str, str | None] = {"after": None}
 
     def page(result: FetchResult) -> tuple[list[RawMention], str | None]:
-        mentions, after, _more = parse_page(result.body, result.url)
+        mentions, after, _more = parse_page(result.body, result.url, content_type=result.content_type)
         state["after"] = after
         return mentions, None
 

@@ -44,6 +44,7 @@ from selectolax.lexbor import LexborHTMLParser, LexborNode
 from monitor.errors import ConfigError
 from monitor.http import FetchResult
 from monitor.records import RawMention
+from monitor.sources._markup import check_markup
 from monitor.sources._text import (
     field,
     html_to_text,
@@ -191,10 +192,10 @@ def _jsonld_reviews(html: str, url: str, lang: str | None) -> list[RawMention]:
 # -- microdata ---------------------------------------------------------------------------
 
 
-def _prop_value(node: LexborNode, base: str) -> Any:
+def _prop_value(node: LexborNode, base: str, memo: dict[int, dict[str, Any]]) -> Any:
     attrs = node.attributes
     if "itemscope" in attrs:
-        return _item(node, base)
+        return _item(node, base, memo)
     tag = node.tag or ""
     if tag == "meta":
         return attrs.get("content") or ""
@@ -211,41 +212,59 @@ def _prop_value(node: LexborNode, base: str) -> Any:
     return node.html if node.html and "<" in node.html[1:] else node.text()
 
 
-def _item(scope: LexborNode, base: str) -> dict[str, Any]:
-    """Microdata properties of one item; nested items become dicts."""
-    props: dict[str, Any] = {"@type": (scope.attributes.get("itemtype") or "").split()}
+def _item(scope: LexborNode, base: str, memo: dict[int, dict[str, Any]] | None = None) -> dict[str, Any]:
+    """Microdata properties of one item; nested items become dicts.
 
-    def visit(node: LexborNode) -> None:
-        child = node.child
+    ``memo`` holds the items already read (by node): with :func:`_read_items` reading the
+    innermost first, each element is visited once however deeply items nest.
+    """
+    memo = {} if memo is None else memo
+    known = memo.get(scope.mem_id)
+    if known is not None:
+        return known
+    props: dict[str, Any] = {"@type": (scope.attributes.get("itemtype") or "").split()}
+    memo[scope.mem_id] = props
+    pending: list[LexborNode | None] = [scope.child]
+    while pending:  # document order, without recursion (hostile pages nest deeply)
+        child = pending.pop()
         while child is not None:
             if child.tag and not child.tag.startswith("-"):
                 attrs = child.attributes
                 names = (attrs.get("itemprop") or "").split()
                 if names:
-                    value = _prop_value(child, base)
+                    value = _prop_value(child, base, memo)
                     for name in names:
                         props.setdefault(name, []).append(value)
-                if "itemscope" not in attrs:
-                    visit(child)
+                if "itemscope" not in attrs and child.child is not None:
+                    pending.append(child.next)
+                    child = child.child
+                    continue
             child = child.next
-
-    visit(scope)
     return props
+
+
+def _read_items(tree: LexborHTMLParser, base: str) -> dict[int, dict[str, Any]]:
+    """Every microdata item on the page, read innermost first (linear in the page)."""
+    memo: dict[int, dict[str, Any]] = {}
+    for scope in reversed(tree.css("[itemscope]")):
+        _item(scope, base, memo)
+    return memo
 
 
 def _microdata_reviews(tree: LexborHTMLParser, url: str, lang: str | None) -> list[RawMention]:
     out: list[RawMention] = []
+    memo = _read_items(tree, url)
     for node in tree.css("[itemscope][itemtype]"):
         itemtype = node.attributes.get("itemtype") or ""
         if not any(t.rstrip("/").endswith("/Review") for t in itemtype.split()):
             continue
-        props = _item(node, url)
+        props = dict(_item(node, url, memo))
         props["@type"] = ["Review"]
         parent = node.parent
         item_name = None
         while parent is not None:
             if "itemscope" in parent.attributes:
-                names = _item(parent, url).get("name")
+                names = _item(parent, url, memo).get("name")
                 item_name = _name(names[0] if names else None)
                 break
             parent = parent.parent
@@ -253,9 +272,9 @@ def _microdata_reviews(tree: LexborHTMLParser, url: str, lang: str | None) -> li
     return out
 
 
-def aggregate_ratings(body: bytes | str) -> list[dict[str, Any]]:
+def aggregate_ratings(body: bytes | str, content_type: str | None = None) -> list[dict[str, Any]]:
     """AggregateRating objects on the page: ``{value, count, scale, item}`` each."""
-    html = as_text(body)
+    html = as_text(body, content_type, "reviews page")
     found: list[dict[str, Any]] = []
     for block in _jsonld_blocks(html):
         for obj in _walk(block):
@@ -265,6 +284,7 @@ def aggregate_ratings(body: bytes | str) -> list[dict[str, Any]]:
             elif "AggregateRating" in _types(obj) and obj.get("itemReviewed") is not None:
                 found.append(_agg(obj, _name(obj.get("itemReviewed"))))
     if "aggregaterating" in html.lower():
+        check_markup(html, "reviews page")
         tree = LexborHTMLParser(html)
         for node in tree.css("[itemprop=aggregateRating]"):
             props = _item(node, "")
@@ -319,22 +339,25 @@ def _next_link(html: str, url: str) -> str | None:
 
 @guard_parse(KIND)
 def parse_page(
-    body: bytes | str, url: str, options: Mapping[str, Any] | None = None
+    body: bytes | str, url: str, options: Mapping[str, Any] | None = None, *, content_type: str | None = None
 ) -> tuple[list[RawMention], str | None]:
     """Reviews on one page and the next page's URL (``rel=next``) if any."""
     opts = dict(options or {})
-    html = as_text(body)
+    html = as_text(body, content_type, f"reviews {url}")
     m = _HTML_LANG.search(html[:5000])
     lang = opts.get("lang") or (m.group(1).lower() if m else None)
     mentions = _jsonld_reviews(html, url, lang)
     if "itemtype" in html:  # the DOM is only built for microdata (it costs more than the rest)
+        check_markup(html, f"reviews {url}")  # refuse what cannot be parsed in bounded time
         mentions += _microdata_reviews(LexborHTMLParser(html), url, lang)
     return _dedupe(mentions), _next_link(html, url)
 
 
-def parse(body: bytes | str, url: str, options: Mapping[str, Any] | None = None) -> list[RawMention]:
+def parse(
+    body: bytes | str, url: str, options: Mapping[str, Any] | None = None, *, content_type: str | None = None
+) -> list[RawMention]:
     """Every review on one page."""
-    return parse_page(body, url, options)[0]
+    return parse_page(body, url, options, content_type=content_type)[0]
 
 
 async def fetch(ctx: FetchContext) -> AsyncIterator[Page]:
@@ -345,7 +368,9 @@ async def fetch(ctx: FetchContext) -> AsyncIterator[Page]:
     state = {"page": 1}
 
     def page(result: FetchResult) -> tuple[list[RawMention], str | None]:
-        mentions, nxt = parse_page(result.body, result.final_url or result.url, options)
+        mentions, nxt = parse_page(
+            result.body, result.final_url or result.url, options, content_type=result.content_type
+        )
         if nxt is None and template and mentions:
             state["page"] += 1
             nxt = str(template).format(page=state["page"])

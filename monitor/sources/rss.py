@@ -34,7 +34,7 @@ from monitor.errors import ConfigError, ParseError
 from monitor.http import FetchResult
 from monitor.records import RawMention
 from monitor.sources._text import field, html_to_text, parse_datetime, stable_id
-from monitor.sources.base import FetchContext, Page, as_bytes, guard_parse, walk
+from monitor.sources.base import FetchContext, Page, as_text, guard_parse, walk
 
 KIND = "rss"
 _REDDIT_FOOTER = re.compile(r"\s*submitted by\s+/u/\S+.*$", re.S)
@@ -79,11 +79,21 @@ def _body(entry: Any) -> str:
 
 
 @guard_parse(KIND)
-def _parse_feed(body: bytes | str, url: str, options: Mapping[str, Any] | None) -> tuple[list[RawMention], str | None]:
+def _parse_feed(
+    body: bytes | str, url: str, options: Mapping[str, Any] | None, content_type: str | None = None
+) -> tuple[list[RawMention], str | None]:
     opts = dict(options or {})
-    # Always bytes: feedparser *fetches* a str that looks like a URL.
-    # No sanitising or URI resolution: the markup is reduced to plain text below anyway.
-    parsed = feedparser.parse(as_bytes(body), sanitize_html=False, resolve_relative_uris=False)
+    # Decoded here like every other kind (header charset, then the XML declaration, then
+    # detection), handed to feedparser as UTF-8 said to be UTF-8. Always bytes: feedparser
+    # *fetches* a str that looks like a URL. No sanitising or URI resolution: the markup
+    # is reduced to plain text below anyway.
+    text = as_text(body, content_type, f"rss {url}")
+    parsed = feedparser.parse(
+        text.encode("utf-8", errors="replace"),
+        sanitize_html=False,
+        resolve_relative_uris=False,
+        response_headers={"content-type": "application/xml; charset=utf-8"},
+    )
     entries = parsed.get("entries") or []
     if not parsed.get("version") and not entries:
         reason = parsed.get("bozo_exception")
@@ -131,9 +141,11 @@ def _parse_feed(body: bytes | str, url: str, options: Mapping[str, Any] | None) 
     return out, next_url
 
 
-def parse(body: bytes | str, url: str, options: Mapping[str, Any] | None = None) -> list[RawMention]:
+def parse(
+    body: bytes | str, url: str, options: Mapping[str, Any] | None = None, *, content_type: str | None = None
+) -> list[RawMention]:
     """Mentions in one feed document."""
-    return _parse_feed(body, url, options)[0]
+    return _parse_feed(body, url, options, content_type)[0]
 
 
 async def fetch(ctx: FetchContext) -> AsyncIterator[Page]:
@@ -142,7 +154,7 @@ async def fetch(ctx: FetchContext) -> AsyncIterator[Page]:
     options = ctx.options
 
     def page(result: FetchResult) -> tuple[list[RawMention], str | None]:
-        return _parse_feed(result.body, result.final_url or result.url, options)
+        return _parse_feed(result.body, result.final_url or result.url, options, result.content_type)
 
     async for p in walk(ctx, ctx.source.url, page):
         yield p

@@ -67,9 +67,9 @@ def _comment(c: Mapping[str, Any], thread: Mapping[str, Any] | None) -> RawMenti
 
 
 @guard_parse(KIND)
-def parse_page(body: bytes | str, url: str) -> tuple[list[RawMention], str | None]:
+def parse_page(body: bytes | str, url: str, *, content_type: str | None = None) -> tuple[list[RawMention], str | None]:
     """Comments of one commentThreads/comments response, and ``nextPageToken``."""
-    data = load_json(body, f"youtube {url}")
+    data = load_json(body, f"youtube {url}", content_type)
     if not isinstance(data, Mapping) or not isinstance(data.get("items", []), list):
         raise ParseError(f"youtube: {url} is not a list response")
     if "error" in data and "items" not in data:
@@ -94,8 +94,10 @@ def parse_page(body: bytes | str, url: str) -> tuple[list[RawMention], str | Non
     return out, str(token) if token else None
 
 
-def parse(body: bytes | str, url: str, options: Mapping[str, Any] | None = None) -> list[RawMention]:
-    return parse_page(body, url)[0]
+def parse(
+    body: bytes | str, url: str, options: Mapping[str, Any] | None = None, *, content_type: str | None = None
+) -> list[RawMention]:
+    return parse_page(body, url, content_type=content_type)[0]
 
 
 async def fetch(ctx: FetchContext) -> AsyncIterator[Page]:
@@ -121,7 +123,7 @@ async def fetch(ctx: FetchContext) -> AsyncIterator[Page]:
     state: dict[str, str | None] = {"token": None}
 
     def page(result: FetchResult) -> tuple[list[RawMention], str | None]:
-        mentions, token = parse_page(result.body, result.safe_url)
+        mentions, token = parse_page(result.body, result.safe_url, content_type=result.content_type)
         state["token"] = token
         return mentions, None
 
