@@ -39,6 +39,7 @@ from monitor.db.tables import (
 from monitor.errors import ImportDataError, StorageError
 from monitor.index.formulas import normalise_rating
 from monitor.index.periods import local_day
+from monitor.mention_rules import check_mention, clean_json, clean_optional, clean_text
 from monitor.records import LABELS, MentionIn, Prediction
 
 MIN_DEDUP_CHARS = 20  # shorter texts ("Love it!") are never merged across sources
@@ -350,23 +351,21 @@ class Store:
     # -- mentions -----------------------------------------------------------------------
 
     def _row(self, item: MentionIn, brand_id: int, source_id: int, now: datetime) -> dict[str, Any]:
-        text = (item.text or "").strip()
-        if not text and not (item.title or "").strip() and item.rating is None:
-            raise ImportDataError(f"mention {item.external_id!r} has no text, title or rating")
+        """One mention as a database row; every text field is cleaned here (NUL bytes, lone
+        surrogates) whoever the caller. An unstorable mention raises: callers that must keep
+        going (the collector, the importer) apply :func:`~monitor.mention_rules.check_mention`
+        first and skip what it rejects."""
+        checked = check_mention(item)
+        if checked.item is None or checked.problem is not None:
+            raise ImportDataError(f"mention {clean_text(str(item.external_id))!r}: {checked.problem}")
+        item = checked.item
+        text = item.text.strip()
         ext = str(item.external_id).strip()
-        if not ext:
-            raise ImportDataError("external_id is empty")
-        published = item.published_at or now
-        if published.tzinfo is None:
-            raise ImportDataError(f"published_at {published.isoformat()} has no timezone")
-        published = published.astimezone(UTC)
+        published = (item.published_at or now).astimezone(UTC)
         rating_worst = rating_best = rating_norm = None
         if item.rating is not None:
             worst, best = item.rating_scale or (1.0, 5.0)
-            try:
-                rating_norm = normalise_rating(float(item.rating), float(worst), float(best))
-            except ValueError as exc:
-                raise ImportDataError(str(exc)) from None
+            rating_norm = normalise_rating(float(item.rating), float(worst), float(best))
             rating_worst, rating_best = float(worst), float(best)
         label: str | None = _validate_label(item.label)
         origin = IMPORTED if label else None
@@ -703,19 +702,29 @@ class Store:
     def record_source_result(
         self, name: str, status: str, reason: str | None = None, cursor: dict[str, Any] | None = None
     ) -> None:
-        """Record how a fetch of source ``name`` ended (ok|not_modified|blocked|failed)."""
-        if status not in ("ok", "not_modified", "blocked", "failed"):
+        """Record how a fetch of source ``name`` ended (ok|partial|not_modified|blocked|failed).
+
+        ``partial``: what was read is stored (a success) but something was not — bad items
+        skipped, a later page failed, or the walk stopped at ``max_pages`` — and ``reason``
+        says what; it is kept as the last error. Strings are cleaned of NUL bytes here.
+        """
+        if status not in ("ok", "partial", "not_modified", "blocked", "failed"):
             raise StorageError(f"unknown fetch status {status!r}")
+        reason = clean_optional(reason)
         now = utcnow()
         values: dict[str, Any] = {}
         if status in ("ok", "not_modified"):
             values.update(status="ok", last_success_at=now, blocked_reason=None)
+        elif status == "partial":
+            values.update(
+                status="partial", last_success_at=now, blocked_reason=None, last_error=reason, last_error_at=now
+            )
         elif status == "blocked":
             values.update(status="blocked", blocked_reason=reason, last_error=reason, last_error_at=now)
         else:
             values.update(status="failing", last_error=reason, last_error_at=now)
         if cursor is not None:
-            values["cursor"] = json.dumps(cursor, ensure_ascii=False, default=str)
+            values["cursor"] = clean_text(json.dumps(clean_json(cursor), ensure_ascii=False, default=str))
         with writer(self.engine).begin() as conn:
             n = conn.execute(update(SRC).where(SRC.c.name == name).values(**values)).rowcount
         if n == 0:
@@ -757,8 +766,8 @@ class Store:
                 .values(
                     finished_at=now,
                     status=status,
-                    counts=json.dumps(counts, ensure_ascii=False, default=str),
-                    errors=json.dumps(errors[:200], ensure_ascii=False),
+                    counts=clean_text(json.dumps(clean_json(counts), ensure_ascii=False, default=str)),
+                    errors=clean_text(json.dumps(clean_json(errors[:200]), ensure_ascii=False)),
                     duration_s=(now - started).total_seconds(),
                 )
             )
