@@ -368,3 +368,30 @@ def test_slow_parse_does_not_stall_other_sources(server: LocalServer, sqlite_url
     by = {s.name: s for s in report.sources}
     assert by["fast"].pages == 3 and by["fast"].status == "ok" and by["slow"].new == 3
     assert done["fast"] < parse_done[0], (done, parse_done)
+
+
+def test_digest_lists_partial_sources(sqlite_url: str) -> None:
+    """A partial source is a source problem in the digest, after blocked and failing ones."""
+    from datetime import date
+
+    from monitor.digest.context import build_digest
+
+    cfg = config_from_dict(
+        {
+            "database_url": sqlite_url,
+            "brands": [{"name": "Acme"}],
+            "sources": [
+                {"name": "a-part", "kind": "reviews", "brand": "Acme", "url": "https://a.example/r"},
+                {"name": "b-fail", "kind": "rss", "url": "https://b.example/feed"},
+                {"name": "c-ok", "kind": "rss", "url": "https://c.example/feed"},
+            ],
+        }
+    )
+    with MentionIndex.open(cfg) as index:
+        index.sync_config(cfg)
+        index.record_source_result("a-part", "partial", "page 2 failed: HTTP 404 Not Found (https://a.example/r?p=2)")
+        index.record_source_result("b-fail", "failed", "cannot connect")
+        index.record_source_result("c-ok", "ok")
+        d = build_digest(index, ["Acme"], date(2025, 3, 1), tz="UTC")
+    assert [(s.name, s.status) for s in d.source_problems] == [("b-fail", "failing"), ("a-part", "partial")]
+    assert "404" in (d.source_problems[1].reason or "")
