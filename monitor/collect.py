@@ -9,13 +9,23 @@ For each source (concurrently, politeness is per host in the HTTP layer):
 3. in batches of about ``FLUSH_AT`` mentions (and whenever a walk ends, however it
    ends): language identification (:mod:`monitor.langid`, the declared language as a
    hint; batched because it is much cheaper per text that way), then
-   :class:`~monitor.records.MentionIn` → ``index.add_mentions``; the store
-   de-duplicates on (source, external id) and records cross-source sightings by text;
-5. the source's status: ``ok`` / ``not_modified`` / ``blocked`` / ``failed`` with the
-   reason, and — only when the walk completed — the new cursor and HTTP validators.
+   :class:`~monitor.records.MentionIn` → :func:`~monitor.mention_rules.check_mention`
+   (an unusable item — no text, title or rating; a blank id — is skipped and counted by
+   reason, an impossible rating dropped from an item with words; the rest is stored) →
+   ``index.add_mentions``; the store de-duplicates on (source, external id) and records
+   cross-source sightings by text;
+5. the source's status with the reason: ``ok``; ``not_modified``; ``partial`` — what was
+   read is stored but not everything was (items skipped, a later page failed — named with
+   its URL and HTTP status —, or the walk stopped at ``max_pages``); ``blocked`` /
+   ``failed`` — nothing was read. The new cursor and HTTP validators are written only when
+   the walk read everything it should have.
 
-A run killed half-way leaves stored pages stored and the cursor untouched, so the next
-run walks the same pages again and stores every mention exactly once.
+A walk stopped at ``max_pages`` with pages left stores where it stopped (``resume`` in the
+cursor); the next run goes on from there, and the cursor's ``newest`` (with the kind's
+values, e.g. Mastodon ``since_id``) advances only when that backlog is read to its end, so
+nothing between is skipped. A run killed half-way leaves stored pages stored and the
+cursor untouched, so the next run walks the same pages again and stores every mention
+exactly once.
 
 The store is anything with the :class:`IndexLike` methods (``monitor.api.MentionIndex``).
 ``[http] workers = N`` (``Collector(workers=N)``) splits the sources over N processes,

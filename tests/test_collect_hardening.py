@@ -395,3 +395,21 @@ def test_digest_lists_partial_sources(sqlite_url: str) -> None:
         d = build_digest(index, ["Acme"], date(2025, 3, 1), tz="UTC")
     assert [(s.name, s.status) for s in d.source_problems] == [("b-fail", "failing"), ("a-part", "partial")]
     assert "404" in (d.source_problems[1].reason or "")
+
+
+def test_sharded_collect_reports_skips(server: LocalServer, sqlite_url: str) -> None:
+    """``--workers 2``: the skipped counts and partial statuses of both processes reach the run."""
+    for s in range(4):
+        page = review_page(
+            [review(10 * s + k) for k in range(3)] + [review(10 * s + 9, reviewBody=None, name=None, reviewRating=None)]
+        )
+        server.routes[f"/s{s}"] = lambda h, page=page: Reply(body=page, headers=HTML)
+    sources = [{"name": f"shop-{s}", "kind": "reviews", "brand": "Acme", "url": server.url(f"/s{s}")} for s in range(4)]
+    cfg = config(server, sqlite_url, sources, workers=2)
+    with MentionIndex.open(cfg) as index:
+        report = run(cfg, index, relax_loopback=True)
+        assert [s.skipped for s in report.sources] == [1, 1, 1, 1] and report.totals()["skipped"] == 4
+        assert all(s.status == "partial" and s.new == 3 for s in report.sources)
+        counts = index.recent_runs(1, kind="collect")[0]["counts"]
+        assert counts["skipped"] == 4 and counts["new"] == 12 and count(index) == 12
+        assert {r["status"] for r in index.sources_overview()} == {"partial"}

@@ -17,7 +17,12 @@ Incremental stop (see :meth:`FetchContext.stop_after`): the cursor of the last *
 run holds ``newest`` (the newest ``published_at`` it saw). A page holding a mention older
 than that ends the walk; for undated items, a page whose ids are all already stored does.
 The cursor only advances when a run completes, so a run killed half-way is simply walked
-again (already-stored mentions are duplicates, not losses).
+again (already-stored mentions are duplicates, not losses). A walk that reaches
+``max_pages`` with pages left sets :attr:`FetchContext.left_off`; given it back as
+:attr:`FetchContext.resume`, the next walk starts there (see :func:`walk`).
+
+Page parsers run in a worker thread (``asyncio.to_thread``): parsing is CPU work, and one
+slow page must not stall the other sources' fetches on the event loop.
 """
 
 from __future__ import annotations
