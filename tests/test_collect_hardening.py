@@ -413,3 +413,27 @@ def test_sharded_collect_reports_skips(server: LocalServer, sqlite_url: str) -> 
         counts = index.recent_runs(1, kind="collect")[0]["counts"]
         assert counts["skipped"] == 4 and counts["new"] == 12 and count(index) == 12
         assert {r["status"] for r in index.sources_overview()} == {"partial"}
+
+
+def test_max_pages_resume_with_a_page_url_template(server: LocalServer, sqlite_url: str) -> None:
+    """Kinds that count pages themselves (``page_url``, appstore) count on from the resumed page."""
+    items = [review(k) for k in range(15)]
+
+    def pages(h: Handler) -> Reply:
+        n = int(h.request_info.query.get("page", ["1"])[0])
+        return Reply(body=review_page(items[(n - 1) * 3 : n * 3]), headers=HTML)  # no rel=next links
+
+    server.routes["/reviews"] = pages
+    src = {
+        "name": "acme-reviews",
+        "kind": "reviews",
+        "brand": "Acme",
+        "url": server.url("/reviews"),
+        "options": {"page_url": server.url("/reviews?page={page}")},
+    }
+    cfg = config(server, sqlite_url, [src], max_pages=2)
+    with MentionIndex.open(cfg) as index:
+        reps = [run(cfg, index).sources[0] for _ in range(3)]
+        assert [r.new for r in reps] == [6, 6, 3] and [r.duplicate for r in reps] == [0, 0, 0]
+        assert [r.status for r in reps] == ["partial", "partial", "ok"]
+        assert count(index) == 15

@@ -78,9 +78,11 @@ class Resume:
     start: str
     url: str
     params: dict[str, str | int | float] | None = None
+    #: Pages of this backlog read before ``url`` (``url`` is page ``pages_before + 1``).
+    pages_before: int = 0
 
     def as_dict(self) -> dict[str, Any]:
-        return {"start": self.start, "url": self.url, "params": self.params}
+        return {"start": self.start, "url": self.url, "params": self.params, "pages_before": self.pages_before}
 
     @classmethod
     def from_dict(cls, value: Any) -> Resume | None:
@@ -95,7 +97,9 @@ class Resume:
             and all(isinstance(k, str) and isinstance(v, str | int | float) for k, v in params.items())
         ):
             return None
-        return cls(start, url, dict(params) if params else None)
+        before = value.get("pages_before")
+        before = before if isinstance(before, int) and not isinstance(before, bool) and before > 0 else 0
+        return cls(start, url, dict(params) if params else None, before)
 
 
 @dataclass
@@ -125,6 +129,13 @@ class FetchContext:
     @property
     def newest_seen(self) -> datetime | None:
         return parse_datetime(self.cursor.get("newest"))
+
+    def start_page(self, first_url: str) -> int:
+        """The number of the page a :func:`walk` from ``first_url`` starts at (1, or later
+        when it resumes a backlog): for kinds that count pages themselves."""
+        if self.resume is not None and self.resume.start == first_url:
+            return self.resume.pages_before + 1
+        return 1
 
     def search_terms(self) -> str:
         """The API search query: the source's ``query``, else the bound brand's name."""
@@ -228,6 +239,7 @@ async def walk(
     resumed = ctx.resume is not None and ctx.resume.start == first_url
     if resumed and ctx.resume is not None:
         url, cur_params = ctx.resume.url, ctx.resume.params
+    before = ctx.start_page(first_url) - 1
     extra = dict(headers or {})
     if auth is not None:
         extra.update(await auth())
@@ -259,7 +271,7 @@ async def walk(
             if not next_url or next_url == url:
                 return
             url, cur_params = next_url, None
-    ctx.left_off = Resume(first_url, url, _clean_params(cur_params))
+    ctx.left_off = Resume(first_url, url, _clean_params(cur_params), before + ctx.max_pages)
 
 
 def _clean_params(params: Mapping[str, Any] | None) -> dict[str, str | int | float] | None:
