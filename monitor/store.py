@@ -298,7 +298,7 @@ class Store:
 
     def ensure_brand(self, name: str, **fields: Any) -> int:
         """The id of brand ``name``, created when missing (``fields`` update it)."""
-        name = name.strip()
+        name = clean_text(name).strip()
         if not name:
             raise ImportDataError("brand name is empty")
         if name in self._brand_ids and not fields:
@@ -314,7 +314,7 @@ class Store:
 
     def ensure_source(self, name: str, kind: str | None = None, **fields: Any) -> tuple[int, str]:
         """``(id, kind)`` of source ``name``, created (kind defaults to the name) when missing."""
-        name = name.strip()
+        name = clean_text(name).strip()
         if not name:
             raise ImportDataError("source name is empty")
         if name in self._sources and not fields and (kind is None or self._sources[name][1] == kind):
@@ -532,7 +532,7 @@ class Store:
 
     def known_external_ids(self, source: str, external_ids: Iterable[str]) -> set[str]:
         """Which of ``external_ids`` this source already stored (as mention or sighting)."""
-        ids = list(dict.fromkeys(str(e) for e in external_ids))
+        ids = list(dict.fromkeys(clean_text(str(e)) for e in external_ids))  # as stored: NUL-free
         with self.engine.connect() as conn:
             row = conn.execute(select(SRC.c.id).where(SRC.c.name == source)).first()
             if row is None:
@@ -732,10 +732,12 @@ class Store:
 
     def http_validators(self, url: str) -> tuple[str | None, str | None] | None:
         with self.engine.connect() as conn:
-            r = conn.execute(select(HV.c.etag, HV.c.last_modified).where(HV.c.url == url[:2000])).first()
+            q = select(HV.c.etag, HV.c.last_modified).where(HV.c.url == clean_text(url)[:2000])
+            r = conn.execute(q).first()
         return (r.etag, r.last_modified) if r else None
 
     def set_http_validators(self, url: str, etag: str | None, last_modified: str | None) -> None:
+        url, etag, last_modified = clean_text(url), clean_optional(etag), clean_optional(last_modified)
         with writer(self.engine).begin() as conn:
             stmt = _insert(conn, HV).values(url=url[:2000], etag=etag, last_modified=last_modified, updated_at=utcnow())
             conn.execute(

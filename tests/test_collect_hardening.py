@@ -228,6 +228,9 @@ def test_nul_in_source_state_and_run_record(db_url: str) -> None:
         index.finish_run(rid, "ok", {"sources": {"s": {"reason": "r\x00"}}}, ["e\x00rr"])
         row = index.recent_runs(1)[0]
         assert "\x00" not in json.dumps(row, default=str)
+        index.set_http_validators("https://e.example/f?\x00", '"e\x00tag"', None)
+        assert index.http_validators("https://e.example/f?\x00") == ('"etag"', None)
+        assert index.known_external_ids("s", ["id\x00"]) == set()
 
 
 # -- 2. a failing next page keeps page 1 ----------------------------------------------------
