@@ -440,3 +440,21 @@ def test_max_pages_resume_with_a_page_url_template(server: LocalServer, sqlite_u
         assert [r.new for r in reps] == [6, 6, 3] and [r.duplicate for r in reps] == [0, 0, 0]
         assert [r.status for r in reps] == ["partial", "partial", "ok"]
         assert count(index) == 15
+
+
+def test_a_resumed_page_that_is_gone_starts_the_backlog_over(server: LocalServer, sqlite_url: str) -> None:
+    """A backlog page answering 404 (an expired page token) is dropped, not retried forever."""
+    feed = Feed(server, 15)
+    src = {"name": "acme-reviews", "kind": "reviews", "brand": "Acme", "url": server.url("/reviews")}
+    cfg = config(server, sqlite_url, [src], max_pages=2)
+    with MentionIndex.open(cfg) as index:
+        assert run(cfg, index).sources[0].status == "partial"
+        server.routes["/reviews"] = lambda h: (
+            Reply(404, "expired", headers=HTML) if "page=3" in h.path else feed.page(h)
+        )
+        gone = run(cfg, index).sources[0]
+        assert gone.status == "failed" and "starts over" in (gone.reason or "") and "404" in (gone.reason or "")
+        st = index.source_state("acme-reviews")
+        assert "resume" not in st.cursor and "newest" not in st.cursor  # nothing skipped: newest not advanced
+        again = run(cfg, index).sources[0]  # from the first page again, and on to a new backlog
+        assert again.status == "partial" and again.duplicate == 6 and "/reviews?page=2" in (again.reason or "")
