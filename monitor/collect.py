@@ -9,13 +9,23 @@ For each source (concurrently, politeness is per host in the HTTP layer):
 3. in batches of about ``FLUSH_AT`` mentions (and whenever a walk ends, however it
    ends): language identification (:mod:`monitor.langid`, the declared language as a
    hint; batched because it is much cheaper per text that way), then
-   :class:`~monitor.records.MentionIn` → ``index.add_mentions``; the store
-   de-duplicates on (source, external id) and records cross-source sightings by text;
-5. the source's status: ``ok`` / ``not_modified`` / ``blocked`` / ``failed`` with the
-   reason, and — only when the walk completed — the new cursor and HTTP validators.
+   :class:`~monitor.records.MentionIn` → :func:`~monitor.mention_rules.check_mention`
+   (an unusable item — no text, title or rating; a blank id — is skipped and counted by
+   reason, an impossible rating dropped from an item with words; the rest is stored) →
+   ``index.add_mentions``; the store de-duplicates on (source, external id) and records
+   cross-source sightings by text;
+5. the source's status with the reason: ``ok``; ``not_modified``; ``partial`` — what was
+   read is stored but not everything was (items skipped, a later page failed — named with
+   its URL and HTTP status —, or the walk stopped at ``max_pages``); ``blocked`` /
+   ``failed`` — nothing was read. The new cursor and HTTP validators are written only when
+   the walk read everything it should have.
 
-A run killed half-way leaves stored pages stored and the cursor untouched, so the next
-run walks the same pages again and stores every mention exactly once.
+A walk stopped at ``max_pages`` with pages left stores where it stopped (``resume`` in the
+cursor); the next run goes on from there, and the cursor's ``newest`` (with the kind's
+values, e.g. Mastodon ``since_id``) advances only when that backlog is read to its end, so
+nothing between is skipped. A run killed half-way leaves stored pages stored and the
+cursor untouched, so the next run walks the same pages again and stores every mention
+exactly once.
 
 The store is anything with the :class:`IndexLike` methods (``monitor.api.MentionIndex``).
 ``[http] workers = N`` (``Collector(workers=N)``) splits the sources over N processes,
@@ -34,19 +44,20 @@ import time
 from collections import deque
 from collections.abc import Awaitable, Callable, Iterable, Sequence
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
 
 from monitor.collect_shards import ShardProcess, database_url, politeness_groups
 from monitor.config import BrandConfig, Config, Secrets, SourceConfig
 from monitor.errors import ConfigError, MonitorError, SourceBlocked
-from monitor.http import FetchResult, HttpClient, redact_text
+from monitor.http import HttpClient, redact_text
 from monitor.langid import LanguageIdentifier, default_identifier, identify_batch
 from monitor.matching import BrandMatcher, match_brands
+from monitor.mention_rules import check_mention
 from monitor.records import MentionIn, RawMention
 from monitor.sources._text import MAX_FIELD, MAX_TEXT
-from monitor.sources.base import FetchContext, Page, get_source
+from monitor.sources.base import FetchContext, Page, Resume, get_source
 
 log = logging.getLogger("monitor.collect")
 
@@ -82,7 +93,7 @@ class SourceReport:
 
     name: str
     kind: str
-    status: str = "ok"  # ok | not_modified | blocked | failed
+    status: str = "ok"  # ok | partial | not_modified | blocked | failed
     reason: str | None = None
     pages: int = 0
     fetched: int = 0
@@ -90,8 +101,24 @@ class SourceReport:
     duplicate: int = 0
     sightings: int = 0
     unmatched: int = 0
+    #: Items not stored because they are unusable (see :mod:`monitor.mention_rules`).
+    skipped: int = 0
+    #: Items stored without an unusable part (an impossible rating).
+    repaired: int = 0
+    #: Why items were skipped or repaired: reason → how many.
+    skip_reasons: dict[str, int] = field(default_factory=dict)
     errors: int = 0
     elapsed_s: float = 0.0
+
+    def skip_note(self) -> str | None:
+        """``skipped 1 of 12 items: no text, title or rating ×1`` (``None``: nothing skipped)."""
+        if not self.skip_reasons:
+            return None
+        why = ", ".join(f"{reason} ×{n}" for reason, n in sorted(self.skip_reasons.items()))
+        head = f"skipped {self.skipped} of {self.fetched} items"
+        if self.repaired:
+            head += f", kept {self.repaired} without a bad rating"
+        return f"{head}: {why}"
 
     def counts(self) -> dict[str, Any]:
         return {
@@ -103,6 +130,9 @@ class SourceReport:
             "duplicate": self.duplicate,
             "sightings": self.sightings,
             "unmatched": self.unmatched,
+            "skipped": self.skipped,
+            "repaired": self.repaired,
+            "skip_reasons": dict(self.skip_reasons),
             "errors": self.errors,
             "elapsed_s": round(self.elapsed_s, 3),
         }
@@ -118,17 +148,22 @@ class CollectReport:
 
     @property
     def status(self) -> str:
+        """``ok`` (every source ok or unchanged), ``failed`` (every source failed or was
+        blocked), else ``partial`` (some failed, or some stored only part of what they had)."""
         bad = [s for s in self.sources if s.status in ("blocked", "failed")]
-        if not bad:
+        if not bad and all(s.status in ("ok", "not_modified") for s in self.sources):
             return "ok"
         return "failed" if len(bad) == len(self.sources) else "partial"
 
     def totals(self) -> dict[str, int]:
-        keys = ("pages", "fetched", "new", "duplicate", "sightings", "unmatched", "errors")
+        keys = ("pages", "fetched", "new", "duplicate", "sightings", "unmatched", "skipped", "repaired", "errors")
         return {k: sum(getattr(s, k) for s in self.sources) for k in keys}
 
     def errors(self) -> list[str]:
-        return [f"{s.name}: {s.status}: {s.reason}" for s in self.sources if s.status in ("blocked", "failed")]
+        """One line per source that was not fully collected (blocked, failed or partial)."""
+        return [
+            f"{s.name}: {s.status}: {s.reason}" for s in self.sources if s.status in ("partial", "blocked", "failed")
+        ]
 
 
 class ProgressSink(Protocol):
@@ -306,6 +341,7 @@ class Collector:
         rep.reason = redact_text(reason) if reason else None
         if status in ("blocked", "failed"):
             rep.errors += 1
+        if status in ("partial", "blocked", "failed"):
             log.warning("source %s %s: %s", src.name, status, rep.reason)
         self.index.record_source_result(src.name, status, rep.reason, cursor)
 
@@ -313,6 +349,7 @@ class Collector:
         source = get_source(src.kind)
         state = self.index.source_state(src.name)
         cursor = dict(getattr(state, "cursor", None) or {})
+        backlog = _Backlog.from_cursor(cursor)
         brand_cfg = self.cfg.brand(src.brand) if src.brand else None
         ctx = FetchContext(
             source=src,
@@ -320,10 +357,12 @@ class Collector:
             secrets=self.secrets,
             brand=brand_cfg,
             max_pages=self.cfg.http.max_pages,
-            cursor=cursor,
+            cursor={k: v for k, v in cursor.items() if k != _RESUME},
             known=lambda ids: self.index.known_external_ids(src.name, ids),
+            resume=backlog.resume if backlog else None,
         )
-        first: FetchResult | None = None
+        first: Page | None = None
+        last_ok: Page | None = None
         newest = _parse_newest(cursor.get("newest"))
         horizon = self.now() + FUTURE_SLACK
         pending: list[_Matched] = []
@@ -331,16 +370,12 @@ class Collector:
             async for page in source.fetch(ctx):
                 rep.pages += 1
                 if first is None:
-                    first = page.result
+                    first = page
                 if page.status != "ok":
                     self._flush(src, pending, rep)
-                    if page.status == "not_modified" and rep.pages == 1:
-                        self._finish(src, rep, "not_modified", page.result.reason)
-                        return
-                    reason = page.error or page.result.describe()
-                    status = page.status if page.status in ("blocked", "failed") else "failed"
-                    self._finish(src, rep, status, reason)
+                    self._stopped_by(src, rep, page, cursor)
                     return
+                last_ok = page
                 rep.fetched += len(page.mentions)
                 pending.extend(self._match(brand_cfg, page.mentions, rep))
                 if len(pending) >= FLUSH_AT:
@@ -354,12 +389,47 @@ class Collector:
         finally:
             # Whatever ends the walk, what was parsed is stored (the cursor is not advanced).
             self._flush(src, pending, rep)
-        new_cursor = {**cursor, **ctx.cursor_out}
-        if newest is not None:
-            new_cursor["newest"] = newest.isoformat()
-        self._finish(src, rep, "ok", None, new_cursor)
-        if first is not None and first.ok:
-            http.remember(first)
+        notes = [n for n in (rep.skip_note(),) if n]
+        base = {k: v for k, v in cursor.items() if k != _RESUME}
+        if ctx.left_off is not None:
+            # Stopped at max_pages with pages left: go on from there next run; the cursor's
+            # newest (and the kind's values) advance only once the backlog is read to its end.
+            held = backlog.extend(newest, ctx.cursor_out) if backlog else _Backlog(ctx.left_off, newest, ctx.cursor_out)
+            new_cursor = {**base, _RESUME: replace(held, resume=ctx.left_off).as_dict()}
+            after = last_ok.result.safe_url if last_ok is not None else ctx.left_off.start
+            notes.insert(0, f"stopped at max_pages = {ctx.max_pages}; pages after {after} left for the next run")
+        else:
+            new_cursor = {**base, **ctx.cursor_out}
+            if backlog is not None:  # the backlog is read: commit what its first run saw
+                new_cursor.update(backlog.cursor_out)
+                newest = _later(newest, backlog.newest)
+            if newest is not None:
+                new_cursor["newest"] = newest.isoformat()
+        self._finish(src, rep, "partial" if notes else "ok", "; ".join(notes) or None, new_cursor)
+        if first is not None and first.result.ok and not first.resumed and ctx.left_off is None:
+            http.remember(first.result)
+
+    def _stopped_by(self, src: SourceConfig, rep: SourceReport, page: Page, cursor: dict[str, Any]) -> None:
+        """Record a walk ended by a page that is not ``ok`` (the cursor does not advance)."""
+        result = page.result
+        if page.status == "not_modified" and page.number == 1 and not page.resumed:
+            self._finish(src, rep, "not_modified", result.reason)
+            return
+        status = page.status if page.status in ("blocked", "failed") else "failed"
+        what = page.error or f"{result.reason or status} ({result.safe_url})"
+        notes = [n for n in (rep.skip_note(),) if n]
+        if page.number > 1:
+            # Earlier pages were read and stored: keep them, say which page failed.
+            rep.errors += 1
+            notes.insert(0, f"page {page.number} {status}: {what}; pages 1–{page.number - 1} stored")
+            self._finish(src, rep, "partial", "; ".join(notes), None)
+            return
+        if page.resumed and result.http_status in _GONE:
+            # The page an earlier run left off at is gone (an expired page token): start over.
+            what += "; the backlog walk starts over from the first page next run"
+            self._finish(src, rep, status, what, {k: v for k, v in cursor.items() if k != _RESUME})
+            return
+        self._finish(src, rep, status, page.error or result.describe())
 
     def _match(self, brand: BrandConfig | None, mentions: list[RawMention], rep: SourceReport) -> list[_Matched]:
         """The mentions that concern a brand, with their brands (a bound source's brand)."""
@@ -407,7 +477,14 @@ class Collector:
         self._identify_inline(pending)
         by_brand: dict[str, list[MentionIn]] = {}
         for p in pending:
-            item = self.to_mention_in(p.mention, p.guess)
+            checked = check_mention(self.to_mention_in(p.mention, p.guess))
+            if checked.reason is not None:
+                rep.skip_reasons[checked.reason] = rep.skip_reasons.get(checked.reason, 0) + 1
+            if checked.item is None:
+                rep.skipped += 1
+                continue
+            rep.repaired += checked.repaired
+            item = checked.item
             for i, name in enumerate(p.brands):
                 # (source, external id) is unique in the store: a mention of two brands is
                 # stored once per brand, the later ones under a brand-qualified id.
@@ -442,6 +519,50 @@ class Collector:
         )
 
 
+_RESUME = "resume"  # the cursor key of an unfinished backlog (see _Backlog)
+_GONE = (400, 404, 410)  # a resumed page answering these is not coming back
+
+
+@dataclass(frozen=True)
+class _Backlog:
+    """A walk stopped at ``max_pages``: where to go on, and what its first run saw.
+
+    Kept in the cursor under ``resume``; ``newest`` and ``cursor_out`` are what the first
+    run of the backlog (the one that read the newest page) would have committed, held back
+    until the backlog is read to its end so nothing between is skipped.
+    """
+
+    resume: Resume
+    newest: datetime | None
+    cursor_out: dict[str, Any]
+
+    def extend(self, newest: datetime | None, cursor_out: dict[str, Any]) -> _Backlog:
+        """The backlog after one more run (the first run's kind-specific values win)."""
+        return _Backlog(self.resume, _later(self.newest, newest), {**cursor_out, **self.cursor_out})
+
+    def as_dict(self) -> dict[str, Any]:
+        held = {"newest": self.newest.isoformat() if self.newest else None, "cursor_out": self.cursor_out}
+        return {**self.resume.as_dict(), "held": held}
+
+    @classmethod
+    def from_cursor(cls, cursor: dict[str, Any]) -> _Backlog | None:
+        raw = cursor.get(_RESUME)
+        resume = Resume.from_dict(raw)
+        if resume is None or not isinstance(raw, dict):
+            return None
+        held = raw.get("held")
+        if not isinstance(held, dict):
+            held = {}
+        out = held.get("cursor_out")
+        return cls(resume, _parse_newest(held.get("newest")), dict(out) if isinstance(out, dict) else {})
+
+
+def _later(a: datetime | None, b: datetime | None) -> datetime | None:
+    if a is None or b is None:
+        return a or b
+    return max(a, b)
+
+
 @dataclass(slots=True)
 class _Matched:
     """A parsed mention waiting to be stored: its brands and, once identified, its language."""
@@ -463,8 +584,6 @@ def _lang_sample(m: RawMention) -> str:
 
 
 def _replace_id(item: MentionIn, ext: str) -> MentionIn:
-    from dataclasses import replace
-
     return replace(item, external_id=ext)
 
 

@@ -42,6 +42,7 @@ from monitor.errors import ImportDataError, StorageError
 from monitor.index.formulas import normalise_rating
 from monitor.index.periods import local_day
 from monitor.liveness import Heartbeat, owner_gone, process_owner
+from monitor.mention_rules import check_mention, clean_json, clean_optional, clean_text
 from monitor.records import LABELS, MentionIn, Prediction
 
 MIN_DEDUP_CHARS = 20  # shorter texts ("Love it!") are never merged across sources
@@ -333,7 +334,7 @@ class Store:
 
     def ensure_brand(self, name: str, **fields: Any) -> int:
         """The id of brand ``name``, created when missing (``fields`` update it)."""
-        name = name.strip()
+        name = clean_text(name).strip()
         if not name:
             raise ImportDataError("brand name is empty")
         if name in self._brand_ids and not fields:
@@ -349,7 +350,7 @@ class Store:
 
     def ensure_source(self, name: str, kind: str | None = None, **fields: Any) -> tuple[int, str]:
         """``(id, kind)`` of source ``name``, created (kind defaults to the name) when missing."""
-        name = name.strip()
+        name = clean_text(name).strip()
         if not name:
             raise ImportDataError("source name is empty")
         if name in self._sources and not fields and (kind is None or self._sources[name][1] == kind):
@@ -386,23 +387,21 @@ class Store:
     # -- mentions -----------------------------------------------------------------------
 
     def _row(self, item: MentionIn, brand_id: int, source_id: int, now: datetime) -> dict[str, Any]:
-        text = (item.text or "").strip()
-        if not text and not (item.title or "").strip() and item.rating is None:
-            raise ImportDataError(f"mention {item.external_id!r} has no text, title or rating")
+        """One mention as a database row; every text field is cleaned here (NUL bytes, lone
+        surrogates) whoever the caller. An unstorable mention raises: callers that must keep
+        going (the collector, the importer) apply :func:`~monitor.mention_rules.check_mention`
+        first and skip what it rejects."""
+        checked = check_mention(item)
+        if checked.item is None or checked.problem is not None:
+            raise ImportDataError(f"mention {clean_text(str(item.external_id))!r}: {checked.problem}")
+        item = checked.item
+        text = item.text.strip()
         ext = str(item.external_id).strip()
-        if not ext:
-            raise ImportDataError("external_id is empty")
-        published = item.published_at or now
-        if published.tzinfo is None:
-            raise ImportDataError(f"published_at {published.isoformat()} has no timezone")
-        published = published.astimezone(UTC)
+        published = (item.published_at or now).astimezone(UTC)
         rating_worst = rating_best = rating_norm = None
         if item.rating is not None:
             worst, best = item.rating_scale or (1.0, 5.0)
-            try:
-                rating_norm = normalise_rating(float(item.rating), float(worst), float(best))
-            except ValueError as exc:
-                raise ImportDataError(str(exc)) from None
+            rating_norm = normalise_rating(float(item.rating), float(worst), float(best))
             rating_worst, rating_best = float(worst), float(best)
         label: str | None = _validate_label(item.label)
         origin = IMPORTED if label else None
@@ -570,7 +569,7 @@ class Store:
 
     def known_external_ids(self, source: str, external_ids: Iterable[str]) -> set[str]:
         """Which of ``external_ids`` this source already stored (as mention or sighting)."""
-        ids = list(dict.fromkeys(str(e) for e in external_ids))
+        ids = list(dict.fromkeys(clean_text(str(e)) for e in external_ids))  # as stored: NUL-free
         with self.engine.connect() as conn:
             row = conn.execute(select(SRC.c.id).where(SRC.c.name == source)).first()
             if row is None:
@@ -740,19 +739,29 @@ class Store:
     def record_source_result(
         self, name: str, status: str, reason: str | None = None, cursor: dict[str, Any] | None = None
     ) -> None:
-        """Record how a fetch of source ``name`` ended (ok|not_modified|blocked|failed)."""
-        if status not in ("ok", "not_modified", "blocked", "failed"):
+        """Record how a fetch of source ``name`` ended (ok|partial|not_modified|blocked|failed).
+
+        ``partial``: what was read is stored (a success) but something was not — bad items
+        skipped, a later page failed, or the walk stopped at ``max_pages`` — and ``reason``
+        says what; it is kept as the last error. Strings are cleaned of NUL bytes here.
+        """
+        if status not in ("ok", "partial", "not_modified", "blocked", "failed"):
             raise StorageError(f"unknown fetch status {status!r}")
+        reason = clean_optional(reason)
         now = utcnow()
         values: dict[str, Any] = {}
         if status in ("ok", "not_modified"):
             values.update(status="ok", last_success_at=now, blocked_reason=None)
+        elif status == "partial":
+            values.update(
+                status="partial", last_success_at=now, blocked_reason=None, last_error=reason, last_error_at=now
+            )
         elif status == "blocked":
             values.update(status="blocked", blocked_reason=reason, last_error=reason, last_error_at=now)
         else:
             values.update(status="failing", last_error=reason, last_error_at=now)
         if cursor is not None:
-            values["cursor"] = json.dumps(cursor, ensure_ascii=False, default=str)
+            values["cursor"] = clean_text(json.dumps(clean_json(cursor), ensure_ascii=False, default=str))
         with writer(self.engine).begin() as conn:
             n = conn.execute(update(SRC).where(SRC.c.name == name).values(**values)).rowcount
         if n == 0:
@@ -760,10 +769,12 @@ class Store:
 
     def http_validators(self, url: str) -> tuple[str | None, str | None] | None:
         with self.engine.connect() as conn:
-            r = conn.execute(select(HV.c.etag, HV.c.last_modified).where(HV.c.url == url[:2000])).first()
+            q = select(HV.c.etag, HV.c.last_modified).where(HV.c.url == clean_text(url)[:2000])
+            r = conn.execute(q).first()
         return (r.etag, r.last_modified) if r else None
 
     def set_http_validators(self, url: str, etag: str | None, last_modified: str | None) -> None:
+        url, etag, last_modified = clean_text(url), clean_optional(etag), clean_optional(last_modified)
         with writer(self.engine).begin() as conn:
             stmt = _insert(conn, HV).values(url=url[:2000], etag=etag, last_modified=last_modified, updated_at=utcnow())
             conn.execute(
@@ -808,8 +819,8 @@ class Store:
                 .values(
                     finished_at=now,
                     status=status,
-                    counts=json.dumps(counts, ensure_ascii=False, default=str),
-                    errors=json.dumps(errors[:200], ensure_ascii=False),
+                    counts=clean_text(json.dumps(clean_json(counts), ensure_ascii=False, default=str)),
+                    errors=clean_text(json.dumps(clean_json(errors[:200]), ensure_ascii=False)),
                     duration_s=(now - started).total_seconds(),
                     heartbeat_at=now,
                 )
@@ -832,7 +843,7 @@ class Store:
                 .values(
                     finished_at=now,
                     status=status,
-                    errors=json.dumps(errors, ensure_ascii=False),
+                    errors=clean_text(json.dumps(clean_json(errors), ensure_ascii=False)),
                     duration_s=(now - _utc(row.started_at)).total_seconds(),
                 )
             )

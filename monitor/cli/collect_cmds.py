@@ -49,14 +49,15 @@ class _RichProgress:
         )
 
     def source_done(self, source: SourceConfig, report: Any) -> None:
-        colour = {"ok": "green", "not_modified": "cyan", "blocked": "red", "failed": "red"}[report.status]
-        why = f": {escape(report.reason or '')}" if report.status in ("blocked", "failed") else ""
+        colour = {"ok": "green", "not_modified": "cyan", "partial": "yellow"}.get(report.status, "red")
+        why = f": {escape(report.reason or '')}" if report.status in ("partial", "blocked", "failed") else ""
+        skipped = f", {report.skipped} skipped" if report.skipped else ""
         self.progress.update(
             self.tasks[source.name],
             total=max(report.pages, 1),
             completed=max(report.pages, 1),
             info=f"[{colour}]{report.status}[/]{why} — {report.new} new, {report.duplicate} dup, "
-            f"{report.unmatched} unmatched",
+            f"{report.unmatched} unmatched{skipped}",
         )
 
 
@@ -129,6 +130,7 @@ def collect(
             "duplicate",
             "sightings",
             "unmatched",
+            "skipped",
             "reason",
         ]
         emit(rows, "table", cols, title=f"collect run {report.run_id}: {report.status}")
@@ -143,7 +145,12 @@ def sources_list(
     db: str | None = DbOpt,
     json_: bool = typer.Option(False, "--json", help="Print JSON instead of a table."),
 ) -> None:
-    """List sources with status, last success, last error and blocked reason."""
+    """List sources with status, last success, last error and blocked reason.
+
+    ``partial``: the last run stored what it read but not everything — bad items skipped
+    (how many, and why), a later page failed, or the walk stopped at ``max_pages`` and goes
+    on next run; ``last_error`` says which.
+    """
     index = open_index(config, db)
     try:
         rows = index.sources_overview()

@@ -192,7 +192,7 @@ def status(
         for col in ("source", "kind", "brand", "status", "last success", "last error / reason"):
             st.add_column(col)
         for s in idx.sources_overview():
-            colour = {"ok": "green", "blocked": "red", "failing": "yellow"}.get(s["status"], "dim")
+            colour = {"ok": "green", "blocked": "red", "failing": "yellow", "partial": "yellow"}.get(s["status"], "dim")
             ok_at = s["last_success_at"]
             st.add_row(
                 escape(s["name"]),
@@ -336,10 +336,10 @@ def _demo(out: Path) -> None:
         )
     table.caption = "* low sample (fewer than 30 positive + negative mentions)"
     console.print(table)
-    blocked = [s for s in result.sources if s["status"] in ("blocked", "failing")]
+    blocked = [s for s in result.sources if s["status"] in ("blocked", "failing", "partial")]
     console.print(
         f"Sources: {len(result.sources) - len(blocked)} ok"
-        + (f", {len(blocked)} blocked/failing (shown in the digest)" if blocked else "")
+        + (f", {len(blocked)} blocked/failing/partial (shown in the digest)" if blocked else "")
     )
     if result.digest_html is None:
         err_console.print("[red]no digest was written[/]")

@@ -411,11 +411,14 @@ def _alerts(idx: IndexLike, brand: str, at: datetime) -> tuple[AlertItem, ...]:
     return tuple(out)
 
 
+_PROBLEM_ORDER = ("blocked", "failing", "partial")
+
+
 def source_problems(overview: Sequence[Any]) -> tuple[SourceHealth, ...]:
     out = []
     for s in overview:
         status = str(_get(s, "status", ""))
-        if status not in ("failing", "blocked"):
+        if status not in _PROBLEM_ORDER:  # partial: stored part of what it had (see `sources list`)
             continue
         reason = (_get(s, "blocked_reason") if status == "blocked" else None) or _get(s, "last_error")
         if isinstance(reason, str) and reason.lower().startswith(status + ":"):
@@ -430,7 +433,7 @@ def source_problems(overview: Sequence[Any]) -> tuple[SourceHealth, ...]:
                 reason=reason,
             )
         )
-    out.sort(key=lambda h: (h.status != "blocked", h.name))
+    out.sort(key=lambda h: (_PROBLEM_ORDER.index(h.status), h.name))
     return tuple(out)
 
 

@@ -103,7 +103,8 @@ async def fetch(ctx: FetchContext) -> AsyncIterator[Page]:
         )
     if "{page}" not in template:
         raise ConfigError(f"appstore source {ctx.source.name!r}: url needs a {{page}} placeholder")
-    state = {"page": 1}
+    first = template.replace("{page}", "1")
+    state = {"page": ctx.start_page(first)}  # a resumed walk starts past page 1
 
     def page(result: FetchResult) -> tuple[list[RawMention], str | None]:
         mentions = parse(result.body, result.url, content_type=result.content_type)
@@ -112,7 +113,7 @@ async def fetch(ctx: FetchContext) -> AsyncIterator[Page]:
             return mentions, None
         return mentions, template.replace("{page}", str(state["page"]))
 
-    async for p in walk(ctx, template.replace("{page}", "1"), page):
+    async for p in walk(ctx, first, page):
         yield p
 
 

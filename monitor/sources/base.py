@@ -19,11 +19,17 @@ Incremental stop (see :meth:`FetchContext.stop_after`): the cursor of the last *
 run holds ``newest`` (the newest ``published_at`` it saw). A page holding a mention older
 than that ends the walk; for undated items, a page whose ids are all already stored does.
 The cursor only advances when a run completes, so a run killed half-way is simply walked
-again (already-stored mentions are duplicates, not losses).
+again (already-stored mentions are duplicates, not losses). A walk that reaches
+``max_pages`` with pages left sets :attr:`FetchContext.left_off`; given it back as
+:attr:`FetchContext.resume`, the next walk starts there (see :func:`walk`).
+
+Page parsers run in a worker thread (``asyncio.to_thread``): parsing is CPU work, and one
+slow page must not stall the other sources' fetches on the event loop.
 """
 
 from __future__ import annotations
 
+import asyncio
 import functools
 import importlib
 import re
@@ -52,12 +58,49 @@ class Page:
     result: FetchResult
     mentions: list[RawMention] = field(default_factory=list)
     error: str | None = None  # a parse error: the page was fetched but unusable
+    number: int = 1  # the page's place in this run's walk (1 = the first fetched)
+    resumed: bool = False  # the walk started where an earlier run's walk left off
 
     @property
     def status(self) -> str:
         if self.error is not None:
             return "failed"
         return self.result.status
+
+
+@dataclass(frozen=True)
+class Resume:
+    """Where a walk stopped with pages left: the next page's URL and parameters.
+
+    ``start`` is the first URL of the walk it belongs to: a resume is only honoured by a
+    walk with the same first URL (a changed source starts over).
+    """
+
+    start: str
+    url: str
+    params: dict[str, str | int | float] | None = None
+    #: Pages of this backlog read before ``url`` (``url`` is page ``pages_before + 1``).
+    pages_before: int = 0
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"start": self.start, "url": self.url, "params": self.params, "pages_before": self.pages_before}
+
+    @classmethod
+    def from_dict(cls, value: Any) -> Resume | None:
+        """The resume stored in a cursor, or ``None`` when absent or malformed."""
+        if not isinstance(value, Mapping):
+            return None
+        start, url, params = value.get("start"), value.get("url"), value.get("params")
+        if not isinstance(start, str) or not isinstance(url, str):
+            return None
+        if params is not None and not (
+            isinstance(params, Mapping)
+            and all(isinstance(k, str) and isinstance(v, str | int | float) for k, v in params.items())
+        ):
+            return None
+        before = value.get("pages_before")
+        before = before if isinstance(before, int) and not isinstance(before, bool) and before > 0 else 0
+        return cls(start, url, dict(params) if params else None, before)
 
 
 @dataclass
@@ -74,6 +117,11 @@ class FetchContext:
     #: Kind-specific cursor values for the next run (e.g. Mastodon ``since_id``); committed
     #: by the caller only when the whole walk completes.
     cursor_out: dict[str, Any] = field(default_factory=dict)
+    #: Where an earlier walk stopped at ``max_pages`` (see :class:`Resume`): this walk
+    #: starts there instead of at the first page (see :func:`walk`).
+    resume: Resume | None = None
+    #: Set by :func:`walk` when it stops at ``max_pages`` with pages left: where to go on.
+    left_off: Resume | None = None
 
     @property
     def options(self) -> dict[str, Any]:
@@ -82,6 +130,13 @@ class FetchContext:
     @property
     def newest_seen(self) -> datetime | None:
         return parse_datetime(self.cursor.get("newest"))
+
+    def start_page(self, first_url: str) -> int:
+        """The number of the page a :func:`walk` from ``first_url`` starts at (1, or later
+        when it resumes a backlog): for kinds that count pages themselves."""
+        if self.resume is not None and self.resume.start == first_url:
+            return self.resume.pages_before + 1
+        return 1
 
     def search_terms(self) -> str:
         """The API search query: the source's ``query``, else the bound brand's name."""
@@ -187,30 +242,39 @@ async def walk(
     parameter (cursor, page number, token) — by ``next_params``, which returns the
     parameters for the same URL or ``None`` when there are no more pages. Only the first
     request is conditional: an unchanged first page means an unchanged source.
+
+    A walk that reaches ``max_pages`` with a next page left records it in
+    ``ctx.left_off``; a walk given ``ctx.resume`` (for the same ``first_url``) starts at
+    that page, unconditionally, so a backlog longer than ``max_pages`` is read over
+    several runs instead of skipped. ``page_parser`` runs in a worker thread: a page that
+    is slow to parse does not stall the other sources' I/O on the event loop.
     """
-    url: str | None = first_url
+    url: str = first_url
     cur_params: Mapping[str, Any] | None = params
+    resumed = ctx.resume is not None and ctx.resume.start == first_url
+    if resumed and ctx.resume is not None:
+        url, cur_params = ctx.resume.url, ctx.resume.params
+    before = ctx.start_page(first_url) - 1
     extra = dict(headers or {})
     if auth is not None:
         extra.update(await auth())
     for n in range(ctx.max_pages):
-        assert url is not None
         result = await ctx.http.fetch(
             url,
             params=_clean_params(cur_params),
             headers=extra,
-            conditional=conditional and n == 0,
+            conditional=conditional and n == 0 and not resumed,
         )
         if not result.ok:
-            yield Page(result)
+            yield Page(result, number=n + 1, resumed=resumed)
             return
         try:
-            mentions, next_url = page_parser(result)
+            mentions, next_url = await asyncio.to_thread(page_parser, result)
         except ParseError as exc:
-            yield Page(result, error=str(exc))
+            yield Page(result, error=str(exc), number=n + 1, resumed=resumed)
             return
         stop = ctx.stop_after(mentions)
-        yield Page(result, mentions)
+        yield Page(result, mentions, number=n + 1, resumed=resumed)
         if stop:
             return
         if next_params is not None:
@@ -222,6 +286,7 @@ async def walk(
             if not next_url or next_url == url:
                 return
             url, cur_params = next_url, None
+    ctx.left_off = Resume(first_url, url, _clean_params(cur_params), before + ctx.max_pages)
 
 
 def _clean_params(params: Mapping[str, Any] | None) -> dict[str, str | int | float] | None:
@@ -314,6 +379,7 @@ __all__ = [
     "FetchContext",
     "Page",
     "PageParser",
+    "Resume",
     "Source",
     "SourceModule",
     "as_bytes",

@@ -365,7 +365,7 @@ async def fetch(ctx: FetchContext) -> AsyncIterator[Page]:
         raise ConfigError(f"reviews source {ctx.source.name!r} needs a url")
     options = ctx.options
     template = options.get("page_url")
-    state = {"page": 1}
+    state = {"page": ctx.start_page(ctx.source.url)}  # a resumed walk starts past page 1
 
     def page(result: FetchResult) -> tuple[list[RawMention], str | None]:
         mentions, nxt = parse_page(
