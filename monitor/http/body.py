@@ -36,7 +36,7 @@ async def read_capped(response: httpx.Response, max_bytes: int) -> bytes:
     raw_seen = 0
     async for raw in response.aiter_raw():
         raw_seen += len(raw)
-        if raw_seen > max_bytes:
+        if decoder.layers and raw_seen > max_bytes:
             raise Oversize(raw_seen, max_bytes, declared=False, what="encoded ")
         for piece in decoder.feed(raw):
             buf += piece

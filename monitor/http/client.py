@@ -78,7 +78,11 @@ LOOPBACK_CONCURRENCY = 64
 
 
 class HttpClient:
-    """Polite async HTTP for a whole collection run (use as ``async with``)."""
+    """Polite async HTTP for a whole collection run (use as ``async with``).
+
+    ``address_policy`` and ``resolver`` are the address check's seams (see
+    :mod:`~monitor.http.addresses`); they apply unless ``allow_private_addresses``.
+    """
 
     def __init__(
         self,
@@ -108,8 +112,7 @@ class HttpClient:
         t = self.config.timeout_s
         self._total_timeout = t * 3
         self._guard = AddressGuard(None if self.config.allow_private_addresses else address_policy, resolver)
-        # Through a proxy the peer is the proxy: only the names are checked then.
-        self._proxied = bool(self.config.proxy) or bool(urllib.request.getproxies())
+        self._env_proxies = {} if self.config.proxy else urllib.request.getproxies()
         self._client = httpx.AsyncClient(
             headers={
                 "User-Agent": self.user_agent,
@@ -174,8 +177,14 @@ class HttpClient:
         return None, b""
 
     def _check_peer(self, resp: httpx.Response, url: httpx.URL) -> None:
-        if not self._proxied:
-            self._guard.check_connected(resp, url.host)
+        """The connected address, unless a proxy connected for us (only the name is checked then)."""
+        if self.config.proxy:
+            return
+        if (url.scheme in self._env_proxies or "all" in self._env_proxies) and not urllib.request.proxy_bypass(
+            url.host
+        ):
+            return
+        self._guard.check_connected(resp, url.host)
 
     @staticmethod
     def _next_hop(current: httpx.URL, nxt: httpx.URL) -> httpx.URL:

@@ -41,30 +41,43 @@ class _Layer(Protocol):
 
 
 class _Zlib:
-    """gzip (``wbits=31``, several members allowed) or deflate (zlib, raw as a fallback)."""
+    """gzip (several members allowed) or deflate: zlib-wrapped, or raw as some servers send it."""
 
     def __init__(self, gzip: bool) -> None:
         self.gzip = gzip
-        self.wbits = 31 if gzip else 15
+        self.wbits = 31
+        self.d: zlib._Decompress | None = zlib.decompressobj(31) if gzip else None
+        self.head = b""  # deflate: the first bytes, until they tell zlib from raw
+        self.ended = False
+
+    def _start_deflate(self, data: bytes) -> bytes:
+        self.head += data
+        if len(self.head) < 2:
+            return b""
+        cmf, flg = self.head[0], self.head[1]
+        self.wbits = 15 if (cmf & 0x0F) == 8 and (cmf << 8 | flg) % 31 == 0 else -15
         self.d = zlib.decompressobj(self.wbits)
-        self.started = False
+        data, self.head = self.head, b""
+        return data
 
     def pieces(self, data: bytes) -> Iterator[bytes]:
+        if self.d is None:
+            data = self._start_deflate(data)
+        if self.ended or self.d is None:
+            return
         buf = data
         while True:
             try:
                 out = self.d.decompress(buf, STEP)
             except zlib.error as exc:
-                if not self.gzip and not self.started and self.wbits == 15:
-                    # "deflate" sent as a raw stream without the zlib header (as httpx allows).
-                    self.wbits, self.d = -15, zlib.decompressobj(-15)
-                    continue
                 raise Undecodable(f"{'gzip' if self.gzip else 'deflate'} data is corrupt: {exc}") from None
-            self.started = True
             if out:
                 yield out
             buf = self.d.unconsumed_tail
-            if self.gzip and self.d.eof and self.d.unused_data:
+            if self.d.eof and self.d.unused_data:
+                if not (self.gzip and self.d.unused_data.startswith(b"\x1f\x8b")):
+                    self.ended = True  # trailing bytes after the stream: ignored, as httpx does
+                    return
                 buf, self.d = self.d.unused_data, zlib.decompressobj(self.wbits)  # next member
                 continue
             if not buf and len(out) < STEP:
