@@ -284,7 +284,7 @@ def test_slowloris_ends_within_the_total_timeout(api: LocalServer) -> None:
     r = fetch(api.url("/drip"), cfg(timeout_s=0.5, retries=2))
     elapsed = time.monotonic() - t
     assert r.status == "failed" and "too slow" in (r.reason or "") and "1.5 s" in (r.reason or "")
-    assert elapsed < 2.5, elapsed  # 3 × timeout_s, not retried (before: 3 attempts, ~4.6 s)
+    assert elapsed < 3.5, elapsed  # 3 × timeout_s, not retried: ~2 s (before: 3 attempts, ~5 s)
 
 
 @pytest.mark.slow
