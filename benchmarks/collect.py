@@ -295,7 +295,12 @@ def e2e_bench(langid_workers: int = 0, workers: int = 1, concurrency: int = 2) -
             cfg = config_from_dict(
                 {
                     "database_url": f"sqlite:///{tmp}/bench.db",
-                    "http": {"contact": "bench@example.com", "max_pages": 20, "retries": 0},
+                    "http": {
+                        "contact": "bench@example.com",
+                        "max_pages": 20,
+                        "retries": 0,
+                        "allow_private_addresses": True,
+                    },
                     "brands": [{"name": "Acme"}],
                     "sources": [
                         *(

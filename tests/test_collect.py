@@ -207,7 +207,14 @@ def make_config(server: LocalServer, **http: Any) -> Config:
                 {"name": "acme-reviews", "kind": "reviews", "brand": "Acme", "url": server.url("/reviews")},
                 {"name": "masto", "kind": "mastodon", "url": server.base, "options": {"tag": "tools"}},
             ],
-            "http": {"contact": "test@example.com", "min_interval_s": 0, "timeout_s": 1, "retries": 0, **http},
+            "http": {
+                "contact": "test@example.com",
+                "min_interval_s": 0,
+                "timeout_s": 1,
+                "retries": 0,
+                "allow_private_addresses": True,
+                **http,
+            },
         }
     )
 

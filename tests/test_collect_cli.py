@@ -104,6 +104,7 @@ database_url = "sqlite:///{tmp_path / "m.db"}"
 [http]
 contact = "ops@example.com"
 min_interval_s = 0
+allow_private_addresses = true
 retries = 0
 timeout_s = 2
 [[brands]]

@@ -104,7 +104,13 @@ def config(server: LocalServer, db: str) -> Config:
             "sources": [
                 {"name": f"shop-{s}", "kind": "reviews", "brand": "Acme", "url": server.url(f"/s{s}")} for s in range(6)
             ],
-            "http": {"contact": "t@example.com", "min_interval_s": 0, "retries": 0, "workers": 2},
+            "http": {
+                "contact": "t@example.com",
+                "min_interval_s": 0,
+                "retries": 0,
+                "workers": 2,
+                "allow_private_addresses": True,
+            },
         }
     )
 

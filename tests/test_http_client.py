@@ -32,6 +32,7 @@ def cfg(**kw: Any) -> HttpConfig:
         "min_interval_s": 0.0,
         "timeout_s": 0.5,
         "retries": 2,
+        "allow_private_addresses": True,
     }
     base.update(kw)
     return HttpConfig(**base)

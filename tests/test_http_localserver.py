@@ -103,10 +103,10 @@ class _Server(ThreadingHTTPServer):
 class LocalServer:
     """``with LocalServer() as srv: srv.routes["/x"] = lambda h: Reply(body=b"hi")``."""
 
-    def __init__(self) -> None:
+    def __init__(self, host: str = "127.0.0.1") -> None:
         self.routes: dict[str, Route] = {}
         self.requests: list[Request] = []
-        self._server = _Server(("127.0.0.1", 0), Handler)
+        self._server = _Server((host, 0), Handler)
         self._server.owner = self
         self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True)
 

@@ -36,6 +36,7 @@ def demo_config(site: DemoSite, out_dir: Path) -> dict[str, Any]:
             "concurrency_per_host": 8,
             "retries": 1,
             "max_pages": 20,
+            "allow_private_addresses": True,  # the demo site is on 127.0.0.1
         },
         "index": {"timezone": site.tz},
         "digest": {

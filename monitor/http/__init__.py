@@ -2,7 +2,9 @@
 
 One concern per module: :mod:`.client` (the fetch pipeline), :mod:`.robots`,
 :mod:`.ratelimit`, :mod:`.retry`, :mod:`.conditional`, :mod:`.body` (size cap),
-:mod:`.charset`, :mod:`.blocked`, :mod:`.useragent`, :mod:`.redact`, :mod:`.hosts`.
+:mod:`.decoding` (bounded Content-Encoding), :mod:`.addresses` (which addresses may be
+fetched), :mod:`.credentials` (which origin credentials go to), :mod:`.charset`,
+:mod:`.blocked`, :mod:`.useragent`, :mod:`.redact`, :mod:`.hosts`.
 """
 
 from monitor.http.charset import decode_body

@@ -3,16 +3,22 @@
 ``HttpClient`` wraps an ``httpx.AsyncClient`` shared by a whole run and adds, in order, for
 every request and every redirect hop:
 
-1. robots.txt (:mod:`~monitor.http.robots`), cached per host; a disallowed URL is *blocked*;
-2. per-host concurrency and minimum interval (:mod:`~monitor.http.ratelimit`), stretched to
+1. the address check (:mod:`~monitor.http.addresses`): a host that is or resolves to a
+   private, loopback, link-local or reserved address is refused before any connection,
+   and the connected address is checked again, unless ``allow_private_addresses``;
+   https→http redirects are refused; credentials never leave the origin they were given
+   for (:mod:`~monitor.http.credentials`);
+2. robots.txt (:mod:`~monitor.http.robots`), cached per host; a disallowed URL is *blocked*;
+3. per-host concurrency and minimum interval (:mod:`~monitor.http.ratelimit`), stretched to
    the host's ``Crawl-delay`` (at most 60 s);
-3. the request with our User-Agent (:mod:`~monitor.http.useragent`), conditional headers
+4. the request with our User-Agent (:mod:`~monitor.http.useragent`), conditional headers
    when asked (:mod:`~monitor.http.conditional`), timeouts and the streaming size cap
-   (:mod:`~monitor.http.body`);
-4. the verdict: 304 → ``not_modified``; 401/403, captcha or challenge pages → ``blocked``
+   on the *decoded* body (:mod:`~monitor.http.body`, :mod:`~monitor.http.decoding`);
+5. the verdict: 304 → ``not_modified``; 401/403, captcha or challenge pages → ``blocked``
    (:mod:`~monitor.http.blocked`); 429/5xx/network faults → retried with backoff, jitter and
    ``Retry-After`` (:mod:`~monitor.http.retry`), then ``blocked`` (429) or ``failed``;
-   other 4xx, oversize bodies and redirect loops → ``failed``.
+   other 4xx, oversize or undecodable bodies, refused addresses or hops, redirect loops and
+   bodies still dripping after the total time (3 × ``timeout_s``) → ``failed``.
 
 :meth:`HttpClient.fetch` never raises for network or HTTP trouble: it returns a
 :class:`~monitor.http.result.FetchResult` whose ``reason`` says what happened. URLs in
@@ -28,7 +34,8 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Awaitable, Callable, Mapping
+import urllib.request
+from collections.abc import Awaitable, Callable, Collection, Mapping
 from dataclasses import replace
 from types import TracebackType
 from typing import Any
@@ -37,9 +44,19 @@ import httpx
 from tenacity import AsyncRetrying, stop_after_attempt
 
 from monitor.config import HttpConfig
+from monitor.http.addresses import (
+    AddressGuard,
+    AddressPolicy,
+    AddressRefused,
+    Resolver,
+    default_policy,
+    system_resolver,
+)
 from monitor.http.blocked import BLOCK_STATUSES, block_reason
 from monitor.http.body import Oversize, read_capped, read_prefix
 from monitor.http.conditional import ValidatorStore, conditional_headers
+from monitor.http.credentials import Credentials, origin, show_origin
+from monitor.http.decoding import Undecodable, UnsupportedEncoding, supported_encodings
 from monitor.http.hosts import host_key, is_loopback
 from monitor.http.ratelimit import HostLimiter
 from monitor.http.redact import redact_text, redact_url
@@ -61,7 +78,11 @@ LOOPBACK_CONCURRENCY = 64
 
 
 class HttpClient:
-    """Polite async HTTP for a whole collection run (use as ``async with``)."""
+    """Polite async HTTP for a whole collection run (use as ``async with``).
+
+    ``address_policy`` and ``resolver`` are the address check's seams (see
+    :mod:`~monitor.http.addresses`); they apply unless ``allow_private_addresses``.
+    """
 
     def __init__(
         self,
@@ -75,6 +96,8 @@ class HttpClient:
         max_retry_after_s: float = 120.0,
         max_redirects: int = 10,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+        address_policy: AddressPolicy = default_policy,
+        resolver: Resolver = system_resolver,
     ) -> None:
         self.config = config or HttpConfig()
         self.validators = validators
@@ -88,8 +111,14 @@ class HttpClient:
         self._robots = RobotsCache(self._fetch_robots)
         t = self.config.timeout_s
         self._total_timeout = t * 3
+        self._guard = AddressGuard(None if self.config.allow_private_addresses else address_policy, resolver)
+        self._env_proxies = {} if self.config.proxy else urllib.request.getproxies()
         self._client = httpx.AsyncClient(
-            headers={"User-Agent": self.user_agent, "Accept": "*/*"},
+            headers={
+                "User-Agent": self.user_agent,
+                "Accept": "*/*",
+                "Accept-Encoding": ", ".join(supported_encodings()),
+            },
             timeout=httpx.Timeout(t),
             follow_redirects=False,
             proxy=self.config.proxy,
@@ -128,19 +157,41 @@ class HttpClient:
         return self._limiter.slot(host_key(url), interval=interval)
 
     async def _fetch_robots(self, url: str) -> tuple[int | None, bytes]:
+        """robots.txt, following redirects hop by hop under the address and downgrade rules."""
         target = httpx.URL(url)
         try:
-            async with self._slot(target), asyncio.timeout(self._total_timeout):
-                req = self._client.build_request("GET", target)
-                resp = await self._client.send(req, stream=True, follow_redirects=True)
-                try:
-                    body = await read_prefix(resp, MAX_ROBOTS_BYTES)
-                finally:
-                    await resp.aclose()
-        except (httpx.HTTPError, TimeoutError) as exc:
-            log.info("robots.txt %s unreachable: %s", redact_url(url), type(exc).__name__)
-            return None, b""
-        return resp.status_code, body
+            for _hop in range(self.max_redirects + 1):
+                await self._guard.check_url(target, "robots.txt at")
+                async with self._slot(target), asyncio.timeout(self._total_timeout):
+                    resp = await self._client.send(self._client.build_request("GET", target), stream=True)
+                    try:
+                        self._check_peer(resp, target)
+                        if not (resp.is_redirect and resp.next_request is not None):
+                            return resp.status_code, await read_prefix(resp, MAX_ROBOTS_BYTES)
+                    finally:
+                        await resp.aclose()
+                target = self._next_hop(target, resp.next_request.url)
+        except (httpx.HTTPError, TimeoutError, AddressRefused, _Refused) as exc:
+            why = str(exc) if isinstance(exc, AddressRefused | _Refused) else type(exc).__name__
+            log.info("robots.txt %s unreachable: %s", redact_url(url), why)
+        return None, b""
+
+    def _check_peer(self, resp: httpx.Response, url: httpx.URL) -> None:
+        """The connected address, unless a proxy connected for us (only the name is checked then)."""
+        if self.config.proxy:
+            return
+        if (url.scheme in self._env_proxies or "all" in self._env_proxies) and not urllib.request.proxy_bypass(
+            url.host
+        ):
+            return
+        self._guard.check_connected(resp, url.host)
+
+    @staticmethod
+    def _next_hop(current: httpx.URL, nxt: httpx.URL) -> httpx.URL:
+        """The redirect target, unless it downgrades https to http (:class:`_Refused`)."""
+        if current.scheme == "https" and nxt.scheme != "https":
+            raise _Refused(f"refused: redirect from https to {nxt.scheme} (a downgrade) to {redact_url(str(nxt))}")
+        return nxt
 
     # -- fetching -------------------------------------------------------------------------
 
@@ -164,8 +215,16 @@ class HttpClient:
         data: Mapping[str, str] | None = None,
         json: Any = None,
         check_robots: bool = True,
+        credential_origin: str | None = None,
+        credential_headers: Collection[str] = (),
     ) -> FetchResult:
-        """Fetch ``url`` politely; always returns a result, never raises for HTTP trouble."""
+        """Fetch ``url`` politely; always returns a result, never raises for HTTP trouble.
+
+        ``headers`` may carry credentials (``Authorization``, ``Cookie``, ... and the names
+        in ``credential_headers``): they are sent only to ``credential_origin`` (default:
+        ``url``'s origin), on this request and on every redirect hop; ``data``/``json`` are
+        never re-sent to another origin (such a 307/308 fails).
+        """
         started = time.monotonic()
         try:
             target = httpx.URL(url, params=params) if params else httpx.URL(url)
@@ -191,7 +250,7 @@ class HttpClient:
                     result = await self._attempt(
                         target,
                         method,
-                        extra,
+                        Credentials(origin(credential_origin or target), extra, credential_headers),
                         data,
                         json,
                         check_robots and self.config.respect_robots,
@@ -219,16 +278,28 @@ class HttpClient:
         self,
         url: httpx.URL,
         method: str,
-        headers: dict[str, str],
+        creds: Credentials,
         data: Mapping[str, str] | None,
         json: Any,
         check_robots: bool,
     ) -> FetchResult:
-        """One attempt, following redirects hop by hop (robots and limits apply per hop)."""
+        """One attempt, following redirects hop by hop (addresses, credentials, robots and
+        limits apply per hop)."""
         original = str(url)
         seen = [redact_url(original)]
         current = url
-        for _hop in range(self.max_redirects + 1):
+        status: int | None = None
+        for hop in range(self.max_redirects + 1):
+            try:
+                await self._guard.check_url(current, "redirect to" if hop else "URL host")
+                headers = creds.headers_for(current)
+                if (data is not None or json is not None) and origin(current) != creds.origin:
+                    raise _Refused(
+                        f"refused: HTTP {status} would re-send the request body to another origin "
+                        f"({show_origin(origin(current))}, credentials were for {show_origin(creds.origin)})"
+                    )
+            except (AddressRefused, _Refused) as exc:
+                return FetchResult(url=original, status="failed", http_status=status, reason=str(exc))
             crawl_delay = None
             if check_robots:
                 robots = await self._robots.get(str(current))
@@ -255,7 +326,10 @@ class HttpClient:
                 seen.append(safe)
                 if status in (301, 302, 303) and method != "HEAD":
                     method, data, json = "GET", None, None
-                current = next_url
+                try:
+                    current = self._next_hop(current, next_url)
+                except _Refused as exc:
+                    return FetchResult(url=original, status="failed", http_status=status, reason=str(exc))
                 continue
             return self._verdict(original, str(current), status, resp_headers, body)
         return FetchResult(url=original, status="failed", reason=f"more than {self.max_redirects} redirects")
@@ -275,14 +349,27 @@ class HttpClient:
                 req = self._client.build_request(method, url, headers=headers, data=data, json=json)
                 resp = await self._client.send(req, stream=True)
                 try:
+                    self._check_peer(resp, url)
                     if resp.is_redirect and resp.next_request is not None:
                         return resp.status_code, dict(resp.headers), b"", resp.next_request.url
                     body = await read_capped(resp, self.config.max_bytes)
                 finally:
                     await resp.aclose()
-        except Oversize as exc:
+        except (Oversize, AddressRefused, UnsupportedEncoding) as exc:
             raise _Final(FetchResult(url=str(url), status="failed", reason=str(exc))) from None
-        except (TimeoutError, httpx.TimeoutException):
+        except Undecodable as exc:
+            raise _Final(FetchResult(url=str(url), status="failed", reason=f"undecodable body: {exc}")) from None
+        except TimeoutError:
+            # The total deadline: the server keeps the exchange alive (a slow drip) without
+            # finishing it. Retrying would only hand it the same time again.
+            raise _Final(
+                FetchResult(
+                    url=str(url),
+                    status="failed",
+                    reason=f"too slow: {safe} did not complete within {self._total_timeout:g} s (3 × timeout_s)",
+                )
+            ) from None
+        except httpx.TimeoutException:
             raise Retryable(f"timed out ({self.config.timeout_s:g} s) on {safe}") from None
         except httpx.ConnectError as exc:
             raise Retryable(f"cannot connect to {safe}: {redact_text(str(exc)) or 'refused'}") from None
@@ -331,6 +418,10 @@ class HttpClient:
         if 200 <= status < 300:
             return result("ok", None)
         return result("failed", f"HTTP {status} {httpx.codes.get_reason_phrase(status)}".strip())
+
+
+class _Refused(Exception):
+    """A hop we will not make (downgrade, body to another origin); the message says why."""
 
 
 class _Final(Exception):

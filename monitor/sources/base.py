@@ -264,6 +264,7 @@ async def walk(
             params=_clean_params(cur_params),
             headers=extra,
             conditional=conditional and n == 0 and not resumed,
+            credential_origin=first_url,  # a next page on another host gets no credentials
         )
         if not result.ok:
             yield Page(result, number=n + 1, resumed=resumed)
