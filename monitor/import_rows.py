@@ -98,10 +98,7 @@ def _string(value: JsonValue, *, what: str = "text") -> str:
 
 
 def _text(value: JsonValue) -> str:
-    text = _string(value) if value is not None else ""
-    if not text.strip():
-        raise _fail("is missing or empty")
-    return text[:MAX_TEXT]
+    return _string(value)[:MAX_TEXT] if value is not None else ""
 
 
 def _optional_text(limit: int) -> BeforeValidator:
@@ -265,7 +262,7 @@ class ImportRow(BaseModel):
 
     model_config = ConfigDict(extra="ignore", frozen=True, hide_input_in_errors=True)
 
-    text: Text
+    text: Text = ""  # may be empty for a review with a title or a rating only
     brand: Name = None
     source: Name = None
     source_kind: Kind = None
@@ -288,6 +285,8 @@ class ImportRow(BaseModel):
 
     @model_validator(mode="after")
     def _consistent(self) -> ImportRow:
+        if not self.text.strip() and self.title is None and self.rating is None:
+            raise _fail("text: is missing or empty")
         scale = self.scale()
         if self.rating is not None:
             if scale is None:
