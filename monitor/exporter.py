@@ -1,4 +1,12 @@
-"""Export stored mentions to CSV or JSON lines, in the format ``monitor import`` reads."""
+"""Export stored mentions to CSV or JSON lines, in the format ``monitor import`` reads.
+
+An export re-imports with the same meaning: besides the mention it carries the source's
+kind, where the label came from (``label_origin``: ``manual``, ``import``, ``rating`` or a
+model's ``id@version``) and, for a model's label, the ``model_version`` and the three
+probabilities, so the mention comes back as that model's score (and a newer model
+rescores it as usual). Every CSV cell goes through :func:`monitor.csvcells.neutralise`, so
+no spreadsheet runs it as a formula; the importer restores it exactly.
+"""
 
 from __future__ import annotations
 
@@ -9,21 +17,28 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import and_, select
 
+from monitor.csvcells import neutralise
 from monitor.db.tables import BRAND_T as BR
 from monitor.db.tables import MENTION_T as M
+from monitor.db.tables import SCORE_T as SC
 from monitor.db.tables import SOURCE_T as SRC
 from monitor.errors import ConfigError
 
 COLUMNS = [
     "brand",
     "source",
+    "source_kind",
     "external_id",
     "published_at",
     "lang",
     "label",
     "label_origin",
+    "model_version",
+    "p_negative",
+    "p_neutral",
+    "p_positive",
     "rating",
     "rating_scale",
     "url",
@@ -33,11 +48,24 @@ COLUMNS = [
 ]
 
 
+def _number(value: float) -> str:
+    """A number as short text that reads back exactly (``5``, ``0.5``)."""
+    return str(int(value)) if value.is_integer() else repr(value)
+
+
 def iter_mentions(index: Any, *, brand: str | None, since: date | None, until: date | None) -> Iterator[dict[str, Any]]:
     """Stored mentions as import-compatible dicts, oldest first, streamed."""
+    # The score behind a model's label: same mention, and model id@version = the label's origin.
+    behind = and_(SC.c.mention_id == M.c.id, (SC.c.model_id + "@" + SC.c.model_version) == M.c.label_origin)
     q = (
-        select(M, BR.c.name.label("brand_name"), SRC.c.name.label("source_name"))
-        .select_from(M.join(BR, BR.c.id == M.c.brand_id).join(SRC, SRC.c.id == M.c.source_id))
+        select(
+            M,
+            BR.c.name.label("brand_name"),
+            SRC.c.name.label("source_name"),
+            SRC.c.kind.label("source_kind"),
+            SC.c.model_version.label("model_version"),
+        )
+        .select_from(M.join(BR, BR.c.id == M.c.brand_id).join(SRC, SRC.c.id == M.c.source_id).outerjoin(SC, behind))
         .order_by(M.c.published_at, M.c.id)
     )
     if brand is not None:
@@ -48,21 +76,32 @@ def iter_mentions(index: Any, *, brand: str | None, since: date | None, until: d
         q = q.where(M.c.day <= until)
     with index.engine.connect() as conn:
         for r in conn.execution_options(yield_per=2000).execute(q):
+            scored = r.model_version is not None
             yield {
                 "brand": r.brand_name,
                 "source": r.source_name,
+                "source_kind": r.source_kind,
                 "external_id": r.external_id,
                 "published_at": r.published_at.isoformat(),
                 "lang": r.lang,
                 "label": r.label if r.label != "unscored" else None,
                 "label_origin": r.label_origin,
+                "model_version": r.model_version,
+                "p_negative": r.p_negative if scored else None,
+                "p_neutral": r.p_neutral if scored else None,
+                "p_positive": r.p_positive if scored else None,
                 "rating": r.rating,
-                "rating_scale": f"{r.rating_worst:g}-{r.rating_best:g}" if r.rating is not None else None,
+                "rating_scale": f"{_number(r.rating_worst)}-{_number(r.rating_best)}" if r.rating is not None else None,
                 "url": r.url,
                 "author": r.author,
                 "title": r.title,
                 "text": r.text,
             }
+
+
+def csv_cells(row: dict[str, Any]) -> dict[str, str]:
+    """A row as CSV cells: empty for ``None``, every cell neutralised against formulas."""
+    return {k: neutralise("" if v is None else str(v)) for k, v in row.items()}
 
 
 def export_mentions(
@@ -80,11 +119,11 @@ def export_mentions(
             writer.writeheader()
         for row in iter_mentions(index, brand=brand, since=since, until=until):
             if writer:
-                writer.writerow(row)
+                writer.writerow(csv_cells(row))
             else:
                 fh.write(json.dumps(row, ensure_ascii=False) + "\n")
             n += 1
     return n
 
 
-__all__ = ["COLUMNS", "export_mentions", "iter_mentions"]
+__all__ = ["COLUMNS", "csv_cells", "export_mentions", "iter_mentions"]

@@ -53,6 +53,12 @@ class MentionIn:
     lang_confidence: float | None = None
     reach: int | None = None
     label: Label | None = None
+    #: Where a given label came from: "manual" (a person), "rating" (the stars) or, by
+    #: default, "import". Ignored when ``score`` is set.
+    label_origin: Literal["manual", "import", "rating"] | None = None
+    #: A model's score to store with the mention (an export re-imported): the mention's
+    #: label is that model's, counted when ``label`` is set, and a newer model rescores it.
+    score: Prediction | None = None
 
 
 @dataclass(frozen=True, slots=True)

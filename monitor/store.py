@@ -141,6 +141,9 @@ _MENTION_COLS = (
     "label",
     "label_origin",
     "manual_label",
+    "p_negative",
+    "p_neutral",
+    "p_positive",
 )
 
 
@@ -315,6 +318,27 @@ def _mark_dirty(conn: Connection, days: Iterable[tuple[int, date]]) -> None:
     conn.execute(_insert(conn, DD).on_conflict_do_nothing(), [{"brand_id": b, "day": d} for b, d in keys])
 
 
+def _insert_carried_scores(conn: Connection, rows: list[dict[str, Any]], ids: dict[str, int], now: datetime) -> None:
+    """Score rows for new mentions that arrived with a model's score (see ``MentionIn.score``)."""
+    params = [
+        {
+            "mention_id": ids[r["external_id"]],
+            "model_id": p.model_id,
+            "model_version": p.model_version,
+            "label": p.label,
+            "p_negative": p.p_negative,
+            "p_neutral": p.p_neutral,
+            "p_positive": p.p_positive,
+            "counted": r["label"] != UNSCORED,
+            "scored_at": now,
+        }
+        for r in rows
+        if (p := r["_score"]) is not None and r["external_id"] in ids
+    ]
+    if params:
+        conn.execute(_insert(conn, SC).on_conflict_do_nothing(), params)
+
+
 def _validate_label(label: str | None) -> str | None:
     if label is not None and label not in LABELS:
         raise ImportDataError(f"label {label!r} is not one of {', '.join(LABELS)}")
@@ -404,9 +428,12 @@ class Store:
             rating_norm = normalise_rating(float(item.rating), float(worst), float(best))
             rating_worst, rating_best = float(worst), float(best)
         label: str | None = _validate_label(item.label)
-        origin = IMPORTED if label else None
+        origin = (item.label_origin or IMPORTED) if label else None
         if label is None and rating_norm is not None and not text and not (item.title or "").strip():
             label, origin = label_from_rating(rating_norm), RATED
+        score = item.score
+        if score is not None:  # a model's score carried over (an export re-imported)
+            label, origin = item.label, f"{score.model_id}@{score.model_version}"
         basis = normalise_for_hash(text or (item.title or ""))
         return {
             "brand_id": brand_id,
@@ -429,8 +456,12 @@ class Store:
             "content_hash": hashlib.sha256(basis.encode("utf-8")).hexdigest()[:HASH_CHARS],
             "label": label or UNSCORED,
             "label_origin": origin,
-            "manual_label": None,
+            "manual_label": label if origin == MANUAL else None,
+            "p_negative": score.p_negative if score else None,
+            "p_neutral": score.p_neutral if score else None,
+            "p_positive": score.p_positive if score else None,
             "_dedupable": len(basis) >= MIN_DEDUP_CHARS,
+            "_score": score,
         }
 
     def add_mentions(
@@ -546,6 +577,7 @@ class Store:
             if r["rating"] is not None:
                 ratings[(brand_id, r["day"], source_id, lang, r["rating_worst"], r["rating_best"], r["rating"])] += 1
         res.new += len(inserted)
+        _insert_carried_scores(conn, to_insert, inserted, now)
         return res
 
     def _known(self, conn: Connection, source_id: int, external_ids: Sequence[str]) -> set[str]:

@@ -82,28 +82,28 @@ def import_cmd(
     db: str | None = DbOpt,
     json_: bool = typer.Option(False, "--json", help="Print the report as JSON."),
 ) -> None:
-    """Import mentions from a file; bad rows are reported by line number, good rows kept."""
-    from monitor.importer import import_file
+    """Import mentions from a file; bad rows are reported by line number, good rows kept.
+
+    Exit code: 0 every row stored, 1 bad rows reported (the good ones are stored),
+    2 the file, the options or the database are unusable.
+    """
+    from monitor.importer import run_import
 
     idx = open_index(config, db)
     with interruptible():
-        run_id = idx.start_run("import")
-        report = import_file(idx, file, brand=brand, source=source)
-        status = "ok" if not report.errors else "partial"
-        errors = [f"line {ln}: {m}" for ln, m in report.errors]
-        idx.finish_run(run_id, status, report.to_dict() | {"errors": None}, errors)
+        report = run_import(idx, file, brand=brand, source=source)
     if json_:
         sys.stdout.write(json.dumps(report.to_dict(), ensure_ascii=False) + "\n")
     else:
         console.print(
             f"{report.rows} rows: [green]{report.new} new[/], {report.duplicate} duplicate, "
-            f"{report.sightings} sightings, [red]{len(report.errors)} bad[/]"
+            f"{report.sightings} sightings, [red]{report.bad} bad[/]"
         )
         for ln, msg in report.errors[:50]:
-            err_console.print(f"  line {ln}: {escape(msg)}")
-        if len(report.errors) > 50:
-            err_console.print(f"  … and {len(report.errors) - 50} more bad rows")
-    if report.errors:
+            err_console.print(f"  line {ln}: {escape(msg)}", soft_wrap=True)  # one line per bad row
+        if report.bad > 50:
+            err_console.print(f"  … and {report.bad - 50} more bad rows")
+    if report.bad:
         raise typer.Exit(1)
 
 
