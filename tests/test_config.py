@@ -36,7 +36,7 @@ def test_example_config_is_valid_and_documents_sections() -> None:
     [
         ("[index]\nbar = 1.5\n", "index.bar"),
         ("[[sources]]\nname='x'\nkind='myspace'\nurl='https://a.b'\n", "unknown source kind 'myspace'"),
-        ("[[sources]]\nname='x'\nkind='rss'\nurl='ftp://a.b'\n", "sources.0.url"),
+        ("[[sources]]\nname='x'\nkind='rss'\nurl='ftp://a.b'\n", "sources[0] (x).url"),
         ("[[sources]]\nname='x'\nkind='rss'\nurl='https://a.b'\nschedule='sometimes'\n", "schedule"),
         ("[[sources]]\nname='x'\nkind='rss'\nurl='https://a.b'\nbrand='Ghost'\n", "brand 'Ghost'"),
         ("[digest]\ntimezone='Mars/Olympus'\n", "unknown timezone"),
