@@ -28,8 +28,8 @@ from pydantic import (
     Field,
     SecretStr,
     ValidationError,
-    field_validator,
     ValidationInfo,
+    field_validator,
     model_validator,
 )
 from pydantic_core import PydanticCustomError
@@ -401,7 +401,7 @@ def _error_lines(err: Any, data: Any) -> list[str]:
     loc = tuple(err["loc"])
     if err["type"] == "source_options":
         return [f"  {_field_path((*loc, *(k.split('.') if k else ())), data)}: {m}" for k, m in err["ctx"]["problems"]]
-    msg = redact_text(str(err["msg"]).removeprefix("Value error, "))
+    msg = redact_text(str(err["msg"]).removeprefix("Value error, ").replace("Input should be", "must be"))
     if loc and loc[-1] == "name" and msg.startswith("name "):
         loc = loc[:-1]  # "brands[1] (Acme\r\n…): name holds a control character"
     return [f"  {_field_path(loc, data) or '(top level)'}: {msg}"]

@@ -18,7 +18,7 @@ from collections.abc import Mapping
 from functools import cache
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from monitor.textsafe import control_characters, shown
 
@@ -85,11 +85,12 @@ class ReviewsOptions(_Options):
     page_url: Text | None = None
     lang: Lang | None = None
 
-    @model_validator(mode="after")
-    def _page_placeholder(self) -> ReviewsOptions:
-        if self.page_url is not None and "{page}" not in self.page_url:
-            raise ValueError("page_url must hold {page}, where the page number goes")
-        return self
+    @field_validator("page_url")
+    @classmethod
+    def _page_placeholder(cls, v: str | None) -> str | None:
+        if v is not None and "{page}" not in v:
+            raise ValueError("must hold {page}, where the page number goes")
+        return v
 
 
 class HtmlOptions(_Options):
@@ -100,7 +101,7 @@ class HtmlOptions(_Options):
     date: Css | None = None
     date_attr: Text | None = None
     date_pattern: Regex | None = None
-    date_format: Text | list[Text] | None = None
+    date_format: list[Text] | None = None  # one format may be given as a plain string
     rating: Css | None = None
     rating_attr: Text | None = None
     rating_pattern: Regex | None = None
@@ -111,11 +112,17 @@ class HtmlOptions(_Options):
     next: Css | None = None
     lang: Lang | None = None
 
-    @model_validator(mode="after")
-    def _scale_order(self) -> HtmlOptions:
-        if self.rating_scale is not None and not self.rating_scale[0] < self.rating_scale[1]:
-            raise ValueError("rating_scale must be [worst, best] with worst < best")
-        return self
+    @field_validator("date_format", mode="before")
+    @classmethod
+    def _one_format(cls, v: object) -> object:
+        return [v] if isinstance(v, str) else v
+
+    @field_validator("rating_scale")
+    @classmethod
+    def _scale_order(cls, v: list[float] | None) -> list[float] | None:
+        if v is not None and not v[0] < v[1]:
+            raise ValueError("must be [worst, best] with worst < best")
+        return v
 
 
 class MastodonOptions(_Options):
@@ -143,7 +150,13 @@ class BlueskyOptions(_Options):
 
 
 class AppStoreOptions(_Options):
-    app_id: Text | int | None = None
+    app_id: Text | None = None  # a number is accepted too
+
+    @field_validator("app_id", mode="before")
+    @classmethod
+    def _numeric_id(cls, v: object) -> object:
+        return str(v) if isinstance(v, int) and not isinstance(v, bool) else v
+
     country: Annotated[str, AfterValidator(_country)] = "us"
     sort: Literal["mostrecent", "mosthelpful"] = "mostrecent"
 
