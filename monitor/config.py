@@ -311,6 +311,22 @@ class RetentionConfig(_Strict):
     run_days: int = Field(default=90, ge=1, le=MAX_RETENTION_DAYS)
 
 
+def check_database_url(url: str) -> str:
+    """``url`` if it is a SQLite or PostgreSQL URL without control characters; else ValueError.
+
+    The message shows the URL with its password masked.
+    """
+    if control_characters(url):
+        raise ValueError("holds a control character")
+    scheme = url.split("://", 1)[0].split("+", 1)[0].lower() if "://" in url else ""
+    if scheme not in ("sqlite", "postgresql"):
+        raise ValueError(
+            f"{redact_url(url)!r} is not a database URL this product supports "
+            "(sqlite:///file.db or postgresql://user@host/db)"
+        )
+    return url
+
+
 class Config(_Strict):
     """The whole configuration file."""
 
@@ -327,13 +343,7 @@ class Config(_Strict):
     @field_validator("database_url")
     @classmethod
     def _supported_database(cls, v: str) -> str:
-        scheme = v.split("://", 1)[0].split("+", 1)[0].lower() if "://" in v else ""
-        if scheme not in ("sqlite", "postgresql"):
-            raise ValueError(
-                f"{redact_url(v)!r} is not a database URL this product supports "
-                "(sqlite:///file.db or postgresql://user@host/db)"
-            )
-        return v
+        return check_database_url(v)
 
     @model_validator(mode="after")
     def _cross_checks(self) -> Config:
@@ -422,6 +432,10 @@ def config_from_dict(data: dict[str, Any], *, where: str = "<config>") -> Config
         raise ConfigError(_format_validation_error(exc, where, data)) from None
     env = Secrets()
     if env.database_url:
+        try:
+            check_database_url(env.database_url)
+        except ValueError as exc:
+            raise ConfigError(f"MONITOR_DATABASE_URL: {exc}") from None
         cfg = cfg.model_copy(update={"database_url": env.database_url})
     return cfg
 
@@ -466,6 +480,7 @@ __all__ = [
     "RetentionConfig",
     "Secrets",
     "SourceConfig",
+    "check_database_url",
     "config_from_dict",
     "load_config",
     "parse_schedule",
