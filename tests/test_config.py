@@ -205,3 +205,17 @@ def test_every_shipped_example_config_loads_and_schedules(path: Path) -> None:
 
     cfg = load_config(path)
     assert job_specs(cfg)  # schedules turn into triggers without overflowing
+
+
+def test_option_schemas_cover_every_documented_option() -> None:
+    import importlib
+    import re
+
+    from monitor.config import SOURCE_KINDS
+    from monitor.sources.options import OPTION_SCHEMAS
+
+    assert set(OPTION_SCHEMAS) == set(SOURCE_KINDS)
+    for kind, model in OPTION_SCHEMAS.items():
+        doc = importlib.import_module(f"monitor.sources.{kind}").__doc__ or ""
+        documented = set(re.findall(r"``([a-z_]+)``", doc.split("Options", 1)[1])) - {"url", "best", "value", "href"}
+        assert documented <= set(model.model_fields), (kind, documented - set(model.model_fields))
