@@ -70,9 +70,6 @@ def _no_controls(value: str) -> str:
 
 
 def _name(value: str) -> str:
-    value = value.strip()
-    if not value:
-        raise ValueError("name is empty")
     if control_characters(value):
         raise ValueError("name holds a control character")
     return value
@@ -96,11 +93,14 @@ def parse_schedule(value: str) -> tuple[Literal["interval"], int] | tuple[Litera
     match = _INTERVAL.match(value)
     if match:
         digits, unit = match.group(1), match.group(2)
-        seconds = int(digits) * {"s": 1, "m": 60, "h": 3600, "d": 86400}[unit] if len(digits) <= 12 else 10**13
+        too_long = ValueError(f"schedule {shown(value)!r} is longer than {MAX_INTERVAL_DAYS} days")
+        if len(digits) > 12:  # also keeps int() away from thousands of digits
+            raise too_long
+        seconds = int(digits) * {"s": 1, "m": 60, "h": 3600, "d": 86400}[unit]
         if seconds < 60:
             raise ValueError(f"schedule {value!r} is shorter than one minute")
         if seconds > MAX_INTERVAL_DAYS * 86400:
-            raise ValueError(f"schedule {shown(value)!r} is longer than {MAX_INTERVAL_DAYS} days")
+            raise too_long
         return ("interval", seconds)
     if control_characters(value):
         raise ValueError("schedule holds a control character")
@@ -129,6 +129,14 @@ class BrandConfig(_Strict):
     exclusions: list[Plain] = Field(default_factory=list)
     query: Plain | None = None
     languages: list[str] = Field(default_factory=lambda: list(SUPPORTED_LANGUAGES))
+
+    @field_validator("name")
+    @classmethod
+    def _strip_name(cls, v: str) -> str:
+        v = v.strip()
+        if not v:
+            raise ValueError("brand name is empty")
+        return v
 
     @field_validator("languages")
     @classmethod
@@ -330,7 +338,7 @@ def check_database_url(url: str) -> str:
 class Config(_Strict):
     """The whole configuration file."""
 
-    database_url: Plain = DEFAULT_DATABASE_URL
+    database_url: str = DEFAULT_DATABASE_URL
     brands: list[BrandConfig] = Field(default_factory=list)
     sources: list[SourceConfig] = Field(default_factory=list)
     http: HttpConfig = Field(default_factory=HttpConfig)
