@@ -166,28 +166,48 @@ def test_printable_strips_sequences_keeps_words() -> None:
 SECRET = "S3cretPass"
 
 
-@pytest.mark.parametrize(
-    "url",
-    [
-        f"postgresql://u:{SECRET}@127.0.0.1:1/x",  # connection refused
-        f"mysql://u:{SECRET}@h/x",  # unsupported scheme
-        f"postgresql://u:{SECRET}@127.0.0.1:5432/nosuchdb_{SECRET}",  # server answers: no such role
-        f"postgresql+nodriver://u:{SECRET}@127.0.0.1/x",  # driver not available
-    ],
-)
-def test_cli_never_shows_a_database_password(url: str, tmp_path: Path) -> None:
-    for args in (("status", "--db", url), ("query", "mentions", "Acme", "--db", url), ("db", "upgrade", "--db", url)):
-        res = _cli(*args)
-        assert res.returncode != 0
-        both = (res.stdout + res.stderr).decode("utf-8", "replace")
-        assert "error" in both.lower()
-        assert SECRET not in both, both
+BAD_URLS = [
+    f"postgresql://u:{SECRET}@127.0.0.1:1/x",  # connection refused
+    f"mysql://u:{SECRET}@h/x",  # unsupported scheme
+    f"postgresql://u:{SECRET}@127.0.0.1:5432/nosuchdb_{SECRET}",  # the server answers: no such role
+    f"postgresql+nodriver://u:{SECRET}@127.0.0.1/x",  # driver not available
+]
+
+
+@pytest.mark.parametrize("url", BAD_URLS)
+def test_cli_never_shows_a_database_password(
+    url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    from typer.testing import CliRunner
+
+    from monitor.cli import _register  # noqa: F401
+    from monitor.cli.app import app
+
+    caplog.set_level(logging.DEBUG)
+    runner = CliRunner()
     f = tmp_path / "c.toml"
     f.write_text(f'database_url = "{url}"\n', encoding="utf-8")
-    res = _cli("status", "-c", str(f))
-    assert res.returncode != 0 and SECRET not in (res.stdout + res.stderr).decode("utf-8", "replace")
-    res = _cli("status", "-c", str(f), env={"MONITOR_DATABASE_URL": url})
-    assert res.returncode != 0 and SECRET not in (res.stdout + res.stderr).decode("utf-8", "replace")
+    for args in (
+        ["status", "--db", url],
+        ["query", "mentions", "Acme", "--db", url],
+        ["db", "upgrade", "--db", url],
+        ["status", "-c", str(f)],
+    ):
+        res = runner.invoke(app, args)
+        assert res.exit_code != 0 and "error" in res.output.lower(), res.output
+        assert SECRET not in res.output, res.output
+    monkeypatch.setenv("MONITOR_DATABASE_URL", url)
+    res = runner.invoke(app, ["status"])
+    assert res.exit_code != 0 and SECRET not in res.output, res.output
+    assert SECRET not in caplog.text
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("url", BAD_URLS)
+def test_cli_process_never_prints_a_database_password(url: str) -> None:
+    res = _cli("status", "--db", url)
+    both = (res.stdout + res.stderr).decode("utf-8", "replace")
+    assert res.returncode == 2 and "error" in both and SECRET not in both, both
 
 
 @pytest.mark.parametrize(

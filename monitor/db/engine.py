@@ -106,8 +106,11 @@ def current_revision(engine: Engine) -> str | None:
     """The schema revision the database is at (None when never migrated)."""
     from alembic.runtime.migration import MigrationContext
 
-    with engine.connect() as conn:
-        return MigrationContext.configure(conn).get_current_revision()
+    try:
+        with engine.connect() as conn:
+            return MigrationContext.configure(conn).get_current_revision()
+    except OperationalError as exc:
+        raise StorageError(f"cannot open the database: {redact_text(str(exc.orig))}") from None
 
 
 __all__ = ["MIGRATIONS_DIR", "current_revision", "make_engine", "upgrade", "writer"]
