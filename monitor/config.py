@@ -3,6 +3,13 @@
 Secrets (SMTP password, API keys, tokens, webhook URLs) never live in the file: they come
 from the environment through :class:`Secrets` (pydantic-settings, prefix ``MONITOR_``), and
 ``MONITOR_DATABASE_URL`` overrides the file's database URL.
+
+Everything that would fail later is refused at load, naming the file, the field (a list
+item by index and name: ``sources[2] (shop).options.item``) and the problem: numbers are
+finite and within sane ranges, schedules are at most :data:`MAX_INTERVAL_DAYS` days apart
+and cron expressions must fire at least once, names, URLs and paths hold no control
+characters, and each source's ``options`` match its kind's schema
+(:mod:`monitor.sources.options`, CSS selectors and regular expressions compiled).
 """
 
 from __future__ import annotations
@@ -11,21 +18,26 @@ import datetime as dt
 import re
 import tomllib
 from pathlib import Path
-from typing import Any, Literal, get_args
+from typing import Annotated, Any, Literal, get_args
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import (
+    AfterValidator,
     BaseModel,
     ConfigDict,
     Field,
     SecretStr,
     ValidationError,
+    ValidationInfo,
     field_validator,
     model_validator,
 )
+from pydantic_core import PydanticCustomError
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from monitor.errors import ConfigError
+from monitor.redact import redact_text, redact_url
+from monitor.textsafe import control_characters, shown
 
 DEFAULT_DATABASE_URL = "sqlite:///monitor.db"
 SUPPORTED_LANGUAGES = ("hy", "sv", "tr", "bg", "en")
@@ -41,10 +53,31 @@ SOURCE_KINDS = (
     "youtube",
 )
 _INTERVAL = re.compile(r"^\s*(\d+)\s*([smhd])\s*$")
+#: The longest interval schedule: a source collected less than once a year is a mistake.
+MAX_INTERVAL_DAYS = 366
+#: Retention beyond a century is "for ever" and would overflow date arithmetic.
+MAX_RETENTION_DAYS = 36_500
 
 
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
+
+
+def _no_controls(value: str) -> str:
+    if control_characters(value):
+        raise ValueError("holds a control character")
+    return value
+
+
+def _name(value: str) -> str:
+    if control_characters(value):
+        raise ValueError("name holds a control character")
+    return value
+
+
+#: Text that ends up in headers, file names, logs or terminals: no control characters.
+Plain = Annotated[str, AfterValidator(_no_controls)]
+Name = Annotated[str, AfterValidator(_name)]
 
 
 def _check_timezone(value: str) -> str:
@@ -59,11 +92,18 @@ def parse_schedule(value: str) -> tuple[Literal["interval"], int] | tuple[Litera
     """Parse ``"30m"``/``"6h"``/``"1d"`` into seconds, or a 5-field cron expression."""
     match = _INTERVAL.match(value)
     if match:
-        n, unit = int(match.group(1)), match.group(2)
-        seconds = n * {"s": 1, "m": 60, "h": 3600, "d": 86400}[unit]
+        digits, unit = match.group(1), match.group(2)
+        too_long = ValueError(f"schedule {shown(value)!r} is longer than {MAX_INTERVAL_DAYS} days")
+        if len(digits) > 12:  # also keeps int() away from thousands of digits
+            raise too_long
+        seconds = int(digits) * {"s": 1, "m": 60, "h": 3600, "d": 86400}[unit]
         if seconds < 60:
             raise ValueError(f"schedule {value!r} is shorter than one minute")
+        if seconds > MAX_INTERVAL_DAYS * 86400:
+            raise too_long
         return ("interval", seconds)
+    if control_characters(value):
+        raise ValueError("schedule holds a control character")
     fields = value.split()
     if len(fields) != 5:
         raise ValueError(
@@ -73,19 +113,21 @@ def parse_schedule(value: str) -> tuple[Literal["interval"], int] | tuple[Litera
     from apscheduler.triggers.cron import CronTrigger
 
     try:
-        CronTrigger.from_crontab(value)
+        trigger = CronTrigger.from_crontab(value, timezone="UTC")
     except ValueError as exc:
         raise ValueError(f"schedule {value!r} is not a valid cron expression: {exc}") from exc
+    if trigger.get_next_fire_time(None, dt.datetime.now(dt.UTC)) is None:
+        raise ValueError(f"schedule {value!r} never fires (no such date)")
     return ("cron", value)
 
 
 class BrandConfig(_Strict):
     """A brand the team follows."""
 
-    name: str = Field(min_length=1)
-    aliases: list[str] = Field(default_factory=list)
-    exclusions: list[str] = Field(default_factory=list)
-    query: str | None = None
+    name: Name = Field(min_length=1)
+    aliases: list[Plain] = Field(default_factory=list)
+    exclusions: list[Plain] = Field(default_factory=list)
+    query: Plain | None = None
     languages: list[str] = Field(default_factory=lambda: list(SUPPORTED_LANGUAGES))
 
     @field_validator("name")
@@ -123,11 +165,11 @@ class BrandConfig(_Strict):
 class SourceConfig(_Strict):
     """One place mentions are collected from."""
 
-    name: str = Field(min_length=1)
+    name: Name = Field(min_length=1)
     kind: str
-    brand: str | None = None
-    url: str | None = None
-    query: str | None = None
+    brand: Plain | None = None
+    url: Plain | None = None
+    query: Plain | None = None
     schedule: str = "1h"
     enabled: bool = True
     options: dict[str, Any] = Field(default_factory=dict)
@@ -149,7 +191,19 @@ class SourceConfig(_Strict):
     @classmethod
     def _valid_url(cls, v: str | None) -> str | None:
         if v is not None and not re.match(r"^https?://[^\s/]+", v):
-            raise ValueError(f"url {v!r} must be an absolute http(s) URL")
+            raise ValueError(f"url {redact_url(v)!r} must be an absolute http(s) URL")
+        return v
+
+    @field_validator("options")
+    @classmethod
+    def _options_fit_kind(cls, v: dict[str, Any], info: ValidationInfo) -> dict[str, Any]:
+        """Check ``options`` against the kind's schema; each problem keeps its key path."""
+        from monitor.sources.options import option_problems
+
+        problems = option_problems(str(info.data.get("kind", "")), v)
+        if problems:
+            summary = "; ".join(f"{k}: {m}" if k else m for k, m in problems)
+            raise PydanticCustomError("source_options", "{summary}", {"summary": summary, "problems": problems})
         return v
 
     @model_validator(mode="after")
@@ -175,15 +229,15 @@ class SourceConfig(_Strict):
 class HttpConfig(_Strict):
     """Politeness and limits of the shared HTTP layer."""
 
-    contact: str = ""
+    contact: Plain = ""
     concurrency_per_host: int = Field(default=2, ge=1, le=32)
-    min_interval_s: float = Field(default=1.0, ge=0)
-    timeout_s: float = Field(default=20.0, gt=0)
-    max_bytes: int = Field(default=5_000_000, ge=1024)
+    min_interval_s: float = Field(default=1.0, ge=0, le=3600)
+    timeout_s: float = Field(default=20.0, gt=0, le=3600)
+    max_bytes: int = Field(default=5_000_000, ge=1024, le=1_000_000_000)
     retries: int = Field(default=3, ge=0, le=10)
     respect_robots: bool = True
-    proxy: str | None = None
-    max_pages: int = Field(default=10, ge=1)
+    proxy: Plain | None = None
+    max_pages: int = Field(default=10, ge=1, le=10_000)
     #: Collector processes; the sources of one host always share a process (politeness).
     workers: int = Field(default=1, ge=1, le=32)
     #: Fetch from private, loopback, link-local and reserved addresses. Off by default: a
@@ -200,8 +254,8 @@ class ModelConfig(_Strict):
     """Which sentiment model scores mentions, and how."""
 
     backend: Literal["embedded", "hf"] = "embedded"
-    name: str = "mm-e5-small-sentiment"
-    path: str | None = None
+    name: Plain = "mm-e5-small-sentiment"
+    path: Plain | None = None
     label_map: dict[str, str] = Field(default_factory=dict)
     threads: int = Field(default=2, ge=1, le=64)
     batch_size: int = Field(default=32, ge=1, le=1024)
@@ -213,8 +267,8 @@ class IndexConfig(_Strict):
     """Index definitions' parameters."""
 
     bar: float = Field(default=0.80, gt=0.0, lt=1.0)
-    min_sample: int = Field(default=30, ge=1)
-    spike_k: float = Field(default=3.0, gt=0.0)
+    min_sample: int = Field(default=30, ge=1, le=1_000_000_000)
+    spike_k: float = Field(default=3.0, gt=0.0, le=1000.0)
     timezone: str = "UTC"
 
     _tz = field_validator("timezone")(classmethod(lambda cls, v: _check_timezone(v)))
@@ -225,12 +279,12 @@ class DigestConfig(_Strict):
 
     time: str = "08:00"
     timezone: str = "UTC"
-    recipients: list[str] = Field(default_factory=list)
+    recipients: list[Plain] = Field(default_factory=list)
     delivery: list[Literal["file", "smtp", "webhook"]] = Field(default_factory=lambda: ["file"])  # type: ignore[arg-type]
-    out_dir: str = "digests"
+    out_dir: Plain = "digests"
     markdown: bool = False
-    sender: str = "mention-monitor@localhost"
-    smtp_host: str = "localhost"
+    sender: Plain = "mention-monitor@localhost"
+    smtp_host: Plain = "localhost"
     smtp_port: int = Field(default=587, ge=1, le=65535)
     smtp_security: Literal["starttls", "tls", "none"] = "starttls"
 
@@ -261,8 +315,24 @@ class DigestConfig(_Strict):
 class RetentionConfig(_Strict):
     """How long raw mention text is kept (index snapshots are kept for ever)."""
 
-    mention_days: int = Field(default=730, ge=30)  # alerts need the last 8 days raw
-    run_days: int = Field(default=90, ge=1)
+    mention_days: int = Field(default=730, ge=30, le=MAX_RETENTION_DAYS)  # alerts need the last 8 days raw
+    run_days: int = Field(default=90, ge=1, le=MAX_RETENTION_DAYS)
+
+
+def check_database_url(url: str) -> str:
+    """``url`` if it is a SQLite or PostgreSQL URL without control characters; else ValueError.
+
+    The message shows the URL with its password masked.
+    """
+    if control_characters(url):
+        raise ValueError("holds a control character")
+    scheme = url.split("://", 1)[0].split("+", 1)[0].lower() if "://" in url else ""
+    if scheme not in ("sqlite", "postgresql"):
+        raise ValueError(
+            f"{redact_url(url)!r} is not a database URL this product supports "
+            "(sqlite:///file.db or postgresql://user@host/db)"
+        )
+    return url
 
 
 class Config(_Strict):
@@ -277,6 +347,11 @@ class Config(_Strict):
     digest: DigestConfig = Field(default_factory=DigestConfig)
     retention: RetentionConfig = Field(default_factory=RetentionConfig)
     path: Path | None = Field(default=None, exclude=True)
+
+    @field_validator("database_url")
+    @classmethod
+    def _supported_database(cls, v: str) -> str:
+        return check_database_url(v)
 
     @model_validator(mode="after")
     def _cross_checks(self) -> Config:
@@ -324,12 +399,36 @@ class Secrets(BaseSettings):
     bluesky_app_password: SecretStr | None = None
 
 
-def _format_validation_error(exc: ValidationError, where: str) -> str:
+def _field_path(loc: tuple[int | str, ...], data: Any) -> str:
+    """``("sources", 2, "options")`` → ``sources[2] (shop).options``: list items by index and name."""
+    path, node = "", data
+    for part in loc:
+        if isinstance(part, int):
+            path += f"[{part}]"
+            node = node[part] if isinstance(node, list) and -len(node) <= part < len(node) else None
+            name = node.get("name") if isinstance(node, dict) else None
+            if isinstance(name, str):
+                path += f" ({shown(name)})"
+        else:
+            path += f".{part}" if path else str(part)
+            node = node.get(part) if isinstance(node, dict) else None
+    return path
+
+
+def _error_lines(err: Any, data: Any) -> list[str]:
+    loc = tuple(err["loc"])
+    if err["type"] == "source_options":
+        return [f"  {_field_path((*loc, *(k.split('.') if k else ())), data)}: {m}" for k, m in err["ctx"]["problems"]]
+    msg = redact_text(str(err["msg"]).removeprefix("Value error, ").replace("Input should be", "must be"))
+    if loc and loc[-1] == "name" and msg.startswith("name "):
+        loc = loc[:-1]  # "brands[1] (Acme\r\n…): name holds a control character"
+    return [f"  {_field_path(loc, data) or '(top level)'}: {msg}"]
+
+
+def _format_validation_error(exc: ValidationError, where: str, data: Any = None) -> str:
     lines = [f"{where}: invalid configuration"]
     for err in exc.errors():
-        loc = ".".join(str(p) for p in err["loc"]) or "(top level)"
-        msg = err["msg"].removeprefix("Value error, ")
-        lines.append(f"  {loc}: {msg}")
+        lines.extend(_error_lines(err, data))
     return "\n".join(lines)
 
 
@@ -338,9 +437,13 @@ def config_from_dict(data: dict[str, Any], *, where: str = "<config>") -> Config
     try:
         cfg = Config.model_validate(data)
     except ValidationError as exc:
-        raise ConfigError(_format_validation_error(exc, where)) from None
+        raise ConfigError(_format_validation_error(exc, where, data)) from None
     env = Secrets()
     if env.database_url:
+        try:
+            check_database_url(env.database_url)
+        except ValueError as exc:
+            raise ConfigError(f"MONITOR_DATABASE_URL: {exc}") from None
         cfg = cfg.model_copy(update={"database_url": env.database_url})
     return cfg
 
@@ -372,6 +475,8 @@ def load_config(path: str | Path) -> Config:
 
 __all__ = [
     "DEFAULT_DATABASE_URL",
+    "MAX_INTERVAL_DAYS",
+    "MAX_RETENTION_DAYS",
     "SOURCE_KINDS",
     "SUPPORTED_LANGUAGES",
     "BrandConfig",
@@ -383,6 +488,7 @@ __all__ = [
     "RetentionConfig",
     "Secrets",
     "SourceConfig",
+    "check_database_url",
     "config_from_dict",
     "load_config",
     "parse_schedule",

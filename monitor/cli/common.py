@@ -19,7 +19,10 @@ import typer
 from rich.console import Console
 
 from monitor.config import Config, config_from_dict, load_config
+from monitor.csvcells import neutralise
 from monitor.errors import ConfigError, MonitorError
+from monitor.redact import redact_text
+from monitor.textsafe import printable
 
 EXIT_INTERRUPTED = 3  # README: 0 ok, 1 something failed, 2 bad usage or config, 3 interrupted
 
@@ -52,14 +55,17 @@ def open_index(config: Path | None, db: str | None = None) -> Any:
 
 
 def handle_errors(func: F) -> F:
-    """Turn project errors into a red one-line message and exit code 2 (1 for others)."""
+    """Turn project errors into a red one-line message and exit code 2 (1 for others).
+
+    The message is redacted (no URL password or secret parameter) and printable.
+    """
 
     @wraps(func)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         try:
             return func(*args, **kwargs)
         except MonitorError as exc:
-            err_console.print(f"[bold red]error:[/] {escape(str(exc))}")
+            err_console.print(f"[bold red]error:[/] {escape(redact_text(str(exc)), keep_newlines=True)}")
             raise typer.Exit(2) from None
 
     return wrapper  # type: ignore[return-value]
@@ -114,11 +120,11 @@ def interruptible(stop: threading.Event | None = None) -> Iterator[threading.Eve
         raise typer.Exit(EXIT_INTERRUPTED)
 
 
-def escape(text: str) -> str:
-    """Escape rich markup in untrusted text."""
+def escape(text: str, *, keep_newlines: bool = False) -> str:
+    """Untrusted text for a rich console: no control characters, rich markup escaped."""
     from rich.markup import escape as _escape
 
-    return _escape(text)
+    return _escape(printable(text, keep="\n" if keep_newlines else ""))
 
 
 def parse_date(value: str | None, name: str) -> date | None:
@@ -136,8 +142,22 @@ def _jsonable(v: Any) -> Any:
     return v
 
 
+def csv_cell(v: Any) -> Any:
+    """A CSV cell no spreadsheet runs as a formula and no terminal obeys (numbers unchanged)."""
+    v = _jsonable(v)
+    if isinstance(v, str):
+        return neutralise(printable(v, keep="\n\t"))
+    return v
+
+
 def emit(rows: Sequence[dict[str, Any]], fmt: str, columns: Sequence[str] | None = None, title: str = "") -> None:
-    """Print rows as a rich table, JSON lines, a JSON array or CSV."""
+    """Print rows as a rich table, JSON lines, a JSON array or CSV.
+
+    Scraped text is hostile: table cells and titles lose control characters (escape
+    sequences would drive the reader's terminal), CSV cells are also neutralised against
+    formula injection (:mod:`monitor.csvcells`); JSON is left as data (``json.dumps``
+    escapes control characters).
+    """
     if fmt == "json":
         sys.stdout.write(
             json.dumps([{k: _jsonable(v) for k, v in r.items()} for r in rows], ensure_ascii=False, indent=2) + "\n"
@@ -152,11 +172,11 @@ def emit(rows: Sequence[dict[str, Any]], fmt: str, columns: Sequence[str] | None
         w = csv.DictWriter(sys.stdout, fieldnames=cols, extrasaction="ignore")
         w.writeheader()
         for r in rows:
-            w.writerow({k: _jsonable(r.get(k)) for k in cols})
+            w.writerow({k: csv_cell(r.get(k)) for k in cols})
         return
     from rich.table import Table
 
-    table = Table(title=title or None)
+    table = Table(title=escape(title) or None)
     for c in cols:
         table.add_column(c)
     for r in rows:
@@ -200,6 +220,7 @@ __all__ = [
     "ConfigOpt",
     "DbOpt",
     "console",
+    "csv_cell",
     "emit",
     "err_console",
     "escape",

@@ -28,6 +28,7 @@ from monitor.cli.common import (
     resolve_config,
 )
 from monitor.errors import ConfigError
+from monitor.redact import redact_text
 
 log = logging.getLogger("monitor")
 CHANNELS = ("file", "smtp", "webhook")
@@ -66,7 +67,7 @@ def _step_line(step: Any) -> str:
     counts = ", ".join(f"{k}={v}" for k, v in step.counts.items() if not isinstance(v, (dict, list)) and k != "html")
     line = f"[{colour}]{step.name:<8} {step.status}[/] {escape(counts)}"
     if step.status == "failed" and step.errors:
-        line += f"\n         [red]{escape(step.errors[0][:300])}[/]"
+        line += f"\n         [red]{escape(redact_text(step.errors[0])[:300])}[/]"
     return line
 
 
@@ -184,7 +185,7 @@ def status(
                 f"{r['duration_s']:.1f}s" if r["duration_s"] is not None else "…",
                 r["status"],
                 escape(brief[:80]),
-                escape("; ".join(r["errors"])[:80]),
+                escape(redact_text("; ".join(r["errors"]))[:80]),
             )
         console.print(rt)
 
@@ -200,7 +201,7 @@ def status(
                 escape(s["brand"] or "–"),
                 f"[{colour}]{s['status']}[/]",
                 ok_at.strftime("%Y-%m-%d %H:%M") if ok_at else "never",
-                escape((s["blocked_reason"] or s["last_error"] or "")[:70]),
+                escape(redact_text(s["blocked_reason"] or s["last_error"] or "")[:70]),
             )
         console.print(st)
 

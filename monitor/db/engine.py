@@ -16,6 +16,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, NoSuchModuleError, OperationalError
 
 from monitor.errors import StorageError
+from monitor.redact import redact_text, redact_url
 
 MIGRATIONS_DIR = Path(__file__).with_name("migrations")
 BUSY_TIMEOUT_MS = 60_000
@@ -42,11 +43,15 @@ def _sqlite_setup(engine: Engine) -> None:
 
 
 def make_engine(url: str) -> Engine:
-    """Create an engine for ``url`` (``sqlite:///file.db`` or ``postgresql://…``)."""
+    """Create an engine for ``url`` (``sqlite:///file.db`` or ``postgresql://…``).
+
+    Errors name the URL with its password masked (:func:`monitor.redact.redact_url`).
+    """
+    shown = redact_url(url)
     try:
         parsed = make_url(url)
     except ArgumentError as exc:
-        raise StorageError(f"database URL {url!r} is not valid: {exc}") from None
+        raise StorageError(f"database URL {shown!r} is not valid: {redact_text(str(exc))}") from None
     backend = parsed.get_backend_name()
     kwargs: dict[str, Any] = {}
     if backend == "sqlite":
@@ -61,11 +66,11 @@ def make_engine(url: str) -> Engine:
             parsed = parsed.set(drivername="postgresql+psycopg")
         kwargs["pool_pre_ping"] = True
     else:
-        raise StorageError(f"database URL {url!r}: only sqlite and postgresql are supported")
+        raise StorageError(f"database URL {shown!r}: only sqlite and postgresql are supported")
     try:
         engine = create_engine(parsed, **kwargs)
     except (NoSuchModuleError, ImportError) as exc:
-        raise StorageError(f"database URL {url!r}: driver not available: {exc}") from None
+        raise StorageError(f"database URL {shown!r}: driver not available: {redact_text(str(exc))}") from None
     if backend == "sqlite":
         _sqlite_setup(engine)
     return engine
@@ -94,15 +99,18 @@ def upgrade(engine: Engine, revision: str = "head") -> None:
                 cfg.attributes["connection"] = conn
                 command.upgrade(cfg, revision)
         except OperationalError as exc:
-            raise StorageError(f"cannot open or migrate the database: {exc.orig}") from None
+            raise StorageError(f"cannot open or migrate the database: {redact_text(str(exc.orig))}") from None
 
 
 def current_revision(engine: Engine) -> str | None:
     """The schema revision the database is at (None when never migrated)."""
     from alembic.runtime.migration import MigrationContext
 
-    with engine.connect() as conn:
-        return MigrationContext.configure(conn).get_current_revision()
+    try:
+        with engine.connect() as conn:
+            return MigrationContext.configure(conn).get_current_revision()
+    except OperationalError as exc:
+        raise StorageError(f"cannot open the database: {redact_text(str(exc.orig))}") from None
 
 
 __all__ = ["MIGRATIONS_DIR", "current_revision", "make_engine", "upgrade", "writer"]

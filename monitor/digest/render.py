@@ -2,7 +2,10 @@
 
 Scraped text is hostile: the HTML environment autoescapes everything, links are kept only
 when they are plain http(s) URLs, and the Markdown/Slack renderers escape their own
-syntax. Templates live in ``monitor/digest/templates``.
+syntax. In the plain-text and Markdown environments every printed value goes through
+:func:`monitor.textsafe.printable` (Jinja's ``finalize``): no terminal escape sequence or
+control character reaches a file someone will ``cat``, and a newline inside a mention's
+title or text cannot start a line of its own. Templates live in ``monitor/digest/templates``.
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ from zoneinfo import ZoneInfo
 from jinja2 import Environment, PackageLoader, StrictUndefined
 
 from monitor.digest.context import BrandDigest, Digest, Window, headline
+from monitor.textsafe import printable
 
 LANG_NAMES = {
     "hy": "Armenian",
@@ -160,11 +164,17 @@ def _filters() -> dict[str, Callable[..., Any]]:
     }
 
 
+def _one_printable_line(value: Any) -> Any:
+    """What a plain-text template prints of ``value``: strings on one line, without controls."""
+    return printable(value) if isinstance(value, str) else value
+
+
 @cache
 def _env(autoescape: bool) -> Environment:
     env = Environment(
         loader=PackageLoader("monitor.digest", "templates"),
         autoescape=autoescape,  # noqa: S701  (False only for the text and Markdown templates, which escape themselves)
+        finalize=None if autoescape else _one_printable_line,
         undefined=StrictUndefined,
         trim_blocks=True,
         lstrip_blocks=True,
