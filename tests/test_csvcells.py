@@ -10,7 +10,7 @@ from monitor.csvcells import FORMULA_STARTS, neutralise, restore
 
 def test_formula_cells_are_neutralised() -> None:
     for start in FORMULA_STARTS:
-        cell = neutralise(f"{start}HYPERLINK(\"http://x\")")
+        cell = neutralise(f'{start}HYPERLINK("http://x")')
         assert cell.startswith("'")
     assert neutralise("Great product") == "Great product"
     assert neutralise("'quoted") == "''quoted"
