@@ -74,7 +74,7 @@ class Heartbeat:
 
     def __init__(self, beat: Callable[[], None], interval: float | None = None) -> None:
         self._beat = beat
-        self._interval = HEARTBEAT_S if interval is None else interval
+        self._interval = interval  # None: HEARTBEAT_S, read at each beat
         self._users = 0
         self._lock = threading.Lock()
         self._stop: threading.Event | None = None
@@ -94,7 +94,7 @@ class Heartbeat:
                 self._stop = None
 
     def _loop(self, stop: threading.Event) -> None:
-        while not stop.wait(self._interval):
+        while not stop.wait(HEARTBEAT_S if self._interval is None else self._interval):
             try:
                 self._beat()
             except Exception as exc:  # a busy database must not kill the heartbeat

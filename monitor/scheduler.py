@@ -158,10 +158,9 @@ class Leases:
             ).all()
         taken = []
         for r in rows:
-            beat = _aware(r.heartbeat_at) if r.heartbeat_at is not None else None
-            expired = beat is None or beat < liveness.expired_before(now)
-            if beat is None:
+            if r.heartbeat_at is None:
                 continue  # an older schema's lease: STALE_LEASE lets the next firing run
+            expired = _aware(r.heartbeat_at) < liveness.expired_before(now)
             if not expired and not liveness.lease_owner_gone(r.owner):
                 continue
             same = [LEASES.c.job_id == r.job_id, LEASES.c.run_time == r.run_time, LEASES.c.owner == r.owner]
@@ -226,7 +225,7 @@ class LeasedExecutor(BaseExecutor):
         self.clock = clock
         self.inline = inline
         self._pool = None if inline else _Pool(max_workers=max_workers, thread_name_prefix="monitor-job")
-        self._heartbeat = liveness.Heartbeat(lambda: self._beat())
+        self._heartbeat = liveness.Heartbeat(self._beat)
 
     def _beat(self) -> None:
         self.leases.beat(self.clock())

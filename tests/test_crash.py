@@ -466,3 +466,53 @@ def test_sigterm_of_score_mid_batches_exits_3_and_the_next_score_finishes(tmp_pa
     )
     assert again.returncode == 0, again.stdout + again.stderr
     assert scores() == rows and rollups_exact(db_url)
+
+
+# ---------------------------------------------------------------- abandoned runs: unit level
+
+
+def test_runs_of_dead_processes_are_marked_abandoned_on_the_next_start(db_url: str, monkeypatch) -> None:
+    import socket
+
+    from sqlalchemy import update
+
+    from monitor.api import MentionIndex
+    from monitor.store import interrupt_open_runs
+
+    monkeypatch.setattr(liveness, "EXPIRY", timedelta(minutes=10))
+    dead = subprocess.Popen([sys.executable, "-c", "pass"])
+    dead.wait()
+    idx = MentionIndex.open(db_url)
+    try:
+        now = datetime.now(UTC)
+        owners = {
+            "dead_here": (f"{socket.gethostname()}:{dead.pid}", now),
+            "live_elsewhere": ("other-host:4242", now - timedelta(minutes=5)),
+            "expired_elsewhere": ("other-host:4243", now - timedelta(minutes=11)),
+            "live_here": (liveness.process_owner(), now),  # this process, still open
+        }
+        ids = {}
+        for kind, (owner, beat) in owners.items():
+            ids[kind] = idx.start_run(kind)
+            with idx.engine.begin() as conn:
+                conn.execute(update(RUN_T).where(RUN_T.c.id == ids[kind]).values(owner=owner, heartbeat_at=beat))
+        nxt = idx.start_run("collect")  # the next start closes what is dead
+        status = {r["kind"]: r["status"] for r in runs(db_url)}
+        assert status == {
+            "dead_here": "abandoned",
+            "live_elsewhere": "running",
+            "expired_elsewhere": "abandoned",
+            "live_here": "running",
+            "collect": "running",
+        }
+        reasons = {r["kind"]: r["errors"] for r in runs(db_url)}
+        assert f"{dead.pid} is gone" in str(reasons["dead_here"]) and "no heartbeat" in str(
+            reasons["expired_elsewhere"]
+        )
+        # SIGTERM path: every run this process opened and has not finished is recorded interrupted.
+        assert sorted(interrupt_open_runs("interrupted by SIGTERM")) == sorted(
+            [ids["live_elsewhere"], ids["live_here"], nxt]
+        )
+        assert {r["kind"]: r["status"] for r in runs(db_url)}["live_elsewhere"] == "interrupted"
+    finally:
+        idx.close()

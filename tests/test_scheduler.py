@@ -300,3 +300,47 @@ def test_monitor_run_stops_cleanly_on_sigterm(tmp_path) -> None:
         assert {j["id"] for j in sch.stored_jobs(engine)} == {"digest", "retention"}
     finally:
         engine.dispose()
+
+
+def test_a_live_heartbeating_lease_is_not_taken_over_by_another_scheduler(engine, monkeypatch):
+    """A's job runs 4x longer than the lease expiry; its heartbeat keeps B from re-running it."""
+    from monitor import liveness
+
+    monkeypatch.setattr(liveness, "HEARTBEAT_S", 0.1)
+    monkeypatch.setattr(liveness, "EXPIRY", timedelta(seconds=0.5))
+    executed: list[tuple[str, datetime]] = []
+    lock = threading.Lock()
+    start = datetime.now(UTC) + timedelta(seconds=0.3)
+    scheds = []
+    for owner in ("A", "B"):
+        s = sch.make_scheduler(engine, owner=owner)
+        s.open()
+
+        def listener(event, owner=owner):
+            with lock:
+                executed.append((owner, event.scheduled_run_time))
+
+        s.add_listener(listener, EVENT_JOB_EXECUTED)
+        scheds.append(s)
+    for s in scheds:
+        s.add_job(
+            "time:sleep",
+            trigger=IntervalTrigger(hours=1, start_date=start),
+            args=(2.0,),
+            id="long",
+            name="long",
+            replace_existing=True,
+            coalesce=True,
+            max_instances=1,
+        )
+    threads = [threading.Thread(target=s.serve, daemon=True) for s in scheds]
+    for t in threads:
+        t.start()
+    time.sleep(3.0)
+    for s in scheds:
+        s.shutdown(wait=True)
+    for t in threads:
+        t.join(5)
+    assert len(executed) == 1, executed
+    [lease] = sch.Leases(engine).history("long")
+    assert lease["status"] == "done"
