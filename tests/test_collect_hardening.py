@@ -331,14 +331,14 @@ def test_slow_parse_does_not_stall_other_sources(server: LocalServer, sqlite_url
     real = reviews.parse_page
     parse_done: list[float] = []
 
-    def slow_parse(body: Any, url: str, options: Any = None) -> Any:
+    def slow_parse(body: Any, url: str, options: Any = None, **kwargs: Any) -> Any:
         if "/slow" in url:
             end = time.monotonic() + 2.5
             n = 0
             while time.monotonic() < end:  # CPU-bound, like a hostile page
                 n += 1
             parse_done.append(time.monotonic())
-        return real(body, url, options)
+        return real(body, url, options, **kwargs)
 
     monkeypatch.setattr(reviews, "parse_page", slow_parse)
     one = review_page([review(k) for k in range(50, 53)])
