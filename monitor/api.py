@@ -33,7 +33,7 @@ from monitor.index.points import Point, Tally
 from monitor.integrity import VerifyReport
 from monitor.records import LABELS, MentionIn, Prediction
 from monitor.results import ResultList
-from monitor.store import IngestResult, SourceState, Store
+from monitor.store import IngestResult, SourceState, Store, forget_open_runs
 
 
 @dataclass(frozen=True, slots=True)
@@ -162,7 +162,8 @@ class MentionIndex:
         self.refresh()
 
     def close(self) -> None:
-        """Release database connections."""
+        """Release database connections (runs still open stay ``running`` until finished or abandoned)."""
+        forget_open_runs(self.store)
         self.engine.dispose()
 
     def __enter__(self) -> MentionIndex:

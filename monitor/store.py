@@ -1016,6 +1016,14 @@ def _close_run(store: Store, run_id: int) -> None:
         _HEARTBEAT.release()
 
 
+def forget_open_runs(store: Store) -> None:
+    """Stop heartbeating ``store``'s open runs (it is being closed; the rows stay as they are)."""
+    with _OPEN_LOCK:
+        mine = [key for key in _OPEN_RUNS if key[0] == id(store)]
+    for _sid, rid in mine:
+        _close_run(store, rid)
+
+
 def interrupt_open_runs(reason: str = "interrupted by a signal") -> list[int]:
     """Close every run this process still has open as ``interrupted``; return their ids."""
     with _OPEN_LOCK:

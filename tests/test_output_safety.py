@@ -9,6 +9,7 @@ import io
 import json
 import logging
 import os
+import sqlite3
 import subprocess
 import sys
 from pathlib import Path
@@ -75,8 +76,11 @@ def hostile_db(tmp_path: Path) -> str:
     f = tmp_path / "m.jsonl"
     f.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
     with MentionIndex.open(url) as idx:
-        rep = import_file(idx, f, brand="Acme", source="shop\x1b[31m")
+        rep = import_file(idx, f, brand="Acme", source="shop")
     assert rep.new == len(HOSTILE_TEXTS), rep.errors
+    # Import refuses control characters in names now; a database written before that may hold one.
+    with sqlite3.connect(tmp_path / "hostile.db") as conn:
+        conn.execute("UPDATE source SET name = ? WHERE name = 'shop'", ("shop\x1b[31m",))
     return url
 
 
