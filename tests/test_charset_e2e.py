@@ -113,7 +113,7 @@ def make_config(server: LocalServer, db_url: str) -> Config:
             "http": {
                 "contact": "test@example.com",
                 "min_interval_s": 0,
-                "timeout_s": 2,
+                "timeout_s": 15,  # loopback: generous, so a loaded machine does not time it out
                 "retries": 0,
                 "allow_private_addresses": True,
             },

@@ -106,7 +106,7 @@ contact = "ops@example.com"
 min_interval_s = 0
 allow_private_addresses = true
 retries = 0
-timeout_s = 2
+timeout_s = 10
 [[brands]]
 name = "Acme"
 [[sources]]

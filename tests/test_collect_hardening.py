@@ -69,7 +69,7 @@ def config(server: LocalServer, db_url: str, sources: list[dict[str, Any]], **ht
             "http": {
                 "contact": "test@example.com",
                 "min_interval_s": 0,
-                "timeout_s": 2,
+                "timeout_s": 10,
                 "retries": 0,
                 "allow_private_addresses": True,
                 **http,

@@ -61,7 +61,7 @@ def cfg(**kw: Any) -> HttpConfig:
     base: dict[str, Any] = {
         "contact": "ops@example.com",
         "min_interval_s": 0.0,
-        "timeout_s": 1.0,
+        "timeout_s": 5.0,  # loopback: generous; tests of timeouts set their own
         "retries": 0,
         "allow_private_addresses": True,
     }

@@ -45,7 +45,7 @@ def run(
 ) -> tuple[list[Page], FetchContext]:
     async def go() -> tuple[list[Page], FetchContext]:
         cfg = HttpConfig(
-            contact="test@example.com", min_interval_s=0, timeout_s=1, retries=0, allow_private_addresses=True
+            contact="test@example.com", min_interval_s=0, timeout_s=10, retries=0, allow_private_addresses=True
         )
         async with HttpClient(cfg, validators=validators, backoff_base_s=0.01) as http:
             ctx = FetchContext(
