@@ -17,13 +17,6 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import Engine, select
 
 from monitor.config import Config, config_from_dict, load_config
-from monitor.db.engine import make_engine, upgrade
-from monitor.db.tables import BRAND_T as BR
-from monitor.db.tables import MENTION_T as M
-from monitor.db.tables import RUN_T as RUN
-from monitor.db.tables import SIGHTING_T
-from monitor.db.tables import SNAPSHOT_T as SN
-from monitor.db.tables import SOURCE_T as SRC
 from monitor.errors import ConfigError, StorageError
 from monitor.index import alerts as alert_rules
 from monitor.index import queries, snapshots
@@ -34,6 +27,13 @@ from monitor.integrity import VerifyReport
 from monitor.records import LABELS, MentionIn, Prediction
 from monitor.results import ResultList
 from monitor.store import IngestResult, SourceState, Store, forget_open_runs
+from monitor.store.engine import make_engine, upgrade
+from monitor.store.tables import BRAND_T as BR
+from monitor.store.tables import MENTION_T as M
+from monitor.store.tables import RUN_T as RUN
+from monitor.store.tables import SIGHTING_T
+from monitor.store.tables import SNAPSHOT_T as SN
+from monitor.store.tables import SOURCE_T as SRC
 
 
 @dataclass(frozen=True, slots=True)
@@ -283,7 +283,7 @@ class MentionIndex:
     def verify(self, *, repair: bool = False) -> VerifyReport:
         """Recount rollups and snapshots from the mentions; report differences, texts stored
         twice and runs left ``running`` (``repair`` rebuilds rollups and snapshots first)."""
-        from monitor.db import verify as db_verify
+        from monitor.store import verify as db_verify
 
         tz, min_sample = self.tz, self.config.index.min_sample
         if repair:

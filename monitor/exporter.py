@@ -20,11 +20,11 @@ from typing import Any
 from sqlalchemy import and_, select
 
 from monitor.csvcells import neutralise
-from monitor.db.tables import BRAND_T as BR
-from monitor.db.tables import MENTION_T as M
-from monitor.db.tables import SCORE_T as SC
-from monitor.db.tables import SOURCE_T as SRC
 from monitor.errors import ConfigError
+from monitor.store.tables import BRAND_T as BR
+from monitor.store.tables import MENTION_T as M
+from monitor.store.tables import SCORE_T as SC
+from monitor.store.tables import SOURCE_T as SRC
 
 COLUMNS = [
     "brand",

@@ -29,11 +29,11 @@ from sqlalchemy import Engine, select
 from sqlalchemy.exc import SQLAlchemyError
 
 from monitor.csvcells import restore
-from monitor.db.tables import SOURCE_T as SRC
 from monitor.errors import ConfigError, ImportDataError, StorageError
 from monitor.import_rows import JsonValue, ParsedRow, check_name, parse_row
 from monitor.records import MentionIn
 from monitor.store import IngestResult
+from monitor.store.tables import SOURCE_T as SRC
 
 CHUNK = 5000  # rows stored per transaction, at most …
 CHUNK_CHARS = 4_000_000  # … and about this many characters of text, so memory stays bounded

@@ -12,14 +12,14 @@ from typing import Any
 
 from sqlalchemy import Connection, Select, and_, case, func, or_, select
 
-from monitor.db.tables import DAILY_ROLLUP_T as DR
-from monitor.db.tables import DIRTY_DAY_T as DD
-from monitor.db.tables import MENTION_T as M
-from monitor.db.tables import RATING_ROLLUP_T as RR
-from monitor.db.tables import SNAPSHOT_T as SN
-from monitor.db.tables import SOURCE_T as SRC
 from monitor.index.periods import By, period_start, periods
 from monitor.index.points import Point, Tally
+from monitor.store.tables import DAILY_ROLLUP_T as DR
+from monitor.store.tables import DIRTY_DAY_T as DD
+from monitor.store.tables import MENTION_T as M
+from monitor.store.tables import RATING_ROLLUP_T as RR
+from monitor.store.tables import SNAPSHOT_T as SN
+from monitor.store.tables import SOURCE_T as SRC
 
 
 def source_ids(conn: Connection, source: str | None) -> list[int] | None:

@@ -16,13 +16,13 @@ from typing import Any
 from sqlalchemy import Connection, Engine, and_, delete, select, tuple_
 from sqlalchemy.dialects import postgresql, sqlite
 
-from monitor.db.engine import writer
-from monitor.db.tables import DAILY_ROLLUP_T as DR
-from monitor.db.tables import DIRTY_DAY_T as DD
-from monitor.db.tables import RATING_ROLLUP_T as RR
-from monitor.db.tables import SNAPSHOT_T as SN
-from monitor.db.tables import SOURCE_T as SRC
 from monitor.index.points import Tally
+from monitor.store.engine import writer
+from monitor.store.tables import DAILY_ROLLUP_T as DR
+from monitor.store.tables import DIRTY_DAY_T as DD
+from monitor.store.tables import RATING_ROLLUP_T as RR
+from monitor.store.tables import SNAPSHOT_T as SN
+from monitor.store.tables import SOURCE_T as SRC
 
 _CHUNK = 400
 

@@ -17,16 +17,6 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import Connection, Engine, and_, delete, func, select, tuple_
 
-from monitor.db.engine import writer
-from monitor.db.tables import BRAND_T as BR
-from monitor.db.tables import DAILY_ROLLUP_T as DR
-from monitor.db.tables import DIRTY_DAY_T as DD
-from monitor.db.tables import MENTION_T as M
-from monitor.db.tables import META_T as META
-from monitor.db.tables import RATING_ROLLUP_T as RR
-from monitor.db.tables import RUN_T as RUN
-from monitor.db.tables import SNAPSHOT_T as SN
-from monitor.db.tables import SOURCE_T as SRC
 from monitor.index import snapshots
 from monitor.index.periods import day_bounds_utc
 from monitor.integrity import (
@@ -40,7 +30,19 @@ from monitor.integrity import (
     duplicate_ids,
     snapshot_fields,
 )
-from monitor.store import RETENTION_CUTOFF, recount, upsert_add
+from monitor.store.dialect import upsert_add
+from monitor.store.engine import writer
+from monitor.store.meta import RETENTION_CUTOFF
+from monitor.store.rollups import recount
+from monitor.store.tables import BRAND_T as BR
+from monitor.store.tables import DAILY_ROLLUP_T as DR
+from monitor.store.tables import DIRTY_DAY_T as DD
+from monitor.store.tables import MENTION_T as M
+from monitor.store.tables import META_T as META
+from monitor.store.tables import RATING_ROLLUP_T as RR
+from monitor.store.tables import RUN_T as RUN
+from monitor.store.tables import SNAPSHOT_T as SN
+from monitor.store.tables import SOURCE_T as SRC
 
 DR_KEYS = ("brand_id", "day", "source_id", "lang", "label", "origin")
 RR_KEYS = ("brand_id", "day", "source_id", "lang", "worst", "best", "value")
