@@ -19,14 +19,13 @@ from sqlalchemy import Engine, select
 from monitor.config import Config, config_from_dict, load_config
 from monitor.errors import ConfigError, StorageError
 from monitor.index import alerts as alert_rules
-from monitor.index import queries, snapshots
 from monitor.index.alerts import Alert
 from monitor.index.periods import BY_VALUES, By, periods
 from monitor.index.points import Point, Tally
 from monitor.integrity import VerifyReport
 from monitor.records import LABELS, MentionIn, Prediction
 from monitor.results import ResultList
-from monitor.store import IngestResult, SourceState, Store, forget_open_runs
+from monitor.store import IngestResult, SourceState, Store, forget_open_runs, reads, snapshots
 from monitor.store.engine import make_engine, upgrade
 from monitor.store.tables import BRAND_T as BR
 from monitor.store.tables import MENTION_T as M
@@ -401,7 +400,7 @@ class MentionIndex:
         s, e = self._window(start, end)
         bid = self._brand_id(brand)
         with self.engine.connect() as conn:
-            pts = queries.series(conn, [bid], s, e, by, self.config.index.min_sample, source=source, lang=lang)
+            pts = reads.series(conn, [bid], s, e, by, self.config.index.min_sample, source=source, lang=lang)
         return ResultList(pts)
 
     def breakdown(
@@ -413,7 +412,7 @@ class MentionIndex:
         s, e = self._window(start, end)
         bid = self._brand_id(brand)
         with self.engine.connect() as conn:
-            t = queries.tallies(conn, [bid], s, e, None, group=by)
+            t = reads.tallies(conn, [bid], s, e, None, group=by)
         out = [
             (str(k) if k else "unknown", tally.point(s, self.config.index.min_sample)) for (k, _), tally in t.items()
         ]
@@ -434,7 +433,7 @@ class MentionIndex:
         s, e = self._window(start, end)
         ids = {b: self._brand_id(b) for b in brands}
         with self.engine.connect() as conn:
-            t = queries.tallies(conn, list(ids.values()), s, e, None, source=source, lang=lang, group="brand")
+            t = reads.tallies(conn, list(ids.values()), s, e, None, source=source, lang=lang, group="brand")
         points = {b: t.get((bid, s), Tally()).point(s, self.config.index.min_sample) for b, bid in ids.items()}
         total = sum(p.volume for p in points.values())
         return ResultList([BrandFigures(b, (p.volume / total) if total else None, p) for b, p in points.items()])
@@ -532,7 +531,7 @@ class MentionIndex:
             raise ConfigError("at must be timezone-aware")
         edges = [at - timedelta(hours=24 * i) for i in range(8, -1, -1)]
         with self.engine.connect() as conn:
-            windows = queries.window_counts(conn, bid, edges)
+            windows = reads.window_counts(conn, bid, edges)
         windows.reverse()  # newest first
         cfg = self.config.index
         return ResultList(

@@ -17,8 +17,8 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import Connection, Engine, and_, delete, func, select, tuple_
 
-from monitor.index import snapshots
 from monitor.index.periods import day_bounds_utc
+from monitor.index.snapshots import snapshot_rows
 from monitor.integrity import (
     RATING_KEYS,
     ROLLUP_KEYS,
@@ -30,6 +30,7 @@ from monitor.integrity import (
     duplicate_ids,
     snapshot_fields,
 )
+from monitor.store import snapshots
 from monitor.store.dialect import upsert_add
 from monitor.store.engine import writer
 from monitor.store.meta import RETENTION_CUTOFF
@@ -149,7 +150,7 @@ def _check_conn(conn: Connection, tz: ZoneInfo, min_sample: int, now: datetime) 
     rates = [(b, d, kind.get(s, ""), lang, w, be, v, n) for (b, d, s, lang, w, be, v), n in ratings.items()]
     expected = {
         (int(r["brand_id"]), r["day"], r["scope"], r["scope_value"]): r
-        for r in snapshots.snapshot_rows(
+        for r in snapshot_rows(
             [x for x in labels if (int(x[0]), x[1]) in snap_days],
             [x for x in rates if (int(x[0]), x[1]) in snap_days],
             min_sample,

@@ -1,4 +1,4 @@
-"""Reads that feed the index: rollup sums per period, and mention listings.
+"""Reads that feed the index (its SQL): rollup sums per period, and mention listings.
 
 Index figures come from ``daily_rollup`` / ``rating_rollup`` only (never a scan of raw
 mentions); listings and 24-hour alert windows read ``mention`` through its indexes.
@@ -12,8 +12,8 @@ from typing import Any
 
 from sqlalchemy import Connection, Select, and_, case, func, or_, select
 
-from monitor.index.periods import By, period_start, periods
-from monitor.index.points import Point, Tally
+from monitor.index.periods import By, period_start
+from monitor.index.points import Point, Tally, series_points
 from monitor.store.tables import DAILY_ROLLUP_T as DR
 from monitor.store.tables import DIRTY_DAY_T as DD
 from monitor.store.tables import MENTION_T as M
@@ -186,8 +186,7 @@ def series(
     lang: str | None = None,
 ) -> list[Point]:
     """One point per period from ``start`` to ``end`` inclusive (empty periods included)."""
-    t = tallies(conn, brand_ids, start, end, by, source=source, lang=lang)
-    return [t.get((None, p), Tally()).point(p, min_sample) for p in periods(start, end, by)]
+    return series_points(tallies(conn, brand_ids, start, end, by, source=source, lang=lang), start, end, by, min_sample)
 
 
 def window_counts(conn: Connection, brand_id: int, edges: Sequence[datetime]) -> list[dict[str, int]]:
