@@ -10,10 +10,33 @@ from __future__ import annotations
 import json
 from collections import defaultdict
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from monitor.index.points import Tally
+from monitor.index.points import Point, Tally
+
+
+@dataclass(frozen=True, slots=True)
+class Snapshot:
+    """A stored daily index snapshot."""
+
+    day: date
+    scope: str
+    scope_value: str
+    point: Point
+    model_versions: list[str]
+    computed_at: datetime
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "day": self.day.isoformat(),
+            "scope": self.scope,
+            "scope_value": self.scope_value,
+            **{k: v for k, v in self.point.to_dict().items() if k != "period_start"},
+            "model_versions": self.model_versions,
+            "computed_at": self.computed_at.isoformat(),
+        }
 
 
 def snapshot_rows(
@@ -70,4 +93,4 @@ def snapshot_rows(
     return rows
 
 
-__all__ = ["snapshot_rows"]
+__all__ = ["Snapshot", "snapshot_rows"]

@@ -4,8 +4,15 @@ Modules by concern: ``tables`` (the schema), ``engine`` (set-up, migrations), ``
 (upserts and per-dialect helpers), ``registry`` (brands, sources), ``ingest`` + ``bulk`` +
 ``dedup`` (mentions, sightings, cross-source de-duplication), ``labels``, ``scores``,
 ``sources_state`` (source state, cursors, HTTP validators), ``runs``, ``meta``,
-``rollups`` (rebuild, recount, retention) and ``verify``; :class:`Store` joins the writers.
+``rollups`` (rebuild, recount, retention), ``reads`` + ``snapshots`` (the index's queries and
+stored snapshots), ``listings`` and ``exports`` (typed records for the API and the
+exporter) and ``verify``; :class:`Store` joins the writers. ``Engine`` and
+``DatabaseError`` (SQLAlchemy's base error) are re-exported so no module outside this
+package imports SQLAlchemy.
 """
+
+from sqlalchemy import Engine
+from sqlalchemy.exc import SQLAlchemyError as DatabaseError
 
 from monitor.store.core import Store
 from monitor.store.dedup import MIN_DEDUP_CHARS, content_hash, normalise_for_hash
@@ -18,6 +25,8 @@ from monitor.store.sources_state import SourceState
 __all__ = [
     "MIN_DEDUP_CHARS",
     "RETENTION_CUTOFF",
+    "DatabaseError",
+    "Engine",
     "IngestResult",
     "SourceState",
     "Store",

@@ -28,6 +28,7 @@ from monitor.store.engine import writer
 from monitor.store.labels import IMPORTED, MANUAL, RATED, label_from_rating, validate_label
 from monitor.store.registry import RegistryStore
 from monitor.store.tables import DAILY_ROLLUP_T as DR
+from monitor.store.tables import MENTION_T as M
 from monitor.store.tables import RATING_ROLLUP_T as RR
 from monitor.store.tables import SCORE_T as SC
 from monitor.store.tables import SIGHTING_T as S
@@ -249,6 +250,22 @@ class IngestStore(RegistryStore):
         res.new += len(inserted)
         _insert_carried_scores(conn, to_insert, inserted, now)
         return res
+
+    def mention_id_of(self, source: str, external_id: str) -> int | None:
+        """The mention stored for ``external_id`` of ``source`` (the sighted one for a sighting)."""
+        with self.engine.connect() as conn:
+            row = conn.execute(
+                select(M.c.id)
+                .select_from(M.join(SRC, SRC.c.id == M.c.source_id))
+                .where(SRC.c.name == source, M.c.external_id == external_id)
+            ).first()
+            if row is None:  # stored as a sighting of another mention
+                row = conn.execute(
+                    select(S.c.mention_id)
+                    .select_from(S.join(SRC, SRC.c.id == S.c.source_id))
+                    .where(SRC.c.name == source, S.c.external_id == external_id)
+                ).first()
+        return None if row is None else int(row[0])
 
     def known_external_ids(self, source: str, external_ids: Iterable[str]) -> set[str]:
         """Which of ``external_ids`` this source already stored (as mention or sighting)."""

@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Connection, Select, and_, case, func, or_, select
+from sqlalchemy import Connection, Engine, Select, and_, case, func, or_, select
 
 from monitor.index.periods import By, period_start
 from monitor.index.points import Point, Tally, series_points
@@ -48,7 +48,7 @@ def _filtered(
 
 
 def tallies(
-    conn: Connection,
+    engine: Engine,
     brand_ids: Sequence[int],
     start: date,
     end: date,
@@ -63,6 +63,21 @@ def tallies(
     Reads the daily snapshots when they are current for the window and can answer the
     question (whole brand, one source kind or one language); otherwise the rollups.
     """
+    with engine.connect() as conn:
+        return _tallies(conn, brand_ids, start, end, by, source=source, lang=lang, group=group)
+
+
+def _tallies(
+    conn: Connection,
+    brand_ids: Sequence[int],
+    start: date,
+    end: date,
+    by: By,
+    *,
+    source: str | None,
+    lang: str | None,
+    group: str | None,
+) -> dict[tuple[Any, date], Tally]:
     sids = source_ids(conn, source)
     out: dict[tuple[Any, date], Tally] = {}
     if sids == []:
@@ -175,7 +190,7 @@ def _from_snapshots(
 
 
 def series(
-    conn: Connection,
+    engine: Engine,
     brand_ids: Sequence[int],
     start: date,
     end: date,
@@ -186,10 +201,12 @@ def series(
     lang: str | None = None,
 ) -> list[Point]:
     """One point per period from ``start`` to ``end`` inclusive (empty periods included)."""
-    return series_points(tallies(conn, brand_ids, start, end, by, source=source, lang=lang), start, end, by, min_sample)
+    return series_points(
+        tallies(engine, brand_ids, start, end, by, source=source, lang=lang), start, end, by, min_sample
+    )
 
 
-def window_counts(conn: Connection, brand_id: int, edges: Sequence[datetime]) -> list[dict[str, int]]:
+def window_counts(engine: Engine, brand_id: int, edges: Sequence[datetime]) -> list[dict[str, int]]:
     """Label counts of mentions published in each window [edges[i], edges[i+1])."""
     lo, hi = edges[0], edges[-1]
     bucket = case(
@@ -202,7 +219,9 @@ def window_counts(conn: Connection, brand_id: int, edges: Sequence[datetime]) ->
         .group_by("b", M.c.label)
     )
     out = [{"positive": 0, "neutral": 0, "negative": 0, "unscored": 0} for _ in range(len(edges) - 1)]
-    for b, label, n in conn.execute(q):
+    with engine.connect() as conn:
+        rows = conn.execute(q).all()
+    for b, label, n in rows:
         if b is not None and 0 <= int(b) < len(out):
             out[int(b)][label] = out[int(b)].get(label, 0) + int(n)
     return out

@@ -70,3 +70,19 @@ class RegistryStore(StoreBase):
             if r.name.casefold() == name.casefold():
                 return int(r.id)
         return None
+
+    def brand_names(self) -> list[str]:
+        """Names of every brand, sorted."""
+        with self.engine.connect() as conn:
+            return [str(n) for n in conn.execute(select(BR.c.name).order_by(BR.c.name)).scalars()]
+
+    def brand_name(self, brand_id: int) -> str:
+        """The name of brand ``brand_id`` (which must exist)."""
+        with self.engine.connect() as conn:
+            return str(conn.execute(select(BR.c.name).where(BR.c.id == brand_id)).scalar_one())
+
+    def source_kind(self, name: str) -> str | None:
+        """The kind of source ``name``, or None when no such source is stored."""
+        with self.engine.connect() as conn:
+            kind = conn.execute(select(SRC.c.kind).where(SRC.c.name == name)).scalar_one_or_none()
+        return None if kind is None else str(kind)
