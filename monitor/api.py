@@ -6,7 +6,6 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass
 from datetime import UTC, date, datetime, timedelta
@@ -14,56 +13,19 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Engine, select
-
 from monitor.config import Config, config_from_dict, load_config
-from monitor.db.engine import make_engine, upgrade
-from monitor.db.tables import BRAND_T as BR
-from monitor.db.tables import MENTION_T as M
-from monitor.db.tables import RUN_T as RUN
-from monitor.db.tables import SIGHTING_T
-from monitor.db.tables import SNAPSHOT_T as SN
-from monitor.db.tables import SOURCE_T as SRC
 from monitor.errors import ConfigError, StorageError
 from monitor.index import alerts as alert_rules
-from monitor.index import queries, snapshots
 from monitor.index.alerts import Alert
 from monitor.index.periods import BY_VALUES, By, periods
 from monitor.index.points import Point, Tally
+from monitor.index.snapshots import Snapshot
 from monitor.integrity import VerifyReport
 from monitor.records import LABELS, MentionIn, Prediction
 from monitor.results import ResultList
-from monitor.store import IngestResult, SourceState, Store, forget_open_runs
-
-
-@dataclass(frozen=True, slots=True)
-class MentionRecord:
-    """A stored mention as the API lists it."""
-
-    id: int
-    brand: str
-    source: str
-    source_kind: str
-    external_id: str
-    url: str | None
-    author: str | None
-    title: str | None
-    text: str
-    lang: str | None
-    published_at: datetime
-    label: str
-    label_origin: str | None
-    p_negative: float | None
-    p_neutral: float | None
-    p_positive: float | None
-    rating: float | None
-    rating_scale: tuple[float, float] | None
-
-    def to_dict(self) -> dict[str, Any]:
-        d = asdict(self)
-        d["published_at"] = self.published_at.isoformat()
-        d["rating_scale"] = list(self.rating_scale) if self.rating_scale else None
-        return d
+from monitor.store import Engine, IngestResult, SourceState, Store, forget_open_runs, listings, reads, snapshots
+from monitor.store.engine import make_engine, upgrade
+from monitor.store.listings import MentionFilter, MentionRecord
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,28 +43,6 @@ class BrandFigures:
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self.point, name)
-
-
-@dataclass(frozen=True, slots=True)
-class Snapshot:
-    """A stored daily index snapshot."""
-
-    day: date
-    scope: str
-    scope_value: str
-    point: Point
-    model_versions: list[str]
-    computed_at: datetime
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "day": self.day.isoformat(),
-            "scope": self.scope,
-            "scope_value": self.scope_value,
-            **{k: v for k, v in self.point.to_dict().items() if k != "period_start"},
-            "model_versions": self.model_versions,
-            "computed_at": self.computed_at.isoformat(),
-        }
 
 
 def _as_date(value: date | datetime | str, name: str) -> date:
@@ -219,22 +159,10 @@ class MentionIndex:
         res = self.add_mentions(brand, source, [item], source_kind=source_kind)
         if res.mention_ids:
             return res.mention_ids[0]
-        with self.engine.connect() as conn:
-            row = conn.execute(
-                select(M.c.id)
-                .select_from(M.join(SRC, SRC.c.id == M.c.source_id))
-                .where(SRC.c.name == source, M.c.external_id == str(external_id).strip())
-            ).first()
-            if row is None:  # stored as a sighting of another mention
-                S = SIGHTING_T
-                row = conn.execute(
-                    select(S.c.mention_id)
-                    .select_from(S.join(SRC, SRC.c.id == S.c.source_id))
-                    .where(SRC.c.name == source, S.c.external_id == str(external_id).strip())
-                ).first()
-        if row is None:
+        mid = self.store.mention_id_of(source, str(external_id).strip())
+        if mid is None:
             raise StorageError(f"mention {external_id!r} of {source!r} was not stored")
-        return int(row[0])
+        return mid
 
     def add_mentions(
         self,
@@ -283,7 +211,7 @@ class MentionIndex:
     def verify(self, *, repair: bool = False) -> VerifyReport:
         """Recount rollups and snapshots from the mentions; report differences, texts stored
         twice and runs left ``running`` (``repair`` rebuilds rollups and snapshots first)."""
-        from monitor.db import verify as db_verify
+        from monitor.store import verify as db_verify
 
         tz, min_sample = self.tz, self.config.index.min_sample
         if repair:
@@ -326,50 +254,17 @@ class MentionIndex:
 
     def recent_runs(self, limit: int = 20, kind: str | None = None) -> list[dict[str, Any]]:
         """The latest runs, newest first."""
-        q = select(RUN).order_by(RUN.c.id.desc()).limit(limit)
-        if kind:
-            q = q.where(RUN.c.kind == kind)
-        with self.engine.connect() as conn:
-            rows = conn.execute(q).all()
-        return [
-            {
-                "id": r.id,
-                "kind": r.kind,
-                "started_at": r.started_at,
-                "finished_at": r.finished_at,
-                "status": r.status,
-                "counts": json.loads(r.counts or "{}"),
-                "errors": json.loads(r.errors or "[]"),
-                "duration_s": r.duration_s,
-            }
-            for r in rows
-        ]
+        return [asdict(r) for r in listings.recent_runs(self.engine, limit, kind)]
 
     def sources_overview(self) -> list[dict[str, Any]]:
         """Every source with its status, last success and last error."""
-        q = select(SRC, BR.c.name.label("brand_name")).select_from(SRC.outerjoin(BR, BR.c.id == SRC.c.brand_id))
-        with self.engine.connect() as conn:
-            rows = conn.execute(q.order_by(SRC.c.name)).all()
-        return [
-            {
-                "name": r.name,
-                "kind": r.kind,
-                "brand": r.brand_name,
-                "status": r.status,
-                "last_success_at": r.last_success_at,
-                "last_error": r.last_error,
-                "last_error_at": r.last_error_at,
-                "blocked_reason": r.blocked_reason,
-            }
-            for r in rows
-        ]
+        return [asdict(s) for s in listings.sources_overview(self.engine)]
 
     # -- reading ------------------------------------------------------------------------
 
     def brands(self) -> list[str]:
         """Names of every brand in the database."""
-        with self.engine.connect() as conn:
-            return list(conn.execute(select(BR.c.name).order_by(BR.c.name)).scalars())
+        return self.store.brand_names()
 
     def _brand_id(self, brand: str) -> int:
         bid = self.store.brand_id(brand)
@@ -400,8 +295,7 @@ class MentionIndex:
             raise ConfigError(f"by={by!r}: expected 'day', 'week', 'month' or None")
         s, e = self._window(start, end)
         bid = self._brand_id(brand)
-        with self.engine.connect() as conn:
-            pts = queries.series(conn, [bid], s, e, by, self.config.index.min_sample, source=source, lang=lang)
+        pts = reads.series(self.engine, [bid], s, e, by, self.config.index.min_sample, source=source, lang=lang)
         return ResultList(pts)
 
     def breakdown(
@@ -412,8 +306,7 @@ class MentionIndex:
             raise ConfigError(f"by={by!r}: expected 'source' or 'lang'")
         s, e = self._window(start, end)
         bid = self._brand_id(brand)
-        with self.engine.connect() as conn:
-            t = queries.tallies(conn, [bid], s, e, None, group=by)
+        t = reads.tallies(self.engine, [bid], s, e, None, group=by)
         out = [
             (str(k) if k else "unknown", tally.point(s, self.config.index.min_sample)) for (k, _), tally in t.items()
         ]
@@ -433,8 +326,7 @@ class MentionIndex:
             raise ConfigError("compare needs at least one brand")
         s, e = self._window(start, end)
         ids = {b: self._brand_id(b) for b in brands}
-        with self.engine.connect() as conn:
-            t = queries.tallies(conn, list(ids.values()), s, e, None, source=source, lang=lang, group="brand")
+        t = reads.tallies(self.engine, list(ids.values()), s, e, None, source=source, lang=lang, group="brand")
         points = {b: t.get((bid, s), Tally()).point(s, self.config.index.min_sample) for b, bid in ids.items()}
         total = sum(p.volume for p in points.values())
         return ResultList([BrandFigures(b, (p.volume / total) if total else None, p) for b, p in points.items()])
@@ -458,60 +350,18 @@ class MentionIndex:
         if limit < 1:
             raise ConfigError("limit must be at least 1")
         bid = self._brand_id(brand)
-        q = (
-            select(M, SRC.c.name.label("source_name"), SRC.c.kind.label("source_kind"))
-            .select_from(M.join(SRC, SRC.c.id == M.c.source_id))
-            .where(M.c.brand_id == bid)
+        f = MentionFilter(
+            sentiment=sentiment,
+            lang=lang,
+            source=source,
+            since=self._instant(since, "since") if since is not None else None,
+            until=self._instant(until, "until", end_of_day=True) if until is not None else None,
+            strongest=order == "strongest",
         )
-        if sentiment is not None:
-            q = q.where(M.c.label == sentiment)
-        if lang is not None:
-            q = q.where(M.c.lang == lang)
-        if source is not None:
-            q = q.where((SRC.c.name == source) | (SRC.c.kind == source))
-        if since is not None:
-            q = q.where(M.c.published_at >= self._instant(since, "since"))
-        if until is not None:
-            u = self._instant(until, "until", end_of_day=True)
-            q = q.where(M.c.published_at < u)
-        if order == "strongest" and sentiment in ("negative", "positive"):
-            col = M.c.p_negative if sentiment == "negative" else M.c.p_positive
-            q = q.order_by(col.desc().nulls_last(), M.c.published_at.desc())
-        else:
-            q = q.order_by(M.c.published_at.desc(), M.c.id.desc())
-        q = q.limit(limit)
-        brand_name = self._brand_name(bid)
-        with self.engine.connect() as conn:
-            rows = conn.execute(q).all()
-        return ResultList(
-            [
-                MentionRecord(
-                    id=r.id,
-                    brand=brand_name,
-                    source=r.source_name,
-                    source_kind=r.source_kind,
-                    external_id=r.external_id,
-                    url=r.url,
-                    author=r.author,
-                    title=r.title,
-                    text=r.text,
-                    lang=r.lang,
-                    published_at=r.published_at,
-                    label=r.label,
-                    label_origin=r.label_origin,
-                    p_negative=r.p_negative,
-                    p_neutral=r.p_neutral,
-                    p_positive=r.p_positive,
-                    rating=r.rating,
-                    rating_scale=(r.rating_worst, r.rating_best) if r.rating is not None else None,
-                )
-                for r in rows
-            ]
-        )
+        return ResultList(listings.mentions(self.engine, bid, self._brand_name(bid), f, limit))
 
     def _brand_name(self, bid: int) -> str:
-        with self.engine.connect() as conn:
-            return str(conn.execute(select(BR.c.name).where(BR.c.id == bid)).scalar_one())
+        return self.store.brand_name(bid)
 
     def _instant(self, value: datetime | date | str, name: str, end_of_day: bool = False) -> datetime:
         if isinstance(value, str):
@@ -531,8 +381,7 @@ class MentionIndex:
         if at.tzinfo is None:
             raise ConfigError("at must be timezone-aware")
         edges = [at - timedelta(hours=24 * i) for i in range(8, -1, -1)]
-        with self.engine.connect() as conn:
-            windows = queries.window_counts(conn, bid, edges)
+        windows = reads.window_counts(self.engine, bid, edges)
         windows.reverse()  # newest first
         cfg = self.config.index
         return ResultList(
@@ -546,42 +395,7 @@ class MentionIndex:
         self.refresh()
         s, e = self._window(start, end)
         bid = self._brand_id(brand)
-        q = (
-            select(SN)
-            .where(SN.c.brand_id == bid, SN.c.day >= s, SN.c.day <= e, SN.c.scope == scope)
-            .order_by(SN.c.day, SN.c.scope_value)
-        )
-        with self.engine.connect() as conn:
-            rows = conn.execute(q).all()
-        return ResultList(
-            [
-                Snapshot(
-                    r.day,
-                    r.scope,
-                    r.scope_value,
-                    Point(
-                        r.day,
-                        r.positive,
-                        r.neutral,
-                        r.negative,
-                        r.unscored,
-                        r.volume,
-                        r.msi,
-                        r.msi_low,
-                        r.msi_high,
-                        r.low_sample,
-                        r.net_sentiment,
-                        r.csat,
-                        r.csat_n,
-                        r.nps,
-                        r.nps_n,
-                    ),
-                    json.loads(r.model_versions or "[]"),
-                    r.computed_at,
-                )
-                for r in rows
-            ]
-        )
+        return ResultList(listings.snapshots(self.engine, bid, s, e, scope))
 
     def days(self, start: date, end: date) -> list[date]:
         """Every calendar day from start to end inclusive."""

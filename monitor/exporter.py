@@ -17,14 +17,9 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import and_, select
-
 from monitor.csvcells import neutralise
-from monitor.db.tables import BRAND_T as BR
-from monitor.db.tables import MENTION_T as M
-from monitor.db.tables import SCORE_T as SC
-from monitor.db.tables import SOURCE_T as SRC
 from monitor.errors import ConfigError
+from monitor.store.exports import exported_mentions
 
 COLUMNS = [
     "brand",
@@ -55,48 +50,30 @@ def _number(value: float) -> str:
 
 def iter_mentions(index: Any, *, brand: str | None, since: date | None, until: date | None) -> Iterator[dict[str, Any]]:
     """Stored mentions as import-compatible dicts, oldest first, streamed."""
-    # The score behind a model's label: same mention, and model id@version = the label's origin.
-    behind = and_(SC.c.mention_id == M.c.id, (SC.c.model_id + "@" + SC.c.model_version) == M.c.label_origin)
-    q = (
-        select(
-            M,
-            BR.c.name.label("brand_name"),
-            SRC.c.name.label("source_name"),
-            SRC.c.kind.label("source_kind"),
-            SC.c.model_version.label("model_version"),
-        )
-        .select_from(M.join(BR, BR.c.id == M.c.brand_id).join(SRC, SRC.c.id == M.c.source_id).outerjoin(SC, behind))
-        .order_by(M.c.published_at, M.c.id)
-    )
-    if brand is not None:
-        q = q.where(BR.c.name == brand)
-    if since is not None:
-        q = q.where(M.c.day >= since)
-    if until is not None:
-        q = q.where(M.c.day <= until)
-    with index.engine.connect() as conn:
-        for r in conn.execution_options(yield_per=2000).execute(q):
-            scored = r.model_version is not None
-            yield {
-                "brand": r.brand_name,
-                "source": r.source_name,
-                "source_kind": r.source_kind,
-                "external_id": r.external_id,
-                "published_at": r.published_at.isoformat(),
-                "lang": r.lang,
-                "label": r.label if r.label != "unscored" else None,
-                "label_origin": r.label_origin,
-                "model_version": r.model_version,
-                "p_negative": r.p_negative if scored else None,
-                "p_neutral": r.p_neutral if scored else None,
-                "p_positive": r.p_positive if scored else None,
-                "rating": r.rating,
-                "rating_scale": f"{_number(r.rating_worst)}-{_number(r.rating_best)}" if r.rating is not None else None,
-                "url": r.url,
-                "author": r.author,
-                "title": r.title,
-                "text": r.text,
-            }
+    for r in exported_mentions(index.engine, brand=brand, since=since, until=until):
+        scored = r.model_version is not None
+        yield {
+            "brand": r.brand,
+            "source": r.source,
+            "source_kind": r.source_kind,
+            "external_id": r.external_id,
+            "published_at": r.published_at.isoformat(),
+            "lang": r.lang,
+            "label": r.label if r.label != "unscored" else None,
+            "label_origin": r.label_origin,
+            "model_version": r.model_version,
+            "p_negative": r.p_negative if scored else None,
+            "p_neutral": r.p_neutral if scored else None,
+            "p_positive": r.p_positive if scored else None,
+            "rating": r.rating,
+            "rating_scale": f"{_number(r.rating_worst)}-{_number(r.rating_best)}"
+            if r.rating is not None and r.rating_worst is not None and r.rating_best is not None
+            else None,
+            "url": r.url,
+            "author": r.author,
+            "title": r.title,
+            "text": r.text,
+        }
 
 
 def csv_cells(row: dict[str, Any]) -> dict[str, str]:

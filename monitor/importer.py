@@ -25,15 +25,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
 
-from sqlalchemy import Engine, select
-from sqlalchemy.exc import SQLAlchemyError
-
 from monitor.csvcells import restore
-from monitor.db.tables import SOURCE_T as SRC
 from monitor.errors import ConfigError, ImportDataError, StorageError
 from monitor.import_rows import JsonValue, ParsedRow, check_name, parse_row
 from monitor.records import MentionIn
-from monitor.store import IngestResult
+from monitor.store import DatabaseError, IngestResult, Store
 
 CHUNK = 5000  # rows stored per transaction, at most …
 CHUNK_CHARS = 4_000_000  # … and about this many characters of text, so memory stays bounded
@@ -50,7 +46,7 @@ RowOrError = tuple[int, Mapping[str, JsonValue] | ImportDataError]
 class ImportTarget(Protocol):
     """What the importer needs of a :class:`~monitor.api.MentionIndex`."""
 
-    engine: Engine
+    store: Store
 
     def add_groups(self, groups: Sequence[Group], *, refresh: bool = True) -> list[IngestResult]: ...
 
@@ -214,8 +210,7 @@ class _Batch:
         """An existing source keeps its kind; a new one takes the row's, else ``import``."""
         kind = self._kinds.get(row.source)
         if kind is None:
-            with self.index.engine.connect() as conn:
-                stored = conn.execute(select(SRC.c.kind).where(SRC.c.name == row.source)).scalar_one_or_none()
+            stored = self.index.store.source_kind(row.source)
             kind = stored or row.source_kind or IMPORT_KIND
             self._kinds[row.source] = kind
         return kind
@@ -307,7 +302,7 @@ def run_import(
     try:
         import_file(index, path, brand=brand, source=source, progress=progress, report=report)
         status = report.status
-    except SQLAlchemyError as exc:
+    except DatabaseError as exc:
         problems = [f"the database refused the import: {_first_line(exc)}"]
         raise StorageError(problems[0]) from exc
     except Exception as exc:
@@ -320,7 +315,7 @@ def run_import(
         counts = report.to_dict() | {"errors": None}
         try:
             index.finish_run(run_id, status, counts, problems + report.error_lines())
-        except SQLAlchemyError:
+        except DatabaseError:
             if status != "failed":  # an error is already on its way out otherwise
                 raise
     return report

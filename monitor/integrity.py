@@ -1,7 +1,7 @@
 """What ``monitor verify`` reports, and the pure comparisons behind it.
 
 The database side (reading rollups, snapshots and mentions, repairing) lives in
-:mod:`monitor.db.verify`; this module only compares what was stored with what was
+:mod:`monitor.store.verify`; this module only compares what was stored with what was
 recounted and describes the differences.
 """
 

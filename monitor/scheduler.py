@@ -61,7 +61,7 @@ from sqlalchemy.exc import IntegrityError
 
 from monitor import liveness
 from monitor.config import Config, parse_schedule
-from monitor.db.tables import LEASE_T as LEASES
+from monitor.store.tables import LEASE_T as LEASES
 
 log = logging.getLogger(__name__)
 

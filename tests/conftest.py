@@ -85,7 +85,7 @@ def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
 def _dispose_engines(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     """Close every engine a test opened (directly or through the CLI)."""
     import monitor.api
-    import monitor.db.engine as eng
+    import monitor.store.engine as eng
 
     made: list = []
     original = eng.make_engine

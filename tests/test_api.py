@@ -104,7 +104,7 @@ def test_alerts_fire_with_numbers(db_url: str) -> None:
 
 
 def test_snapshot_and_rollup_paths_agree(idx: MentionIndex) -> None:
-    from monitor.db.tables import DirtyDay
+    from monitor.store.tables import DirtyDay
 
     args = [("Acme", date(2026, 11, 1), date(2026, 11, 30), by) for by in ("day", "week", None)]
     via_snapshots = [idx.satisfaction(*a[:3], by=a[3]) for a in args]  # type: ignore[arg-type]

@@ -23,8 +23,8 @@ from typer.testing import CliRunner
 from monitor.api import MentionIndex
 from monitor.collect import Collector, SourceReport, collect
 from monitor.config import Config, Secrets, SourceConfig, config_from_dict
-from monitor.db.tables import MENTION_T as M
 from monitor.records import MentionIn
+from monitor.store.tables import MENTION_T as M
 
 try:
     from test_http_localserver import Handler, LocalServer, Reply

@@ -24,8 +24,8 @@ from sqlalchemy import func, select
 
 from monitor import liveness
 from monitor import scheduler as sch
-from monitor.db.engine import make_engine, upgrade
-from monitor.db.tables import LEASE_T, MENTION_T, RUN_T
+from monitor.store.engine import make_engine, upgrade
+from monitor.store.tables import LEASE_T, MENTION_T, RUN_T
 
 REPO = Path(__file__).resolve().parents[1]
 EXIT_INTERRUPTED = 3
@@ -355,8 +355,8 @@ def test_kill9_of_collect_then_restart_marks_the_old_run_abandoned(tmp_path: Pat
 def rollups_exact(url: str) -> bool:
     from collections import Counter
 
-    from monitor.db.tables import DAILY_ROLLUP_T, RATING_ROLLUP_T
     from monitor.store import recount
+    from monitor.store.tables import DAILY_ROLLUP_T, RATING_ROLLUP_T
 
     eng = make_engine(url)
     try:
@@ -409,7 +409,7 @@ def test_sigterm_of_import_mid_file_exits_3_nothing_half_written(tmp_path: Path,
 @pytest.mark.slow
 @pytest.mark.model
 def test_sigterm_of_score_mid_batches_exits_3_and_the_next_score_finishes(tmp_path: Path, db_url: str) -> None:
-    from monitor.db.tables import SCORE_T
+    from monitor.store.tables import SCORE_T
 
     migrated(db_url)
     cfg = write_config(tmp_path, db_url, None)

@@ -18,12 +18,12 @@ import pytest
 from sqlalchemy import select
 
 from monitor.api import MentionIndex
-from monitor.db.tables import MENTION_T as M
-from monitor.db.tables import SCORE_T as SC
-from monitor.db.tables import SOURCE_T as SRC
 from monitor.exporter import export_mentions
 from monitor.importer import import_file
 from monitor.records import MentionIn, Prediction
+from monitor.store.tables import MENTION_T as M
+from monitor.store.tables import SCORE_T as SC
+from monitor.store.tables import SOURCE_T as SRC
 from tests.conftest import PG_ADMIN_URL
 from tests.test_store import assert_rollups_exact
 

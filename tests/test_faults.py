@@ -25,7 +25,7 @@ from typer.testing import CliRunner
 
 from monitor.cli import _register  # noqa: F401  (registers every command module)
 from monitor.cli.app import app
-from monitor.db import engine as db_engine
+from monitor.store import engine as db_engine
 
 try:
     from test_http_localserver import LocalServer, Reply

@@ -18,11 +18,11 @@ from sqlalchemy import select
 
 from monitor import importer
 from monitor.api import MentionIndex
-from monitor.db.tables import MENTION_T as M
-from monitor.db.tables import RUN_T as RUN
-from monitor.db.tables import SOURCE_T as SRC
 from monitor.errors import ConfigError
 from monitor.importer import import_file, run_import
+from monitor.store.tables import MENTION_T as M
+from monitor.store.tables import RUN_T as RUN
+from monitor.store.tables import SOURCE_T as SRC
 from tests.test_store import assert_rollups_exact
 
 N_ROWS = 20_000

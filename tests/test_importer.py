@@ -108,7 +108,7 @@ def test_import_killed_half_way_then_rerun_ends_exact(tmp_path: Path) -> None:
     deadline = time.monotonic() + 120
     from sqlalchemy import func, select
 
-    from monitor.db.tables import Mention
+    from monitor.store.tables import Mention
 
     m = Mention.__table__  # type: ignore[attr-defined]
     while time.monotonic() < deadline:

@@ -13,7 +13,7 @@ from apscheduler.triggers.interval import IntervalTrigger
 
 from monitor import scheduler as sch
 from monitor.config import config_from_dict
-from monitor.db.engine import make_engine, upgrade
+from monitor.store.engine import make_engine, upgrade
 
 STOCKHOLM = ZoneInfo("Europe/Stockholm")
 

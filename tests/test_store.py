@@ -11,10 +11,10 @@ from hypothesis import strategies as st
 from sqlalchemy import func, select
 
 from monitor.api import MentionIndex
-from monitor.db.tables import DailyRollup, RatingRollup, Score, Sighting
 from monitor.errors import ConfigError, StorageError
 from monitor.records import MentionIn, Prediction
 from monitor.store import recount
+from monitor.store.tables import DailyRollup, RatingRollup, Score, Sighting
 
 T0 = datetime(2026, 11, 3, 9, 0, tzinfo=UTC)
 
@@ -220,7 +220,7 @@ def test_rollups_equal_recount_after_random_operations(tmp_path_factory: pytest.
     # and the index from rollups equals a count of effective labels
     total = idx.satisfaction("Acme", "2026-11-01", "2026-11-10", by=None)[0]
     with idx.engine.connect() as conn:
-        from monitor.db.tables import Mention
+        from monitor.store.tables import Mention
 
         m = Mention.__table__  # type: ignore[attr-defined]
         labels = Counter(r[0] for r in conn.execute(select(m.c.label)))

@@ -11,9 +11,9 @@ from typer.testing import CliRunner
 from monitor.api import MentionIndex
 from monitor.cli import _register  # noqa: F401
 from monitor.cli.app import app
-from monitor.db.tables import MENTION_T
 from monitor.integrity import VerifyReport
 from monitor.records import MentionIn, Prediction
+from monitor.store.tables import MENTION_T
 
 T0 = datetime(2026, 11, 3, 9, 0, tzinfo=UTC)
 runner = CliRunner()

@@ -62,7 +62,7 @@ def init(
 @handle_errors
 def db_upgrade(config: Path | None = ConfigOpt, db: str | None = DbOpt) -> None:
     """Create or migrate the database schema to the latest version."""
-    from monitor.db.engine import current_revision, make_engine, upgrade
+    from monitor.store.engine import current_revision, make_engine, upgrade
 
     cfg = resolve_config(config, db)
     engine = make_engine(cfg.database_url)

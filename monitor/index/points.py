@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass
 from datetime import date
 from typing import Any
 
 from monitor.index import formulas
+from monitor.index.periods import By, periods
 
 
 @dataclass(frozen=True, slots=True)
@@ -118,4 +119,11 @@ def make_point(
     return t.point(period_start, min_sample)
 
 
-__all__ = ["Point", "Tally", "make_point"]
+def series_points(
+    tallies: Mapping[tuple[object, date], Tally], start: date, end: date, by: By, min_sample: int
+) -> list[Point]:
+    """One point per period from ``start`` to ``end`` (empty periods included), from ungrouped tallies."""
+    return [tallies.get((None, p), Tally()).point(p, min_sample) for p in periods(start, end, by)]
+
+
+__all__ = ["Point", "Tally", "make_point", "series_points"]

@@ -1,15 +1,15 @@
-"""Alembic environment: runs on the connection handed over by ``monitor.db.engine.upgrade``."""
+"""Alembic environment: runs on the connection handed over by ``monitor.store.engine.upgrade``."""
 
 from __future__ import annotations
 
 from alembic import context
 from sqlmodel import SQLModel
 
-import monitor.db.tables  # noqa: F401  (registers the tables on SQLModel.metadata)
-from monitor.db.migrations.env_filter import include_object
+import monitor.store.tables  # noqa: F401  (registers the tables on SQLModel.metadata)
+from monitor.store.migrations.env_filter import include_object
 
 connection = context.config.attributes.get("connection")
-if connection is None:  # pragma: no cover - only via monitor.db.engine.upgrade
+if connection is None:  # pragma: no cover - only via monitor.store.engine.upgrade
     raise RuntimeError("run migrations through `monitor db upgrade`")
 
 

@@ -17,18 +17,8 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import Connection, Engine, and_, delete, func, select, tuple_
 
-from monitor.db.engine import writer
-from monitor.db.tables import BRAND_T as BR
-from monitor.db.tables import DAILY_ROLLUP_T as DR
-from monitor.db.tables import DIRTY_DAY_T as DD
-from monitor.db.tables import MENTION_T as M
-from monitor.db.tables import META_T as META
-from monitor.db.tables import RATING_ROLLUP_T as RR
-from monitor.db.tables import RUN_T as RUN
-from monitor.db.tables import SNAPSHOT_T as SN
-from monitor.db.tables import SOURCE_T as SRC
-from monitor.index import snapshots
 from monitor.index.periods import day_bounds_utc
+from monitor.index.snapshots import snapshot_rows
 from monitor.integrity import (
     RATING_KEYS,
     ROLLUP_KEYS,
@@ -40,7 +30,20 @@ from monitor.integrity import (
     duplicate_ids,
     snapshot_fields,
 )
-from monitor.store import RETENTION_CUTOFF, recount, upsert_add
+from monitor.store import snapshots
+from monitor.store.dialect import upsert_add
+from monitor.store.engine import writer
+from monitor.store.meta import RETENTION_CUTOFF
+from monitor.store.rollups import recount
+from monitor.store.tables import BRAND_T as BR
+from monitor.store.tables import DAILY_ROLLUP_T as DR
+from monitor.store.tables import DIRTY_DAY_T as DD
+from monitor.store.tables import MENTION_T as M
+from monitor.store.tables import META_T as META
+from monitor.store.tables import RATING_ROLLUP_T as RR
+from monitor.store.tables import RUN_T as RUN
+from monitor.store.tables import SNAPSHOT_T as SN
+from monitor.store.tables import SOURCE_T as SRC
 
 DR_KEYS = ("brand_id", "day", "source_id", "lang", "label", "origin")
 RR_KEYS = ("brand_id", "day", "source_id", "lang", "worst", "best", "value")
@@ -147,7 +150,7 @@ def _check_conn(conn: Connection, tz: ZoneInfo, min_sample: int, now: datetime) 
     rates = [(b, d, kind.get(s, ""), lang, w, be, v, n) for (b, d, s, lang, w, be, v), n in ratings.items()]
     expected = {
         (int(r["brand_id"]), r["day"], r["scope"], r["scope_value"]): r
-        for r in snapshots.snapshot_rows(
+        for r in snapshot_rows(
             [x for x in labels if (int(x[0]), x[1]) in snap_days],
             [x for x in rates if (int(x[0]), x[1]) in snap_days],
             min_sample,

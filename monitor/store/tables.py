@@ -1,4 +1,4 @@
-"""SQLModel tables (the schema; migrations in ``monitor/db/migrations`` create it).
+"""SQLModel tables (the schema; migrations in ``monitor/store/migrations`` create it).
 
 Counting model: every mention has one *effective label* (``Mention.label``): a person's or an
 importer's label wins, otherwise the newest counted model score, otherwise ``unscored``.

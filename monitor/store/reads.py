@@ -1,4 +1,4 @@
-"""Reads that feed the index: rollup sums per period, and mention listings.
+"""Reads that feed the index (its SQL): rollup sums per period, and mention listings.
 
 Index figures come from ``daily_rollup`` / ``rating_rollup`` only (never a scan of raw
 mentions); listings and 24-hour alert windows read ``mention`` through its indexes.
@@ -10,16 +10,16 @@ from collections.abc import Sequence
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Connection, Select, and_, case, func, or_, select
+from sqlalchemy import Connection, Engine, Select, and_, case, func, or_, select
 
-from monitor.db.tables import DAILY_ROLLUP_T as DR
-from monitor.db.tables import DIRTY_DAY_T as DD
-from monitor.db.tables import MENTION_T as M
-from monitor.db.tables import RATING_ROLLUP_T as RR
-from monitor.db.tables import SNAPSHOT_T as SN
-from monitor.db.tables import SOURCE_T as SRC
-from monitor.index.periods import By, period_start, periods
-from monitor.index.points import Point, Tally
+from monitor.index.periods import By, period_start
+from monitor.index.points import Point, Tally, series_points
+from monitor.store.tables import DAILY_ROLLUP_T as DR
+from monitor.store.tables import DIRTY_DAY_T as DD
+from monitor.store.tables import MENTION_T as M
+from monitor.store.tables import RATING_ROLLUP_T as RR
+from monitor.store.tables import SNAPSHOT_T as SN
+from monitor.store.tables import SOURCE_T as SRC
 
 
 def source_ids(conn: Connection, source: str | None) -> list[int] | None:
@@ -48,7 +48,7 @@ def _filtered(
 
 
 def tallies(
-    conn: Connection,
+    engine: Engine,
     brand_ids: Sequence[int],
     start: date,
     end: date,
@@ -63,6 +63,21 @@ def tallies(
     Reads the daily snapshots when they are current for the window and can answer the
     question (whole brand, one source kind or one language); otherwise the rollups.
     """
+    with engine.connect() as conn:
+        return _tallies(conn, brand_ids, start, end, by, source=source, lang=lang, group=group)
+
+
+def _tallies(
+    conn: Connection,
+    brand_ids: Sequence[int],
+    start: date,
+    end: date,
+    by: By,
+    *,
+    source: str | None,
+    lang: str | None,
+    group: str | None,
+) -> dict[tuple[Any, date], Tally]:
     sids = source_ids(conn, source)
     out: dict[tuple[Any, date], Tally] = {}
     if sids == []:
@@ -175,7 +190,7 @@ def _from_snapshots(
 
 
 def series(
-    conn: Connection,
+    engine: Engine,
     brand_ids: Sequence[int],
     start: date,
     end: date,
@@ -186,11 +201,12 @@ def series(
     lang: str | None = None,
 ) -> list[Point]:
     """One point per period from ``start`` to ``end`` inclusive (empty periods included)."""
-    t = tallies(conn, brand_ids, start, end, by, source=source, lang=lang)
-    return [t.get((None, p), Tally()).point(p, min_sample) for p in periods(start, end, by)]
+    return series_points(
+        tallies(engine, brand_ids, start, end, by, source=source, lang=lang), start, end, by, min_sample
+    )
 
 
-def window_counts(conn: Connection, brand_id: int, edges: Sequence[datetime]) -> list[dict[str, int]]:
+def window_counts(engine: Engine, brand_id: int, edges: Sequence[datetime]) -> list[dict[str, int]]:
     """Label counts of mentions published in each window [edges[i], edges[i+1])."""
     lo, hi = edges[0], edges[-1]
     bucket = case(
@@ -203,7 +219,9 @@ def window_counts(conn: Connection, brand_id: int, edges: Sequence[datetime]) ->
         .group_by("b", M.c.label)
     )
     out = [{"positive": 0, "neutral": 0, "negative": 0, "unscored": 0} for _ in range(len(edges) - 1)]
-    for b, label, n in conn.execute(q):
+    with engine.connect() as conn:
+        rows = conn.execute(q).all()
+    for b, label, n in rows:
         if b is not None and 0 <= int(b) < len(out):
             out[int(b)][label] = out[int(b)].get(label, 0) + int(n)
     return out

@@ -1,1 +1,0 @@
-"""Storage: tables, engine set-up and migrations."""

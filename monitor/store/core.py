@@ -1,0 +1,18 @@
+"""The :class:`Store`: every write (and the small reads writers need) over one engine.
+
+Each concern lives in its own module (registry, ingest, labels, scores, source state,
+runs, meta, rollups); the Store joins them over one engine and index timezone.
+"""
+
+from __future__ import annotations
+
+from monitor.store.ingest import IngestStore
+from monitor.store.labels import LabelsStore
+from monitor.store.rollups import RollupsStore
+from monitor.store.runs import RunsStore
+from monitor.store.scores import ScoresStore
+from monitor.store.sources_state import SourcesStateStore
+
+
+class Store(IngestStore, LabelsStore, ScoresStore, SourcesStateStore, RunsStore, RollupsStore):
+    """All writes (and the small reads writers need) over one engine."""
