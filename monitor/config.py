@@ -37,6 +37,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from monitor.errors import ConfigError
 from monitor.redact import redact_text, redact_url
+from monitor.schedule.spec import MAX_INTERVAL_DAYS, parse_schedule
 from monitor.textsafe import control_characters, shown
 
 DEFAULT_DATABASE_URL = "sqlite:///monitor.db"
@@ -52,9 +53,6 @@ SOURCE_KINDS = (
     "appstore",
     "youtube",
 )
-_INTERVAL = re.compile(r"^\s*(\d+)\s*([smhd])\s*$")
-#: The longest interval schedule: a source collected less than once a year is a mistake.
-MAX_INTERVAL_DAYS = 366
 #: Retention beyond a century is "for ever" and would overflow date arithmetic.
 MAX_RETENTION_DAYS = 36_500
 
@@ -86,39 +84,6 @@ def _check_timezone(value: str) -> str:
     except (ZoneInfoNotFoundError, ValueError) as exc:
         raise ValueError(f"unknown timezone {value!r} (use an IANA name like 'Europe/Stockholm')") from exc
     return value
-
-
-def parse_schedule(value: str) -> tuple[Literal["interval"], int] | tuple[Literal["cron"], str]:
-    """Parse ``"30m"``/``"6h"``/``"1d"`` into seconds, or a 5-field cron expression."""
-    match = _INTERVAL.match(value)
-    if match:
-        digits, unit = match.group(1), match.group(2)
-        too_long = ValueError(f"schedule {shown(value)!r} is longer than {MAX_INTERVAL_DAYS} days")
-        if len(digits) > 12:  # also keeps int() away from thousands of digits
-            raise too_long
-        seconds = int(digits) * {"s": 1, "m": 60, "h": 3600, "d": 86400}[unit]
-        if seconds < 60:
-            raise ValueError(f"schedule {value!r} is shorter than one minute")
-        if seconds > MAX_INTERVAL_DAYS * 86400:
-            raise too_long
-        return ("interval", seconds)
-    if control_characters(value):
-        raise ValueError("schedule holds a control character")
-    fields = value.split()
-    if len(fields) != 5:
-        raise ValueError(
-            f"schedule {value!r} is neither an interval like '30m'/'6h'/'1d' "
-            "nor a 5-field cron expression like '0 */2 * * *'"
-        )
-    from apscheduler.triggers.cron import CronTrigger
-
-    try:
-        trigger = CronTrigger.from_crontab(value, timezone="UTC")
-    except ValueError as exc:
-        raise ValueError(f"schedule {value!r} is not a valid cron expression: {exc}") from exc
-    if trigger.get_next_fire_time(None, dt.datetime.now(dt.UTC)) is None:
-        raise ValueError(f"schedule {value!r} never fires (no such date)")
-    return ("cron", value)
 
 
 class BrandConfig(_Strict):

@@ -11,7 +11,8 @@
     │   └── FetchFailed          network faults, 5xx after retries, oversize bodies
     ├── ParseError               a response/page could not be parsed
     ├── ModelError               the sentiment model cannot be built, loaded or run
-    └── DeliveryError            a digest could not be delivered (SMTP, webhook, file)
+    ├── DeliveryError            a digest could not be delivered (SMTP, webhook, file)
+    └── SchedulerError           a scheduled job cannot run (e.g. outside ``monitor run``)
 """
 
 from __future__ import annotations
@@ -61,6 +62,10 @@ class DeliveryError(MonitorError):
     """A digest could not be delivered."""
 
 
+class SchedulerError(MonitorError):
+    """A scheduled job cannot run: e.g. a job function called outside ``monitor run``."""
+
+
 __all__ = [
     "ConfigError",
     "DeliveryError",
@@ -69,6 +74,7 @@ __all__ = [
     "ModelError",
     "MonitorError",
     "ParseError",
+    "SchedulerError",
     "SourceBlocked",
     "SourceError",
     "StorageError",

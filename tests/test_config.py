@@ -201,7 +201,7 @@ def test_good_options_and_schedules_still_load(tmp_path: Path) -> None:
     ids=lambda p: p.name,
 )
 def test_every_shipped_example_config_loads_and_schedules(path: Path) -> None:
-    from monitor.scheduler import job_specs
+    from monitor.schedule import job_specs
 
     cfg = load_config(path)
     assert job_specs(cfg)  # schedules turn into triggers without overflowing

@@ -23,7 +23,7 @@ import pytest
 from sqlalchemy import func, select
 
 from monitor import liveness
-from monitor import scheduler as sch
+from monitor import schedule as sch
 from monitor.store.engine import make_engine, upgrade
 from monitor.store.tables import LEASE_T, MENTION_T, RUN_T
 

@@ -11,7 +11,7 @@ import pytest
 from apscheduler.events import EVENT_JOB_EXECUTED, EVENT_JOB_MISSED
 from apscheduler.triggers.interval import IntervalTrigger
 
-from monitor import scheduler as sch
+from monitor import schedule as sch
 from monitor.config import config_from_dict
 from monitor.store.engine import make_engine, upgrade
 

@@ -99,13 +99,13 @@ def run(
 
 def _run(cfg: Any, once: bool, digest: str) -> None:
     if not once:
-        from monitor.scheduler import run_scheduler, stored_jobs
+        from monitor.schedule import MonitorScheduler, run_scheduler
         from monitor.store import interrupt_open_runs
 
-        def ready(sched: Any) -> None:
-            jobs = stored_jobs(sched._lookup_jobstore("default").engine)
+        def ready(sched: MonitorScheduler) -> None:
+            jobs = sched.get_jobs()
             for j in jobs:
-                log.info("job %s next at %s", j["id"], j["next_run_time"])
+                log.info("job %s next at %s", j.id, j.next_run_time)
             log.info("scheduler running (%d jobs); SIGTERM or Ctrl-C stops it", len(jobs))
 
         signalled = run_scheduler(cfg, ready=ready)
@@ -144,7 +144,7 @@ def status(
 
     from monitor.api import MentionIndex
     from monitor.digest.deliver import pending_deliveries
-    from monitor.scheduler import Leases, stored_jobs
+    from monitor.schedule import Leases, stored_jobs
 
     cfg = resolve_config(config, db)
     tz = ZoneInfo(cfg.digest.timezone)
