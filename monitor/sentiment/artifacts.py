@@ -72,13 +72,13 @@ def candidate_dirs(name: str, path: str | None = None) -> list[Path]:
     if path:
         p = Path(path).expanduser()
         return [p, p / name]
-    from monitor.sentiment.convert import cache_dir
+    from monitor.cache_dirs import cache_area
 
     dirs = []
     env = os.environ.get("MONITOR_MODELS_DIR")
     if env:
         dirs.append(Path(env).expanduser() / name)
-    dirs += [repo_models_dir() / name, cache_dir() / "models" / name, Path.cwd() / "models" / name]
+    dirs += [repo_models_dir() / name, cache_area("models") / name, Path.cwd() / "models" / name]
     return dirs
 
 
