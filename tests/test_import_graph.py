@@ -200,7 +200,10 @@ def _private_imports(path: Path) -> list[str]:
     ]
 
 
-@pytest.mark.parametrize("module", ["monitor.cache_admin", "monitor.langid", "monitor.cache_dirs", "monitor.labels"])
+MY_AREA = ["monitor.cache_admin", "monitor.langid", "monitor.cache_dirs", "monitor.labels"]
+
+
+@pytest.mark.parametrize("module", MY_AREA + sorted(m for m in module_names() if m.startswith("monitor.sentiment")))
 def test_no_private_names_across_modules(module: str) -> None:
     assert _private_imports(module_names()[module]) == []
 

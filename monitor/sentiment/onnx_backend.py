@@ -59,12 +59,12 @@ def _version(dist: str) -> str:
 
 def cache_key(base_dir: Path, model_dir: Path, meta: ModelMeta) -> str:
     """Hash of everything the exported graph depends on (base, adapter/head, settings, versions)."""
-    from monitor.sentiment.artifacts import _BEHAVIOUR_FIELDS
+    from monitor.sentiment.artifacts import BEHAVIOUR_FIELDS
 
     h = hashlib.sha256()
     done = base_dir / "DONE"
     base_sha = done.read_text(encoding="utf-8").strip() if done.is_file() else base_dir.name
-    settings = {k: getattr(meta, k) for k in _BEHAVIOUR_FIELDS}
+    settings = {k: getattr(meta, k) for k in BEHAVIOUR_FIELDS}
     head = {
         "recipe": EXPORT_RECIPE,
         "opset": OPSET,
