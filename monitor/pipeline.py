@@ -24,8 +24,8 @@ from typing import Any, Literal, Protocol
 from zoneinfo import ZoneInfo
 
 from monitor.config import Config, DigestConfig
+from monitor.labels import counts_in_index
 from monitor.records import Prediction
-from monitor.sentiment.classifier import counts_in_index
 
 log = logging.getLogger(__name__)
 

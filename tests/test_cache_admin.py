@@ -86,9 +86,9 @@ def tree(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Tree:
     _write(busy / "fp32.onnx", 20)
     _write(busy / ".fp32-yy.onnx.tmp", 5)
 
-    from monitor.langid import _cache_folder
+    from monitor.langid import cache_folder
 
-    lang = root / "langid" / _cache_folder().name
+    lang = root / "langid" / cache_folder().name
     _write(lang / "classes.json", 60)
     _write(root / "langid" / "ffffffffffffffff" / "table.npy", 700)
     _write(root / "langid" / ".abc-tmp", 9)  # a stray temporary file, 2 h old

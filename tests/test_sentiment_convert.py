@@ -175,7 +175,7 @@ def test_sha_mismatch_is_refused(tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 
 
 def test_cache_dir_default(monkeypatch: pytest.MonkeyPatch) -> None:
-    from monitor.sentiment.convert import cache_dir
+    from monitor.cache_dirs import cache_dir
 
     monkeypatch.delenv("MONITOR_CACHE_DIR", raising=False)
     monkeypatch.delenv("XDG_CACHE_HOME", raising=False)

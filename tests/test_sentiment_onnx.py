@@ -135,7 +135,7 @@ def test_load_uses_the_cache(onnx_fp32: Any, onnx_int8: Any, monkeypatch: pytest
         raise AssertionError("the cached file should have been used")
 
     monkeypatch.setattr(ob, "export_fp32", boom)
-    monkeypatch.setattr(ob, "_build_int8", boom)
+    monkeypatch.setattr(ob, "build_int8", boom)
     for clf in (onnx_fp32, onnx_int8):
         again = _load(clf.precision)
         assert again.info()["onnx_file"] == clf.info()["onnx_file"]
@@ -143,7 +143,7 @@ def test_load_uses_the_cache(onnx_fp32: Any, onnx_int8: Any, monkeypatch: pytest
 
 def test_missing_onnxruntime_is_named(monkeypatch: pytest.MonkeyPatch) -> None:
     from monitor.sentiment import load_classifier
-    from monitor.sentiment.classifier import resolve_precision
+    from monitor.sentiment.loader import resolve_precision
 
     monkeypatch.setitem(sys.modules, "onnxruntime", None)  # makes `import onnxruntime` fail
     with pytest.raises(ModelError, match=r"'onnx-int8' needs onnxruntime.*pip install onnxruntime"):
@@ -215,7 +215,7 @@ def test_export_failure_is_a_model_error(tmp_path: Path) -> None:
 def test_export_quiets_onnxruntime_chatter_but_not_the_application(caplog: pytest.LogCaptureFixture) -> None:
     import logging
 
-    from monitor.sentiment.onnx_backend import _quiet
+    from monitor.sentiment.onnx_build import _quiet
 
     app_log = logging.getLogger("monitor.collect")
     caplog.set_level(logging.INFO)

@@ -10,18 +10,18 @@ from pathlib import Path
 import pytest
 
 from monitor.errors import ModelError
+from monitor.labels import counts_in_index
 from monitor.records import Prediction
 from monitor.sentiment.classifier import (
     ScoreCache,
-    counts_in_index,
     drop_neutral,
     make_prediction,
-    resolve_precision,
     text_key,
 )
 from monitor.sentiment.data import load_examples
 from monitor.sentiment.e5file import dequantize_q4_0
 from monitor.sentiment.encoding import length_sorted_batches, pad_batch
+from monitor.sentiment.loader import resolve_precision
 from monitor.sentiment.metrics import score
 
 pytestmark = pytest.mark.filterwarnings("ignore:.*torch.ao.quantization.*:DeprecationWarning")
@@ -75,7 +75,7 @@ def test_drop_neutral_renormalises() -> None:
 
 
 def test_precision_auto_falls_back_without_bf16(monkeypatch: pytest.MonkeyPatch) -> None:
-    import monitor.sentiment.classifier as c
+    import monitor.sentiment.loader as c
 
     monkeypatch.setattr(c, "cpu_has_fast_bf16", lambda: False)
     assert resolve_precision("auto", "bf16", onnx_available=False) == "fp32"
@@ -84,7 +84,7 @@ def test_precision_auto_falls_back_without_bf16(monkeypatch: pytest.MonkeyPatch)
 
 
 def test_precision_auto_takes_bf16_where_the_cpu_has_it(monkeypatch: pytest.MonkeyPatch) -> None:
-    import monitor.sentiment.classifier as c
+    import monitor.sentiment.loader as c
 
     monkeypatch.setattr(c, "cpu_has_fast_bf16", lambda: True)
     assert resolve_precision("auto", "bf16", onnx_available=True) == "bf16"  # torch: onnx has no bf16 path
@@ -182,7 +182,7 @@ class _CountingNet:
 
 
 def _fake_classifier(max_length: int = 8) -> tuple[object, _CountingNet]:
-    from monitor.sentiment.classifier import EmbeddedClassifier
+    from monitor.sentiment.torch_backend import EmbeddedClassifier
 
     net = _CountingNet()
     clf = EmbeddedClassifier(

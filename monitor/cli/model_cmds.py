@@ -198,7 +198,7 @@ def cache_cmd(
 ) -> None:
     """List the cache folders (converted base, ONNX exports, language ID) and prune the stale ones."""
     from monitor.cache_admin import list_cache, prune_cache
-    from monitor.sentiment.convert import cache_dir
+    from monitor.cache_dirs import cache_dir
 
     root = cache_dir()
     entries = list_cache(_model_config(config, None, None, None), root=root)

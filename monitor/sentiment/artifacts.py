@@ -18,7 +18,8 @@ from monitor.records import LABELS
 
 META_FILE = "config.json"
 ARTIFACT_FILES = ("labels.json", "head.safetensors", "adapter/adapter_model.safetensors")
-_BEHAVIOUR_FIELDS = ("base_sha256", "prefix", "max_length", "pooling", "labels", "binary_languages")
+# The settings that change what the model computes (part of the digest and the ONNX cache key).
+BEHAVIOUR_FIELDS = ("base_sha256", "prefix", "max_length", "pooling", "labels", "binary_languages")
 
 
 @dataclass
@@ -72,13 +73,13 @@ def candidate_dirs(name: str, path: str | None = None) -> list[Path]:
     if path:
         p = Path(path).expanduser()
         return [p, p / name]
-    from monitor.sentiment.convert import cache_dir
+    from monitor.cache_dirs import cache_area
 
     dirs = []
     env = os.environ.get("MONITOR_MODELS_DIR")
     if env:
         dirs.append(Path(env).expanduser() / name)
-    dirs += [repo_models_dir() / name, cache_dir() / "models" / name, Path.cwd() / "models" / name]
+    dirs += [repo_models_dir() / name, cache_area("models") / name, Path.cwd() / "models" / name]
     return dirs
 
 
@@ -98,7 +99,7 @@ def find_model_dir(name: str, path: str | None = None) -> Path:
 def artifact_digest(model_dir: Path, meta: ModelMeta) -> str:
     """Short SHA-256 over the weights and the settings that change outputs (not the metrics)."""
     h = hashlib.sha256()
-    settings = {k: getattr(meta, k) for k in _BEHAVIOUR_FIELDS}
+    settings = {k: getattr(meta, k) for k in BEHAVIOUR_FIELDS}
     h.update(json.dumps(settings, sort_keys=True).encode())
     for rel in ARTIFACT_FILES:
         p = model_dir / rel
@@ -108,4 +109,4 @@ def artifact_digest(model_dir: Path, meta: ModelMeta) -> str:
     return h.hexdigest()[:12]
 
 
-__all__ = ["ModelMeta", "artifact_digest", "candidate_dirs", "find_model_dir", "repo_models_dir"]
+__all__ = ["BEHAVIOUR_FIELDS", "ModelMeta", "artifact_digest", "candidate_dirs", "find_model_dir", "repo_models_dir"]

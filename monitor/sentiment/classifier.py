@@ -1,34 +1,34 @@
-"""The one inference interface: ``SentimentClassifier.predict(texts, langs) -> [Prediction]``.
+"""The classifier interface: the :class:`Classifier` Protocol and what every backend shares.
 
-Torch (or onnxruntime) is imported only when a classifier is built. Shared by every backend:
-a content-hash cache (a text is never scored twice by the same model version). Shared by the
-embedded model's runtimes (torch, and onnxruntime in ``onnx_backend``): token windows,
-length-sorted batches with dynamic padding, and the configured thread count.
+``Classifier`` is the seam the pipeline, scheduler and CLI score through:
+``predict(texts, langs) -> [Prediction]`` plus the model identity. :class:`SentimentClassifier`
+is the base the backends build on: a content-hash cache (a text is never scored twice by the
+same model version) and per-language settings. :class:`WindowedClassifier` is shared by the
+embedded model's runtimes (``torch_backend``, ``onnx_backend``): token windows,
+length-sorted batches with dynamic padding, and the score version.
+
+This module imports no backend, torch or onnxruntime; :mod:`monitor.sentiment.loader`
+chooses and builds a backend.
 """
 
 from __future__ import annotations
 
 import hashlib
-import logging
 import unicodedata
-import warnings
 from collections import OrderedDict
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Required, TypedDict, Unpack
+from typing import TYPE_CHECKING, Any, Protocol, Required, TypedDict, runtime_checkable
 
-from monitor.config import SUPPORTED_LANGUAGES, ModelConfig
+from monitor.config import ModelConfig
 from monitor.errors import ModelError
 from monitor.records import LABELS, Prediction
 
 if TYPE_CHECKING:
-    import torch
-
     from monitor.sentiment.artifacts import ModelMeta
     from monitor.sentiment.encoding import TextEncoder
 
 Probs = tuple[float, float, float]
-log = logging.getLogger(__name__)
 
 
 def text_key(text: str) -> str:
@@ -64,17 +64,20 @@ class ScoreCache:
         return len(self._data)
 
 
-def counts_in_index(
-    pred: Prediction,
-    lang: str | None,
-    threshold: float,
-    supported: Sequence[str] = SUPPORTED_LANGUAGES,
-) -> bool:
-    """Whether a score counts in the index: confidence ≥ threshold, and a supported language.
+@runtime_checkable
+class Classifier(Protocol):
+    """What scoring needs from a sentiment model, whichever backend runs it."""
 
-    An unknown language (``None``) counts, as in the pipeline's scoring step.
-    """
-    return (lang is None or lang in supported) and pred.confidence >= threshold
+    model_id: str
+    model_version: str
+
+    def predict(self, texts: Sequence[str], langs: Sequence[str | None] | None = None) -> list[Prediction]:
+        """One :class:`Prediction` per text; ``langs`` (ISO 639-1) applies per-language settings."""
+        ...
+
+    def info(self) -> dict[str, object]:
+        """What ``monitor model info`` shows (backend, precision, settings)."""
+        ...
 
 
 def make_prediction(probs: Sequence[float], model_id: str, model_version: str) -> Prediction:
@@ -144,41 +147,6 @@ class SentimentClassifier:
         return {"model_id": self.model_id, "model_version": self.model_version}
 
 
-def cpu_has_fast_bf16() -> bool:
-    """True when the CPU has native bf16 matmul instructions (AVX-512 BF16 or AMX)."""
-    try:
-        flags = Path("/proc/cpuinfo").read_text(encoding="ascii", errors="ignore")
-    except OSError:
-        return False
-    return "avx512_bf16" in flags or "amx_bf16" in flags
-
-
-# ``auto`` runs these precisions on onnxruntime when it is installed: the same network and
-# the same numbers (dev predictions identical to torch fp32), faster and lighter to load.
-AUTO_RUNTIME = {"fp32": "onnx-fp32"}
-
-
-def resolve_precision(requested: str, auto_choice: str, *, onnx_available: bool | None = None) -> str:
-    """``auto`` → the model's measured choice, on the fastest runtime that gives the same numbers.
-
-    bf16 is demoted to fp32 where the CPU would emulate it; fp32 runs on onnxruntime when it
-    is installed (:data:`AUTO_RUNTIME`), and an ONNX choice falls back to torch fp32 when it
-    is not. An explicit precision is returned as it is.
-    """
-    if requested != "auto":
-        return requested
-    choice = auto_choice
-    if choice == "bf16" and not cpu_has_fast_bf16():
-        choice = "fp32"
-    if onnx_available is None:
-        from monitor.sentiment.onnx_backend import onnxruntime_available
-
-        onnx_available = onnxruntime_available()
-    if onnx_available:
-        return AUTO_RUNTIME.get(choice, choice)
-    return "fp32" if choice.startswith("onnx-") else choice
-
-
 # Precisions whose scores are interchangeable (same labels on every dev text, probabilities
 # within 5e-6): they share a score version, so switching between them rescores nothing.
 FP32_PRECISIONS = frozenset({"fp32", "onnx-fp32"})
@@ -193,37 +161,6 @@ def score_version(version: str, digest: str, precision: str) -> str:
     """
     base = f"{version}+{digest}"
     return base if precision in FP32_PRECISIONS else f"{base}.{precision}"
-
-
-def apply_precision(module: torch.nn.Module, precision: str) -> torch.nn.Module:
-    """Return the module in the requested precision (fp32, bf16 weights, or dynamic int8)."""
-    import torch
-
-    if precision == "fp32":
-        return module  # already fp32 (apart from the fp16 word-embedding table)
-    if precision == "bf16":
-        return module.to(torch.bfloat16)
-    if precision == "int8":
-        try:
-            from torch.ao.quantization import per_channel_dynamic_qconfig, quantize_dynamic
-        except ImportError as exc:
-            raise ModelError("this torch build has no dynamic int8 quantisation") from exc
-        target = getattr(module, "encoder", module)  # the small head stays fp32
-        # Per-channel weights; the FFN output projections stay fp32: their inputs (GELU
-        # activations) have outliers that per-tensor activation quantisation cannot hold.
-        names = {
-            n: per_channel_dynamic_qconfig
-            for n, m in target.named_modules()
-            if isinstance(m, torch.nn.Linear) and not (n.endswith("output.dense") and "attention" not in n)
-        }
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")  # torch.ao.quantization deprecation notices
-            q = quantize_dynamic(target, names, dtype=torch.qint8, inplace=True)
-        if target is module:
-            return q
-        module.encoder = q
-        return module
-    raise ModelError(f"unknown precision {precision!r} for torch (expected fp32, bf16 or int8)")
 
 
 class WindowOptions(TypedDict, total=False):
@@ -306,67 +243,6 @@ class WindowedClassifier(SentimentClassifier):
         }
 
 
-class EmbeddedClassifier(WindowedClassifier):
-    """The embedded model in torch: converted e5-small + merged LoRA + head, mean pooled."""
-
-    def __init__(self, net: torch.nn.Module, encoder: TextEncoder, **options: Unpack[WindowOptions]) -> None:
-        super().__init__(encoder, **options)
-        self.net = apply_precision(net.eval(), self.precision)
-
-    def _batch_probs(self, ids: list[list[int]], mask: list[list[int]]) -> list[list[float]]:
-        import torch
-
-        logits = self.net(torch.tensor(ids), torch.tensor(mask))
-        probs: list[list[float]] = torch.softmax(logits.float(), dim=-1).tolist()
-        return probs
-
-    def _score_uncached(self, texts: Sequence[str]) -> list[Probs]:
-        import torch
-
-        try:
-            with torch.inference_mode():
-                return super()._score_uncached(texts)
-        except RuntimeError as exc:
-            raise ModelError(f"sentiment model failed while scoring: {exc}") from exc
-
-
-def load_embedded(cfg: ModelConfig, cache: ScoreCache | None = None) -> WindowedClassifier:
-    """Build the embedded classifier from the shipped model directory (torch or onnxruntime)."""
-    from monitor.sentiment.artifacts import ModelMeta, artifact_digest, find_model_dir
-    from monitor.sentiment.convert import ensure_base
-
-    model_dir = find_model_dir(cfg.name, cfg.path)
-    meta = ModelMeta.read(model_dir)
-    precision = resolve_precision(cfg.precision, meta.auto_precision)
-    if precision.startswith("onnx-"):
-        from monitor.sentiment.onnx_backend import import_onnxruntime
-
-        import_onnxruntime(precision)  # a missing onnxruntime fails here, before any work
-    base = ensure_base()
-    if meta.base_sha256 and not base.name.endswith(meta.base_sha256[:16]):
-        raise ModelError(f"{model_dir} was trained on base {meta.base_sha256[:16]}, not {base.name}")
-    digest = artifact_digest(model_dir, meta)
-    if precision.startswith("onnx-"):
-        from monitor.sentiment.onnx_backend import load_onnx
-
-        try:
-            return load_onnx(cfg, precision, model_dir=model_dir, meta=meta, base_dir=base, digest=digest, cache=cache)
-        except ModelError as exc:
-            if cfg.precision != "auto":
-                raise
-            log.warning("precision auto: %s; using torch fp32 instead", exc)
-            precision = "fp32"
-
-    import torch
-
-    from monitor.sentiment.model import load_trained
-
-    torch.set_num_threads(cfg.threads)
-    net = load_trained(base, model_dir)
-    encoder, options = window_setup(cfg, meta, model_dir, base, digest, precision, cache)
-    return EmbeddedClassifier(net, encoder, **options)
-
-
 def window_setup(
     cfg: ModelConfig,
     meta: ModelMeta,
@@ -396,24 +272,17 @@ def window_setup(
     )
 
 
-def load_classifier(cfg: ModelConfig | None = None, cache: ScoreCache | None = None) -> SentimentClassifier:
-    """Build the classifier ``cfg.backend`` names (``embedded`` default, or ``hf``)."""
-    cfg = cfg or ModelConfig()
-    if cfg.backend == "hf":
-        from monitor.sentiment.hf_backend import load_hf
-
-        return load_hf(cfg, cache=cache)
-    return load_embedded(cfg, cache=cache)
-
-
 __all__ = [
-    "EmbeddedClassifier",
+    "FP32_PRECISIONS",
+    "Classifier",
+    "Probs",
     "ScoreCache",
     "SentimentClassifier",
+    "WindowOptions",
     "WindowedClassifier",
-    "counts_in_index",
-    "load_classifier",
+    "drop_neutral",
     "make_prediction",
     "score_version",
     "text_key",
+    "window_setup",
 ]

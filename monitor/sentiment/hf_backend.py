@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import hashlib
 import warnings
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from monitor.config import ModelConfig
 from monitor.errors import ModelError
@@ -137,7 +137,10 @@ def load_hf(cfg: ModelConfig, cache: ScoreCache | None = None) -> HFClassifier:
         raise ModelError(f"cannot load Hugging Face model: {cfg.path} is not a directory")
     where = str(Path(where).expanduser()) if cfg.path is not None else where
     bar = hf_logging.is_progress_bar_enabled()
-    hf_logging.disable_progress_bar()
+    enable_bar, disable_bar = (
+        cast(Callable[[], None], f) for f in (hf_logging.enable_progress_bar, hf_logging.disable_progress_bar)
+    )
+    disable_bar()
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", FutureWarning)
@@ -147,7 +150,7 @@ def load_hf(cfg: ModelConfig, cache: ScoreCache | None = None) -> HFClassifier:
         raise ModelError(f"cannot load Hugging Face model {where!r}: {exc}") from exc
     finally:
         if bar:
-            hf_logging.enable_progress_bar()
+            enable_bar()
     torch.set_num_threads(cfg.threads)
     label_index = resolve_label_map(model.config.id2label, cfg.label_map)
     max_length = min(

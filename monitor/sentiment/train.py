@@ -23,6 +23,14 @@ from typing import Any
 from monitor.errors import ModelError
 from monitor.sentiment.data import Example, group_by, load_examples
 from monitor.sentiment.metrics import score
+from monitor.sentiment.train_steps import (
+    WeightAverage,
+    find_bert,
+    frozen_features,
+    lower_states,
+    probe_head,
+    run_upper_layers,
+)
 
 MT_FILE = "hy_machine_translated.jsonl"
 N_LAYERS = 12  # e5-small's encoder layers
@@ -145,103 +153,13 @@ def dev_report(probs: Sequence[Sequence[float]], dev: Sequence[Example], binary:
     return out
 
 
-def _bert(encoder: Any) -> Any:
-    """The BertModel inside a peft wrapper (or the model itself)."""
-    inner = encoder
-    while not hasattr(inner, "embeddings") and hasattr(inner, "model"):
-        inner = inner.model
-    if hasattr(inner, "get_base_model"):
-        inner = inner.get_base_model()
-    if not hasattr(inner, "embeddings"):
-        raise ModelError("cannot find the BertModel inside the encoder")
-    return inner
-
-
-def _mask4d(bert: Any, h: Any, m: Any) -> Any:
-    from transformers.masking_utils import create_bidirectional_mask
-
-    return create_bidirectional_mask(config=bert.config, inputs_embeds=h, attention_mask=m)
-
-
-def _upper(bert: Any, h: Any, m: Any, k: int) -> Any:
-    """Run layers ``k..`` (with their LoRA adapters) on cached layer-``k`` states."""
-    am = _mask4d(bert, h, m)
-    for layer in bert.encoder.layer[k:]:
-        h = layer(h, am)
-    return h
-
-
-def _lower_states(bert: Any, ids: Sequence[Sequence[int]], k: int, pad: int, log: Callable[[str], None]) -> list[Any]:
-    """Hidden states after the frozen layers ``0..k-1`` for every example (computed once)."""
-    import torch
-
-    from monitor.sentiment.encoding import length_sorted_batches, pad_batch
-
-    t0 = time.monotonic()
-    out: list[Any] = [None] * len(ids)
-    was_training = bert.training
-    bert.eval()
-    with torch.no_grad():
-        for batch in length_sorted_batches([len(x) for x in ids], 64):
-            x, m = pad_batch([ids[i] for i in batch], pad)
-            xt, mt = torch.tensor(x), torch.tensor(m)
-            h = bert.embeddings(input_ids=xt)
-            am = _mask4d(bert, h, mt)
-            for layer in bert.encoder.layer[:k]:
-                h = layer(h, am)
-            for row, i in enumerate(batch):
-                out[i] = h[row, : len(ids[i])].clone()
-    bert.train(was_training)
-    log(f"cached layer-{k} states of {len(ids)} examples ({time.monotonic() - t0:.0f} s)")
-    return out
-
-
 def _dev_eval(net: Any, enc: Any, dev: Sequence[Example], name: str, binary: Sequence[str]) -> dict[str, float]:
-    from monitor.sentiment.classifier import EmbeddedClassifier, ScoreCache
+    from monitor.sentiment.classifier import ScoreCache
+    from monitor.sentiment.torch_backend import EmbeddedClassifier
 
     net.eval()
     clf = EmbeddedClassifier(net, enc, model_id=name, model_version="dev", cache=ScoreCache())
     return dev_report(clf.predict_proba([r.text for r in dev]), dev, binary)
-
-
-def _frozen_features(bert: Any, states: list[Any] | None, ids: Sequence[Sequence[int]], k: int, pad: int) -> Any:
-    """Mean-pooled outputs of the (still unadapted) encoder for every training example."""
-    import torch
-
-    from monitor.sentiment.encoding import length_sorted_batches, pad_batch
-    from monitor.sentiment.model import mean_pool
-
-    out = torch.empty((len(ids), bert.config.hidden_size))
-    bert.eval()
-    with torch.no_grad():
-        for batch in length_sorted_batches([len(x) for x in ids], 64):
-            x, m = pad_batch([ids[i] for i in batch], pad)
-            mt = torch.tensor(m)
-            if states is not None:
-                h = torch.zeros((len(batch), mt.shape[1], bert.config.hidden_size))
-                for row, i in enumerate(batch):
-                    h[row, : len(ids[i])] = states[i]
-                h = _upper(bert, h, mt, k)
-            else:
-                h = bert(input_ids=torch.tensor(x), attention_mask=mt).last_hidden_state
-            out[batch] = mean_pool(h, mt)
-    return out
-
-
-def _probe_head(head: Any, feats: Any, ys: Any, binary: Any, weight: Any, steps: int, seed: int) -> None:
-    """Fit the linear head alone on frozen features (full batch): LP before FT (LP-FT)."""
-    import torch
-
-    torch.manual_seed(seed)
-    opt = torch.optim.Adam(head.parameters(), lr=1e-2, weight_decay=1e-4)
-    neutral_mask = torch.tensor([0.0, float("-inf"), 0.0])
-    for _ in range(steps):
-        logits = head(feats)
-        logits = torch.where(binary[:, None], logits + neutral_mask, logits)
-        loss = torch.nn.functional.cross_entropy(logits, ys, weight=weight)
-        opt.zero_grad()
-        loss.backward()
-        opt.step()
 
 
 def train(
@@ -298,8 +216,8 @@ def train(
             "layers_pattern": "layer",
         }
     net = SentimentNet(add_lora(load_encoder(base), lora))
-    bert = _bert(net.encoder)
-    states = _lower_states(bert, ids, s.freeze_layers, enc.pad, log) if s.freeze_layers else None
+    bert = find_bert(net.encoder)
+    states = lower_states(bert, ids, s.freeze_layers, enc.pad, log) if s.freeze_layers else None
     lora_params = [p for n, p in net.encoder.named_parameters() if p.requires_grad]
     opt = torch.optim.AdamW(
         [
@@ -344,8 +262,8 @@ def train(
         meta.write(work)
 
     if s.probe_steps:
-        feats = _frozen_features(bert, states, ids, s.freeze_layers, enc.pad)
-        _probe_head(net.head, feats, ys, binary, weight, s.probe_steps, s.seed)
+        feats = frozen_features(bert, states, ids, s.freeze_layers, enc.pad)
+        probe_head(net.head, feats, ys, binary, weight, s.probe_steps, s.seed)
         f1 = _dev_eval(net, enc, dev, name, s.binary_languages)
         history.append({"epoch": 0, "dev_macro_f1": f1})
         log("epoch 0 (linear probe, encoder frozen) dev macro-F1 " + _scores(f1))
@@ -365,7 +283,7 @@ def train(
                 h = torch.zeros((len(batch), width, states[batch[0]].shape[-1]))
                 for row, i in enumerate(batch):
                     h[row, : len(ids[i])] = states[i]
-                h = _upper(bert, h, m, s.freeze_layers)
+                h = run_upper_layers(bert, h, m, s.freeze_layers)
                 logits = net.head(net.dropout(mean_pool(h, m)))
             else:
                 x = torch.full((len(batch), width), enc.pad, dtype=torch.long)
@@ -428,33 +346,6 @@ def train(
 def _scores(f1: dict[str, float]) -> str:
     """``bg 0.739 en 0.848 …``: a dev report on one log line."""
     return " ".join(f"{k} {v:.3f}" for k, v in f1.items())
-
-
-class WeightAverage:
-    """Running sum of a set of parameters at chosen epochs; :meth:`apply` loads their mean."""
-
-    def __init__(self, params: Sequence[Any]) -> None:
-        self.params = list(params)
-        self.sums: list[Any] | None = None
-        self.epochs: list[int] = []
-
-    def add(self, epoch: int) -> None:
-        if self.sums is None:
-            self.sums = [p.detach().clone() for p in self.params]
-        else:
-            for acc, p in zip(self.sums, self.params, strict=True):
-                acc.add_(p.detach())
-        self.epochs.append(epoch)
-
-    def apply(self) -> None:
-        """Overwrite the parameters with the mean of the added snapshots."""
-        import torch
-
-        if self.sums is None:
-            raise ModelError("no weights were added to the average")
-        with torch.no_grad():
-            for acc, p in zip(self.sums, self.params, strict=True):
-                p.copy_(acc / len(self.epochs))
 
 
 def _check_out(out: Path) -> None:
