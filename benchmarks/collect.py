@@ -257,7 +257,7 @@ def _instrument(stages: dict[str, float]) -> None:
     Collector._flush = timed("store (add_mentions)", Collector._flush)  # type: ignore[method-assign]
     ident = __import__("monitor.langid", fromlist=["x"]).default_identifier()
     ident.identify_many = timed("langid (inline)", ident.identify_many)
-    import monitor.collect as mc
+    import monitor.collect.runner as mc
 
     mc.match_brands = timed("brand matching", mc.match_brands)
 
