@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from monitor.sources._text import parse_datetime
+from monitor.dates import parse_datetime
 from monitor.sources.base import Resume
 
 RESUME = "resume"  # the cursor key of an unfinished backlog (see Backlog)

@@ -211,6 +211,7 @@ class SourceRunner:
             cursor={k: v for k, v in cursor.items() if k != RESUME},
             known=lambda ids: self.index.known_external_ids(src.name, ids),
             resume=backlog.resume if backlog else None,
+            now=self.now,
         )
         first: Page | None = None
         last_ok: Page | None = None
