@@ -17,6 +17,9 @@ wall-clock pages/s and the CPU spent per page by the collector (all its processe
 the server, so a run on a busy machine can be told apart from a slow collector.
 
 Targets (issue 3): parse ≥ 100 review pages/s on one core; ≥ 200 pages/s end to end.
+
+The BeautifulSoup + lxml comparison needs the ``bench`` extra (``pip install -e ".[bench]"``,
+also in ``dev``): the product itself does not use them.
 """
 
 from __future__ import annotations
