@@ -146,7 +146,9 @@ def test_a_worker_that_dies_fails_its_sources_not_the_run(
     server: LocalServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # The worker is handed a database it cannot open, so it exits before collecting.
-    monkeypatch.setattr("monitor.collect.collector.database_url", lambda index: f"sqlite:///{tmp_path}/missing/dir/x.db")
+    monkeypatch.setattr(
+        "monitor.collect.collector.database_url", lambda index: f"sqlite:///{tmp_path}/missing/dir/x.db"
+    )
     cfg = config(server, f"sqlite:///{tmp_path / 'm.db'}")
     with MentionIndex.open(cfg) as index:
         report = collect(cfg, index, relax_loopback=True, secrets=Secrets(_env_file=None))
