@@ -17,6 +17,9 @@ wall-clock pages/s and the CPU spent per page by the collector (all its processe
 the server, so a run on a busy machine can be told apart from a slow collector.
 
 Targets (issue 3): parse ≥ 100 review pages/s on one core; ≥ 200 pages/s end to end.
+
+The BeautifulSoup + lxml comparison needs the ``bench`` extra (``pip install -e ".[bench]"``,
+also in ``dev``): the product itself does not use them.
 """
 
 from __future__ import annotations
@@ -257,7 +260,7 @@ def _instrument(stages: dict[str, float]) -> None:
     Collector._flush = timed("store (add_mentions)", Collector._flush)  # type: ignore[method-assign]
     ident = __import__("monitor.langid", fromlist=["x"]).default_identifier()
     ident.identify_many = timed("langid (inline)", ident.identify_many)
-    import monitor.collect as mc
+    import monitor.collect.runner as mc
 
     mc.match_brands = timed("brand matching", mc.match_brands)
 

@@ -14,6 +14,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from monitor.config import Config, config_from_dict, load_config
+from monitor.dates import parse_day, parse_iso
 from monitor.errors import ConfigError, StorageError
 from monitor.index import alerts as alert_rules
 from monitor.index.alerts import Alert
@@ -51,7 +52,7 @@ def _as_date(value: date | datetime | str, name: str) -> date:
     if isinstance(value, date):
         return value
     try:
-        return date.fromisoformat(str(value))
+        return parse_day(str(value))
     except ValueError:
         raise ConfigError(f"{name}={value!r} is not a date (YYYY-MM-DD)") from None
 
@@ -366,7 +367,7 @@ class MentionIndex:
     def _instant(self, value: datetime | date | str, name: str, end_of_day: bool = False) -> datetime:
         if isinstance(value, str):
             try:
-                value = datetime.fromisoformat(value) if "T" in value or " " in value else date.fromisoformat(value)
+                value = parse_iso(value, naive=self.tz) if "T" in value or " " in value else parse_day(value)
             except ValueError:
                 raise ConfigError(f"{name}={value!r} is not a date or ISO datetime") from None
         if isinstance(value, datetime):

@@ -28,6 +28,7 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, BeforeValidator, ConfigDict, ValidationError, model_validator
 from pydantic_core import PydanticCustomError
 
+from monitor.dates import from_epoch, parse_iso
 from monitor.errors import ImportDataError
 from monitor.index.formulas import normalise_rating
 from monitor.records import LABELS, Label, MentionIn, Prediction
@@ -193,12 +194,11 @@ def _time(value: JsonValue) -> datetime | None:
             text = value.strip()
             if len(text) > 64:
                 raise bad
-            dt = datetime.fromisoformat(text[:-1] + "+00:00" if text.endswith(("Z", "z")) else text)
-            dt = (dt if dt.tzinfo else dt.replace(tzinfo=UTC)).astimezone(UTC)
+            dt = parse_iso(text)
         else:
             if not math.isfinite(float(value)):
                 raise bad
-            dt = datetime.fromtimestamp(float(value), UTC)
+            dt = from_epoch(float(value))
     except (ValueError, OverflowError, OSError):
         raise bad from None
     if not EARLIEST <= dt < LATEST:

@@ -21,6 +21,7 @@ from monitor.config import Config, Secrets, config_from_dict
 from monitor.errors import ConfigError
 from monitor.http import HttpClient
 from monitor.records import MentionIn
+from monitor.store import IngestResult
 
 try:
     from test_http_localserver import Handler, LocalServer, Reply
@@ -43,15 +44,11 @@ class FakeState:
     cursor: dict[str, Any] = field(default_factory=dict)
 
 
-@dataclass
-class FakeResult:
-    new: int = 0
-    duplicate: int = 0
-    sightings: int = 0
-    mention_ids: list[int] = field(default_factory=list)
-
-
 class FakeIndex:
+    """Implements :class:`monitor.collect.IndexLike` in memory (no database: collected in-process)."""
+
+    engine = None
+
     def __init__(self) -> None:
         self.mentions: dict[tuple[str, str], tuple[str, MentionIn]] = {}
         self.sightings: list[tuple[str, str]] = []
@@ -63,8 +60,16 @@ class FakeIndex:
         for s in cfg.sources:
             self.states.setdefault(s.name, FakeState())
 
-    def add_mentions(self, brand: str, source: str, items: Sequence[MentionIn]) -> FakeResult:
-        res = FakeResult()
+    def add_mentions(
+        self,
+        brand: str,
+        source: str,
+        items: Sequence[MentionIn],
+        *,
+        source_kind: str | None = None,
+        refresh: bool = True,
+    ) -> IngestResult:
+        res = IngestResult()
         for it in items:
             key = (source, it.external_id)
             if key in self.mentions:
@@ -79,6 +84,9 @@ class FakeIndex:
             res.new += 1
             res.mention_ids.append(len(self.mentions))
         return res
+
+    def refresh(self) -> int:
+        return 0
 
     def known_external_ids(self, source: str, external_ids: Iterable[str]) -> set[str]:
         return {e for e in external_ids if (source, e) in self.mentions}

@@ -9,10 +9,10 @@ from typing import Any
 
 import pytest
 
-import monitor.collect_shards as shards_mod
+import monitor.collect.shards as shards_mod
 from monitor.api import MentionIndex
 from monitor.collect import collect
-from monitor.collect_shards import database_url, politeness_groups, politeness_key
+from monitor.collect.shards import database_url, politeness_groups, politeness_key
 from monitor.config import Config, Secrets, SourceConfig, config_from_dict
 
 try:
@@ -56,10 +56,10 @@ def test_database_url_keeps_the_password_and_refuses_memory() -> None:
         def __init__(self, url: str) -> None:
             self.engine = type("E", (), {"url": make_url(url)})()
 
-    assert database_url(Fake("postgresql+psycopg://u:s3cret@db/x")) == "postgresql+psycopg://u:s3cret@db/x"
-    assert database_url(Fake("sqlite:///:memory:")) is None
-    assert database_url(Fake("sqlite://")) is None
-    assert database_url(object()) is None
+    assert database_url(Fake("postgresql+psycopg://u:s3cret@db/x").engine) == "postgresql+psycopg://u:s3cret@db/x"
+    assert database_url(Fake("sqlite:///:memory:").engine) is None
+    assert database_url(Fake("sqlite://").engine) is None
+    assert database_url(None) is None  # a store without a database (a fake): collected in-process
 
 
 # -- real runs ------------------------------------------------------------------------------
@@ -146,7 +146,9 @@ def test_a_worker_that_dies_fails_its_sources_not_the_run(
     server: LocalServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # The worker is handed a database it cannot open, so it exits before collecting.
-    monkeypatch.setattr("monitor.collect.database_url", lambda index: f"sqlite:///{tmp_path}/missing/dir/x.db")
+    monkeypatch.setattr(
+        "monitor.collect.collector.database_url", lambda index: f"sqlite:///{tmp_path}/missing/dir/x.db"
+    )
     cfg = config(server, f"sqlite:///{tmp_path / 'm.db'}")
     with MentionIndex.open(cfg) as index:
         report = collect(cfg, index, relax_loopback=True, secrets=Secrets(_env_file=None))

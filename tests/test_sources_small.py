@@ -5,8 +5,9 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from pathlib import Path
 
+from monitor.dates import parse_datetime
 from monitor.sources import appstore, bluesky, mastodon, reviews, rss
-from monitor.sources._text import html_to_text, parse_datetime, parse_number
+from monitor.sources._text import html_to_text, parse_number
 
 DATA = Path(__file__).resolve().parent / "data"
 

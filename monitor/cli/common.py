@@ -20,6 +20,7 @@ from rich.console import Console
 
 from monitor.config import Config, config_from_dict, load_config
 from monitor.csvcells import neutralise
+from monitor.dates import parse_day
 from monitor.errors import ConfigError, MonitorError
 from monitor.redact import redact_text
 from monitor.textsafe import printable
@@ -131,7 +132,7 @@ def parse_date(value: str | None, name: str) -> date | None:
     if value is None:
         return None
     try:
-        return date.fromisoformat(value)
+        return parse_day(value)
     except ValueError:
         raise ConfigError(f"{name} {value!r} is not a date (YYYY-MM-DD)") from None
 

@@ -16,6 +16,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import tomli_w
+
 from monitor.demo.site import BRAND, RIVAL, DemoSite
 
 DEMO_TZ = "Europe/Stockholm"
@@ -50,33 +52,8 @@ def demo_config(site: DemoSite, out_dir: Path) -> dict[str, Any]:
 
 
 def to_toml(data: dict[str, Any]) -> str:
-    """A small TOML writer for the demo config (strings, numbers, bools, lists, tables)."""
-
-    def value(v: Any) -> str:
-        if isinstance(v, bool):
-            return "true" if v else "false"
-        if isinstance(v, (int, float)):
-            return repr(v)
-        if isinstance(v, str):
-            return '"' + v.replace("\\", "\\\\").replace('"', '\\"') + '"'
-        if isinstance(v, list):
-            return "[" + ", ".join(value(x) for x in v) + "]"
-        if isinstance(v, dict):
-            return "{ " + ", ".join(f"{k} = {value(x)}" for k, x in v.items()) + " }"
-        raise TypeError(type(v).__name__)
-
-    lines = ["# Written by `monitor demo`: the demo site's sources on a loopback port.", ""]
-    for k, v in data.items():
-        if not isinstance(v, (dict, list)) or (isinstance(v, list) and v and not isinstance(v[0], dict)):
-            lines.append(f"{k} = {value(v)}")
-    for k, v in data.items():
-        if isinstance(v, dict):
-            lines += ["", f"[{k}]"] + [f"{kk} = {value(vv)}" for kk, vv in v.items()]
-    for k, v in data.items():
-        if isinstance(v, list) and v and isinstance(v[0], dict):
-            for item in v:
-                lines += ["", f"[[{k}]]"] + [f"{kk} = {value(vv)}" for kk, vv in item.items()]
-    text = "\n".join(lines) + "\n"
+    """The demo config as TOML (``tomli-w``: every string escaped as TOML requires)."""
+    text = "# Written by `monitor demo`: the demo site's sources on a loopback port.\n\n" + tomli_w.dumps(data)
     tomllib.loads(text)  # what we write must read back
     return text
 

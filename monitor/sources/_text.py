@@ -83,38 +83,6 @@ _LONG_FRACTION = re.compile(r"(\.\d{6})\d+")
 _NUMBER = re.compile(r"-?\d+(?:[.,]\d+)?")
 
 
-def parse_datetime(value: Any) -> datetime | None:
-    """ISO 8601 strings, epoch seconds, or datetimes → timezone-aware UTC (naive = UTC)."""
-    if value is None or value == "":
-        return None
-    if isinstance(value, datetime):
-        dt = value
-    elif isinstance(value, int | float) and not isinstance(value, bool):
-        try:
-            return datetime.fromtimestamp(float(value), UTC)
-        except (OverflowError, OSError, ValueError):
-            return None
-    elif isinstance(value, str):
-        s = value.strip()
-        if _EPOCH.fullmatch(s):
-            return parse_datetime(float(s))
-        s = _ISO_Z.sub("+00:00", s)
-        if "." in s:  # Python < 3.12 wants at most 6 fractional digits.
-            s = _LONG_FRACTION.sub(r"\1", s)
-        try:
-            dt = datetime.fromisoformat(s)
-        except ValueError:
-            return None
-    else:
-        return None
-    if dt.tzinfo is None:
-        dt = dt.replace(tzinfo=UTC)
-    try:
-        return dt.astimezone(UTC)
-    except (OverflowError, ValueError):
-        return None
-
-
 def parse_number(value: Any) -> float | None:
     """``4``, ``"4.5"``, ``"4,5"``, ``"5.0 out of 5"`` → float; anything else → ``None``."""
     if isinstance(value, bool) or value is None:
@@ -152,7 +120,6 @@ __all__ = [
     "field",
     "html_to_text",
     "mapping",
-    "parse_datetime",
     "parse_number",
     "stable_id",
 ]

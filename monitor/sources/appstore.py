@@ -23,10 +23,11 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Mapping
 from typing import Any
 
+from monitor.dates import parse_datetime
 from monitor.errors import ConfigError, ParseError
 from monitor.http import FetchResult
 from monitor.records import RawMention
-from monitor.sources._text import clean, field, parse_datetime, parse_number
+from monitor.sources._text import clean, field, parse_number
 from monitor.sources.base import FetchContext, Page, guard_parse, load_json, walk
 
 KIND = "appstore"

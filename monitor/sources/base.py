@@ -35,15 +35,15 @@ import importlib
 import re
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from types import ModuleType
 from typing import Any, ParamSpec, Protocol, TypeVar, cast
 
 from monitor.config import SOURCE_KINDS, BrandConfig, Secrets, SourceConfig
+from monitor.dates import parse_datetime
 from monitor.errors import ConfigError, ParseError
 from monitor.http import FetchResult, HttpClient
 from monitor.records import RawMention
-from monitor.sources._text import parse_datetime
 
 P = ParamSpec("P")
 T = TypeVar("T")
@@ -122,6 +122,8 @@ class FetchContext:
     resume: Resume | None = None
     #: Set by :func:`walk` when it stops at ``max_pages`` with pages left: where to go on.
     left_off: Resume | None = None
+    #: The collector's clock: relative dates ("3 days ago") are read against it.
+    now: Callable[[], datetime] = lambda: datetime.now(UTC)
 
     @property
     def options(self) -> dict[str, Any]:

@@ -25,10 +25,11 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Mapping
 from typing import Any
 
+from monitor.dates import parse_datetime
 from monitor.errors import ParseError, SourceBlocked
 from monitor.http import FetchResult
 from monitor.records import RawMention
-from monitor.sources._text import clean, field, mapping, parse_datetime
+from monitor.sources._text import clean, field, mapping
 from monitor.sources.base import FetchContext, Page, guard_parse, load_json, walk
 
 KIND = "bluesky"

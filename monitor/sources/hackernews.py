@@ -23,10 +23,11 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Iterator, Mapping
 from typing import Any
 
+from monitor.dates import parse_datetime
 from monitor.errors import ParseError
 from monitor.http import FetchResult
 from monitor.records import RawMention
-from monitor.sources._text import field, html_to_text, parse_datetime
+from monitor.sources._text import field, html_to_text
 from monitor.sources.base import FetchContext, Page, guard_parse, load_json, walk
 
 KIND = "hackernews"

@@ -27,7 +27,10 @@ Options (``item`` is required; the rest are optional):
 ``date_pattern``    regex whose first group (or the whole match) is the date text
 ``date_format``     strptime format(s), a string or a list, e.g. ``["%B %d, %Y", "%d %B %Y"]``.
                     Month names in English, Italian, Swedish, Turkish, Bulgarian, Armenian,
-                    German, French, Spanish, Portuguese and Dutch are understood.
+                    German, French, Spanish, Portuguese and Dutch are understood. Without a
+                    format (or when none fits), localised and relative dates ("igår",
+                    "2 gün önce", "вчера", "3 days ago") are read in the page's language
+                    (:func:`monitor.dates.parse_human`), relative to the collector's clock.
 ``rating``          CSS of the rating element; ``rating_attr`` reads an attribute (e.g.
                     ``"class"`` for ``rating-50``) instead of the text
 ``rating_pattern``  regex with a ``value`` group (and optionally ``best``), e.g.
@@ -52,107 +55,22 @@ from urllib.parse import urljoin
 
 from selectolax.lexbor import LexborHTMLParser, LexborNode
 
+from monitor.dates import parse_human
 from monitor.errors import ConfigError, ParseError
 from monitor.http import FetchResult
 from monitor.records import RawMention
 from monitor.sources._markup import check_markup
-from monitor.sources._text import clean, field, parse_datetime, parse_number, stable_id
+from monitor.sources._text import clean, field, parse_number, stable_id
 from monitor.sources.base import FetchContext, Page, as_text, guard_parse, walk
 
 KIND = "html"
 
-_MONTHS: dict[str, int] = {}
-for _names in (
-    "january february march april may june july august september october november december",
-    "jan feb mar apr may jun jul aug sep oct nov dec",
-    "sept",
-    "gennaio febbraio marzo aprile maggio giugno luglio agosto settembre ottobre novembre dicembre",
-    "januari februari mars april maj juni juli augusti september oktober november december",
-    "ocak şubat mart nisan mayıs haziran temmuz ağustos eylül ekim kasım aralık",
-    "януари февруари март април май юни юли август септември октомври ноември декември",
-    "հունվարի փետրվարի մարտի ապրիլի մայիսի հունիսի հուլիսի օգոստոսի սեպտեմբերի հոկտեմբերի նոյեմբերի դեկտեմբերի",
-    "հունվար փետրվար մարտ ապրիլ մայիս հունիս հուլիս օգոստոս սեպտեմբեր հոկտեմբեր նոյեմբեր դեկտեմբեր",
-    "januar februar märz april mai juni juli august september oktober november dezember",
-    "janvier février mars avril mai juin juillet août septembre octobre novembre décembre",
-    "enero febrero marzo abril mayo junio julio agosto septiembre octubre noviembre diciembre",
-    "janeiro fevereiro março abril maio junho julho agosto setembro outubro novembro dezembro",
-    "januari februari maart april mei juni juli augustus september oktober november december",
-):
-    _words = _names.split()
-    if _words == ["sept"]:
-        _MONTHS["sept"] = 9
-        continue
-    for _i, _w in enumerate(_words, start=1):
-        _MONTHS.setdefault(_w, _i)
-_EN = [
-    "January",
-    "February",
-    "March",
-    "April",
-    "May",
-    "June",
-    "July",
-    "August",
-    "September",
-    "October",
-    "November",
-    "December",
-]
-_MONTH_WORD = re.compile(r"[^\W\d_]+\.?", re.U)
 
-
-def _english_months(text: str) -> str:
-    """Replace month names of the supported languages by English ones (for ``%B``)."""
-
-    def sub(m: re.Match[str]) -> str:
-        word = m.group(0).rstrip(".").casefold()
-        n = _MONTHS.get(word)
-        return _EN[n - 1] if n else m.group(0)
-
-    return _MONTH_WORD.sub(sub, text)
-
-
-def parse_date(text: str, formats: list[str], pattern: str | None = None) -> datetime | None:
-    """A date from free text: optional regex, then the formats (localised month names)."""
-    if not text:
-        return None
-    text = text[:500]  # a date is short; a hostile one must not cost a strptime per word
-    if pattern:
-        m = re.search(pattern, text)
-        if not m:
-            return None
-        text = m.group(1) if m.groups() else m.group(0)
-    text = clean(text).replace("\n", " ")
-    iso = parse_datetime(text)
-    if iso is not None:
-        return iso
-    english = _english_months(text)
-    for fmt in formats:
-        for candidate in (english, text):
-            try:
-                dt = datetime.strptime(candidate, fmt)
-            except ValueError:
-                continue
-            return dt.replace(tzinfo=UTC) if dt.tzinfo is None else dt.astimezone(UTC)
-    if not pattern and formats:
-        # The date is often embedded ("Reviewed in the United States on July 1, 2024").
-        for fmt in formats:
-            found = _search_with_format(english, fmt)
-            if found is not None:
-                return found
-    return None
-
-
-def _search_with_format(text: str, fmt: str) -> datetime | None:
-    words = text.split()
-    width = len(fmt.split())
-    for i in range(len(words) - width + 1):
-        chunk = " ".join(words[i : i + width])
-        try:
-            return datetime.strptime(chunk, fmt).replace(tzinfo=UTC)
-        except ValueError:
-            continue
-    return None
+def parse_date(
+    text: str, formats: list[str], pattern: str | None = None, *, now: datetime | None = None, lang: str | None = None
+) -> datetime | None:
+    """A date from free text (see :func:`monitor.dates.parse_human`; ``now`` defaults to the current time)."""
+    return parse_human(text, now=now or datetime.now(UTC), formats=formats, pattern=pattern, lang=lang)
 
 
 def _text(node: LexborNode | None) -> str:
@@ -201,9 +119,14 @@ def _rating(node: LexborNode | None, opts: Mapping[str, Any]) -> tuple[float | N
 
 @guard_parse(KIND)
 def parse_page(
-    body: bytes | str, url: str, options: Mapping[str, Any] | None = None, *, content_type: str | None = None
+    body: bytes | str,
+    url: str,
+    options: Mapping[str, Any] | None = None,
+    *,
+    content_type: str | None = None,
+    now: datetime | None = None,
 ) -> tuple[list[RawMention], str | None]:
-    """Reviews on one page and the next page's URL."""
+    """Reviews on one page and the next page's URL (relative dates are read against ``now``)."""
     opts = dict(options or {})
     item_css = opts.get("item")
     if not item_css:
@@ -228,12 +151,13 @@ def parse_page(
         href = nxt.attributes.get("href") if nxt is not None else None
         if href:
             next_url = urljoin(url, href)
+    now = now or datetime.now(UTC)
     out: list[RawMention] = []
     # Innermost first, each item detached once read: an enclosing item then sees only its
     # own content, so every node is searched by one item's selectors (linear, where nested
     # items used to be re-searched once per enclosing item: quadratic).
     for item in reversed(items):
-        mention = _item_mention(item, url, opts, [str(f) for f in formats], lang)
+        mention = _item_mention(item, url, opts, [str(f) for f in formats], lang, now)
         if mention is not None:
             out.append(mention)
         item.decompose(recursive=False)
@@ -242,7 +166,7 @@ def parse_page(
 
 
 def _item_mention(
-    item: LexborNode, url: str, opts: Mapping[str, Any], formats: list[str], lang: str | None
+    item: LexborNode, url: str, opts: Mapping[str, Any], formats: list[str], lang: str | None, now: datetime
 ) -> RawMention | None:
     """One review block as a mention, or ``None`` when it has no text, title or rating."""
     text = _text(_select(item, opts.get("text")))
@@ -253,7 +177,7 @@ def _item_mention(
     if date_node is not None:
         attr = opts.get("date_attr")
         date_raw = (date_node.attributes.get(str(attr)) or "") if attr else _text(date_node)
-    published = parse_date(date_raw, formats, opts.get("date_pattern"))
+    published = parse_human(date_raw, now=now, formats=formats, pattern=opts.get("date_pattern"), lang=lang)
     rating, scale = _rating(_select(item, opts.get("rating")), opts)
     link_node = _select(item, opts.get("link"))
     href = link_node.attributes.get("href") if link_node is not None else None
@@ -276,12 +200,17 @@ def _item_mention(
 
 
 def parse(
-    body: bytes | str, url: str, options: Mapping[str, Any] | None = None, *, content_type: str | None = None
+    body: bytes | str,
+    url: str,
+    options: Mapping[str, Any] | None = None,
+    *,
+    content_type: str | None = None,
+    now: datetime | None = None,
 ) -> list[RawMention]:
     """Every item the configured selectors find on one page."""
     if not options or not options.get("item"):
         raise ParseError("html: options.item (CSS of one review block) is required")
-    return parse_page(body, url, options, content_type=content_type)[0]
+    return parse_page(body, url, options, content_type=content_type, now=now)[0]
 
 
 async def fetch(ctx: FetchContext) -> AsyncIterator[Page]:
@@ -292,7 +221,8 @@ async def fetch(ctx: FetchContext) -> AsyncIterator[Page]:
         raise ConfigError(f"html source {ctx.source.name!r} needs options.item")
 
     def page(result: FetchResult) -> tuple[list[RawMention], str | None]:
-        return parse_page(result.body, result.final_url or result.url, options, content_type=result.content_type)
+        url = result.final_url or result.url
+        return parse_page(result.body, url, options, content_type=result.content_type, now=ctx.now())
 
     async for p in walk(ctx, ctx.source.url, page):
         yield p

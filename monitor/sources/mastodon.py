@@ -30,10 +30,11 @@ from urllib.parse import quote
 
 import httpx
 
+from monitor.dates import parse_datetime
 from monitor.errors import ConfigError, ParseError
 from monitor.http import FetchResult
 from monitor.records import RawMention
-from monitor.sources._text import field, html_to_text, mapping, parse_datetime
+from monitor.sources._text import field, html_to_text, mapping
 from monitor.sources.base import FetchContext, Page, guard_parse, load_json, parse_link_header, walk
 
 KIND = "mastodon"

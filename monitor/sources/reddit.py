@@ -28,10 +28,11 @@ import base64
 from collections.abc import AsyncIterator, Iterator, Mapping
 from typing import Any
 
+from monitor.dates import parse_datetime
 from monitor.errors import ConfigError, ParseError, SourceBlocked
 from monitor.http import FetchResult
 from monitor.records import RawMention
-from monitor.sources._text import clean, field, parse_datetime
+from monitor.sources._text import clean, field
 from monitor.sources.base import FetchContext, Page, guard_parse, load_json, walk
 
 KIND = "reddit"

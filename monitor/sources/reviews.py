@@ -41,6 +41,7 @@ from urllib.parse import urljoin
 
 from selectolax.lexbor import LexborHTMLParser, LexborNode
 
+from monitor.dates import parse_datetime
 from monitor.errors import ConfigError
 from monitor.http import FetchResult
 from monitor.records import RawMention
@@ -48,7 +49,6 @@ from monitor.sources._markup import check_markup
 from monitor.sources._text import (
     field,
     html_to_text,
-    parse_datetime,
     parse_number,
     stable_id,
 )

@@ -24,16 +24,17 @@ import calendar
 import re
 import time
 from collections.abc import AsyncIterator, Mapping
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 from urllib.parse import parse_qs, urljoin, urlsplit
 
 import feedparser
 
+from monitor.dates import parse_datetime
 from monitor.errors import ConfigError, ParseError
 from monitor.http import FetchResult
 from monitor.records import RawMention
-from monitor.sources._text import field, html_to_text, parse_datetime, stable_id
+from monitor.sources._text import field, html_to_text, stable_id
 from monitor.sources.base import FetchContext, Page, as_text, guard_parse, walk
 
 KIND = "rss"
@@ -58,10 +59,9 @@ def _when(entry: Any) -> datetime | None:
     for key in ("published_parsed", "updated_parsed", "created_parsed"):
         st = entry.get(key)
         if isinstance(st, time.struct_time):
-            try:
-                return datetime.fromtimestamp(calendar.timegm(st), UTC)
-            except (OverflowError, ValueError, OSError):
-                continue
+            when = parse_datetime(calendar.timegm(st))
+            if when is not None:
+                return when
     for key in ("published", "updated"):
         dt = parse_datetime(entry.get(key))
         if dt is not None:

@@ -22,20 +22,25 @@ from __future__ import annotations
 
 import asyncio
 import multiprocessing
+import multiprocessing.queues as mp_queues
 import queue as queue_mod
 import time
 from collections import deque
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
 
 import httpx
+from sqlalchemy.engine import Engine
 
 from monitor.config import Config, Secrets, SourceConfig
 from monitor.http.hosts import host_key, is_loopback
+from monitor.sources.base import Page
 
-if TYPE_CHECKING:
-    from monitor.collect import Collector, SourceReport
+from .reports import SourceReport
+from .runner import SourceRunner
+
+#: A worker's message to the parent: (what, source name, report).
+Event = tuple[str, str | None, SourceReport | None]
 
 #: How often a waiting parent checks that its worker is still alive (seconds).
 POLL_S = 0.5
@@ -60,12 +65,11 @@ def politeness_groups(sources: Sequence[SourceConfig], *, relax_loopback: bool =
     return list(groups.values())
 
 
-def database_url(index: Any) -> str | None:
+def database_url(engine: Engine | None) -> str | None:
     """The URL a worker can open the same database with (``None``: not shardable)."""
-    engine = getattr(index, "engine", None)
-    url = getattr(engine, "url", None)
-    if url is None or not hasattr(url, "render_as_string"):
+    if engine is None:
         return None
+    url = engine.url
     if url.get_backend_name() == "sqlite" and (url.database or ":memory:").split("?")[0] in (":memory:", ""):
         return None  # an in-memory database is private to its process
     return str(url.render_as_string(hide_password=False))
@@ -92,7 +96,7 @@ class _QueueProgress:
     only needs the running counts. Start and end events are sent at once.
     """
 
-    def __init__(self, q: Any) -> None:
+    def __init__(self, q: mp_queues.Queue[Event]) -> None:
         self.q = q
         self._sent_at: dict[str, float] = {}
 
@@ -100,7 +104,7 @@ class _QueueProgress:
         self._sent_at[source.name] = time.monotonic()
         self.q.put(("started", source.name, None))
 
-    def page_done(self, source: SourceConfig, page: Any, report: SourceReport) -> None:
+    def page_done(self, source: SourceConfig, page: Page | None, report: SourceReport) -> None:
         now = time.monotonic()
         if now - self._sent_at.get(source.name, 0.0) >= PAGE_EVENT_S:
             self._sent_at[source.name] = now
@@ -111,15 +115,14 @@ class _QueueProgress:
         self.q.put(("done", source.name, report))
 
 
-def shard_main(job: ShardJob, q: Any, replies: Any) -> None:
+def shard_main(job: ShardJob, q: mp_queues.Queue[Event], replies: mp_queues.Queue[list[str] | None]) -> None:
     """Entry point of a worker process: ask for groups of sources until there are none."""
     from monitor.api import MentionIndex
-    from monitor.collect import Collector
 
     cfg = job.cfg.model_copy(update={"database_url": job.database_url})
     index = MentionIndex.open(cfg, migrate=False)
     try:
-        collector = Collector(
+        collector = SourceRunner(
             cfg,
             index,
             secrets=job.secrets,
@@ -127,7 +130,6 @@ def shard_main(job: ShardJob, q: Any, replies: Any) -> None:
             progress=_QueueProgress(q),
             only_brand=job.only_brand,
             source_concurrency=job.source_concurrency,
-            workers=1,
         )
 
         async def more() -> list[SourceConfig] | None:
@@ -144,13 +146,13 @@ def shard_main(job: ShardJob, q: Any, replies: Any) -> None:
 class ShardProcess:
     """The parent's handle on one worker: start it, relay its events, reap it."""
 
-    def __init__(self, collector: Collector, groups: deque[list[SourceConfig]], db_url: str) -> None:
+    def __init__(self, collector: SourceRunner, groups: deque[list[SourceConfig]], db_url: str) -> None:
         self.collector = collector
         self.groups = groups  # shared with the parent's own lanes and the other workers
         self.given: list[SourceConfig] = groups.popleft() if groups else []
         ctx = multiprocessing.get_context("spawn")
-        self.queue: Any = ctx.Queue()
-        self.replies: Any = ctx.Queue()
+        self.queue: mp_queues.Queue[Event] = ctx.Queue()
+        self.replies: mp_queues.Queue[list[str] | None] = ctx.Queue()
         job = ShardJob(
             cfg=collector.cfg,
             secrets=collector.secrets,
@@ -164,7 +166,7 @@ class ShardProcess:
             target=shard_main, args=(job, self.queue, self.replies), name="monitor-collect-shard", daemon=True
         )
 
-    def _next(self) -> tuple[str, str | None, Any] | None:
+    def _next(self) -> Event | None:
         try:
             return self.queue.get(timeout=POLL_S)
         except queue_mod.Empty:
@@ -172,8 +174,6 @@ class ShardProcess:
 
     async def run(self) -> list[SourceReport]:
         """Run the worker to the end; one report per source it was given."""
-        from monitor.collect import SourceReport
-
         by_name: dict[str, SourceConfig] = {src.name: src for src in self.given}
         reports: dict[str, SourceReport] = {}
         progress = self.collector.progress
@@ -206,9 +206,9 @@ class ShardProcess:
                 src = found
                 if kind == "started":
                     progress.source_started(src)
-                elif kind == "page":
+                elif kind == "page" and rep is not None:
                     progress.page_done(src, None, rep)
-                elif kind == "done":
+                elif kind == "done" and rep is not None:
                     reports[src.name] = rep
                     progress.source_done(src, rep)
         finally:
@@ -220,7 +220,7 @@ class ShardProcess:
         for src in self.given:
             if src.name not in reports:
                 rep = SourceReport(src.name, src.kind)
-                self.collector._finish(src, rep, "failed", f"collector worker process ended (exit code {code})")
+                self.collector.finish_source(src, rep, "failed", f"collector worker process ended (exit code {code})")
                 reports[src.name] = rep
         return [reports[s.name] for s in self.given]
 

@@ -1,0 +1,29 @@
+"""Collection: every enabled source → pages → mentions → brands → languages → the store.
+
+Layers (each imports only those above it, so there is no cycle):
+
+- :mod:`~monitor.collect.reports` — what a run reports (:class:`SourceReport`, :class:`CollectReport`);
+- :mod:`~monitor.collect.ports` — the seams: the store (:class:`IndexLike`), progress (:class:`ProgressSink`);
+- :mod:`~monitor.collect.backlog` — the cursor of a walk stopped at ``max_pages``;
+- :mod:`~monitor.collect.runner` — :class:`SourceRunner`: walks sources in one process and stores them;
+- :mod:`~monitor.collect.shards` — worker processes, each running a :class:`SourceRunner`;
+- :mod:`~monitor.collect.collector` — :class:`Collector`: a run (its Run record), in this
+  process or spread over workers; :func:`collect` / :func:`collect_async`.
+"""
+
+from .collector import Collector, collect, collect_async, select_sources
+from .ports import IndexLike, ProgressSink
+from .reports import CollectReport, SourceReport
+from .runner import SourceRunner
+
+__all__ = [
+    "CollectReport",
+    "Collector",
+    "IndexLike",
+    "ProgressSink",
+    "SourceReport",
+    "SourceRunner",
+    "collect",
+    "collect_async",
+    "select_sources",
+]
