@@ -14,9 +14,8 @@ import monitor
 
 PACKAGE = Path(monitor.__file__).parent
 DB_LIBRARIES = {"sqlalchemy", "sqlmodel", "alembic", "psycopg", "psycopg2", "sqlite3"}
-# The scheduler's lease SQL moves into monitor/store/leases.py on the scheduler helper's
-# branch (issue 13); this allowance is removed when that branch is merged.
-PENDING = {"scheduler.py"}
+# Modules still allowed to hold SQL outside the store package: none.
+PENDING: set[str] = set()
 
 
 def _db_imports(path: Path, root: Path = PACKAGE) -> list[str]:

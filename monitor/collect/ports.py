@@ -5,12 +5,10 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import Any, Protocol
 
-from sqlalchemy.engine import Engine
-
 from monitor.config import Config, SourceConfig
 from monitor.records import MentionIn
 from monitor.sources.base import Page
-from monitor.store import IngestResult, SourceState
+from monitor.store import Engine, IngestResult, SourceState
 
 from .reports import SourceReport
 

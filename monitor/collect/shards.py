@@ -30,11 +30,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import httpx
-from sqlalchemy.engine import Engine
 
 from monitor.config import Config, Secrets, SourceConfig
 from monitor.http.hosts import host_key, is_loopback
 from monitor.sources.base import Page
+from monitor.store import Engine
 
 from .reports import SourceReport
 from .runner import SourceRunner

@@ -20,10 +20,9 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, time, timedelta
 from typing import TYPE_CHECKING, Protocol
 
-from sqlalchemy import Engine
-
 from monitor.errors import SchedulerError
 from monitor.schedule.spec import make_trigger, parse_schedule
+from monitor.store import Engine
 from monitor.store.leases import Leases
 
 if TYPE_CHECKING:

@@ -37,11 +37,11 @@ from apscheduler.schedulers import SchedulerNotRunningError
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.base import BaseTrigger
 from apscheduler.util import ref_to_obj
-from sqlalchemy import Engine
 
 from monitor import liveness
 from monitor.schedule.jobs import Clock, system_clock
 from monitor.schedule.spec import due_times, following, latest_due, next_fire, same_local_day
+from monitor.store import Engine
 from monitor.store.leases import Leases
 
 log = logging.getLogger(__name__)

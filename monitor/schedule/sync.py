@@ -13,11 +13,10 @@ import logging
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Literal, TypedDict
 
-from sqlalchemy import Engine
-
 from monitor.schedule.jobs import job_specs, system_clock
 from monitor.schedule.runner import MonitorScheduler
 from monitor.schedule.spec import latest_due, make_trigger, next_fire, resume_from
+from monitor.store import Engine
 from monitor.store.leases import JobRecord, Leases, register_job, registered_jobs, unregister_job
 
 if TYPE_CHECKING:
