@@ -11,6 +11,7 @@ Nothing heavy happens at import: the sentiment model (torch) loads only when ask
 
 from __future__ import annotations
 
+from importlib import metadata as _metadata
 from typing import TYPE_CHECKING, Any
 
 from monitor.api import BrandFigures, MentionIndex, MentionRecord, Snapshot
@@ -20,12 +21,16 @@ from monitor.errors import (
     DeliveryError,
     FetchFailed,
     ImportDataError,
+    Interrupted,
     ModelError,
     MonitorError,
     ParseError,
+    QueryError,
+    SchedulerError,
     SourceBlocked,
     SourceError,
     StorageError,
+    TransientDeliveryError,
 )
 from monitor.index.alerts import Alert
 from monitor.index.points import Point
@@ -36,7 +41,10 @@ from monitor.store import IngestResult
 if TYPE_CHECKING:  # pragma: no cover
     from monitor.sentiment import SentimentClassifier, load_classifier
 
-__version__ = "0.1.0"
+try:
+    __version__ = _metadata.version("mention-monitor")
+except _metadata.PackageNotFoundError:  # running from a source tree that is not installed
+    __version__ = "0+unknown"
 
 _LAZY = {"SentimentClassifier": "monitor.sentiment", "load_classifier": "monitor.sentiment"}
 
@@ -59,6 +67,7 @@ __all__ = [
     "FetchFailed",
     "ImportDataError",
     "IngestResult",
+    "Interrupted",
     "MentionIn",
     "MentionIndex",
     "MentionRecord",
@@ -67,12 +76,15 @@ __all__ = [
     "ParseError",
     "Point",
     "Prediction",
+    "QueryError",
     "RawMention",
+    "SchedulerError",
     "SentimentClassifier",
     "Snapshot",
     "SourceBlocked",
     "SourceError",
     "StorageError",
+    "TransientDeliveryError",
     "VerifyReport",
     "__version__",
     "load_classifier",

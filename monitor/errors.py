@@ -4,6 +4,7 @@
 
     MonitorError                 base of everything this package raises on purpose
     ├── ConfigError              a config file, field or CLI argument is wrong
+    │   └── QueryError           a brand's boolean query does not parse (also a ValueError)
     ├── StorageError             the database refused, or holds something unexpected
     ├── ImportDataError          a row of an imported file is unusable (carries the line)
     ├── SourceError              a source could not be collected
@@ -12,7 +13,12 @@
     ├── ParseError               a response/page could not be parsed
     ├── ModelError               the sentiment model cannot be built, loaded or run
     ├── DeliveryError            a digest could not be delivered (SMTP, webhook, file)
-    └── SchedulerError           a scheduled job cannot run (e.g. outside ``monitor run``)
+    │   └── TransientDeliveryError   worth retrying soon (refused, 4xx SMTP reply, HTTP 5xx)
+    ├── SchedulerError           a scheduled job cannot run (e.g. outside ``monitor run``)
+    └── Interrupted              a step saw its stop event (SIGTERM); the run is ``interrupted``
+
+The HTTP layer's own control-flow exceptions (``monitor.http``) never leave
+:meth:`~monitor.http.HttpClient.fetch`, which returns a result instead.
 """
 
 from __future__ import annotations
@@ -66,16 +72,31 @@ class SchedulerError(MonitorError):
     """A scheduled job cannot run: e.g. a job function called outside ``monitor run``."""
 
 
+class QueryError(ConfigError, ValueError):
+    """A brand's boolean query does not parse (a ``ValueError`` too, for pydantic validators)."""
+
+
+class TransientDeliveryError(DeliveryError):
+    """A delivery failure worth retrying soon (connection refused, 4xx SMTP reply, HTTP 5xx)."""
+
+
+class Interrupted(MonitorError):
+    """Raised inside a pipeline step when its stop event is set; callers record ``interrupted``."""
+
+
 __all__ = [
     "ConfigError",
     "DeliveryError",
     "FetchFailed",
     "ImportDataError",
+    "Interrupted",
     "ModelError",
     "MonitorError",
     "ParseError",
+    "QueryError",
     "SchedulerError",
     "SourceBlocked",
     "SourceError",
     "StorageError",
+    "TransientDeliveryError",
 ]

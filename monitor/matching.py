@@ -44,6 +44,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 
+from monitor.errors import QueryError
+
 # -- folding -----------------------------------------------------------------------------
 
 _APOSTROPHES = str.maketrans({"\u2019": "'", "\u2018": "'", "\u02bc": "'", "\uff07": "'", "`": "'"})
@@ -130,10 +132,6 @@ def find_all(folded: str, term: str, *, prefix: bool = False) -> list[tuple[int,
 
 
 # -- the query language --------------------------------------------------------------------
-
-
-class QueryError(ValueError):
-    """A boolean query does not parse."""
 
 
 @dataclass(frozen=True)

@@ -24,6 +24,7 @@ from typing import Any, Literal, Protocol
 from zoneinfo import ZoneInfo
 
 from monitor.config import Config, DigestConfig
+from monitor.errors import Interrupted
 from monitor.labels import counts_in_index
 from monitor.records import Prediction
 
@@ -35,10 +36,6 @@ DigestMode = Literal["auto", "force", "skip"]
 
 class Classifier(Protocol):
     def predict(self, texts: list[str], langs: list[str | None] | None = None) -> list[Prediction]: ...
-
-
-class Interrupted(Exception):
-    """Raised inside a step when the stop event is set; callers record ``interrupted``."""
 
 
 @dataclass

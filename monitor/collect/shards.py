@@ -27,7 +27,7 @@ import queue as queue_mod
 import time
 from collections import deque
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import httpx
 
@@ -79,9 +79,9 @@ def database_url(engine: Engine | None) -> str | None:
 class ShardJob:
     """What a worker process needs (picklable); its sources come later, on demand."""
 
-    cfg: Config
-    secrets: Secrets
-    database_url: str
+    cfg: Config = field(repr=False)  # its database_url may hold a password: never in a repr
+    secrets: Secrets = field(repr=False)
+    database_url: str = field(repr=False)
     first: list[str]  # the group it starts with (so a worker is never started for nothing)
     relax_loopback: bool
     source_concurrency: int

@@ -49,16 +49,12 @@ from monitor.digest.render import (
     signed,
     slack_escape,
 )
-from monitor.errors import DeliveryError
+from monitor.errors import DeliveryError, TransientDeliveryError
 
 log = logging.getLogger(__name__)
 
 Channel = Literal["file", "smtp", "webhook"]
 OUTBOX = "outbox"
-
-
-class TransientDeliveryError(DeliveryError):
-    """A delivery failure worth retrying soon (connection refused, 4xx SMTP reply, HTTP 5xx)."""
 
 
 @dataclass(frozen=True)
