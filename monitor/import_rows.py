@@ -33,6 +33,7 @@ from monitor.errors import ImportDataError
 from monitor.index.formulas import normalise_rating
 from monitor.records import LABELS, Label, MentionIn, Prediction
 from monitor.sources._text import MAX_FIELD, MAX_TEXT
+from monitor.textsafe import control_characters
 
 MAX_NAME = 200  # brand.name and source.name columns
 MAX_KIND = 40  # source.kind column
@@ -115,7 +116,7 @@ def _name(value: JsonValue) -> str | None:
     if _blank(value):
         return None
     name = _string(value, what="a name").strip()
-    if _CONTROL.search(name):
+    if control_characters(name):  # the same rule as the config's names
         raise _fail(f"{show(name)} holds a control character or line break (names go into e-mail headers)")
     if len(name) > MAX_NAME:
         raise _fail(f"is longer than {MAX_NAME} characters")

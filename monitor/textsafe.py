@@ -19,8 +19,9 @@ _ESCAPE_SEQUENCE = re.compile(
     r"|\x9b[0-?]*[ -/]*[@-~]?"
     r"|[\x90\x98\x9d\x9e\x9f][^\x07\x1b\x9c]*(?:\x07|\x1b\\|\x9c)?"
 )
-#: C0 controls, DEL, C1 controls, and the bidi embedding/override/isolate marks.
-_CONTROL_CLASS = "\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069"
+#: C0 controls, DEL, C1 controls, the Unicode line/paragraph separators, and the bidi
+#: embedding/override/isolate marks.
+_CONTROL_CLASS = "\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069"
 _CONTROL = re.compile(f"[{_CONTROL_CLASS}]")
 
 
@@ -43,7 +44,7 @@ def printable(text: str, *, keep: str = "") -> str:
         c = m.group(0)
         if c in keep:
             return c
-        return " " if c in "\t\n\r\x0b\x0c" else ""
+        return " " if c in "\t\n\r\x0b\x0c\u2028\u2029" else ""
 
     return _CONTROL.sub(_one, text)
 

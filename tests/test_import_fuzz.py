@@ -162,3 +162,18 @@ def test_huge_integers_in_any_field_are_refused_not_crashing() -> None:
             assert name in str(exc)
     got = parse_json_line(b'{"text": "x", "rating": ' + b"7" * 5000 + b"}")
     assert isinstance(got, ImportDataError) and "5000 digits" in str(got)
+
+
+def test_names_follow_the_same_control_character_rule_as_the_config() -> None:
+    """A name the config refuses (bidi override, line separator, ESC) is refused on import too."""
+    import pytest
+
+    from monitor.config import config_from_dict
+    from monitor.errors import ConfigError
+
+    for bad in ("Acme\u202e", "Acme\u2028x", "Acme\x1b[31m", "Acme\r\nBcc: x"):
+        with pytest.raises(ImportDataError, match="control character"):
+            parse_row({"text": "fine text", "brand": bad, "source": "shop"})
+        with pytest.raises(ConfigError):
+            config_from_dict({"brands": [{"name": bad}]})
+    assert parse_row({"text": "fine text", "brand": "Acme", "source": "shop"}).brand == "Acme"
