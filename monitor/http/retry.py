@@ -65,7 +65,7 @@ class BackoffWait:
     def __call__(self, state: RetryCallState) -> float:
         n = max(0, state.attempt_number - 1)
         backoff = min(self.cap, self.base * (2**n))
-        backoff = backoff * (0.5 + self._rng())
+        backoff = float(backoff * (0.5 + self._rng()))
         exc = state.outcome.exception() if state.outcome is not None else None
         if isinstance(exc, Retryable) and exc.retry_after is not None:
             # The predicate already refused waits longer than max_retry_after.

@@ -31,6 +31,14 @@ class Alert:
         return {"kind": self.kind, "brand": self.brand, "message": self.message, "numbers": dict(self.numbers)}
 
 
+def _total(window: dict[str, int]) -> int:
+    return sum(window.values())
+
+
+def _negatives(window: dict[str, int]) -> int:
+    return window["negative"]
+
+
 def _pct(x: float | None) -> str:
     return "n/a" if x is None else f"{100 * x:.1f} %"
 
@@ -96,10 +104,7 @@ def evaluate(
                     },
                 )
             )
-        for kind, count_of in (
-            ("volume_spike", lambda w: sum(w.values())),
-            ("negative_spike", lambda w: w["negative"]),
-        ):
+        for kind, count_of in (("volume_spike", _total), ("negative_spike", _negatives)):
             current = count_of(cur)
             history = [float(count_of(w)) for w in prev]
             mean, sd = formulas.mean_std(history)

@@ -48,7 +48,8 @@ def load_encoder(base_dir: Path) -> nn.Module:
     n = config.max_position_embeddings
     emb.register_buffer("position_ids", torch.arange(n).expand((1, -1)), persistent=False)
     emb.register_buffer("token_type_ids", torch.zeros((1, n), dtype=torch.long), persistent=False)
-    return model.eval()
+    model.eval()  # type: ignore[no-untyped-call]
+    return model
 
 
 def mean_pool(hidden: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
@@ -71,7 +72,8 @@ class SentimentNet(nn.Module):
         return mean_pool(out.last_hidden_state, attention_mask)
 
     def forward(self, input_ids: torch.Tensor, attention_mask: torch.Tensor) -> torch.Tensor:
-        return self.head(self.dropout(self.pooled(input_ids, attention_mask)))
+        logits: torch.Tensor = self.head(self.dropout(self.pooled(input_ids, attention_mask)))
+        return logits
 
 
 def add_lora(encoder: nn.Module, lora: dict[str, Any]) -> nn.Module:

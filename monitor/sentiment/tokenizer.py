@@ -128,7 +128,7 @@ def wrap_fast(tok: Tokenizer, vocab: E5Vocab, max_length: int) -> object:
     from transformers import PreTrainedTokenizerFast
 
     p = vocab.pieces
-    return PreTrainedTokenizerFast(
+    return PreTrainedTokenizerFast(  # type: ignore[no-untyped-call]
         tokenizer_object=tok,
         bos_token=p[vocab.bos],
         eos_token=p[vocab.eos],

@@ -292,7 +292,7 @@ def train(
                 logits = net(x, m)
             logits = torch.where(binary[batch, None], logits + neutral_mask, logits)
             loss = torch.nn.functional.cross_entropy(logits, ys[batch], weight=weight)
-            loss.backward()
+            loss.backward()  # type: ignore[no-untyped-call]
             torch.nn.utils.clip_grad_norm_(trainable, 1.0)
             opt.step()
             sched.step()

@@ -99,7 +99,7 @@ def probe_head(head: Any, feats: Any, ys: Any, binary: Any, weight: Any, steps: 
         logits = torch.where(binary[:, None], logits + neutral_mask, logits)
         loss = torch.nn.functional.cross_entropy(logits, ys, weight=weight)
         opt.zero_grad()
-        loss.backward()
+        loss.backward()  # type: ignore[no-untyped-call]
         opt.step()
 
 
