@@ -26,7 +26,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from monitor.api import MentionIndex
-from monitor.records import MentionIn
+from monitor.records import Mention
 
 BRANDS = [f"Brand{i:02d}" for i in range(10)]
 LANGS = ["en", "sv", "tr", "bg", "hy"]
@@ -53,9 +53,9 @@ WORDS = [
 ]
 
 
-def _mention(rng: random.Random, brand: str, kind: str, i: int, when: datetime) -> MentionIn:
+def _mention(rng: random.Random, brand: str, kind: str, i: int, when: datetime) -> Mention:
     rated = kind == "reviews"
-    return MentionIn(
+    return Mention(
         external_id=f"{i}",
         text=f"{brand} {' '.join(rng.choices(WORDS, k=8))} #{i}",
         published_at=when,
@@ -68,7 +68,7 @@ def _mention(rng: random.Random, brand: str, kind: str, i: int, when: datetime) 
 
 def batches(
     n: int, seed: int = 7, size: int = 5000, order: str = "random"
-) -> Iterator[tuple[str, str, str, list[MentionIn]]]:
+) -> Iterator[tuple[str, str, str, list[Mention]]]:
     """Batches of one brand × source kind.
 
     ``order="random"``: each batch of ``size`` mentions has one brand and kind and dates
@@ -91,7 +91,7 @@ def batches(
             yield brand, f"{kind}-{brand}", kind, items
             continue
         lo, hi = year * made // n, max(year * made // n + 1, year * (made + k) // n)
-        groups: dict[tuple[str, str], list[MentionIn]] = {}
+        groups: dict[tuple[str, str], list[Mention]] = {}
         for _ in range(k):
             made += 1
             brand, kind = rng.choice(BRANDS), rng.choice(KINDS)
@@ -117,7 +117,7 @@ def run(url: str, n: int, label: str, order: str) -> None:
     label = f"{label}/{order}"
     t_import = 0.0  # time spent in the store only (generating the data is not counted)
     done = 0
-    pending: list[tuple[str, str, str | None, list[MentionIn]]] = []
+    pending: list[tuple[str, str, str | None, list[Mention]]] = []
     size = 0
     for brand, source, kind, items in batches(n, order=order):
         pending.append((brand, source, kind, items))

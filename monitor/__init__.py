@@ -35,7 +35,7 @@ from monitor.errors import (
 from monitor.index.alerts import Alert
 from monitor.index.points import Point
 from monitor.integrity import VerifyReport
-from monitor.records import MentionIn, Prediction, RawMention
+from monitor.records import Mention, Prediction
 from monitor.store import IngestResult
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -68,7 +68,7 @@ __all__ = [
     "ImportDataError",
     "IngestResult",
     "Interrupted",
-    "MentionIn",
+    "Mention",
     "MentionIndex",
     "MentionRecord",
     "ModelError",
@@ -77,7 +77,6 @@ __all__ = [
     "Point",
     "Prediction",
     "QueryError",
-    "RawMention",
     "SchedulerError",
     "SentimentClassifier",
     "Snapshot",

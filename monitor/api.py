@@ -22,7 +22,7 @@ from monitor.index.periods import BY_VALUES, By, periods
 from monitor.index.points import Point, Tally
 from monitor.index.snapshots import Snapshot
 from monitor.integrity import VerifyReport
-from monitor.records import LABELS, MentionIn, Prediction
+from monitor.records import LABELS, Mention, Prediction
 from monitor.results import ResultList
 from monitor.store import Engine, IngestResult, SourceState, Store, forget_open_runs, listings, reads, snapshots
 from monitor.store.engine import make_engine, upgrade
@@ -145,7 +145,7 @@ class MentionIndex:
         """Store one mention (idempotent on (source, external_id)); returns its id."""
         if label is not None and label not in LABELS:
             raise StorageError(f"label {label!r} is not one of {', '.join(LABELS)}")
-        item = MentionIn(
+        item = Mention(
             external_id=external_id,
             text=text,
             url=url,
@@ -169,7 +169,7 @@ class MentionIndex:
         self,
         brand: str,
         source: str,
-        items: Sequence[MentionIn],
+        items: Sequence[Mention],
         *,
         source_kind: str | None = None,
         refresh: bool = True,
@@ -181,7 +181,7 @@ class MentionIndex:
         return res
 
     def add_groups(
-        self, groups: Sequence[tuple[str, str, str | None, Sequence[MentionIn]]], *, refresh: bool = True
+        self, groups: Sequence[tuple[str, str, str | None, Sequence[Mention]]], *, refresh: bool = True
     ) -> list[IngestResult]:
         """Store several ``(brand, source, source kind, mentions)`` groups in shared transactions."""
         res = self.store.add_groups(groups)

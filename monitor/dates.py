@@ -5,6 +5,8 @@
 - :func:`parse_iso` — strict ISO 8601 (importer rows, API and CLI arguments): a
   ``ValueError`` naming the problem.
 - :func:`parse_day` — strict ``YYYY-MM-DD`` (CLI and API date arguments).
+- :func:`parse_clock` — a time of day, ``HH:MM`` (the digest's time, the demo's story).
+- :func:`parse_http_date` — an HTTP date (``Retry-After``): ``None`` when it is not one.
 - :func:`parse_human` — the ``html`` kind's dates as people write them: explicit
   ``date_format`` patterns (month names in many languages), then localised and relative
   dates ("igår", "2 gün önce", "вчера", "3 days ago", "2 օր առաջ") read by ``dateparser``
@@ -17,7 +19,8 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from datetime import UTC, date, datetime, tzinfo
+from datetime import UTC, date, datetime, time, tzinfo
+from email.utils import parsedate_to_datetime
 from functools import lru_cache
 from typing import TYPE_CHECKING
 
@@ -58,6 +61,21 @@ def parse_iso(text: str, *, naive: tzinfo = UTC) -> datetime:
 def parse_day(text: str) -> date:
     """``YYYY-MM-DD`` → a date. Raises ``ValueError``."""
     return date.fromisoformat(text.strip())
+
+
+def parse_clock(text: str) -> time:
+    """``HH:MM`` (or ``HH:MM:SS``), as written, → a time of day. Raises ``ValueError``."""
+    return time.fromisoformat(text)
+
+
+def parse_http_date(text: str) -> datetime | None:
+    """An HTTP date (``Sun, 06 Nov 1994 08:49:37 GMT``) → an aware datetime in its own offset
+    (none given: UTC); ``None`` when it is not one."""
+    try:
+        when = parsedate_to_datetime(text)
+    except (TypeError, ValueError, IndexError):
+        return None
+    return when if when.tzinfo else when.replace(tzinfo=UTC)
 
 
 def from_epoch(seconds: float) -> datetime:
@@ -250,8 +268,10 @@ __all__ = [
     "HUMAN_LANGUAGES",
     "english_months",
     "from_epoch",
+    "parse_clock",
     "parse_datetime",
     "parse_day",
+    "parse_http_date",
     "parse_human",
     "parse_iso",
 ]

@@ -31,7 +31,7 @@ from pydantic_core import PydanticCustomError
 from monitor.dates import from_epoch, parse_iso
 from monitor.errors import ImportDataError
 from monitor.index.formulas import normalise_rating
-from monitor.records import LABELS, Label, MentionIn, Prediction
+from monitor.records import LABELS, Label, Mention, Prediction
 from monitor.sources._text import MAX_FIELD, MAX_TEXT
 from monitor.textsafe import control_characters
 
@@ -345,7 +345,7 @@ class ParsedRow:
     brand: str
     source: str
     source_kind: str | None
-    mention: MentionIn
+    mention: Mention
 
 
 def _messages(exc: ValidationError) -> str:
@@ -391,7 +391,7 @@ def parse_row(row: Mapping[str, JsonValue], *, brand: str | None = None, source:
     if not s:
         raise ImportDataError("source: is missing (add a source column or pass --source)")
     score = item.score()
-    mention = MentionIn(
+    mention = Mention(
         external_id=item.external_id or derived_id(row),
         text=item.text,
         url=item.url,

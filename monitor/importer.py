@@ -28,7 +28,7 @@ from typing import Protocol
 from monitor.csvcells import restore
 from monitor.errors import ConfigError, ImportDataError, StorageError
 from monitor.import_rows import JsonValue, ParsedRow, check_name, parse_row
-from monitor.records import MentionIn
+from monitor.records import Mention
 from monitor.store import DatabaseError, IngestResult, Store
 
 CHUNK = 5000  # rows stored per transaction, at most …
@@ -39,7 +39,7 @@ IMPORT_KIND = "import"  # the kind of a source first seen in an import file
 _CSV_FIELD_LIMIT = 10_000_000
 _SNIFF = 64 * 1024
 
-Group = tuple[str, str, str | None, Sequence[MentionIn]]
+Group = tuple[str, str, str | None, Sequence[Mention]]
 RowOrError = tuple[int, Mapping[str, JsonValue] | ImportDataError]
 
 
@@ -221,7 +221,7 @@ class _Batch:
             self._write(rows)
 
     def _write(self, rows: list[tuple[int, ParsedRow]]) -> None:
-        grouped: dict[tuple[str, str, str], list[MentionIn]] = defaultdict(list)
+        grouped: dict[tuple[str, str, str], list[Mention]] = defaultdict(list)
         for _ln, r in rows:
             grouped[(r.brand, r.source, self.kind(r))].append(r.mention)
         try:

@@ -1,6 +1,6 @@
 """What makes a mention storable: one pure rule shared by the collector, the importer and the store.
 
-:func:`check_mention` takes a :class:`~monitor.records.MentionIn` and returns a
+:func:`check_mention` takes a :class:`~monitor.records.Mention` and returns a
 :class:`Checked`: the mention ready to store (text fields cleaned), or ``None`` with the
 reason it cannot be stored. The rule:
 
@@ -25,7 +25,7 @@ import re
 from dataclasses import dataclass, replace
 from typing import TypeVar
 
-from monitor.records import LABELS, MentionIn
+from monitor.records import LABELS, Mention
 
 _BAD_CHARS = re.compile(r"[\x00\ud800-\udfff]")
 J = TypeVar("J")
@@ -62,7 +62,7 @@ def clean_json(value: J) -> J:
 class Checked:
     """The verdict on one mention: ``item`` to store (``None``: skip it) and why."""
 
-    item: MentionIn | None
+    item: Mention | None
     problem: str | None = None
     repaired: bool = False  # stored, but without the part ``problem`` names
 
@@ -96,7 +96,7 @@ def rating_problem(rating: float | None, scale: tuple[float, float] | None) -> s
     return None
 
 
-def check_mention(item: MentionIn) -> Checked:
+def check_mention(item: Mention) -> Checked:
     """The storable form of ``item`` or the reason it has none (pure; see the module doc)."""
     cleaned = replace(
         item,

@@ -15,12 +15,19 @@ LABELS: tuple[Label, ...] = ("negative", "neutral", "positive")
 
 
 @dataclass(frozen=True, slots=True)
-class RawMention:
-    """One mention as a source's ``parse`` yields it, before matching and storage.
+class Mention:
+    """One mention, from a source's ``parse`` (or an import row, or the API) to the store.
 
-    ``published_at`` is timezone-aware UTC when known. ``rating_scale`` is
-    ``(worst, best)``, e.g. ``(1, 5)``. ``lang`` is what the source *declares* (a hint);
-    the pipeline identifies the language itself.
+    *Parsers* fill what the page says: ``external_id``, ``text`` and, when known, ``url``,
+    ``author``, ``title``, ``published_at`` (timezone-aware UTC), ``rating`` with
+    ``rating_scale`` (``(worst, best)``, e.g. ``(1, 5)``), ``lang`` (the language the source
+    *declares*: a hint), ``reach``, ``shared_from`` (the original's external id when this is
+    a boost/repost) and ``extra`` (source-specific details, never stored).
+
+    *The pipeline* fills the rest before storing: the collector stores a repost under its
+    ``shared_from`` id, clips long fields and sets ``lang``/``lang_confidence`` to the
+    language it identified; the importer and the API may give a ``label`` with its
+    ``label_origin`` and a model's ``score``. The store ignores ``shared_from`` and ``extra``.
     """
 
     external_id: str
@@ -33,25 +40,11 @@ class RawMention:
     rating_scale: tuple[float, float] | None = None
     lang: str | None = None
     reach: int | None = None
-    shared_from: str | None = None  # external id of the original when this is a boost/repost
+    shared_from: str | None = None
     extra: dict[str, Any] = field(default_factory=dict, compare=False)
-
-
-@dataclass(frozen=True, slots=True)
-class MentionIn:
-    """A mention ready to store: a brand and source are given by the caller."""
-
-    external_id: str
-    text: str
-    url: str | None = None
-    author: str | None = None
-    title: str | None = None
-    published_at: datetime | None = None
-    rating: float | None = None
-    rating_scale: tuple[float, float] | None = None
-    lang: str | None = None
+    #: Confidence of the identified ``lang`` (set by the collector).
     lang_confidence: float | None = None
-    reach: int | None = None
+    #: A given label (an import or the API); ``None``: the model decides.
     label: Label | None = None
     #: Where a given label came from: "manual" (a person), "rating" (the stars) or, by
     #: default, "import". Ignored when ``score`` is set.
@@ -77,4 +70,4 @@ class Prediction:
         return max(self.p_negative, self.p_neutral, self.p_positive)
 
 
-__all__ = ["LABELS", "Label", "MentionIn", "Prediction", "RawMention"]
+__all__ = ["LABELS", "Label", "Mention", "Prediction"]

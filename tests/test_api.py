@@ -7,7 +7,7 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 
 from monitor.api import MentionIndex
-from monitor.records import MentionIn
+from monitor.records import Mention
 
 T0 = datetime(2026, 11, 2, 12, 0, tzinfo=UTC)  # a Monday
 
@@ -20,7 +20,7 @@ def idx(db_url: str) -> MentionIndex:
         for j in range(4):
             label = "positive" if j < 2 else ("negative" if d >= 10 and j == 3 else "neutral")
             items.append(
-                MentionIn(
+                Mention(
                     f"{d}-{j}",
                     f"day {d} mention {j} about acme",
                     published_at=T0 + timedelta(days=d),
@@ -30,7 +30,7 @@ def idx(db_url: str) -> MentionIndex:
             )  # type: ignore[arg-type]
     idx.add_mentions("Acme", "reviews-site", items, source_kind="reviews")
     idx.add_mentions(
-        "Rival", "hn", [MentionIn("x", "rival is ok", published_at=T0, label="positive")], source_kind="hackernews"
+        "Rival", "hn", [Mention("x", "rival is ok", published_at=T0, label="positive")], source_kind="hackernews"
     )
     return idx
 
@@ -78,7 +78,7 @@ def test_alerts_fire_with_numbers(db_url: str) -> None:
     for d in range(1, 8):  # a calm week: 10 mentions a day, 9 positive
         for j in range(10):
             items.append(
-                MentionIn(
+                Mention(
                     f"{d}-{j}",
                     f"calm {d} {j} acme",
                     published_at=at - timedelta(days=d, hours=1),
@@ -87,7 +87,7 @@ def test_alerts_fire_with_numbers(db_url: str) -> None:
             )
     for j in range(60):  # today: a storm of negatives
         items.append(
-            MentionIn(
+            Mention(
                 f"s{j}",
                 f"storm {j} acme broke",
                 published_at=at - timedelta(hours=2),

@@ -20,7 +20,7 @@ from monitor.collect import Collector, collect, collect_async, select_sources
 from monitor.config import Config, Secrets, config_from_dict
 from monitor.errors import ConfigError
 from monitor.http import HttpClient
-from monitor.records import MentionIn
+from monitor.records import Mention
 from monitor.store import IngestResult
 
 try:
@@ -50,7 +50,7 @@ class FakeIndex:
     engine = None
 
     def __init__(self) -> None:
-        self.mentions: dict[tuple[str, str], tuple[str, MentionIn]] = {}
+        self.mentions: dict[tuple[str, str], tuple[str, Mention]] = {}
         self.sightings: list[tuple[str, str]] = []
         self.states: dict[str, FakeState] = {}
         self.validators: dict[str, tuple[str | None, str | None]] = {}
@@ -64,7 +64,7 @@ class FakeIndex:
         self,
         brand: str,
         source: str,
-        items: Sequence[MentionIn],
+        items: Sequence[Mention],
         *,
         source_kind: str | None = None,
         refresh: bool = True,

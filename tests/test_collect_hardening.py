@@ -23,7 +23,7 @@ from typer.testing import CliRunner
 from monitor.api import MentionIndex
 from monitor.collect import Collector, SourceReport, collect
 from monitor.config import Config, Secrets, SourceConfig, config_from_dict
-from monitor.records import MentionIn
+from monitor.records import Mention
 from monitor.store.tables import MENTION_T as M
 
 try:
@@ -104,21 +104,21 @@ def overview(index: MentionIndex) -> dict[str, dict[str, Any]]:
 def test_check_mention_rule() -> None:
     from monitor.mention_rules import check_mention
 
-    ok = check_mention(MentionIn(external_id="a", text="fine\x00 text", author="x\x00y", url="https://e/\x00"))
+    ok = check_mention(Mention(external_id="a", text="fine\x00 text", author="x\x00y", url="https://e/\x00"))
     assert ok.item is not None and ok.problem is None
     assert (ok.item.text, ok.item.author, ok.item.url) == ("fine text", "xy", "https://e/")
-    empty = check_mention(MentionIn(external_id="b", text=" \x00 "))
+    empty = check_mention(Mention(external_id="b", text=" \x00 "))
     assert empty.item is None and empty.problem == "no text, title or rating"
-    zero = check_mention(MentionIn(external_id="c", text="words", rating=0, rating_scale=(1, 5)))
+    zero = check_mention(Mention(external_id="c", text="words", rating=0, rating_scale=(1, 5)))
     assert zero.item is not None and zero.item.rating is None and zero.problem == "rating 0 outside 1–5"
     assert zero.repaired
-    zero_only = check_mention(MentionIn(external_id="d", text="", rating=0, rating_scale=(1, 5)))
+    zero_only = check_mention(Mention(external_id="d", text="", rating=0, rating_scale=(1, 5)))
     assert zero_only.item is None and zero_only.problem == "rating 0 outside 1–5"
-    blank = check_mention(MentionIn(external_id=" \x00", text="words"))
+    blank = check_mention(Mention(external_id=" \x00", text="words"))
     assert blank.item is None and blank.problem == "external id is empty"
-    naive = check_mention(MentionIn(external_id="e", text="w", published_at=datetime(2025, 1, 1)))
+    naive = check_mention(Mention(external_id="e", text="w", published_at=datetime(2025, 1, 1)))
     assert naive.item is None and naive.problem == "published_at has no timezone"
-    surrogate = check_mention(MentionIn(external_id="f", text="a\ud800b"))
+    surrogate = check_mention(Mention(external_id="f", text="a\ud800b"))
     assert surrogate.item is not None and surrogate.item.text == "a\ufffdb"
 
 

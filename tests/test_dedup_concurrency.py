@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import create_engine, text
 
-from monitor.records import MentionIn
+from monitor.records import Mention
 
 REPO = Path(__file__).resolve().parents[1]
 T0 = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
@@ -33,7 +33,7 @@ def _writer(url: str, brand: str, source: str, texts: list[str], barrier: mp.syn
 
     idx = MentionIndex.open(url)
     items = [
-        MentionIn(external_id=f"{source}-{i}", text=t, published_at=T0 + timedelta(minutes=i % 600))
+        Mention(external_id=f"{source}-{i}", text=t, published_at=T0 + timedelta(minutes=i % 600))
         for i, t in enumerate(texts)
     ]
     idx.store.ensure_brand(brand)

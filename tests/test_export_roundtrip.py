@@ -20,7 +20,7 @@ from sqlalchemy import select
 from monitor.api import MentionIndex
 from monitor.exporter import export_mentions
 from monitor.importer import import_file
-from monitor.records import MentionIn, Prediction
+from monitor.records import Mention, Prediction
 from monitor.store.tables import MENTION_T as M
 from monitor.store.tables import SCORE_T as SC
 from monitor.store.tables import SOURCE_T as SRC
@@ -57,15 +57,15 @@ def _pred(label: str, probs: tuple[float, float, float]) -> Prediction:
 def fill(idx: MentionIndex) -> dict[str, int]:
     """Mentions of every label origin, in sources of several kinds; returns external id → id."""
     hn = [
-        MentionIn("h1", FORMULA, url="https://news.example/1", author="@ann", lang="en", published_at=T0),
-        MentionIn("h2", "-5 stars from me", lang="xx", published_at=T0),  # scored, not counted
-        MentionIn("h3", "never scored yet", lang="en", published_at=T0),
-        MentionIn("h4", "+1 and 'quoted", title="@title", lang="en", published_at=T0),
+        Mention("h1", FORMULA, url="https://news.example/1", author="@ann", lang="en", published_at=T0),
+        Mention("h2", "-5 stars from me", lang="xx", published_at=T0),  # scored, not counted
+        Mention("h3", "never scored yet", lang="en", published_at=T0),
+        Mention("h4", "+1 and 'quoted", title="@title", lang="en", published_at=T0),
     ]
     shop = [
-        MentionIn("s1", "Lovely lamp, Acme", rating=4, rating_scale=(1, 5), lang="en", published_at=T0),
-        MentionIn("s2", "", rating=2, rating_scale=(1, 5), published_at=T0),  # label from stars
-        MentionIn("s3", "Given by a file", label="neutral", rating=-2, rating_scale=(-5, 5), published_at=T0),
+        Mention("s1", "Lovely lamp, Acme", rating=4, rating_scale=(1, 5), lang="en", published_at=T0),
+        Mention("s2", "", rating=2, rating_scale=(1, 5), published_at=T0),  # label from stars
+        Mention("s3", "Given by a file", label="neutral", rating=-2, rating_scale=(-5, 5), published_at=T0),
     ]
     idx.add_mentions("Acme", "hn", hn, source_kind="hackernews")
     idx.add_mentions("Acme", "shop-se", shop, source_kind="reviews")

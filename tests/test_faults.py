@@ -273,11 +273,11 @@ sys.exit(0 if step.status == "ok" else 1)
 
 def _seed(url: str, n: int) -> None:
     from monitor.api import MentionIndex
-    from monitor.records import MentionIn
+    from monitor.records import Mention
 
     with MentionIndex.open(url) as idx:
         items = [
-            MentionIn(
+            Mention(
                 external_id=f"m{i}",
                 text=f"Mention {i} of the Acme kettle, {'lovely' if i % 2 else 'awful'} really",
                 published_at=T0 - timedelta(hours=i % 72),

@@ -2,7 +2,7 @@
 
 Only the project's own exceptions (:class:`MonitorError`, normally ``ParseError``) may
 escape, whatever the input; parse never hangs (a deadline per example); whatever it
-returns is a list of well-formed :class:`RawMention`. The default run is quick (tens of
+returns is a list of well-formed :class:`Mention`. The default run is quick (tens of
 examples per kind); ``-m slow`` runs the deep variant.
 """
 
@@ -17,7 +17,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from monitor.errors import MonitorError
-from monitor.records import RawMention
+from monitor.records import Mention
 from monitor.sources.base import get_source
 
 URL = "https://example.com/page"
@@ -327,7 +327,7 @@ def check(kind: str, body: bytes | str, options: dict[str, Any] | None, content_
         return  # the project's own errors are the contract; anything else fails the test
     assert isinstance(out, list)
     for m in out:
-        assert isinstance(m, RawMention)
+        assert isinstance(m, Mention)
         assert isinstance(m.external_id, str) and isinstance(m.text, str)
         assert m.published_at is None or m.published_at.tzinfo is not None
 

@@ -9,7 +9,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from monitor.errors import ParseError
-from monitor.records import RawMention
+from monitor.records import Mention
 from monitor.sources.base import get_source, kinds
 
 HTML_OPTS = {
@@ -103,7 +103,7 @@ def check(kind: str, body: bytes | str) -> None:
         out = get_source(kind).parse(body, "https://example.com/page", opts)
     except ParseError:
         return
-    assert isinstance(out, list) and all(isinstance(m, RawMention) for m in out)
+    assert isinstance(out, list) and all(isinstance(m, Mention) for m in out)
 
 
 @pytest.mark.parametrize("kind", kinds())

@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 
 from monitor.api import MentionIndex
 from monitor.errors import ConfigError, StorageError
-from monitor.records import MentionIn, Prediction
+from monitor.records import Mention, Prediction
 from monitor.store import recount
 from monitor.store.tables import DailyRollup, RatingRollup, Score, Sighting
 
@@ -61,18 +61,18 @@ def test_add_mention_is_idempotent(db_url: str) -> None:
 def test_same_text_from_another_source_is_a_sighting(db_url: str) -> None:
     idx = MentionIndex.open(db_url)
     text = "The new firmware bricked my speaker, avoid!"
-    r1 = idx.add_mentions("Acme", "mastodon", [MentionIn("1", text, published_at=T0)])
+    r1 = idx.add_mentions("Acme", "mastodon", [Mention("1", text, published_at=T0)])
     r2 = idx.add_mentions(
-        "Acme", "bluesky", [MentionIn("b1", "  the NEW firmware bricked my speaker,   avoid! ", published_at=T0)]
+        "Acme", "bluesky", [Mention("b1", "  the NEW firmware bricked my speaker,   avoid! ", published_at=T0)]
     )
-    r3 = idx.add_mentions("Acme", "bluesky", [MentionIn("b1", text, published_at=T0)])
+    r3 = idx.add_mentions("Acme", "bluesky", [Mention("b1", text, published_at=T0)])
     assert (r1.new, r2.new, r2.sightings, r3.duplicate) == (1, 0, 1, 1)
     with idx.engine.connect() as conn:
         assert conn.execute(select(func.count()).select_from(Sighting.__table__)).scalar_one() == 1  # type: ignore[attr-defined]
     assert idx.satisfaction("Acme", "2026-11-03", "2026-11-03")[0].volume == 1
     # short texts are never merged: two different people can both write "Love it!"
-    idx.add_mentions("Acme", "mastodon", [MentionIn("2", "Love it!", published_at=T0)])
-    r = idx.add_mentions("Acme", "bluesky", [MentionIn("b2", "Love it!", published_at=T0)])
+    idx.add_mentions("Acme", "mastodon", [Mention("2", "Love it!", published_at=T0)])
+    r = idx.add_mentions("Acme", "bluesky", [Mention("b2", "Love it!", published_at=T0)])
     assert r.new == 1
     assert idx.known_external_ids("bluesky", ["b1", "b2", "zz"]) == {"b1", "b2"}
 
@@ -121,11 +121,11 @@ def test_snapshots_per_scope_and_refresh(db_url: str) -> None:
     idx.add_mentions(
         "Acme",
         "rev",
-        [MentionIn("1", "fine", published_at=T0, lang="sv", label="positive", rating=5, rating_scale=(1, 5))],
+        [Mention("1", "fine", published_at=T0, lang="sv", label="positive", rating=5, rating_scale=(1, 5))],
         source_kind="reviews",
     )
     idx.add_mentions(
-        "Acme", "hn", [MentionIn("2", "bad", published_at=T0, lang="en", label="negative")], source_kind="hackernews"
+        "Acme", "hn", [Mention("2", "bad", published_at=T0, lang="en", label="negative")], source_kind="hackernews"
     )
     snaps = {
         (s.scope, s.scope_value): s.point
@@ -220,9 +220,9 @@ def test_rollups_equal_recount_after_random_operations(tmp_path_factory: pytest.
     # and the index from rollups equals a count of effective labels
     total = idx.satisfaction("Acme", "2026-11-01", "2026-11-10", by=None)[0]
     with idx.engine.connect() as conn:
-        from monitor.store.tables import Mention
+        from monitor.store.tables import Mention as MentionRow
 
-        m = Mention.__table__  # type: ignore[attr-defined]
+        m = MentionRow.__table__  # type: ignore[attr-defined]
         labels = Counter(r[0] for r in conn.execute(select(m.c.label)))
     assert (total.positive, total.negative, total.neutral, total.unscored) == (
         labels["positive"],
@@ -240,8 +240,8 @@ def test_retention_keeps_index_history(db_url: str) -> None:
         "Acme",
         "s",
         [
-            MentionIn("1", "old but gold", published_at=old, label="positive"),
-            MentionIn("2", "fresh", published_at=T0, label="negative"),
+            Mention("1", "old but gold", published_at=old, label="positive"),
+            Mention("2", "fresh", published_at=T0, label="negative"),
         ],
     )
     before = idx.satisfaction("Acme", date(2024, 1, 5), date(2024, 1, 5))[0]
@@ -254,9 +254,7 @@ def test_retention_keeps_index_history(db_url: str) -> None:
 
 def test_rating_only_reviews_take_their_label_from_the_stars(db_url: str) -> None:
     idx = MentionIndex.open(db_url)
-    items = [
-        MentionIn(str(i), "", published_at=T0, rating=r, rating_scale=(1, 5)) for i, r in enumerate([1, 2, 3, 4, 5])
-    ]
+    items = [Mention(str(i), "", published_at=T0, rating=r, rating_scale=(1, 5)) for i, r in enumerate([1, 2, 3, 4, 5])]
     idx.add_mentions("Acme", "reviews", items)
     p = idx.satisfaction("Acme", "2026-11-03", "2026-11-03")[0]
     assert (p.negative, p.neutral, p.positive, p.csat) == (2, 1, 2, 0.4)

@@ -12,7 +12,7 @@ from monitor.api import MentionIndex
 from monitor.cli import _register  # noqa: F401
 from monitor.cli.app import app
 from monitor.integrity import VerifyReport
-from monitor.records import MentionIn, Prediction
+from monitor.records import Mention, Prediction
 from monitor.store.tables import MENTION_T
 
 T0 = datetime(2026, 11, 3, 9, 0, tzinfo=UTC)
@@ -23,7 +23,7 @@ def _populated(url: str) -> MentionIndex:
     """Three days of mentions from two sources: scores, ratings, a manual label, a sighting."""
     idx = MentionIndex.open(url)
     items = [
-        MentionIn(
+        Mention(
             external_id=f"f{i}",
             text=f"Forum post number {i} about the Acme kettle and its lid",
             published_at=T0 + timedelta(hours=7 * i),
@@ -33,8 +33,8 @@ def _populated(url: str) -> MentionIndex:
         for i in range(12)
     ]
     idx.add_mentions("Acme", "forum", items)
-    shop = [MentionIn(external_id="s1", text=items[0].text, published_at=T0)]  # a sighting
-    shop.append(MentionIn(external_id="s2", text="Fine.", published_at=T0, rating=4))
+    shop = [Mention(external_id="s1", text=items[0].text, published_at=T0)]  # a sighting
+    shop.append(Mention(external_id="s2", text="Fine.", published_at=T0, rating=4))
     assert idx.add_mentions("Acme", "shop", shop).sightings == 1
     ids = [r[0] for r in idx.store.pending_scoring("m", "1", 100)]
     labels = ("negative", "neutral", "positive")

@@ -6,7 +6,7 @@ from collections.abc import Iterable, Sequence
 from typing import Any, Protocol
 
 from monitor.config import Config, SourceConfig
-from monitor.records import MentionIn
+from monitor.records import Mention
 from monitor.sources.base import Page
 from monitor.store import Engine, IngestResult, SourceState
 
@@ -26,7 +26,7 @@ class IndexLike(Protocol):
         self,
         brand: str,
         source: str,
-        items: Sequence[MentionIn],
+        items: Sequence[Mention],
         *,
         source_kind: str | None = None,
         refresh: bool = True,

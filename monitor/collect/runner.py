@@ -9,7 +9,7 @@ For each source (concurrently, politeness is per host in the HTTP layer):
 3. in batches of about ``FLUSH_AT`` mentions (and whenever a walk ends, however it
    ends): language identification (:mod:`monitor.langid`, the declared language as a
    hint; batched because it is much cheaper per text that way), then
-   :class:`~monitor.records.MentionIn` → :func:`~monitor.mention_rules.check_mention`
+   :class:`~monitor.records.Mention` → :func:`~monitor.mention_rules.check_mention`
    (an unusable item — no text, title or rating; a blank id — is skipped and counted by
    reason, an impossible rating dropped from an item with words; the rest is stored) →
    ``index.add_mentions``; the store de-duplicates on (source, external id) and records
@@ -53,7 +53,7 @@ from monitor.http import HttpClient, redact_text
 from monitor.langid import LanguageIdentifier, default_identifier, identify_batch
 from monitor.matching import BrandMatcher, match_brands
 from monitor.mention_rules import check_mention
-from monitor.records import MentionIn, RawMention
+from monitor.records import Mention
 from monitor.sources._text import MAX_FIELD, MAX_TEXT
 from monitor.sources.base import FetchContext, Page, get_source
 
@@ -283,7 +283,7 @@ class SourceRunner:
             return
         self.finish_source(src, rep, status, page.error or result.describe())
 
-    def _match(self, brand: BrandConfig | None, mentions: list[RawMention], rep: SourceReport) -> list[_Matched]:
+    def _match(self, brand: BrandConfig | None, mentions: list[Mention], rep: SourceReport) -> list[_Matched]:
         """The mentions that concern a brand, with their brands (a bound source's brand)."""
         out: list[_Matched] = []
         for m in mentions:
@@ -327,9 +327,9 @@ class SourceRunner:
         if not pending:
             return
         self._identify_inline(pending)
-        by_brand: dict[str, list[MentionIn]] = {}
+        by_brand: dict[str, list[Mention]] = {}
         for p in pending:
-            checked = check_mention(self.to_mention_in(p.mention, p.guess))
+            checked = check_mention(self.for_store(p.mention, p.guess))
             if checked.reason is not None:
                 rep.skip_reasons[checked.reason] = rep.skip_reasons.get(checked.reason, 0) + 1
             if checked.item is None:
@@ -349,25 +349,22 @@ class SourceRunner:
             rep.duplicate += res.duplicate
             rep.sightings += res.sightings
 
-    def to_mention_in(self, m: RawMention, guess: tuple[str | None, float] | None = None) -> MentionIn:
+    def for_store(self, m: Mention, guess: tuple[str | None, float] | None = None) -> Mention:
         """A parsed mention with its identified language, ready for the store."""
         if guess is None:
             g = self.identifier.identify(_lang_sample(m), m.lang)
             guess = (g.lang, g.confidence)
         # A boost/repost is the original seen again: store it under the original's id.
         ext = (m.shared_from or m.external_id).strip()[:500]
-        return MentionIn(
+        return replace(
+            m,
             external_id=ext,
             text=m.text[:MAX_TEXT],
             url=_clip(m.url, 2000),
             author=_clip(m.author, MAX_FIELD),
             title=_clip(m.title, MAX_FIELD),
-            published_at=m.published_at,
-            rating=m.rating,
-            rating_scale=m.rating_scale,
             lang=guess[0],
             lang_confidence=guess[1],
-            reach=m.reach,
         )
 
 
@@ -375,7 +372,7 @@ class SourceRunner:
 class _Matched:
     """A parsed mention waiting to be stored: its brands and, once identified, its language."""
 
-    mention: RawMention
+    mention: Mention
     brands: list[str]
     guess: tuple[str | None, float] | None = None
 
@@ -386,12 +383,12 @@ def _unidentified(pending: list[_Matched]) -> tuple[list[_Matched], list[str], l
     return todo, [_lang_sample(p.mention) for p in todo], [p.mention.lang for p in todo]
 
 
-def _lang_sample(m: RawMention) -> str:
+def _lang_sample(m: Mention) -> str:
     """The text language identification looks at (short texts borrow the title)."""
     return m.text if len(m.text) >= 20 or not m.title else f"{m.title}. {m.text}"
 
 
-def _replace_id(item: MentionIn, ext: str) -> MentionIn:
+def _replace_id(item: Mention, ext: str) -> Mention:
     return replace(item, external_id=ext)
 
 

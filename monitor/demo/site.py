@@ -1,11 +1,7 @@
-"""The bundled demo site: data files plus an in-process loopback HTTP server.
+"""The bundled demo site: an in-process loopback HTTP server over the demo story.
 
-The story (``data/<lang>.json``): *Lumio*, a fictional robot-vacuum maker, pushes firmware
-4.2 thirteen days ago; docking breaks and maps vanish, owners complain for a week in
-Armenian, Swedish, Turkish, Bulgarian and English; 4.2.1 fixes it, Lumio apologises with
-an extra year of warranty, and sentiment recovers. *Brisa*, a competitor, gains a little
-share of voice meanwhile. Each entry has a day offset (0 = today), a local time, a channel
-and the mood its author meant (used only by tests' fake classifier, never by the index).
+The story lives in :mod:`monitor.demo._story`, the pages in :mod:`monitor.demo._pages`;
+their public names are importable from here too.
 
 The server (threaded, ``127.0.0.1``, port 0) serves what real sites serve:
 
@@ -22,304 +18,32 @@ The server (threaded, ``127.0.0.1``, port 0) serves what real sites serve:
 
 from __future__ import annotations
 
-import html
 import json
 import threading
 import time as _time
-import zlib
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, time, timedelta
-from email.utils import format_datetime
+from datetime import UTC, date, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from importlib import resources
 from typing import Any
 from urllib.parse import parse_qs, quote, urlsplit
 from zoneinfo import ZoneInfo
 
-LANGS = ("hy", "sv", "tr", "bg", "en")
-BRAND = "Lumio"
-RIVAL = "Brisa"
-PAGE_SIZE = 10
-ASK_HN_ID = 41000001
-DEFAULT_TZ = "Europe/Stockholm"
-SHOP_NAMES = {
-    "sv": "Hemelektronik.se",
-    "tr": "EvTeknik",
-    "bg": "Техномаркет",
-    "hy": "Տեխնոշուկա",
-    "en": "HomeTech Direct",
-}
-PRODUCTS = {BRAND: "Lumio S3", RIVAL: "Brisa X7"}
-
-
-@dataclass(frozen=True, slots=True)
-class DemoMention:
-    """One mention of the demo story, placed in time."""
-
-    key: str
-    lang: str
-    brand: str
-    channel: str  # review | rss | mastodon | hn
-    published_at: datetime
-    author: str
-    text: str
-    title: str | None = None
-    rating: int | None = None
-    mood: str = "neu"
-    story: bool = False
-    forum: str = ""
-
-    @property
-    def epoch(self) -> int:
-        return int(self.published_at.timestamp())
-
-
-def _load_raw() -> dict[str, dict[str, Any]]:
-    out = {}
-    base = resources.files("monitor.demo") / "data"
-    for lang in LANGS:
-        out[lang] = json.loads((base / f"{lang}.json").read_text("utf-8"))
-    return out
-
-
-def place(day_offset: int, hhmm: str, now: datetime, tz: ZoneInfo) -> datetime:
-    """The instant of a story time; today's times are squeezed into the part of today gone by."""
-    local_now = now.astimezone(tz)
-    day = local_now.date() + timedelta(days=day_offset)
-    t = time.fromisoformat(hhmm)
-    at = datetime.combine(day, t, tz)
-    if day_offset == 0:
-        start = datetime.combine(day, time(0), tz)
-        span = (local_now - start).total_seconds()
-        latest = 14 * 3600  # the story's last entry of a day is before 14:00
-        if span < latest + 600:
-            frac = (t.hour * 3600 + t.minute * 60) / latest
-            at = start + timedelta(seconds=max(0.0, span - 120) * min(frac, 1.0))
-        elif at > local_now:
-            at = local_now - timedelta(minutes=2)
-    return at.astimezone(UTC)
-
-
-def story(
-    now: datetime | None = None, tz: str = DEFAULT_TZ, extra: Iterable[Mapping[str, Any]] = ()
-) -> list[DemoMention]:
-    """Every demo mention, newest last; ``extra`` entries use the data files' format (+``lang``)."""
-    now = now or datetime.now(UTC)
-    zone = ZoneInfo(tz)
-    raw = _load_raw()
-    entries: list[tuple[str, str, Mapping[str, Any]]] = []
-    for lang, doc in raw.items():
-        for m in doc["mentions"]:
-            entries.append((lang, doc.get("forum", ""), m))
-    for m in extra:
-        entries.append((str(m.get("lang", "en")), "", m))
-    out = []
-    for i, (lang, forum, m) in enumerate(entries):
-        out.append(
-            DemoMention(
-                key=f"{lang}-{i:04d}",
-                lang=lang,
-                brand=str(m.get("brand", BRAND)),
-                channel=str(m["ch"]),
-                published_at=place(int(m["d"]), str(m["t"]), now, zone),
-                author=str(m["by"]),
-                text=str(m["text"]),
-                title=m.get("title"),
-                rating=m.get("r"),
-                mood=str(m.get("mood", "neu")),
-                story=bool(m.get("story", False)),
-                forum=forum,
-            )
-        )
-    out.sort(key=lambda x: (x.published_at, x.key))
-    return out
-
-
-# ---------------------------------------------------------------- page builders (pure)
-
-
-def _iso(dt: datetime) -> str:
-    return dt.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.000Z")
-
-
-def _paged(items: list[DemoMention], page: int) -> tuple[list[DemoMention], bool]:
-    start = (page - 1) * PAGE_SIZE
-    return items[start : start + PAGE_SIZE], start + PAGE_SIZE < len(items)
-
-
-def review_page(base: str, path: str, items: list[DemoMention], page: int, *, lang: str, brand: str) -> str:
-    """A shop page with schema.org JSON-LD reviews, newest first, ``rel=next`` paging."""
-    newest = sorted(items, key=lambda m: m.published_at, reverse=True)
-    shown, more = _paged(newest, page)
-    product = PRODUCTS[brand]
-    rated = [m.rating for m in items if m.rating]
-    ld = {
-        "@context": "https://schema.org",
-        "@type": "Product",
-        "name": product,
-        "brand": {"@type": "Brand", "name": brand},
-        "aggregateRating": {
-            "@type": "AggregateRating",
-            "ratingValue": round(sum(rated) / len(rated), 1) if rated else None,
-            "reviewCount": len(rated),
-            "bestRating": 5,
-            "worstRating": 1,
-        },
-        "review": [
-            {
-                "@type": "Review",
-                "@id": f"{base}/m/{m.key}",
-                "author": {"@type": "Person", "name": m.author},
-                "datePublished": _iso(m.published_at),
-                "name": m.title,
-                "reviewBody": m.text,
-                "inLanguage": m.lang,
-                "reviewRating": {"@type": "Rating", "ratingValue": m.rating, "bestRating": 5, "worstRating": 1},
-            }
-            for m in shown
-        ],
-    }
-    block = json.dumps(ld, ensure_ascii=False).replace("</", "<\\/")
-    shop = SHOP_NAMES.get(lang, "HomeTech Direct")
-    rows = "\n".join(
-        f'<article class="review" lang="{m.lang}"><h3>{html.escape(m.title or "")}</h3>'
-        f'<p class="stars">{"★" * (m.rating or 0)}{"☆" * (5 - (m.rating or 0))}</p>'
-        f"<p>{html.escape(m.text)}</p><footer>{html.escape(m.author)}, "
-        f'<time datetime="{_iso(m.published_at)}">{m.published_at.date().isoformat()}</time></footer></article>'
-        for m in shown
-    )
-    nxt = f'<link rel="next" href="{path}?page={page + 1}">' if more else ""
-    return (
-        f'<!DOCTYPE html><html lang="{lang}"><head><meta charset="utf-8">'
-        f"<title>{html.escape(product)} – {html.escape(shop)}</title>{nxt}"
-        f'<script type="application/ld+json">{block}</script></head>'
-        f"<body><h1>{html.escape(product)}</h1><p>{html.escape(shop)}</p>{rows}</body></html>"
-    )
-
-
-def rss_feed(base: str, items: list[DemoMention], *, title: str, lang: str | None) -> str:
-    newest = sorted(items, key=lambda m: m.published_at, reverse=True)
-    parts = [
-        '<?xml version="1.0" encoding="UTF-8"?>',
-        '<rss version="2.0" xmlns:dc="http://purl.org/dc/elements/1.1/"><channel>',
-        f"<title>{html.escape(title)}</title><link>{base}/</link>",
-        f"<description>{html.escape(title)}</description>",
-    ]
-    if lang:
-        parts.append(f"<language>{lang}</language>")
-    for m in newest:
-        parts.append(
-            "<item>"
-            f"<title>{html.escape(m.title or m.text[:60])}</title>"
-            f"<link>{base}/m/{m.key}</link>"
-            f'<guid isPermaLink="false">demo:{m.key}</guid>'
-            f"<pubDate>{format_datetime(m.published_at)}</pubDate>"
-            f"<dc:creator>{html.escape(m.author)}</dc:creator>"
-            f"<description>{html.escape(m.text)}</description>"
-            "</item>"
-        )
-    parts.append("</channel></rss>")
-    return "\n".join(parts)
-
-
-def status_id(m: DemoMention) -> str:
-    return str(m.epoch * 1000 + int(m.key.rsplit("-", 1)[1]) % 1000)
-
-
-def mastodon_status(base: str, m: DemoMention) -> dict[str, Any]:
-    user, _, instance = m.author.partition("@")
-    tags = sorted({w.strip(".,!?").lstrip("#").lower() for w in m.text.split() if w.startswith("#")})
-    paragraphs = "".join(f"<p>{html.escape(p)}</p>" for p in m.text.split("\n") if p.strip())
-    return {
-        "id": status_id(m),
-        "created_at": _iso(m.published_at),
-        "in_reply_to_id": None,
-        "sensitive": False,
-        "spoiler_text": "",
-        "visibility": "public",
-        "language": m.lang,
-        "uri": f"{base}/m/{m.key}",
-        "url": f"{base}/m/{m.key}",
-        "replies_count": 0,
-        "reblogs_count": 0,
-        "favourites_count": 2,
-        "content": paragraphs,
-        "reblog": None,
-        "account": {
-            "id": str(zlib.crc32(m.author.encode("utf-8"))),
-            "username": user,
-            "acct": m.author if instance else user,
-            "display_name": user.capitalize(),
-            "url": f"https://{instance or 'mastodon.example'}/@{user}",
-            "followers_count": 100 + len(m.author) * 17,
-        },
-        "media_attachments": [],
-        "mentions": [],
-        "tags": [{"name": t, "url": f"{base}/tags/{t}"} for t in tags],
-        "emojis": [],
-    }
-
-
-def hn_hits(base: str, items: list[DemoMention]) -> list[dict[str, Any]]:
-    """Algolia-shaped hits; comments hang off the latest story before them."""
-    stories = [m for m in items if m.story]
-    out = []
-    for m in items:
-        hid = 41000000 + 100 + int(m.key.rsplit("-", 1)[1])
-        common = {
-            "objectID": str(hid),
-            "author": m.author,
-            "created_at": _iso(m.published_at),
-            "created_at_i": m.epoch,
-        }
-        if m.story:
-            out.append(
-                {
-                    **common,
-                    "title": m.text,
-                    "url": f"{base}/m/{m.key}",
-                    "story_text": None,
-                    "comment_text": None,
-                    "points": 120,
-                    "num_comments": 40,
-                    "story_id": hid,
-                    "_tags": ["story", f"author_{m.author}", f"story_{hid}"],
-                }
-            )
-            continue
-        parent = None
-        if m.brand == BRAND:
-            before = [s for s in stories if s.published_at <= m.published_at and s.brand == BRAND]
-            parent = before[-1] if before else None
-        story_id = 41000000 + 100 + int(parent.key.rsplit("-", 1)[1]) if parent else ASK_HN_ID
-        story_title = parent.text if parent else "Ask HN: Which robot vacuum works without the cloud?"
-        out.append(
-            {
-                **common,
-                "title": None,
-                "url": None,
-                "story_text": None,
-                "comment_text": "<p>" + html.escape(m.text),
-                "story_id": story_id,
-                "story_title": story_title,
-                "story_url": None,
-                "parent_id": story_id,
-                "points": None,
-                "_tags": ["comment", f"author_{m.author}", f"story_{story_id}"],
-            }
-        )
-    return out
-
-
-CHALLENGE = (
-    "<!DOCTYPE html><html><head><title>Just a moment...</title></head><body>"
-    "<h1>Checking your browser before accessing pricewatch</h1>"
-    "<p>Please complete the captcha to continue.</p></body></html>"
+from monitor.demo._pages import (
+    ASK_HN_ID,
+    CHALLENGE,
+    PAGE_SIZE,
+    PRODUCTS,
+    SHOP_NAMES,
+    hn_hits,
+    index_page,
+    mastodon_status,
+    permalink,
+    review_page,
+    rss_feed,
+    status_id,
 )
-
-
-# ---------------------------------------------------------------- the server
+from monitor.demo._story import BRAND, DEFAULT_TZ, LANGS, RIVAL, DemoMention, forum_name, place, story
 
 
 @dataclass
@@ -482,7 +206,7 @@ class _Handler(BaseHTTPRequestHandler):
             if path == "/robots.txt":
                 return self._send(200, "User-agent: *\nAllow: /\n", "text/plain; charset=utf-8")
             if path == "/":
-                return self._send(200, _index_page(site), "text/html; charset=utf-8")
+                return self._send(200, index_page(site.sources()), "text/html; charset=utf-8")
             if (len(seg) == 5 and seg[0] == "shop" and seg[2] == "lumio-s3" and seg[3] == "reviews") or (
                 len(seg) == 4 and seg[0] == "shop" and seg[2] == "lumio-s3" and seg[3] == "reviews"
             ):
@@ -504,7 +228,7 @@ class _Handler(BaseHTTPRequestHandler):
                 return self._send(403, CHALLENGE, "text/html; charset=utf-8", {"cf-mitigated": "challenge"})
             if len(seg) == 3 and seg[0] == "forum" and seg[2] == "feed.xml":
                 lang = seg[1]
-                doc = _forum_name(lang)
+                doc = forum_name(lang)
                 items = site.select(channel="rss", lang=lang)
                 return self._send(
                     200, rss_feed(base, items, title=doc, lang=lang), "application/rss+xml; charset=utf-8"
@@ -525,7 +249,7 @@ class _Handler(BaseHTTPRequestHandler):
             if path == "/api/v1/search_by_date":
                 return self._hn(q)
             if len(seg) == 2 and seg[0] == "m" and seg[1] in site.by_key:
-                return self._send(200, _permalink(site.by_key[seg[1]]), "text/html; charset=utf-8")
+                return self._send(200, permalink(site.by_key[seg[1]]), "text/html; charset=utf-8")
         except (ValueError, KeyError):
             return self._send(400, "bad request", "text/plain")
         return self._send(404, "not found", "text/plain")
@@ -582,34 +306,16 @@ class _Handler(BaseHTTPRequestHandler):
         return self._send(200, json.dumps(body, ensure_ascii=False), "application/json; charset=utf-8")
 
 
-def _forum_name(lang: str) -> str:
-    try:
-        return str(_load_raw()[lang].get("forum") or "Forum")
-    except KeyError:
-        return "Forum"
-
-
-def _permalink(m: DemoMention) -> str:
-    title = html.escape(m.title or f"{m.author} on {m.channel}")
-    return (
-        f'<!DOCTYPE html><html lang="{m.lang}"><head><meta charset="utf-8"><title>{title}</title></head>'
-        f"<body><h1>{title}</h1><p>{html.escape(m.text)}</p><p>— {html.escape(m.author)}, "
-        f"{m.published_at.isoformat()}</p></body></html>"
-    )
-
-
-def _index_page(site: DemoSite) -> str:
-    links = "".join(f'<li><a href="{html.escape(s["url"])}">{html.escape(s["name"])}</a></li>' for s in site.sources())
-    return (
-        "<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'><title>Demo site</title></head>"
-        f"<body><h1>mention-monitor demo site</h1><ul>{links}</ul></body></html>"
-    )
-
-
 __all__ = [
+    "ASK_HN_ID",
     "BRAND",
+    "CHALLENGE",
+    "DEFAULT_TZ",
     "LANGS",
+    "PAGE_SIZE",
+    "PRODUCTS",
     "RIVAL",
+    "SHOP_NAMES",
     "DemoMention",
     "DemoSite",
     "hn_hits",
@@ -617,5 +323,6 @@ __all__ = [
     "place",
     "review_page",
     "rss_feed",
+    "status_id",
     "story",
 ]

@@ -1,4 +1,4 @@
-"""Helpers every parser shares: hostile markup → plain text, dates → aware UTC, numbers.
+"""Helpers every parser shares: hostile markup → plain text, numbers, ids (dates: :mod:`monitor.dates`).
 
 Scraped text is hostile: it is only ever turned into plain text (never evaluated or
 rendered), whitespace is normalised and every field is length-capped.
@@ -10,7 +10,6 @@ import hashlib
 import html
 import re
 from collections.abc import Mapping
-from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from selectolax.lexbor import LexborHTMLParser
@@ -108,15 +107,10 @@ def mapping(value: Any) -> Mapping[str, Any]:
     return value if isinstance(value, Mapping) else {}
 
 
-def epoch_utc(seconds: float) -> datetime:
-    return datetime(1970, 1, 1, tzinfo=UTC) + timedelta(seconds=seconds)
-
-
 __all__ = [
     "MAX_FIELD",
     "MAX_TEXT",
     "clean",
-    "epoch_utc",
     "field",
     "html_to_text",
     "mapping",

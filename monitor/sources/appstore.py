@@ -26,7 +26,7 @@ from typing import Any
 from monitor.dates import parse_datetime
 from monitor.errors import ConfigError, ParseError
 from monitor.http import FetchResult
-from monitor.records import RawMention
+from monitor.records import Mention
 from monitor.sources._text import clean, field, parse_number
 from monitor.sources.base import FetchContext, Page, guard_parse, load_json, walk
 
@@ -45,7 +45,7 @@ def _label(obj: Any, key: str) -> str | None:
 @guard_parse(KIND)
 def parse(
     body: bytes | str, url: str, options: Mapping[str, Any] | None = None, *, content_type: str | None = None
-) -> list[RawMention]:
+) -> list[Mention]:
     """Reviews of one feed page."""
     data = load_json(body, f"appstore {url}", content_type)
     feed = data.get("feed") if isinstance(data, Mapping) else None
@@ -54,7 +54,7 @@ def parse(
     entries = feed.get("entry") or []
     if isinstance(entries, Mapping):  # a single entry is not wrapped in a list
         entries = [entries]
-    out: list[RawMention] = []
+    out: list[Mention] = []
     for e in entries if isinstance(entries, list) else []:
         if not isinstance(e, Mapping):
             continue
@@ -75,7 +75,7 @@ def parse(
         if votes is not None:
             extra["votes"] = int(votes)
         out.append(
-            RawMention(
+            Mention(
                 external_id=rid,
                 text=clean(_label(e, "content") or ""),
                 url=str(href) if href else None,
@@ -107,7 +107,7 @@ async def fetch(ctx: FetchContext) -> AsyncIterator[Page]:
     first = template.replace("{page}", "1")
     state = {"page": ctx.start_page(first)}  # a resumed walk starts past page 1
 
-    def page(result: FetchResult) -> tuple[list[RawMention], str | None]:
+    def page(result: FetchResult) -> tuple[list[Mention], str | None]:
         mentions = parse(result.body, result.url, content_type=result.content_type)
         state["page"] += 1
         if not mentions or state["page"] > MAX_PAGES:

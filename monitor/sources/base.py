@@ -2,7 +2,7 @@
 
 Every kind is one module ``monitor.sources.<kind>`` with two functions:
 
-``parse(body, url, options=None, *, content_type=None) -> list[RawMention]``
+``parse(body, url, options=None, *, content_type=None) -> list[Mention]``
     Pure: bytes or text of one saved response in, mentions out. Bytes are decoded with
     the ``charset`` of ``content_type`` (the response's header) when given, else by what
     the document declares or detection (:mod:`monitor.http.charset`). Raises nothing but
@@ -43,7 +43,7 @@ from monitor.config import SOURCE_KINDS, BrandConfig, Secrets, SourceConfig
 from monitor.dates import parse_datetime
 from monitor.errors import ConfigError, ParseError
 from monitor.http import FetchResult, HttpClient
-from monitor.records import RawMention
+from monitor.records import Mention
 
 P = ParamSpec("P")
 T = TypeVar("T")
@@ -56,7 +56,7 @@ class Page:
     """One fetched response and what it yielded."""
 
     result: FetchResult
-    mentions: list[RawMention] = field(default_factory=list)
+    mentions: list[Mention] = field(default_factory=list)
     error: str | None = None  # a parse error: the page was fetched but unusable
     number: int = 1  # the page's place in this run's walk (1 = the first fetched)
     resumed: bool = False  # the walk started where an earlier run's walk left off
@@ -148,7 +148,7 @@ class FetchContext:
             return self.brand.name
         raise ConfigError(f"source {self.source.name!r} needs a query (or a brand)")
 
-    def stop_after(self, mentions: list[RawMention]) -> bool:
+    def stop_after(self, mentions: list[Mention]) -> bool:
         """Whether the walk can stop after this page (decided *before* it is stored)."""
         if not mentions:
             return True
@@ -172,7 +172,7 @@ class SourceModule(Protocol):
         options: Mapping[str, Any] | None = None,
         *,
         content_type: str | None = None,
-    ) -> list[RawMention]: ...
+    ) -> list[Mention]: ...
 
     def fetch(self, ctx: FetchContext) -> AsyncIterator[Page]: ...
 
@@ -189,8 +189,8 @@ class Source:
         options: Mapping[str, Any] | None = None,
         *,
         content_type: str | None = None,
-    ) -> list[RawMention]:
-        return cast(list[RawMention], self.module.parse(body, url, options, content_type=content_type))
+    ) -> list[Mention]:
+        return cast(list[Mention], self.module.parse(body, url, options, content_type=content_type))
 
     def fetch(self, ctx: FetchContext) -> AsyncIterator[Page]:
         return cast(AsyncIterator[Page], self.module.fetch(ctx))
@@ -224,7 +224,7 @@ def get_source(kind: str) -> Source:
 # -- shared paging machinery ------------------------------------------------------------
 
 #: ``page_parser(result) -> (mentions, next_url or None)``; raises ParseError.
-PageParser = Callable[[FetchResult], tuple[list[RawMention], str | None]]
+PageParser = Callable[[FetchResult], tuple[list[Mention], str | None]]
 
 
 async def walk(
@@ -235,7 +235,7 @@ async def walk(
     params: Mapping[str, Any] | None = None,
     headers: Mapping[str, str] | None = None,
     conditional: bool = True,
-    next_params: Callable[[FetchResult, list[RawMention]], Mapping[str, Any] | None] | None = None,
+    next_params: Callable[[FetchResult, list[Mention]], Mapping[str, Any] | None] | None = None,
     auth: Callable[[], Awaitable[Mapping[str, str]]] | None = None,
 ) -> AsyncIterator[Page]:
     """Fetch ``first_url`` and follow its pages until the last, ``max_pages`` or a stop.

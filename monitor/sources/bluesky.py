@@ -28,7 +28,7 @@ from typing import Any
 from monitor.dates import parse_datetime
 from monitor.errors import ParseError, SourceBlocked
 from monitor.http import FetchResult
-from monitor.records import RawMention
+from monitor.records import Mention
 from monitor.sources._text import clean, field, mapping
 from monitor.sources.base import FetchContext, Page, guard_parse, load_json, walk
 
@@ -73,7 +73,7 @@ def _web_url(post: Mapping[str, Any], handle: str | None) -> str | None:
     return f"https://bsky.app/profile/{who}/post/{rkey}"
 
 
-def _post(post: Mapping[str, Any], repost_by: Mapping[str, Any] | None = None) -> RawMention | None:
+def _post(post: Mapping[str, Any], repost_by: Mapping[str, Any] | None = None) -> Mention | None:
     uri = post.get("uri")
     record = post.get("record")
     if not isinstance(uri, str) or not isinstance(record, Mapping):
@@ -98,7 +98,7 @@ def _post(post: Mapping[str, Any], repost_by: Mapping[str, Any] | None = None) -
         ext = f"{uri}#repost:{by.get('did') or by.get('handle') or '?'}"
         shared = uri
         extra["reposted_by"] = field(by.get("handle"))
-    return RawMention(
+    return Mention(
         external_id=ext,
         text=text,
         url=_web_url(post, handle),
@@ -111,12 +111,12 @@ def _post(post: Mapping[str, Any], repost_by: Mapping[str, Any] | None = None) -
 
 
 @guard_parse(KIND)
-def parse_page(body: bytes | str, url: str, *, content_type: str | None = None) -> tuple[list[RawMention], str | None]:
+def parse_page(body: bytes | str, url: str, *, content_type: str | None = None) -> tuple[list[Mention], str | None]:
     """Posts of one searchPosts (``posts``) or feed (``feed``) response, and the cursor."""
     data = load_json(body, f"bluesky {url}", content_type)
     if not isinstance(data, Mapping) or not ("posts" in data or "feed" in data):
         raise ParseError(f"bluesky: {url} holds neither posts nor feed")
-    out: list[RawMention] = []
+    out: list[Mention] = []
     for post in data.get("posts") or []:
         if isinstance(post, Mapping) and (m := _post(post)) is not None:
             out.append(m)
@@ -133,7 +133,7 @@ def parse_page(body: bytes | str, url: str, *, content_type: str | None = None) 
 
 def parse(
     body: bytes | str, url: str, options: Mapping[str, Any] | None = None, *, content_type: str | None = None
-) -> list[RawMention]:
+) -> list[Mention]:
     return parse_page(body, url, content_type=content_type)[0]
 
 
@@ -171,12 +171,12 @@ async def fetch(ctx: FetchContext) -> AsyncIterator[Page]:
         params["since"] = newest.isoformat().replace("+00:00", "Z")
     state: dict[str, str | None] = {"cursor": None}
 
-    def page(result: FetchResult) -> tuple[list[RawMention], str | None]:
+    def page(result: FetchResult) -> tuple[list[Mention], str | None]:
         mentions, cursor = parse_page(result.body, result.url, content_type=result.content_type)
         state["cursor"] = cursor
         return mentions, None
 
-    def next_params(result: FetchResult, mentions: list[RawMention]) -> Mapping[str, Any] | None:
+    def next_params(result: FetchResult, mentions: list[Mention]) -> Mapping[str, Any] | None:
         return {**params, "cursor": state["cursor"]} if state["cursor"] else None
 
     async for p in walk(ctx, host + SEARCH, page, params=params, headers=headers, next_params=next_params):

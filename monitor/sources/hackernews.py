@@ -26,7 +26,7 @@ from typing import Any
 from monitor.dates import parse_datetime
 from monitor.errors import ParseError
 from monitor.http import FetchResult
-from monitor.records import RawMention
+from monitor.records import Mention
 from monitor.sources._text import field, html_to_text
 from monitor.sources.base import FetchContext, Page, guard_parse, load_json, walk
 
@@ -49,7 +49,7 @@ def _hits(data: Any) -> Iterator[Mapping[str, Any]]:
         raise ParseError("hackernews: not a search response")
 
 
-def _mention(h: Mapping[str, Any]) -> RawMention | None:
+def _mention(h: Mapping[str, Any]) -> Mention | None:
     oid = h.get("objectID")
     if not oid:
         return None
@@ -71,7 +71,7 @@ def _mention(h: Mapping[str, Any]) -> RawMention | None:
         if h.get("url"):
             extra["link"] = h.get("url")
     when = parse_datetime(h.get("created_at_i")) or parse_datetime(h.get("created_at"))
-    return RawMention(
+    return Mention(
         external_id=str(oid),
         text=text,
         url=ITEM.format(oid),
@@ -85,10 +85,10 @@ def _mention(h: Mapping[str, Any]) -> RawMention | None:
 @guard_parse(KIND)
 def parse(
     body: bytes | str, url: str, options: Mapping[str, Any] | None = None, *, content_type: str | None = None
-) -> list[RawMention]:
+) -> list[Mention]:
     """Hits of one search response (or of a saved bundle of responses), once each."""
     data = load_json(body, f"hackernews {url}", content_type)
-    out: list[RawMention] = []
+    out: list[Mention] = []
     seen: set[str] = set()
     for hit in _hits(data):
         m = _mention(hit)
@@ -111,14 +111,14 @@ async def fetch(ctx: FetchContext) -> AsyncIterator[Page]:
         params["numericFilters"] = f"created_at_i>{int(newest.timestamp())}"
     state = {"page": 0, "pages": 1}
 
-    def page(result: FetchResult) -> tuple[list[RawMention], str | None]:
+    def page(result: FetchResult) -> tuple[list[Mention], str | None]:
         mentions = parse(result.body, result.url, content_type=result.content_type)
         data = result.json()
         state["page"] = int(data.get("page", state["page"]))
         state["pages"] = int(data.get("nbPages", 1))
         return mentions, None
 
-    def next_params(result: FetchResult, mentions: list[RawMention]) -> Mapping[str, Any] | None:
+    def next_params(result: FetchResult, mentions: list[Mention]) -> Mapping[str, Any] | None:
         nxt = state["page"] + 1
         return {**params, "page": nxt} if nxt < state["pages"] else None
 

@@ -58,7 +58,7 @@ from selectolax.lexbor import LexborHTMLParser, LexborNode
 from monitor.dates import parse_human
 from monitor.errors import ConfigError, ParseError
 from monitor.http import FetchResult
-from monitor.records import RawMention
+from monitor.records import Mention
 from monitor.sources._markup import check_markup
 from monitor.sources._text import clean, field, parse_number, stable_id
 from monitor.sources.base import FetchContext, Page, as_text, guard_parse, walk
@@ -125,7 +125,7 @@ def parse_page(
     *,
     content_type: str | None = None,
     now: datetime | None = None,
-) -> tuple[list[RawMention], str | None]:
+) -> tuple[list[Mention], str | None]:
     """Reviews on one page and the next page's URL (relative dates are read against ``now``)."""
     opts = dict(options or {})
     item_css = opts.get("item")
@@ -152,7 +152,7 @@ def parse_page(
         if href:
             next_url = urljoin(url, href)
     now = now or datetime.now(UTC)
-    out: list[RawMention] = []
+    out: list[Mention] = []
     # Innermost first, each item detached once read: an enclosing item then sees only its
     # own content, so every node is searched by one item's selectors (linear, where nested
     # items used to be re-searched once per enclosing item: quadratic).
@@ -167,7 +167,7 @@ def parse_page(
 
 def _item_mention(
     item: LexborNode, url: str, opts: Mapping[str, Any], formats: list[str], lang: str | None, now: datetime
-) -> RawMention | None:
+) -> Mention | None:
     """One review block as a mention, or ``None`` when it has no text, title or rating."""
     text = _text(_select(item, opts.get("text")))
     title = field(_text(_select(item, opts.get("title"))))
@@ -186,7 +186,7 @@ def _item_mention(
     ext = str(ident) if ident else stable_id(author, date_raw, title, text, rating)
     if not (text or title or rating is not None):
         return None
-    return RawMention(
+    return Mention(
         external_id=ext[:500],
         text=text,
         url=link,
@@ -206,7 +206,7 @@ def parse(
     *,
     content_type: str | None = None,
     now: datetime | None = None,
-) -> list[RawMention]:
+) -> list[Mention]:
     """Every item the configured selectors find on one page."""
     if not options or not options.get("item"):
         raise ParseError("html: options.item (CSS of one review block) is required")
@@ -220,7 +220,7 @@ async def fetch(ctx: FetchContext) -> AsyncIterator[Page]:
     if not options.get("item"):
         raise ConfigError(f"html source {ctx.source.name!r} needs options.item")
 
-    def page(result: FetchResult) -> tuple[list[RawMention], str | None]:
+    def page(result: FetchResult) -> tuple[list[Mention], str | None]:
         url = result.final_url or result.url
         return parse_page(result.body, url, options, content_type=result.content_type, now=ctx.now())
 

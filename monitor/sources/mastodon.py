@@ -33,14 +33,14 @@ import httpx
 from monitor.dates import parse_datetime
 from monitor.errors import ConfigError, ParseError
 from monitor.http import FetchResult
-from monitor.records import RawMention
+from monitor.records import Mention
 from monitor.sources._text import field, html_to_text, mapping
 from monitor.sources.base import FetchContext, Page, guard_parse, load_json, parse_link_header, walk
 
 KIND = "mastodon"
 
 
-def _status(s: Mapping[str, Any]) -> RawMention | None:
+def _status(s: Mapping[str, Any]) -> Mention | None:
     sid = s.get("id")
     if not isinstance(sid, str | int) or isinstance(sid, bool):
         return None
@@ -60,7 +60,7 @@ def _status(s: Mapping[str, Any]) -> RawMention | None:
     if orig is not None:
         booster = mapping(s.get("account"))
         extra["boosted_by"] = field(booster.get("acct"))
-    return RawMention(
+    return Mention(
         external_id=str(sid),
         text=text,
         url=str(body.get("url") or body.get("uri") or "") or None,
@@ -77,7 +77,7 @@ def _status(s: Mapping[str, Any]) -> RawMention | None:
 @guard_parse(KIND)
 def parse(
     body: bytes | str, url: str, options: Mapping[str, Any] | None = None, *, content_type: str | None = None
-) -> list[RawMention]:
+) -> list[Mention]:
     """Statuses of a timeline (a JSON array) or of ``/api/v2/search`` (``statuses``)."""
     data = load_json(body, f"mastodon {url}", content_type)
     if isinstance(data, Mapping):
@@ -92,7 +92,7 @@ def parse(
     return [m for s in statuses if (m := _status(s)) is not None]
 
 
-def _max_id(mentions: list[RawMention]) -> str | None:
+def _max_id(mentions: list[Mention]) -> str | None:
     ids = [m.external_id for m in mentions if m.external_id.isdigit()]
     return max(ids, key=int) if ids else None
 
@@ -121,7 +121,7 @@ async def fetch(ctx: FetchContext) -> AsyncIterator[Page]:
         headers["Authorization"] = f"Bearer {token.get_secret_value()}"
     newest: list[str] = []
 
-    def page(result: FetchResult) -> tuple[list[RawMention], str | None]:
+    def page(result: FetchResult) -> tuple[list[Mention], str | None]:
         mentions = parse(result.body, result.url, content_type=result.content_type)
         top = _max_id(mentions)
         if top:

@@ -31,7 +31,7 @@ from typing import Any
 from monitor.dates import parse_datetime
 from monitor.errors import ConfigError, ParseError, SourceBlocked
 from monitor.http import FetchResult
-from monitor.records import RawMention
+from monitor.records import Mention
 from monitor.sources._text import clean, field
 from monitor.sources.base import FetchContext, Page, guard_parse, load_json, walk
 
@@ -61,7 +61,7 @@ def _things(node: Any, depth: int = 0) -> Iterator[Mapping[str, Any]]:
         yield from _things(replies, depth + 1)
 
 
-def _mention(kind: str, d: Mapping[str, Any]) -> RawMention | None:
+def _mention(kind: str, d: Mapping[str, Any]) -> Mention | None:
     name = d.get("name") or (f"{kind}_{d['id']}" if d.get("id") else None)
     if not name:
         return None
@@ -88,7 +88,7 @@ def _mention(kind: str, d: Mapping[str, Any]) -> RawMention | None:
             elif isinstance(link_id, str) and link_id.startswith("t3_"):
                 url = f"{SITE}/comments/{link_id[3:]}/_/{d['id']}/"
     author = d.get("author")
-    return RawMention(
+    return Mention(
         external_id=str(name),
         text=text,
         url=url,
@@ -99,13 +99,13 @@ def _mention(kind: str, d: Mapping[str, Any]) -> RawMention | None:
     )
 
 
-def _parse(body: bytes | str, url: str, content_type: str | None) -> tuple[list[RawMention], str | None, int]:
+def _parse(body: bytes | str, url: str, content_type: str | None) -> tuple[list[Mention], str | None, int]:
     data = load_json(body, f"reddit {url}", content_type)
     if not isinstance(data, Mapping | list):
         raise ParseError(f"reddit: {url} is not a listing")
     if isinstance(data, Mapping) and data.get("kind") != "Listing":
         raise ParseError(f"reddit: {url} is not a listing (kind={data.get('kind')!r})")
-    out: list[RawMention] = []
+    out: list[Mention] = []
     more = 0
     for thing in _things(data):
         kind = thing.get("kind")
@@ -127,14 +127,14 @@ def _parse(body: bytes | str, url: str, content_type: str | None) -> tuple[list[
 @guard_parse(KIND)
 def parse_page(
     body: bytes | str, url: str, *, content_type: str | None = None
-) -> tuple[list[RawMention], str | None, int]:
+) -> tuple[list[Mention], str | None, int]:
     """Mentions, the ``after`` cursor and the number of unexpanded ``more`` comments."""
     return _parse(body, url, content_type)
 
 
 def parse(
     body: bytes | str, url: str, options: Mapping[str, Any] | None = None, *, content_type: str | None = None
-) -> list[RawMention]:
+) -> list[Mention]:
     """Posts and comments of one listing (or comment thread)."""
     return parse_page(body, url, content_type=content_type)[0]
 
@@ -179,12 +179,12 @@ async def fetch(ctx: FetchContext) -> AsyncIterator[Page]:
         raise ConfigError(f"reddit source {ctx.source.name!r}: unknown listing {listing!r}")
     state: dict[str, str | None] = {"after": None}
 
-    def page(result: FetchResult) -> tuple[list[RawMention], str | None]:
+    def page(result: FetchResult) -> tuple[list[Mention], str | None]:
         mentions, after, _more = parse_page(result.body, result.url, content_type=result.content_type)
         state["after"] = after
         return mentions, None
 
-    def next_params(result: FetchResult, mentions: list[RawMention]) -> Mapping[str, Any] | None:
+    def next_params(result: FetchResult, mentions: list[Mention]) -> Mapping[str, Any] | None:
         after = state["after"]
         return {**params, "after": after} if after else None
 

@@ -44,7 +44,7 @@ from selectolax.lexbor import LexborHTMLParser, LexborNode
 from monitor.dates import parse_datetime
 from monitor.errors import ConfigError
 from monitor.http import FetchResult
-from monitor.records import RawMention
+from monitor.records import Mention
 from monitor.sources._markup import check_markup
 from monitor.sources._text import (
     field,
@@ -139,7 +139,7 @@ def _rating(value: Any) -> tuple[float | None, tuple[float, float] | None]:
     return (number, (1.0, 5.0)) if number is not None else (None, None)
 
 
-def _review_mention(obj: Mapping[str, Any], page_url: str, lang: str | None, item: str | None) -> RawMention:
+def _review_mention(obj: Mapping[str, Any], page_url: str, lang: str | None, item: str | None) -> Mention:
     rating, scale = _rating(obj.get("reviewRating"))
     text = html_to_text(str(_first(obj.get("reviewBody")) or _first(obj.get("description")) or ""))
     title = _name(obj.get("name")) or _name(obj.get("headline"))
@@ -150,7 +150,7 @@ def _review_mention(obj: Mapping[str, Any], page_url: str, lang: str | None, ite
     ext = url if isinstance(ident, str) and ident else stable_id(item, author, published, title, text, rating)
     in_lang = _first(obj.get("inLanguage"))
     extra: dict[str, Any] = {"item": item} if item else {}
-    return RawMention(
+    return Mention(
         external_id=ext[:500],
         text=text,
         url=url,
@@ -168,8 +168,8 @@ def _item_name(parent: Mapping[str, Any] | None) -> str | None:
     return _name(parent.get("name")) if parent is not None else None
 
 
-def _jsonld_reviews(html: str, url: str, lang: str | None) -> list[RawMention]:
-    out: list[RawMention] = []
+def _jsonld_reviews(html: str, url: str, lang: str | None) -> list[Mention]:
+    out: list[Mention] = []
     seen: set[int] = set()
     for block in _jsonld_blocks(html):
         for obj in _walk(block):
@@ -251,8 +251,8 @@ def _read_items(tree: LexborHTMLParser, base: str) -> dict[int, dict[str, Any]]:
     return memo
 
 
-def _microdata_reviews(tree: LexborHTMLParser, url: str, lang: str | None) -> list[RawMention]:
-    out: list[RawMention] = []
+def _microdata_reviews(tree: LexborHTMLParser, url: str, lang: str | None) -> list[Mention]:
+    out: list[Mention] = []
     memo = _read_items(tree, url)
     for node in tree.css("[itemscope][itemtype]"):
         itemtype = node.attributes.get("itemtype") or ""
@@ -305,9 +305,9 @@ def _agg(obj: Mapping[str, Any], item: str | None) -> dict[str, Any]:
     }
 
 
-def _dedupe(mentions: list[RawMention]) -> list[RawMention]:
+def _dedupe(mentions: list[Mention]) -> list[Mention]:
     """Same review in JSON-LD and microdata → once; id collisions get a suffix."""
-    out: list[RawMention] = []
+    out: list[Mention] = []
     keys: set[tuple[Any, ...]] = set()
     ids: dict[str, int] = {}
     for m in mentions:
@@ -340,7 +340,7 @@ def _next_link(html: str, url: str) -> str | None:
 @guard_parse(KIND)
 def parse_page(
     body: bytes | str, url: str, options: Mapping[str, Any] | None = None, *, content_type: str | None = None
-) -> tuple[list[RawMention], str | None]:
+) -> tuple[list[Mention], str | None]:
     """Reviews on one page and the next page's URL (``rel=next``) if any."""
     opts = dict(options or {})
     html = as_text(body, content_type, f"reviews {url}")
@@ -355,7 +355,7 @@ def parse_page(
 
 def parse(
     body: bytes | str, url: str, options: Mapping[str, Any] | None = None, *, content_type: str | None = None
-) -> list[RawMention]:
+) -> list[Mention]:
     """Every review on one page."""
     return parse_page(body, url, options, content_type=content_type)[0]
 
@@ -367,7 +367,7 @@ async def fetch(ctx: FetchContext) -> AsyncIterator[Page]:
     template = options.get("page_url")
     state = {"page": ctx.start_page(ctx.source.url)}  # a resumed walk starts past page 1
 
-    def page(result: FetchResult) -> tuple[list[RawMention], str | None]:
+    def page(result: FetchResult) -> tuple[list[Mention], str | None]:
         mentions, nxt = parse_page(
             result.body, result.final_url or result.url, options, content_type=result.content_type
         )

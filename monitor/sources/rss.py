@@ -33,7 +33,7 @@ import feedparser
 from monitor.dates import parse_datetime
 from monitor.errors import ConfigError, ParseError
 from monitor.http import FetchResult
-from monitor.records import RawMention
+from monitor.records import Mention
 from monitor.sources._text import field, html_to_text, stable_id
 from monitor.sources.base import FetchContext, Page, as_text, guard_parse, walk
 
@@ -81,7 +81,7 @@ def _body(entry: Any) -> str:
 @guard_parse(KIND)
 def _parse_feed(
     body: bytes | str, url: str, options: Mapping[str, Any] | None, content_type: str | None = None
-) -> tuple[list[RawMention], str | None]:
+) -> tuple[list[Mention], str | None]:
     opts = dict(options or {})
     # Decoded here like every other kind (header charset, then the XML declaration, then
     # detection), handed to feedparser as UTF-8 said to be UTF-8. Always bytes: feedparser
@@ -101,7 +101,7 @@ def _parse_feed(
     feed = parsed.get("feed") or {}
     feed_lang = opts.get("lang") or feed.get("language") or None
     reddit = "reddit.com" in url or any("reddit.com" in str(link.get("href", "")) for link in feed.get("links", []))
-    out: list[RawMention] = []
+    out: list[Mention] = []
     for entry in entries:
         link = unwrap_google_url(urljoin(url, entry["link"]) if entry.get("link") else None)
         title = field(html_to_text(entry.get("title") or ""))
@@ -123,7 +123,7 @@ def _parse_feed(
         if tags:
             extra["tags"] = [str(t) for t in tags if t]
         out.append(
-            RawMention(
+            Mention(
                 external_id=ext[:500],
                 text=text or (title or ""),
                 url=link,
@@ -143,7 +143,7 @@ def _parse_feed(
 
 def parse(
     body: bytes | str, url: str, options: Mapping[str, Any] | None = None, *, content_type: str | None = None
-) -> list[RawMention]:
+) -> list[Mention]:
     """Mentions in one feed document."""
     return _parse_feed(body, url, options, content_type)[0]
 
@@ -153,7 +153,7 @@ async def fetch(ctx: FetchContext) -> AsyncIterator[Page]:
         raise ConfigError(f"rss source {ctx.source.name!r} needs a url (the feed)")
     options = ctx.options
 
-    def page(result: FetchResult) -> tuple[list[RawMention], str | None]:
+    def page(result: FetchResult) -> tuple[list[Mention], str | None]:
         return _parse_feed(result.body, result.final_url or result.url, options, result.content_type)
 
     async for p in walk(ctx, ctx.source.url, page):

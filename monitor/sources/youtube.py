@@ -29,7 +29,7 @@ from typing import Any
 from monitor.dates import parse_datetime
 from monitor.errors import ConfigError, ParseError
 from monitor.http import FetchResult
-from monitor.records import RawMention
+from monitor.records import Mention
 from monitor.sources._text import clean, field, html_to_text, mapping
 from monitor.sources.base import FetchContext, Page, guard_parse, load_json, walk
 
@@ -37,7 +37,7 @@ KIND = "youtube"
 API = "https://www.googleapis.com/youtube/v3"
 
 
-def _comment(c: Mapping[str, Any], thread: Mapping[str, Any] | None) -> RawMention | None:
+def _comment(c: Mapping[str, Any], thread: Mapping[str, Any] | None) -> Mention | None:
     cid = c.get("id")
     sn = c.get("snippet")
     if not isinstance(cid, str) or not isinstance(sn, Mapping):
@@ -57,7 +57,7 @@ def _comment(c: Mapping[str, Any], thread: Mapping[str, Any] | None) -> RawMenti
     channel = sn.get("authorChannelId")
     if isinstance(channel, Mapping) and channel.get("value"):
         extra["author_channel"] = channel["value"]
-    return RawMention(
+    return Mention(
         external_id=cid,
         text=text,
         url=url,
@@ -68,14 +68,14 @@ def _comment(c: Mapping[str, Any], thread: Mapping[str, Any] | None) -> RawMenti
 
 
 @guard_parse(KIND)
-def parse_page(body: bytes | str, url: str, *, content_type: str | None = None) -> tuple[list[RawMention], str | None]:
+def parse_page(body: bytes | str, url: str, *, content_type: str | None = None) -> tuple[list[Mention], str | None]:
     """Comments of one commentThreads/comments response, and ``nextPageToken``."""
     data = load_json(body, f"youtube {url}", content_type)
     if not isinstance(data, Mapping) or not isinstance(data.get("items", []), list):
         raise ParseError(f"youtube: {url} is not a list response")
     if "error" in data and "items" not in data:
         raise ParseError(f"youtube: API error: {str(data['error'])[:200]}")
-    out: list[RawMention] = []
+    out: list[Mention] = []
     for item in data.get("items") or []:
         if not isinstance(item, Mapping):
             continue
@@ -97,7 +97,7 @@ def parse_page(body: bytes | str, url: str, *, content_type: str | None = None) 
 
 def parse(
     body: bytes | str, url: str, options: Mapping[str, Any] | None = None, *, content_type: str | None = None
-) -> list[RawMention]:
+) -> list[Mention]:
     return parse_page(body, url, content_type=content_type)[0]
 
 
@@ -123,12 +123,12 @@ async def fetch(ctx: FetchContext) -> AsyncIterator[Page]:
         params["searchTerms"] = ctx.source.query
     state: dict[str, str | None] = {"token": None}
 
-    def page(result: FetchResult) -> tuple[list[RawMention], str | None]:
+    def page(result: FetchResult) -> tuple[list[Mention], str | None]:
         mentions, token = parse_page(result.body, result.safe_url, content_type=result.content_type)
         state["token"] = token
         return mentions, None
 
-    def next_params(result: FetchResult, mentions: list[RawMention]) -> Mapping[str, Any] | None:
+    def next_params(result: FetchResult, mentions: list[Mention]) -> Mapping[str, Any] | None:
         return {**params, "pageToken": state["token"]} if state["token"] else None
 
     base = (ctx.source.url or API).rstrip("/")

@@ -20,7 +20,7 @@ from monitor.errors import ImportDataError
 from monitor.index.formulas import normalise_rating
 from monitor.index.periods import local_day
 from monitor.mention_rules import check_mention, clean_text
-from monitor.records import MentionIn
+from monitor.records import Mention
 from monitor.store.bulk import insert_mentions, known_ids
 from monitor.store.dedup import HASH_CHARS, MIN_DEDUP_CHARS, existing_hashes, lock_dedup_keys, normalise_for_hash
 from monitor.store.dialect import DayKey, RatingKey, dialect_insert, mark_dirty, upsert_add, utcnow
@@ -56,7 +56,7 @@ class IngestResult:
 
 
 def _insert_carried_scores(conn: Connection, rows: list[dict[str, Any]], ids: dict[str, int], now: datetime) -> None:
-    """Score rows for new mentions that arrived with a model's score (see ``MentionIn.score``)."""
+    """Score rows for new mentions that arrived with a model's score (see ``Mention.score``)."""
     params = [
         {
             "mention_id": ids[r["external_id"]],
@@ -79,7 +79,7 @@ def _insert_carried_scores(conn: Connection, rows: list[dict[str, Any]], ids: di
 class IngestStore(RegistryStore):
     """Adding mentions (with sightings, carried scores and rollup deltas)."""
 
-    def _row(self, item: MentionIn, brand_id: int, source_id: int, now: datetime) -> dict[str, Any]:
+    def _row(self, item: Mention, brand_id: int, source_id: int, now: datetime) -> dict[str, Any]:
         """One mention as a database row; every text field is cleaned here (NUL bytes, lone
         surrogates) whoever the caller. An unstorable mention raises: callers that must keep
         going (the collector, the importer) apply :func:`~monitor.mention_rules.check_mention`
@@ -137,7 +137,7 @@ class IngestStore(RegistryStore):
         self,
         brand: str,
         source: str,
-        items: Sequence[MentionIn],
+        items: Sequence[Mention],
         *,
         source_kind: str | None = None,
         now: datetime | None = None,
@@ -147,7 +147,7 @@ class IngestStore(RegistryStore):
 
     def add_groups(
         self,
-        groups: Sequence[tuple[str, str, str | None, Sequence[MentionIn]]],
+        groups: Sequence[tuple[str, str, str | None, Sequence[Mention]]],
         *,
         now: datetime | None = None,
     ) -> list[IngestResult]:

@@ -29,6 +29,7 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError
 
 from monitor import liveness
+from monitor.dates import parse_iso
 from monitor.store.tables import LEASE_T as LEASES
 from monitor.store.tables import META_T
 
@@ -71,7 +72,8 @@ def lease_key(run_time: datetime) -> str:
 
 
 def parse_key(key: str) -> datetime:
-    return datetime.fromisoformat(key.replace("Z", "+00:00"))
+    """A :func:`lease_key` back to aware UTC."""
+    return parse_iso(key)
 
 
 def _aware(dt: datetime) -> datetime:

@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import Connection, Engine, and_, delete, func, select, tuple_
 
+from monitor.dates import parse_iso
 from monitor.index.periods import day_bounds_utc
 from monitor.index.snapshots import snapshot_rows
 from monitor.integrity import (
@@ -187,7 +188,7 @@ def _whole_day_test(conn: Connection, tz: ZoneInfo, report: VerifyReport) -> Cal
     if meta.get("retention_applied") != "1":
         return lambda _d: True
     if cut_text := meta.get(RETENTION_CUTOFF):
-        cut = datetime.fromisoformat(cut_text)
+        cut = parse_iso(cut_text)
         report.notes.append(f"days before the retention cutoff {cut.isoformat()} were not recounted")
         return lambda d: day_bounds_utc(d, tz)[0] >= cut
     first = conn.execute(select(func.min(M.c.day))).scalar_one_or_none()

@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import select, update
 
 from monitor.errors import StorageError
-from monitor.records import MentionIn
+from monitor.records import Mention
 from monitor.store import RETENTION_CUTOFF, Store, listings, reads, snapshots, verify
 from monitor.store.exports import exported_mentions
 from monitor.store.listings import MentionFilter
@@ -27,8 +27,8 @@ def seed(store: Store) -> list[int]:
         "Acme",
         "mastodon:sv",
         [
-            MentionIn("m1", "Riktigt bra telefon", published_at=T0, lang="sv"),
-            MentionIn("m2", "Toppen", published_at=T0, lang="sv"),
+            Mention("m1", "Riktigt bra telefon", published_at=T0, lang="sv"),
+            Mention("m2", "Toppen", published_at=T0, lang="sv"),
         ],
         source_kind="mastodon",
     ).mention_ids
@@ -36,12 +36,12 @@ def seed(store: Store) -> list[int]:
         "Acme",
         "reviews",
         [
-            MentionIn(
+            Mention(
                 "r1", "Broke in a week", published_at=T0 + timedelta(hours=1), lang="en", rating=2, rating_scale=(1, 5)
             )
         ],
     ).mention_ids
-    ids += store.add_mentions("Beta", "reviews", [MentionIn("b1", "It is fine I guess", published_at=T0)]).mention_ids
+    ids += store.add_mentions("Beta", "reviews", [Mention("b1", "It is fine I guess", published_at=T0)]).mention_ids
     store.add_scores(
         [
             (ids[0], pred("positive"), True),
@@ -118,7 +118,7 @@ def test_mention_listings_filter_and_exports_carry_the_score_behind_the_label(st
 def test_rebuild_rollups_moves_days_to_a_new_timezone(store: Store) -> None:
     late = datetime(2026, 11, 3, 23, 30, tzinfo=UTC)  # 4 November in Stockholm, 3 November in UTC
     utc_store = Store(store.engine, ZoneInfo("UTC"))
-    utc_store.add_mentions("Acme", "mastodon", [MentionIn("1", "Late night post", published_at=late)])
+    utc_store.add_mentions("Acme", "mastodon", [Mention("1", "Late night post", published_at=late)])
     with store.engine.connect() as conn:
         assert conn.execute(select(M.c.day)).scalar_one() == DAY
     store.rebuild_rollups()  # the store's timezone is Stockholm
@@ -130,7 +130,7 @@ def test_rebuild_rollups_moves_days_to_a_new_timezone(store: Store) -> None:
 
 def test_retention_keeps_the_index_and_then_refuses_a_rebuild(store: Store) -> None:
     seed(store)
-    store.add_mentions("Acme", "mastodon:sv", [MentionIn("new", "Still here", published_at=T0 + timedelta(days=100))])
+    store.add_mentions("Acme", "mastodon:sv", [Mention("new", "Still here", published_at=T0 + timedelta(days=100))])
     acme = store.brand_id("Acme")
     assert acme is not None
     run = store.start_run("collect")

@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import select
 
 from monitor.errors import ImportDataError, StorageError
-from monitor.records import MentionIn
+from monitor.records import Mention
 from monitor.store import Store, recount
 from monitor.store.tables import DAILY_ROLLUP_T as DR
 from monitor.store.tables import MENTION_T as M
@@ -53,38 +53,38 @@ def test_registry_creates_caches_and_looks_up(store: Store) -> None:
 
 
 def test_ingest_is_idempotent_and_same_text_elsewhere_is_a_sighting(store: Store) -> None:
-    r1 = store.add_mentions("Acme", "mastodon", [MentionIn("1", LONG, published_at=T0), MentionIn("1", LONG)])
+    r1 = store.add_mentions("Acme", "mastodon", [Mention("1", LONG, published_at=T0), Mention("1", LONG)])
     assert (r1.new, r1.duplicate, r1.sightings, len(r1.mention_ids)) == (1, 1, 0, 1)
-    again = store.add_mentions("Acme", "mastodon", [MentionIn("1", LONG, published_at=T0)])
+    again = store.add_mentions("Acme", "mastodon", [Mention("1", LONG, published_at=T0)])
     assert (again.new, again.duplicate) == (0, 1)
     # same text (case, spaces folded) from another source: a sighting of the first mention
     r2 = store.add_mentions(
-        "Acme", "bluesky", [MentionIn("b1", "  the NEW firmware bricked my speaker, AVOID it at all costs! ")]
+        "Acme", "bluesky", [Mention("b1", "  the NEW firmware bricked my speaker, AVOID it at all costs! ")]
     )
     assert (r2.new, r2.sightings) == (0, 1)
     assert store.mention_id_of("bluesky", "b1") == store.mention_id_of("mastodon", "1") == r1.mention_ids[0]
     assert store.mention_id_of("bluesky", "zz") is None
     # short texts are never merged across sources
-    store.add_mentions("Acme", "mastodon", [MentionIn("2", "Love it!", published_at=T0)])
-    r3 = store.add_mentions("Acme", "bluesky", [MentionIn("b2", "Love it!", published_at=T0)])
+    store.add_mentions("Acme", "mastodon", [Mention("2", "Love it!", published_at=T0)])
+    r3 = store.add_mentions("Acme", "bluesky", [Mention("b2", "Love it!", published_at=T0)])
     assert r3.new == 1
     assert store.known_external_ids("bluesky", ["b1", "b2", "zz"]) == {"b1", "b2"}
     assert store.known_external_ids("unknown-source", ["b1"]) == set()
     # another brand may hold the same text as a mention of its own
-    assert store.add_mentions("Beta", "bluesky", [MentionIn("b9", LONG, published_at=T0)]).new == 1
+    assert store.add_mentions("Beta", "bluesky", [Mention("b9", LONG, published_at=T0)]).new == 1
     assert_rollups_match_recount(store)
 
 
 def test_add_groups_writes_groups_together_with_carried_scores(store: Store) -> None:
     groups = [
-        ("Acme", "import", "csv", [MentionIn("a", "Fine enough product here", published_at=T0, label="neutral")]),
+        ("Acme", "import", "csv", [Mention("a", "Fine enough product here", published_at=T0, label="neutral")]),
         (
             "Acme",
             "reviews",
             None,
-            [MentionIn("r", "Broke after a week", published_at=T0, label="negative", score=pred("negative", "3"))],
+            [Mention("r", "Broke after a week", published_at=T0, label="negative", score=pred("negative", "3"))],
         ),
-        ("Beta", "import", "csv", [MentionIn("c", "", published_at=T0, rating=5, rating_scale=(1, 5))]),
+        ("Beta", "import", "csv", [Mention("c", "", published_at=T0, rating=5, rating_scale=(1, 5))]),
     ]
     res = store.add_groups(groups)
     assert [r.new for r in res] == [1, 1, 1]
@@ -93,7 +93,7 @@ def test_add_groups_writes_groups_together_with_carried_scores(store: Store) -> 
         assert conn.execute(select(SC.c.model_version, SC.c.counted)).all() == [("3", True)]
     assert_rollups_match_recount(store)
     with pytest.raises(ImportDataError, match="label 'great'"):
-        store.add_mentions("Acme", "x", [MentionIn("z", "text", label="great")])  # type: ignore[arg-type]
+        store.add_mentions("Acme", "x", [Mention("z", "text", label="great")])  # type: ignore[arg-type]
 
 
 def test_scores_pending_counted_and_rescored_by_newer_versions(store: Store) -> None:
@@ -101,9 +101,9 @@ def test_scores_pending_counted_and_rescored_by_newer_versions(store: Store) -> 
         "Acme",
         "mastodon",
         [
-            MentionIn("1", "Great phone", title="Review", published_at=T0),
-            MentionIn("2", "Meh", published_at=T0),
-            MentionIn("3", "Given", published_at=T0, label="positive"),
+            Mention("1", "Great phone", title="Review", published_at=T0),
+            Mention("2", "Meh", published_at=T0),
+            Mention("3", "Given", published_at=T0, label="positive"),
         ],
     ).mention_ids
     assert store.count_pending("m", "1") == 2
@@ -121,14 +121,14 @@ def test_scores_pending_counted_and_rescored_by_newer_versions(store: Store) -> 
 
 
 def test_person_label_wins_and_clearing_it_returns_to_the_latest_score(store: Store) -> None:
-    (mid,) = store.add_mentions("Acme", "mastodon", [MentionIn("1", "Hmm", published_at=T0)]).mention_ids
+    (mid,) = store.add_mentions("Acme", "mastodon", [Mention("1", "Hmm", published_at=T0)]).mention_ids
     store.add_scores([(mid, pred("negative"), True)], now=T0)
     store.set_label(mid, "positive")
     store.add_scores([(mid, pred("neutral", "2"), True)], now=T0 + timedelta(days=1))
     assert labels(store)["1"] == ("positive", "manual")
     store.set_label(mid, None)
     assert labels(store)["1"] == ("neutral", "m@2")
-    (other,) = store.add_mentions("Acme", "mastodon", [MentionIn("2", "Unscored", published_at=T0)]).mention_ids
+    (other,) = store.add_mentions("Acme", "mastodon", [Mention("2", "Unscored", published_at=T0)]).mention_ids
     store.set_label(other, "negative")
     store.set_label(other, None)
     assert labels(store)["2"] == ("unscored", None)
