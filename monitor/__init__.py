@@ -9,12 +9,10 @@ The Python API::
 Nothing heavy happens at import: the sentiment model (torch) loads only when asked for.
 """
 
-from __future__ import annotations
-
+import typing as _typing
 from importlib import metadata as _metadata
-from typing import TYPE_CHECKING, Any
 
-from monitor.api import BrandFigures, MentionIndex, MentionRecord, Snapshot
+from monitor.api import MentionIndex
 from monitor.config import Config, load_config
 from monitor.errors import (
     ConfigError,
@@ -22,6 +20,8 @@ from monitor.errors import (
     FetchFailed,
     ImportDataError,
     Interrupted,
+    InvalidArgument,
+    InvalidLabel,
     ModelError,
     MonitorError,
     ParseError,
@@ -31,14 +31,18 @@ from monitor.errors import (
     SourceError,
     StorageError,
     TransientDeliveryError,
+    UnknownBrand,
 )
 from monitor.index.alerts import Alert
 from monitor.index.points import Point
+from monitor.index.snapshots import Snapshot
 from monitor.integrity import VerifyReport
 from monitor.records import Mention, Prediction
+from monitor.results import BrandFigures, BreakdownRow, ResultList
 from monitor.store import IngestResult
+from monitor.store.listings import MentionRecord, RunRecord, SourceOverview
 
-if TYPE_CHECKING:  # pragma: no cover
+if _typing.TYPE_CHECKING:  # pragma: no cover
     from monitor.sentiment import SentimentClassifier, load_classifier
 
 try:
@@ -49,7 +53,7 @@ except _metadata.PackageNotFoundError:  # running from a source tree that is not
 _LAZY = {"SentimentClassifier": "monitor.sentiment", "load_classifier": "monitor.sentiment"}
 
 
-def __getattr__(name: str) -> Any:
+def __getattr__(name: str) -> _typing.Any:
     """Load the model API lazily (it imports torch)."""
     if name in _LAZY:
         import importlib
@@ -58,9 +62,15 @@ def __getattr__(name: str) -> Any:
     raise AttributeError(f"module 'monitor' has no attribute {name!r}")
 
 
+def __dir__() -> list[str]:
+    """The module's names, the lazily loaded ones included."""
+    return sorted({*globals(), *_LAZY})
+
+
 __all__ = [
     "Alert",
     "BrandFigures",
+    "BreakdownRow",
     "Config",
     "ConfigError",
     "DeliveryError",
@@ -68,6 +78,8 @@ __all__ = [
     "ImportDataError",
     "IngestResult",
     "Interrupted",
+    "InvalidArgument",
+    "InvalidLabel",
     "Mention",
     "MentionIndex",
     "MentionRecord",
@@ -77,13 +89,17 @@ __all__ = [
     "Point",
     "Prediction",
     "QueryError",
+    "ResultList",
+    "RunRecord",
     "SchedulerError",
     "SentimentClassifier",
     "Snapshot",
     "SourceBlocked",
     "SourceError",
+    "SourceOverview",
     "StorageError",
     "TransientDeliveryError",
+    "UnknownBrand",
     "VerifyReport",
     "__version__",
     "load_classifier",

@@ -7,7 +7,6 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import asdict, dataclass
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -15,38 +14,24 @@ from zoneinfo import ZoneInfo
 
 from monitor.config import Config, config_from_dict, load_config
 from monitor.dates import parse_day, parse_iso
-from monitor.errors import ConfigError, StorageError
+from monitor.errors import InvalidArgument, InvalidLabel, StorageError, UnknownBrand
 from monitor.index import alerts as alert_rules
 from monitor.index.alerts import Alert
 from monitor.index.periods import BY_VALUES, By, periods
 from monitor.index.points import Point, Tally
 from monitor.index.snapshots import Snapshot
 from monitor.integrity import VerifyReport
-from monitor.records import LABELS, Mention, Prediction
-from monitor.results import ResultList
+from monitor.labels import EFFECTIVE_LABELS, check_label
+from monitor.records import Mention, Prediction
+from monitor.results import BrandFigures, BreakdownRow, ResultList
 from monitor.store import Engine, IngestResult, SourceState, Store, forget_open_runs, listings, reads, snapshots
 from monitor.store.engine import make_engine, upgrade
-from monitor.store.listings import MentionFilter, MentionRecord
+from monitor.store.listings import MentionFilter, MentionRecord, RunRecord, SourceOverview
+
+_DateArg = date | datetime | str
 
 
-@dataclass(frozen=True, slots=True)
-class BrandFigures:
-    """One brand's figures over a window, for :meth:`MentionIndex.compare`."""
-
-    brand: str
-    share_of_voice: float | None
-    point: Point
-
-    def to_dict(self) -> dict[str, Any]:
-        d = self.point.to_dict()
-        d.pop("period_start")
-        return {"brand": self.brand, "share_of_voice": self.share_of_voice, **d}
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self.point, name)
-
-
-def _as_date(value: date | datetime | str, name: str) -> date:
+def _as_date(value: _DateArg, name: str) -> date:
     if isinstance(value, datetime):
         return value.date()
     if isinstance(value, date):
@@ -54,7 +39,7 @@ def _as_date(value: date | datetime | str, name: str) -> date:
     try:
         return parse_day(str(value))
     except ValueError:
-        raise ConfigError(f"{name}={value!r} is not a date (YYYY-MM-DD)") from None
+        raise InvalidArgument(f"{name}={value!r} is not a date (YYYY-MM-DD)") from None
 
 
 class MentionIndex:
@@ -82,7 +67,7 @@ class MentionIndex:
             elif text.endswith(".toml") or Path(text).is_file():
                 cfg = load_config(text)
             else:
-                raise ConfigError(f"{text!r} is neither a database URL nor a config file")
+                raise InvalidArgument(f"{text!r} is neither a database URL nor a config file")
         engine = make_engine(cfg.database_url)
         if migrate:
             upgrade(engine)
@@ -142,9 +127,10 @@ class MentionIndex:
         title: str | None = None,
         source_kind: str | None = None,
     ) -> int:
-        """Store one mention (idempotent on (source, external_id)); returns its id."""
-        if label is not None and label not in LABELS:
-            raise StorageError(f"label {label!r} is not one of {', '.join(LABELS)}")
+        """Store one mention (idempotent on (source, external_id)); returns its id.
+
+        A bad label raises :class:`~monitor.errors.InvalidLabel`."""
+        checked = check_label(label)
         item = Mention(
             external_id=external_id,
             text=text,
@@ -155,7 +141,7 @@ class MentionIndex:
             rating=rating,
             rating_scale=rating_scale,
             lang=lang,
-            label=label,
+            label=checked,
         )
         res = self.add_mentions(brand, source, [item], source_kind=source_kind)
         if res.mention_ids:
@@ -190,7 +176,9 @@ class MentionIndex:
         return res
 
     def set_label(self, mention_id: int, label: str | None) -> None:
-        """A person's correction; it wins over any model score (None removes it)."""
+        """A person's correction; it wins over any model score (None removes it).
+
+        A bad label raises :class:`~monitor.errors.InvalidLabel`."""
         self.store.set_label(mention_id, label)
         self.refresh()
 
@@ -253,13 +241,13 @@ class MentionIndex:
     def finish_run(self, run_id: int, status: str, counts: dict[str, Any], errors: list[str]) -> None:
         self.store.finish_run(run_id, status, counts, errors)
 
-    def recent_runs(self, limit: int = 20, kind: str | None = None) -> list[dict[str, Any]]:
-        """The latest runs, newest first."""
-        return [asdict(r) for r in listings.recent_runs(self.engine, limit, kind)]
+    def recent_runs(self, limit: int = 20, kind: str | None = None) -> ResultList[RunRecord]:
+        """The latest runs (of ``kind`` when given), newest first."""
+        return ResultList(listings.recent_runs(self.engine, limit, kind))
 
-    def sources_overview(self) -> list[dict[str, Any]]:
-        """Every source with its status, last success and last error."""
-        return [asdict(s) for s in listings.sources_overview(self.engine)]
+    def sources_overview(self) -> ResultList[SourceOverview]:
+        """Every source with its status, last success and last error, by name."""
+        return ResultList(listings.sources_overview(self.engine))
 
     # -- reading ------------------------------------------------------------------------
 
@@ -268,18 +256,18 @@ class MentionIndex:
         return self.store.brand_names()
 
     def _brand_id(self, brand: str) -> int:
+        """The brand's id; :class:`~monitor.errors.UnknownBrand` when the database has no such brand."""
         bid = self.store.brand_id(brand)
         if bid is None:
-            known = ", ".join(self.brands()) or "none yet"
-            raise ConfigError(f"unknown brand {brand!r} (known: {known})")
+            raise UnknownBrand(brand, self.brands())
         return bid
 
-    def _window(self, start: Any, end: Any) -> tuple[date, date]:
+    def _window(self, start: _DateArg | None, end: _DateArg | None) -> tuple[date, date]:
         today = datetime.now(self.tz).date()
         s = _as_date(start, "start") if start is not None else today - timedelta(days=29)
         e = _as_date(end, "end") if end is not None else today
         if e < s:
-            raise ConfigError(f"end {e} is before start {s}")
+            raise InvalidArgument(f"end {e} is before start {s}")
         return s, e
 
     def satisfaction(
@@ -293,7 +281,7 @@ class MentionIndex:
     ) -> ResultList[Point]:
         """Index points per calendar period (start/end inclusive; default the last 30 days)."""
         if by not in BY_VALUES:
-            raise ConfigError(f"by={by!r}: expected 'day', 'week', 'month' or None")
+            raise InvalidArgument(f"by={by!r}: expected 'day', 'week', 'month' or None")
         s, e = self._window(start, end)
         bid = self._brand_id(brand)
         pts = reads.series(self.engine, [bid], s, e, by, self.config.index.min_sample, source=source, lang=lang)
@@ -301,15 +289,16 @@ class MentionIndex:
 
     def breakdown(
         self, brand: str, start: date | str | None = None, end: date | str | None = None, by: str = "source"
-    ) -> ResultList[tuple[str, Point]]:
-        """One point per source kind (``by="source"``) or language (``by="lang"``)."""
+    ) -> ResultList[BreakdownRow]:
+        """One ``(key, point)`` row per source kind (``by="source"``) or language (``by="lang"``)."""
         if by not in ("source", "lang"):
-            raise ConfigError(f"by={by!r}: expected 'source' or 'lang'")
+            raise InvalidArgument(f"by={by!r}: expected 'source' or 'lang'")
         s, e = self._window(start, end)
         bid = self._brand_id(brand)
         t = reads.tallies(self.engine, [bid], s, e, None, group=by)
         out = [
-            (str(k) if k else "unknown", tally.point(s, self.config.index.min_sample)) for (k, _), tally in t.items()
+            BreakdownRow(str(k) if k else "unknown", tally.point(s, self.config.index.min_sample))
+            for (k, _), tally in t.items()
         ]
         out.sort(key=lambda kv: (-kv[1].volume, kv[0]))
         return ResultList(out)
@@ -324,13 +313,13 @@ class MentionIndex:
     ) -> ResultList[BrandFigures]:
         """Share of voice and the index per brand over one window."""
         if not brands:
-            raise ConfigError("compare needs at least one brand")
+            raise InvalidArgument("compare needs at least one brand")
         s, e = self._window(start, end)
         ids = {b: self._brand_id(b) for b in brands}
         t = reads.tallies(self.engine, list(ids.values()), s, e, None, source=source, lang=lang, group="brand")
         points = {b: t.get((bid, s), Tally()).point(s, self.config.index.min_sample) for b, bid in ids.items()}
         total = sum(p.volume for p in points.values())
-        return ResultList([BrandFigures(b, (p.volume / total) if total else None, p) for b, p in points.items()])
+        return ResultList([BrandFigures.of(b, (p.volume / total) if total else None, p) for b, p in points.items()])
 
     def mentions(
         self,
@@ -344,12 +333,13 @@ class MentionIndex:
         order: str = "recent",
     ) -> ResultList[MentionRecord]:
         """Stored mentions, newest first (``order="strongest"``: most confident first)."""
-        if sentiment is not None and sentiment not in (*LABELS, "unscored"):
-            raise ConfigError(f"sentiment={sentiment!r}: expected one of {', '.join(LABELS)} or 'unscored'")
+        if sentiment is not None and sentiment not in EFFECTIVE_LABELS:
+            expected = ", ".join(EFFECTIVE_LABELS[:-1])
+            raise InvalidLabel(f"sentiment={sentiment!r}: expected one of {expected} or {EFFECTIVE_LABELS[-1]!r}")
         if order not in ("recent", "strongest"):
-            raise ConfigError(f"order={order!r}: expected 'recent' or 'strongest'")
+            raise InvalidArgument(f"order={order!r}: expected 'recent' or 'strongest'")
         if limit < 1:
-            raise ConfigError("limit must be at least 1")
+            raise InvalidArgument("limit must be at least 1")
         bid = self._brand_id(brand)
         f = MentionFilter(
             sentiment=sentiment,
@@ -369,7 +359,7 @@ class MentionIndex:
             try:
                 value = parse_iso(value, naive=self.tz) if "T" in value or " " in value else parse_day(value)
             except ValueError:
-                raise ConfigError(f"{name}={value!r} is not a date or ISO datetime") from None
+                raise InvalidArgument(f"{name}={value!r} is not a date or ISO datetime") from None
         if isinstance(value, datetime):
             return value if value.tzinfo else value.replace(tzinfo=self.tz)
         d = value + timedelta(days=1) if end_of_day else value
@@ -380,7 +370,7 @@ class MentionIndex:
         bid = self._brand_id(brand)
         at = at or datetime.now(UTC)
         if at.tzinfo is None:
-            raise ConfigError("at must be timezone-aware")
+            raise InvalidArgument("at must be timezone-aware")
         edges = [at - timedelta(hours=24 * i) for i in range(8, -1, -1)]
         windows = reads.window_counts(self.engine, bid, edges)
         windows.reverse()  # newest first
@@ -403,4 +393,4 @@ class MentionIndex:
         return periods(start, end, "day")
 
 
-__all__ = ["BrandFigures", "MentionIndex", "MentionRecord", "Snapshot"]
+__all__ = ["BrandFigures", "BreakdownRow", "MentionIndex", "MentionRecord", "RunRecord", "Snapshot", "SourceOverview"]

@@ -4,7 +4,10 @@
 
     MonitorError                 base of everything this package raises on purpose
     ├── ConfigError              a config file, field or CLI argument is wrong
-    │   └── QueryError           a brand's boolean query does not parse (also a ValueError)
+    │   ├── QueryError           a brand's boolean query does not parse (also a ValueError)
+    │   ├── UnknownBrand         an API call names a brand the database does not hold (also a LookupError)
+    │   └── InvalidArgument      a bad argument to an API method: ``by=``, a date, a limit (also a ValueError)
+    │       └── InvalidLabel     a label that is not negative/neutral/positive (also a StorageError)
     ├── StorageError             the database refused, or holds something unexpected
     ├── ImportDataError          a row of an imported file is unusable (carries the line)
     ├── SourceError              a source could not be collected
@@ -76,6 +79,23 @@ class QueryError(ConfigError, ValueError):
     """A brand's boolean query does not parse (a ``ValueError`` too, for pydantic validators)."""
 
 
+class UnknownBrand(ConfigError, LookupError):
+    """An API call names a brand the database does not hold; ``brand`` is the name asked for."""
+
+    def __init__(self, brand: str, known: list[str] | tuple[str, ...] = ()) -> None:
+        self.brand = brand
+        self.known = tuple(known)
+        super().__init__(f"unknown brand {brand!r} (known: {', '.join(self.known) or 'none yet'})")
+
+
+class InvalidArgument(ConfigError, ValueError):
+    """A bad argument to an API method (a ``ConfigError`` and a ``ValueError`` too)."""
+
+
+class InvalidLabel(InvalidArgument, StorageError):
+    """A label outside :data:`monitor.labels.LABELS` (a ``StorageError`` too, as the store raised before)."""
+
+
 class TransientDeliveryError(DeliveryError):
     """A delivery failure worth retrying soon (connection refused, 4xx SMTP reply, HTTP 5xx)."""
 
@@ -90,6 +110,8 @@ __all__ = [
     "FetchFailed",
     "ImportDataError",
     "Interrupted",
+    "InvalidArgument",
+    "InvalidLabel",
     "ModelError",
     "MonitorError",
     "ParseError",
@@ -99,4 +121,5 @@ __all__ = [
     "SourceError",
     "StorageError",
     "TransientDeliveryError",
+    "UnknownBrand",
 ]

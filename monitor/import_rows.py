@@ -23,7 +23,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Annotated, Literal
+from typing import Annotated
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, ValidationError, model_validator
 from pydantic_core import PydanticCustomError
@@ -31,7 +31,8 @@ from pydantic_core import PydanticCustomError
 from monitor.dates import from_epoch, parse_iso
 from monitor.errors import ImportDataError
 from monitor.index.formulas import normalise_rating
-from monitor.records import LABELS, Label, Mention, Prediction
+from monitor.labels import GIVEN_ORIGINS, IMPORTED, LABELS, MANUAL, RATED, GivenOrigin, Label
+from monitor.records import Mention, Prediction
 from monitor.sources._text import MAX_FIELD, MAX_TEXT
 from monitor.textsafe import control_characters
 
@@ -43,8 +44,6 @@ MAX_MODEL_VERSION = 100
 MAX_ORIGIN = 200
 EARLIEST = datetime(1900, 1, 1, tzinfo=UTC)
 LATEST = datetime(2200, 1, 1, tzinfo=UTC)
-#: Label origins a row may name besides a model's ``id@version``.
-GIVEN_ORIGINS = ("manual", "import", "rating")
 
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
 _SURROGATE = re.compile(r"[\ud800-\udfff]")
@@ -303,7 +302,7 @@ class ImportRow(BaseModel):
             probs = (self.p_negative, self.p_neutral, self.p_positive)
             if any(p is None for p in probs):
                 raise _fail("a model's label needs p_negative, p_neutral and p_positive")
-        elif origin in GIVEN_ORIGINS and origin != "import" and self.label is None:
+        elif origin in GIVEN_ORIGINS and origin != IMPORTED and self.label is None:
             raise _fail(f"label_origin: {origin} needs a label")
         return self
 
@@ -327,15 +326,15 @@ class ImportRow(BaseModel):
         model_label = self.label or LABELS[probs.index(max(probs))]
         return Prediction(model_label, pn, pu, pp, origin[: -len(version) - 1], version)
 
-    def origin(self) -> Literal["manual", "import", "rating"] | None:
+    def origin(self) -> GivenOrigin | None:
         """A given (non-model) origin for the label; ``None`` means the store's default."""
         if self.label is None or self.score() is not None:
             return None
-        if self.label_origin == "manual":
-            return "manual"
-        if self.label_origin == "rating" and self.rating is not None:
-            return "rating"
-        return "import"
+        if self.label_origin == MANUAL:
+            return MANUAL
+        if self.label_origin == RATED and self.rating is not None:
+            return RATED
+        return IMPORTED
 
 
 @dataclass(frozen=True, slots=True)

@@ -88,9 +88,12 @@ class VerifyReport:
 
     @property
     def ok(self) -> bool:
+        """Whether nothing differs: no rollup, snapshot, duplicate or open run reported."""
         return not (self.rollups or self.snapshots or self.duplicates or self.running_runs)
 
     def to_dict(self) -> dict[str, Any]:
+        """The report as a JSON-ready dict."""
+
         def enc(v: Any) -> Any:
             if isinstance(v, (date, datetime)):
                 return v.isoformat()

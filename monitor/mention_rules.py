@@ -25,7 +25,8 @@ import re
 from dataclasses import dataclass, replace
 from typing import TypeVar
 
-from monitor.records import LABELS, Mention
+from monitor.labels import label_problem
+from monitor.records import Mention
 
 _BAD_CHARS = re.compile(r"[\x00\ud800-\udfff]")
 J = TypeVar("J")
@@ -111,8 +112,9 @@ def check_mention(item: Mention) -> Checked:
         return Checked(None, BLANK_ID)
     if cleaned.published_at is not None and cleaned.published_at.tzinfo is None:
         return Checked(None, NAIVE_DATE)
-    if cleaned.label is not None and cleaned.label not in LABELS:
-        return Checked(None, f"label {cleaned.label!r} is not one of {', '.join(LABELS)}")
+    bad_label = label_problem(cleaned.label)
+    if bad_label is not None:
+        return Checked(None, bad_label)
     has_words = bool(cleaned.text.strip() or (cleaned.title or "").strip())
     bad_rating = rating_problem(cleaned.rating, cleaned.rating_scale)
     if bad_rating is not None:

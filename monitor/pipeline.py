@@ -91,12 +91,8 @@ def due_report_day(now: datetime, dcfg: DigestConfig, done: Callable[[date], boo
 def digest_written(idx: Any, day: date) -> bool:
     """Whether a digest for ``day`` was written (its file exists, whatever the deliveries)."""
     for run in idx.recent_runs(limit=200, kind="digest"):
-        counts = run.get("counts") or {}
-        if (
-            counts.get("day") == day.isoformat()
-            and run.get("status") in ("ok", "partial")
-            and counts.get("scheduled", True)
-        ):
+        counts = run.counts or {}
+        if counts.get("day") == day.isoformat() and run.status in ("ok", "partial") and counts.get("scheduled", True):
             return True
     return False
 
@@ -203,7 +199,7 @@ def _collect_cancellable(
 
     from monitor.collect import collect_async
 
-    before = max((r["id"] for r in idx.recent_runs(limit=1, kind="collect")), default=0)
+    before = max((r.id for r in idx.recent_runs(limit=1, kind="collect")), default=0)
 
     async def main() -> Any:
         task = asyncio.ensure_future(collect_async(cfg, idx, source=source, brand=brand, relax_loopback=relax_loopback))
@@ -220,8 +216,8 @@ def _collect_cancellable(
     result = asyncio.run(main())
     if result is None:
         for run in idx.recent_runs(limit=20, kind="collect"):
-            if run["id"] > before and run["status"] == "running":
-                idx.finish_run(run["id"], "interrupted", {}, ["stopped by a signal before the run ended"])
+            if run.id > before and run.status == "running":
+                idx.finish_run(run.id, "interrupted", {}, ["stopped by a signal before the run ended"])
         raise Interrupted
     return result
 

@@ -10,8 +10,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Literal
 
-Label = Literal["negative", "neutral", "positive"]
-LABELS: tuple[Label, ...] = ("negative", "neutral", "positive")
+from monitor.labels import LABELS, Label  # the label rules live in monitor.labels
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,6 +66,7 @@ class Prediction:
 
     @property
     def confidence(self) -> float:
+        """The probability of the predicted label."""
         return max(self.p_negative, self.p_neutral, self.p_positive)
 
 

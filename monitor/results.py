@@ -1,29 +1,34 @@
-"""``ResultList``: API results that are plain lists and convert to dicts or pandas."""
+"""The API's result containers: ``ResultList`` and the result types made for the API alone.
+
+Every result the API lists has ``to_dict()`` (JSON-ready), so a :class:`ResultList` of them
+converts to dicts or a pandas DataFrame.
+"""
 
 from __future__ import annotations
 
-from dataclasses import asdict, is_dataclass
-from typing import Any, TypeVar
+from dataclasses import asdict, dataclass
+from typing import Any, NamedTuple, Protocol, TypeVar
 
-T = TypeVar("T")
-
-
-def _as_dict(item: Any) -> dict[str, Any]:
-    if hasattr(item, "to_dict"):
-        return dict(item.to_dict())
-    if isinstance(item, tuple) and len(item) == 2 and hasattr(item[1], "to_dict"):
-        return {"key": item[0], **item[1].to_dict()}
-    if is_dataclass(item) and not isinstance(item, type):
-        return asdict(item)
-    raise TypeError(f"cannot convert {type(item).__name__} to a dict")
+from monitor.index.points import Point
 
 
-class ResultList(list[T]):
+class ToDict(Protocol):
+    """A result that converts to a JSON-ready dict."""
+
+    def to_dict(self) -> dict[str, Any]:
+        """The result as a JSON-ready dict."""
+        ...
+
+
+R = TypeVar("R", bound=ToDict)
+
+
+class ResultList(list[R]):
     """A list of results with ``.to_dicts()`` and ``.to_pandas()``."""
 
     def to_dicts(self) -> list[dict[str, Any]]:
         """Each result as a JSON-ready dict."""
-        return [_as_dict(x) for x in self]
+        return [x.to_dict() for x in self]
 
     def to_pandas(self) -> Any:
         """A pandas DataFrame, one row per result (needs the ``pandas`` extra)."""
@@ -36,4 +41,52 @@ class ResultList(list[T]):
         return pd.DataFrame(self.to_dicts())
 
 
-__all__ = ["ResultList"]
+class BreakdownRow(NamedTuple):
+    """One group of :meth:`~monitor.MentionIndex.breakdown`: a source kind or language and its point."""
+
+    key: str
+    point: Point
+
+    def to_dict(self) -> dict[str, Any]:
+        """``{"key": …}`` and the point's figures."""
+        return {"key": self.key, **self.point.to_dict()}
+
+
+@dataclass(frozen=True, slots=True)
+class BrandFigures:
+    """One brand's figures over a window, for :meth:`~monitor.MentionIndex.compare`.
+
+    The fields after ``share_of_voice`` are :class:`~monitor.index.points.Point`'s, for the
+    whole window.
+    """
+
+    brand: str
+    share_of_voice: float | None
+    positive: int
+    neutral: int
+    negative: int
+    unscored: int
+    volume: int
+    msi: float | None
+    msi_low: float | None
+    msi_high: float | None
+    low_sample: bool
+    net_sentiment: float | None
+    csat: float | None
+    csat_n: int
+    nps: float | None
+    nps_n: int
+
+    @classmethod
+    def of(cls, brand: str, share_of_voice: float | None, point: Point) -> BrandFigures:
+        """A brand's figures from its point over the window."""
+        figures = asdict(point)
+        figures.pop("period_start")
+        return cls(brand=brand, share_of_voice=share_of_voice, **figures)
+
+    def to_dict(self) -> dict[str, Any]:
+        """The figures as a JSON-ready dict."""
+        return asdict(self)
+
+
+__all__ = ["BrandFigures", "BreakdownRow", "ResultList", "ToDict"]

@@ -2,10 +2,27 @@
 
 from __future__ import annotations
 
+import json
+from dataclasses import fields
 from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from typing import Any
 
 import pytest
 
+from monitor import (
+    BrandFigures,
+    BreakdownRow,
+    ConfigError,
+    InvalidArgument,
+    InvalidLabel,
+    Point,
+    ResultList,
+    RunRecord,
+    SourceOverview,
+    StorageError,
+    UnknownBrand,
+)
 from monitor.api import MentionIndex
 from monitor.records import Mention
 
@@ -116,3 +133,121 @@ def test_snapshot_and_rollup_paths_agree(idx: MentionIndex) -> None:
     via_rollups.append(idx.satisfaction("Acme", date(2026, 11, 1), date(2026, 11, 30), by=None, lang="sv"))
     via_rollups.append(idx.breakdown("Acme", date(2026, 11, 1), date(2026, 11, 30), by="source"))
     assert via_snapshots == via_rollups
+
+
+# -- errors: UnknownBrand, InvalidArgument, InvalidLabel ---------------------------------
+
+
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda i: i.satisfaction("Nope"),
+        lambda i: i.breakdown("Nope"),
+        lambda i: i.compare(["Acme", "Nope"]),
+        lambda i: i.mentions("Nope"),
+        lambda i: i.alerts("Nope"),
+        lambda i: i.snapshots("Nope"),
+    ],
+)
+def test_an_unknown_brand_raises_unknown_brand(idx: MentionIndex, call: Any) -> None:
+    with pytest.raises(UnknownBrand, match=r"unknown brand 'Nope' \(known: Acme, Rival\)") as exc:
+        call(idx)
+    assert exc.value.brand == "Nope" and exc.value.known == ("Acme", "Rival")
+    assert isinstance(exc.value, ConfigError) and isinstance(exc.value, LookupError)  # old except clauses
+
+
+@pytest.mark.parametrize(
+    ("call", "message"),
+    [
+        (lambda i: i.satisfaction("Acme", by="year"), "by='year'"),
+        (lambda i: i.breakdown("Acme", by="week"), "by='week'"),
+        (lambda i: i.satisfaction("Acme", start="2026-13-01"), "start='2026-13-01' is not a date"),
+        (lambda i: i.satisfaction("Acme", start=date(2026, 11, 5), end=date(2026, 11, 4)), "end .* is before start"),
+        (lambda i: i.snapshots("Acme", end="yesterday"), "end='yesterday' is not a date"),
+        (lambda i: i.compare([]), "at least one brand"),
+        (lambda i: i.mentions("Acme", order="loudest"), "order='loudest'"),
+        (lambda i: i.mentions("Acme", limit=0), "limit must be at least 1"),
+        (lambda i: i.mentions("Acme", since="last week"), "since='last week' is not a date"),
+        (lambda i: i.alerts("Acme", at=datetime(2026, 11, 5)), "timezone-aware"),
+    ],
+)
+def test_a_bad_argument_raises_invalid_argument(idx: MentionIndex, call: Any, message: str) -> None:
+    with pytest.raises(InvalidArgument, match=message) as exc:
+        call(idx)
+    assert isinstance(exc.value, ConfigError) and isinstance(exc.value, ValueError)  # old except clauses
+    assert not isinstance(exc.value, InvalidLabel)
+
+
+def test_open_refuses_what_is_neither_a_url_nor_a_config(tmp_path: Path) -> None:
+    with pytest.raises(InvalidArgument, match="neither a database URL nor a config file"):
+        MentionIndex.open(str(tmp_path / "missing"))
+
+
+def test_a_bad_label_raises_invalid_label_everywhere(idx: MentionIndex) -> None:
+    mid = idx.mentions("Acme", limit=1)[0].id
+    calls = [
+        lambda: idx.add_mention(brand="Acme", source="s", external_id="new", text="x", published_at=T0, label="great"),
+        lambda: idx.set_label(mid, "great"),
+        lambda: idx.store.set_label(mid, "great"),
+    ]
+    for call in calls:
+        with pytest.raises(InvalidLabel, match="label 'great' is not one of negative, neutral, positive") as exc:
+            call()
+        assert isinstance(exc.value, StorageError) and isinstance(exc.value, InvalidArgument)  # old except clauses
+    with pytest.raises(
+        InvalidLabel, match="sentiment='great': expected one of negative, neutral, positive or 'unscored'"
+    ):
+        idx.mentions("Acme", sentiment="great")
+    assert idx.mentions("Acme", sentiment="unscored") == []
+
+
+# -- typed reads -------------------------------------------------------------------------
+
+
+def test_runs_and_sources_are_typed_records(idx: MentionIndex) -> None:
+    rid = idx.store.start_run("collect")
+    idx.store.finish_run(rid, "partial", {"new": 3}, ["one source failed"])
+    [run] = idx.recent_runs(limit=5, kind="collect")
+    assert isinstance(run, RunRecord) and isinstance(idx.recent_runs(), ResultList)
+    assert (run.id, run.kind, run.status, run.counts, run.errors) == (
+        rid,
+        "collect",
+        "partial",
+        {"new": 3},
+        ["one source failed"],
+    )
+    assert run.finished_at is not None and run.duration_s is not None
+    [as_dict] = idx.recent_runs(limit=1).to_dicts()
+    assert set(as_dict) == {f.name for f in fields(RunRecord)}
+    assert isinstance(as_dict["started_at"], str) and json.dumps(as_dict)
+
+    overview = {s.name: s for s in idx.sources_overview()}
+    assert set(overview) == {"hn", "reviews-site"}
+    site = overview["reviews-site"]
+    assert isinstance(site, SourceOverview) and (site.kind, site.brand, site.status) == ("reviews", None, "never")
+    rows = idx.sources_overview().to_dicts()
+    assert [r["name"] for r in rows] == ["hn", "reviews-site"] and json.dumps(rows)
+    assert set(rows[0]) == {f.name for f in fields(SourceOverview)}
+
+
+def test_compare_returns_declared_fields(idx: MentionIndex) -> None:
+    point_fields = [f.name for f in fields(Point) if f.name != "period_start"]
+    assert [f.name for f in fields(BrandFigures)] == ["brand", "share_of_voice", *point_fields]
+    assert not hasattr(BrandFigures, "__getattr__")
+    res = idx.compare(["Acme", "Rival"], date(2026, 11, 1), date(2026, 11, 30))
+    acme = res[0]
+    with pytest.raises(AttributeError):
+        acme.period_start  # noqa: B018 - a window has no single period start
+    assert res.to_dicts()[0] == {
+        "brand": "Acme",
+        "share_of_voice": pytest.approx(56 / 57),
+        **{k: getattr(acme, k) for k in point_fields},
+    }
+
+
+def test_breakdown_rows_unpack_and_convert(idx: MentionIndex) -> None:
+    rows = idx.breakdown("Acme", date(2026, 11, 2), date(2026, 11, 15), by="lang")
+    assert all(isinstance(r, BreakdownRow) for r in rows)
+    key, point = rows[0]
+    assert (key, point) == (rows[0].key, rows[0].point) and rows[0] == (key, point)
+    assert rows.to_dicts()[0] == {"key": key, **point.to_dict()}

@@ -121,7 +121,7 @@ def make_config(server: LocalServer, db_url: str) -> Config:
     )
 
 
-def collected(site: LocalServer, db_url: str) -> tuple[Any, dict[str, list[str]], dict[str, dict[str, Any]]]:
+def collected(site: LocalServer, db_url: str) -> tuple[Any, dict[str, list[str]], dict[str, Any]]:
     from monitor.api import MentionIndex
 
     cfg = make_config(site, db_url)
@@ -130,7 +130,7 @@ def collected(site: LocalServer, db_url: str) -> tuple[Any, dict[str, list[str]]
     stored = {
         path: sorted(r.text for r in index.mentions("Lumio", source=source_name(path), limit=100)) for path in ROUTES
     }
-    overview = {r["name"]: r for r in index.sources_overview()}
+    overview = {r.name: r for r in index.sources_overview()}
     index.close()
     return report, stored, overview
 
@@ -150,5 +150,5 @@ def test_a_body_that_is_not_text_is_a_failed_page_with_a_reason(site: LocalServe
     rep = {s.name: s for s in report.sources}["binary"]
     assert stored["/binary"] == []
     assert rep.status == "failed" and "not text in any known charset" in (rep.reason or "")
-    assert overview["binary"]["status"] == "failing"
-    assert "not text" in (overview["binary"]["last_error"] or "")
+    assert overview["binary"].status == "failing"
+    assert "not text" in (overview["binary"].last_error or "")

@@ -370,14 +370,14 @@ def test_collect_into_real_sqlite_index(server: LocalServer, tmp_path: Path) -> 
         by = {s.name: s for s in report.sources}
         assert by["acme-reviews"].fetched == 20 and by["masto"].unmatched == 2
         assert sum(s.new for s in report.sources) == 23 and sum(s.sightings for s in report.sources) == 1
-        overview = {r["name"]: r for r in index.sources_overview()}
-        assert overview["acme-reviews"]["status"] == "ok" and overview["acme-reviews"]["last_success_at"]
+        overview = {r.name: r for r in index.sources_overview()}
+        assert overview["acme-reviews"].status == "ok" and overview["acme-reviews"].last_success_at
         assert index.source_state("acme-reviews").cursor["newest"].startswith("2025-03-01T12:00")
         again = run_collect(cfg, index)
         assert sum(s.new for s in again.sources) == 0
         runs = index.recent_runs(kind="collect")
-        assert runs[0]["counts"]["sources"]["acme-reviews"]["status"] == "ok"
-        assert runs[1]["counts"]["new"] == 23
+        assert runs[0].counts["sources"]["acme-reviews"]["status"] == "ok"
+        assert runs[1].counts["new"] == 23
 
 
 def test_killed_half_way_and_rerun_stores_every_mention_once_sqlite(server: LocalServer, tmp_path: Path) -> None:
@@ -395,5 +395,5 @@ def test_blocked_source_shows_in_real_overview(server: LocalServer, tmp_path: Pa
     index, cfg = real_index(tmp_path, make_config(server))
     with index:
         asyncio.run(collect_async(cfg, index, source="acme-reviews", secrets=Secrets(_env_file=None)))
-        row = {r["name"]: r for r in index.sources_overview()}["acme-reviews"]
-        assert row["status"] == "blocked" and "captcha" in (row["blocked_reason"] or "").lower()
+        row = {r.name: r for r in index.sources_overview()}["acme-reviews"]
+        assert row.status == "blocked" and "captcha" in (row.blocked_reason or "").lower()

@@ -24,6 +24,7 @@ from monitor.api import MentionIndex
 from monitor.collect import Collector, SourceReport, collect
 from monitor.config import Config, Secrets, SourceConfig, config_from_dict
 from monitor.records import Mention
+from monitor.store.listings import SourceOverview
 from monitor.store.tables import MENTION_T as M
 
 try:
@@ -94,8 +95,8 @@ def count(index: MentionIndex) -> int:
         return int(conn.execute(select(func.count()).select_from(M)).scalar_one())
 
 
-def overview(index: MentionIndex) -> dict[str, dict[str, Any]]:
-    return {r["name"]: r for r in index.sources_overview()}
+def overview(index: MentionIndex) -> dict[str, SourceOverview]:
+    return {r.name: r for r in index.sources_overview()}
 
 
 # -- the pure rule ---------------------------------------------------------------------------
@@ -145,11 +146,11 @@ def test_one_bad_review_costs_no_good_ones(server: LocalServer, db_url: str) -> 
         assert rows["review-3"].rating == 4.0
         # the run record and `sources list` say what was skipped and why
         run_row = index.recent_runs(1, kind="collect")[0]
-        counts = run_row["counts"] if isinstance(run_row["counts"], dict) else json.loads(run_row["counts"])
+        counts: dict[str, Any] = run_row.counts
         assert counts["skipped"] == 1 and counts["sources"]["acme-reviews"]["skip_reasons"]["no text, title or rating"]
-        assert any("skipped 1" in e for e in run_row["errors"])
+        assert any("skipped 1" in e for e in run_row.errors)
         ov = overview(index)["acme-reviews"]
-        assert ov["status"] == "partial" and "skipped 1 of 12" in ov["last_error"]
+        assert ov.status == "partial" and "skipped 1 of 12" in (ov.last_error or "")
         # a second run: nothing new, the bad item skipped again, the good ones still there
         again = run(cfg, index).sources[0]
         assert again.new == 0 and again.skipped == 1 and count(index) == 11
@@ -227,7 +228,7 @@ def test_nul_in_source_state_and_run_record(db_url: str) -> None:
         rid = index.start_run("collect")
         index.finish_run(rid, "ok", {"sources": {"s": {"reason": "r\x00"}}}, ["e\x00rr"])
         row = index.recent_runs(1)[0]
-        assert "\x00" not in json.dumps(row, default=str)
+        assert "\x00" not in json.dumps(row.to_dict())
         index.set_http_validators("https://e.example/f?\x00", '"e\x00tag"', None)
         assert index.http_validators("https://e.example/f?\x00") == ('"etag"', None)
         assert index.known_external_ids("s", ["id\x00"]) == set()
@@ -258,7 +259,7 @@ def test_next_page_404_keeps_page_one(server: LocalServer, db_url: str) -> None:
         assert report.status == "partial" and report.errors()
         st = index.source_state("acme-reviews")
         assert st.status == "partial" and "newest" not in st.cursor  # not advanced past page 2
-        assert overview(index)["acme-reviews"]["last_success_at"] is not None
+        assert overview(index)["acme-reviews"].last_success_at is not None
 
 
 # -- 3. max_pages: resume where the walk stopped ---------------------------------------------
@@ -413,9 +414,9 @@ def test_sharded_collect_reports_skips(server: LocalServer, sqlite_url: str) -> 
         report = run(cfg, index, relax_loopback=True)
         assert [s.skipped for s in report.sources] == [1, 1, 1, 1] and report.totals()["skipped"] == 4
         assert all(s.status == "partial" and s.new == 3 for s in report.sources)
-        counts = index.recent_runs(1, kind="collect")[0]["counts"]
+        counts = index.recent_runs(1, kind="collect")[0].counts
         assert counts["skipped"] == 4 and counts["new"] == 12 and count(index) == 12
-        assert {r["status"] for r in index.sources_overview()} == {"partial"}
+        assert {r.status for r in index.sources_overview()} == {"partial"}
 
 
 def test_max_pages_resume_with_a_page_url_template(server: LocalServer, sqlite_url: str) -> None:

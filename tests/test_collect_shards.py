@@ -136,8 +136,8 @@ def test_two_processes_store_every_mention_once(
         rows = index.mentions("Acme", limit=1000)
         assert len(rows) == 6 * PAGES * PER == len({(r.source, r.external_id) for r in rows})
         runs = index.recent_runs(kind="collect")
-        assert len(runs) == 1 and runs[0]["counts"]["new"] == 6 * PAGES * PER
-        assert all(r["status"] == "ok" for r in index.sources_overview())
+        assert len(runs) == 1 and runs[0].counts["new"] == 6 * PAGES * PER
+        assert all(r.status == "ok" for r in index.sources_overview())
         again = collect(cfg, index, relax_loopback=True, secrets=Secrets(_env_file=None))
         assert sum(s.new for s in again.sources) == 0
 
@@ -158,8 +158,8 @@ def test_a_worker_that_dies_fails_its_sources_not_the_run(
         assert [s.name for s in bad] == ["shop-0"] and len(good) == 5 and report.status == "partial"
         assert "worker process ended (exit code 1)" in (bad[0].reason or "")
         assert sum(s.new for s in good) == 5 * PAGES * PER
-        overview = {r["name"]: r for r in index.sources_overview()}
-        assert all(overview[s.name]["status"] == "failing" for s in bad), overview
+        overview = {r.name: r for r in index.sources_overview()}
+        assert all(overview[s.name].status == "failing" for s in bad), overview
 
 
 def test_cancelling_a_sharded_run_stops_the_workers(server: LocalServer, tmp_path: Path) -> None:

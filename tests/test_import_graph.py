@@ -173,7 +173,8 @@ def test_the_sentiment_layers() -> None:
     assert not graph["monitor.sentiment.classifier"] & (SENTIMENT_BACKENDS | {"monitor.sentiment.loader"})
     for backend in SENTIMENT_BACKENDS:
         assert "monitor.sentiment.loader" not in graph[backend], backend
-    assert graph["monitor.labels"] <= {"monitor.records"}
+    assert graph["monitor.labels"] <= {"monitor.errors"}  # the label rules: pure, on a leaf
+    assert graph["monitor.errors"] == set()
     assert graph["monitor.cache_dirs"] == set()
     for user in (
         "monitor.langid",

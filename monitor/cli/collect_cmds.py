@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
+from dataclasses import asdict
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -153,7 +154,7 @@ def sources_list(
     """
     index = open_index(config, db)
     try:
-        rows = index.sources_overview()
+        rows = [asdict(s) for s in index.sources_overview()]
     finally:
         close = getattr(index, "close", None)
         if close is not None:

@@ -173,19 +173,19 @@ def status(
         for col in ("id", "kind", "started", "took", "status", "counts", "errors"):
             rt.add_column(col)
         for r in idx.recent_runs(limit=runs):
-            counts = r["counts"] or {}
+            counts = r.counts or {}
             brief = ", ".join(f"{k}={v}" for k, v in counts.items() if isinstance(v, (int, float, str)) and k != "html")
-            started = r["started_at"]
+            started = r.started_at
             if started is not None and started.tzinfo is None:
                 started = started.replace(tzinfo=UTC)
             rt.add_row(
-                str(r["id"]),
-                r["kind"],
+                str(r.id),
+                r.kind,
                 started.astimezone(tz).strftime("%m-%d %H:%M") if started else "–",
-                f"{r['duration_s']:.1f}s" if r["duration_s"] is not None else "…",
-                r["status"],
+                f"{r.duration_s:.1f}s" if r.duration_s is not None else "…",
+                r.status,
                 escape(brief[:80]),
-                escape(redact_text("; ".join(r["errors"]))[:80]),
+                escape(redact_text("; ".join(r.errors))[:80]),
             )
         console.print(rt)
 
@@ -193,15 +193,15 @@ def status(
         for col in ("source", "kind", "brand", "status", "last success", "last error / reason"):
             st.add_column(col)
         for s in idx.sources_overview():
-            colour = {"ok": "green", "blocked": "red", "failing": "yellow", "partial": "yellow"}.get(s["status"], "dim")
-            ok_at = s["last_success_at"]
+            colour = {"ok": "green", "blocked": "red", "failing": "yellow", "partial": "yellow"}.get(s.status, "dim")
+            ok_at = s.last_success_at
             st.add_row(
-                escape(s["name"]),
-                s["kind"],
-                escape(s["brand"] or "–"),
-                f"[{colour}]{s['status']}[/]",
+                escape(s.name),
+                s.kind,
+                escape(s.brand or "–"),
+                f"[{colour}]{s.status}[/]",
                 ok_at.strftime("%Y-%m-%d %H:%M") if ok_at else "never",
-                escape(redact_text(s["blocked_reason"] or s["last_error"] or "")[:70]),
+                escape(redact_text(s.blocked_reason or s.last_error or "")[:70]),
             )
         console.print(st)
 
@@ -337,7 +337,7 @@ def _demo(out: Path) -> None:
         )
     table.caption = "* low sample (fewer than 30 positive + negative mentions)"
     console.print(table)
-    blocked = [s for s in result.sources if s["status"] in ("blocked", "failing", "partial")]
+    blocked = [s for s in result.sources if s.status in ("blocked", "failing", "partial")]
     console.print(
         f"Sources: {len(result.sources) - len(blocked)} ok"
         + (f", {len(blocked)} blocked/failing/partial (shown in the digest)" if blocked else "")

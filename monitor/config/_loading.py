@@ -71,12 +71,14 @@ class Config(Strict):
         return self
 
     def brand(self, name: str) -> BrandConfig:
+        """The configured brand ``name`` (case-insensitively); ``ConfigError`` when there is none."""
         for b in self.brands:
             if b.name == name or b.name.casefold() == name.casefold():
                 return b
         raise ConfigError(f"no brand named {name!r} in the config")
 
     def source(self, name: str) -> SourceConfig:
+        """The configured source ``name``; ``ConfigError`` when there is none."""
         for s in self.sources:
             if s.name == name:
                 return s

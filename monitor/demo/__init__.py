@@ -19,6 +19,7 @@ from typing import Any
 import tomli_w
 
 from monitor.demo.site import BRAND, RIVAL, DemoSite
+from monitor.store.listings import SourceOverview
 
 DEMO_TZ = "Europe/Stockholm"
 
@@ -68,7 +69,7 @@ class DemoResult:
     pipeline: Any
     rows: list[dict[str, Any]] = field(default_factory=list)
     timings: dict[str, float] = field(default_factory=dict)
-    sources: list[dict[str, Any]] = field(default_factory=list)
+    sources: list[SourceOverview] = field(default_factory=list)
 
 
 def run_demo(

@@ -28,6 +28,7 @@ class Alert:
     numbers: dict[str, Any] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
+        """The alert as a JSON-ready dict."""
         return {"kind": self.kind, "brand": self.brand, "message": self.message, "numbers": dict(self.numbers)}
 
 

@@ -32,6 +32,7 @@ class Point:
     nps_n: int
 
     def to_dict(self) -> dict[str, Any]:
+        """The point as a JSON-ready dict."""
         d = asdict(self)
         d["period_start"] = self.period_start.isoformat()
         return d

@@ -29,6 +29,7 @@ class Snapshot:
     computed_at: datetime
 
     def to_dict(self) -> dict[str, Any]:
+        """The snapshot as a JSON-ready dict."""
         return {
             "day": self.day.isoformat(),
             "scope": self.scope,

@@ -144,6 +144,7 @@ class SentimentClassifier:
         return preds
 
     def info(self) -> dict[str, Any]:
+        """What the model is (id, version, and the backend's details) as a JSON-ready dict."""
         return {"model_id": self.model_id, "model_version": self.model_version}
 
 

@@ -19,13 +19,13 @@ from sqlalchemy import Connection, select
 from monitor.errors import ImportDataError
 from monitor.index.formulas import normalise_rating
 from monitor.index.periods import local_day
+from monitor.labels import MANUAL, UNSCORED, given_label
 from monitor.mention_rules import check_mention, clean_text
 from monitor.records import Mention
 from monitor.store.bulk import insert_mentions, known_ids
 from monitor.store.dedup import HASH_CHARS, MIN_DEDUP_CHARS, existing_hashes, lock_dedup_keys, normalise_for_hash
 from monitor.store.dialect import DayKey, RatingKey, dialect_insert, mark_dirty, upsert_add, utcnow
 from monitor.store.engine import writer
-from monitor.store.labels import IMPORTED, MANUAL, RATED, label_from_rating, validate_label
 from monitor.store.registry import RegistryStore
 from monitor.store.tables import DAILY_ROLLUP_T as DR
 from monitor.store.tables import MENTION_T as M
@@ -33,7 +33,6 @@ from monitor.store.tables import RATING_ROLLUP_T as RR
 from monitor.store.tables import SCORE_T as SC
 from monitor.store.tables import SIGHTING_T as S
 from monitor.store.tables import SOURCE_T as SRC
-from monitor.store.tables import UNSCORED
 
 BATCH = 5000
 
@@ -96,10 +95,10 @@ class IngestStore(RegistryStore):
             worst, best = item.rating_scale or (1.0, 5.0)
             rating_norm = normalise_rating(float(item.rating), float(worst), float(best))
             rating_worst, rating_best = float(worst), float(best)
-        label: str | None = validate_label(item.label)
-        origin = (item.label_origin or IMPORTED) if label else None
-        if label is None and rating_norm is not None and not text and not (item.title or "").strip():
-            label, origin = label_from_rating(rating_norm), RATED
+        has_words = bool(text or (item.title or "").strip())
+        label: str | None
+        origin: str | None
+        label, origin = given_label(item.label, item.label_origin, rating_norm, has_words)
         score = item.score
         if score is not None:  # a model's score carried over (an export re-imported)
             label, origin = item.label, f"{score.model_id}@{score.model_version}"

@@ -1,4 +1,7 @@
-"""Label origins, the star mapping, and a person's labels (which win over model scores)."""
+"""A person's labels (which win over model scores), rollups kept in step.
+
+The label rules (origins, precedence, the star mapping) live in :mod:`monitor.labels`.
+"""
 
 from __future__ import annotations
 
@@ -6,35 +9,14 @@ from typing import Any
 
 from sqlalchemy import Connection, select, update
 
-from monitor.errors import ImportDataError, StorageError
-from monitor.records import LABELS
+from monitor.errors import StorageError
+from monitor.labels import MANUAL, UNSCORED, check_label
 from monitor.store.base import StoreBase
 from monitor.store.dialect import mark_dirty, upsert_add
 from monitor.store.engine import writer
 from monitor.store.tables import DAILY_ROLLUP_T as DR
 from monitor.store.tables import MENTION_T as M
 from monitor.store.tables import SCORE_T as SC
-from monitor.store.tables import UNSCORED
-
-MANUAL = "manual"
-IMPORTED = "import"
-RATED = "rating"  # a review with stars and no words: its label follows the stars
-GIVEN_ORIGINS = (MANUAL, IMPORTED, RATED)
-
-
-def label_from_rating(norm: float) -> str:
-    """The star mapping of the training data: 1–2 of 5 negative, 3 neutral, 4–5 positive."""
-    if norm < 0.4:
-        return "negative"
-    if norm > 0.6:
-        return "positive"
-    return "neutral"
-
-
-def validate_label(label: str | None) -> str | None:
-    if label is not None and label not in LABELS:
-        raise ImportDataError(f"label {label!r} is not one of {', '.join(LABELS)}")
-    return label
 
 
 class LabelsStore(StoreBase):
@@ -63,9 +45,10 @@ class LabelsStore(StoreBase):
             mark_dirty(conn, [(m.brand_id, m.day)])
 
     def set_label(self, mention_id: int, label: str | None) -> None:
-        """A person's label (wins over model scores); ``None`` clears it back to the model's."""
-        if label is not None and label not in LABELS:
-            raise StorageError(f"label {label!r} is not one of {', '.join(LABELS)}")
+        """A person's label (wins over model scores); ``None`` clears it back to the model's.
+
+        A bad label raises :class:`~monitor.errors.InvalidLabel`."""
+        check_label(label)
         with writer(self.engine).begin() as conn:
             m = conn.execute(select(M).where(M.c.id == mention_id)).first()
             if m is None:

@@ -42,6 +42,7 @@ class MentionRecord:
     rating_scale: tuple[float, float] | None
 
     def to_dict(self) -> dict[str, Any]:
+        """The mention as a JSON-ready dict."""
         d = asdict(self)
         d["published_at"] = self.published_at.isoformat()
         d["rating_scale"] = list(self.rating_scale) if self.rating_scale else None
@@ -149,7 +150,7 @@ def snapshots(engine: Engine, brand_id: int, start: date, end: date, scope: str)
 
 @dataclass(frozen=True, slots=True)
 class RunRecord:
-    """One run as stored."""
+    """One run (collect, score, digest, import, …) as stored: its status, counts and errors."""
 
     id: int
     kind: str
@@ -159,6 +160,13 @@ class RunRecord:
     counts: dict[str, object]
     errors: list[str]
     duration_s: float | None
+
+    def to_dict(self) -> dict[str, Any]:
+        """The run as a JSON-ready dict (times in ISO 8601)."""
+        d = asdict(self)
+        d["started_at"] = self.started_at.isoformat()
+        d["finished_at"] = self.finished_at.isoformat() if self.finished_at else None
+        return d
 
 
 def recent_runs(engine: Engine, limit: int, kind: str | None = None) -> list[RunRecord]:
@@ -195,6 +203,14 @@ class SourceOverview:
     last_error: str | None
     last_error_at: datetime | None
     blocked_reason: str | None
+
+    def to_dict(self) -> dict[str, Any]:
+        """The source's status as a JSON-ready dict (times in ISO 8601)."""
+        d = asdict(self)
+        for name in ("last_success_at", "last_error_at"):
+            at = d[name]
+            d[name] = at.isoformat() if at else None
+        return d
 
 
 def sources_overview(engine: Engine) -> list[SourceOverview]:

@@ -8,16 +8,15 @@ from datetime import datetime
 
 from sqlalchemy import and_, func, or_, select, update
 
+from monitor.labels import GIVEN_ORIGINS, UNSCORED, model_may_relabel
 from monitor.records import Prediction
 from monitor.store.base import StoreBase
 from monitor.store.dialect import DayKey, chunks, dialect_insert, mark_dirty, upsert_add, utcnow
 from monitor.store.engine import writer
 from monitor.store.ingest import BATCH
-from monitor.store.labels import GIVEN_ORIGINS
 from monitor.store.tables import DAILY_ROLLUP_T as DR
 from monitor.store.tables import MENTION_T as M
 from monitor.store.tables import SCORE_T as SC
-from monitor.store.tables import UNSCORED
 
 
 class ScoresStore(StoreBase):
@@ -96,7 +95,7 @@ class ScoresStore(StoreBase):
                 deltas: Counter[DayKey] = Counter()
                 dirty = set()
                 for m in rows:
-                    if m.label_origin in GIVEN_ORIGINS:
+                    if not model_may_relabel(m.label_origin):
                         continue
                     p, counted = by_id[m.id]
                     label = p.label if counted else UNSCORED

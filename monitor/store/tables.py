@@ -13,8 +13,7 @@ from datetime import date, datetime
 from sqlalchemy import BigInteger, Column, Index, Text, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
-UNSCORED = "unscored"
-EFFECTIVE_LABELS = ("negative", "neutral", "positive", UNSCORED)
+from monitor.labels import EFFECTIVE_LABELS, UNSCORED
 
 
 class Brand(SQLModel, table=True):
