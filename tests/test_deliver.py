@@ -267,6 +267,17 @@ def test_hostile_brand_name_injects_no_header_and_the_webhook_still_gets_its_pos
     assert "\n" not in msg["Subject"] and "Acme  Bcc: x@evil.example" in msg["Subject"]
 
 
+def test_headers_are_cleaned_by_the_text_safety_rule() -> None:
+    """Header values follow textsafe's rule: escape sequences, controls and bidi marks go."""
+    from monitor.digest.deliver import build_email
+
+    rendered = render_all(digest(brand("Acme\x1b[2J\u202eemca\x00")))
+    msg = build_email(rendered, "monitor@example.com", ["lead@example.com"])
+    subject = msg["Subject"]
+    assert "Acmeemca" in subject
+    assert not any(c in subject for c in "\x1b\u202e\x00\r\n")
+
+
 def test_one_channel_failing_does_not_stop_the_others(tmp_path: Path, smtp_server, webhook) -> None:
     inbox, port = smtp_server
     hook, url = webhook([])

@@ -132,8 +132,8 @@ def test_source_problems_are_listed(idx) -> None:
             }
         )
     )
-    idx.record_source_result("good", "ok")
-    idx.record_source_result("walled", "blocked", "blocked: HTTP 403 (captcha page)")
+    idx.store.record_source_result("good", "ok")
+    idx.store.record_source_result("walled", "blocked", "blocked: HTTP 403 (captcha page)")
     d = build_digest(idx, ["Acme"], DAY, tz=TZ)
     assert [(s.name, s.status, s.reason) for s in d.source_problems] == [
         ("walled", "blocked", "HTTP 403 (captcha page)")

@@ -1,5 +1,10 @@
-"""The daily digest: figures (``context``), the 30-day chart (``chart``), HTML / text /
-Markdown (``render`` + ``templates/``) and delivery to files, SMTP and webhooks (``deliver``).
+"""The daily digest, in the order a digest is made:
+
+``ports`` (what the digest reads from the index) → ``context`` (the day's figures, as the
+``records`` dataclasses; ``headline`` says them in a sentence) → ``chart`` and ``render``
+(+ ``templates/``) → delivery: ``files``, then the ``transport`` channels ``mail`` and
+``webhook``, with the ``outbox`` for what failed and the ``ledger`` for what got through,
+tied together by ``deliver``.
 
 ``monitor.pipeline.digest_step`` ties them together and records each digest as a Run.
 """

@@ -8,9 +8,8 @@ from __future__ import annotations
 
 import io
 from collections.abc import Sequence
-from typing import Any
 
-from monitor.digest.context import DayPoint
+from monitor.digest.records import DayPoint
 
 GREEN = "#1a7f37"
 RED = "#cf222e"
@@ -111,8 +110,9 @@ def _patch(color: str, label: str, *, alpha: float = 1.0, line: bool = False, da
     from matplotlib.patches import Patch
 
     if line:
-        style: Any = (0, (4, 3)) if dashed else "-"
-        return Line2D([0], [0], color=color, linewidth=1.0 if dashed else 1.8, linestyle=style, label=label)
+        if dashed:
+            return Line2D([0], [0], color=color, linewidth=1.0, linestyle=(0, (4, 3)), label=label)
+        return Line2D([0], [0], color=color, linewidth=1.8, linestyle="-", label=label)
     return Patch(facecolor=color, alpha=alpha, label=label)
 
 

@@ -1,4 +1,4 @@
-"""Render a :class:`~monitor.digest.context.Digest` to HTML, plain text and Markdown.
+"""Render a :class:`~monitor.digest.records.Digest` to HTML, plain text and Markdown.
 
 Scraped text is hostile: the HTML environment autoescapes everything, links are kept only
 when they are plain http(s) URLs, and the Markdown/Slack renderers escape their own
@@ -6,21 +6,25 @@ syntax. In the plain-text and Markdown environments every printed value goes thr
 :func:`monitor.textsafe.printable` (Jinja's ``finalize``): no terminal escape sequence or
 control character reaches a file someone will ``cat``, and a newline inside a mention's
 title or text cannot start a line of its own. Templates live in ``monitor/digest/templates``.
+:func:`render_all` renders a digest once in every form the channels need.
 """
 
 from __future__ import annotations
 
+import base64
 import re
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import cache
-from typing import Any
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
 from jinja2 import Environment, PackageLoader, StrictUndefined
 
-from monitor.digest.context import BrandDigest, Digest, Window, headline
+from monitor.digest.chart import render_chart
+from monitor.digest.headline import headline
+from monitor.digest.records import BrandDigest, Digest, Window
 from monitor.textsafe import printable
 
 LANG_NAMES = {
@@ -93,7 +97,7 @@ def status(w: Window, bar: float) -> str:
     return "good" if w.msi >= bar else "bad"
 
 
-def safe_url(url: Any) -> str | None:
+def safe_url(url: object) -> str | None:
     """Keep a link only if it is an absolute http(s) URL without control characters."""
     if not isinstance(url, str) or not url:
         return None
@@ -108,18 +112,18 @@ def safe_url(url: Any) -> str | None:
     return url
 
 
-def lang_code(code: Any) -> str:
+def lang_code(code: object) -> str:
     """A value safe for an HTML ``lang`` attribute."""
     s = str(code or "")
     return s if re.fullmatch(r"[a-z]{2,3}(-[A-Za-z0-9]{2,8})?", s) else ""
 
 
-def lang_name(code: Any) -> str:
+def lang_name(code: object) -> str:
     s = str(code or "")
     return LANG_NAMES.get(s, s or "Unknown")
 
 
-def kind_name(code: Any) -> str:
+def kind_name(code: object) -> str:
     s = str(code or "")
     return KIND_NAMES.get(s, s or "Unknown")
 
@@ -135,7 +139,7 @@ def local_time(dt: datetime | None, tz: str, fmt: str = "%H:%M") -> str:
 _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|>~])")
 
 
-def md_escape(text: Any) -> str:
+def md_escape(text: object) -> str:
     """Escape Markdown syntax and neutralise raw HTML: scraped text is shown, never run."""
     s = str(text if text is not None else "")
     s = s.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
@@ -143,13 +147,13 @@ def md_escape(text: Any) -> str:
     return " ".join(s.split())
 
 
-def slack_escape(text: Any) -> str:
+def slack_escape(text: object) -> str:
     """Slack mrkdwn: only ``&``, ``<`` and ``>`` are control characters."""
     s = str(text if text is not None else "")
     return s.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
-def _filters() -> dict[str, Callable[..., Any]]:
+def _filters() -> dict[str, Callable[..., object]]:
     return {
         "pct": pct,
         "pct_range": pct_range,
@@ -164,7 +168,7 @@ def _filters() -> dict[str, Callable[..., Any]]:
     }
 
 
-def _one_printable_line(value: Any) -> Any:
+def _one_printable_line(value: object) -> object:
     """What a plain-text template prints of ``value``: strings on one line, without controls."""
     return printable(value) if isinstance(value, str) else value
 
@@ -212,12 +216,58 @@ def brand_summary(b: BrandDigest, bar: float) -> str:
     return headline(b, bar)
 
 
+# ---------------------------------------------------------------- every form at once
+
+
+@dataclass(frozen=True)
+class RenderedDigest:
+    """A digest rendered once, in every form the channels need."""
+
+    digest: Digest
+    stem: str  # file name stem, e.g. "digest-2026-11-03"
+    charts: dict[str, bytes]  # brand → PNG
+    html_file: str  # charts as data: URIs
+    html_mail: str  # charts as cid: references
+    text: str
+    markdown: str | None
+    cids: dict[str, str]  # brand → content id (without angle brackets)
+
+
+def digest_stem(digest: Digest, *, all_brands: bool = True) -> str:
+    """The file name stem of ``digest``: its day, and its brands when it is not about all of them."""
+    stem = f"digest-{digest.day.isoformat()}"
+    if not all_brands:
+        stem += "-" + "-".join(b.slug for b in digest.brands)
+    return stem
+
+
+def render_all(digest: Digest, *, markdown: bool = False, stem: str | None = None) -> RenderedDigest:
+    """Render the charts, both HTML forms, the text (and the Markdown) of ``digest``."""
+    charts = {b.brand: render_chart(b.series, digest.bar) for b in digest.brands}
+    data_uris = {name: "data:image/png;base64," + base64.b64encode(png).decode("ascii") for name, png in charts.items()}
+    domain = "mention-monitor.local"
+    cids = {b.brand: f"chart-{i}-{b.slug}@{domain}" for i, b in enumerate(digest.brands)}
+    return RenderedDigest(
+        digest=digest,
+        stem=stem or digest_stem(digest),
+        charts=charts,
+        html_file=render_html(digest, data_uris),
+        html_mail=render_html(digest, {name: f"cid:{cid}" for name, cid in cids.items()}),
+        text=render_text(digest),
+        markdown=render_markdown(digest) if markdown else None,
+        cids=cids,
+    )
+
+
 __all__ = [
+    "RenderedDigest",
     "brand_summary",
     "delta_pts",
+    "digest_stem",
     "lang_name",
     "md_escape",
     "pct",
+    "render_all",
     "render_html",
     "render_markdown",
     "render_text",
