@@ -64,7 +64,8 @@ def test_windows_top_mentions_breakdowns_and_voice(idx) -> None:
             "neutral": ((1 - p) / 2, p, (1 - p) / 2),
         }[label]
         scores.append((ids[ext], Prediction(label, *probs, "m", "1"), True))
-    idx.add_scores(scores)
+    idx.store.add_scores(scores)
+    idx.refresh()
     manual = idx.add_mention(
         brand="Acme",
         source="forum",
@@ -132,8 +133,8 @@ def test_source_problems_are_listed(idx) -> None:
             }
         )
     )
-    idx.record_source_result("good", "ok")
-    idx.record_source_result("walled", "blocked", "blocked: HTTP 403 (captcha page)")
+    idx.store.record_source_result("good", "ok")
+    idx.store.record_source_result("walled", "blocked", "blocked: HTTP 403 (captcha page)")
     d = build_digest(idx, ["Acme"], DAY, tz=TZ)
     assert [(s.name, s.status, s.reason) for s in d.source_problems] == [
         ("walled", "blocked", "HTTP 403 (captcha page)")

@@ -140,7 +140,7 @@ def test_auto_digest_is_written_once_per_day(demo) -> None:
         assert first.step("digest").status == "ok"
         assert second.step("digest").status == "skipped"
         day = due_report_day(now, cfg.digest, lambda d: False)
-        assert day is not None and digest_written(idx, day)
+        assert day is not None and digest_written(idx.store, day)
 
 
 def test_hostile_demo_mention_renders_inert_end_to_end(tmp_path) -> None:

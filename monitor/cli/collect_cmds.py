@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
@@ -24,6 +24,9 @@ from monitor.cli.common import (
 )
 from monitor.config import SourceConfig
 from monitor.errors import ConfigError
+
+if TYPE_CHECKING:
+    from monitor.api import MentionIndex
 
 sources_app = typer.Typer(help="Inspect sources: their status, and what a saved response yields.", no_args_is_help=True)
 app.add_typer(sources_app, name="sources")
@@ -91,7 +94,7 @@ def collect(
     cfg = resolve_config(config, db)
     if not cfg.sources:
         raise ConfigError("the config has no [[sources]]; add some (see `monitor init`)")
-    index = open_index(config, db)
+    index: MentionIndex = open_index(config, db)
     try:
         with Progress(
             SpinnerColumn(),
@@ -108,9 +111,7 @@ def collect(
                     collect_async(cfg, index, source=source, brand=brand, progress=_RichProgress(prog), workers=workers)
                 )
     finally:
-        close = getattr(index, "close", None)
-        if close is not None:
-            close()
+        index.close()
     rows = [{"source": s.name, "kind": s.kind, **s.counts()} for s in report.sources]
     if json_:
         out = {
@@ -151,13 +152,11 @@ def sources_list(
     (how many, and why), a later page failed, or the walk stopped at ``max_pages`` and goes
     on next run; ``last_error`` says which.
     """
-    index = open_index(config, db)
+    index: MentionIndex = open_index(config, db)
     try:
         rows = index.sources_overview()
     finally:
-        close = getattr(index, "close", None)
-        if close is not None:
-            close()
+        index.close()
     cols = ["name", "kind", "brand", "status", "last_success_at", "last_error", "blocked_reason"]
     emit(rows, "json" if json_ else "table", cols, title="sources")
 

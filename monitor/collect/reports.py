@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+
+from monitor.ports import JSONObject
 
 
 @dataclass
@@ -39,7 +40,7 @@ class SourceReport:
             head += f", kept {self.repaired} without a bad rating"
         return f"{head}: {why}"
 
-    def counts(self) -> dict[str, Any]:
+    def counts(self) -> JSONObject:
         """The report as the JSON the Run record keeps."""
         return {
             "status": self.status,

@@ -15,6 +15,8 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any, Protocol
 from zoneinfo import ZoneInfo
 
+from monitor.index.periods import By
+
 EXCERPT_CHARS = 280
 TOP_N = 5
 
@@ -22,9 +24,18 @@ TOP_N = 5
 class IndexLike(Protocol):
     """The part of ``MentionIndex`` the digest reads."""
 
-    def satisfaction(self, brand: str, start: date, end: date, by: str | None = ..., **kw: Any) -> list[Any]: ...
+    def satisfaction(self, brand: str, start: date, end: date, by: By = ...) -> list[Any]: ...
 
-    def mentions(self, brand: str, **kw: Any) -> list[Any]: ...
+    def mentions(
+        self,
+        brand: str,
+        *,
+        sentiment: str | None = ...,
+        since: datetime | None = ...,
+        until: datetime | None = ...,
+        limit: int = ...,
+        order: str = ...,
+    ) -> list[Any]: ...
 
     def compare(self, brands: list[str], start: date, end: date) -> Any: ...
 
