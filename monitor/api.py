@@ -58,7 +58,12 @@ def _as_date(value: date | datetime | str, name: str) -> date:
 
 
 class MentionIndex:
-    """The mention store and index of one database."""
+    """The mention store and index of one database.
+
+    ``store`` (:class:`monitor.store.Store`) takes what collection, scoring and the
+    scheduled jobs write — runs, source state, HTTP validators, scores, retention —
+    through the ports of :mod:`monitor.ports`; the methods here are the analyst's surface.
+    """
 
     def __init__(self, engine: Engine, config: Config) -> None:
         self.engine = engine

@@ -392,7 +392,9 @@ def test_digest_lists_partial_sources(sqlite_url: str) -> None:
     )
     with MentionIndex.open(cfg) as index:
         index.sync_config(cfg)
-        index.store.record_source_result("a-part", "partial", "page 2 failed: HTTP 404 Not Found (https://a.example/r?p=2)")
+        index.store.record_source_result(
+            "a-part", "partial", "page 2 failed: HTTP 404 Not Found (https://a.example/r?p=2)"
+        )
         index.store.record_source_result("b-fail", "failed", "cannot connect")
         index.store.record_source_result("c-ok", "ok")
         d = build_digest(index, ["Acme"], date(2025, 3, 1), tz="UTC")

@@ -54,6 +54,9 @@ class MoodClassifier:
             out.append(Prediction(LABELS[max(range(3), key=lambda i: p[i])], *p, "mood", "1"))  # type: ignore[arg-type]
         return out
 
+    def info(self):
+        return {"backend": "mood", "model_id": self.model_id, "model_version": self.model_version}
+
 
 # ---------------------------------------------------------------- due logic (pure)
 
