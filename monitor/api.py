@@ -6,10 +6,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
-from typing import Any
 from zoneinfo import ZoneInfo
 
 from monitor.config import Config, config_from_dict, load_config
@@ -22,9 +21,9 @@ from monitor.index.points import Point, Tally
 from monitor.index.snapshots import Snapshot
 from monitor.integrity import VerifyReport
 from monitor.labels import EFFECTIVE_LABELS, check_label
-from monitor.records import Mention, Prediction
+from monitor.records import Mention
 from monitor.results import BrandFigures, BreakdownRow, ResultList
-from monitor.store import Engine, IngestResult, SourceState, Store, forget_open_runs, listings, reads, snapshots
+from monitor.store import Engine, IngestResult, Store, forget_open_runs, listings, reads, snapshots
 from monitor.store.engine import make_engine, upgrade
 from monitor.store.listings import MentionFilter, MentionRecord, RunRecord, SourceOverview
 
@@ -43,7 +42,12 @@ def _as_date(value: _DateArg, name: str) -> date:
 
 
 class MentionIndex:
-    """The mention store and index of one database."""
+    """The mention store and index of one database.
+
+    ``store`` (:class:`monitor.store.Store`) takes what collection, scoring and the
+    scheduled jobs write — runs, source state, HTTP validators, scores, retention —
+    through the ports of :mod:`monitor.ports`; the methods here are the analyst's surface.
+    """
 
     def __init__(self, engine: Engine, config: Config) -> None:
         self.engine = engine
@@ -182,21 +186,6 @@ class MentionIndex:
         self.store.set_label(mention_id, label)
         self.refresh()
 
-    def pending_scoring(
-        self, model_id: str, model_version: str, limit: int = 1000
-    ) -> list[tuple[int, str, str | None]]:
-        """(id, text, lang) of mentions this model version has yet to score."""
-        return self.store.pending_scoring(model_id, model_version, limit)
-
-    def count_pending(self, model_id: str, model_version: str) -> int:
-        return self.store.count_pending(model_id, model_version)
-
-    def add_scores(self, items: Sequence[tuple[int, Prediction, bool]]) -> int:
-        """Store model scores ``(mention id, prediction, counts in index)``."""
-        n = self.store.add_scores(items)
-        self.refresh()
-        return n
-
     def verify(self, *, repair: bool = False) -> VerifyReport:
         """Recount rollups and snapshots from the mentions; report differences, texts stored
         twice and runs left ``running`` (``repair`` rebuilds rollups and snapshots first)."""
@@ -211,35 +200,7 @@ class MentionIndex:
         """Recompute snapshots of brand-days whose rollups changed."""
         return snapshots.refresh(self.engine, self.config.index.min_sample)
 
-    def apply_retention(self, now: datetime | None = None) -> dict[str, int]:
-        """Delete raw mentions and runs past the configured retention; the index history stays."""
-        r = self.config.retention
-        return self.store.apply_retention(r.mention_days, r.run_days, now=now)
-
-    # -- source state (used by collectors) --------------------------------------------
-
-    def known_external_ids(self, source: str, external_ids: Iterable[str]) -> set[str]:
-        return self.store.known_external_ids(source, external_ids)
-
-    def source_state(self, source: str) -> SourceState:
-        return self.store.source_state(source)
-
-    def record_source_result(
-        self, source: str, status: str, reason: str | None = None, cursor: dict[str, Any] | None = None
-    ) -> None:
-        self.store.record_source_result(source, status, reason, cursor)
-
-    def http_validators(self, url: str) -> tuple[str | None, str | None] | None:
-        return self.store.http_validators(url)
-
-    def set_http_validators(self, url: str, etag: str | None, last_modified: str | None) -> None:
-        self.store.set_http_validators(url, etag, last_modified)
-
-    def start_run(self, kind: str) -> int:
-        return self.store.start_run(kind)
-
-    def finish_run(self, run_id: int, status: str, counts: dict[str, Any], errors: list[str]) -> None:
-        self.store.finish_run(run_id, status, counts, errors)
+    # -- run and source listings ------------------------------------------------------
 
     def recent_runs(self, limit: int = 20, kind: str | None = None) -> ResultList[RunRecord]:
         """The latest runs (of ``kind`` when given), newest first."""

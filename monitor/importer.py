@@ -52,10 +52,6 @@ class ImportTarget(Protocol):
 
     def refresh(self) -> int: ...
 
-    def start_run(self, kind: str) -> int: ...
-
-    def finish_run(self, run_id: int, status: str, counts: dict[str, object], errors: list[str]) -> None: ...
-
 
 @dataclass(slots=True)
 class ImportReport:
@@ -296,7 +292,7 @@ def run_import(
     The run is finished whatever happens (``interrupted`` on Ctrl-C, ``failed`` on an
     error, which is re-raised; database errors become :class:`StorageError`).
     """
-    run_id = index.start_run("import")
+    run_id = index.store.start_run("import")
     report = ImportReport()
     status, problems = "failed", []
     try:
@@ -314,7 +310,7 @@ def run_import(
     finally:
         counts = report.to_dict() | {"errors": None}
         try:
-            index.finish_run(run_id, status, counts, problems + report.error_lines())
+            index.store.finish_run(run_id, status, counts, problems + report.error_lines())
         except DatabaseError:
             if status != "failed":  # an error is already on its way out otherwise
                 raise

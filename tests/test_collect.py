@@ -1,27 +1,26 @@
 """Collection orchestration: matching, langid, dedup, statuses, runs, resume after a kill.
 
-Runs against a small in-memory fake of the MentionIndex contract and against the real
-``monitor.api.MentionIndex`` on a temporary SQLite file.
+Runs against the real :class:`monitor.api.MentionIndex` on a temporary SQLite file (its
+store is the :class:`monitor.collect.CollectStore` collection writes to).
 """
 
 from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from monitor.collect import Collector, collect, collect_async, select_sources
+from monitor.api import MentionIndex
+from monitor.collect import Collector, CollectReport, collect, collect_async, select_sources
 from monitor.config import Config, Secrets, config_from_dict
 from monitor.errors import ConfigError
 from monitor.http import HttpClient
-from monitor.records import Mention
-from monitor.store import IngestResult
+from monitor.store.listings import MentionRecord, RunRecord
 
 try:
     from test_http_localserver import Handler, LocalServer, Reply
@@ -31,96 +30,16 @@ except ImportError:  # tests/ is a package
 T0 = datetime(2025, 3, 1, 12, 0, tzinfo=UTC)
 
 
-# -- a fake of the MentionIndex contract ---------------------------------------------------
+def stored(index: MentionIndex, source: str) -> dict[tuple[str, str], MentionRecord]:
+    """What ``source`` stored: (external id, brand) → the mention."""
+    return {
+        (m.external_id, brand): m for brand in index.brands() for m in index.mentions(brand, source=source, limit=1000)
+    }
 
 
-@dataclass
-class FakeState:
-    status: str = "never"
-    last_success_at: datetime | None = None
-    last_error: str | None = None
-    last_error_at: datetime | None = None
-    blocked_reason: str | None = None
-    cursor: dict[str, Any] = field(default_factory=dict)
-
-
-class FakeIndex:
-    """Implements :class:`monitor.collect.IndexLike` in memory (no database: collected in-process)."""
-
-    engine = None
-
-    def __init__(self) -> None:
-        self.mentions: dict[tuple[str, str], tuple[str, Mention]] = {}
-        self.sightings: list[tuple[str, str]] = []
-        self.states: dict[str, FakeState] = {}
-        self.validators: dict[str, tuple[str | None, str | None]] = {}
-        self.runs: dict[int, dict[str, Any]] = {}
-
-    def sync_config(self, cfg: Config) -> None:
-        for s in cfg.sources:
-            self.states.setdefault(s.name, FakeState())
-
-    def add_mentions(
-        self,
-        brand: str,
-        source: str,
-        items: Sequence[Mention],
-        *,
-        source_kind: str | None = None,
-        refresh: bool = True,
-    ) -> IngestResult:
-        res = IngestResult()
-        for it in items:
-            key = (source, it.external_id)
-            if key in self.mentions:
-                res.duplicate += 1
-                continue
-            same = [k for k, (b, m) in self.mentions.items() if k[0] != source and b == brand and m.text == it.text]
-            if same and len(it.text) >= 20:
-                self.sightings.append(key)
-                res.sightings += 1
-                continue
-            self.mentions[key] = (brand, it)
-            res.new += 1
-            res.mention_ids.append(len(self.mentions))
-        return res
-
-    def refresh(self) -> int:
-        return 0
-
-    def known_external_ids(self, source: str, external_ids: Iterable[str]) -> set[str]:
-        return {e for e in external_ids if (source, e) in self.mentions}
-
-    def source_state(self, source: str) -> FakeState:
-        return self.states.setdefault(source, FakeState())
-
-    def record_source_result(
-        self, source: str, status: str, reason: str | None = None, cursor: dict[str, Any] | None = None
-    ) -> None:
-        st = self.source_state(source)
-        st.status = status
-        if status in ("ok", "not_modified"):
-            st.last_success_at, st.blocked_reason = datetime.now(UTC), None
-        else:
-            st.last_error, st.last_error_at = reason, datetime.now(UTC)
-            if status == "blocked":
-                st.blocked_reason = reason
-        if cursor is not None:
-            st.cursor = json.loads(json.dumps(cursor))
-
-    def http_validators(self, url: str) -> tuple[str | None, str | None] | None:
-        return self.validators.get(url)
-
-    def set_http_validators(self, url: str, etag: str | None, last_modified: str | None) -> None:
-        self.validators[url] = (etag, last_modified)
-
-    def start_run(self, kind: str) -> int:
-        rid = len(self.runs) + 1
-        self.runs[rid] = {"kind": kind, "status": "running"}
-        return rid
-
-    def finish_run(self, run_id: int, status: str, counts: dict[str, Any], errors: list[str]) -> None:
-        self.runs[run_id].update(status=status, counts=counts, errors=errors)
+def run_record(index: MentionIndex, run_id: int | None) -> RunRecord:
+    """The Run row of a collection run."""
+    return next(r for r in index.store.recent_runs(limit=50, kind="collect") if r.id == run_id)
 
 
 # -- a site with reviews and a social API -------------------------------------------------
@@ -233,42 +152,60 @@ def server() -> Iterator[LocalServer]:
         yield srv
 
 
-def run_collect(cfg: Config, index: Any, **kw: Any) -> Any:
+def run_collect(cfg: Config, index: MentionIndex, **kw: Any) -> CollectReport:
     return collect(cfg, index, secrets=Secrets(_env_file=None), **kw)
 
 
-def test_collect_matches_identifies_and_counts(server: LocalServer) -> None:
-    Site(server)
-    cfg = make_config(server)
-    index = FakeIndex()
-    report = run_collect(cfg, index)
-    by = {s.name: s for s in report.sources}
-    reviews, masto = by["acme-reviews"], by["masto"]
-    assert reviews.status == "ok" and reviews.pages == 5 and reviews.fetched == 20
-    # masto: 1 → Acme, 2 → Acme and Bosch, 3 unmatched, 4 → a sighting of review #1, 5 vetoed
-    assert masto.unmatched == 2
-    # the cross-posted review is stored once; whichever source stores it second records a
-    # sighting (sources run concurrently)
-    assert reviews.new + masto.new == 23 and reviews.sightings + masto.sightings == 1
-    stored = {k: v for k, v in index.mentions.items() if k[0] == "masto"}
-    assert {(k[1], b) for k, (b, _) in stored.items()} >= {("1", "Acme"), ("2", "Acme"), ("2@Bosch", "Bosch")}
-    # language identified, the declared "sv" was only a hint
-    assert all(m.lang == "en" and (m.lang_confidence or 0) > 0.5 for _, m in stored.values())
-    langs = {m.lang for k, (_, m) in index.mentions.items() if k[0] == "acme-reviews"}
-    assert langs == {"en", "sv", "tr", "bg", "hy"}
-    run = index.runs[report.run_id]
-    assert run["status"] == "ok" and run["counts"]["new"] == 23
-    assert run["counts"]["sources"]["masto"]["unmatched"] == 2
-    assert index.states["acme-reviews"].cursor["newest"] == T0.isoformat()
+def real_index(tmp_path: Path, cfg: Config) -> tuple[MentionIndex, Config]:
+    """A MentionIndex on a new SQLite file, and the config pointing at it."""
+    cfg = cfg.model_copy(update={"database_url": f"sqlite:///{tmp_path / 'm.db'}"})
+    return MentionIndex.open(cfg), cfg
 
 
-def test_second_run_is_incremental_and_not_modified(server: LocalServer) -> None:
+def lang_confidences(index: MentionIndex, source: str) -> list[tuple[str | None, float | None]]:
+    """(language, confidence) of every mention ``source`` stored."""
+    from sqlalchemy import select
+
+    from monitor.store.tables import MENTION_T as M
+    from monitor.store.tables import SOURCE_T as SRC
+
+    q = select(M.c.lang, M.c.lang_confidence).join(SRC, SRC.c.id == M.c.source_id).where(SRC.c.name == source)
+    with index.engine.connect() as conn:
+        return [(r.lang, r.lang_confidence) for r in conn.execute(q)]
+
+
+def test_collect_matches_identifies_and_counts(server: LocalServer, tmp_path: Path) -> None:
     Site(server)
-    cfg = make_config(server)
-    index = FakeIndex()
-    run_collect(cfg, index)
-    server.requests.clear()
-    report = run_collect(cfg, index)
+    index, cfg = real_index(tmp_path, make_config(server))
+    with index:
+        report = run_collect(cfg, index)
+        by = {s.name: s for s in report.sources}
+        reviews, masto = by["acme-reviews"], by["masto"]
+        assert reviews.status == "ok" and reviews.pages == 5 and reviews.fetched == 20
+        # masto: 1 → Acme, 2 → Acme and Bosch, 3 unmatched, 4 → a sighting of review #1, 5 vetoed
+        assert masto.unmatched == 2
+        # the cross-posted review is stored once; whichever source stores it second records a
+        # sighting (sources run concurrently)
+        assert reviews.new + masto.new == 23 and reviews.sightings + masto.sightings == 1
+        from_masto = stored(index, "masto")
+        assert set(from_masto) >= {("1", "Acme"), ("2", "Acme"), ("2@Bosch", "Bosch")}
+        # language identified, the declared "sv" was only a hint
+        assert all(lang == "en" and (conf or 0) > 0.5 for lang, conf in lang_confidences(index, "masto"))
+        langs = {m.lang for m in stored(index, "acme-reviews").values()}
+        assert langs == {"en", "sv", "tr", "bg", "hy"}
+        run = run_record(index, report.run_id)
+        assert run.status == "ok" and run.counts["new"] == 23
+        assert run.counts["sources"]["masto"]["unmatched"] == 2
+        assert index.store.source_state("acme-reviews").cursor["newest"] == T0.isoformat()
+
+
+def test_second_run_is_incremental_and_not_modified(server: LocalServer, tmp_path: Path) -> None:
+    Site(server)
+    index, cfg = real_index(tmp_path, make_config(server))
+    with index:
+        run_collect(cfg, index)
+        server.requests.clear()
+        report = run_collect(cfg, index)
     by = {s.name: s for s in report.sources}
     assert by["acme-reviews"].status == "ok"  # our test server ignores If-None-Match…
     assert by["acme-reviews"].pages == 1  # …but the walk stops at already-collected dates
@@ -276,26 +213,27 @@ def test_second_run_is_incremental_and_not_modified(server: LocalServer) -> None
     assert server.hits("/reviews")[0].headers.get("if-none-match") == '"r1"'
 
 
-def test_blocked_source_is_reported_not_silent(server: LocalServer) -> None:
+def test_blocked_source_is_reported_not_silent(server: LocalServer, tmp_path: Path) -> None:
     site = Site(server)
     site.block_reviews = True
-    cfg = make_config(server)
-    index = FakeIndex()
-    report = run_collect(cfg, index)
-    rep = {s.name: s for s in report.sources}["acme-reviews"]
-    assert rep.status == "blocked" and "captcha" in (rep.reason or "").lower()
-    assert index.states["acme-reviews"].status == "blocked"
-    assert "captcha" in (index.states["acme-reviews"].blocked_reason or "").lower()
-    assert report.status == "partial" and index.runs[report.run_id]["errors"]
+    index, cfg = real_index(tmp_path, make_config(server))
+    with index:
+        report = run_collect(cfg, index)
+        rep = {s.name: s for s in report.sources}["acme-reviews"]
+        assert rep.status == "blocked" and "captcha" in (rep.reason or "").lower()
+        state = index.store.source_state("acme-reviews")
+        assert state.status == "blocked"
+        assert "captcha" in (state.blocked_reason or "").lower()
+        assert report.status == "partial" and run_record(index, report.run_id).errors
 
 
-def test_config_errors_fail_the_source_not_the_run(server: LocalServer) -> None:
+def test_config_errors_fail_the_source_not_the_run(server: LocalServer, tmp_path: Path) -> None:
     Site(server)
     base = make_config(server).model_dump()
     base["sources"].append({"name": "yt", "kind": "youtube", "options": {"video_id": "x"}})
-    cfg = config_from_dict(base)
-    index = FakeIndex()
-    report = run_collect(cfg, index)
+    index, cfg = real_index(tmp_path, config_from_dict(base))
+    with index:
+        report = run_collect(cfg, index)
     yt = {s.name: s for s in report.sources}["yt"]
     assert yt.status == "failed" and "MONITOR_YOUTUBE_API_KEY" in (yt.reason or "")
     assert {s.name: s for s in report.sources}["acme-reviews"].status == "ok"
@@ -320,13 +258,13 @@ def test_select_sources() -> None:
         select_sources(cfg, source="nope")
 
 
-def killed_then_resumed(server: LocalServer, index: Any, cfg: Config) -> None:
+def killed_then_resumed(server: LocalServer, index: MentionIndex, cfg: Config) -> None:
     site = Site(server, pages=6, per=5)
     site.stall_page = 4  # pages 1-3 arrive, page 4 hangs: the run is killed there
 
     async def killed() -> None:
         index.sync_config(cfg)
-        async with HttpClient(cfg.http, validators=index) as http:
+        async with HttpClient(cfg.http, validators=index.store) as http:
             collector = Collector(cfg, index, http=http, secrets=Secrets(_env_file=None))
             task = asyncio.ensure_future(collector.run(select_sources(cfg, source="acme-reviews")))
             while len(server.hits("/reviews")) < 4:
@@ -345,21 +283,15 @@ def killed_then_resumed(server: LocalServer, index: Any, cfg: Config) -> None:
     assert rep.new == 15 and rep.duplicate == 15  # pages 1-3 were stored once already
 
 
-def test_killed_half_way_and_rerun_stores_every_mention_once_fake(server: LocalServer) -> None:
-    cfg = make_config(server)
-    index = FakeIndex()
-    killed_then_resumed(server, index, cfg)
-    ids = [k[1] for k in index.mentions if k[0] == "acme-reviews"]
+def test_killed_half_way_and_rerun_stores_every_mention_once(server: LocalServer, tmp_path: Path) -> None:
+    index, cfg = real_index(tmp_path, make_config(server))
+    with index:
+        killed_then_resumed(server, index, cfg)
+        ids = [ext for ext, _brand in stored(index, "acme-reviews")]
     assert len(ids) == 30 and len(set(ids)) == 30
 
 
-# -- the real MentionIndex -------------------------------------------------------------------
-
-
-def real_index(tmp_path: Path, cfg: Config) -> Any:
-    api = pytest.importorskip("monitor.api")
-    cfg = cfg.model_copy(update={"database_url": f"sqlite:///{tmp_path / 'm.db'}"})
-    return api.MentionIndex.open(cfg), cfg
+# -- what the analyst sees -------------------------------------------------------------------
 
 
 def test_collect_into_real_sqlite_index(server: LocalServer, tmp_path: Path) -> None:
@@ -372,7 +304,7 @@ def test_collect_into_real_sqlite_index(server: LocalServer, tmp_path: Path) -> 
         assert sum(s.new for s in report.sources) == 23 and sum(s.sightings for s in report.sources) == 1
         overview = {r.name: r for r in index.sources_overview()}
         assert overview["acme-reviews"].status == "ok" and overview["acme-reviews"].last_success_at
-        assert index.source_state("acme-reviews").cursor["newest"].startswith("2025-03-01T12:00")
+        assert index.store.source_state("acme-reviews").cursor["newest"].startswith("2025-03-01T12:00")
         again = run_collect(cfg, index)
         assert sum(s.new for s in again.sources) == 0
         runs = index.recent_runs(kind="collect")

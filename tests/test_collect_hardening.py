@@ -222,16 +222,16 @@ def test_nul_in_source_state_and_run_record(db_url: str) -> None:
     )
     with MentionIndex.open(cfg) as index:
         index.sync_config(cfg)
-        index.record_source_result("s", "failed", "bad\x00 reason", {"since_id": "1\x002", "x": ["a\x00"]})
-        st = index.source_state("s")
+        index.store.record_source_result("s", "failed", "bad\x00 reason", {"since_id": "1\x002", "x": ["a\x00"]})
+        st = index.store.source_state("s")
         assert st.last_error == "bad reason" and st.cursor == {"since_id": "12", "x": ["a"]}
-        rid = index.start_run("collect")
-        index.finish_run(rid, "ok", {"sources": {"s": {"reason": "r\x00"}}}, ["e\x00rr"])
+        rid = index.store.start_run("collect")
+        index.store.finish_run(rid, "ok", {"sources": {"s": {"reason": "r\x00"}}}, ["e\x00rr"])
         row = index.recent_runs(1)[0]
         assert "\x00" not in json.dumps(row.to_dict())
-        index.set_http_validators("https://e.example/f?\x00", '"e\x00tag"', None)
-        assert index.http_validators("https://e.example/f?\x00") == ('"etag"', None)
-        assert index.known_external_ids("s", ["id\x00"]) == set()
+        index.store.set_http_validators("https://e.example/f?\x00", '"e\x00tag"', None)
+        assert index.store.http_validators("https://e.example/f?\x00") == ('"etag"', None)
+        assert index.store.known_external_ids("s", ["id\x00"]) == set()
 
 
 # -- 2. a failing next page keeps page 1 ----------------------------------------------------
@@ -257,7 +257,7 @@ def test_next_page_404_keeps_page_one(server: LocalServer, db_url: str) -> None:
         assert "page 2" in (rep.reason or "") and "/reviews?page=2" in (rep.reason or "")
         assert "404" in (rep.reason or "")
         assert report.status == "partial" and report.errors()
-        st = index.source_state("acme-reviews")
+        st = index.store.source_state("acme-reviews")
         assert st.status == "partial" and "newest" not in st.cursor  # not advanced past page 2
         assert overview(index)["acme-reviews"].last_success_at is not None
 
@@ -296,7 +296,7 @@ def test_max_pages_resumes_the_backlog(server: LocalServer, db_url: str) -> None
         assert "left for the next run" in (reps[0].reason or "")
         assert "/reviews?page=4" in (reps[1].reason or "")
         assert count(index) == 15 and len({r.external_id for r in stored(index)}) == 15
-        st = index.source_state("acme-reviews")
+        st = index.store.source_state("acme-reviews")
         assert "resume" not in st.cursor and st.cursor["newest"] == T0.isoformat()
         # caught up: a fourth run reads page 1 only and finds nothing new
         fourth = run(cfg, index).sources[0]
@@ -319,7 +319,7 @@ def test_incremental_source_with_new_items_between_runs(server: LocalServer, db_
             statuses.append(rep.status)
         assert statuses[-1] == "ok" and statuses[0] == "partial"
         assert count(index) == 16 and len({r.external_id for r in stored(index)}) == 16
-        assert index.source_state("acme-reviews").cursor["newest"] == (T0 + timedelta(hours=103)).isoformat()
+        assert index.store.source_state("acme-reviews").cursor["newest"] == (T0 + timedelta(hours=103)).isoformat()
 
 
 # -- 4. a slow parse does not stall the other sources ---------------------------------------
@@ -393,9 +393,11 @@ def test_digest_lists_partial_sources(sqlite_url: str) -> None:
     )
     with MentionIndex.open(cfg) as index:
         index.sync_config(cfg)
-        index.record_source_result("a-part", "partial", "page 2 failed: HTTP 404 Not Found (https://a.example/r?p=2)")
-        index.record_source_result("b-fail", "failed", "cannot connect")
-        index.record_source_result("c-ok", "ok")
+        index.store.record_source_result(
+            "a-part", "partial", "page 2 failed: HTTP 404 Not Found (https://a.example/r?p=2)"
+        )
+        index.store.record_source_result("b-fail", "failed", "cannot connect")
+        index.store.record_source_result("c-ok", "ok")
         d = build_digest(index, ["Acme"], date(2025, 3, 1), tz="UTC")
     assert [(s.name, s.status) for s in d.source_problems] == [("b-fail", "failing"), ("a-part", "partial")]
     assert "404" in (d.source_problems[1].reason or "")
@@ -455,7 +457,7 @@ def test_a_resumed_page_that_is_gone_starts_the_backlog_over(server: LocalServer
         )
         gone = run(cfg, index).sources[0]
         assert gone.status == "failed" and "starts over" in (gone.reason or "") and "404" in (gone.reason or "")
-        st = index.source_state("acme-reviews")
+        st = index.store.source_state("acme-reviews")
         assert "resume" not in st.cursor and "newest" not in st.cursor  # nothing skipped: newest not advanced
         again = run(cfg, index).sources[0]  # from the first page again, and on to a new backlog
         assert again.status == "partial" and again.duplicate == 6 and "/reviews?page=2" in (again.reason or "")

@@ -8,7 +8,7 @@ import typing
 from pathlib import Path
 
 import monitor.collect as collect_pkg
-from monitor.collect.ports import IndexLike
+from monitor.collect.ports import CollectIndex, CollectStore
 
 PKG = Path(collect_pkg.__file__).parent
 #: Each module may import only the ones before it (the shards call the runner, never the reverse).
@@ -59,17 +59,22 @@ def test_collect_modules_are_small_and_sniff_no_signatures() -> None:
         assert not calls, f"{path.name} probes for optional methods with hasattr"
 
 
+def _hints(protocol: type) -> dict[str, dict[str, object]]:
+    return {
+        name: typing.get_type_hints(fn)
+        for name, fn in inspect.getmembers(protocol, inspect.isfunction)
+        if not name.startswith("_")
+    }
+
+
 def test_index_seam_returns_the_store_types_not_any() -> None:
     from monitor.store import IngestResult, SourceState
 
-    hints = {
-        name: typing.get_type_hints(fn)
-        for name, fn in inspect.getmembers(IndexLike, inspect.isfunction)
-        if not name.startswith("_")
-    }
+    hints = _hints(CollectStore)
     assert hints["add_mentions"]["return"] is IngestResult
     assert hints["source_state"]["return"] is SourceState
-    for name, h in hints.items():
+    assert typing.get_type_hints(CollectIndex.store.fget)["return"] is CollectStore  # type: ignore[attr-defined]
+    for name, h in {**hints, **_hints(CollectIndex)}.items():
         assert typing.Any not in h.values(), name
         assert h.get("return") is not typing.Any, name
 

@@ -59,7 +59,6 @@ def test_database_url_keeps_the_password_and_refuses_memory() -> None:
     assert database_url(Fake("postgresql+psycopg://u:s3cret@db/x").engine) == "postgresql+psycopg://u:s3cret@db/x"
     assert database_url(Fake("sqlite:///:memory:").engine) is None
     assert database_url(Fake("sqlite://").engine) is None
-    assert database_url(None) is None  # a store without a database (a fake): collected in-process
 
 
 # -- real runs ------------------------------------------------------------------------------

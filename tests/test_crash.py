@@ -493,10 +493,10 @@ def test_runs_of_dead_processes_are_marked_abandoned_on_the_next_start(db_url: s
         }
         ids = {}
         for kind, (owner, beat) in owners.items():
-            ids[kind] = idx.start_run(kind)
+            ids[kind] = idx.store.start_run(kind)
             with idx.engine.begin() as conn:
                 conn.execute(update(RUN_T).where(RUN_T.c.id == ids[kind]).values(owner=owner, heartbeat_at=beat))
-        nxt = idx.start_run("collect")  # the next start closes what is dead
+        nxt = idx.store.start_run("collect")  # the next start closes what is dead
         status = {r["kind"]: r["status"] for r in runs(db_url)}
         assert status == {
             "dead_here": "abandoned",

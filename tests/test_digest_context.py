@@ -64,7 +64,8 @@ def test_windows_top_mentions_breakdowns_and_voice(idx) -> None:
             "neutral": ((1 - p) / 2, p, (1 - p) / 2),
         }[label]
         scores.append((ids[ext], Prediction(label, *probs, "m", "1"), True))
-    idx.add_scores(scores)
+    idx.store.add_scores(scores)
+    idx.refresh()
     manual = idx.add_mention(
         brand="Acme",
         source="forum",

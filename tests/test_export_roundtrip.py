@@ -71,7 +71,7 @@ def fill(idx: MentionIndex) -> dict[str, int]:
     idx.add_mentions("Acme", "shop-se", shop, source_kind="reviews")
     with idx.engine.connect() as conn:
         ids = dict(conn.execute(select(M.c.external_id, M.c.id)).all())
-    idx.add_scores(
+    idx.store.add_scores(
         [
             (ids["h1"], _pred("positive", (0.1, 0.2, 0.7)), True),
             (ids["h2"], _pred("negative", (0.5, 0.3, 0.2)), False),
@@ -136,9 +136,9 @@ def test_export_import_round_trip_keeps_meaning(tmp_path: Path, db_url: str, oth
     )
     assert want["h2"][11] == "unscored" and want["h2"][15] == (MODEL, V1, "negative", False)
     # A model's label stays that model's score: a newer version rescores it; people's and files' labels stay.
-    pending = {text for _id, text, _lang in b.pending_scoring(MODEL, V2, limit=100)}
+    pending = {text for _id, text, _lang in b.store.pending_scoring(MODEL, V2, limit=100)}
     assert pending == {FORMULA, "-5 stars from me", "never scored yet", "@title. +1 and 'quoted"}
-    assert {text for _id, text, _lang in b.pending_scoring(MODEL, V1, limit=100)} == {"never scored yet"}
+    assert {text for _id, text, _lang in b.store.pending_scoring(MODEL, V1, limit=100)} == {"never scored yet"}
     assert_rollups_exact(b)
     again = import_file(b, out)
     assert (again.new, again.duplicate) == (0, 7)

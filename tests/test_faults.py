@@ -266,7 +266,7 @@ class SlowClassifier:
         return [Prediction(labels[len(t) % 3], 0.2, 0.3, 0.5, "slow", "1") for t in texts]
 
 idx = MentionIndex.open(sys.argv[1])
-step = score_step(idx, idx.config, SlowClassifier(), batch=int(sys.argv[2]))
+step = score_step(idx, idx.config, SlowClassifier, batch=int(sys.argv[2]))
 sys.exit(0 if step.status == "ok" else 1)
 """
 

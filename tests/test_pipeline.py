@@ -54,6 +54,9 @@ class MoodClassifier:
             out.append(Prediction(LABELS[max(range(3), key=lambda i: p[i])], *p, "mood", "1"))  # type: ignore[arg-type]
         return out
 
+    def info(self):
+        return {"backend": "mood", "model_id": self.model_id, "model_version": self.model_version}
+
 
 # ---------------------------------------------------------------- due logic (pure)
 
@@ -140,7 +143,7 @@ def test_auto_digest_is_written_once_per_day(demo) -> None:
         assert first.step("digest").status == "ok"
         assert second.step("digest").status == "skipped"
         day = due_report_day(now, cfg.digest, lambda d: False)
-        assert day is not None and digest_written(idx, day)
+        assert day is not None and digest_written(idx.store, day)
 
 
 def test_hostile_demo_mention_renders_inert_end_to_end(tmp_path) -> None:

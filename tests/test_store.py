@@ -74,18 +74,20 @@ def test_same_text_from_another_source_is_a_sighting(db_url: str) -> None:
     idx.add_mentions("Acme", "mastodon", [Mention("2", "Love it!", published_at=T0)])
     r = idx.add_mentions("Acme", "bluesky", [Mention("b2", "Love it!", published_at=T0)])
     assert r.new == 1
-    assert idx.known_external_ids("bluesky", ["b1", "b2", "zz"]) == {"b1", "b2"}
+    assert idx.store.known_external_ids("bluesky", ["b1", "b2", "zz"]) == {"b1", "b2"}
 
 
 def test_manual_label_wins_over_model_scores(db_url: str) -> None:
     idx = MentionIndex.open(db_url)
     mid = idx.add_mention(brand="Acme", source="s", external_id="1", text="meh", published_at=T0)
-    assert idx.pending_scoring("m", "1") == [(mid, "meh", None)]
-    idx.add_scores([(mid, pred("positive"), True)])
-    assert idx.pending_scoring("m", "1") == []
+    assert idx.store.pending_scoring("m", "1", 1000) == [(mid, "meh", None)]
+    idx.store.add_scores([(mid, pred("positive"), True)])
+    idx.refresh()
+    assert idx.store.pending_scoring("m", "1", 1000) == []
     assert idx.satisfaction("Acme", "2026-11-03", "2026-11-03")[0].positive == 1
     idx.set_label(mid, "negative")
-    idx.add_scores([(mid, pred("positive", version="2"), True)])  # a newer model: history kept, label kept
+    idx.store.add_scores([(mid, pred("positive", version="2"), True)])  # a newer model: history kept, label kept
+    idx.refresh()
     p = idx.satisfaction("Acme", "2026-11-03", "2026-11-03")[0]
     assert (p.positive, p.negative) == (0, 1)
     with idx.engine.connect() as conn:
@@ -99,7 +101,8 @@ def test_manual_label_wins_over_model_scores(db_url: str) -> None:
 def test_uncounted_score_stays_unscored(db_url: str) -> None:
     idx = MentionIndex.open(db_url)
     mid = idx.add_mention(brand="Acme", source="s", external_id="1", text="Բարև ձեզ", published_at=T0, lang="xx")
-    idx.add_scores([(mid, pred("neutral"), False)])
+    idx.store.add_scores([(mid, pred("neutral"), False)])
+    idx.refresh()
     p = idx.satisfaction("Acme", "2026-11-03", "2026-11-03")[0]
     assert (p.neutral, p.unscored, p.volume, p.msi) == (0, 1, 1, None)
 
@@ -107,10 +110,13 @@ def test_uncounted_score_stays_unscored(db_url: str) -> None:
 def test_new_model_version_rescores_without_overwriting(db_url: str) -> None:
     idx = MentionIndex.open(db_url)
     mid = idx.add_mention(brand="Acme", source="s", external_id="1", text="ok", published_at=T0)
-    idx.add_scores([(mid, pred("neutral", "1"), True)])
-    assert idx.pending_scoring("m", "2") == [(mid, "ok", None)]
-    idx.add_scores([(mid, pred("positive", "2"), True)])
-    idx.add_scores([(mid, pred("negative", "2"), True)])  # same version again: ignored
+    idx.store.add_scores([(mid, pred("neutral", "1"), True)])
+    idx.refresh()
+    assert idx.store.pending_scoring("m", "2", 1000) == [(mid, "ok", None)]
+    idx.store.add_scores([(mid, pred("positive", "2"), True)])
+    idx.refresh()
+    idx.store.add_scores([(mid, pred("negative", "2"), True)])  # same version again: ignored
+    idx.refresh()
     snap = idx.snapshots("Acme", "2026-11-03", "2026-11-03")[0]
     assert snap.point.positive == 1
     assert snap.model_versions == ["m@2"]
@@ -215,7 +221,8 @@ def test_rollups_equal_recount_after_random_operations(tmp_path_factory: pytest.
         elif op[0] == "label" and ids:
             idx.set_label(ids[op[1] % len(ids)], op[2])
         elif op[0] == "score" and ids:
-            idx.add_scores([(ids[op[1] % len(ids)], pred(op[2], op[3]), op[4])])
+            idx.store.add_scores([(ids[op[1] % len(ids)], pred(op[2], op[3]), op[4])])
+            idx.refresh()
     assert_rollups_exact(idx)
     # and the index from rollups equals a count of effective labels
     total = idx.satisfaction("Acme", "2026-11-01", "2026-11-10", by=None)[0]
@@ -245,7 +252,8 @@ def test_retention_keeps_index_history(db_url: str) -> None:
         ],
     )
     before = idx.satisfaction("Acme", date(2024, 1, 5), date(2024, 1, 5))[0]
-    removed = idx.apply_retention(now=datetime(2026, 11, 20, tzinfo=UTC))
+    keep = idx.config.retention
+    removed = idx.store.apply_retention(keep.mention_days, keep.run_days, now=datetime(2026, 11, 20, tzinfo=UTC))
     assert removed["mentions"] == 1
     assert len(idx.mentions("Acme", limit=10)) == 1
     assert idx.satisfaction("Acme", date(2024, 1, 5), date(2024, 1, 5))[0] == before
@@ -258,4 +266,4 @@ def test_rating_only_reviews_take_their_label_from_the_stars(db_url: str) -> Non
     idx.add_mentions("Acme", "reviews", items)
     p = idx.satisfaction("Acme", "2026-11-03", "2026-11-03")[0]
     assert (p.negative, p.neutral, p.positive, p.csat) == (2, 1, 2, 0.4)
-    assert idx.pending_scoring("m", "1") == []  # nothing for the model to read
+    assert idx.store.pending_scoring("m", "1", 1000) == []  # nothing for the model to read

@@ -38,7 +38,7 @@ def _populated(url: str) -> MentionIndex:
     assert idx.add_mentions("Acme", "shop", shop).sightings == 1
     ids = [r[0] for r in idx.store.pending_scoring("m", "1", 100)]
     labels = ("negative", "neutral", "positive")
-    idx.add_scores(
+    idx.store.add_scores(
         [
             (mid, Prediction(labels[k % 3], 0.2, 0.3, 0.5, model_id="m", model_version="1"), k % 4 != 0)
             for k, mid in enumerate(ids)
@@ -123,9 +123,9 @@ def test_duplicate_text_from_two_sources_is_reported_not_deleted(db_url: str) ->
 
 def test_run_left_running_is_reported(db_url: str) -> None:
     idx = _populated(db_url)
-    done = idx.start_run("score")
-    idx.finish_run(done, "ok", {}, [])
-    rid = idx.start_run("collect")
+    done = idx.store.start_run("score")
+    idx.store.finish_run(done, "ok", {}, [])
+    rid = idx.store.start_run("collect")
     report = idx.verify()
     assert [(r.id, r.kind) for r in report.running_runs] == [(rid, "collect")]
     assert report.running_runs[0].age_s >= 0 and not report.ok

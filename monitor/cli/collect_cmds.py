@@ -6,7 +6,7 @@ import json
 import sys
 from dataclasses import asdict
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
@@ -25,6 +25,9 @@ from monitor.cli.common import (
 )
 from monitor.config import SourceConfig
 from monitor.errors import ConfigError
+
+if TYPE_CHECKING:
+    from monitor.api import MentionIndex
 
 sources_app = typer.Typer(help="Inspect sources: their status, and what a saved response yields.", no_args_is_help=True)
 app.add_typer(sources_app, name="sources")
@@ -92,7 +95,7 @@ def collect(
     cfg = resolve_config(config, db)
     if not cfg.sources:
         raise ConfigError("the config has no [[sources]]; add some (see `monitor init`)")
-    index = open_index(config, db)
+    index: MentionIndex = open_index(config, db)
     try:
         with Progress(
             SpinnerColumn(),
@@ -109,9 +112,7 @@ def collect(
                     collect_async(cfg, index, source=source, brand=brand, progress=_RichProgress(prog), workers=workers)
                 )
     finally:
-        close = getattr(index, "close", None)
-        if close is not None:
-            close()
+        index.close()
     rows = [{"source": s.name, "kind": s.kind, **s.counts()} for s in report.sources]
     if json_:
         out = {
@@ -152,13 +153,11 @@ def sources_list(
     (how many, and why), a later page failed, or the walk stopped at ``max_pages`` and goes
     on next run; ``last_error`` says which.
     """
-    index = open_index(config, db)
+    index: MentionIndex = open_index(config, db)
     try:
         rows = [asdict(s) for s in index.sources_overview()]
     finally:
-        close = getattr(index, "close", None)
-        if close is not None:
-            close()
+        index.close()
     cols = ["name", "kind", "brand", "status", "last_success_at", "last_error", "blocked_reason"]
     emit(rows, "json" if json_ else "table", cols, title="sources")
 

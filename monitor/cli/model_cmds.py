@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import typer
 
@@ -24,6 +24,9 @@ from monitor.cli.common import (
 )
 from monitor.config import PRECISIONS, ModelConfig
 from monitor.errors import ConfigError
+
+if TYPE_CHECKING:
+    from monitor.api import MentionIndex
 
 model_app = typer.Typer(
     help="Train, evaluate and inspect the sentiment model.",
@@ -247,15 +250,15 @@ def score_cmd(
     batch: int = typer.Option(256, "--batch", min=1, help="Mentions per database transaction."),
 ) -> None:
     """Score every mention the current model version has not scored yet (with a progress bar)."""
-    from monitor.pipeline import classifier_identity, score_step
+    from monitor.pipeline import score_step
     from monitor.sentiment import load_classifier
 
     cfg = resolve_config(config, db)
     clf = load_classifier(cfg.model)
-    idx = open_index(config, db)
+    idx: MentionIndex = open_index(config, db)
     try:
-        mid, ver = classifier_identity(clf)
-        total = idx.count_pending(mid, ver)
+        mid, ver = clf.model_id, clf.model_version
+        total = idx.store.count_pending(mid, ver)
         done = 0
         with progress_bar("scoring", total) as advance:
 
@@ -265,7 +268,7 @@ def score_cmd(
                 done = n
 
             with interruptible():
-                step = score_step(idx, cfg, clf, batch=batch, progress=progress)
+                step = score_step(idx, cfg, lambda: clf, batch=batch, progress=progress)
     finally:
         idx.close()
     c = step.counts

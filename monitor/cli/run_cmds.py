@@ -9,7 +9,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 import typer
@@ -30,8 +30,13 @@ from monitor.cli.common import (
 from monitor.errors import ConfigError
 from monitor.redact import redact_text
 
+if TYPE_CHECKING:
+    from monitor.config import Config
+    from monitor.pipeline import DigestMode, StepResult
+
 log = logging.getLogger("monitor")
 CHANNELS = ("file", "smtp", "webhook")
+DIGEST_MODES: dict[str, DigestMode] = {"auto": "auto", "force": "force", "skip": "skip"}
 EXIT_FAILED = 1
 
 
@@ -62,7 +67,7 @@ def _pct(x: float | None) -> str:
     return "–" if x is None else f"{x * 100:.0f} %"
 
 
-def _step_line(step: Any) -> str:
+def _step_line(step: StepResult) -> str:
     colour = {"ok": "green", "partial": "yellow", "skipped": "dim", "interrupted": "yellow"}.get(step.status, "red")
     counts = ", ".join(f"{k}={v}" for k, v in step.counts.items() if not isinstance(v, (dict, list)) and k != "html")
     line = f"[{colour}]{step.name:<8} {step.status}[/] {escape(counts)}"
@@ -90,14 +95,15 @@ def run(
     is recorded as interrupted. Exit codes: 0 ok, 1 a step failed (with --once; a digest
     delivery that failed counts), 2 bad usage or config, 3 interrupted by a signal.
     """
-    if digest not in ("auto", "force", "skip"):
+    mode = DIGEST_MODES.get(digest)
+    if mode is None:
         raise ConfigError(f"--digest {digest!r}: expected auto, force or skip")
     cfg = resolve_config(config, db)
     with _logging(logging.DEBUG if verbose else logging.INFO):
-        _run(cfg, once, digest)
+        _run(cfg, once, mode)
 
 
-def _run(cfg: Any, once: bool, digest: str) -> None:
+def _run(cfg: Config, once: bool, digest: DigestMode) -> None:
     if not once:
         from monitor.schedule import MonitorScheduler, run_scheduler
         from monitor.store import interrupt_open_runs
@@ -118,7 +124,7 @@ def _run(cfg: Any, once: bool, digest: str) -> None:
     from monitor.pipeline import run_once
 
     with interruptible(threading.Event()) as stop:
-        result = run_once(cfg, stop=stop, digest=digest, on_step=lambda s: console.print(_step_line(s)))  # type: ignore[arg-type]
+        result = run_once(cfg, stop=stop, digest=digest, on_step=lambda s: console.print(_step_line(s)))
         for path in result.digest_paths:
             console.print(f"Digest: [bold]{escape(path)}[/]")
     if result.interrupted:
@@ -127,7 +133,7 @@ def _run(cfg: Any, once: bool, digest: str) -> None:
         raise typer.Exit(EXIT_FAILED)
 
 
-def _failed(step: Any) -> bool:
+def _failed(step: StepResult) -> bool:
     """A failed step, or a digest written but not delivered on every channel (it waits in the outbox)."""
     return bool(step.status == "failed" or (step.name == "digest" and step.status == "partial"))
 
@@ -308,7 +314,7 @@ def _demo(out: Path) -> None:
             "refresh": "writing the digest…",
         }
 
-        def on_step(step: Any) -> None:
+        def on_step(step: StepResult) -> None:
             console.print(_step_line(step))
             if step.name in labels:
                 spinner.update(labels[step.name])

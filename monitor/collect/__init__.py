@@ -3,7 +3,8 @@
 Layers (each imports only those above it, so there is no cycle):
 
 - :mod:`~monitor.collect.reports` — what a run reports (:class:`SourceReport`, :class:`CollectReport`);
-- :mod:`~monitor.collect.ports` — the seams: the store (:class:`IndexLike`), progress (:class:`ProgressSink`);
+- :mod:`~monitor.collect.ports` — the seams: the index (:class:`CollectIndex`) with its store,
+  progress (:class:`ProgressSink`);
 - :mod:`~monitor.collect.backlog` — the cursor of a walk stopped at ``max_pages``;
 - :mod:`~monitor.collect.runner` — :class:`SourceRunner`: walks sources in one process and stores them;
 - :mod:`~monitor.collect.shards` — worker processes, each running a :class:`SourceRunner`;
@@ -11,15 +12,17 @@ Layers (each imports only those above it, so there is no cycle):
   process or spread over workers; :func:`collect` / :func:`collect_async`.
 """
 
-from .collector import Collector, collect, collect_async, select_sources
-from .ports import IndexLike, ProgressSink
+from .collector import Collector, CollectorOptions, collect, collect_async, select_sources
+from .ports import CollectIndex, CollectStore, ProgressSink
 from .reports import CollectReport, SourceReport
 from .runner import SourceRunner
 
 __all__ = [
+    "CollectIndex",
     "CollectReport",
+    "CollectStore",
     "Collector",
-    "IndexLike",
+    "CollectorOptions",
     "ProgressSink",
     "SourceReport",
     "SourceRunner",

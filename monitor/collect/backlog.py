@@ -10,9 +10,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
 from monitor.dates import parse_datetime
+from monitor.ports import JSONObject
 from monitor.sources.base import Resume
 
 RESUME = "resume"  # the cursor key of an unfinished backlog (see Backlog)
@@ -29,19 +29,19 @@ class Backlog:
 
     resume: Resume
     newest: datetime | None
-    cursor_out: dict[str, Any]
+    cursor_out: JSONObject
 
-    def extend(self, newest: datetime | None, cursor_out: dict[str, Any]) -> Backlog:
+    def extend(self, newest: datetime | None, cursor_out: JSONObject) -> Backlog:
         """The backlog after one more run (the first run's kind-specific values win)."""
         return Backlog(self.resume, later(self.newest, newest), {**cursor_out, **self.cursor_out})
 
-    def as_dict(self) -> dict[str, Any]:
+    def as_dict(self) -> JSONObject:
         """The backlog as stored in the cursor."""
         held = {"newest": self.newest.isoformat() if self.newest else None, "cursor_out": self.cursor_out}
         return {**self.resume.as_dict(), "held": held}
 
     @classmethod
-    def from_cursor(cls, cursor: dict[str, Any]) -> Backlog | None:
+    def from_cursor(cls, cursor: JSONObject) -> Backlog | None:
         """The backlog a cursor holds (``None``: the last walk read everything)."""
         raw = cursor.get(RESUME)
         resume = Resume.from_dict(raw)

@@ -10,16 +10,16 @@ from __future__ import annotations
 import asyncio
 import time
 from collections import deque
-from collections.abc import Callable, Sequence
-from datetime import datetime
-from typing import Any
+from collections.abc import Sequence
+from typing import TypedDict, Unpack
 
 from monitor.config import Config, Secrets, SourceConfig
 from monitor.errors import ConfigError
 from monitor.http import HttpClient
 from monitor.langid import LanguageIdentifier
+from monitor.ports import Clock, JSONObject
 
-from .ports import IndexLike, ProgressSink
+from .ports import CollectIndex, ProgressSink
 from .reports import CollectReport, SourceReport
 from .runner import SourceRunner, utcnow
 from .shards import ShardProcess, database_url, politeness_groups
@@ -44,7 +44,7 @@ class Collector(SourceRunner):
     def __init__(
         self,
         cfg: Config,
-        index: IndexLike,
+        index: CollectIndex,
         *,
         http: HttpClient | None = None,
         secrets: Secrets | None = None,
@@ -55,7 +55,7 @@ class Collector(SourceRunner):
         source_concurrency: int = 4,
         langid_workers: int = 0,
         workers: int | None = None,
-        now: Callable[[], datetime] = utcnow,
+        now: Clock = utcnow,
     ) -> None:
         super().__init__(
             cfg,
@@ -75,9 +75,9 @@ class Collector(SourceRunner):
     async def run(self, sources: Sequence[SourceConfig]) -> CollectReport:
         """Collect ``sources`` under one Run record (in worker processes when configured)."""
         started = time.monotonic()
-        run_id = self.index.start_run("collect")
+        run_id = self.store.start_run("collect")
         report = CollectReport(run_id)
-        db_url = database_url(self.index.engine) if self.workers > 1 and self._http is None else None
+        db_url = database_url(self.store.engine) if self.workers > 1 and self._http is None else None
         results: list[list[SourceReport]]
         if db_url is None:
             results = [await self.collect_sources(sources)]
@@ -95,21 +95,35 @@ class Collector(SourceRunner):
         report.sources = [by_name[s.name] for s in sources]
         self.index.refresh()
         report.elapsed_s = time.monotonic() - started
-        counts: dict[str, Any] = {
+        counts: JSONObject = {
             **report.totals(),
             "sources": {s.name: s.counts() for s in report.sources},
         }
-        self.index.finish_run(run_id, report.status, counts, report.errors())
+        self.store.finish_run(run_id, report.status, counts, report.errors())
         return report
+
+
+class CollectorOptions(TypedDict, total=False):
+    """:class:`Collector`'s options, as :func:`collect` and :func:`collect_async` pass them on."""
+
+    http: HttpClient | None
+    secrets: Secrets | None
+    identifier: LanguageIdentifier | None
+    relax_loopback: bool
+    progress: ProgressSink | None
+    source_concurrency: int
+    langid_workers: int
+    workers: int | None
+    now: Clock
 
 
 async def collect_async(
     cfg: Config,
-    index: IndexLike,
+    index: CollectIndex,
     *,
     source: str | None = None,
     brand: str | None = None,
-    **kwargs: Any,
+    **kwargs: Unpack[CollectorOptions],
 ) -> CollectReport:
     """Collect the selected sources into ``index`` (see :class:`Collector` for options)."""
     chosen = select_sources(cfg, source, brand)
@@ -121,14 +135,14 @@ async def collect_async(
 
 def collect(
     cfg: Config,
-    index: IndexLike,
+    index: CollectIndex,
     *,
     source: str | None = None,
     brand: str | None = None,
-    **kwargs: Any,
+    **kwargs: Unpack[CollectorOptions],
 ) -> CollectReport:
     """Blocking wrapper of :func:`collect_async`."""
     return asyncio.run(collect_async(cfg, index, source=source, brand=brand, **kwargs))
 
 
-__all__ = ["Collector", "collect", "collect_async", "select_sources"]
+__all__ = ["Collector", "CollectorOptions", "collect", "collect_async", "select_sources"]

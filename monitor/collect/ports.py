@@ -1,50 +1,32 @@
-"""The seams collection sees: the store (:class:`IndexLike`) and a progress display (:class:`ProgressSink`)."""
+"""The seams collection sees: the index (:class:`CollectIndex`), its store
+(:class:`~monitor.ports.CollectStore`) and a progress display (:class:`ProgressSink`)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
-from typing import Any, Protocol
+from typing import Protocol
 
 from monitor.config import Config, SourceConfig
-from monitor.records import Mention
+from monitor.ports import CollectStore
 from monitor.sources.base import Page
-from monitor.store import Engine, IngestResult, SourceState
 
 from .reports import SourceReport
 
 
-class IndexLike(Protocol):
-    """The part of :class:`monitor.api.MentionIndex` collection uses."""
+class CollectIndex(Protocol):
+    """What a collection run needs of :class:`monitor.api.MentionIndex`.
+
+    Its store takes the mentions, source state and run record; the index registers the
+    config's brands and sources before a run and refreshes the snapshots after it.
+    """
 
     @property
-    def engine(self) -> Engine | None:
-        """The database worker processes open again (``None``: collect in this process only)."""
+    def store(self) -> CollectStore:
+        """Where the run writes (:class:`monitor.store.Store`)."""
         ...
 
     def sync_config(self, cfg: Config) -> None: ...
-    def add_mentions(
-        self,
-        brand: str,
-        source: str,
-        items: Sequence[Mention],
-        *,
-        source_kind: str | None = None,
-        refresh: bool = True,
-    ) -> IngestResult: ...
+
     def refresh(self) -> int: ...
-    def known_external_ids(self, source: str, external_ids: Iterable[str]) -> set[str]: ...
-    def source_state(self, source: str) -> SourceState: ...
-    def record_source_result(
-        self,
-        source: str,
-        status: str,
-        reason: str | None = None,
-        cursor: dict[str, Any] | None = None,
-    ) -> None: ...
-    def http_validators(self, url: str) -> tuple[str | None, str | None] | None: ...
-    def set_http_validators(self, url: str, etag: str | None, last_modified: str | None) -> None: ...
-    def start_run(self, kind: str) -> int: ...
-    def finish_run(self, run_id: int, status: str, counts: dict[str, Any], errors: list[str]) -> None: ...
 
 
 class ProgressSink(Protocol):
@@ -68,4 +50,4 @@ class NoProgress:
         pass
 
 
-__all__ = ["IndexLike", "NoProgress", "ProgressSink"]
+__all__ = ["CollectIndex", "CollectStore", "NoProgress", "ProgressSink"]

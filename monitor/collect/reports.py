@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+
+from monitor.ports import JSONObject
 
 
 @dataclass
@@ -39,7 +40,7 @@ class SourceReport:
             head += f", kept {self.repaired} without a bad rating"
         return f"{head}: {why}"
 
-    def counts(self) -> dict[str, Any]:
+    def counts(self) -> JSONObject:
         """The report as the JSON the Run record keeps."""
         return {
             "status": self.status,
@@ -77,8 +78,18 @@ class CollectReport:
 
     def totals(self) -> dict[str, int]:
         """Counts summed over the sources."""
-        keys = ("pages", "fetched", "new", "duplicate", "sightings", "unmatched", "skipped", "repaired", "errors")
-        return {k: sum(getattr(s, k) for s in self.sources) for k in keys}
+        s = self.sources
+        return {
+            "pages": sum(r.pages for r in s),
+            "fetched": sum(r.fetched for r in s),
+            "new": sum(r.new for r in s),
+            "duplicate": sum(r.duplicate for r in s),
+            "sightings": sum(r.sightings for r in s),
+            "unmatched": sum(r.unmatched for r in s),
+            "skipped": sum(r.skipped for r in s),
+            "repaired": sum(r.repaired for r in s),
+            "errors": sum(r.errors for r in s),
+        }
 
     def errors(self) -> list[str]:
         """One line per source that was not fully collected (blocked, failed or partial)."""

@@ -12,7 +12,7 @@ For each source (concurrently, politeness is per host in the HTTP layer):
    :class:`~monitor.records.Mention` → :func:`~monitor.mention_rules.check_mention`
    (an unusable item — no text, title or rating; a blank id — is skipped and counted by
    reason, an impossible rating dropped from an item with words; the rest is stored) →
-   ``index.add_mentions``; the store de-duplicates on (source, external id) and records
+   ``store.add_mentions``; the store de-duplicates on (source, external id) and records
    cross-source sightings by text;
 5. the source's status with the reason: ``ok``; ``not_modified``; ``partial`` — what was
    read is stored but not everything was (items skipped, a later page failed — named with
@@ -27,11 +27,12 @@ nothing between is skipped. A run killed half-way leaves stored pages stored and
 cursor untouched, so the next run walks the same pages again and stores every mention
 exactly once.
 
-The store is anything with the :class:`~monitor.collect.ports.IndexLike` methods
-(``monitor.api.MentionIndex``). This module walks sources in one process; the Run record
-and the split over worker processes (:mod:`monitor.collect.shards`) are
-:class:`monitor.collect.collector.Collector`'s. ``langid_workers=N`` moves only language
-identification to N worker processes; the default runs it inline.
+Writes go to the index's store (:class:`~monitor.ports.CollectStore`, see
+:class:`~monitor.collect.ports.CollectIndex`; ``monitor.api.MentionIndex``). This module
+walks sources in one process; the Run record and the split over worker processes
+(:mod:`monitor.collect.shards`) are :class:`monitor.collect.collector.Collector`'s.
+``langid_workers=N`` moves only language identification to N worker processes; the
+default runs it inline.
 """
 
 from __future__ import annotations
@@ -45,7 +46,6 @@ from collections.abc import Awaitable, Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
-from typing import Any
 
 from monitor.config import BrandConfig, Config, Secrets, SourceConfig
 from monitor.errors import MonitorError, SourceBlocked
@@ -53,12 +53,13 @@ from monitor.http import HttpClient, redact_text
 from monitor.langid import LanguageIdentifier, default_identifier, identify_batch
 from monitor.matching import BrandMatcher, match_brands
 from monitor.mention_rules import check_mention
+from monitor.ports import Clock, JSONObject
 from monitor.records import Mention
 from monitor.sources._text import MAX_FIELD, MAX_TEXT
 from monitor.sources.base import FetchContext, Page, get_source
 
 from .backlog import RESUME, Backlog, later, parse_newest
-from .ports import IndexLike, NoProgress, ProgressSink
+from .ports import CollectIndex, NoProgress, ProgressSink
 from .reports import SourceReport
 
 log = logging.getLogger("monitor.collect")
@@ -85,7 +86,7 @@ class SourceRunner:
     def __init__(
         self,
         cfg: Config,
-        index: IndexLike,
+        index: CollectIndex,
         *,
         http: HttpClient | None = None,
         secrets: Secrets | None = None,
@@ -95,10 +96,11 @@ class SourceRunner:
         only_brand: str | None = None,
         source_concurrency: int = 4,
         langid_workers: int = 0,
-        now: Callable[[], datetime] = utcnow,
+        now: Clock = utcnow,
     ) -> None:
         self.cfg = cfg
         self.index = index
+        self.store = index.store
         self._http = http
         self.secrets = secrets or Secrets()
         self.identifier = identifier or default_identifier()
@@ -124,7 +126,7 @@ class SourceRunner:
         out, ``more()`` is asked for the next batch (``None``: there is no more).
         """
         own_http = self._http is None
-        http = self._http or HttpClient(self.cfg.http, validators=self.index, relax_loopback=self.relax_loopback)
+        http = self._http or HttpClient(self.cfg.http, validators=self.store, relax_loopback=self.relax_loopback)
         if self.langid_workers > 0:
             ctx = multiprocessing.get_context("spawn")
             self._pool = ProcessPoolExecutor(self.langid_workers, mp_context=ctx)
@@ -185,7 +187,7 @@ class SourceRunner:
         rep: SourceReport,
         status: str,
         reason: str | None,
-        cursor: dict[str, Any] | None = None,
+        cursor: JSONObject | None = None,
     ) -> None:
         """Record how a source's walk ended (in ``rep`` and in the store, with the new cursor)."""
         rep.status = status
@@ -194,11 +196,11 @@ class SourceRunner:
             rep.errors += 1
         if status in ("partial", "blocked", "failed"):
             log.warning("source %s %s: %s", src.name, status, rep.reason)
-        self.index.record_source_result(src.name, status, rep.reason, cursor)
+        self.store.record_source_result(src.name, status, rep.reason, cursor)
 
     async def _walk(self, src: SourceConfig, http: HttpClient, rep: SourceReport) -> None:
         source = get_source(src.kind)
-        state = self.index.source_state(src.name)
+        state = self.store.source_state(src.name)
         cursor = dict(state.cursor or {})
         backlog = Backlog.from_cursor(cursor)
         brand_cfg = self.cfg.brand(src.brand) if src.brand else None
@@ -209,7 +211,7 @@ class SourceRunner:
             brand=brand_cfg,
             max_pages=self.cfg.http.max_pages,
             cursor={k: v for k, v in cursor.items() if k != RESUME},
-            known=lambda ids: self.index.known_external_ids(src.name, ids),
+            known=lambda ids: self.store.known_external_ids(src.name, ids),
             resume=backlog.resume if backlog else None,
             now=self.now,
         )
@@ -261,7 +263,7 @@ class SourceRunner:
         if first is not None and first.result.ok and not first.resumed and ctx.left_off is None:
             http.remember(first.result)
 
-    def _stopped_by(self, src: SourceConfig, rep: SourceReport, page: Page, cursor: dict[str, Any]) -> None:
+    def _stopped_by(self, src: SourceConfig, rep: SourceReport, page: Page, cursor: JSONObject) -> None:
         """Record a walk ended by a page that is not ``ok`` (the cursor does not advance)."""
         result = page.result
         if page.status == "not_modified" and page.number == 1 and not page.resumed:
@@ -344,7 +346,7 @@ class SourceRunner:
                 by_brand.setdefault(name, []).append(it)
         pending.clear()
         for name, items in by_brand.items():
-            res = self.index.add_mentions(name, src.name, items, refresh=False)
+            res = self.store.add_mentions(name, src.name, items)
             rep.new += res.new
             rep.duplicate += res.duplicate
             rep.sightings += res.sightings

@@ -65,10 +65,8 @@ def politeness_groups(sources: Sequence[SourceConfig], *, relax_loopback: bool =
     return list(groups.values())
 
 
-def database_url(engine: Engine | None) -> str | None:
+def database_url(engine: Engine) -> str | None:
     """The URL a worker can open the same database with (``None``: not shardable)."""
-    if engine is None:
-        return None
     url = engine.url
     if url.get_backend_name() == "sqlite" and (url.database or ":memory:").split("?")[0] in (":memory:", ""):
         return None  # an in-memory database is private to its process

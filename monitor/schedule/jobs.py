@@ -15,25 +15,25 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, time, timedelta
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING
 
-from monitor.errors import SchedulerError
+from monitor.errors import Interrupted, SchedulerError
+from monitor.ports import Clock
 from monitor.schedule.spec import make_trigger, parse_schedule
-from monitor.store import Engine
 from monitor.store.leases import Leases
 
 if TYPE_CHECKING:
     from apscheduler.triggers.base import BaseTrigger
 
+    from monitor.api import MentionIndex
     from monitor.config import Config
-    from monitor.pipeline import Classifier
+    from monitor.pipeline import ClassifierFactory, CollectFn
+    from monitor.sentiment.classifier import Classifier
 
 log = logging.getLogger(__name__)
 
-Clock = Callable[[], datetime]
 JobResult = dict[str, object]
 DIGEST_GRACE_S = 12 * 3600  # a late digest is better than none, but not the next day's
 RETENTION_TIME = time(3, 17)
@@ -41,36 +41,31 @@ JOBS_MODULE = "monitor.schedule"
 
 
 def system_clock() -> datetime:
+    """The current time, aware, in UTC."""
     return datetime.now(UTC)
-
-
-class JobsIndex(Protocol):
-    """The index as the scheduled jobs use it (beyond what the pipeline steps take)."""
-
-    engine: Engine
-
-    def refresh(self) -> int: ...
-
-    def apply_retention(self, now: datetime | None = None) -> dict[str, int]: ...
-
-    def close(self) -> None: ...
 
 
 @dataclass
 class Runtime:
-    """What the job functions share inside one scheduler process."""
+    """What the job functions share inside one scheduler process.
+
+    ``idx`` is the process's index; each job hands every pipeline step the port it takes
+    (:mod:`monitor.pipeline.ports`), and the store ports (:mod:`monitor.ports`) through
+    ``idx.store``.
+    """
 
     cfg: Config
-    idx: JobsIndex
+    idx: MentionIndex
     stop: threading.Event = field(default_factory=threading.Event)
     clock: Clock = system_clock
-    classifier_loader: Callable[[], Classifier] | None = None
-    collect_fn: Callable[..., object] | None = None
+    classifier_loader: ClassifierFactory | None = None
+    collect_fn: CollectFn | None = None
     _classifier: Classifier | None = None
     _lock: threading.Lock = field(default_factory=threading.Lock)
     score_lock: threading.Lock = field(default_factory=threading.Lock)
 
     def classifier(self) -> Classifier:
+        """The model, loaded at the first scoring and kept for the process's life."""
         with self._lock:
             if self._classifier is None:
                 if self.classifier_loader is not None:
@@ -99,7 +94,7 @@ def _rt() -> Runtime:
 
 def collect_job(source: str) -> JobResult:
     """Collect one source, score what is new, refresh the index."""
-    from monitor.pipeline import Interrupted, collect_step, score_step
+    from monitor.pipeline import collect_step, score_step
 
     rt = _rt()
     if rt.stop.is_set():
@@ -124,7 +119,7 @@ def digest_job() -> JobResult:
 
     rt = _rt()
     now = rt.clock()
-    day = due_report_day(now, rt.cfg.digest, lambda d: digest_written(rt.idx, d))
+    day = due_report_day(now, rt.cfg.digest, lambda d: digest_written(rt.idx.store, d))
     if day is None:
         return {"status": "skipped", "reason": "already written"}
     step, _report = digest_step(rt.idx, rt.cfg, day, now=now)
@@ -135,8 +130,10 @@ def retention_job() -> JobResult:
     """Drop old lease rows and expired raw mentions."""
     rt = _rt()
     now = rt.clock()
-    purged = Leases(rt.idx.engine).purge(now - timedelta(days=rt.cfg.retention.run_days))
-    return {"leases": purged, "store": rt.idx.apply_retention(now=now)}
+    keep = rt.cfg.retention
+    store = rt.idx.store
+    purged = Leases(store.engine).purge(now - timedelta(days=keep.run_days))
+    return {"leases": purged, "store": store.apply_retention(keep.mention_days, keep.run_days, now=now)}
 
 
 @dataclass(frozen=True)
@@ -218,7 +215,6 @@ __all__ = [
     "DIGEST_GRACE_S",
     "JobResult",
     "JobSpec",
-    "JobsIndex",
     "Runtime",
     "collect_job",
     "digest_job",

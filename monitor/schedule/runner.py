@@ -39,7 +39,8 @@ from apscheduler.triggers.base import BaseTrigger
 from apscheduler.util import ref_to_obj
 
 from monitor import liveness
-from monitor.schedule.jobs import Clock, system_clock
+from monitor.ports import Clock
+from monitor.schedule.jobs import system_clock
 from monitor.schedule.spec import due_times, following, latest_due, next_fire, same_local_day
 from monitor.store import Engine
 from monitor.store.leases import Leases

@@ -15,13 +15,15 @@ from collections.abc import Callable
 from types import FrameType
 from typing import TYPE_CHECKING
 
-from monitor.schedule.jobs import Clock, JobsIndex, Runtime, install_runtime, system_clock
+from monitor.ports import Clock
+from monitor.schedule.jobs import Runtime, install_runtime, system_clock
 from monitor.schedule.runner import MonitorScheduler, make_scheduler
 from monitor.schedule.sync import sync_jobs
 
 if TYPE_CHECKING:
+    from monitor.api import MentionIndex
     from monitor.config import Config
-    from monitor.pipeline import Classifier
+    from monitor.pipeline import ClassifierFactory, CollectFn
 
 log = logging.getLogger(__name__)
 
@@ -31,11 +33,11 @@ SignalHandler = Callable[[int, FrameType | None], object] | int | None
 def run_scheduler(
     cfg: Config,
     *,
-    idx: JobsIndex | None = None,
+    idx: MentionIndex | None = None,
     clock: Clock = system_clock,
     install_signals: bool = True,
-    classifier_loader: Callable[[], Classifier] | None = None,
-    collect_fn: Callable[..., object] | None = None,
+    classifier_loader: ClassifierFactory | None = None,
+    collect_fn: CollectFn | None = None,
     ready: Callable[[MonitorScheduler], None] | None = None,
 ) -> str | None:
     """Run until SIGTERM/SIGINT (or ``stop()``); the current job ends cleanly.
@@ -49,7 +51,7 @@ def run_scheduler(
         idx = MentionIndex.open(cfg)
     rt = Runtime(cfg=cfg, idx=idx, clock=clock, classifier_loader=classifier_loader, collect_fn=collect_fn)
     install_runtime(rt)
-    sched = make_scheduler(idx.engine, clock=clock, timezone_name=cfg.digest.timezone)
+    sched = make_scheduler(idx.store.engine, clock=clock, timezone_name=cfg.digest.timezone)
     sched.open()  # paused: nothing runs before the jobs are synced
     for job_id, action in sorted(sync_jobs(sched, cfg).items()):
         log.info("job %s: %s", job_id, action)

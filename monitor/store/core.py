@@ -1,11 +1,14 @@
 """The :class:`Store`: every write (and the small reads writers need) over one engine.
 
 Each concern lives in its own module (registry, ingest, labels, scores, source state,
-runs, meta, rollups); the Store joins them over one engine and index timezone.
+runs, meta, rollups); the Store joins them over one engine and index timezone. It
+implements every port of :mod:`monitor.ports` (the store as collection, scoring and the
+scheduled jobs see it).
 """
 
 from __future__ import annotations
 
+from monitor.store import listings
 from monitor.store.ingest import IngestStore
 from monitor.store.labels import LabelsStore
 from monitor.store.rollups import RollupsStore
@@ -16,3 +19,7 @@ from monitor.store.sources_state import SourcesStateStore
 
 class Store(IngestStore, LabelsStore, ScoresStore, SourcesStateStore, RunsStore, RollupsStore):
     """All writes (and the small reads writers need) over one engine."""
+
+    def recent_runs(self, limit: int = 20, kind: str | None = None) -> list[listings.RunRecord]:
+        """The latest runs (of ``kind`` when given), newest first."""
+        return listings.recent_runs(self.engine, limit, kind)
