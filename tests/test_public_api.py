@@ -9,22 +9,6 @@ import typing
 
 import monitor
 
-# MentionIndex methods that move to the store (issue 13, deliverable 3): they leave the
-# analyst's surface, so they are not held to its docstring rule.
-LEAVING_MENTION_INDEX = {
-    "add_scores",
-    "apply_retention",
-    "count_pending",
-    "finish_run",
-    "http_validators",
-    "known_external_ids",
-    "pending_scoring",
-    "record_source_result",
-    "set_http_validators",
-    "source_state",
-    "start_run",
-}
-
 
 def test_all_names_resolve_and_are_documented() -> None:
     for name in monitor.__all__:
@@ -46,7 +30,7 @@ def test_every_type_the_api_returns_is_exported() -> None:
     hints = {
         name: typing.get_type_hints(method)["return"]
         for name, method in vars(monitor.MentionIndex).items()
-        if inspect.isfunction(method) and not name.startswith("_") and name not in LEAVING_MENTION_INDEX
+        if inspect.isfunction(method) and not name.startswith("_")
     }
     returned: set[type] = set()
     todo = list(hints.values())
@@ -87,8 +71,6 @@ def test_public_methods_of_exported_classes_are_documented() -> None:
         if not inspect.isclass(obj):
             continue
         for method, func in _public_methods(obj).items():
-            if obj is monitor.MentionIndex and method in LEAVING_MENTION_INDEX:
-                continue
             if not (inspect.getdoc(func) or "").strip():
                 undocumented.append(f"{name}.{method}")
     assert undocumented == []
