@@ -187,10 +187,20 @@ def test_a_database_from_a_newer_version_says_so(tmp_path: Path) -> None:
     assert "upgrade mention-monitor" in check.fix
 
 
-def test_an_unreachable_database_fails(tmp_path: Path) -> None:
-    check = check_database(config_from_dict({"database_url": f"postgresql://nobody@127.0.0.1:{free_port()}/x"}))
-    assert check.status == "fail" and "cannot open the database" in check.detail
-    assert "database_url" in check.fix
+def test_an_unreachable_database_fails_without_showing_its_password(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("MONITOR_DATABASE_URL", f"postgresql://nobody:hunter2@127.0.0.1:{free_port()}/x")
+    res = doctor()  # no config file: the defaults with $MONITOR_DATABASE_URL
+    assert res.exit_code == 1, res.output
+    assert line_of(res.output, "config").startswith("warn") and "using the defaults" in res.output
+    line = line_of(res.output, "database")
+    assert line.startswith("fail") and "cannot open the database" in line and "fix: check database_url" in line
+    assert "hunter2" not in res.output
+    monkeypatch.setenv("MONITOR_DATABASE_URL", "mysql://nobody:hunter2@127.0.0.1/x")
+    res = doctor()
+    assert res.exit_code == 2 and "MONITOR_DATABASE_URL" in res.output and "hunter2" not in res.output
 
 
 def test_no_config_exits_2_naming_the_files_looked_for(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 import typer
 
 from monitor.cli.app import app
-from monitor.cli.common import ConfigOpt, console, escape
+from monitor.cli.common import ConfigOpt, console, escape, handle_errors
 
 if TYPE_CHECKING:
     from monitor.doctor import Check, Seams
@@ -22,15 +22,20 @@ INDENT = " " * 6
 
 
 def format_check(check: Check) -> str:
-    """``fail  database: … → fix: …`` as rich markup, every configured or scraped value escaped."""
-    detail = escape(check.detail, keep_newlines=True).replace("\n", "\n" + INDENT)
+    """``fail  database: … → fix: …`` as rich markup, every configured or scraped value escaped.
+
+    One line per check; only a config error keeps its list of problems, one per line.
+    """
+    text = check.detail if check.area == "config" else " ".join(check.detail.split())
+    detail = escape(text, keep_newlines=True).replace("\n", "\n" + INDENT)
     line = f"{TAGS[check.status]}  [bold]{escape(check.label)}[/]: {detail}"
     if check.status != "ok" and check.fix:
-        line += f" [cyan]→ fix:[/] {escape(check.fix)}"
+        line += ("\n" + INDENT if "\n" in text else " ") + f"[cyan]→ fix:[/] {escape(check.fix)}"
     return line
 
 
 @app.command("doctor")
+@handle_errors
 def doctor_cmd(
     config: Path | None = ConfigOpt,
     network: bool = typer.Option(

@@ -56,7 +56,10 @@ def check_config(lookup: ConfigLookup, *, env: Mapping[str, str]) -> tuple[list[
     """Load and validate the config; the checks, and the config when it loaded."""
     if lookup.path is None:
         if env.get(DATABASE_ENV):
-            cfg = config_from_dict({})
+            try:
+                cfg = config_from_dict({})
+            except ConfigError as exc:
+                return [fail("config", "", str(exc), f"correct ${DATABASE_ENV}")], None
             why = (
                 f"no config file; using the defaults with ${DATABASE_ENV} (looked for: {'; '.join(lookup.looked_for)})"
             )
