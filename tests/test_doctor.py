@@ -240,6 +240,7 @@ def test_network_tells_blocked_from_unreachable(tmp_path: Path, server: LocalSer
         closed = f"http://127.0.0.1:{free_port()}/feed"
         sources = (
             rss_source("fine", server.url("/feed"))
+            + rss_source("fine-too", server.url("/feed"))
             + rss_source("disallowed", strict.url("/feed"))
             + rss_source("closed", closed)
             + rss_source("walled", server.url("/walled"))
@@ -261,7 +262,8 @@ def test_network_tells_blocked_from_unreachable(tmp_path: Path, server: LocalSer
     assert "fix: check the URL's host and port" in down
     walled = line_of(res.output, "network walled")
     assert walled.startswith("fail") and "blocked: HTTP 403" in walled and "unreachable" not in walled
-    ua = server.hits("/robots.txt")[0].headers["user-agent"]
+    [robots] = server.hits("/robots.txt")  # once per host, however many sources it serves
+    ua = robots.headers["user-agent"]
     assert ua.startswith("mention-monitor/") and "ops@example.com" in ua  # the project's own client
     assert [ln[6:].split(":")[0] for ln in lines(res.output) if ln.startswith("fail")] == [
         "network disallowed",
@@ -393,6 +395,18 @@ def test_model_check_reports_failure_and_emulated_bf16() -> None:
     native = frozenset({"amx_bf16"})
     fast = check_model(ModelConfig(precision="bf16"), lambda cfg: FakeModel("bf16"), cpu_flags=lambda: native)
     assert fast.status == "ok"
+
+
+def test_cpu_flags_are_the_kernels_list() -> None:
+    from monitor.sentiment.loader import cpu_flags, cpu_has_fast_bf16
+
+    info = Path("/proc/cpuinfo")
+    if not info.is_file():
+        assert cpu_flags() == frozenset() and not cpu_has_fast_bf16()
+        return
+    first = next(ln for ln in info.read_text().splitlines() if ln.split(":")[0].strip() in ("flags", "Features"))
+    assert cpu_flags() == frozenset(first.split(":", 1)[1].split())
+    assert cpu_has_fast_bf16() == bool({"avx512_bf16", "amx_bf16"} & cpu_flags())
 
 
 def test_a_check_that_raises_becomes_a_fail_line(tmp_path: Path) -> None:

@@ -17,6 +17,8 @@ from monitor.cache_admin import CacheEntry
 from monitor.config import Config, ModelConfig, config_from_dict, load_config
 from monitor.doctor.report import Check, fail, ok, warn
 from monitor.errors import ConfigError, MonitorError
+from monitor.sentiment.loader import FAST_BF16_FLAGS
+from monitor.sentiment.loader import cpu_flags as read_cpu_flags
 from monitor.store.health import DatabaseStatus
 
 CONFIG_ENV = "MONITOR_CONFIG"
@@ -139,17 +141,11 @@ def default_model_loader(cfg: ModelConfig) -> LoadedModel:
     return load_classifier(cfg)
 
 
-def _cpu_flags() -> frozenset[str]:
-    from monitor.sentiment.loader import cpu_flags
-
-    return cpu_flags()
-
-
 def check_model(
     cfg: ModelConfig,
     loader: ModelLoader = default_model_loader,
     *,
-    cpu_flags: Callable[[], frozenset[str]] = _cpu_flags,
+    cpu_flags: Callable[[], frozenset[str]] = read_cpu_flags,
     clock: Callable[[], float] = time.perf_counter,
 ) -> Check:
     """Load the configured model; its id and version, the precision chosen, CPU features, load time."""
@@ -170,7 +166,7 @@ def check_model(
         f"{info.get('model_id', cfg.name)} {info.get('model_version', '?')}, {chosen} on {runtime}, "
         f"loaded in {took:.1f} s; {cpu}"
     )
-    if precision == "bf16" and not {"avx512_bf16", "amx_bf16"} & flags:
+    if precision == "bf16" and not FAST_BF16_FLAGS & flags:
         return warn("model", cfg.name, f"{detail}; this CPU emulates bf16 (slow)", 'set [model] precision = "auto"')
     return ok("model", cfg.name, detail)
 

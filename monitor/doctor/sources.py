@@ -159,14 +159,27 @@ def _no_answer(name: str, what: str, result: FetchResult) -> Check:
     return fail("network", name, f"{what}: {result.reason}", "check the URL")
 
 
-async def probe_source(client: HttpClient, src: SourceConfig) -> Check:
+class RobotsFetches:
+    """Each host's robots.txt fetched once however many sources share the host."""
+
+    def __init__(self, client: HttpClient) -> None:
+        self.client = client
+        self._tasks: dict[str, asyncio.Task[FetchResult]] = {}
+
+    async def get(self, url: str) -> FetchResult:
+        if url not in self._tasks:
+            self._tasks[url] = asyncio.ensure_future(self.client.fetch(url, check_robots=False))
+        return await self._tasks[url]
+
+
+async def probe_source(client: HttpClient, src: SourceConfig, robots_txt: RobotsFetches | None = None) -> Check:
     """robots.txt allows the source's URL, and its host (for page sources: the page) answers."""
     target = probe_target(src)
     if target is None:
         return fail("network", src.name, "no URL to probe", 'add url = "https://…"')
     shown = redact_url(target)
     at = robots_url(target)
-    got = await client.fetch(at, check_robots=False)
+    got = await (robots_txt or RobotsFetches(client)).get(at)
     if reach_of(got) != "answers":
         return _no_answer(src.name, f"robots.txt of {shown}", got)
     robots = interpret(got.http_status, got.body, 0.0)
@@ -210,7 +223,8 @@ async def probe_sources(sources: Sequence[SourceConfig], http: HttpConfig) -> li
     wanted = [s for s in sources if s.enabled and (t := probe_target(s)) is not None and not private_host(t, http)]
     with _quiet("monitor.http"):
         async with HttpClient(cfg, relax_loopback=True) as client:
-            return list(await asyncio.gather(*(probe_source(client, s) for s in wanted)))
+            robots_txt = RobotsFetches(client)
+            return list(await asyncio.gather(*(probe_source(client, s, robots_txt) for s in wanted)))
 
 
 def check_network(cfg: Config) -> list[Check]:
@@ -222,6 +236,7 @@ def check_network(cfg: Config) -> list[Check]:
 __all__ = [
     "PAGE_KINDS",
     "PROBE_TIMEOUT_S",
+    "RobotsFetches",
     "check_network",
     "check_source",
     "check_sources",

@@ -31,9 +31,13 @@ def cpu_flags() -> frozenset[str]:
     return frozenset()
 
 
+#: CPU flags of native bf16 matmul instructions (AVX-512 BF16, AMX).
+FAST_BF16_FLAGS = frozenset({"avx512_bf16", "amx_bf16"})
+
+
 def cpu_has_fast_bf16() -> bool:
     """True when the CPU has native bf16 matmul instructions (AVX-512 BF16 or AMX)."""
-    return bool({"avx512_bf16", "amx_bf16"} & cpu_flags())
+    return bool(FAST_BF16_FLAGS & cpu_flags())
 
 
 # ``auto`` runs these precisions on onnxruntime when it is installed: the same network and
@@ -104,4 +108,12 @@ def load_classifier(cfg: ModelConfig | None = None, cache: ScoreCache | None = N
     return load_embedded(cfg, cache=cache)
 
 
-__all__ = ["AUTO_RUNTIME", "cpu_flags", "cpu_has_fast_bf16", "load_classifier", "load_embedded", "resolve_precision"]
+__all__ = [
+    "AUTO_RUNTIME",
+    "FAST_BF16_FLAGS",
+    "cpu_flags",
+    "cpu_has_fast_bf16",
+    "load_classifier",
+    "load_embedded",
+    "resolve_precision",
+]
