@@ -178,6 +178,31 @@ def test_an_unmigrated_database_fails_with_the_fix(tmp_path: Path, state: str) -
     assert lines(res.output)[-1].endswith("1 failed")
 
 
+def test_database_status_on_sqlite_and_postgresql(db_url: str) -> None:
+    from monitor.api import MentionIndex
+    from monitor.store.health import database_status
+
+    if db_url.startswith("sqlite"):
+        sqlite3.connect(db_url.removeprefix("sqlite:///")).close()
+    before = database_status(db_url)
+    assert before.exists and before.current is None and not before.at_head and before.mentions is None
+    idx = MentionIndex.open(config_from_dict({"database_url": db_url, "brands": [{"name": "Acme"}]}))
+    try:
+        idx.add_mention(brand="Acme", source="test", external_id="1", text="great vacuum", lang="en")
+    finally:
+        idx.close()
+    after = database_status(db_url)
+    assert after.at_head and after.current == head_revisions()[0] and after.mentions == 1
+
+
+def test_a_database_path_that_cannot_be_one_fails(tmp_path: Path) -> None:
+    check = check_database(config_from_dict({"database_url": f"sqlite:///{tmp_path / 'no' / 'such' / 'x.db'}"}))
+    assert check.status == "fail" and f"database folder {tmp_path / 'no' / 'such'} does not exist" in check.detail
+    check = check_database(config_from_dict({"database_url": f"sqlite:///{tmp_path}"}))
+    assert check.status == "fail" and f"database {tmp_path} is not a file" in check.detail
+    assert not (tmp_path / "no").exists()
+
+
 def test_a_database_from_a_newer_version_says_so(tmp_path: Path) -> None:
     db = migrated(tmp_path)
     with sqlite3.connect(db) as conn:

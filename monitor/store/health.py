@@ -79,6 +79,10 @@ def database_status(url: str) -> DatabaseStatus:
     heads = head_revisions()
     path = sqlite_file(url)
     if path is not None and not path.is_file():
+        if path.exists():
+            raise StorageError(f"database {path} is not a file")
+        if not path.resolve().parent.is_dir():
+            raise StorageError(f"database folder {path.resolve().parent} does not exist")
         return DatabaseStatus(shown, False, None, heads, True, None)
     engine = make_engine(url)
     try:
