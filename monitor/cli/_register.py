@@ -2,6 +2,6 @@
 
 from __future__ import annotations
 
-from monitor.cli import collect_cmds, core, model_cmds, run_cmds
+from monitor.cli import collect_cmds, core, doctor_cmds, model_cmds, run_cmds
 
-__all__ = ["collect_cmds", "core", "model_cmds", "run_cmds"]
+__all__ = ["collect_cmds", "core", "doctor_cmds", "model_cmds", "run_cmds"]

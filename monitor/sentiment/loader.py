@@ -18,13 +18,26 @@ from monitor.sentiment.classifier import ScoreCache, SentimentClassifier, Window
 log = logging.getLogger(__name__)
 
 
+def cpu_flags() -> frozenset[str]:
+    """The CPU's feature flags as Linux lists them (``avx2``, ``avx512_bf16``, …); empty elsewhere."""
+    try:
+        info = Path("/proc/cpuinfo").read_text(encoding="ascii", errors="ignore")
+    except OSError:
+        return frozenset()
+    for line in info.splitlines():
+        key, _, value = line.partition(":")
+        if key.strip() in ("flags", "Features"):  # x86, ARM
+            return frozenset(value.split())
+    return frozenset()
+
+
+#: CPU flags of native bf16 matmul instructions (AVX-512 BF16, AMX).
+FAST_BF16_FLAGS = frozenset({"avx512_bf16", "amx_bf16"})
+
+
 def cpu_has_fast_bf16() -> bool:
     """True when the CPU has native bf16 matmul instructions (AVX-512 BF16 or AMX)."""
-    try:
-        flags = Path("/proc/cpuinfo").read_text(encoding="ascii", errors="ignore")
-    except OSError:
-        return False
-    return "avx512_bf16" in flags or "amx_bf16" in flags
+    return bool(FAST_BF16_FLAGS & cpu_flags())
 
 
 # ``auto`` runs these precisions on onnxruntime when it is installed: the same network and
@@ -95,4 +108,12 @@ def load_classifier(cfg: ModelConfig | None = None, cache: ScoreCache | None = N
     return load_embedded(cfg, cache=cache)
 
 
-__all__ = ["AUTO_RUNTIME", "cpu_has_fast_bf16", "load_classifier", "load_embedded", "resolve_precision"]
+__all__ = [
+    "AUTO_RUNTIME",
+    "FAST_BF16_FLAGS",
+    "cpu_flags",
+    "cpu_has_fast_bf16",
+    "load_classifier",
+    "load_embedded",
+    "resolve_precision",
+]
