@@ -22,8 +22,10 @@ from monitor.cli.common import (
     open_index,
     resolve_config,
 )
+from monitor.cli.tables import COLLECT_COLS, SOURCE_COLS, progress_columns, progress_label, source_cells
 from monitor.config import SourceConfig
 from monitor.errors import ConfigError
+from monitor.redact import redact_text
 
 sources_app = typer.Typer(help="Inspect sources: their status, and what a saved response yields.", no_args_is_help=True)
 app.add_typer(sources_app, name="sources")
@@ -38,7 +40,7 @@ class _RichProgress:
 
     def source_started(self, source: SourceConfig) -> None:
         self.tasks[source.name] = self.progress.add_task(
-            f"{escape(source.name)} [dim]({source.kind})[/]", total=None, info="fetching…"
+            progress_label(source.name, source.kind), total=None, info="fetching…"
         )
 
     def page_done(self, source: SourceConfig, page: Any, report: Any) -> None:
@@ -84,7 +86,7 @@ def collect(
     json_: bool = typer.Option(False, "--json", help="Print the run's per-source counts as JSON."),
 ) -> None:
     """Collect mentions from the configured sources into the database, politely."""
-    from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+    from rich.progress import Progress
 
     from monitor.collect import collect_async
 
@@ -94,10 +96,7 @@ def collect(
     index = open_index(config, db)
     try:
         with Progress(
-            SpinnerColumn(),
-            TextColumn("{task.description}"),
-            TextColumn("{task.fields[info]}"),
-            TimeElapsedColumn(),
+            *progress_columns([s.name for s in cfg.sources]),
             console=err_console,
             disable=json_ or not err_console.is_terminal,
         ) as prog:
@@ -121,19 +120,10 @@ def collect(
         }
         sys.stdout.write(json.dumps(out, ensure_ascii=False, indent=2) + "\n")
     else:
-        cols = [
-            "source",
-            "kind",
-            "status",
-            "pages",
-            "new",
-            "duplicate",
-            "sightings",
-            "unmatched",
-            "skipped",
-            "reason",
-        ]
-        emit(rows, "table", cols, title=f"collect run {report.run_id}: {report.status}")
+        emit(rows, "table", title=f"collect run {report.run_id}: {report.status}", layout=COLLECT_COLS)
+        for r in rows:
+            if r["reason"]:
+                console.print(f"  {escape(r['source'])}: {escape(redact_text(r['reason']))}", highlight=False)
     if report.status != "ok":
         raise typer.Exit(1)
 
@@ -143,7 +133,8 @@ def collect(
 def sources_list(
     config: Path | None = ConfigOpt,
     db: str | None = DbOpt,
-    json_: bool = typer.Option(False, "--json", help="Print JSON instead of a table."),
+    json_: bool = typer.Option(False, "--json", help="Print every field as JSON."),
+    csv_: bool = typer.Option(False, "--csv", help="Print every field as CSV (formula-safe cells)."),
 ) -> None:
     """List sources with status, last success, last error and blocked reason.
 
@@ -159,7 +150,8 @@ def sources_list(
         if close is not None:
             close()
     cols = ["name", "kind", "brand", "status", "last_success_at", "last_error", "blocked_reason"]
-    emit(rows, "json" if json_ else "table", cols, title="sources")
+    fmt = "json" if json_ else "csv" if csv_ else "table"
+    emit(rows, fmt, cols, title="sources", layout=SOURCE_COLS, cells=source_cells)
 
 
 def _iso(value: Any) -> str | None:
