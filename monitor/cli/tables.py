@@ -232,21 +232,16 @@ def print_table(console: Console, table: Table) -> None:
 
 def infer_cols(keys: Sequence[str], rows: Sequence[Mapping[str, Any]]) -> list[Col]:
     """Columns for rows without a declared layout: kinds guessed from the first values."""
-    out = []
-    for k in keys:
-        v = next((r.get(k) for r in rows if r.get(k) is not None), None)
-        if isinstance(v, datetime):
-            kind: Kind = "time"
-        elif isinstance(v, date):
-            kind = "date"
-        elif isinstance(v, (int, float)) and not isinstance(v, bool):
-            kind = "figure"
-        elif isinstance(v, bool):
-            kind = "word"
-        else:
-            kind = "text"
-        out.append(Col(k, kind=kind, limit=200 if kind == "text" else 0))
-    return out
+
+    def kind(v: object) -> Kind:
+        if isinstance(v, bool):
+            return "word"
+        if isinstance(v, (datetime, date)):
+            return "time" if isinstance(v, datetime) else "date"
+        return "figure" if isinstance(v, (int, float)) else "text"
+
+    firsts = {k: next((r.get(k) for r in rows if r.get(k) is not None), None) for k in keys}
+    return [Col(k, kind=kind(v), limit=200) for k, v in firsts.items()]
 
 
 # -- the product's tables ---------------------------------------------------------------
