@@ -413,3 +413,17 @@ def _as_dict(row: Any) -> dict[str, Any]:
     from dataclasses import asdict, is_dataclass
 
     return asdict(row) if is_dataclass(row) else dict(row)
+
+
+def test_model_cache_table_folds_long_folders_whole(tmp_path: Path) -> None:
+    cache = tmp_path / "cache"
+    long = "mm-e5-small-sentiment-0123456789abcdef0123456789abcdef-onnx-fp32-avx2-and-more"
+    (cache / "onnx" / long).mkdir(parents=True)
+    (cache / "onnx" / long / "model.onnx").write_bytes(b"\0" * 1000)
+    res = runner.invoke(app, ["model", "cache"], env={"COLUMNS": str(WIDTH), "MONITOR_CACHE_DIR": str(cache)})
+    assert res.exit_code == 0, res.output
+    lines = _fits(res.stdout)
+    [header] = [ln for ln in lines if ln.startswith("kind ")]
+    start, end = header.index("folder"), header.index(" MB") - 2  # the column's cells ("0.0" is 3 wide)
+    body = lines[lines.index(header) + 2 : -1]
+    assert "".join(ln[start:end].strip() for ln in body) == f"onnx/{long}"  # folded over lines, never cut

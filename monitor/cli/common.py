@@ -173,6 +173,7 @@ def emit(
     first row's keys); the table shows ``layout`` (:mod:`monitor.cli.tables`, fitted to
     100 columns; default: ``columns`` with guessed kinds) of the rows as ``cells`` shapes
     them, times in ``tz``.
+
     Scraped text is hostile: table cells and titles lose control characters (escape
     sequences would drive the reader's terminal), CSV cells are also neutralised against
     formula injection (:mod:`monitor.csvcells`); JSON is left as data (``json.dumps``

@@ -32,6 +32,7 @@ from rich.progress import ProgressColumn, SpinnerColumn, TextColumn, TimeElapsed
 from rich.table import Column, Table
 from rich.text import Text
 
+from monitor.dates import parse_day, parse_iso
 from monitor.redact import redact_text
 from monitor.textsafe import printable
 
@@ -105,9 +106,7 @@ def _instant(value: object) -> datetime | date | None:
         return value
     if isinstance(value, str) and len(value) >= 10:
         try:
-            if len(value) == 10:
-                return date.fromisoformat(value)
-            return datetime.fromisoformat(value.replace("Z", "+00:00"))
+            return parse_day(value) if len(value) == 10 else parse_iso(value)
         except ValueError:
             return None
     return None
