@@ -23,8 +23,10 @@ from monitor.cli.common import (
     open_index,
     resolve_config,
 )
+from monitor.cli.tables import COLLECT_COLS, SOURCE_COLS, progress_columns, progress_label, source_cells
 from monitor.config import SourceConfig
 from monitor.errors import ConfigError
+from monitor.redact import redact_text
 
 if TYPE_CHECKING:
     from monitor.api import MentionIndex
@@ -42,7 +44,7 @@ class _RichProgress:
 
     def source_started(self, source: SourceConfig) -> None:
         self.tasks[source.name] = self.progress.add_task(
-            f"{escape(source.name)} [dim]({source.kind})[/]", total=None, info="fetching…"
+            progress_label(source.name, source.kind), total=None, info="fetching…"
         )
 
     def page_done(self, source: SourceConfig, page: Any, report: Any) -> None:
@@ -88,7 +90,7 @@ def collect(
     json_: bool = typer.Option(False, "--json", help="Print the run's per-source counts as JSON."),
 ) -> None:
     """Collect mentions from the configured sources into the database, politely."""
-    from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+    from rich.progress import Progress
 
     from monitor.collect import collect_async
 
@@ -98,10 +100,7 @@ def collect(
     index: MentionIndex = open_index(config, db)
     try:
         with Progress(
-            SpinnerColumn(),
-            TextColumn("{task.description}"),
-            TextColumn("{task.fields[info]}"),
-            TimeElapsedColumn(),
+            *progress_columns([s.name for s in cfg.sources]),
             console=err_console,
             disable=json_ or not err_console.is_terminal,
         ) as prog:
@@ -123,19 +122,10 @@ def collect(
         }
         sys.stdout.write(json.dumps(out, ensure_ascii=False, indent=2) + "\n")
     else:
-        cols = [
-            "source",
-            "kind",
-            "status",
-            "pages",
-            "new",
-            "duplicate",
-            "sightings",
-            "unmatched",
-            "skipped",
-            "reason",
-        ]
-        emit(rows, "table", cols, title=f"collect run {report.run_id}: {report.status}")
+        emit(rows, "table", title=f"collect run {report.run_id}: {report.status}", layout=COLLECT_COLS)
+        for s in report.sources:
+            if s.reason:
+                console.print(f"  {escape(s.name)}: {escape(redact_text(s.reason))}", highlight=False)
     if report.status != "ok":
         raise typer.Exit(1)
 
@@ -145,7 +135,8 @@ def collect(
 def sources_list(
     config: Path | None = ConfigOpt,
     db: str | None = DbOpt,
-    json_: bool = typer.Option(False, "--json", help="Print JSON instead of a table."),
+    json_: bool = typer.Option(False, "--json", help="Print every field as JSON."),
+    csv_: bool = typer.Option(False, "--csv", help="Print every field as CSV (formula-safe cells)."),
 ) -> None:
     """List sources with status, last success, last error and blocked reason.
 
@@ -155,11 +146,13 @@ def sources_list(
     """
     index: MentionIndex = open_index(config, db)
     try:
-        rows = [asdict(s) for s in index.sources_overview()]
+        overview = list(index.sources_overview())
     finally:
         index.close()
     cols = ["name", "kind", "brand", "status", "last_success_at", "last_error", "blocked_reason"]
-    emit(rows, "json" if json_ else "table", cols, title="sources")
+    fmt = "json" if json_ else "csv" if csv_ else "table"
+    rows = [asdict(s) for s in overview] if fmt != "table" else [source_cells(s) for s in overview]
+    emit(rows, fmt, cols, title="sources", layout=SOURCE_COLS)
 
 
 def _iso(value: Any) -> str | None:

@@ -10,10 +10,10 @@ import sys
 import threading
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from datetime import date, datetime
+from datetime import date, datetime, tzinfo
 from functools import wraps
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import typer
 from rich.console import Console
@@ -24,6 +24,9 @@ from monitor.dates import parse_day
 from monitor.errors import ConfigError, MonitorError
 from monitor.redact import redact_text
 from monitor.textsafe import printable
+
+if TYPE_CHECKING:
+    from monitor.cli.tables import Col
 
 EXIT_INTERRUPTED = 3  # README: 0 ok, 1 something failed, 2 bad usage or config, 3 interrupted
 
@@ -146,13 +149,30 @@ def _jsonable(v: Any) -> Any:
 def csv_cell(v: Any) -> Any:
     """A CSV cell no spreadsheet runs as a formula and no terminal obeys (numbers unchanged)."""
     v = _jsonable(v)
+    if isinstance(v, (dict, list, tuple)):
+        v = json.dumps(v, ensure_ascii=False, default=_jsonable)
     if isinstance(v, str):
         return neutralise(printable(v, keep="\n\t"))
     return v
 
 
-def emit(rows: Sequence[dict[str, Any]], fmt: str, columns: Sequence[str] | None = None, title: str = "") -> None:
-    """Print rows as a rich table, JSON lines, a JSON array or CSV.
+def emit(
+    rows: Sequence[dict[str, Any]],
+    fmt: str,
+    columns: Sequence[str] | None = None,
+    title: str = "",
+    *,
+    layout: Sequence[Col] | None = None,
+    cells: Callable[[dict[str, Any]], dict[str, Any]] | None = None,
+    caption: str = "",
+    tz: tzinfo | None = None,
+) -> None:
+    """Print rows as a table, JSON lines, a JSON array or CSV.
+
+    JSON and CSV carry every field of every row (``columns`` orders the CSV; default the
+    first row's keys); the table shows ``layout`` (:mod:`monitor.cli.tables`, fitted to
+    100 columns; default: ``columns`` with guessed kinds) of the rows as ``cells`` shapes
+    them, times in ``tz``.
 
     Scraped text is hostile: table cells and titles lose control characters (escape
     sequences would drive the reader's terminal), CSV cells are also neutralised against
@@ -175,24 +195,11 @@ def emit(rows: Sequence[dict[str, Any]], fmt: str, columns: Sequence[str] | None
         for r in rows:
             w.writerow({k: csv_cell(r.get(k)) for k in cols})
         return
-    from rich.table import Table
+    from monitor.cli.tables import infer_cols, make_table, print_table
 
-    table = Table(title=escape(title) or None)
-    for c in cols:
-        table.add_column(c)
-    for r in rows:
-        table.add_row(*(escape(_fmt_cell(r.get(c))) for c in cols))
-    console.print(table)
-
-
-def _fmt_cell(v: Any) -> str:
-    if v is None:
-        return "—"
-    if isinstance(v, float):
-        return f"{v:.3f}"
-    if isinstance(v, datetime):
-        return v.strftime("%Y-%m-%d %H:%M")
-    return str(v)
+    spec = layout if layout is not None else infer_cols(cols, rows)
+    shown = [cells(r) for r in rows] if cells is not None else rows
+    print_table(console, make_table(spec, shown, title=title, caption=caption, tz=tz))
 
 
 @contextmanager

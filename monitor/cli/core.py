@@ -23,6 +23,15 @@ from monitor.cli.common import (
     parse_date,
     resolve_config,
 )
+from monitor.cli.tables import (
+    COMPARE_COLS,
+    MENTION_COLS,
+    POINT_CAPTION,
+    SATISFACTION_COLS,
+    breakdown_cols,
+    mention_cells,
+    point_cells,
+)
 from monitor.errors import ConfigError
 
 if TYPE_CHECKING:
@@ -35,6 +44,8 @@ app.add_typer(query_app, name="query")
 
 STARTER = Path(__file__).resolve().parent.parent / "data" / "monitor.example.toml"
 FORMATS = ("table", "json", "jsonl", "csv")
+JsonOpt = typer.Option(False, "--json", help="Print every field as JSON (full precision).")
+CsvOpt = typer.Option(False, "--csv", help="Print every field as CSV (formula-safe cells: see the README).")
 
 
 def _fmt(json_: bool, csv_: bool, fmt: str | None) -> str:
@@ -42,6 +53,8 @@ def _fmt(json_: bool, csv_: bool, fmt: str | None) -> str:
         if fmt not in FORMATS:
             raise ConfigError(f"--format {fmt!r}: expected one of {', '.join(FORMATS)}")
         return fmt
+    if json_ and csv_:
+        raise ConfigError("--json and --csv: choose one")
     return "json" if json_ else "csv" if csv_ else "table"
 
 
@@ -153,8 +166,8 @@ def q_satisfaction(
     until: str | None = typer.Option(None, "--until", help="Last day (YYYY-MM-DD), inclusive; default today."),
     source: str | None = typer.Option(None, "--source", help="Only this source (name or kind)."),
     lang: str | None = typer.Option(None, "--lang", help="Only this language (ISO 639-1)."),
-    json_: bool = typer.Option(False, "--json", help="Print JSON."),
-    csv_: bool = typer.Option(False, "--csv", help="Print CSV."),
+    json_: bool = JsonOpt,
+    csv_: bool = CsvOpt,
     config: Path | None = ConfigOpt,
     db: str | None = DbOpt,
 ) -> None:
@@ -170,7 +183,41 @@ def q_satisfaction(
         source=source,
         lang=lang,
     )
-    emit(_point_rows(pts), _fmt(json_, csv_, None), POINT_COLS, title=f"{brand}: satisfaction by {by}")
+    emit(
+        _point_rows(pts),
+        _fmt(json_, csv_, None),
+        POINT_COLS,
+        title=f"{brand}: satisfaction by {by}",
+        layout=SATISFACTION_COLS,
+        cells=point_cells,
+        caption=POINT_CAPTION,
+    )
+
+
+@query_app.command("breakdown")
+@handle_errors
+def q_breakdown(
+    brand: str = typer.Argument(..., help="Brand name."),
+    by: str = typer.Option("source", "--by", help="One row per source kind ('source') or language ('lang')."),
+    since: str | None = typer.Option(None, "--since", help="First day (YYYY-MM-DD); default 30 days ago."),
+    until: str | None = typer.Option(None, "--until", help="Last day (YYYY-MM-DD), inclusive; default today."),
+    json_: bool = JsonOpt,
+    csv_: bool = CsvOpt,
+    config: Path | None = ConfigOpt,
+    db: str | None = DbOpt,
+) -> None:
+    """The index per source kind or per language over one window (fractions 0–1)."""
+    idx = open_index(config, db)
+    res = idx.breakdown(brand, start=parse_date(since, "--since"), end=parse_date(until, "--until"), by=by)
+    emit(
+        res.to_dicts(),
+        _fmt(json_, csv_, None),
+        ["key", *POINT_COLS],
+        title=f"{brand}: breakdown by {by}",
+        layout=breakdown_cols(by),
+        cells=point_cells,
+        caption=POINT_CAPTION,
+    )
 
 
 @query_app.command("mentions")
@@ -184,8 +231,8 @@ def q_mentions(
     until: str | None = typer.Option(None, "--until", help="Up to this day (inclusive) or ISO time."),
     limit: int = typer.Option(50, "--limit", min=1, help="At most this many mentions."),
     strongest: bool = typer.Option(False, "--strongest", help="Most confident first instead of newest first."),
-    json_: bool = typer.Option(False, "--json", help="Print JSON."),
-    csv_: bool = typer.Option(False, "--csv", help="Print CSV."),
+    json_: bool = JsonOpt,
+    csv_: bool = CsvOpt,
     config: Path | None = ConfigOpt,
     db: str | None = DbOpt,
 ) -> None:
@@ -201,16 +248,23 @@ def q_mentions(
         limit=limit,
         order="strongest" if strongest else "recent",
     ).to_dicts()
-    fmt = _fmt(json_, csv_, None)
-    if fmt == "table":
-        for r in rows:
-            r["text"] = (r["text"] or "")[:120]
     emit(
         rows,
-        fmt,
-        ["id", "published_at", "source", "lang", "label", "rating", "author", "text"] if fmt == "table" else None,
-        title=f"{brand}: mentions",
+        _fmt(json_, csv_, None),
+        _mention_fields(),
+        title=f"{brand}: mentions (times in {idx.config.index.timezone})",
+        layout=MENTION_COLS,
+        cells=mention_cells,
+        tz=idx.tz,
     )
+
+
+def _mention_fields() -> list[str]:
+    from dataclasses import fields
+
+    from monitor.api import MentionRecord
+
+    return [f.name for f in fields(MentionRecord)]
 
 
 @query_app.command("compare")
@@ -219,8 +273,8 @@ def q_compare(
     brands: list[str] = typer.Argument(..., help="Two or more brand names."),
     since: str | None = typer.Option(None, "--since", help="First day (YYYY-MM-DD)."),
     until: str | None = typer.Option(None, "--until", help="Last day (YYYY-MM-DD), inclusive."),
-    json_: bool = typer.Option(False, "--json", help="Print JSON."),
-    csv_: bool = typer.Option(False, "--csv", help="Print CSV."),
+    json_: bool = JsonOpt,
+    csv_: bool = CsvOpt,
     config: Path | None = ConfigOpt,
     db: str | None = DbOpt,
 ) -> None:
@@ -230,18 +284,11 @@ def q_compare(
     emit(
         res.to_dicts(),
         _fmt(json_, csv_, None),
-        [
-            "brand",
-            "volume",
-            "share_of_voice",
-            "msi",
-            "msi_low",
-            "msi_high",
-            "low_sample",
-            "net_sentiment",
-            "csat",
-            "nps",
-        ],
+        ["brand", "share_of_voice", *POINT_COLS[1:]],
+        title=f"{' vs '.join(brands)}: share of voice and the index",
+        layout=COMPARE_COLS,
+        cells=point_cells,
+        caption=POINT_CAPTION,
     )
 
 
@@ -249,15 +296,17 @@ def q_compare(
 @handle_errors
 def q_alerts(
     brand: str = typer.Argument(..., help="Brand name."),
-    json_: bool = typer.Option(False, "--json", help="Print JSON."),
+    json_: bool = JsonOpt,
+    csv_: bool = CsvOpt,
     config: Path | None = ConfigOpt,
     db: str | None = DbOpt,
 ) -> None:
     """Alerts for the last 24 hours, each with its numbers."""
     idx = open_index(config, db)
     alerts = idx.alerts(brand)
-    if json_:
-        sys.stdout.write(json.dumps(alerts.to_dicts(), ensure_ascii=False) + "\n")
+    fmt = _fmt(json_, csv_, None)
+    if fmt != "table":
+        emit(alerts.to_dicts(), fmt, ["kind", "brand", "message", "numbers"])
         return
     if not alerts:
         console.print(f"No alerts for {escape(brand)}.")

@@ -224,19 +224,26 @@ def cache_cmd(
             soft_wrap=True,
         )
         return
-    from rich.table import Table
+    from monitor.cli.tables import Col, make_table, print_table
 
-    table = Table(title=f"cache: {escape(str(root))}")
-    table.add_column("kind", no_wrap=True)
-    table.add_column("folder", overflow="fold")  # the whole name, folded if need be
-    table.add_column("MB", justify="right", no_wrap=True)
-    table.add_column("status", no_wrap=True)
-    table.add_column("reason")
-    for e in entries:
-        folder = e.path.relative_to(root) if e.path.is_relative_to(root) else e.path
-        status = "stale" if not e.in_use else "kept" if e.reason.startswith("unknown") else "in use"
-        table.add_row(e.kind, escape(str(folder)), f"{e.bytes / 1e6:.1f}", status, escape(e.reason))
-    console.print(table)
+    cols = [
+        Col("kind", "kind", "word"),
+        Col("folder", "folder", "text"),  # the whole name, folded if need be
+        Col("MB", "MB", "figure"),
+        Col("status", "status", "word"),
+        Col("reason", "reason", "text", 200),
+    ]
+    rows = [
+        {
+            "kind": e.kind,
+            "folder": str(e.path.relative_to(root) if e.path.is_relative_to(root) else e.path),
+            "MB": f"{e.bytes / 1e6:.1f}",
+            "status": "stale" if not e.in_use else "kept" if e.reason.startswith("unknown") else "in use",
+            "reason": e.reason,
+        }
+        for e in entries
+    ]
+    print_table(console, make_table(cols, rows, title=f"cache: {root}"))
     total = sum(e.bytes for e in stale)
     hint = " (monitor model cache --prune deletes them)" if stale else ""
     console.print(f"reclaimable: {total / 1e6:.1f} MB in {len(stale)} entries{hint}", highlight=False, soft_wrap=True)

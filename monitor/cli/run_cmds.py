@@ -7,7 +7,7 @@ import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
@@ -26,6 +26,16 @@ from monitor.cli.common import (
     interruptible,
     parse_date,
     resolve_config,
+)
+from monitor.cli.tables import (
+    JOB_COLS,
+    RUN_COLS,
+    SOURCE_COLS,
+    demo_table,
+    make_table,
+    print_table,
+    run_cells,
+    source_cells,
 )
 from monitor.errors import ConfigError
 from monitor.redact import redact_text
@@ -61,10 +71,6 @@ def _logging(level: int) -> Iterator[None]:
         root.setLevel(saved[0])
         for name, lg in quiet.items():
             lg.setLevel(saved[1][name])
-
-
-def _pct(x: float | None) -> str:
-    return "–" if x is None else f"{x * 100:.0f} %"
 
 
 def _step_line(step: StepResult) -> str:
@@ -146,8 +152,6 @@ def status(
     runs: int = typer.Option(10, "--runs", help="How many recent runs to list."),
 ) -> None:
     """Show scheduled jobs and their next run, recent runs, source health and pending deliveries."""
-    from rich.table import Table
-
     from monitor.api import MentionIndex
     from monitor.digest.deliver import pending_deliveries
     from monitor.schedule import Leases, stored_jobs
@@ -158,58 +162,21 @@ def status(
         idx.store.mark_abandoned_runs()  # so the list below does not show dead runs as running
         jobs = stored_jobs(idx.engine)
         last = Leases(idx.engine).last_runs()
-        table = Table(title=f"Jobs (times in {cfg.digest.timezone})")
-        for col in ("job", "schedule", "next run", "last run", "result"):
-            table.add_column(col)
-        for j in jobs:
-            lease = last.get(j["id"])
-            nxt = j["next_run_time"].astimezone(tz).strftime("%Y-%m-%d %H:%M") if j["next_run_time"] else "paused"
-            table.add_row(
-                escape(j["id"]),
-                escape(j["name"].split("[", 1)[-1].rstrip("]") if "[" in j["name"] else j["trigger"]),
-                nxt,
-                lease["started_at"].astimezone(tz).strftime("%Y-%m-%d %H:%M") if lease else "–",
-                escape(lease["status"]) if lease else "–",
-            )
-        if not jobs:
-            table.caption = "No jobs stored yet: `monitor run` creates them."
-        console.print(table)
-
-        rt = Table(title="Recent runs")
-        for col in ("id", "kind", "started", "took", "status", "counts", "errors"):
-            rt.add_column(col)
-        for r in idx.recent_runs(limit=runs):
-            counts = r.counts or {}
-            brief = ", ".join(f"{k}={v}" for k, v in counts.items() if isinstance(v, (int, float, str)) and k != "html")
-            started = r.started_at
-            if started is not None and started.tzinfo is None:
-                started = started.replace(tzinfo=UTC)
-            rt.add_row(
-                str(r.id),
-                r.kind,
-                started.astimezone(tz).strftime("%m-%d %H:%M") if started else "–",
-                f"{r.duration_s:.1f}s" if r.duration_s is not None else "…",
-                r.status,
-                escape(brief[:80]),
-                escape(redact_text("; ".join(r.errors))[:80]),
-            )
-        console.print(rt)
-
-        st = Table(title="Sources")
-        for col in ("source", "kind", "brand", "status", "last success", "last error / reason"):
-            st.add_column(col)
-        for s in idx.sources_overview():
-            colour = {"ok": "green", "blocked": "red", "failing": "yellow", "partial": "yellow"}.get(s.status, "dim")
-            ok_at = s.last_success_at
-            st.add_row(
-                escape(s.name),
-                s.kind,
-                escape(s.brand or "–"),
-                f"[{colour}]{s.status}[/]",
-                ok_at.strftime("%Y-%m-%d %H:%M") if ok_at else "never",
-                escape(redact_text(s.blocked_reason or s.last_error or "")[:70]),
-            )
-        console.print(st)
+        job_rows = [
+            {
+                "id": j["id"],
+                "schedule": j["name"].split("[", 1)[-1].rstrip("]") if "[" in j["name"] else j["trigger"],
+                "next_run": j["next_run_time"] or "paused",
+                "last_run": last[j["id"]]["started_at"] if j["id"] in last else None,
+                "result": last[j["id"]]["status"] if j["id"] in last else None,
+            }
+            for j in jobs
+        ]
+        empty = "" if jobs else "No jobs stored yet: `monitor run` creates them."
+        print_table(console, make_table(JOB_COLS, job_rows, title=f"Jobs (times in {tz})", caption=empty, tz=tz))
+        recent = map(run_cells, idx.recent_runs(limit=runs))
+        print_table(console, make_table(RUN_COLS, recent, title="Recent runs", tz=tz))
+        print_table(console, make_table(SOURCE_COLS, map(source_cells, idx.sources_overview()), title="Sources", tz=tz))
 
     pending = pending_deliveries(cfg.digest.out_dir)
     if pending:
@@ -301,8 +268,6 @@ def demo(
 
 
 def _demo(out: Path) -> None:
-    from rich.table import Table
-
     from monitor.demo import run_demo
 
     started = time.monotonic()
@@ -321,28 +286,7 @@ def _demo(out: Path) -> None:
 
         result = run_demo(out, on_step=on_step)
 
-    langs = ("hy", "sv", "tr", "bg", "en")
-    table = Table(title="Last 30 days · MSI = positive ÷ (positive + negative)", show_edge=False)
-    table.add_column("brand")
-    table.add_column("mentions", justify="right")
-    for lang in langs:
-        table.add_column(lang, justify="right")
-    for col in ("unscored", "MSI today", "7 days", "30 days", "alerts"):
-        table.add_column(col, justify="right")
-    for r in result.rows:
-        today = _pct(r["msi_today"]) + ("*" if r["low_sample_today"] and r["msi_today"] is not None else "")
-        table.add_row(
-            r["brand"],
-            str(r["mentions"]),
-            *(str(r["languages"].get(lang, 0)) for lang in langs),
-            str(r["unscored"]),
-            today,
-            _pct(r["msi_7d"]),
-            _pct(r["msi_30d"]),
-            str(r["alerts"]),
-        )
-    table.caption = "* low sample (fewer than 30 positive + negative mentions)"
-    console.print(table)
+    print_table(console, demo_table(result.rows))
     blocked = [s for s in result.sources if s.status in ("blocked", "failing", "partial")]
     console.print(
         f"Sources: {len(result.sources) - len(blocked)} ok"
