@@ -118,9 +118,9 @@ schedule = "30m"
                     published_at=now - timedelta(days=i),
                     label="positive" if i % 4 else "negative",
                 )
-        run = idx.start_run("collect")
-        idx.finish_run(run, "failed", {"new": 90, "duplicate": 3, "pages": 12, "status": "failed"}, [REASON] * 3)
-        idx.record_source_result(SHOP, "blocked", REASON)
+        run = idx.store.start_run("collect")
+        idx.store.finish_run(run, "failed", {"new": 90, "duplicate": 3, "pages": 12, "status": "failed"}, [REASON] * 3)
+        idx.store.record_source_result(SHOP, "blocked", REASON)
         _register_jobs(idx, cfg)
     yield Db(cfg, tmp_path)
 
