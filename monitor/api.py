@@ -22,11 +22,13 @@ from monitor.index.periods import BY_VALUES, By, periods
 from monitor.index.points import Point, Tally
 from monitor.index.snapshots import Snapshot
 from monitor.integrity import VerifyReport
-from monitor.records import LABELS, MentionIn, Prediction
+from monitor.records import LABELS, AggregateRating, MentionIn, Prediction
 from monitor.results import ResultList
 from monitor.store import Engine, IngestResult, SourceState, Store, forget_open_runs, listings, reads, snapshots
+from monitor.store import ratings as rating_store
 from monitor.store.engine import make_engine, upgrade
 from monitor.store.listings import MentionFilter, MentionRecord
+from monitor.store.ratings import RatingPoint
 
 
 @dataclass(frozen=True, slots=True)
@@ -247,6 +249,10 @@ class MentionIndex:
     def set_http_validators(self, url: str, etag: str | None, last_modified: str | None) -> None:
         self.store.set_http_validators(url, etag, last_modified)
 
+    def record_rating(self, source: str, rating: AggregateRating, *, at: datetime, url: str | None = None) -> None:
+        """Keep a source's AggregateRating as its snapshot for ``at``'s day (the day's last reading wins)."""
+        rating_store.record(self.engine, self.tz, source, rating, at, url)
+
     def start_run(self, kind: str) -> int:
         return self.store.start_run(kind)
 
@@ -398,9 +404,29 @@ class MentionIndex:
         bid = self._brand_id(brand)
         return ResultList(listings.snapshots(self.engine, bid, s, e, scope))
 
+    def ratings(
+        self,
+        brand: str | None = None,
+        start: date | str | None = None,
+        end: date | str | None = None,
+        *,
+        source: str | None = None,
+    ) -> ResultList[RatingPoint]:
+        """Daily AggregateRating snapshots (a shop's average stars over time) of a brand's
+        sources or of one source, by source then day (default the last 30 days)."""
+        if brand is None and source is None:
+            raise ConfigError("ratings() needs a brand or a source")
+        s, e = self._window(start, end)
+        bid = self._brand_id(brand) if brand is not None else None
+        if source is not None:
+            known = sorted(o.name for o in listings.sources_overview(self.engine))
+            if source not in known:
+                raise ConfigError(f"unknown source {source!r} (known: {', '.join(known) or 'none yet'})")
+        return ResultList(rating_store.points(self.engine, s, e, brand_id=bid, source=source))
+
     def days(self, start: date, end: date) -> list[date]:
         """Every calendar day from start to end inclusive."""
         return periods(start, end, "day")
 
 
-__all__ = ["BrandFigures", "MentionIndex", "MentionRecord", "Snapshot"]
+__all__ = ["BrandFigures", "MentionIndex", "MentionRecord", "RatingPoint", "Snapshot"]

@@ -55,6 +55,7 @@ class FakeIndex:
         self.states: dict[str, FakeState] = {}
         self.validators: dict[str, tuple[str | None, str | None]] = {}
         self.runs: dict[int, dict[str, Any]] = {}
+        self.ratings: dict[str, Any] = {}
 
     def sync_config(self, cfg: Config) -> None:
         for s in cfg.sources:
@@ -113,6 +114,9 @@ class FakeIndex:
 
     def set_http_validators(self, url: str, etag: str | None, last_modified: str | None) -> None:
         self.validators[url] = (etag, last_modified)
+
+    def record_rating(self, source: str, rating: Any, *, at: datetime, url: str | None = None) -> None:
+        self.ratings[source] = rating
 
     def start_run(self, kind: str) -> int:
         rid = len(self.runs) + 1

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from datetime import datetime
 from typing import Any, Protocol
 
 from monitor.config import Config, SourceConfig
-from monitor.records import MentionIn
+from monitor.records import AggregateRating, MentionIn
 from monitor.sources.base import Page
 from monitor.store import Engine, IngestResult, SourceState
 
@@ -43,6 +44,10 @@ class IndexLike(Protocol):
     ) -> None: ...
     def http_validators(self, url: str) -> tuple[str | None, str | None] | None: ...
     def set_http_validators(self, url: str, etag: str | None, last_modified: str | None) -> None: ...
+    def record_rating(self, source: str, rating: AggregateRating, *, at: datetime, url: str | None = None) -> None:
+        """Keep a page's AggregateRating as the source's rating snapshot of ``at``'s day."""
+        ...
+
     def start_run(self, kind: str) -> int: ...
     def finish_run(self, run_id: int, status: str, counts: dict[str, Any], errors: list[str]) -> None: ...
 

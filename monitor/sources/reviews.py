@@ -8,11 +8,9 @@ reviews nested in ``itemReviewed``/``review``, ratings as numbers or strings (``
 included). Each review becomes one mention with rating value and scale, author, date,
 title and text; a review with a rating but no words keeps ``text=""``.
 
-:func:`aggregate` returns the page's schema.org ``AggregateRating`` (the first valid one, JSON-LD
-before microdata) as an :class:`~monitor.records.AggregateRating`: value, scale, rating and
-review counts, the rated item's name. An aggregate is not a mention: collection stores it
-as the source's daily rating snapshot (``Page.aggregate``); :func:`aggregate_ratings` lists
-every one on the page.
+:func:`aggregate` returns the page's ``AggregateRating`` (the first valid one) as a
+:class:`~monitor.records.AggregateRating`; it is no mention: collection stores it as the
+source's daily rating snapshot (``Page.aggregate``). :func:`aggregate_ratings` lists them all.
 
 Paging: ``<link rel="next">``/``<a rel="next">``, or a URL template in the options.
 
@@ -284,23 +282,14 @@ def _microdata_reviews(
 
 
 def _count(value: Any) -> int | None:
-    """A count as pages write it: ``1262``, ``"1262"``, ``"1,262"``, ``"1 262"``; else ``None``."""
+    """A count as pages write it (``1262``, ``"1,262"``, ``"1 262"``), else ``None``."""
     value = _first(value)
-    if isinstance(value, bool) or value is None:
-        return None
-    if isinstance(value, int):
-        return value if value >= 0 else None
-    if isinstance(value, float):
-        return int(value) if math.isfinite(value) and value >= 0 and value.is_integer() else None
-    if isinstance(value, str):
-        digits = re.sub(r"[\s,.'\u00a0\u202f]", "", value)
-        return int(digits) if digits.isascii() and digits.isdigit() and len(digits) <= 15 else None
-    return None
+    n = parse_number(re.sub(r"[\s,.'\u00a0\u202f]", "", value) if isinstance(value, str) else value)
+    return int(n) if n is not None and 0 <= n < 2**53 and n.is_integer() else None
 
 
 def _aggregate(obj: Mapping[str, Any], item: str | None) -> AggregateRating | None:
-    """An ``AggregateRating`` object as a record, or ``None`` when it holds no usable average
-    (no value, a value outside its scale — ``0`` often means "no ratings yet" —, or zero ratings)."""
+    """The record, or ``None`` without a usable average (outside its scale, e.g. ``0``; zero ratings)."""
     value = parse_number(_first(obj.get("ratingValue")))
     worst, best = _scale(obj)
     if value is None or not math.isfinite(value) or best <= worst or not worst <= value <= best:
@@ -335,8 +324,7 @@ def _microdata_aggregates(tree: LexborHTMLParser, url: str, memo: dict[int, dict
 
 
 def _unique(aggregates: list[AggregateRating]) -> list[AggregateRating]:
-    """The same aggregate in JSON-LD and microdata → once (the first; a copy without a count
-    is the same aggregate)."""
+    """The same aggregate in JSON-LD and microdata (or a copy without a count) → the first only."""
     out: list[AggregateRating] = []
     for a in aggregates:
         if not any(
@@ -347,8 +335,7 @@ def _unique(aggregates: list[AggregateRating]) -> list[AggregateRating]:
 
 
 def page_aggregates(html: str, url: str, tree: LexborHTMLParser | None = None) -> list[AggregateRating]:
-    """The valid AggregateRatings of a decoded page (JSON-LD first, then microdata when a
-    ``tree`` of the page is given): what kinds other than ``reviews`` use."""
+    """A decoded page's AggregateRatings (JSON-LD, then microdata when given its ``tree``), for other kinds."""
     found = _jsonld_aggregates(list(_jsonld_blocks(html))) if "ld+json" in html else []
     if tree is not None and "aggregateRating" in html:
         found += _microdata_aggregates(tree, url, {})
