@@ -344,14 +344,14 @@ def page_aggregates(html: str, url: str, tree: LexborHTMLParser | None = None) -
 
 def aggregate_ratings(body: bytes | str, content_type: str | None = None) -> list[AggregateRating]:
     """Every valid AggregateRating on the page, the main one first."""
-    return _read(body, "", None, content_type)[2]
+    return read_page(body, "", content_type=content_type)[2]
 
 
 def aggregate(
     body: bytes | str, url: str, options: Mapping[str, Any] | None = None, *, content_type: str | None = None
 ) -> AggregateRating | None:
     """The page's AggregateRating (the first valid one), or ``None``."""
-    found = _read(body, url, options, content_type)[2]
+    found = read_page(body, url, options, content_type=content_type)[2]
     return found[0] if found else None
 
 
@@ -388,8 +388,8 @@ def _next_link(html: str, url: str) -> str | None:
 
 
 @guard_parse(KIND)
-def _read(
-    body: bytes | str, url: str, options: Mapping[str, Any] | None, content_type: str | None
+def read_page(
+    body: bytes | str, url: str, options: Mapping[str, Any] | None = None, *, content_type: str | None = None
 ) -> tuple[list[RawMention], str | None, list[AggregateRating]]:
     """Reviews, the next page's URL and the aggregates of one page, read in one pass."""
     opts = dict(options or {})
@@ -412,7 +412,7 @@ def parse_page(
     body: bytes | str, url: str, options: Mapping[str, Any] | None = None, *, content_type: str | None = None
 ) -> tuple[list[RawMention], str | None]:
     """Reviews on one page and the next page's URL (``rel=next``) if any."""
-    mentions, nxt, _ = _read(body, url, options, content_type)
+    mentions, nxt, _ = read_page(body, url, options, content_type=content_type)
     return mentions, nxt
 
 
@@ -433,7 +433,7 @@ async def fetch(ctx: FetchContext) -> AsyncIterator[Page]:
 
     def page(result: FetchResult) -> tuple[list[RawMention], str | None]:
         found.clear()
-        mentions, nxt, aggregates = _read(
+        mentions, nxt, aggregates = read_page(
             result.body, result.final_url or result.url, options, content_type=result.content_type
         )
         found.extend(aggregates[:1])
@@ -449,4 +449,4 @@ async def fetch(ctx: FetchContext) -> AsyncIterator[Page]:
         yield p
 
 
-__all__ = ["aggregate", "aggregate_ratings", "fetch", "page_aggregates", "parse", "parse_page"]
+__all__ = ["aggregate", "aggregate_ratings", "fetch", "page_aggregates", "parse", "parse_page", "read_page"]
