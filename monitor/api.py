@@ -24,8 +24,10 @@ from monitor.labels import EFFECTIVE_LABELS, check_label
 from monitor.records import Mention
 from monitor.results import BrandFigures, BreakdownRow, ResultList
 from monitor.store import Engine, IngestResult, Store, forget_open_runs, listings, reads, snapshots
+from monitor.store import ratings as rating_store
 from monitor.store.engine import make_engine, upgrade
 from monitor.store.listings import MentionFilter, MentionRecord, RunRecord, SourceOverview
+from monitor.store.ratings import RatingPoint
 
 _DateArg = date | datetime | str
 
@@ -349,9 +351,38 @@ class MentionIndex:
         bid = self._brand_id(brand)
         return ResultList(listings.snapshots(self.engine, bid, s, e, scope))
 
+    def ratings(
+        self,
+        brand: str | None = None,
+        start: date | str | None = None,
+        end: date | str | None = None,
+        *,
+        source: str | None = None,
+    ) -> ResultList[RatingPoint]:
+        """Daily AggregateRating snapshots (a shop's average stars over time) of a brand's
+        sources or of one source, by source then day (default the last 30 days)."""
+        if brand is None and source is None:
+            raise InvalidArgument("ratings() needs a brand or a source")
+        s, e = self._window(start, end)
+        bid = self._brand_id(brand) if brand is not None else None
+        if source is not None:
+            known = sorted(o.name for o in listings.sources_overview(self.engine))
+            if source not in known:
+                raise InvalidArgument(f"unknown source {source!r} (known: {', '.join(known) or 'none yet'})")
+        return ResultList(rating_store.points(self.engine, s, e, brand_id=bid, source=source))
+
     def days(self, start: date, end: date) -> list[date]:
         """Every calendar day from start to end inclusive."""
         return periods(start, end, "day")
 
 
-__all__ = ["BrandFigures", "BreakdownRow", "MentionIndex", "MentionRecord", "RunRecord", "Snapshot", "SourceOverview"]
+__all__ = [
+    "BrandFigures",
+    "BreakdownRow",
+    "MentionIndex",
+    "MentionRecord",
+    "RatingPoint",
+    "RunRecord",
+    "Snapshot",
+    "SourceOverview",
+]

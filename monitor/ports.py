@@ -11,7 +11,7 @@ from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING, Protocol
 
-from monitor.records import Mention, Prediction
+from monitor.records import AggregateRating, Mention, Prediction
 from monitor.store import Engine, IngestResult, SourceState
 from monitor.store.listings import RunRecord
 
@@ -57,6 +57,10 @@ class CollectStore(RunLog, Protocol):
     def http_validators(self, url: str) -> tuple[str | None, str | None] | None: ...
 
     def set_http_validators(self, url: str, etag: str | None, last_modified: str | None) -> None: ...
+
+    def record_rating(self, source: str, rating: AggregateRating, *, at: datetime, url: str | None = None) -> None:
+        """Keep a page's AggregateRating as the source's rating snapshot of ``at``'s day."""
+        ...
 
 
 class ScoreStore(RunLog, Protocol):

@@ -70,4 +70,31 @@ class Prediction:
         return max(self.p_negative, self.p_neutral, self.p_positive)
 
 
-__all__ = ["LABELS", "Label", "Mention", "Prediction"]
+@dataclass(frozen=True, slots=True)
+class AggregateRating:
+    """A page's schema.org ``AggregateRating``: the average of its ratings, not a mention.
+
+    ``scale`` is ``(worst, best)``; ``rating_count`` counts the ratings behind ``value``
+    and ``review_count`` the written reviews (pages give either, both or neither);
+    ``item`` is the rated thing's name as the page gives it (scraped text).
+    """
+
+    value: float
+    scale: tuple[float, float] = (1.0, 5.0)
+    rating_count: int | None = None
+    review_count: int | None = None
+    item: str | None = None
+
+    @property
+    def count(self) -> int | None:
+        """The ratings behind the average: ``rating_count``, else ``review_count``."""
+        return self.rating_count if self.rating_count is not None else self.review_count
+
+    @property
+    def normalised(self) -> float:
+        """``value`` on 0–1 (worst → 0, best → 1)."""
+        worst, best = self.scale
+        return (self.value - worst) / (best - worst)
+
+
+__all__ = ["LABELS", "AggregateRating", "Label", "Mention", "Prediction"]

@@ -329,7 +329,7 @@ def test_slow_parse_does_not_stall_other_sources(server: LocalServer, sqlite_url
     """Before: the fast source finished only after the 2.5 s parse; after: while it runs."""
     import monitor.sources.reviews as reviews
 
-    real = reviews.parse_page
+    real = reviews.read_page
     parse_done: list[float] = []
 
     def slow_parse(body: Any, url: str, options: Any = None, **kwargs: Any) -> Any:
@@ -341,7 +341,7 @@ def test_slow_parse_does_not_stall_other_sources(server: LocalServer, sqlite_url
             parse_done.append(time.monotonic())
         return real(body, url, options, **kwargs)
 
-    monkeypatch.setattr(reviews, "parse_page", slow_parse)
+    monkeypatch.setattr(reviews, "read_page", slow_parse)
     one = review_page([review(k) for k in range(50, 53)])
     server.routes["/slow"] = lambda h: Reply(body=one, headers=HTML)
     Feed(server, 9, per=3)

@@ -93,7 +93,7 @@ def test_allrecipes_jsonld_reviews() -> None:
     assert all(m.author and m.text for m in ms)
     assert ms[0].extra["item"] == "Four Cheese Margherita Pizza"
     [agg] = reviews.aggregate_ratings(page)
-    assert agg["value"] == 4.8 and agg["count"] == 489
+    assert agg.value == 4.8 and agg.rating_count == 489
 
 
 def test_realmomnutrition_100_reviews_mostly_rating_only() -> None:
@@ -106,7 +106,7 @@ def test_realmomnutrition_100_reviews_mostly_rating_only() -> None:
     assert sum(m.author == "Anonymous" for m in ms) > 50
     assert ms[0].published_at == utc(2025, 1, 23, 22, 27, 30)
     [agg] = reviews.aggregate_ratings(page)
-    assert agg["value"] == 4.6 and agg["review_count"] == 174
+    assert agg.value == 4.6 and agg.review_count == 174
 
 
 def test_recept_se_reviews_without_rating_or_date_fields() -> None:
@@ -128,7 +128,7 @@ def test_williams_sonoma_microdata_reviews() -> None:
     assert ms[0].title == "Chocolate Cake?" and ms[0].author == "Donnagar10" and ms[0].rating == 1.0
     assert ms[0].published_at == utc(2022, 10, 30)
     assert all(m.text for m in ms)
-    assert reviews.aggregate_ratings(page)[0]["value"] == 4.0
+    assert reviews.aggregate_ratings(page)[0].value == 4.0
 
 
 @pytest.mark.parametrize(
@@ -144,8 +144,8 @@ def test_aggregate_only_pages_have_no_review_mentions(name: str, value: float, c
     page = body(f"reviews-html/{name}")
     assert reviews.parse(page, "https://example.com/") == []
     agg = reviews.aggregate_ratings(page)[0]
-    assert agg["value"] == pytest.approx(value, abs=1e-3)
-    assert count in (agg["count"], agg["review_count"])
+    assert agg.value == pytest.approx(value, abs=1e-3)
+    assert agg.count == count
 
 
 # -- html (CSS selectors from the config) -------------------------------------------------

@@ -30,7 +30,7 @@ def test_jsonld_graph_nested_item_and_ten_point_scale() -> None:
     assert r2.rating == 3.0 and r2.rating_scale == (1.0, 5.0) and r2.author == "İbrahim"
     assert r2.text.startswith("Fena değil") and r2.lang == "tr"
     [agg] = reviews.aggregate_ratings(page)
-    assert agg["value"] == 8.4 and agg["scale"] == (0.0, 10.0) and agg["count"] == 57
+    assert agg.value == 8.4 and agg.scale == (0.0, 10.0) and agg.count == 57
 
 
 def test_rss2_latin1_google_redirects_and_missing_guid() -> None:

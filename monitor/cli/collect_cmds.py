@@ -30,6 +30,8 @@ from monitor.redact import redact_text
 
 if TYPE_CHECKING:
     from monitor.api import MentionIndex
+from monitor.records import AggregateRating
+from monitor.textsafe import printable
 
 sources_app = typer.Typer(help="Inspect sources: their status, and what a saved response yields.", no_args_is_help=True)
 app.add_typer(sources_app, name="sources")
@@ -155,6 +157,31 @@ def sources_list(
     emit(rows, fmt, cols, title="sources", layout=SOURCE_COLS)
 
 
+def describe_aggregate(agg: AggregateRating) -> str:
+    """``AggregateRating 4.3/5 from 1,234 ratings for 'X'`` (scraped text made printable)."""
+    worst, best = agg.scale
+    text = f"AggregateRating {_num(agg.value)}/{_num(best)}"
+    if worst not in (0, 1):
+        text += f" (worst {_num(worst)})"
+    if agg.rating_count is not None:
+        text += f" from {_many(agg.rating_count, 'rating')}"
+        if agg.review_count is not None:
+            text += f" ({_many(agg.review_count, 'review')})"
+    elif agg.review_count is not None:
+        text += f" from {_many(agg.review_count, 'review')}"
+    if agg.item:
+        text += f" for '{printable(agg.item)}'"
+    return text
+
+
+def _num(x: float) -> str:
+    return f"{x:.2f}".rstrip("0").rstrip(".")
+
+
+def _many(n: int, noun: str) -> str:
+    return f"{n:,} {noun}" + ("" if n == 1 else "s")
+
+
 def _iso(value: Any) -> str | None:
     if value is None:
         return None
@@ -217,7 +244,8 @@ def sources_parse(
         options = dict(src_cfg.options)
         url = url or src_cfg.url
     body = file.read_bytes()
-    mentions = get_source(kind).parse(body, url or "https://example.invalid/", options)
+    src = get_source(kind)
+    mentions = src.parse(body, url or "https://example.invalid/", options)
     for m in mentions:
         row = {
             "external_id": m.external_id,
@@ -231,7 +259,17 @@ def sources_parse(
             "lang": m.lang,
         }
         sys.stdout.write(json.dumps(row, ensure_ascii=False) + "\n")
-    err_console.print(f"{len(mentions)} mention(s) from {escape(str(file))}", soft_wrap=True)
+    aggregate = src.aggregate(body, url or "https://example.invalid/", options)
+    if aggregate is not None:
+        err_console.print(escape(describe_aggregate(aggregate)), soft_wrap=True)
+    if not mentions and aggregate is not None:
+        err_console.print(
+            f"0 mention(s) from {escape(str(file))}: the page has an aggregate rating but no individual "
+            "reviews; `monitor collect` keeps it as the source's daily rating snapshot, not as mentions",
+            soft_wrap=True,
+        )
+    else:
+        err_console.print(f"{len(mentions)} mention(s) from {escape(str(file))}", soft_wrap=True)
     console.file.flush()
 
 

@@ -230,6 +230,8 @@ class SourceRunner:
                     self._stopped_by(src, rep, page, cursor)
                     return
                 last_ok = page
+                if page.aggregate is not None:  # a figure about the source, never a mention
+                    self.index.store.record_rating(src.name, page.aggregate, at=self.now(), url=page.result.safe_url)
                 rep.fetched += len(page.mentions)
                 pending.extend(self._match(brand_cfg, page.mentions, rep))
                 if len(pending) >= FLUSH_AT:

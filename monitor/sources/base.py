@@ -12,6 +12,10 @@ Every kind is one module ``monitor.sources.<kind>`` with two functions:
     follows the kind's paging and stops incrementally. One :class:`Page` per response;
     a page that is not ``ok`` (blocked, failed, not modified) ends the walk.
 
+Kinds that read structured data (``reviews``, ``html``) also have
+``aggregate(body, url, options=None, *, content_type=None) -> AggregateRating | None``
+(the page's schema.org AggregateRating) and set :attr:`Page.aggregate` while fetching.
+
 The registry maps a kind to its module and imports it on first use (no import-time work);
 :func:`get_source` raises :class:`~monitor.errors.ConfigError` for an unknown kind.
 
@@ -43,7 +47,7 @@ from monitor.config import SOURCE_KINDS, BrandConfig, Secrets, SourceConfig
 from monitor.dates import parse_datetime
 from monitor.errors import ConfigError, ParseError
 from monitor.http import FetchResult, HttpClient
-from monitor.records import Mention
+from monitor.records import AggregateRating, Mention
 
 P = ParamSpec("P")
 T = TypeVar("T")
@@ -60,6 +64,9 @@ class Page:
     error: str | None = None  # a parse error: the page was fetched but unusable
     number: int = 1  # the page's place in this run's walk (1 = the first fetched)
     resumed: bool = False  # the walk started where an earlier run's walk left off
+    #: The page's schema.org AggregateRating (kinds that read structured data set it): a
+    #: figure about the source, stored as its daily rating snapshot, never a mention.
+    aggregate: AggregateRating | None = None
 
     @property
     def status(self) -> str:
@@ -194,6 +201,20 @@ class Source:
 
     def fetch(self, ctx: FetchContext) -> AsyncIterator[Page]:
         return cast(AsyncIterator[Page], self.module.fetch(ctx))
+
+    def aggregate(
+        self,
+        body: bytes | str,
+        url: str,
+        options: Mapping[str, Any] | None = None,
+        *,
+        content_type: str | None = None,
+    ) -> AggregateRating | None:
+        """The page's AggregateRating, for kinds that read one (``aggregate`` in the module); else ``None``."""
+        read = getattr(self.module, "aggregate", None)
+        if read is None:
+            return None
+        return cast(AggregateRating | None, read(body, url, options, content_type=content_type))
 
     @property
     def doc(self) -> str:

@@ -43,6 +43,9 @@ Options (``item`` is required; the rest are optional):
                     a hash of author, date and text
 ``next``            CSS of the next-page link (its ``href``)
 ``lang``            declared language of the page (otherwise ``<html lang>``)
+
+A schema.org ``AggregateRating`` on the page (JSON-LD or microdata, whatever the
+selectors) is read too: :func:`aggregate`, and ``Page.aggregate`` while fetching.
 """
 
 from __future__ import annotations
@@ -58,10 +61,11 @@ from selectolax.lexbor import LexborHTMLParser, LexborNode
 from monitor.dates import parse_human
 from monitor.errors import ConfigError, ParseError
 from monitor.http import FetchResult
-from monitor.records import Mention
+from monitor.records import AggregateRating, Mention
 from monitor.sources._markup import check_markup
 from monitor.sources._text import clean, field, parse_number, stable_id
 from monitor.sources.base import FetchContext, Page, as_text, guard_parse, walk
+from monitor.sources.reviews import page_aggregates
 
 KIND = "html"
 
@@ -117,7 +121,6 @@ def _rating(node: LexborNode | None, opts: Mapping[str, Any]) -> tuple[float | N
     return value, (worst, best)
 
 
-@guard_parse(KIND)
 def parse_page(
     body: bytes | str,
     url: str,
@@ -127,6 +130,15 @@ def parse_page(
     now: datetime | None = None,
 ) -> tuple[list[Mention], str | None]:
     """Reviews on one page and the next page's URL (relative dates are read against ``now``)."""
+    mentions, next_url, _ = _read(body, url, options, content_type, now)
+    return mentions, next_url
+
+
+@guard_parse(KIND)
+def _read(
+    body: bytes | str, url: str, options: Mapping[str, Any] | None, content_type: str | None, now: datetime | None
+) -> tuple[list[Mention], str | None, list[AggregateRating]]:
+    """Reviews, the next page's URL and the page's aggregate ratings."""
     opts = dict(options or {})
     item_css = opts.get("item")
     if not item_css:
@@ -152,6 +164,7 @@ def parse_page(
         if href:
             next_url = urljoin(url, href)
     now = now or datetime.now(UTC)
+    aggregates = page_aggregates(html, url, tree)  # before the items are taken apart below
     out: list[Mention] = []
     # Innermost first, each item detached once read: an enclosing item then sees only its
     # own content, so every node is searched by one item's selectors (linear, where nested
@@ -162,7 +175,7 @@ def parse_page(
             out.append(mention)
         item.decompose(recursive=False)
     out.reverse()
-    return out, next_url
+    return out, next_url, aggregates
 
 
 def _item_mention(
@@ -213,19 +226,40 @@ def parse(
     return parse_page(body, url, options, content_type=content_type, now=now)[0]
 
 
+@guard_parse(KIND)
+def aggregate(
+    body: bytes | str, url: str, options: Mapping[str, Any] | None = None, *, content_type: str | None = None
+) -> AggregateRating | None:
+    """The page's schema.org AggregateRating (the first valid one), or ``None``."""
+    html = as_text(body, content_type, f"html {url}")
+    tree = None
+    if "aggregateRating" in html:  # microdata needs the DOM; JSON-LD does not
+        check_markup(html, f"html {url}")
+        tree = LexborHTMLParser(html)
+    found = page_aggregates(html, url, tree)
+    return found[0] if found else None
+
+
 async def fetch(ctx: FetchContext) -> AsyncIterator[Page]:
     if not ctx.source.url:
         raise ConfigError(f"html source {ctx.source.name!r} needs a url")
     options = ctx.options
     if not options.get("item"):
         raise ConfigError(f"html source {ctx.source.name!r} needs options.item")
+    found: list[AggregateRating] = []  # the aggregates of the page being read
 
     def page(result: FetchResult) -> tuple[list[Mention], str | None]:
+        found.clear()
         url = result.final_url or result.url
-        return parse_page(result.body, url, options, content_type=result.content_type, now=ctx.now())
+        mentions, next_url, aggregates = _read(result.body, url, options, result.content_type, ctx.now())
+        found.extend(aggregates[:1])
+        return mentions, next_url
 
     async for p in walk(ctx, ctx.source.url, page):
+        if p.error is None and found:
+            p.aggregate = found[0]
+        found.clear()
         yield p
 
 
-__all__ = ["fetch", "parse", "parse_date", "parse_page"]
+__all__ = ["aggregate", "fetch", "parse", "parse_date", "parse_page"]

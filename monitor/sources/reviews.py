@@ -8,8 +8,9 @@ reviews nested in ``itemReviewed``/``review``, ratings as numbers or strings (``
 included). Each review becomes one mention with rating value and scale, author, date,
 title and text; a review with a rating but no words keeps ``text=""``.
 
-:func:`aggregate_ratings` returns the page's AggregateRating objects (used for checks;
-aggregates are not mentions).
+:func:`aggregate` returns the page's ``AggregateRating`` (the first valid one) as a
+:class:`~monitor.records.AggregateRating`; it is no mention: collection stores it as the
+source's daily rating snapshot (``Page.aggregate``). :func:`aggregate_ratings` lists them all.
 
 Paging: ``<link rel="next">``/``<a rel="next">``, or a URL template in the options.
 
@@ -33,6 +34,7 @@ Options:
 from __future__ import annotations
 
 import json
+import math
 import re
 from collections.abc import AsyncIterator, Iterator, Mapping
 from html import unescape
@@ -44,7 +46,7 @@ from selectolax.lexbor import LexborHTMLParser, LexborNode
 from monitor.dates import parse_datetime
 from monitor.errors import ConfigError
 from monitor.http import FetchResult
-from monitor.records import Mention
+from monitor.records import AggregateRating, Mention
 from monitor.sources._markup import check_markup
 from monitor.sources._text import (
     field,
@@ -168,10 +170,10 @@ def _item_name(parent: Mapping[str, Any] | None) -> str | None:
     return _name(parent.get("name")) if parent is not None else None
 
 
-def _jsonld_reviews(html: str, url: str, lang: str | None) -> list[Mention]:
+def _jsonld_reviews(blocks: list[Any], url: str, lang: str | None) -> list[Mention]:
     out: list[Mention] = []
     seen: set[int] = set()
-    for block in _jsonld_blocks(html):
+    for block in blocks:
         for obj in _walk(block):
             kinds = _types(obj)
             if "Review" in kinds or "UserReview" in kinds or "CriticReview" in kinds:
@@ -251,58 +253,106 @@ def _read_items(tree: LexborHTMLParser, base: str) -> dict[int, dict[str, Any]]:
     return memo
 
 
-def _microdata_reviews(tree: LexborHTMLParser, url: str, lang: str | None) -> list[Mention]:
+def _scope_name(node: LexborNode, base: str, memo: dict[int, dict[str, Any]]) -> str | None:
+    """The ``name`` of the item enclosing ``node`` (the reviewed or rated thing)."""
+    parent = node.parent
+    while parent is not None:
+        if "itemscope" in parent.attributes:
+            names = _item(parent, base, memo).get("name")
+            return _name(names[0] if names else None)
+        parent = parent.parent
+    return None
+
+
+def _microdata_reviews(
+    tree: LexborHTMLParser, url: str, lang: str | None, memo: dict[int, dict[str, Any]]
+) -> list[Mention]:
     out: list[Mention] = []
-    memo = _read_items(tree, url)
     for node in tree.css("[itemscope][itemtype]"):
         itemtype = node.attributes.get("itemtype") or ""
         if not any(t.rstrip("/").endswith("/Review") for t in itemtype.split()):
             continue
         props = dict(_item(node, url, memo))
         props["@type"] = ["Review"]
-        parent = node.parent
-        item_name = None
-        while parent is not None:
-            if "itemscope" in parent.attributes:
-                names = _item(parent, url, memo).get("name")
-                item_name = _name(names[0] if names else None)
-                break
-            parent = parent.parent
-        out.append(_review_mention(props, url, lang, item_name))
+        out.append(_review_mention(props, url, lang, _scope_name(node, url, memo)))
     return out
 
 
-def aggregate_ratings(body: bytes | str, content_type: str | None = None) -> list[dict[str, Any]]:
-    """AggregateRating objects on the page: ``{value, count, scale, item}`` each."""
-    html = as_text(body, content_type, "reviews page")
-    found: list[dict[str, Any]] = []
-    for block in _jsonld_blocks(html):
+# -- aggregate ratings -------------------------------------------------------------------
+
+
+def _count(value: Any) -> int | None:
+    """A count as pages write it (``1262``, ``"1,262"``, ``"1 262"``), else ``None``."""
+    value = _first(value)
+    n = parse_number(re.sub(r"[\s,.'\u00a0\u202f]", "", value) if isinstance(value, str) else value)
+    return int(n) if n is not None and 0 <= n < 2**53 and n.is_integer() else None
+
+
+def _aggregate(obj: Mapping[str, Any], item: str | None) -> AggregateRating | None:
+    """The record, or ``None`` without a usable average (outside its scale, e.g. ``0``; zero ratings)."""
+    value = parse_number(_first(obj.get("ratingValue")))
+    worst, best = _scale(obj)
+    if value is None or not math.isfinite(value) or best <= worst or not worst <= value <= best:
+        return None
+    ratings, reviews = _count(obj.get("ratingCount")), _count(obj.get("reviewCount"))
+    agg = AggregateRating(value, (worst, best), ratings, reviews, item or _name(obj.get("itemReviewed")))
+    return None if agg.count == 0 else agg
+
+
+def _jsonld_aggregates(blocks: list[Any]) -> list[AggregateRating]:
+    found: list[AggregateRating | None] = []
+    for block in blocks:
         for obj in _walk(block):
-            agg = obj.get("aggregateRating")
+            agg = _first(obj.get("aggregateRating"))
             if isinstance(agg, Mapping):
-                found.append(_agg(agg, _name(obj.get("name"))))
+                found.append(_aggregate(agg, _name(obj.get("name"))))
             elif "AggregateRating" in _types(obj) and obj.get("itemReviewed") is not None:
-                found.append(_agg(obj, _name(obj.get("itemReviewed"))))
-    if "aggregaterating" in html.lower():
-        check_markup(html, "reviews page")
-        tree = LexborHTMLParser(html)
-        for node in tree.css("[itemprop=aggregateRating]"):
-            props = _item(node, "")
-            flat = {k: _first(v) for k, v in props.items() if k != "@type"}
-            found.append(_agg(flat, None))
-    return found
+                found.append(_aggregate(obj, None))
+    return [a for a in found if a is not None]
 
 
-def _agg(obj: Mapping[str, Any], item: str | None) -> dict[str, Any]:
-    count = parse_number(_first(obj.get("ratingCount")))
-    reviews = parse_number(_first(obj.get("reviewCount")))
-    return {
-        "value": parse_number(_first(obj.get("ratingValue"))),
-        "count": int(count) if count is not None else None,
-        "review_count": int(reviews) if reviews is not None else None,
-        "scale": _scale(obj),
-        "item": item,
-    }
+def _microdata_aggregates(tree: LexborHTMLParser, url: str, memo: dict[int, dict[str, Any]]) -> list[AggregateRating]:
+    found: list[AggregateRating | None] = []
+    for node in tree.css("[itemscope]"):
+        attrs = node.attributes
+        typed = any(t.rstrip("/").endswith("/AggregateRating") for t in (attrs.get("itemtype") or "").split())
+        if not typed and "aggregateRating" not in (attrs.get("itemprop") or "").split():
+            continue
+        flat = {k: _first(v) for k, v in _item(node, url, memo).items() if k != "@type"}
+        found.append(_aggregate(flat, _scope_name(node, url, memo)))
+    return [a for a in found if a is not None]
+
+
+def _unique(aggregates: list[AggregateRating]) -> list[AggregateRating]:
+    """The same aggregate in JSON-LD and microdata (or a copy without a count) → the first only."""
+    out: list[AggregateRating] = []
+    for a in aggregates:
+        if not any(
+            (a.value, a.scale) == (b.value, b.scale) and (None in (a.count, b.count) or a.count == b.count) for b in out
+        ):
+            out.append(a)
+    return out
+
+
+def page_aggregates(html: str, url: str, tree: LexborHTMLParser | None = None) -> list[AggregateRating]:
+    """A decoded page's AggregateRatings (JSON-LD, then microdata when given its ``tree``), for other kinds."""
+    found = _jsonld_aggregates(list(_jsonld_blocks(html))) if "ld+json" in html else []
+    if tree is not None and "aggregateRating" in html:
+        found += _microdata_aggregates(tree, url, {})
+    return _unique(found)
+
+
+def aggregate_ratings(body: bytes | str, content_type: str | None = None) -> list[AggregateRating]:
+    """Every valid AggregateRating on the page, the main one first."""
+    return read_page(body, "", content_type=content_type)[2]
+
+
+def aggregate(
+    body: bytes | str, url: str, options: Mapping[str, Any] | None = None, *, content_type: str | None = None
+) -> AggregateRating | None:
+    """The page's AggregateRating (the first valid one), or ``None``."""
+    found = read_page(body, url, options, content_type=content_type)[2]
+    return found[0] if found else None
 
 
 def _dedupe(mentions: list[Mention]) -> list[Mention]:
@@ -338,19 +388,32 @@ def _next_link(html: str, url: str) -> str | None:
 
 
 @guard_parse(KIND)
-def parse_page(
+def read_page(
     body: bytes | str, url: str, options: Mapping[str, Any] | None = None, *, content_type: str | None = None
-) -> tuple[list[Mention], str | None]:
-    """Reviews on one page and the next page's URL (``rel=next``) if any."""
+) -> tuple[list[Mention], str | None, list[AggregateRating]]:
+    """Reviews, the next page's URL and the aggregates of one page, read in one pass."""
     opts = dict(options or {})
     html = as_text(body, content_type, f"reviews {url}")
     m = _HTML_LANG.search(html[:5000])
     lang = opts.get("lang") or (m.group(1).lower() if m else None)
-    mentions = _jsonld_reviews(html, url, lang)
+    blocks = list(_jsonld_blocks(html))
+    mentions = _jsonld_reviews(blocks, url, lang)
+    aggregates = _jsonld_aggregates(blocks)
     if "itemtype" in html:  # the DOM is only built for microdata (it costs more than the rest)
         check_markup(html, f"reviews {url}")  # refuse what cannot be parsed in bounded time
-        mentions += _microdata_reviews(LexborHTMLParser(html), url, lang)
-    return _dedupe(mentions), _next_link(html, url)
+        tree = LexborHTMLParser(html)
+        memo = _read_items(tree, url)
+        mentions += _microdata_reviews(tree, url, lang, memo)
+        aggregates += _microdata_aggregates(tree, url, memo)
+    return _dedupe(mentions), _next_link(html, url), _unique(aggregates)
+
+
+def parse_page(
+    body: bytes | str, url: str, options: Mapping[str, Any] | None = None, *, content_type: str | None = None
+) -> tuple[list[Mention], str | None]:
+    """Reviews on one page and the next page's URL (``rel=next``) if any."""
+    mentions, nxt, _ = read_page(body, url, options, content_type=content_type)
+    return mentions, nxt
 
 
 def parse(
@@ -366,18 +429,24 @@ async def fetch(ctx: FetchContext) -> AsyncIterator[Page]:
     options = ctx.options
     template = options.get("page_url")
     state = {"page": ctx.start_page(ctx.source.url)}  # a resumed walk starts past page 1
+    found: list[AggregateRating] = []  # the aggregates of the page being read
 
     def page(result: FetchResult) -> tuple[list[Mention], str | None]:
-        mentions, nxt = parse_page(
+        found.clear()
+        mentions, nxt, aggregates = read_page(
             result.body, result.final_url or result.url, options, content_type=result.content_type
         )
+        found.extend(aggregates[:1])
         if nxt is None and template and mentions:
             state["page"] += 1
             nxt = str(template).format(page=state["page"])
         return mentions, nxt
 
     async for p in walk(ctx, ctx.source.url, page):
+        if p.error is None and found:
+            p.aggregate = found[0]
+        found.clear()
         yield p
 
 
-__all__ = ["aggregate_ratings", "fetch", "parse", "parse_page"]
+__all__ = ["aggregate", "aggregate_ratings", "fetch", "page_aggregates", "parse", "parse_page", "read_page"]

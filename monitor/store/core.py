@@ -8,7 +8,10 @@ scheduled jobs see it).
 
 from __future__ import annotations
 
-from monitor.store import listings
+from datetime import datetime
+
+from monitor.records import AggregateRating
+from monitor.store import listings, ratings
 from monitor.store.ingest import IngestStore
 from monitor.store.labels import LabelsStore
 from monitor.store.rollups import RollupsStore
@@ -23,3 +26,7 @@ class Store(IngestStore, LabelsStore, ScoresStore, SourcesStateStore, RunsStore,
     def recent_runs(self, limit: int = 20, kind: str | None = None) -> list[listings.RunRecord]:
         """The latest runs (of ``kind`` when given), newest first."""
         return listings.recent_runs(self.engine, limit, kind)
+
+    def record_rating(self, source: str, rating: AggregateRating, *, at: datetime, url: str | None = None) -> None:
+        """Keep a page's AggregateRating as ``source``'s snapshot of ``at``'s local day (its last reading wins)."""
+        ratings.record(self.engine, self.tz, source, rating, at, url)

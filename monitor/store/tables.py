@@ -230,6 +230,25 @@ class Meta(SQLModel, table=True):
     value: str = Field(sa_type=Text)
 
 
+class RatingSnapshot(SQLModel, table=True):
+    """A source's AggregateRating as read on one local day (the day's last reading wins).
+
+    Not a mention: the index never counts it. ``day`` is in the index timezone.
+    """
+
+    __tablename__ = "rating_snapshot"
+    source_id: int = Field(primary_key=True, foreign_key="source.id")
+    day: date = Field(primary_key=True)
+    value: float
+    worst: float
+    best: float
+    rating_count: int | None = Field(default=None, sa_column=Column(BigInteger))
+    review_count: int | None = Field(default=None, sa_column=Column(BigInteger))
+    item: str | None = Field(default=None, sa_type=Text)
+    url: str | None = Field(default=None, sa_type=Text)
+    observed_at: datetime
+
+
 # Core ``Table`` objects, for the bulk writes and aggregate reads that go below the ORM.
 BRAND_T = Brand.__table__  # type: ignore[attr-defined]
 SOURCE_T = Source.__table__  # type: ignore[attr-defined]
@@ -244,6 +263,7 @@ SNAPSHOT_T = IndexSnapshot.__table__  # type: ignore[attr-defined]
 RUN_T = Run.__table__  # type: ignore[attr-defined]
 LEASE_T = SchedulerLease.__table__  # type: ignore[attr-defined]
 META_T = Meta.__table__  # type: ignore[attr-defined]
+RATING_SNAPSHOT_T = RatingSnapshot.__table__  # type: ignore[attr-defined]
 
 __all__ = [
     "BRAND_T",
@@ -255,6 +275,7 @@ __all__ = [
     "MENTION_T",
     "META_T",
     "RATING_ROLLUP_T",
+    "RATING_SNAPSHOT_T",
     "RUN_T",
     "SCORE_T",
     "SIGHTING_T",
@@ -269,6 +290,7 @@ __all__ = [
     "Mention",
     "Meta",
     "RatingRollup",
+    "RatingSnapshot",
     "Run",
     "SchedulerLease",
     "Score",
