@@ -37,10 +37,11 @@ from monitor.index.alerts import Alert
 from monitor.index.points import Point
 from monitor.index.snapshots import Snapshot
 from monitor.integrity import VerifyReport
-from monitor.records import Mention, Prediction
+from monitor.records import AggregateRating, Mention, Prediction
 from monitor.results import BrandFigures, BreakdownRow, ResultList
 from monitor.store import IngestResult
 from monitor.store.listings import MentionRecord, RunRecord, SourceOverview
+from monitor.store.ratings import RatingPoint
 
 if _typing.TYPE_CHECKING:  # pragma: no cover
     from monitor.sentiment import SentimentClassifier, load_classifier
@@ -68,6 +69,7 @@ def __dir__() -> list[str]:
 
 
 __all__ = [
+    "AggregateRating",
     "Alert",
     "BrandFigures",
     "BreakdownRow",
@@ -89,6 +91,7 @@ __all__ = [
     "Point",
     "Prediction",
     "QueryError",
+    "RatingPoint",
     "ResultList",
     "RunRecord",
     "SchedulerError",

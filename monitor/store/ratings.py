@@ -55,6 +55,7 @@ class RatingPoint:
         return (self.value - self.worst) / (self.best - self.worst)
 
     def to_dict(self) -> dict[str, Any]:
+        """The point as JSON-ready values (ISO dates, the derived count and 0–1 value included)."""
         d = asdict(self)
         d.update(day=self.day.isoformat(), observed_at=self.observed_at.isoformat())
         d.update(count=self.count, normalised=self.normalised)
