@@ -26,9 +26,9 @@ def frozen_embeddings(texts: list[str], batch_size: int = 32) -> list[list[float
     """Mean-pooled, L2-normalised e5-small embeddings ("query: " prefix, first 512 tokens)."""
     import torch
 
-    from monitor.sentiment.convert import ensure_base
-    from monitor.sentiment.encoding import TextEncoder, length_sorted_batches, pad_batch
-    from monitor.sentiment.model import load_encoder, mean_pool
+    from monitor._sentiment.convert import ensure_base
+    from monitor._sentiment.encoding import TextEncoder, length_sorted_batches, pad_batch
+    from monitor._sentiment.model import load_encoder, mean_pool
 
     base = ensure_base()
     enc = TextEncoder.from_file(base / "tokenizer.json", max_length=512)
@@ -56,10 +56,10 @@ def main() -> int:
     import torch
     from sklearn.linear_model import LogisticRegression
 
-    from monitor.config import ModelConfig
-    from monitor.sentiment import load_classifier
-    from monitor.sentiment.data import load_examples
-    from monitor.sentiment.evaluate import evaluate, evaluate_predictions
+    from monitor._config import ModelConfig
+    from monitor._sentiment import load_classifier
+    from monitor._sentiment.data import load_examples
+    from monitor._sentiment.evaluate import evaluate, evaluate_predictions
 
     torch.set_num_threads(args.threads)
     rows = load_examples(args.data)

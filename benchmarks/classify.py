@@ -106,8 +106,8 @@ def worker(spec: dict[str, Any]) -> dict[str, Any]:
         import torch
         import transformers  # noqa: F401
 
-    from monitor.config import ModelConfig
-    from monitor.sentiment import ScoreCache, load_classifier
+    from monitor._config import ModelConfig
+    from monitor._sentiment import ScoreCache, load_classifier
 
     t_import = time.perf_counter() - t0
     threads = spec["threads"]
@@ -196,9 +196,9 @@ def cold_worker(spec: dict[str, Any]) -> dict[str, Any]:
     import tempfile
     from pathlib import Path
 
-    from monitor.cache_dirs import cache_dir
-    from monitor.config import ModelConfig
-    from monitor.sentiment.convert import ensure_base
+    from monitor._cache_dirs import cache_dir
+    from monitor._config import ModelConfig
+    from monitor._sentiment.convert import ensure_base
 
     base = ensure_base()
     with tempfile.TemporaryDirectory(prefix="mm-onnx-cold-") as tmp:
@@ -206,7 +206,7 @@ def cold_worker(spec: dict[str, Any]) -> dict[str, Any]:
         (Path(tmp) / "base" / base.name).symlink_to(base, target_is_directory=True)
         os.environ["MONITOR_CACHE_DIR"] = tmp
         assert cache_dir() == Path(tmp)
-        from monitor.sentiment import load_classifier
+        from monitor._sentiment import load_classifier
 
         cfg = ModelConfig(threads=spec["threads"], precision=spec["precision"])
         t = time.perf_counter()

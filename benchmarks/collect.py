@@ -175,7 +175,7 @@ def bs4_reviews(body: bytes, url: str) -> int:
     """The same JSON-LD extraction with BeautifulSoup + lxml (for comparison)."""
     from bs4 import BeautifulSoup
 
-    from monitor.sources.reviews import _review_mention, _types, _walk
+    from monitor._sources.reviews import _review_mention, _types, _walk
 
     soup = BeautifulSoup(body, "lxml")
     n = 0
@@ -201,7 +201,7 @@ def rate(fn: Any, bodies: list[bytes], url: str, seconds: float = 3.0) -> tuple[
 
 
 def parse_bench() -> dict[str, Any]:
-    from monitor.sources.base import get_source
+    from monitor._sources.base import get_source
 
     out: dict[str, Any] = {}
     reviews = [review_page(s, p) for s in range(5) for p in range(4)]
@@ -242,8 +242,8 @@ def parse_bench() -> dict[str, Any]:
 
 def _instrument(stages: dict[str, float]) -> None:
     """CPU time of the collecting thread per stage (I/O waits, e.g. commits, excluded)."""
-    from monitor.collect import Collector
-    from monitor.sources import reviews, rss
+    from monitor._collect import Collector
+    from monitor._sources import reviews, rss
 
     def timed(name: str, fn: Any) -> Any:
         def wrapper(*a: Any, **k: Any) -> Any:
@@ -258,9 +258,9 @@ def _instrument(stages: dict[str, float]) -> None:
     reviews.parse_page = timed("parse reviews", reviews.parse_page)
     rss._parse_feed = timed("parse rss", rss._parse_feed)
     Collector._flush = timed("store (add_mentions)", Collector._flush)  # type: ignore[method-assign]
-    ident = __import__("monitor.langid", fromlist=["x"]).default_identifier()
+    ident = __import__("monitor._langid", fromlist=["x"]).default_identifier()
     ident.identify_many = timed("langid (inline)", ident.identify_many)
-    import monitor.collect.runner as mc
+    import monitor._collect.runner as mc
 
     mc.match_brands = timed("brand matching", mc.match_brands)
 
@@ -281,9 +281,9 @@ def e2e_bench(langid_workers: int = 0, workers: int = 1, concurrency: int = 2) -
     more requests are in flight (1.04 ms at 4, 2.02 ms at 16), so 2 per process is fastest;
     against real sites, where latency dominates, the collector's default is 4.
     """
-    from monitor.api import MentionIndex
-    from monitor.collect import collect_async
-    from monitor.config import Secrets, config_from_dict
+    from monitor._api import MentionIndex
+    from monitor._collect import collect_async
+    from monitor._config import Secrets, config_from_dict
 
     stages: dict[str, float] = {}
     _instrument(stages)
@@ -366,7 +366,7 @@ def e2e_bench(langid_workers: int = 0, workers: int = 1, concurrency: int = 2) -
 
 
 def langid_bench() -> None:
-    from monitor.langid import LanguageIdentifier
+    from monitor._langid import LanguageIdentifier
 
     rows = []
     for lang in ("hy", "sv", "tr", "bg", "en"):
@@ -389,7 +389,7 @@ def langid_bench() -> None:
 
     report("py3langid, no prior", lambda t: py3langid.classify(t)[0])
     li = LanguageIdentifier()
-    report("py3langid + prior (monitor.langid)", lambda t: li.identify(t).lang)
+    report("py3langid + prior (monitor._langid)", lambda t: li.identify(t).lang)
     try:
         from lingua import LanguageDetectorBuilder
     except ImportError:

@@ -118,8 +118,8 @@ class BombServer:
 
 CHILD = r"""
 import asyncio, json, resource, sys, time
-from monitor.config import HttpConfig
-from monitor.http import HttpClient
+from monitor._config import HttpConfig
+from monitor._http import HttpClient
 url, timeout = sys.argv[1], float(sys.argv[2])
 def peak_kb():  # VmHWM is this process's own peak; ru_maxrss can carry the forking parent's
     try:

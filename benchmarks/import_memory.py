@@ -43,7 +43,7 @@ def main() -> None:
         p.unlink()
     started = time.monotonic()
     proc = subprocess.run(
-        [sys.executable, "-m", "monitor.cli", "import", str(f), "--brand", "Acme", "--db", f"sqlite:///{db}", "--json"],
+        [sys.executable, "-m", "monitor", "import", str(f), "--brand", "Acme", "--db", f"sqlite:///{db}", "--json"],
         capture_output=True,
         text=True,
         check=False,

@@ -25,8 +25,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from monitor.api import MentionIndex
-from monitor.records import Mention
+from monitor._api import MentionIndex
+from monitor._records import Mention
 
 BRANDS = [f"Brand{i:02d}" for i in range(10)]
 LANGS = ["en", "sv", "tr", "bg", "hy"]

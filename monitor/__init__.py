@@ -12,8 +12,17 @@ Nothing heavy happens at import: the sentiment model (torch) loads only when ask
 import typing as _typing
 from importlib import metadata as _metadata
 
-from monitor.api import MentionIndex
-from monitor.config import Config, load_config
+from monitor._api import MentionIndex
+from monitor._config import Config, load_config
+from monitor._index.alerts import Alert
+from monitor._index.points import Point
+from monitor._index.snapshots import Snapshot
+from monitor._integrity import VerifyReport
+from monitor._records import AggregateRating, Mention, Prediction
+from monitor._results import BrandFigures, BreakdownRow, ResultList
+from monitor._store import IngestResult
+from monitor._store.listings import MentionRecord, RunRecord, SourceOverview
+from monitor._store.ratings import RatingPoint
 from monitor.errors import (
     ConfigError,
     DeliveryError,
@@ -33,25 +42,16 @@ from monitor.errors import (
     TransientDeliveryError,
     UnknownBrand,
 )
-from monitor.index.alerts import Alert
-from monitor.index.points import Point
-from monitor.index.snapshots import Snapshot
-from monitor.integrity import VerifyReport
-from monitor.records import AggregateRating, Mention, Prediction
-from monitor.results import BrandFigures, BreakdownRow, ResultList
-from monitor.store import IngestResult
-from monitor.store.listings import MentionRecord, RunRecord, SourceOverview
-from monitor.store.ratings import RatingPoint
 
 if _typing.TYPE_CHECKING:  # pragma: no cover
-    from monitor.sentiment import SentimentClassifier, load_classifier
+    from monitor._sentiment import SentimentClassifier, load_classifier
 
 try:
     __version__ = _metadata.version("mention-monitor")
 except _metadata.PackageNotFoundError:  # running from a source tree that is not installed
     __version__ = "0+unknown"
 
-_LAZY = {"SentimentClassifier": "monitor.sentiment", "load_classifier": "monitor.sentiment"}
+_LAZY = {"SentimentClassifier": "monitor._sentiment", "load_classifier": "monitor._sentiment"}
 
 
 def __getattr__(name: str) -> _typing.Any:

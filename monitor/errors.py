@@ -20,8 +20,8 @@
     ├── SchedulerError           a scheduled job cannot run (e.g. outside ``monitor run``)
     └── Interrupted              a step saw its stop event (SIGTERM); the run is ``interrupted``
 
-The HTTP layer's own control-flow exceptions (``monitor.http``) never leave
-:meth:`~monitor.http.HttpClient.fetch`, which returns a result instead.
+The HTTP layer's own control-flow exceptions (``monitor._http``) never leave
+:meth:`~monitor._http.HttpClient.fetch`, which returns a result instead.
 """
 
 from __future__ import annotations
@@ -93,7 +93,7 @@ class InvalidArgument(ConfigError, ValueError):
 
 
 class InvalidLabel(InvalidArgument, StorageError):
-    """A label outside :data:`monitor.labels.LABELS` (a ``StorageError`` too, as the store raised before)."""
+    """A label outside :data:`monitor._labels.LABELS` (a ``StorageError`` too, as the store raised before)."""
 
 
 class TransientDeliveryError(DeliveryError):

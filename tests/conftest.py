@@ -84,8 +84,8 @@ def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
 @pytest.fixture(autouse=True)
 def _dispose_engines(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     """Close every engine a test opened (directly or through the CLI)."""
-    import monitor.api
-    import monitor.store.engine as eng
+    import monitor._api
+    import monitor._store.engine as eng
 
     made: list = []
     original = eng.make_engine
@@ -96,7 +96,7 @@ def _dispose_engines(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
         return e
 
     monkeypatch.setattr(eng, "make_engine", tracking)
-    monkeypatch.setattr(monitor.api, "make_engine", tracking)
+    monkeypatch.setattr(monitor._api, "make_engine", tracking)
     yield
     for e in made:
         e.dispose()

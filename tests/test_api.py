@@ -23,8 +23,8 @@ from monitor import (
     StorageError,
     UnknownBrand,
 )
-from monitor.api import MentionIndex
-from monitor.records import Mention
+from monitor._api import MentionIndex
+from monitor._records import Mention
 
 T0 = datetime(2026, 11, 2, 12, 0, tzinfo=UTC)  # a Monday
 
@@ -121,7 +121,7 @@ def test_alerts_fire_with_numbers(db_url: str) -> None:
 
 
 def test_snapshot_and_rollup_paths_agree(idx: MentionIndex) -> None:
-    from monitor.store.tables import DirtyDay
+    from monitor._store.tables import DirtyDay
 
     args = [("Acme", date(2026, 11, 1), date(2026, 11, 30), by) for by in ("day", "week", None)]
     via_snapshots = [idx.satisfaction(*a[:3], by=a[3]) for a in args]  # type: ignore[arg-type]

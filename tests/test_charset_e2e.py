@@ -13,8 +13,8 @@ from typing import Any
 
 import pytest
 
-from monitor.collect import collect
-from monitor.config import Config, Secrets, config_from_dict
+from monitor._collect import collect
+from monitor._config import Config, Secrets, config_from_dict
 
 try:
     from test_http_localserver import LocalServer, Reply
@@ -122,7 +122,7 @@ def make_config(server: LocalServer, db_url: str) -> Config:
 
 
 def collected(site: LocalServer, db_url: str) -> tuple[Any, dict[str, list[str]], dict[str, Any]]:
-    from monitor.api import MentionIndex
+    from monitor._api import MentionIndex
 
     cfg = make_config(site, db_url)
     index = MentionIndex.open(cfg)

@@ -9,8 +9,8 @@ from typing import Any
 import typer.main
 from typer.testing import CliRunner
 
-from monitor.cli import _register  # noqa: F401
-from monitor.cli.app import app
+from monitor._cli import _register  # noqa: F401
+from monitor._cli.app import app
 
 runner = CliRunner()
 

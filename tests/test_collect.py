@@ -1,7 +1,7 @@
 """Collection orchestration: matching, langid, dedup, statuses, runs, resume after a kill.
 
-Runs against the real :class:`monitor.api.MentionIndex` on a temporary SQLite file (its
-store is the :class:`monitor.collect.CollectStore` collection writes to).
+Runs against the real :class:`monitor._api.MentionIndex` on a temporary SQLite file (its
+store is the :class:`monitor._collect.CollectStore` collection writes to).
 """
 
 from __future__ import annotations
@@ -15,12 +15,12 @@ from typing import Any
 
 import pytest
 
-from monitor.api import MentionIndex
-from monitor.collect import Collector, CollectReport, collect, collect_async, select_sources
-from monitor.config import Config, Secrets, config_from_dict
+from monitor._api import MentionIndex
+from monitor._collect import Collector, CollectReport, collect, collect_async, select_sources
+from monitor._config import Config, Secrets, config_from_dict
+from monitor._http import HttpClient
+from monitor._store.listings import MentionRecord, RunRecord
 from monitor.errors import ConfigError
-from monitor.http import HttpClient
-from monitor.store.listings import MentionRecord, RunRecord
 
 try:
     from test_http_localserver import Handler, LocalServer, Reply
@@ -166,8 +166,8 @@ def lang_confidences(index: MentionIndex, source: str) -> list[tuple[str | None,
     """(language, confidence) of every mention ``source`` stored."""
     from sqlalchemy import select
 
-    from monitor.store.tables import MENTION_T as M
-    from monitor.store.tables import SOURCE_T as SRC
+    from monitor._store.tables import MENTION_T as M
+    from monitor._store.tables import SOURCE_T as SRC
 
     q = select(M.c.lang, M.c.lang_confidence).join(SRC, SRC.c.id == M.c.source_id).where(SRC.c.name == source)
     with index.engine.connect() as conn:

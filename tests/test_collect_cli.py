@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from monitor.cli import _register  # noqa: F401  (registers every command module)
-from monitor.cli.app import app
+from monitor._cli import _register  # noqa: F401  (registers every command module)
+from monitor._cli.app import app
 
 try:
     from test_http_localserver import LocalServer, Reply

@@ -1,6 +1,6 @@
 """Collection hardening: one bad item never costs the good ones (issue 12, item 1).
 
-Real loopback HTTP servers, the real :class:`~monitor.api.MentionIndex` on SQLite and on
+Real loopback HTTP servers, the real :class:`~monitor._api.MentionIndex` on SQLite and on
 PostgreSQL (``db_url``): bad items are skipped and counted with their reason, NUL bytes
 are stripped before either database sees them, a failing next page keeps what was stored
 (``partial``), a walk stopped by ``max_pages`` resumes where it stopped, and a slow page
@@ -20,12 +20,12 @@ import pytest
 from sqlalchemy import func, select
 from typer.testing import CliRunner
 
-from monitor.api import MentionIndex
-from monitor.collect import Collector, SourceReport, collect
-from monitor.config import Config, Secrets, SourceConfig, config_from_dict
-from monitor.records import Mention
-from monitor.store.listings import SourceOverview
-from monitor.store.tables import MENTION_T as M
+from monitor._api import MentionIndex
+from monitor._collect import Collector, SourceReport, collect
+from monitor._config import Config, Secrets, SourceConfig, config_from_dict
+from monitor._records import Mention
+from monitor._store.listings import SourceOverview
+from monitor._store.tables import MENTION_T as M
 
 try:
     from test_http_localserver import Handler, LocalServer, Reply
@@ -103,7 +103,7 @@ def overview(index: MentionIndex) -> dict[str, SourceOverview]:
 
 
 def test_check_mention_rule() -> None:
-    from monitor.mention_rules import check_mention
+    from monitor._mention_rules import check_mention
 
     ok = check_mention(Mention(external_id="a", text="fine\x00 text", author="x\x00y", url="https://e/\x00"))
     assert ok.item is not None and ok.problem is None
@@ -157,8 +157,8 @@ def test_one_bad_review_costs_no_good_ones(server: LocalServer, db_url: str) -> 
 
 
 def test_cli_sources_list_shows_skips(server: LocalServer, sqlite_url: str, tmp_path: Any) -> None:
-    from monitor.cli import _register  # noqa: F401  (registers every command module)
-    from monitor.cli.app import app
+    from monitor._cli import _register  # noqa: F401  (registers every command module)
+    from monitor._cli.app import app
 
     page = review_page([review(1), review(2, reviewBody=None, reviewRating=None, name=None)])
     server.routes["/reviews"] = lambda h: Reply(body=page, headers=HTML)
@@ -327,7 +327,7 @@ def test_incremental_source_with_new_items_between_runs(server: LocalServer, db_
 
 def test_slow_parse_does_not_stall_other_sources(server: LocalServer, sqlite_url: str, monkeypatch: Any) -> None:
     """Before: the fast source finished only after the 2.5 s parse; after: while it runs."""
-    import monitor.sources.reviews as reviews
+    import monitor._sources.reviews as reviews
 
     real = reviews.read_page
     parse_done: list[float] = []
@@ -378,7 +378,7 @@ def test_digest_lists_partial_sources(sqlite_url: str) -> None:
     """A partial source is a source problem in the digest, after blocked and failing ones."""
     from datetime import date
 
-    from monitor.digest.context import build_digest
+    from monitor._digest.context import build_digest
 
     cfg = config_from_dict(
         {

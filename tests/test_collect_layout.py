@@ -1,4 +1,4 @@
-"""Structure of the ``monitor.collect`` package (issue 13): layered imports, typed seams, small modules."""
+"""Structure of the ``monitor._collect`` package (issue 13): layered imports, typed seams, small modules."""
 
 from __future__ import annotations
 
@@ -7,8 +7,8 @@ import inspect
 import typing
 from pathlib import Path
 
-import monitor.collect as collect_pkg
-from monitor.collect.ports import CollectIndex, CollectStore
+import monitor._collect as collect_pkg
+from monitor._collect.ports import CollectIndex, CollectStore
 
 PKG = Path(collect_pkg.__file__).parent
 #: Each module may import only the ones before it (the shards call the runner, never the reverse).
@@ -16,19 +16,19 @@ LAYERS = ["reports", "ports", "backlog", "runner", "shards", "collector"]
 
 
 def _collect_imports(path: Path) -> set[str]:
-    """The ``monitor.collect`` modules a file imports (absolute or relative), at any depth."""
+    """The ``monitor._collect`` modules a file imports (absolute or relative), at any depth."""
     out: set[str] = set()
     for node in ast.walk(ast.parse(path.read_text())):
         if isinstance(node, ast.ImportFrom):
             mod = node.module or ""
             if node.level == 1:
                 out.update([mod] if mod else [a.name for a in node.names])
-            elif mod.startswith("monitor.collect"):
-                rest = mod.removeprefix("monitor.collect").lstrip(".")
+            elif mod.startswith("monitor._collect"):
+                rest = mod.removeprefix("monitor._collect").lstrip(".")
                 out.update([rest.split(".")[0]] if rest else [a.name for a in node.names])
         elif isinstance(node, ast.Import):
             for a in node.names:
-                if a.name.startswith("monitor.collect."):
+                if a.name.startswith("monitor._collect."):
                     out.add(a.name.split(".")[2])
     return out
 
@@ -39,7 +39,7 @@ def test_collect_modules_import_only_earlier_layers() -> None:
     for i, name in enumerate(LAYERS):
         imported = _collect_imports(PKG / f"{name}.py")
         later = imported & set(LAYERS[i:])
-        assert not later, f"monitor.collect.{name} imports {sorted(later)} (a cycle or an upward import)"
+        assert not later, f"monitor._collect.{name} imports {sorted(later)} (a cycle or an upward import)"
 
 
 def test_old_modules_are_gone() -> None:
@@ -68,7 +68,7 @@ def _hints(protocol: type) -> dict[str, dict[str, object]]:
 
 
 def test_index_seam_returns_the_store_types_not_any() -> None:
-    from monitor.store import IngestResult, SourceState
+    from monitor._store import IngestResult, SourceState
 
     hints = _hints(CollectStore)
     assert hints["add_mentions"]["return"] is IngestResult
@@ -82,4 +82,4 @@ def test_index_seam_returns_the_store_types_not_any() -> None:
 def test_public_names_are_exported_with_docstrings() -> None:
     for name in collect_pkg.__all__:
         obj = getattr(collect_pkg, name)
-        assert obj.__doc__, f"monitor.collect.{name} has no docstring"
+        assert obj.__doc__, f"monitor._collect.{name} has no docstring"

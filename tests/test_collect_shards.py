@@ -9,11 +9,11 @@ from typing import Any
 
 import pytest
 
-import monitor.collect.shards as shards_mod
-from monitor.api import MentionIndex
-from monitor.collect import collect
-from monitor.collect.shards import database_url, politeness_groups, politeness_key
-from monitor.config import Config, Secrets, SourceConfig, config_from_dict
+import monitor._collect.shards as shards_mod
+from monitor._api import MentionIndex
+from monitor._collect import collect
+from monitor._collect.shards import database_url, politeness_groups, politeness_key
+from monitor._config import Config, Secrets, SourceConfig, config_from_dict
 
 try:
     from test_http_localserver import Handler, LocalServer, Reply
@@ -146,7 +146,7 @@ def test_a_worker_that_dies_fails_its_sources_not_the_run(
 ) -> None:
     # The worker is handed a database it cannot open, so it exits before collecting.
     monkeypatch.setattr(
-        "monitor.collect.collector.database_url", lambda index: f"sqlite:///{tmp_path}/missing/dir/x.db"
+        "monitor._collect.collector.database_url", lambda index: f"sqlite:///{tmp_path}/missing/dir/x.db"
     )
     cfg = config(server, f"sqlite:///{tmp_path / 'm.db'}")
     with MentionIndex.open(cfg) as index:
@@ -166,7 +166,7 @@ def test_cancelling_a_sharded_run_stops_the_workers(server: LocalServer, tmp_pat
     import asyncio
     import multiprocessing
 
-    from monitor.collect import collect_async
+    from monitor._collect import collect_async
 
     def slow(h: Handler) -> Reply:
         return Reply(body=page(0, 1), headers={"Content-Type": "text/html"}, delay_s=5)
@@ -194,7 +194,7 @@ def test_worker_page_events_are_coalesced_but_start_and_end_always_sent(monkeypa
     """A worker sends at most one page event per source per PAGE_EVENT_S; the final report always."""
     import queue
 
-    from monitor.collect import SourceReport
+    from monitor._collect import SourceReport
 
     clock = [100.0]
     monkeypatch.setattr(shards_mod.time, "monotonic", lambda: clock[0])

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from monitor.config import load_config, parse_schedule
+from monitor._config import load_config, parse_schedule
 from monitor.errors import ConfigError
 
 REPO = Path(__file__).resolve().parents[1]
@@ -80,7 +80,7 @@ def test_schedules() -> None:
 def test_readme_config_walkthrough_is_valid() -> None:
     import tomllib
 
-    from monitor.config import config_from_dict
+    from monitor._config import config_from_dict
 
     readme = (REPO / "README.md").read_text(encoding="utf-8")
     block = readme.split("A real config, walked through", 1)[1].split("```toml\n", 1)[1].split("```", 1)[0]
@@ -201,7 +201,7 @@ def test_good_options_and_schedules_still_load(tmp_path: Path) -> None:
     ids=lambda p: p.name,
 )
 def test_every_shipped_example_config_loads_and_schedules(path: Path) -> None:
-    from monitor.schedule import job_specs
+    from monitor._schedule import job_specs
 
     cfg = load_config(path)
     assert job_specs(cfg)  # schedules turn into triggers without overflowing
@@ -211,11 +211,11 @@ def test_option_schemas_cover_every_documented_option() -> None:
     import importlib
     import re
 
-    from monitor.config import SOURCE_KINDS
-    from monitor.sources.options import OPTION_SCHEMAS
+    from monitor._config import SOURCE_KINDS
+    from monitor._sources.options import OPTION_SCHEMAS
 
     assert set(OPTION_SCHEMAS) == set(SOURCE_KINDS)
     for kind, model in OPTION_SCHEMAS.items():
-        doc = importlib.import_module(f"monitor.sources.{kind}").__doc__ or ""
+        doc = importlib.import_module(f"monitor._sources.{kind}").__doc__ or ""
         documented = set(re.findall(r"``([a-z_]+)``", doc.split("Options", 1)[1])) - {"url", "best", "value", "href"}
         assert documented <= set(model.model_fields), (kind, documented - set(model.model_fields))

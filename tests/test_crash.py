@@ -1,6 +1,6 @@
 """Crashes leave no locks and no lies: kill -9 and SIGTERM of the long commands.
 
-Each command runs as a real subprocess (``python -m monitor.cli``) against a real SQLite
+Each command runs as a real subprocess (``python -m monitor._cli``) against a real SQLite
 file or PostgreSQL database; blocking steps block on a real loopback server. After the
 kill, the database must say what happened (``abandoned``/``interrupted``), hold nothing
 half-written, and the next command must start and finish cleanly.
@@ -22,10 +22,10 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from monitor import liveness
-from monitor import schedule as sch
-from monitor.store.engine import make_engine, upgrade
-from monitor.store.tables import LEASE_T, MENTION_T, RUN_T
+from monitor import _liveness as liveness
+from monitor import _schedule as sch
+from monitor._store.engine import make_engine, upgrade
+from monitor._store.tables import LEASE_T, MENTION_T, RUN_T
 
 REPO = Path(__file__).resolve().parents[1]
 EXIT_INTERRUPTED = 3
@@ -124,7 +124,7 @@ def env(**extra: str) -> dict[str, str]:
 
 def start(args: list[str], cwd: Path, **extra: str) -> subprocess.Popen[bytes]:
     return subprocess.Popen(
-        [sys.executable, "-m", "monitor.cli", *args],
+        [sys.executable, "-m", "monitor", *args],
         cwd=cwd,
         env=env(**extra),
         stdout=subprocess.PIPE,
@@ -296,7 +296,7 @@ def test_sigterm_of_monitor_run_mid_job_records_interrupted_and_exits_3(
     feed.stall.clear()
     feed.items = 5
     done = subprocess.run(
-        [sys.executable, "-m", "monitor.cli", "collect", "--config", str(cfg)],
+        [sys.executable, "-m", "monitor", "collect", "--config", str(cfg)],
         cwd=tmp_path,
         env=env(),
         capture_output=True,
@@ -336,7 +336,7 @@ def test_kill9_of_collect_then_restart_marks_the_old_run_abandoned(tmp_path: Pat
     feed.stall.clear()
     feed.items = 3
     done = subprocess.run(
-        [sys.executable, "-m", "monitor.cli", "collect", "--config", str(cfg)],
+        [sys.executable, "-m", "monitor", "collect", "--config", str(cfg)],
         cwd=tmp_path,
         env=env(),
         capture_output=True,
@@ -355,8 +355,8 @@ def test_kill9_of_collect_then_restart_marks_the_old_run_abandoned(tmp_path: Pat
 def rollups_exact(url: str) -> bool:
     from collections import Counter
 
-    from monitor.store import recount
-    from monitor.store.tables import DAILY_ROLLUP_T, RATING_ROLLUP_T
+    from monitor._store import recount
+    from monitor._store.tables import DAILY_ROLLUP_T, RATING_ROLLUP_T
 
     eng = make_engine(url)
     try:
@@ -392,7 +392,7 @@ def test_sigterm_of_import_mid_file_exits_3_nothing_half_written(tmp_path: Path,
     assert rollups_exact(db_url)  # every committed chunk has its rollups, no chunk is half there
     # The same import again: starts cleanly, keeps what was stored, adds the rest once.
     done = subprocess.run(
-        [sys.executable, "-m", "monitor.cli", *args],
+        [sys.executable, "-m", "monitor", *args],
         cwd=tmp_path,
         env=env(),
         capture_output=True,
@@ -409,7 +409,7 @@ def test_sigterm_of_import_mid_file_exits_3_nothing_half_written(tmp_path: Path,
 @pytest.mark.slow
 @pytest.mark.model
 def test_sigterm_of_score_mid_batches_exits_3_and_the_next_score_finishes(tmp_path: Path, db_url: str) -> None:
-    from monitor.store.tables import SCORE_T
+    from monitor._store.tables import SCORE_T
 
     migrated(db_url)
     cfg = write_config(tmp_path, db_url, None)
@@ -423,7 +423,7 @@ def test_sigterm_of_score_mid_batches_exits_3_and_the_next_score_finishes(tmp_pa
         [
             sys.executable,
             "-m",
-            "monitor.cli",
+            "monitor._cli",
             "import",
             str(data),
             "--brand",
@@ -458,7 +458,7 @@ def test_sigterm_of_score_mid_batches_exits_3_and_the_next_score_finishes(tmp_pa
     assert 0 < done_so_far < rows and done_so_far % 16 == 0  # whole batches only
     assert rollups_exact(db_url)
     again = subprocess.run(
-        [sys.executable, "-m", "monitor.cli", "score", "--config", str(cfg)],
+        [sys.executable, "-m", "monitor", "score", "--config", str(cfg)],
         cwd=tmp_path,
         env=env(),
         capture_output=True,
@@ -476,8 +476,8 @@ def test_runs_of_dead_processes_are_marked_abandoned_on_the_next_start(db_url: s
 
     from sqlalchemy import update
 
-    from monitor.api import MentionIndex
-    from monitor.store import interrupt_open_runs
+    from monitor._api import MentionIndex
+    from monitor._store import interrupt_open_runs
 
     monkeypatch.setattr(liveness, "EXPIRY", timedelta(minutes=10))
     dead = subprocess.Popen([sys.executable, "-c", "pass"])

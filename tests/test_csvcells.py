@@ -5,7 +5,7 @@ from __future__ import annotations
 from hypothesis import given
 from hypothesis import strategies as st
 
-from monitor.csvcells import FORMULA_STARTS, neutralise, restore
+from monitor._csvcells import FORMULA_STARTS, neutralise, restore
 
 
 def test_formula_cells_are_neutralised() -> None:

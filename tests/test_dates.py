@@ -1,4 +1,4 @@
-"""One date parser (monitor.dates): machine times, strict arguments, and the ``html`` kind's human dates.
+"""One date parser (monitor._dates): machine times, strict arguments, and the ``html`` kind's human dates.
 
 Human dates are read relative to an injected ``now``; each of the product's five languages
 (sv, tr, bg, en, hy) is covered by ``dateparser``, relative and absolute.
@@ -14,11 +14,11 @@ from pathlib import Path
 
 import pytest
 
-from monitor.config import HttpConfig, Secrets, SourceConfig
-from monitor.dates import parse_datetime, parse_day, parse_human, parse_iso
-from monitor.http import HttpClient
-from monitor.sources import html
-from monitor.sources.base import FetchContext, get_source
+from monitor._config import HttpConfig, Secrets, SourceConfig
+from monitor._dates import parse_datetime, parse_day, parse_human, parse_iso
+from monitor._http import HttpClient
+from monitor._sources import html
+from monitor._sources.base import FetchContext, get_source
 
 try:
     from test_http_localserver import LocalServer, Reply
@@ -156,7 +156,7 @@ def test_only_monitor_dates_parses_date_text() -> None:
     offenders = []
     for path in MONITOR.rglob("*.py"):
         rel = path.relative_to(MONITOR).as_posix()
-        if rel == "dates.py":
+        if rel == "_dates.py":
             continue
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
             if isinstance(node, ast.Attribute) and node.attr in ("fromisoformat", "strptime", "fromtimestamp"):

@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import create_engine, text
 
-from monitor.records import Mention
+from monitor._records import Mention
 
 REPO = Path(__file__).resolve().parents[1]
 T0 = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
@@ -29,7 +29,7 @@ def _texts(n: int, tag: str) -> list[str]:
 
 
 def _writer(url: str, brand: str, source: str, texts: list[str], barrier: mp.synchronize.Barrier) -> None:
-    from monitor.api import MentionIndex
+    from monitor._api import MentionIndex
 
     idx = MentionIndex.open(url)
     items = [
@@ -64,7 +64,7 @@ def _counts(url: str, brand: str) -> tuple[int, int, int]:
 
 
 def _race(url: str, n: int, rounds: int) -> list[tuple[int, int, int]]:
-    from monitor.api import MentionIndex
+    from monitor._api import MentionIndex
 
     MentionIndex.open(url).close()  # migrate once, before the writers start
     ctx = mp.get_context("fork")  # the children skip re-importing the project
@@ -105,13 +105,13 @@ def test_two_imports_of_20000_texts_at_once(pg_url: str, tmp_path: Path) -> None
                 fh.write(json.dumps(row) + "\n")
         files.append(f)
     env = {**os.environ, "PYTHONPATH": str(REPO)}
-    subprocess.run([sys.executable, "-m", "monitor.cli", "db", "upgrade", "--db", pg_url], check=True, env=env)
+    subprocess.run([sys.executable, "-m", "monitor", "db", "upgrade", "--db", pg_url], check=True, env=env)
     procs = [
         subprocess.Popen(
             [
                 sys.executable,
                 "-m",
-                "monitor.cli",
+                "monitor._cli",
                 "import",
                 str(f),
                 "--brand",

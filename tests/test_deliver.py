@@ -14,8 +14,8 @@ from pathlib import Path
 import pytest
 from pydantic import SecretStr
 
-from monitor.config import DigestConfig, Secrets
-from monitor.digest.deliver import deliver, pending_deliveries, render_all, retry_pending
+from monitor._config import DigestConfig, Secrets
+from monitor._digest.deliver import deliver, pending_deliveries, render_all, retry_pending
 from tests.test_digest_render import ARMENIAN, HOSTILE, brand, digest, mention
 
 WEBHOOK_SECRET = "T000/B000/s3cr3t-token"
@@ -269,7 +269,7 @@ def test_hostile_brand_name_injects_no_header_and_the_webhook_still_gets_its_pos
 
 def test_headers_are_cleaned_by_the_text_safety_rule() -> None:
     """Header values follow textsafe's rule: escape sequences, controls and bidi marks go."""
-    from monitor.digest.deliver import build_email
+    from monitor._digest.deliver import build_email
 
     rendered = render_all(digest(brand("Acme\x1b[2J\u202eemca\x00")))
     msg = build_email(rendered, "monitor@example.com", ["lead@example.com"])
@@ -297,8 +297,8 @@ def test_one_channel_failing_does_not_stop_the_others(tmp_path: Path, smtp_serve
 def test_a_digest_reaches_each_channel_once_across_reruns_and_the_outbox(tmp_path: Path, db_url: str, webhook) -> None:
     from aiosmtpd.controller import Controller
 
-    from monitor.api import MentionIndex
-    from monitor.digest.deliver import MetaLedger
+    from monitor._api import MentionIndex
+    from monitor._digest.deliver import MetaLedger
 
     hook, url = webhook([])
     port = free_port()  # SMTP is down at first
@@ -347,9 +347,9 @@ def test_run_once_exit_code_is_honest_and_reruns_deliver_once(
     from aiosmtpd.controller import Controller
     from typer.testing import CliRunner
 
-    import monitor.sentiment
-    from monitor.cli import _register  # noqa: F401
-    from monitor.cli.app import app
+    import monitor._sentiment
+    from monitor._cli import _register  # noqa: F401
+    from monitor._cli.app import app
     from tests.test_crash import Feed
 
     feed = Feed()  # an empty loopback feed: collection succeeds with nothing new
@@ -366,7 +366,7 @@ def test_run_once_exit_code_is_honest_and_reruns_deliver_once(
     )
     monkeypatch.setenv("MONITOR_WEBHOOK_URL", url)
     monkeypatch.delenv("MONITOR_DATABASE_URL", raising=False)
-    monkeypatch.setattr(monitor.sentiment, "load_classifier", lambda _cfg: _NoModel())
+    monkeypatch.setattr(monitor._sentiment, "load_classifier", lambda _cfg: _NoModel())
     runner = CliRunner()
 
     def run_once() -> int:

@@ -16,10 +16,10 @@ import httpx
 import pytest
 from typer.testing import CliRunner
 
-from monitor.config import config_from_dict
-from monitor.demo import demo_config, to_toml
-from monitor.demo.site import LANGS, DemoSite, place, story
-from monitor.sources import hackernews, mastodon, reviews, rss
+from monitor._config import config_from_dict
+from monitor._demo import demo_config, to_toml
+from monitor._demo.site import LANGS, DemoSite, place, story
+from monitor._sources import hackernews, mastodon, reviews, rss
 
 SCRIPTS = {"hy": "ARMENIAN", "bg": "CYRILLIC", "sv": "LATIN", "tr": "LATIN", "en": "LATIN"}
 ALIASES = {"Lumio": ("lumio", "люмио", "լումիո"), "Brisa": ("brisa", "бриса", "բրիսա")}
@@ -128,12 +128,12 @@ def test_demo_config_round_trips_through_toml(tmp_path: Path) -> None:
 
 
 def test_monitor_demo_command(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    import monitor.sentiment
-    from monitor.cli import _register  # noqa: F401  (registers the commands)
-    from monitor.cli.app import app
+    import monitor._sentiment
+    from monitor._cli import _register  # noqa: F401  (registers the commands)
+    from monitor._cli.app import app
     from tests.test_pipeline import MoodClassifier
 
-    monkeypatch.setattr(monitor.sentiment, "load_classifier", lambda cfg=None, cache=None: MoodClassifier())
+    monkeypatch.setattr(monitor._sentiment, "load_classifier", lambda cfg=None, cache=None: MoodClassifier())
     out = tmp_path / "demo-out"
     res = CliRunner().invoke(app, ["demo", "--out", str(out)], env={"COLUMNS": "160"})
     assert res.exit_code == 0, res.output
@@ -169,10 +169,10 @@ def test_monitor_demo_command(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -
 @pytest.mark.filterwarnings("ignore:.*torch.ao.quantization.*:DeprecationWarning")
 def test_demo_with_the_real_model(tmp_path: Path) -> None:
     """The README's main command, for real: collectors, embedded model, index, digest."""
-    from monitor.config import ModelConfig
-    from monitor.demo import run_demo
+    from monitor._config import ModelConfig
+    from monitor._demo import run_demo
+    from monitor._sentiment.artifacts import find_model_dir
     from monitor.errors import ModelError
-    from monitor.sentiment.artifacts import find_model_dir
 
     try:
         find_model_dir(ModelConfig().name)

@@ -7,10 +7,10 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from monitor.api import MentionIndex
-from monitor.config import config_from_dict
-from monitor.digest.context import build_digest, day_bounds
-from monitor.records import Prediction
+from monitor._api import MentionIndex
+from monitor._config import config_from_dict
+from monitor._digest.context import build_digest, day_bounds
+from monitor._records import Prediction
 
 TZ = "Europe/Stockholm"
 DAY = date(2026, 11, 3)

@@ -7,7 +7,7 @@ import struct
 from datetime import UTC, date, datetime, timedelta
 from html.parser import HTMLParser
 
-from monitor.digest.context import (
+from monitor._digest.context import (
     AlertItem,
     BrandDigest,
     BreakdownRow,
@@ -20,8 +20,8 @@ from monitor.digest.context import (
     excerpt,
     headline,
 )
-from monitor.digest.deliver import render_all, webhook_payload
-from monitor.digest.render import md_escape, render_html, render_markdown, render_text, safe_url
+from monitor._digest.deliver import render_all, webhook_payload
+from monitor._digest.render import md_escape, render_html, render_markdown, render_text, safe_url
 
 DAY = date(2026, 11, 3)
 HOSTILE = (

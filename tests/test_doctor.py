@@ -16,20 +16,20 @@ from typing import Any
 import pytest
 from typer.testing import CliRunner
 
-from monitor.cli import (
+from monitor._cli import (
     _register,  # noqa: F401
     doctor_cmds,
 )
-from monitor.cli.app import app
-from monitor.config import ModelConfig, config_from_dict
-from monitor.doctor import Seams, run_doctor
-from monitor.doctor.local import check_database, check_model
-from monitor.doctor.report import Check
-from monitor.doctor.sources import reach_of
+from monitor._cli.app import app
+from monitor._config import ModelConfig, config_from_dict
+from monitor._doctor import Seams, run_doctor
+from monitor._doctor.local import check_database, check_model
+from monitor._doctor.report import Check
+from monitor._doctor.sources import reach_of
+from monitor._http import FetchResult
+from monitor._store.engine import make_engine, upgrade
+from monitor._store.health import head_revisions
 from monitor.errors import ModelError
-from monitor.http import FetchResult
-from monitor.store.engine import make_engine, upgrade
-from monitor.store.health import head_revisions
 
 try:
     from test_http_localserver import LocalServer, Reply
@@ -179,8 +179,8 @@ def test_an_unmigrated_database_fails_with_the_fix(tmp_path: Path, state: str) -
 
 
 def test_database_status_on_sqlite_and_postgresql(db_url: str) -> None:
-    from monitor.api import MentionIndex
-    from monitor.store.health import database_status
+    from monitor._api import MentionIndex
+    from monitor._store.health import database_status
 
     if db_url.startswith("sqlite"):
         sqlite3.connect(db_url.removeprefix("sqlite:///")).close()
@@ -423,7 +423,7 @@ def test_model_check_reports_failure_and_emulated_bf16() -> None:
 
 
 def test_cpu_flags_are_the_kernels_list() -> None:
-    from monitor.sentiment.loader import cpu_flags, cpu_has_fast_bf16
+    from monitor._sentiment.loader import cpu_flags, cpu_has_fast_bf16
 
     info = Path("/proc/cpuinfo")
     if not info.is_file():

@@ -17,13 +17,13 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from monitor.api import MentionIndex
-from monitor.exporter import export_mentions
-from monitor.importer import import_file
-from monitor.records import Mention, Prediction
-from monitor.store.tables import MENTION_T as M
-from monitor.store.tables import SCORE_T as SC
-from monitor.store.tables import SOURCE_T as SRC
+from monitor._api import MentionIndex
+from monitor._exporter import export_mentions
+from monitor._importer import import_file
+from monitor._records import Mention, Prediction
+from monitor._store.tables import MENTION_T as M
+from monitor._store.tables import SCORE_T as SC
+from monitor._store.tables import SOURCE_T as SRC
 from tests.conftest import PG_ADMIN_URL
 from tests.test_store import assert_rollups_exact
 

@@ -23,9 +23,9 @@ from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 from typer.testing import CliRunner
 
-from monitor.cli import _register  # noqa: F401  (registers every command module)
-from monitor.cli.app import app
-from monitor.store import engine as db_engine
+from monitor._cli import _register  # noqa: F401  (registers every command module)
+from monitor._cli.app import app
+from monitor._store import engine as db_engine
 
 try:
     from test_http_localserver import LocalServer, Reply
@@ -59,7 +59,7 @@ def _spawn(args: list[str], log: Path, cwd: Path) -> subprocess.Popen[bytes]:
 
 
 def _monitor(*args: str) -> list[str]:
-    return [sys.executable, "-m", "monitor.cli", *args]
+    return [sys.executable, "-m", "monitor", *args]
 
 
 def _scalar(url: str, sql: str) -> int:
@@ -252,9 +252,9 @@ def test_kill_9_mid_collect_then_rerun(
 
 SLOW_SCORER = """
 import sys, time
-from monitor.api import MentionIndex
-from monitor.pipeline import score_step
-from monitor.records import Prediction
+from monitor._api import MentionIndex
+from monitor._pipeline import score_step
+from monitor._records import Prediction
 
 class SlowClassifier:
     "A stand-in for the model that takes its time, so the kill lands between batches."
@@ -272,8 +272,8 @@ sys.exit(0 if step.status == "ok" else 1)
 
 
 def _seed(url: str, n: int) -> None:
-    from monitor.api import MentionIndex
-    from monitor.records import Mention
+    from monitor._api import MentionIndex
+    from monitor._records import Mention
 
     with MentionIndex.open(url) as idx:
         items = [
@@ -333,11 +333,11 @@ def test_kill_9_mid_monitor_score_with_the_real_model(db_url: str, tmp_path: Pat
 
 @pytest.mark.slow
 def test_kill_9_mid_run_once_then_rerun(db_url: str, tmp_path: Path) -> None:
-    from monitor.api import MentionIndex
-    from monitor.config import config_from_dict
-    from monitor.demo import demo_config, to_toml
-    from monitor.demo.site import DemoSite
-    from monitor.pipeline import run_once
+    from monitor._api import MentionIndex
+    from monitor._config import config_from_dict
+    from monitor._demo import demo_config, to_toml
+    from monitor._demo.site import DemoSite
+    from monitor._pipeline import run_once
 
     try:
         from test_pipeline import MoodClassifier

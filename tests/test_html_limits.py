@@ -9,13 +9,13 @@ from pathlib import Path
 
 import pytest
 
-from monitor.collect import collect
-from monitor.config import Secrets, config_from_dict
+from monitor._collect import collect
+from monitor._config import Secrets, config_from_dict
+from monitor._sources import html as html_kind
+from monitor._sources import reviews
+from monitor._sources._markup import MAX_DEPTH, check_markup
+from monitor._sources._text import html_to_text
 from monitor.errors import ParseError
-from monitor.sources import html as html_kind
-from monitor.sources import reviews
-from monitor.sources._markup import MAX_DEPTH, check_markup
-from monitor.sources._text import html_to_text
 
 try:
     from test_http_localserver import LocalServer, Reply
@@ -134,7 +134,7 @@ def site() -> Iterator[LocalServer]:
 def test_a_hostile_page_fails_its_source_with_the_reason_and_others_are_stored(
     site: LocalServer, tmp_path: Path
 ) -> None:
-    from monitor.api import MentionIndex
+    from monitor._api import MentionIndex
 
     cfg = config_from_dict(
         {

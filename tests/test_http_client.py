@@ -11,8 +11,8 @@ from typing import Any
 
 import pytest
 
-from monitor.config import HttpConfig
-from monitor.http import HttpClient, MemoryValidators
+from monitor._config import HttpConfig
+from monitor._http import HttpClient, MemoryValidators
 
 try:
     from test_http_localserver import Handler, LocalServer, Reply

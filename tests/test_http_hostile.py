@@ -27,12 +27,12 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from pydantic import SecretStr
 
-from monitor.config import HttpConfig, Secrets, SourceConfig
+from monitor._config import HttpConfig, Secrets, SourceConfig
+from monitor._http import HttpClient
+from monitor._http.addresses import IPAddress, default_policy
+from monitor._http.decoding import STEP, Decoder, Undecodable
+from monitor._sources.base import FetchContext, Page, get_source
 from monitor.errors import SourceBlocked
-from monitor.http import HttpClient
-from monitor.http.addresses import IPAddress, default_policy
-from monitor.http.decoding import STEP, Decoder, Undecodable
-from monitor.sources.base import FetchContext, Page, get_source
 
 try:
     from test_http_localserver import Handler, LocalServer, Reply
@@ -297,8 +297,8 @@ def test_gigabyte_bomb_peak_memory_in_a_subprocess(api: LocalServer, codings: li
     child = textwrap.dedent(
         f"""
         import asyncio, json
-        from monitor.config import HttpConfig
-        from monitor.http import HttpClient
+        from monitor._config import HttpConfig
+        from monitor._http import HttpClient
         async def go():
             cfg = HttpConfig(contact="t@example.com", retries=0, timeout_s=5, allow_private_addresses=True)
             async with HttpClient(cfg) as c:

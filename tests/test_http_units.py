@@ -9,14 +9,14 @@ from pathlib import Path
 
 import pytest
 
-from monitor.http.blocked import block_reason
-from monitor.http.charset import declared_charset, decode_body, sniff_charset
-from monitor.http.hosts import is_loopback
-from monitor.http.ratelimit import HostLimiter
-from monitor.http.redact import redact_text, redact_url
-from monitor.http.retry import parse_retry_after
-from monitor.http.robots import interpret, robots_url
-from monitor.http.useragent import user_agent
+from monitor._http.blocked import block_reason
+from monitor._http.charset import declared_charset, decode_body, sniff_charset
+from monitor._http.hosts import is_loopback
+from monitor._http.ratelimit import HostLimiter
+from monitor._http.redact import redact_text, redact_url
+from monitor._http.retry import parse_retry_after
+from monitor._http.robots import interpret, robots_url
+from monitor._http.useragent import user_agent
 
 SHARED = Path(os.environ.get("MONITOR_SHARED_DIR", Path(__file__).resolve().parents[2] / "shared"))
 

@@ -17,10 +17,10 @@ from pathlib import Path
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from monitor.api import MentionIndex
+from monitor._api import MentionIndex
+from monitor._import_rows import EARLIEST, LATEST, ParsedRow, parse_row
+from monitor._importer import import_file, parse_json_line, read_rows
 from monitor.errors import ImportDataError
-from monitor.import_rows import EARLIEST, LATEST, ParsedRow, parse_row
-from monitor.importer import import_file, parse_json_line, read_rows
 
 FIELDS = [
     "text",
@@ -168,7 +168,7 @@ def test_names_follow_the_same_control_character_rule_as_the_config() -> None:
     """A name the config refuses (bidi override, line separator, ESC) is refused on import too."""
     import pytest
 
-    from monitor.config import config_from_dict
+    from monitor._config import config_from_dict
     from monitor.errors import ConfigError
 
     for bad in ("Acme\u202e", "Acme\u2028x", "Acme\x1b[31m", "Acme\r\nBcc: x"):

@@ -160,30 +160,30 @@ def test_the_monitor_package_has_no_import_cycles() -> None:
 
 
 SENTIMENT_BACKENDS = {
-    "monitor.sentiment.torch_backend",
-    "monitor.sentiment.onnx_backend",
-    "monitor.sentiment.onnx_build",
-    "monitor.sentiment.hf_backend",
+    "monitor._sentiment.torch_backend",
+    "monitor._sentiment.onnx_backend",
+    "monitor._sentiment.onnx_build",
+    "monitor._sentiment.hf_backend",
 }
 
 
 def test_the_sentiment_layers() -> None:
     """The interface imports no backend; backends import no loader; labels and cache folders are light."""
     graph = import_graph()
-    assert not graph["monitor.sentiment.classifier"] & (SENTIMENT_BACKENDS | {"monitor.sentiment.loader"})
+    assert not graph["monitor._sentiment.classifier"] & (SENTIMENT_BACKENDS | {"monitor._sentiment.loader"})
     for backend in SENTIMENT_BACKENDS:
-        assert "monitor.sentiment.loader" not in graph[backend], backend
-    assert graph["monitor.labels"] <= {"monitor.errors"}  # the label rules: pure, on a leaf
+        assert "monitor._sentiment.loader" not in graph[backend], backend
+    assert graph["monitor._labels"] <= {"monitor.errors"}  # the label rules: pure, on a leaf
     assert graph["monitor.errors"] == set()
-    assert graph["monitor.cache_dirs"] == set()
+    assert graph["monitor._cache_dirs"] == set()
     for user in (
-        "monitor.langid",
-        "monitor.cache_admin",
-        "monitor.sentiment.onnx_backend",
-        "monitor.sentiment.convert",
+        "monitor._langid",
+        "monitor._cache_admin",
+        "monitor._sentiment.onnx_backend",
+        "monitor._sentiment.convert",
     ):
-        assert "monitor.cache_dirs" in graph[user], user
-    assert "monitor.sentiment.convert" not in graph["monitor.langid"]
+        assert "monitor._cache_dirs" in graph[user], user
+    assert "monitor._sentiment.convert" not in graph["monitor._langid"]
 
 
 def _private_imports(path: Path) -> list[str]:
@@ -197,20 +197,20 @@ def _private_imports(path: Path) -> list[str]:
     ]
 
 
-MY_AREA = ["monitor.cache_admin", "monitor.langid", "monitor.cache_dirs", "monitor.labels"]
+MY_AREA = ["monitor._cache_admin", "monitor._langid", "monitor._cache_dirs", "monitor._labels"]
 
 
-@pytest.mark.parametrize("module", MY_AREA + sorted(m for m in module_names() if m.startswith("monitor.sentiment")))
+@pytest.mark.parametrize("module", MY_AREA + sorted(m for m in module_names() if m.startswith("monitor._sentiment")))
 def test_no_private_names_across_modules(module: str) -> None:
     assert _private_imports(module_names()[module]) == []
 
 
 def test_cache_folders_are_computed_in_one_module() -> None:
-    """Only ``monitor.cache_dirs`` reads the cache environment or spells out ``.cache``."""
+    """Only ``monitor._cache_dirs`` reads the cache environment or spells out ``.cache``."""
     offenders = [
         name
         for name, path in module_names().items()
-        if name != "monitor.cache_dirs"
+        if name != "monitor._cache_dirs"
         and any(s in path.read_text(encoding="utf-8") for s in ('"MONITOR_CACHE_DIR"', "XDG_CACHE_HOME", '".cache"'))
     ]
     assert offenders == []

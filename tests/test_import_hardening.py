@@ -16,13 +16,13 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from monitor import importer
-from monitor.api import MentionIndex
+from monitor import _importer as importer
+from monitor._api import MentionIndex
+from monitor._importer import import_file, run_import
+from monitor._store.tables import MENTION_T as M
+from monitor._store.tables import RUN_T as RUN
+from monitor._store.tables import SOURCE_T as SRC
 from monitor.errors import ConfigError
-from monitor.importer import import_file, run_import
-from monitor.store.tables import MENTION_T as M
-from monitor.store.tables import RUN_T as RUN
-from monitor.store.tables import SOURCE_T as SRC
 from tests.test_store import assert_rollups_exact
 
 N_ROWS = 20_000
@@ -133,7 +133,7 @@ def test_csv_bad_cells_by_line_and_bytes_that_are_not_utf8(tmp_path: Path, db_ur
 
 
 def test_imported_text_is_capped_like_collected_text(tmp_path: Path, sqlite_url: str) -> None:
-    from monitor.sources._text import MAX_FIELD, MAX_TEXT
+    from monitor._sources._text import MAX_FIELD, MAX_TEXT
 
     f = tmp_path / "long.jsonl"
     f.write_text(json.dumps({"brand": "Acme", "text": "x" * 100_000, "author": "a" * 5000, "title": "t" * 5000}) + "\n")
@@ -187,8 +187,8 @@ def test_cli_reports_lines_and_exit_codes(tmp_path: Path) -> None:
     """BEFORE: a bad row kind the checks missed ended in a traceback, exit 1, run `running`."""
     from typer.testing import CliRunner
 
-    from monitor.cli import _register  # noqa: F401
-    from monitor.cli.app import app
+    from monitor._cli import _register  # noqa: F401
+    from monitor._cli.app import app
 
     url = f"sqlite:///{tmp_path / 'c.db'}"
     good = tmp_path / "good.jsonl"
@@ -215,8 +215,8 @@ def test_cli_reports_lines_and_exit_codes(tmp_path: Path) -> None:
 
 _RSS_SCRIPT = """
 import sys
-from monitor.api import MentionIndex
-from monitor.importer import import_file
+from monitor._api import MentionIndex
+from monitor._importer import import_file
 idx = MentionIndex.open(sys.argv[1])
 rep = import_file(idx, sys.argv[2], brand="Acme")
 assert rep.bad == 0, rep.errors[:3]

@@ -13,9 +13,9 @@ from pathlib import Path
 
 import pytest
 
-from monitor.api import MentionIndex
+from monitor._api import MentionIndex
+from monitor._importer import import_file
 from monitor.errors import ConfigError
-from monitor.importer import import_file
 from tests.test_store import assert_rollups_exact
 
 
@@ -77,7 +77,7 @@ def test_jsonl_import_and_unknown_type(tmp_path: Path) -> None:
 
 def _cli(*args: str, env: dict[str, str] | None = None) -> subprocess.Popen[bytes]:
     return subprocess.Popen(
-        [sys.executable, "-m", "monitor.cli", *args],
+        [sys.executable, "-m", "monitor", *args],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         env={**os.environ, **(env or {})},
@@ -108,7 +108,7 @@ def test_import_killed_half_way_then_rerun_ends_exact(tmp_path: Path) -> None:
     deadline = time.monotonic() + 120
     from sqlalchemy import func, select
 
-    from monitor.store.tables import Mention
+    from monitor._store.tables import Mention
 
     m = Mention.__table__  # type: ignore[attr-defined]
     while time.monotonic() < deadline:

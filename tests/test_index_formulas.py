@@ -8,8 +8,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from monitor.index import formulas as f
-from monitor.index.points import make_point
+from monitor._index import formulas as f
+from monitor._index.points import make_point
 
 
 def test_wilson_known_value() -> None:

@@ -1,4 +1,4 @@
-"""The label rules live in one module, ``monitor.labels``, with one exception for a bad label."""
+"""The label rules live in one module, ``monitor._labels``, with one exception for a bad label."""
 
 from __future__ import annotations
 
@@ -7,9 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from monitor import labels
-from monitor.errors import ConfigError, InvalidArgument, InvalidLabel, StorageError
-from monitor.labels import (
+from monitor import _labels as labels
+from monitor._labels import (
     GIVEN_ORIGINS,
     check_label,
     counts_in_index,
@@ -18,8 +17,9 @@ from monitor.labels import (
     label_problem,
     model_may_relabel,
 )
-from monitor.mention_rules import check_mention
-from monitor.records import Mention, Prediction
+from monitor._mention_rules import check_mention
+from monitor._records import Mention, Prediction
+from monitor.errors import ConfigError, InvalidArgument, InvalidLabel, StorageError
 
 MONITOR = Path(__file__).resolve().parent.parent / "monitor"
 
@@ -91,10 +91,10 @@ RULE_NAMES = {
 
 
 def test_no_other_module_defines_a_label_rule() -> None:
-    """The names of the label rules are defined in monitor/labels.py only (others import them)."""
+    """The names of the label rules are defined in monitor/_labels.py only (others import them)."""
     elsewhere = []
     for path in MONITOR.rglob("*.py"):
-        if path == MONITOR / "labels.py":
+        if path == MONITOR / "_labels.py":
             continue
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
             if isinstance(node, ast.FunctionDef) and node.name in RULE_NAMES:

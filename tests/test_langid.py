@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from monitor.langid import LanguageIdentifier, identify, normalise_hint
+from monitor._langid import LanguageIdentifier, identify, normalise_hint
 
 SHARED = Path(os.environ.get("MONITOR_SHARED_DIR", Path(__file__).resolve().parents[2] / "shared"))
 
@@ -116,11 +116,11 @@ def test_prepared_model_is_cached_and_a_bad_cache_is_rebuilt(
     assert not list((tmp_path / "langid").glob(".*"))
     assert LanguageIdentifier().identify(text) == first == LanguageIdentifier().identify(text)
     (folders[0] / "table.npy").write_bytes(b"not an array")
-    with caplog.at_level("WARNING", logger="monitor.langid"):
+    with caplog.at_level("WARNING", logger="monitor._langid"):
         assert LanguageIdentifier().identify(text) == first
     assert "language-ID cache unreadable" in caplog.text
     caplog.clear()
-    with caplog.at_level("WARNING", logger="monitor.langid"):
+    with caplog.at_level("WARNING", logger="monitor._langid"):
         assert LanguageIdentifier().identify(text) == first  # prepared again, and read back
     assert not caplog.text
     monkeypatch.setenv("MONITOR_CACHE_DIR", str(tmp_path / "file"))

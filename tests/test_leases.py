@@ -8,9 +8,9 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import Engine
 
-from monitor import liveness
-from monitor.store.engine import make_engine, upgrade
-from monitor.store.leases import JobRecord, Leases, register_job, registered_jobs, unregister_job
+from monitor import _liveness as liveness
+from monitor._store.engine import make_engine, upgrade
+from monitor._store.leases import JobRecord, Leases, register_job, registered_jobs, unregister_job
 
 T = datetime(2026, 5, 4, 9, 0, tzinfo=UTC)
 

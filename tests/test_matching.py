@@ -9,8 +9,8 @@ import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
-from monitor.config import BrandConfig
-from monitor.matching import (
+from monitor._config import BrandConfig
+from monitor._matching import (
     And,
     BrandMatcher,
     Not,
@@ -157,7 +157,7 @@ def test_a_standalone_word_always_matches_in_any_case(brand: str, around: list, 
 @given(word, st.text(st.characters(categories=["Ll"], codec="utf-8"), min_size=1, max_size=3))
 @settings(max_examples=150, deadline=None)
 def test_a_word_glued_to_letters_of_its_script_does_not_match(brand: str, suffix: str) -> None:
-    from monitor.matching import _script_key, _unspaced
+    from monitor._matching import _script_key, _unspaced
 
     assume(not any(_unspaced(c) for c in brand + suffix))
     assume(_script_key(fold(brand)[-1]) == _script_key(fold(suffix)[0]))

@@ -6,9 +6,9 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlmodel import SQLModel
 
-import monitor.store.tables  # noqa: F401
-from monitor.store.engine import current_revision, make_engine, upgrade
-from monitor.store.migrations.env_filter import include_object
+import monitor._store.tables  # noqa: F401
+from monitor._store.engine import current_revision, make_engine, upgrade
+from monitor._store.migrations.env_filter import include_object
 
 
 def test_migrations_match_models(db_url: str) -> None:

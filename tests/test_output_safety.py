@@ -16,10 +16,10 @@ from pathlib import Path
 
 import pytest
 
-from monitor.csvcells import FORMULA_STARTS, restore
-from monitor.digest.context import AlertItem, SourceHealth, excerpt
-from monitor.digest.deliver import render_all
-from monitor.digest.render import render_markdown, render_text
+from monitor._csvcells import FORMULA_STARTS, restore
+from monitor._digest.context import AlertItem, SourceHealth, excerpt
+from monitor._digest.deliver import render_all
+from monitor._digest.render import render_markdown, render_text
 from tests.test_digest_render import brand, digest, mention
 
 CLEAR = "\x1b[2J\x1b[H"
@@ -48,7 +48,7 @@ def _bad_controls(text: str, allowed: str = "\n") -> list[str]:
 
 def _cli(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[bytes]:
     return subprocess.run(
-        [sys.executable, "-m", "monitor.cli", *args],
+        [sys.executable, "-m", "monitor", *args],
         capture_output=True,
         timeout=120,
         env={**os.environ, "COLUMNS": "200", **(env or {})},
@@ -58,8 +58,8 @@ def _cli(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedP
 
 @pytest.fixture
 def hostile_db(tmp_path: Path) -> str:
-    from monitor.api import MentionIndex
-    from monitor.importer import import_file
+    from monitor._api import MentionIndex
+    from monitor._importer import import_file
 
     url = f"sqlite:///{tmp_path / 'hostile.db'}"
     rows = [
@@ -119,7 +119,7 @@ def test_json_output_is_left_as_data(hostile_db: str) -> None:
 
 
 def test_emit_and_escape_clean_every_table_cell_and_title(capsys: pytest.CaptureFixture[str]) -> None:
-    from monitor.cli.common import emit, err_console, escape
+    from monitor._cli.common import emit, err_console, escape
 
     rows = [{"source": f"shop{CLEAR}", "error": f"403 {OSC8}", "net": -0.25, "n": -3}]
     emit(rows, "table", title=f"Acme{C1_CSI}")
@@ -154,7 +154,7 @@ def test_text_digest_carries_no_control_characters() -> None:
 
 
 def test_printable_strips_sequences_keeps_words() -> None:
-    from monitor.textsafe import printable
+    from monitor._textsafe import printable
 
     assert printable(f"a{CLEAR}b") == "ab"
     assert printable(f"x {OSC8} y") == "x click me y"
@@ -184,8 +184,8 @@ def test_cli_never_shows_a_database_password(
 ) -> None:
     from typer.testing import CliRunner
 
-    from monitor.cli import _register  # noqa: F401
-    from monitor.cli.app import app
+    from monitor._cli import _register  # noqa: F401
+    from monitor._cli.app import app
 
     caplog.set_level(logging.DEBUG)
     runner = CliRunner()
@@ -219,7 +219,7 @@ def test_cli_process_never_prints_a_database_password(url: str) -> None:
     [f"postgresql://u:{SECRET}@127.0.0.1:1/x", f"mysql://u:{SECRET}@h/x", f"sqlite+nodriver://u:{SECRET}@/x.db"],
 )
 def test_api_open_errors_and_logs_never_show_a_database_password(url: str, caplog: pytest.LogCaptureFixture) -> None:
-    from monitor.api import MentionIndex
+    from monitor._api import MentionIndex
     from monitor.errors import MonitorError
 
     caplog.set_level(logging.DEBUG)

@@ -17,12 +17,12 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from monitor.api import MentionIndex
-from monitor.config import DigestConfig, config_from_dict
-from monitor.demo import demo_config, to_toml
-from monitor.demo.site import DemoSite, story
-from monitor.pipeline import digest_written, due_report_day, latest_send, report_day, run_once
-from monitor.records import Prediction
+from monitor._api import MentionIndex
+from monitor._config import DigestConfig, config_from_dict
+from monitor._demo import demo_config, to_toml
+from monitor._demo.site import DemoSite, story
+from monitor._pipeline import digest_written, due_report_day, latest_send, report_day, run_once
+from monitor._records import Prediction
 
 REPO = Path(__file__).resolve().parents[1]
 PROBS = {
@@ -203,7 +203,7 @@ def test_sigterm_mid_run_leaves_the_database_consistent(tmp_path) -> None:
         env = {**os.environ, "MONITOR_CACHE_DIR": str(tmp_path / "cache"), "PYTHONPATH": str(REPO)}
         env.pop("MONITOR_DATABASE_URL", None)
         proc = subprocess.Popen(
-            [sys.executable, "-m", "monitor.cli", "run", "--once", "--config", str(cfg_path), "--digest", "skip"],
+            [sys.executable, "-m", "monitor", "run", "--once", "--config", str(cfg_path), "--digest", "skip"],
             cwd=tmp_path,
             env=env,
             stdout=subprocess.PIPE,

@@ -7,12 +7,12 @@ import inspect
 import typing
 from pathlib import Path
 
-import monitor.pipeline as pipeline_pkg
-from monitor import ports
-from monitor.api import MentionIndex
-from monitor.collect.ports import CollectIndex
-from monitor.pipeline.ports import AlertsIndex, CollectFn, ScoreIndex
-from monitor.store import Store
+import monitor._pipeline as pipeline_pkg
+from monitor import _ports as ports
+from monitor._api import MentionIndex
+from monitor._collect.ports import CollectIndex
+from monitor._pipeline.ports import AlertsIndex, CollectFn, ScoreIndex
+from monitor._store import Store
 
 STORE_PORTS = [ports.RunLog, ports.CollectStore, ports.ScoreStore, ports.MetaStore, ports.RetentionStore]
 INDEX_PORTS = [CollectIndex, ScoreIndex, AlertsIndex, CollectFn]

@@ -6,6 +6,7 @@ import inspect
 import subprocess
 import sys
 import typing
+from pathlib import Path
 
 import monitor
 
@@ -96,12 +97,12 @@ def test_every_exception_class_of_the_package_is_in_the_hierarchy() -> None:
     for info in pkgutil.walk_packages(monitor.__path__, "monitor."):
         if info.name == "monitor.errors" or info.name.endswith("__main__"):
             continue
-        if info.name.startswith(("monitor.http", "monitor.store.migrations")):
+        if info.name.startswith(("monitor._http", "monitor._store.migrations")):
             continue
         module = importlib.import_module(info.name)
         for name, obj in vars(module).items():
             if inspect.isclass(obj) and issubclass(obj, BaseException) and obj.__module__ == info.name:
-                if name.startswith("_") or info.name == "monitor.cli.common":  # CommandInterrupted unwinds the CLI
+                if name.startswith("_") or info.name == "monitor._cli.common":  # CommandInterrupted unwinds the CLI
                     continue
                 outside.append(f"{info.name}.{name}")
     assert outside == [], "exceptions belong in monitor/errors.py: " + ", ".join(outside)
@@ -119,3 +120,21 @@ def test_import_does_not_load_torch() -> None:
     code = "import sys, monitor; print('torch' in sys.modules, 'transformers' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.split() == ["False", "False"]
+
+
+def test_modules_that_are_not_api_are_private() -> None:
+    """httpx's layout: the API is ``monitor`` (and ``monitor.errors``); every other module is ``_name``."""
+    package = Path(monitor.__file__).parent
+    public = {"__init__.py", "__main__.py", "errors.py"}
+    exposed = sorted(
+        p.name
+        for p in package.iterdir()
+        if not p.name.startswith(("_", "."))
+        and p.name not in public
+        and (p.suffix == ".py" or (p.is_dir() and any(p.rglob("*.py"))))
+    )
+    assert exposed == []
+    for name in monitor.__all__:
+        obj = getattr(monitor, name)
+        module = getattr(obj, "__module__", "monitor")
+        assert module == "monitor" or module.startswith(("monitor._", "monitor.errors")), (name, module)

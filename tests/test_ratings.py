@@ -12,17 +12,17 @@ from typing import Any
 import pytest
 from typer.testing import CliRunner
 
-from monitor.api import MentionIndex
-from monitor.cli import _register  # noqa: F401  (registers every command module)
-from monitor.cli.app import app
-from monitor.cli.collect_cmds import describe_aggregate
-from monitor.collect import collect
-from monitor.config import Secrets, config_from_dict, load_config
+from monitor._api import MentionIndex
+from monitor._cli import _register  # noqa: F401  (registers every command module)
+from monitor._cli.app import app
+from monitor._cli.collect_cmds import describe_aggregate
+from monitor._collect import collect
+from monitor._config import Secrets, config_from_dict, load_config
+from monitor._records import AggregateRating
+from monitor._sources import html, reviews
+from monitor._sources.base import get_source
+from monitor._store.engine import MIGRATIONS_DIR, current_revision, make_engine, upgrade, writer
 from monitor.errors import ConfigError, ParseError, StorageError
-from monitor.records import AggregateRating
-from monitor.sources import html, reviews
-from monitor.sources.base import get_source
-from monitor.store.engine import MIGRATIONS_DIR, current_revision, make_engine, upgrade, writer
 
 try:
     from test_http_localserver import LocalServer, Reply

@@ -18,9 +18,9 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from monitor.cli import _register  # noqa: F401  (registers every command module)
-from monitor.cli.app import app
-from monitor.config import load_config
+from monitor._cli import _register  # noqa: F401  (registers every command module)
+from monitor._cli.app import app
+from monitor._config import load_config
 
 REPO = Path(__file__).resolve().parents[1]
 README = REPO / "README.md"

@@ -2,8 +2,8 @@
 
 A simple, checkable rule over every module in ``monitor/``: no import of a private
 APScheduler name or module, no subclass of an APScheduler class, and none of the private
-attribute names the old ``monitor/scheduler.py`` reached into. ``monitor/config/`` no longer
-imports APScheduler at all (schedule validation lives in :mod:`monitor.schedule.spec`).
+attribute names the old ``monitor/scheduler.py`` reached into. ``monitor/_config/`` no longer
+imports APScheduler at all (schedule validation lives in :mod:`monitor._schedule.spec`).
 """
 
 from __future__ import annotations
@@ -97,7 +97,7 @@ def test_the_rule_catches_what_it_names(tmp_path: Path) -> None:
 
 
 def test_config_does_not_import_apscheduler() -> None:
-    paths = sorted((MONITOR / "config").rglob("*.py"))
+    paths = sorted((MONITOR / "_config").rglob("*.py"))
     assert paths
     for path in paths:
         tree = ast.parse(path.read_text(encoding="utf-8"))

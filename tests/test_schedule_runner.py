@@ -11,9 +11,9 @@ import pytest
 from apscheduler.events import EVENT_JOB_EXECUTED, JobExecutionEvent, SchedulerEvent
 from sqlalchemy import Engine
 
-from monitor import schedule as sch
-from monitor.config import config_from_dict
-from monitor.store.engine import make_engine, upgrade
+from monitor import _schedule as sch
+from monitor._config import config_from_dict
+from monitor._store.engine import make_engine, upgrade
 
 
 @pytest.fixture

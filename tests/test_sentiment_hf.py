@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from monitor.config import ModelConfig
+from monitor._config import ModelConfig
+from monitor._sentiment.hf_backend import resolve_label_map
 from monitor.errors import ModelError
-from monitor.sentiment.hf_backend import resolve_label_map
 
 WORDS = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "good", "bad", "okay", "film", "the", "was"]
 
@@ -61,7 +61,7 @@ def test_label_map_resolution() -> None:
 def test_hf_backend_loads_local_model(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("HF_HUB_OFFLINE", "1")
     _save_tiny(tmp_path, {0: "LABEL_0", 1: "LABEL_1", 2: "LABEL_2"})
-    from monitor.sentiment import load_classifier
+    from monitor._sentiment import load_classifier
 
     cfg = ModelConfig(
         backend="hf",
@@ -88,7 +88,7 @@ def test_hf_backend_loads_local_model(tmp_path: Path, monkeypatch: pytest.Monkey
 
 def test_hf_backend_two_class_model(tmp_path: Path) -> None:
     _save_tiny(tmp_path, {0: "NEGATIVE", 1: "POSITIVE"})
-    from monitor.sentiment import load_classifier
+    from monitor._sentiment import load_classifier
 
     clf = load_classifier(ModelConfig(backend="hf", path=str(tmp_path)))
     (p,) = clf.predict(["good"])
@@ -96,7 +96,7 @@ def test_hf_backend_two_class_model(tmp_path: Path) -> None:
 
 
 def test_hf_backend_missing_model(tmp_path: Path) -> None:
-    from monitor.sentiment import load_classifier
+    from monitor._sentiment import load_classifier
 
     with pytest.raises(ModelError, match="cannot load"):
         load_classifier(ModelConfig(backend="hf", path=str(tmp_path / "nope")))

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from monitor.config import ModelConfig
+from monitor._config import ModelConfig
 
 pytestmark = [
     pytest.mark.model,
@@ -43,7 +43,7 @@ CLEAR = {
 
 @pytest.fixture(scope="module")
 def clf(monkeypatch_module: Any) -> Any:
-    from monitor.sentiment import load_classifier
+    from monitor._sentiment import load_classifier
 
     monkeypatch_module.setenv("HF_HUB_OFFLINE", "1")
     return load_classifier(ModelConfig())
@@ -57,7 +57,7 @@ def monkeypatch_module() -> Any:
 
 
 def test_shipped_model_is_small_and_complete() -> None:
-    from monitor.sentiment.artifacts import find_model_dir, repo_models_dir
+    from monitor._sentiment.artifacts import find_model_dir, repo_models_dir
 
     d = find_model_dir("mm-e5-small-sentiment")
     assert d == repo_models_dir() / "mm-e5-small-sentiment"
@@ -98,8 +98,8 @@ def test_long_text_windows_and_cache(clf: Any) -> None:
 
 def test_evaluation_gate(clf: Any, shared_dir: Path) -> None:
     """Macro-F1 per language on the test split must not fall below the pinned baseline."""
-    from monitor.sentiment.data import load_examples
-    from monitor.sentiment.evaluate import evaluate
+    from monitor._sentiment.data import load_examples
+    from monitor._sentiment.evaluate import evaluate
 
     pinned = json.loads(BASELINE.read_text(encoding="utf-8"))
     rows = load_examples(shared_dir / "data" / "sentiment", split="test")
@@ -116,8 +116,8 @@ def test_evaluation_gate(clf: Any, shared_dir: Path) -> None:
 def test_cli_eval_json_and_info(tmp_path: Path) -> None:
     from typer.testing import CliRunner
 
-    from monitor.cli import model_cmds  # noqa: F401  (registers the commands)
-    from monitor.cli.app import app
+    from monitor._cli import model_cmds  # noqa: F401  (registers the commands)
+    from monitor._cli.app import app
 
     f = tmp_path / "tiny.jsonl"
     rows = [{"text": t, "label": g, "lang": lang} for lang in CLEAR for t, g in CLEAR[lang]]

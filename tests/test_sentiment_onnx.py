@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from monitor.config import ModelConfig
+from monitor._config import ModelConfig
 from monitor.errors import ModelError
 from tests.test_sentiment_model import CLEAR
 
@@ -37,7 +37,7 @@ def monkeypatch_module() -> Any:
 
 def _load(precision: str) -> Any:
     pytest.importorskip("onnxruntime")
-    from monitor.sentiment import load_classifier
+    from monitor._sentiment import load_classifier
 
     return load_classifier(ModelConfig(precision=precision))  # type: ignore[arg-type]
 
@@ -97,10 +97,10 @@ def test_long_text_windows_and_padding_match_torch(torch_fp32: Any, onnx_fp32: A
 @pytest.mark.model
 def test_export_is_cached_and_reused(tmp_path: Path, monkeypatch_module: Any) -> None:
     pytest.importorskip("onnxruntime")
-    from monitor.sentiment import onnx_backend as ob
-    from monitor.sentiment.artifacts import ModelMeta, find_model_dir
-    from monitor.sentiment.convert import ensure_base
-    from monitor.sentiment.model import load_trained
+    from monitor._sentiment import onnx_backend as ob
+    from monitor._sentiment.artifacts import ModelMeta, find_model_dir
+    from monitor._sentiment.convert import ensure_base
+    from monitor._sentiment.model import load_trained
 
     base = ensure_base()
     model_dir = find_model_dir(MODEL)
@@ -129,7 +129,7 @@ def test_export_is_cached_and_reused(tmp_path: Path, monkeypatch_module: Any) ->
 
 @pytest.mark.model
 def test_load_uses_the_cache(onnx_fp32: Any, onnx_int8: Any, monkeypatch: pytest.MonkeyPatch) -> None:
-    from monitor.sentiment import onnx_backend as ob
+    from monitor._sentiment import onnx_backend as ob
 
     def boom(*args: object, **kwargs: object) -> None:
         raise AssertionError("the cached file should have been used")
@@ -142,8 +142,8 @@ def test_load_uses_the_cache(onnx_fp32: Any, onnx_int8: Any, monkeypatch: pytest
 
 
 def test_missing_onnxruntime_is_named(monkeypatch: pytest.MonkeyPatch) -> None:
-    from monitor.sentiment import load_classifier
-    from monitor.sentiment.loader import resolve_precision
+    from monitor._sentiment import load_classifier
+    from monitor._sentiment.loader import resolve_precision
 
     monkeypatch.setitem(sys.modules, "onnxruntime", None)  # makes `import onnxruntime` fail
     with pytest.raises(ModelError, match=r"'onnx-int8' needs onnxruntime.*pip install onnxruntime"):
@@ -161,7 +161,7 @@ def test_config_accepts_the_onnx_precisions() -> None:
 
 
 def _fake_model(tmp_path: Path) -> tuple[Path, Path, Any]:
-    from monitor.sentiment.artifacts import ModelMeta
+    from monitor._sentiment.artifacts import ModelMeta
 
     base = tmp_path / "base" / "e5-small-0000000000000000"
     base.mkdir(parents=True)
@@ -177,7 +177,7 @@ def _fake_model(tmp_path: Path) -> tuple[Path, Path, Any]:
 def test_cache_key_follows_adapter_head_and_onnxruntime_version(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from monitor.sentiment import onnx_backend as ob
+    from monitor._sentiment import onnx_backend as ob
 
     base, model, meta = _fake_model(tmp_path)
     key = ob.cache_key(base, model, meta)
@@ -197,7 +197,7 @@ def test_cache_key_follows_adapter_head_and_onnxruntime_version(
 
 def test_export_failure_is_a_model_error(tmp_path: Path) -> None:
     pytest.importorskip("onnxruntime")
-    from monitor.sentiment import onnx_backend as ob
+    from monitor._sentiment import onnx_backend as ob
 
     base, model, meta = _fake_model(tmp_path)
 
@@ -215,9 +215,9 @@ def test_export_failure_is_a_model_error(tmp_path: Path) -> None:
 def test_export_quiets_onnxruntime_chatter_but_not_the_application(caplog: pytest.LogCaptureFixture) -> None:
     import logging
 
-    from monitor.sentiment.onnx_build import _quiet
+    from monitor._sentiment.onnx_build import _quiet
 
-    app_log = logging.getLogger("monitor.collect")
+    app_log = logging.getLogger("monitor._collect")
     caplog.set_level(logging.INFO)
     with _quiet():
         logging.warning("quantiser chatter on the root logger")

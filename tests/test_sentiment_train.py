@@ -9,11 +9,11 @@ from typing import Any
 import pytest
 from typer.testing import CliRunner
 
-from monitor.cli import _register  # noqa: F401  (registers the commands)
-from monitor.cli.app import app
-from monitor.config import ModelConfig
+from monitor._cli import _register  # noqa: F401  (registers the commands)
+from monitor._cli.app import app
+from monitor._config import ModelConfig
+from monitor._sentiment.train import TrainSettings, train
 from monitor.errors import ModelError
-from monitor.sentiment.train import TrainSettings, train
 
 pytestmark = [pytest.mark.model]
 
@@ -98,7 +98,7 @@ def test_cli_training_is_seeded_reproducible_and_loads(data: Path, tmp_path: Pat
     assert [h["epoch"] for h in meta["training"]["history"]] == [0, 1, 2]
     assert meta["training"]["patience"] == 0 and meta["binary_languages"] == ["hy"]
 
-    from monitor.sentiment import load_classifier
+    from monitor._sentiment import load_classifier
 
     clf = load_classifier(ModelConfig(name="tiny", path=str(tmp_path / "m1"), precision="fp32"))
     preds = clf.predict(["Great service, thank you!", "Շատ վատ որակ։"], langs=["en", "hy"])
@@ -111,7 +111,7 @@ def test_cli_training_is_seeded_reproducible_and_loads(data: Path, tmp_path: Pat
 def test_weight_average_is_the_mean_of_the_snapshots() -> None:
     import torch
 
-    from monitor.sentiment.train import WeightAverage
+    from monitor._sentiment.train import WeightAverage
 
     w = torch.nn.Parameter(torch.tensor([1.0, 2.0]))
     avg = WeightAverage([w])
@@ -153,7 +153,7 @@ def test_patience_stops_when_dev_does_not_improve(data: Path, tmp_path: Path) ->
 def test_interrupted_training_keeps_the_model_already_there(
     data: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import monitor.sentiment.train as train_mod
+    import monitor._sentiment.train as train_mod
 
     out = tmp_path / "model"
     s = TrainSettings(epochs=1, batch_size=4, probe_steps=20, patience=0)

@@ -9,26 +9,26 @@ from pathlib import Path
 
 import pytest
 
-from monitor.errors import ModelError
-from monitor.labels import counts_in_index
-from monitor.records import Prediction
-from monitor.sentiment.classifier import (
+from monitor._labels import counts_in_index
+from monitor._records import Prediction
+from monitor._sentiment.classifier import (
     ScoreCache,
     drop_neutral,
     make_prediction,
     text_key,
 )
-from monitor.sentiment.data import load_examples
-from monitor.sentiment.e5file import dequantize_q4_0
-from monitor.sentiment.encoding import length_sorted_batches, pad_batch
-from monitor.sentiment.loader import resolve_precision
-from monitor.sentiment.metrics import score
+from monitor._sentiment.data import load_examples
+from monitor._sentiment.e5file import dequantize_q4_0
+from monitor._sentiment.encoding import length_sorted_batches, pad_batch
+from monitor._sentiment.loader import resolve_precision
+from monitor._sentiment.metrics import score
+from monitor.errors import ModelError
 
 pytestmark = pytest.mark.filterwarnings("ignore:.*torch.ao.quantization.*:DeprecationWarning")
 
 
 def test_import_does_not_load_torch() -> None:
-    code = "import monitor, monitor.sentiment, monitor.cli.model_cmds, sys;print('torch' in sys.modules)"
+    code = "import monitor, monitor._sentiment, monitor._cli.model_cmds, sys;print('torch' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
 
@@ -75,7 +75,7 @@ def test_drop_neutral_renormalises() -> None:
 
 
 def test_precision_auto_falls_back_without_bf16(monkeypatch: pytest.MonkeyPatch) -> None:
-    import monitor.sentiment.loader as c
+    import monitor._sentiment.loader as c
 
     monkeypatch.setattr(c, "cpu_has_fast_bf16", lambda: False)
     assert resolve_precision("auto", "bf16", onnx_available=False) == "fp32"
@@ -84,7 +84,7 @@ def test_precision_auto_falls_back_without_bf16(monkeypatch: pytest.MonkeyPatch)
 
 
 def test_precision_auto_takes_bf16_where_the_cpu_has_it(monkeypatch: pytest.MonkeyPatch) -> None:
-    import monitor.sentiment.loader as c
+    import monitor._sentiment.loader as c
 
     monkeypatch.setattr(c, "cpu_has_fast_bf16", lambda: True)
     assert resolve_precision("auto", "bf16", onnx_available=True) == "bf16"  # torch: onnx has no bf16 path
@@ -101,7 +101,7 @@ def test_precision_auto_prefers_onnxruntime_for_fp32() -> None:
 
 
 def test_score_version_keeps_lossy_precisions_apart() -> None:
-    from monitor.sentiment.classifier import score_version
+    from monitor._sentiment.classifier import score_version
 
     assert score_version("1.2.0", "abc", "fp32") == score_version("1.2.0", "abc", "onnx-fp32") == "1.2.0+abc"
     versions = {score_version("1.2.0", "abc", p) for p in ("fp32", "bf16", "int8", "onnx-int8")}
@@ -140,7 +140,7 @@ def test_load_examples_reports_bad_line(tmp_path: Path) -> None:
 def _tiny_encoder(max_length: int = 8) -> object:
     from tokenizers import Tokenizer, models, pre_tokenizers
 
-    from monitor.sentiment.encoding import TextEncoder
+    from monitor._sentiment.encoding import TextEncoder
 
     words = ["<s>", "<pad>", "</s>", "<unk>", "query", ":", "good", "bad", "meh", "x"]
     tok = Tokenizer(models.WordLevel({w: i for i, w in enumerate(words)}, unk_token="<unk>"))
@@ -182,7 +182,7 @@ class _CountingNet:
 
 
 def _fake_classifier(max_length: int = 8) -> tuple[object, _CountingNet]:
-    from monitor.sentiment.torch_backend import EmbeddedClassifier
+    from monitor._sentiment.torch_backend import EmbeddedClassifier
 
     net = _CountingNet()
     clf = EmbeddedClassifier(

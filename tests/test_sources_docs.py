@@ -8,8 +8,8 @@ import tomllib
 
 import pytest
 
-from monitor.config import config_from_dict
-from monitor.sources.base import get_source, kinds
+from monitor._config import config_from_dict
+from monitor._sources.base import get_source, kinds
 
 
 @pytest.mark.parametrize("kind", kinds())

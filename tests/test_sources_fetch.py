@@ -14,10 +14,10 @@ import pytest
 import yaml
 from pydantic import SecretStr
 
-from monitor.config import HttpConfig, Secrets, SourceConfig
+from monitor._config import HttpConfig, Secrets, SourceConfig
+from monitor._http import HttpClient, MemoryValidators
+from monitor._sources.base import FetchContext, Page, get_source
 from monitor.errors import ConfigError
-from monitor.http import HttpClient, MemoryValidators
-from monitor.sources.base import FetchContext, Page, get_source
 
 try:
     from test_http_localserver import Handler, LocalServer, Reply

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from monitor.sources import (
+from monitor._sources import (
     appstore,
     bluesky,
     hackernews,
@@ -25,7 +25,7 @@ from monitor.sources import (
     rss,
     youtube,
 )
-from monitor.sources.base import parse_link_header
+from monitor._sources.base import parse_link_header
 
 pytestmark = pytest.mark.shared
 

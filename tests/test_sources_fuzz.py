@@ -16,9 +16,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from monitor._records import Mention
+from monitor._sources.base import get_source
 from monitor.errors import MonitorError
-from monitor.records import Mention
-from monitor.sources.base import get_source
 
 URL = "https://example.com/page"
 FAST = settings(
@@ -333,7 +333,7 @@ def check(kind: str, body: bytes | str, options: dict[str, Any] | None, content_
 
 
 def test_every_kind_is_fuzzed() -> None:
-    from monitor.sources.base import kinds
+    from monitor._sources.base import kinds
 
     assert set(INPUTS) == set(kinds())
 

@@ -8,9 +8,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from monitor._records import Mention
+from monitor._sources.base import get_source, kinds
 from monitor.errors import ParseError
-from monitor.records import Mention
-from monitor.sources.base import get_source, kinds
 
 HTML_OPTS = {
     "item": "div.r",
@@ -151,6 +151,6 @@ def test_hostile_markup_becomes_plain_text() -> None:
 )
 def test_clean_fast_path_equals_the_full_clean(text: str, limit: int) -> None:
     """clean()'s shortcut for already-clean text gives exactly what the full clean gives."""
-    from monitor.sources._text import _clean_fully, clean
+    from monitor._sources._text import _clean_fully, clean
 
     assert clean(text, limit) == (_clean_fully(text, limit) if text else "")

@@ -5,9 +5,9 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from pathlib import Path
 
-from monitor.dates import parse_datetime
-from monitor.sources import appstore, bluesky, mastodon, reviews, rss
-from monitor.sources._text import html_to_text, parse_number
+from monitor._dates import parse_datetime
+from monitor._sources import appstore, bluesky, mastodon, reviews, rss
+from monitor._sources._text import html_to_text, parse_number
 
 DATA = Path(__file__).resolve().parent / "data"
 

@@ -10,11 +10,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import func, select
 
-from monitor.api import MentionIndex
+from monitor._api import MentionIndex
+from monitor._records import Mention, Prediction
+from monitor._store import recount
+from monitor._store.tables import DailyRollup, RatingRollup, Score, Sighting
 from monitor.errors import ConfigError, StorageError
-from monitor.records import Mention, Prediction
-from monitor.store import recount
-from monitor.store.tables import DailyRollup, RatingRollup, Score, Sighting
 
 T0 = datetime(2026, 11, 3, 9, 0, tzinfo=UTC)
 
@@ -147,7 +147,7 @@ def test_snapshots_per_scope_and_refresh(db_url: str) -> None:
 
 
 def test_days_follow_the_index_timezone(tmp_path) -> None:  # type: ignore[no-untyped-def]
-    from monitor.config import config_from_dict
+    from monitor._config import config_from_dict
 
     url = f"sqlite:///{tmp_path / 'tz.db'}"
     late = datetime(2026, 11, 3, 23, 30, tzinfo=UTC)  # already Nov 4 in Stockholm
@@ -227,7 +227,7 @@ def test_rollups_equal_recount_after_random_operations(tmp_path_factory: pytest.
     # and the index from rollups equals a count of effective labels
     total = idx.satisfaction("Acme", "2026-11-01", "2026-11-10", by=None)[0]
     with idx.engine.connect() as conn:
-        from monitor.store.tables import Mention as MentionRow
+        from monitor._store.tables import Mention as MentionRow
 
         m = MentionRow.__table__  # type: ignore[attr-defined]
         labels = Counter(r[0] for r in conn.execute(select(m.c.label)))

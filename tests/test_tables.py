@@ -20,12 +20,12 @@ from rich.console import Console
 from rich.progress import Progress
 from typer.testing import CliRunner
 
-from monitor.api import MentionIndex
-from monitor.cli import _register  # noqa: F401  (registers every command module)
-from monitor.cli.app import app
-from monitor.cli.tables import clip, demo_table, middle_ellipsis, progress_columns, short_date, short_time
-from monitor.config import load_config
-from monitor.csvcells import restore
+from monitor._api import MentionIndex
+from monitor._cli import _register  # noqa: F401  (registers every command module)
+from monitor._cli.app import app
+from monitor._cli.tables import clip, demo_table, middle_ellipsis, progress_columns, short_date, short_time
+from monitor._config import load_config
+from monitor._csvcells import restore
 
 try:
     from test_http_localserver import LocalServer, Reply
@@ -126,7 +126,7 @@ schedule = "30m"
 
 
 def _register_jobs(idx: MentionIndex, cfg: Path) -> None:
-    from monitor import schedule as sch
+    from monitor import _schedule as sch
 
     sched = sch.make_scheduler(idx.engine, owner="test", timezone_name="Europe/Stockholm")
     sched.open()
@@ -274,8 +274,8 @@ def test_demo_table_fits() -> None:
 
 
 def test_progress_display_keeps_source_names(db: Db) -> None:
-    from monitor.cli.collect_cmds import _RichProgress
-    from monitor.collect.reports import SourceReport
+    from monitor._cli.collect_cmds import _RichProgress
+    from monitor._collect.reports import SourceReport
 
     cfg = load_config(db.config)
     names = [s.name for s in cfg.sources] + ["hn"]

@@ -8,12 +8,12 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import func, select, text
 from typer.testing import CliRunner
 
-from monitor.api import MentionIndex
-from monitor.cli import _register  # noqa: F401
-from monitor.cli.app import app
-from monitor.integrity import VerifyReport
-from monitor.records import Mention, Prediction
-from monitor.store.tables import MENTION_T
+from monitor._api import MentionIndex
+from monitor._cli import _register  # noqa: F401
+from monitor._cli.app import app
+from monitor._integrity import VerifyReport
+from monitor._records import Mention, Prediction
+from monitor._store.tables import MENTION_T
 
 T0 = datetime(2026, 11, 3, 9, 0, tzinfo=UTC)
 runner = CliRunner()

@@ -1,4 +1,4 @@
-"""A :class:`~monitor.store.Store` over a fresh, migrated database (SQLite file and PostgreSQL)."""
+"""A :class:`~monitor._store.Store` over a fresh, migrated database (SQLite file and PostgreSQL)."""
 
 from __future__ import annotations
 
@@ -8,9 +8,9 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from monitor.records import Prediction
-from monitor.store import Store, forget_open_runs
-from monitor.store.engine import make_engine, upgrade
+from monitor._records import Prediction
+from monitor._store import Store, forget_open_runs
+from monitor._store.engine import make_engine, upgrade
 
 TZ = ZoneInfo("Europe/Stockholm")
 T0 = datetime(2026, 11, 3, 9, 0, tzinfo=UTC)

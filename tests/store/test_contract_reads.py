@@ -9,13 +9,13 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import select, update
 
+from monitor._records import Mention
+from monitor._store import RETENTION_CUTOFF, Store, listings, reads, snapshots, verify
+from monitor._store.exports import exported_mentions
+from monitor._store.listings import MentionFilter
+from monitor._store.tables import DAILY_ROLLUP_T as DR
+from monitor._store.tables import MENTION_T as M
 from monitor.errors import StorageError
-from monitor.records import Mention
-from monitor.store import RETENTION_CUTOFF, Store, listings, reads, snapshots, verify
-from monitor.store.exports import exported_mentions
-from monitor.store.listings import MentionFilter
-from monitor.store.tables import DAILY_ROLLUP_T as DR
-from monitor.store.tables import MENTION_T as M
 from tests.store.conftest import T0, TZ, pred
 
 DAY = date(2026, 11, 3)

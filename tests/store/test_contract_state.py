@@ -7,10 +7,10 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import update
 
+from monitor._store import Store, interrupt_open_runs, listings
+from monitor._store.dialect import utcnow
+from monitor._store.tables import RUN_T as RUN
 from monitor.errors import StorageError
-from monitor.store import Store, interrupt_open_runs, listings
-from monitor.store.dialect import utcnow
-from monitor.store.tables import RUN_T as RUN
 
 
 def test_source_state_follows_each_fetch_outcome_and_keeps_the_cursor(store: Store) -> None:

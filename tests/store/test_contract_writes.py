@@ -8,13 +8,13 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
+from monitor._records import Mention
+from monitor._store import Store, recount
+from monitor._store.tables import DAILY_ROLLUP_T as DR
+from monitor._store.tables import MENTION_T as M
+from monitor._store.tables import RATING_ROLLUP_T as RR
+from monitor._store.tables import SCORE_T as SC
 from monitor.errors import ImportDataError, StorageError
-from monitor.records import Mention
-from monitor.store import Store, recount
-from monitor.store.tables import DAILY_ROLLUP_T as DR
-from monitor.store.tables import MENTION_T as M
-from monitor.store.tables import RATING_ROLLUP_T as RR
-from monitor.store.tables import SCORE_T as SC
 from tests.store.conftest import T0, pred
 
 LONG = "The new firmware bricked my speaker, avoid it at all costs!"

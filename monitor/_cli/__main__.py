@@ -1,0 +1,5 @@
+"""``python -m monitor._cli``."""
+
+from monitor._cli import main
+
+main()

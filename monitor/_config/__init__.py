@@ -1,0 +1,64 @@
+"""Configuration: one TOML file validated into pydantic models.
+
+Secrets (SMTP password, API keys, tokens, webhook URLs) never live in the file: they come
+from the environment through :class:`Secrets` (pydantic-settings, prefix ``MONITOR_``), and
+``MONITOR_DATABASE_URL`` overrides the file's database URL.
+
+Everything that would fail later is refused at load, naming the file, the field (a list
+item by index and name: ``sources[2] (shop).options.item``) and the problem: numbers are
+finite and within sane ranges, schedules are at most :data:`MAX_INTERVAL_DAYS` days apart
+and cron expressions must fire at least once, names, URLs and paths hold no control
+characters, and each source's ``options`` match its kind's schema
+(:mod:`monitor._sources.options`, CSS selectors and regular expressions compiled).
+
+The models live by concern: ``_collection`` (brands and sources), ``_settings`` (HTTP, model,
+index, digest, retention), ``_loading`` (the whole file, the environment's secrets, loading
+and its error messages) and ``_fields`` (shared field types); import them from here.
+"""
+
+from __future__ import annotations
+
+from monitor._config._collection import SOURCE_KINDS, BrandConfig, SourceConfig
+from monitor._config._loading import (
+    DEFAULT_DATABASE_URL,
+    Config,
+    Secrets,
+    check_database_url,
+    config_from_dict,
+    load_config,
+)
+from monitor._config._settings import (
+    MAX_RETENTION_DAYS,
+    PRECISIONS,
+    DigestConfig,
+    HttpConfig,
+    IndexConfig,
+    ModelConfig,
+    Precision,
+    RetentionConfig,
+)
+from monitor._labels import SUPPORTED_LANGUAGES
+from monitor._schedule.spec import MAX_INTERVAL_DAYS, parse_schedule
+
+__all__ = [
+    "DEFAULT_DATABASE_URL",
+    "MAX_INTERVAL_DAYS",
+    "MAX_RETENTION_DAYS",
+    "PRECISIONS",
+    "SOURCE_KINDS",
+    "SUPPORTED_LANGUAGES",
+    "BrandConfig",
+    "Config",
+    "DigestConfig",
+    "HttpConfig",
+    "IndexConfig",
+    "ModelConfig",
+    "Precision",
+    "RetentionConfig",
+    "Secrets",
+    "SourceConfig",
+    "check_database_url",
+    "config_from_dict",
+    "load_config",
+    "parse_schedule",
+]

@@ -1,0 +1,120 @@
+"""How the product runs: HTTP politeness, the model, the index, the digest and retention."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from typing import Literal, get_args
+
+from pydantic import Field, field_validator
+
+from monitor._config._fields import Plain, Strict, check_timezone
+from monitor._dates import parse_clock
+
+#: Retention beyond a century is "for ever" and would overflow date arithmetic.
+MAX_RETENTION_DAYS = 36_500
+
+
+class HttpConfig(Strict):
+    """Politeness and limits of the shared HTTP layer."""
+
+    contact: Plain = ""
+    concurrency_per_host: int = Field(default=2, ge=1, le=32)
+    min_interval_s: float = Field(default=1.0, ge=0, le=3600)
+    timeout_s: float = Field(default=20.0, gt=0, le=3600)
+    max_bytes: int = Field(default=5_000_000, ge=1024, le=1_000_000_000)
+    retries: int = Field(default=3, ge=0, le=10)
+    respect_robots: bool = True
+    proxy: Plain | None = None
+    max_pages: int = Field(default=10, ge=1, le=10_000)
+    #: Collector processes; the sources of one host always share a process (politeness).
+    workers: int = Field(default=1, ge=1, le=32)
+    #: Fetch from private, loopback, link-local and reserved addresses. Off by default: a
+    #: configured URL or a redirect that resolves to one is refused (server-side request
+    #: forgery). Turn it on only for a server on your own network, such as the demo's.
+    allow_private_addresses: bool = False
+
+
+Precision = Literal["auto", "fp32", "bf16", "int8", "onnx-fp32", "onnx-int8"]
+PRECISIONS: tuple[str, ...] = get_args(Precision)
+
+
+class ModelConfig(Strict):
+    """Which sentiment model scores mentions, and how."""
+
+    backend: Literal["embedded", "hf"] = "embedded"
+    name: Plain = "mm-e5-small-sentiment"
+    path: Plain | None = None
+    label_map: dict[str, str] = Field(default_factory=dict)
+    threads: int = Field(default=2, ge=1, le=64)
+    batch_size: int = Field(default=32, ge=1, le=1024)
+    precision: Precision = "auto"
+    confidence_threshold: float = Field(default=0.0, ge=0.0, le=1.0)
+
+
+class IndexConfig(Strict):
+    """Index definitions' parameters."""
+
+    bar: float = Field(default=0.80, gt=0.0, lt=1.0)
+    min_sample: int = Field(default=30, ge=1, le=1_000_000_000)
+    spike_k: float = Field(default=3.0, gt=0.0, le=1000.0)
+    timezone: str = "UTC"
+
+    _tz = field_validator("timezone")(classmethod(lambda cls, v: check_timezone(v)))
+
+
+class DigestConfig(Strict):
+    """When, how and to whom the daily digest goes."""
+
+    time: str = "08:00"
+    timezone: str = "UTC"
+    recipients: list[Plain] = Field(default_factory=list)
+    delivery: list[Literal["file", "smtp", "webhook"]] = Field(default_factory=lambda: ["file"])  # type: ignore[arg-type]
+    out_dir: Plain = "digests"
+    markdown: bool = False
+    sender: Plain = "mention-monitor@localhost"
+    smtp_host: Plain = "localhost"
+    smtp_port: int = Field(default=587, ge=1, le=65535)
+    smtp_security: Literal["starttls", "tls", "none"] = "starttls"
+
+    _tz = field_validator("timezone")(classmethod(lambda cls, v: check_timezone(v)))
+
+    @field_validator("time")
+    @classmethod
+    def _hhmm(cls, v: str) -> str:
+        try:
+            parse_clock(v)
+        except ValueError as exc:
+            raise ValueError(f"time {v!r} must be HH:MM (24-hour)") from exc
+        return v
+
+    @field_validator("recipients")
+    @classmethod
+    def _emails(cls, v: list[str]) -> list[str]:
+        for addr in v:
+            if not re.fullmatch(r"[^@\s]+@[^@\s]+", addr):
+                raise ValueError(f"recipient {addr!r} is not an e-mail address")
+        return v
+
+    @property
+    def local_time(self) -> dt.time:
+        return parse_clock(self.time)
+
+
+class RetentionConfig(Strict):
+    """How long raw mention text is kept (index snapshots are kept for ever)."""
+
+    mention_days: int = Field(default=730, ge=30, le=MAX_RETENTION_DAYS)  # alerts need the last 8 days raw
+    run_days: int = Field(default=90, ge=1, le=MAX_RETENTION_DAYS)
+
+
+__all__ = [
+    "MAX_RETENTION_DAYS",
+    "PRECISIONS",
+    "DigestConfig",
+    "HttpConfig",
+    "IndexConfig",
+    "ModelConfig",
+    "Precision",
+    "RetentionConfig",
+]

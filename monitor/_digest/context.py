@@ -1,0 +1,326 @@
+"""Gather one day's digest figures from the index, through :class:`~monitor._digest.ports.DigestIndex`.
+
+Everything here returns the plain frozen dataclasses of :mod:`monitor._digest.records`, so
+templates, the chart and the delivery channels never talk to the database, and tests can
+build a :class:`Digest` by hand. The figures are exactly the index's (DESIGN.md "The
+index"); this module only picks the windows (today, yesterday, 7 and 30 days ending on the
+digest day, calendar days in the index timezone), the top mentions and the health of the
+sources.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from monitor._digest.headline import headline
+from monitor._digest.ports import BrandShare, DigestIndex, MentionView, SourceStatus
+from monitor._digest.records import (
+    EXCERPT_CHARS,
+    AlertItem,
+    BrandDigest,
+    BreakdownRow,
+    DayPoint,
+    Digest,
+    MentionItem,
+    SourceHealth,
+    VoiceRow,
+    Window,
+    excerpt,
+    slugify,
+)
+from monitor._index.formulas import wilson_interval
+from monitor._index.points import Point
+
+TOP_N = 5
+
+
+def day_bounds(day: date, tz: str) -> tuple[datetime, datetime]:
+    """The aware UTC instants where local calendar ``day`` starts and the next one starts."""
+    zone = ZoneInfo(tz)
+    start = datetime.combine(day, time(0), zone).astimezone(UTC)
+    end = datetime.combine(day + timedelta(days=1), time(0), zone).astimezone(UTC)
+    return start, end
+
+
+def window_from_point(name: str, label: str, start: date, end: date, point: Point | None) -> Window:
+    """A :class:`Window` of the index ``point`` (all zeros when there is none)."""
+    if point is None:
+        return Window(name=name, label=label, start=start, end=end)
+    return Window(
+        name=name,
+        label=label,
+        start=start,
+        end=end,
+        positive=point.positive,
+        neutral=point.neutral,
+        negative=point.negative,
+        unscored=point.unscored,
+        volume=point.volume,
+        msi=point.msi,
+        msi_low=point.msi_low,
+        msi_high=point.msi_high,
+        low_sample=point.low_sample,
+        net_sentiment=point.net_sentiment,
+        csat=point.csat,
+        csat_n=point.csat_n,
+        nps=point.nps,
+        nps_n=point.nps_n,
+    )
+
+
+def _window(idx: DigestIndex, brand: str, name: str, label: str, start: date, end: date) -> Window:
+    points = idx.satisfaction(brand, start=start, end=end, by=None)
+    return window_from_point(name, label, start, end, points[0] if points else None)
+
+
+def _series(idx: DigestIndex, brand: str, start: date, end: date, min_sample: int = 30) -> tuple[DayPoint, ...]:
+    """Days ``start``..``end`` (missing days as zeros) with trailing 7-day MSI."""
+    lead_in = start - timedelta(days=6)
+    by_day: dict[date, Point] = {}
+    for point in idx.satisfaction(brand, start=lead_in, end=end, by="day"):
+        ps = point.period_start
+        by_day[ps.date() if isinstance(ps, datetime) else ps] = point
+    days = [lead_in + timedelta(days=i) for i in range((end - lead_in).days + 1)]
+    found = [by_day.get(d) for d in days]
+    pos = [p.positive if p else 0 for p in found]
+    neg = [p.negative if p else 0 for p in found]
+    out = []
+    for i, day in enumerate(days):
+        if day < start:
+            continue
+        p = found[i]
+        wp, wn = sum(pos[i - 6 : i + 1]), sum(neg[i - 6 : i + 1])
+        ci = wilson(wp, wp + wn)
+        out.append(
+            DayPoint(
+                day=day,
+                volume=p.volume if p else 0,
+                negative=neg[i],
+                msi=p.msi if p else None,
+                msi_low=p.msi_low if p else None,
+                msi_high=p.msi_high if p else None,
+                low_sample=p.low_sample if p else True,
+                positive=pos[i],
+                week_msi=wp / (wp + wn) if wp + wn else None,
+                week_low=ci[0] if ci else None,
+                week_high=ci[1] if ci else None,
+                week_low_sample=(wp + wn) < min_sample,
+            )
+        )
+    return tuple(out)
+
+
+def wilson(successes: int, n: int) -> tuple[float, float] | None:
+    """The index's Wilson 95 % interval (the digest never defines its own formulas)."""
+    return wilson_interval(successes, n)
+
+
+def _breakdown(idx: DigestIndex, brand: str, day: date, by: str) -> tuple[BreakdownRow, ...]:
+    week_start = day - timedelta(days=6)
+    today_rows = {str(k or "unknown"): p for k, p in idx.breakdown(brand, day, day, by=by)}
+    week_rows = {str(k or "unknown"): p for k, p in idx.breakdown(brand, week_start, day, by=by)}
+    rows = []
+    for key in set(today_rows) | set(week_rows):
+        rows.append(
+            BreakdownRow(
+                key=key,
+                today=window_from_point("today", "Today", day, day, today_rows.get(key)),
+                week=window_from_point("7d", "7 days", week_start, day, week_rows.get(key)),
+            )
+        )
+    rows.sort(key=lambda r: (-r.week.volume, -r.today.volume, r.key))
+    return tuple(rows)
+
+
+def mention_item(m: MentionView) -> MentionItem:
+    """The digest's quote of a stored mention (its text cut to an excerpt)."""
+    scale = m.rating_scale
+    return MentionItem(
+        id=m.id,
+        source=m.source or "",
+        source_kind=m.source_kind or "",
+        lang=m.lang or "?",
+        url=m.url,
+        author=m.author,
+        title=m.title,
+        excerpt=excerpt(m.text or ""),
+        published_at=m.published_at,
+        label=m.label,
+        p_negative=m.p_negative,
+        p_positive=m.p_positive,
+        rating=m.rating,
+        rating_scale=(float(scale[0]), float(scale[1])) if scale else None,
+    )
+
+
+def _strength(item: MentionItem, label: str) -> float:
+    p = item.p_negative if label == "negative" else item.p_positive
+    return 1.0 if p is None else float(p)  # a person's label (no probabilities) is certain
+
+
+def top_mentions(items: Iterable[MentionItem], label: str, n: int = TOP_N) -> tuple[MentionItem, ...]:
+    """The ``n`` strongest mentions of ``label``: highest probability first, then newest."""
+    epoch = datetime.min.replace(tzinfo=UTC)
+    ranked = sorted(
+        items,
+        key=lambda it: (_strength(it, label), it.published_at or epoch),
+        reverse=True,
+    )
+    seen: set[str] = set()
+    out: list[MentionItem] = []
+    for it in ranked:
+        key = it.excerpt.casefold()
+        if key in seen:
+            continue
+        seen.add(key)
+        out.append(it)
+        if len(out) == n:
+            break
+    return tuple(out)
+
+
+def _alerts(idx: DigestIndex, brand: str, at: datetime) -> tuple[AlertItem, ...]:
+    return tuple(AlertItem(kind=a.kind, message=a.message, numbers=dict(a.numbers)) for a in idx.alerts(brand, at=at))
+
+
+_PROBLEM_ORDER = ("blocked", "failing", "partial")
+
+
+def source_problems(overview: Sequence[SourceStatus]) -> tuple[SourceHealth, ...]:
+    """The sources needing attention, blocked first, then failing, then partial; by name."""
+    out = []
+    for s in overview:
+        status = s.status
+        if status not in _PROBLEM_ORDER:  # partial: stored part of what it had (see `sources list`)
+            continue
+        reason = (s.blocked_reason if status == "blocked" else None) or s.last_error
+        if reason is not None and reason.lower().startswith(status + ":"):
+            reason = reason[len(status) + 1 :].strip()
+        out.append(
+            SourceHealth(
+                name=s.name,
+                kind=s.kind,
+                brand=s.brand,
+                status=status,
+                last_success_at=s.last_success_at,
+                reason=reason,
+            )
+        )
+    out.sort(key=lambda h: (_PROBLEM_ORDER.index(h.status), h.name))
+    return tuple(out)
+
+
+def _voice(idx: DigestIndex, brands: Sequence[str], start: date, end: date) -> dict[str, BrandShare]:
+    """``compare`` over ``brands``, by brand name (empty without brands)."""
+    return {r.brand: r for r in idx.compare(brands, start=start, end=end)} if brands else {}
+
+
+def _voice_row(brand: str, today: BrandShare | None, week: BrandShare | None) -> VoiceRow:
+    return VoiceRow(
+        brand=brand,
+        volume_today=today.volume if today else 0,
+        share_today=today.share_of_voice if today else None,
+        volume_week=week.volume if week else 0,
+        share_week=week.share_of_voice if week else None,
+        msi_week=week.msi if week else None,
+        msi_week_low=week.msi_low if week else None,
+        msi_week_high=week.msi_high if week else None,
+    )
+
+
+def _strongest(idx: DigestIndex, brand: str, label: str, since: datetime, until: datetime) -> tuple[MentionItem, ...]:
+    found = idx.mentions(brand, sentiment=label, since=since, until=until, limit=40, order="strongest")
+    return top_mentions([mention_item(m) for m in found], label)
+
+
+def build_digest(
+    idx: DigestIndex,
+    brands: Sequence[str],
+    day: date,
+    *,
+    tz: str = "UTC",
+    bar: float = 0.80,
+    min_sample: int = 30,
+    now: datetime | None = None,
+    all_brands: Sequence[str] | None = None,
+) -> Digest:
+    """Collect the digest for local calendar ``day`` (in ``tz``, the index timezone).
+
+    ``brands`` are the brands reported on; ``all_brands`` (default: ``brands``) are the
+    ones share of voice is computed across.
+    """
+    now = now or datetime.now(UTC)
+    peers = list(all_brands or brands)
+    week_start = day - timedelta(days=6)
+    month_start = day - timedelta(days=29)
+    yesterday = day - timedelta(days=1)
+    day_start, day_end = day_bounds(day, tz)
+    alert_at = min(now, day_end)
+
+    voice_today = _voice(idx, peers, day, day)
+    voice_week = _voice(idx, peers, week_start, day)
+
+    out = []
+    for brand in brands:
+        today_share, week_share = voice_today.get(brand), voice_week.get(brand)
+        out.append(
+            BrandDigest(
+                brand=brand,
+                today=_window(idx, brand, "today", "Today", day, day),
+                yesterday=_window(idx, brand, "yesterday", "Yesterday", yesterday, yesterday),
+                week=_window(idx, brand, "7d", "Last 7 days", week_start, day),
+                month=_window(idx, brand, "30d", "Last 30 days", month_start, day),
+                series=_series(idx, brand, month_start, day, min_sample),
+                by_source=_breakdown(idx, brand, day, "source"),
+                by_lang=_breakdown(idx, brand, day, "lang"),
+                most_negative=_strongest(idx, brand, "negative", day_start, day_end),
+                most_positive=_strongest(idx, brand, "positive", day_start, day_end),
+                alerts=_alerts(idx, brand, alert_at),
+                share_today=today_share.share_of_voice if today_share else None,
+                share_week=week_share.share_of_voice if week_share else None,
+            )
+        )
+
+    voice = [_voice_row(b, voice_today.get(b), voice_week.get(b)) for b in peers]
+    voice.sort(key=lambda v: -v.volume_week)
+
+    overview = idx.sources_overview()
+    return Digest(
+        day=day,
+        timezone=tz,
+        generated_at=now,
+        bar=bar,
+        min_sample=min_sample,
+        brands=tuple(out),
+        voice=tuple(voice) if len(peers) > 1 else (),
+        source_problems=source_problems(overview),
+        sources_total=len(overview),
+    )
+
+
+__all__ = [
+    "EXCERPT_CHARS",
+    "TOP_N",
+    "AlertItem",
+    "BrandDigest",
+    "BreakdownRow",
+    "DayPoint",
+    "Digest",
+    "DigestIndex",
+    "MentionItem",
+    "SourceHealth",
+    "VoiceRow",
+    "Window",
+    "build_digest",
+    "day_bounds",
+    "excerpt",
+    "headline",
+    "mention_item",
+    "slugify",
+    "source_problems",
+    "top_mentions",
+    "wilson",
+    "window_from_point",
+]

@@ -1,0 +1,242 @@
+"""The digest's records: plain frozen dataclasses the templates, the chart and the channels read.
+
+Nothing here talks to the database; :mod:`monitor._digest.context` fills them from the
+index, and tests build them by hand.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+EXCERPT_CHARS = 280
+
+
+@dataclass(frozen=True, slots=True)
+class Window:
+    """The index over one window of calendar days (inclusive)."""
+
+    name: str  # today | yesterday | 7d | 30d
+    label: str
+    start: date
+    end: date
+    positive: int = 0
+    neutral: int = 0
+    negative: int = 0
+    unscored: int = 0
+    volume: int = 0
+    msi: float | None = None
+    msi_low: float | None = None
+    msi_high: float | None = None
+    low_sample: bool = True
+    net_sentiment: float | None = None
+    csat: float | None = None
+    csat_n: int = 0
+    nps: float | None = None
+    nps_n: int = 0
+
+    @property
+    def days(self) -> int:
+        return (self.end - self.start).days + 1
+
+    @property
+    def scored(self) -> int:
+        return self.positive + self.neutral + self.negative
+
+
+@dataclass(frozen=True, slots=True)
+class DayPoint:
+    """One day of the 30-day chart: the day's own figures and the trailing 7-day MSI.
+
+    Daily counts are small, so the chart's line is the MSI of the 7 days ending that day
+    (pooled counts, its own Wilson interval); the day's own MSI is drawn as a faint dot.
+    """
+
+    day: date
+    volume: int
+    negative: int
+    msi: float | None
+    msi_low: float | None
+    msi_high: float | None
+    low_sample: bool
+    positive: int = 0
+    week_msi: float | None = None
+    week_low: float | None = None
+    week_high: float | None = None
+    week_low_sample: bool = True
+
+
+@dataclass(frozen=True, slots=True)
+class BreakdownRow:
+    """One row of the by-source-kind or by-language table: the day and the last 7 days."""
+
+    key: str
+    today: Window
+    week: Window
+
+
+@dataclass(frozen=True, slots=True)
+class MentionItem:
+    """A mention quoted in the digest (text kept in its own language and script)."""
+
+    id: int | None
+    source: str
+    source_kind: str
+    lang: str
+    url: str | None
+    author: str | None
+    title: str | None
+    excerpt: str
+    published_at: datetime | None
+    label: str | None
+    p_negative: float | None
+    p_positive: float | None
+    rating: float | None
+    rating_scale: tuple[float, float] | None
+
+    @property
+    def rating_text(self) -> str | None:
+        if self.rating is None:
+            return None
+        best = self.rating_scale[1] if self.rating_scale else None
+        value = f"{self.rating:g}"
+        return f"{value}/{best:g}" if best is not None else value
+
+
+@dataclass(frozen=True, slots=True)
+class AlertItem:
+    """An alert of the digest day, with the numbers behind it."""
+
+    kind: str
+    message: str
+    numbers: dict[str, object] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class SourceHealth:
+    """A source that needs attention (blocked, failing or partial) and why."""
+
+    name: str
+    kind: str
+    brand: str | None
+    status: str
+    last_success_at: datetime | None
+    reason: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class VoiceRow:
+    """Share of voice of one brand among the digest's brands."""
+
+    brand: str
+    volume_today: int
+    share_today: float | None
+    volume_week: int
+    share_week: float | None
+    msi_week: float | None
+    msi_week_low: float | None
+    msi_week_high: float | None
+
+
+@dataclass(frozen=True, slots=True)
+class BrandDigest:
+    """One brand's part of the digest: windows, chart series, breakdowns, quotes, alerts."""
+
+    brand: str
+    today: Window
+    yesterday: Window
+    week: Window
+    month: Window
+    series: tuple[DayPoint, ...]
+    by_source: tuple[BreakdownRow, ...]
+    by_lang: tuple[BreakdownRow, ...]
+    most_negative: tuple[MentionItem, ...]
+    most_positive: tuple[MentionItem, ...]
+    alerts: tuple[AlertItem, ...]
+    share_today: float | None = None
+    share_week: float | None = None
+
+    @property
+    def slug(self) -> str:
+        return slugify(self.brand)
+
+    @property
+    def windows(self) -> tuple[Window, ...]:
+        return (self.today, self.yesterday, self.week, self.month)
+
+    @property
+    def has_ratings(self) -> bool:
+        return self.has_csat or self.has_nps
+
+    @property
+    def has_csat(self) -> bool:
+        return any(w.csat_n for w in self.windows)
+
+    @property
+    def has_nps(self) -> bool:
+        return any(w.nps_n for w in self.windows)
+
+    @property
+    def avg_daily_volume_week(self) -> float:
+        return self.week.volume / self.week.days if self.week.days else 0.0
+
+
+@dataclass(frozen=True, slots=True)
+class Digest:
+    """Everything the templates show for one day."""
+
+    day: date
+    timezone: str
+    generated_at: datetime
+    bar: float
+    min_sample: int
+    brands: tuple[BrandDigest, ...]
+    voice: tuple[VoiceRow, ...]
+    source_problems: tuple[SourceHealth, ...]
+    sources_total: int = 0
+
+    @property
+    def title(self) -> str:
+        names = ", ".join(b.brand for b in self.brands) or "no brands"
+        return f"Mention digest {self.day.isoformat()}: {names}"
+
+    @property
+    def partial_day(self) -> bool:
+        """True when the digest day has not ended yet (figures are 'so far')."""
+        end = datetime.combine(self.day + timedelta(days=1), time(0), ZoneInfo(self.timezone))
+        return self.generated_at < end
+
+
+def slugify(text: str) -> str:
+    out = "".join(ch.lower() if ch.isascii() and ch.isalnum() else "-" for ch in text)
+    out = "-".join(p for p in out.split("-") if p)
+    return out or "brand"
+
+
+def excerpt(text: str, limit: int = EXCERPT_CHARS) -> str:
+    """Shorten ``text`` at a word boundary, whatever the script; whitespace collapsed."""
+    flat = " ".join(text.split())
+    if len(flat) <= limit:
+        return flat
+    cut = flat[:limit]
+    space = cut.rfind(" ")
+    if space >= limit * 0.6:
+        cut = cut[:space]
+    return cut.rstrip(" ,.;:-–—") + "…"
+
+
+__all__ = [
+    "EXCERPT_CHARS",
+    "AlertItem",
+    "BrandDigest",
+    "BreakdownRow",
+    "DayPoint",
+    "Digest",
+    "MentionItem",
+    "SourceHealth",
+    "VoiceRow",
+    "Window",
+    "excerpt",
+    "slugify",
+]

@@ -1,0 +1,143 @@
+"""The webhook channel: a Slack-compatible JSON message (``text`` fallback + Block Kit blocks).
+
+The webhook URL carries its token, so it comes from :class:`~monitor._config.Secrets` and
+errors name its host only.
+"""
+
+from __future__ import annotations
+
+import json
+
+import httpx
+
+from monitor._config import Secrets
+from monitor._digest.files import DigestFiles
+from monitor._digest.headline import headline
+from monitor._digest.render import RenderedDigest, pct, pct_range, safe_url, signed, slack_escape
+from monitor._digest.transport import Outgoing, Send
+from monitor.errors import DeliveryError, TransientDeliveryError
+
+JsonObject = dict[str, object]
+
+
+def webhook_payload(rendered: RenderedDigest, files: DigestFiles | None = None) -> JsonObject:
+    """A Slack-compatible message (``text`` fallback + Block Kit blocks)."""
+    d = rendered.digest
+    blocks: list[JsonObject] = [
+        {
+            "type": "header",
+            "text": {"type": "plain_text", "text": f"Mention digest · {d.day.strftime('%a %-d %b %Y')}"[:150]},
+        }
+    ]
+    fallback = []
+    for b in d.brands:
+        line = headline(b, d.bar)
+        fallback.append(f"{b.brand}: {line}")
+        fields = []
+        for w in (b.today, b.yesterday, b.week, b.month):
+            ci = pct_range(w.msi_low, w.msi_high)
+            low = " · low sample" if (w.low_sample and w.msi is not None) else ""
+            fields.append(
+                {"type": "mrkdwn", "text": f"*MSI {w.label.lower()}*\n{pct(w.msi)}" + (f" ({ci}){low}" if ci else "")}
+            )
+        fields.append({"type": "mrkdwn", "text": f"*Mentions today*\n{b.today.volume}"})
+        fields.append({"type": "mrkdwn", "text": f"*Net sentiment*\n{signed(b.today.net_sentiment)}"})
+        blocks.append(
+            {
+                "type": "section",
+                "text": {"type": "mrkdwn", "text": f"*{slack_escape(b.brand)}*\n{slack_escape(line)}"[:3000]},
+            }
+        )
+        blocks.append({"type": "section", "fields": fields})
+        if b.alerts:
+            text = "\n".join(
+                f":warning: *{slack_escape(a.kind.replace('_', ' '))}*: {slack_escape(a.message)}" for a in b.alerts
+            )
+            blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": text[:3000]}})
+        worst = b.most_negative[:2]
+        if worst:
+            lines = []
+            for m in worst:
+                quote = slack_escape(m.excerpt[:200])
+                link = safe_url(m.url)
+                lines.append(
+                    f">{quote}\n_{slack_escape(m.lang)} · {slack_escape(m.source_kind)}_"
+                    + (f" · <{link}|open>" if link else "")
+                )
+            blocks.append(
+                {
+                    "type": "section",
+                    "text": {"type": "mrkdwn", "text": ("*Most negative today*\n" + "\n".join(lines))[:3000]},
+                }
+            )
+        blocks.append({"type": "divider"})
+    if d.source_problems:
+        probs = ", ".join(f"{slack_escape(s.name)} ({s.status})" for s in d.source_problems)
+        blocks.append(
+            {"type": "context", "elements": [{"type": "mrkdwn", "text": f"Sources needing attention: {probs}"[:3000]}]}
+        )
+    if files is not None:
+        blocks.append(
+            {
+                "type": "context",
+                "elements": [{"type": "mrkdwn", "text": f"Full digest: {slack_escape(str(files.html))}"}],
+            }
+        )
+    return {"text": slack_escape(f"Mention digest {d.day.isoformat()}: " + " | ".join(fallback)), "blocks": blocks}
+
+
+def send_webhook(
+    payload: object,
+    url: str,
+    *,
+    timeout: float = 15.0,
+    transport: httpx.BaseTransport | None = None,
+) -> None:
+    """POST ``payload`` (a JSON value); 2xx is success, 429/5xx/network errors are transient."""
+    try:
+        with httpx.Client(timeout=timeout, transport=transport, follow_redirects=False) as client:
+            resp = client.post(url, json=payload, headers={"User-Agent": "mention-monitor digest"})
+    except httpx.HTTPError as exc:
+        # The URL is a secret (it carries the token): name the host only.
+        host = httpx.URL(url).host
+        raise TransientDeliveryError(f"webhook {host}: {type(exc).__name__}") from None
+    if 200 <= resp.status_code < 300:
+        return
+    host = resp.request.url.host
+    err = f"webhook {host}: HTTP {resp.status_code}"
+    if resp.status_code == 429 or resp.status_code >= 500:
+        raise TransientDeliveryError(err)
+    raise DeliveryError(err)
+
+
+class WebhookTransport:
+    """The ``webhook`` channel (a :class:`~monitor._digest.transport.Transport`).
+
+    ``http`` replaces httpx's network transport (tests pass a mock one).
+    """
+
+    def __init__(self, secrets: Secrets, http: httpx.BaseTransport | None = None) -> None:
+        self._secrets = secrets
+        self._http = http
+
+    def outgoing(self, rendered: RenderedDigest, files: DigestFiles) -> Outgoing:
+        """The JSON message of ``rendered``, linking to the full digest in ``files``."""
+        payload = webhook_payload(rendered, files)
+        return Outgoing(json.dumps(payload, ensure_ascii=False).encode("utf-8"), self._sender(payload))
+
+    def resend(self, data: bytes) -> Send:
+        """Send a kept JSON message again (a damaged one raises ``ValueError`` here)."""
+        payload: object = json.loads(data)
+        return self._sender(payload)
+
+    def _sender(self, payload: object) -> Send:
+        def send() -> None:
+            url = self._secrets.webhook_url.get_secret_value() if self._secrets.webhook_url else None
+            if not url:
+                raise DeliveryError("webhook delivery is configured but MONITOR_WEBHOOK_URL is not set")
+            send_webhook(payload, url, transport=self._http)
+
+        return send
+
+
+__all__ = ["JsonObject", "WebhookTransport", "send_webhook", "webhook_payload"]

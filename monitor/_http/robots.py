@@ -1,0 +1,97 @@
+"""robots.txt, fetched once per host and cached (protego).
+
+Semantics follow RFC 9309: a 2xx file is parsed; a 4xx (no file) allows everything; a 5xx
+or an unreachable host disallows everything for a short while (the site may be down, and
+a crawler that ignores that hammers it). The file is read up to 500 KiB.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+
+import httpx
+from protego import Protego
+
+from monitor._http.useragent import ROBOTS_TOKEN
+
+MAX_ROBOTS_BYTES = 500 * 1024
+
+
+@dataclass(frozen=True)
+class RobotsFile:
+    """What a host said: parsed rules, or a blanket allow/deny with its reason."""
+
+    rules: Protego | None
+    allow_all: bool
+    reason: str
+    fetched_at: float
+
+    def allowed(self, url: str, token: str = ROBOTS_TOKEN) -> bool:
+        if self.rules is not None:
+            return bool(self.rules.can_fetch(url, token))
+        return self.allow_all
+
+    def crawl_delay(self, token: str = ROBOTS_TOKEN) -> float | None:
+        if self.rules is None:
+            return None
+        delay = self.rules.crawl_delay(token)
+        return float(delay) if delay is not None else None
+
+
+#: ``fetch(robots_url) -> (http_status or None when unreachable, body)``
+RobotsFetcher = Callable[[str], Awaitable[tuple[int | None, bytes]]]
+
+
+def robots_url(url: str) -> str:
+    u = httpx.URL(url)
+    return str(u.copy_with(path="/robots.txt", query=None, fragment=None))
+
+
+def interpret(status: int | None, body: bytes, now: float) -> RobotsFile:
+    """RFC 9309 reading of one robots.txt response."""
+    if status is None:
+        return RobotsFile(None, False, "robots.txt unreachable: treated as disallow-all", now)
+    if 200 <= status < 300:
+        text = body[:MAX_ROBOTS_BYTES].decode("utf-8", errors="replace")
+        return RobotsFile(Protego.parse(text), True, "robots.txt", now)
+    if 400 <= status < 500:
+        return RobotsFile(None, True, f"no robots.txt (HTTP {status}): all allowed", now)
+    return RobotsFile(None, False, f"robots.txt answered HTTP {status}: treated as disallow-all", now)
+
+
+class RobotsCache:
+    """One :class:`RobotsFile` per host key, refreshed after ``ttl`` (failures after 10 min)."""
+
+    def __init__(self, fetcher: RobotsFetcher, *, ttl_s: float = 86400.0, error_ttl_s: float = 600.0) -> None:
+        self._fetch = fetcher
+        self._ttl = ttl_s
+        self._error_ttl = error_ttl_s
+        self._files: dict[str, RobotsFile] = {}
+        self._locks: dict[str, asyncio.Lock] = {}
+
+    async def get(self, url: str) -> RobotsFile:
+        key = robots_url(url)
+        async with self._locks.setdefault(key, asyncio.Lock()):  # one fetch per host
+            now = time.monotonic()
+            cached = self._files.get(key)
+            if cached is not None:
+                ok = cached.rules is not None or cached.allow_all
+                if now - cached.fetched_at < (self._ttl if ok else self._error_ttl):
+                    return cached
+            status, body = await self._fetch(key)
+            robots = interpret(status, body, now)
+            self._files[key] = robots
+            return robots
+
+
+__all__ = [
+    "MAX_ROBOTS_BYTES",
+    "RobotsCache",
+    "RobotsFetcher",
+    "RobotsFile",
+    "interpret",
+    "robots_url",
+]

@@ -1,0 +1,245 @@
+"""The analyst's listings: stored mentions, snapshots, runs and sources, as typed records."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import Engine, select
+
+from monitor._index.points import Point
+from monitor._index.snapshots import Snapshot
+from monitor._store.tables import BRAND_T as BR
+from monitor._store.tables import MENTION_T as M
+from monitor._store.tables import RUN_T as RUN
+from monitor._store.tables import SNAPSHOT_T as SN
+from monitor._store.tables import SOURCE_T as SRC
+
+
+@dataclass(frozen=True, slots=True)
+class MentionRecord:
+    """A stored mention as the API lists it."""
+
+    id: int
+    brand: str
+    source: str
+    source_kind: str
+    external_id: str
+    url: str | None
+    author: str | None
+    title: str | None
+    text: str
+    lang: str | None
+    published_at: datetime
+    label: str
+    label_origin: str | None
+    p_negative: float | None
+    p_neutral: float | None
+    p_positive: float | None
+    rating: float | None
+    rating_scale: tuple[float, float] | None
+
+    def to_dict(self) -> dict[str, Any]:
+        """The mention as a JSON-ready dict."""
+        d = asdict(self)
+        d["published_at"] = self.published_at.isoformat()
+        d["rating_scale"] = list(self.rating_scale) if self.rating_scale else None
+        return d
+
+
+@dataclass(frozen=True, slots=True)
+class MentionFilter:
+    """Which mentions :func:`mentions` lists (``None``: no filter on that field)."""
+
+    sentiment: str | None = None
+    lang: str | None = None
+    source: str | None = None  # a source name or kind
+    since: datetime | None = None  # published at or after
+    until: datetime | None = None  # published before
+    strongest: bool = False  # most confident first (for a negative/positive sentiment)
+
+
+def mentions(engine: Engine, brand_id: int, brand: str, f: MentionFilter, limit: int) -> list[MentionRecord]:
+    """Brand ``brand_id``'s mentions matching ``f``, newest (or most confident) first."""
+    q = (
+        select(M, SRC.c.name.label("source_name"), SRC.c.kind.label("source_kind"))
+        .select_from(M.join(SRC, SRC.c.id == M.c.source_id))
+        .where(M.c.brand_id == brand_id)
+    )
+    if f.sentiment is not None:
+        q = q.where(M.c.label == f.sentiment)
+    if f.lang is not None:
+        q = q.where(M.c.lang == f.lang)
+    if f.source is not None:
+        q = q.where((SRC.c.name == f.source) | (SRC.c.kind == f.source))
+    if f.since is not None:
+        q = q.where(M.c.published_at >= f.since)
+    if f.until is not None:
+        q = q.where(M.c.published_at < f.until)
+    if f.strongest and f.sentiment in ("negative", "positive"):
+        col = M.c.p_negative if f.sentiment == "negative" else M.c.p_positive
+        q = q.order_by(col.desc().nulls_last(), M.c.published_at.desc())
+    else:
+        q = q.order_by(M.c.published_at.desc(), M.c.id.desc())
+    with engine.connect() as conn:
+        rows = conn.execute(q.limit(limit)).all()
+    return [
+        MentionRecord(
+            id=r.id,
+            brand=brand,
+            source=r.source_name,
+            source_kind=r.source_kind,
+            external_id=r.external_id,
+            url=r.url,
+            author=r.author,
+            title=r.title,
+            text=r.text,
+            lang=r.lang,
+            published_at=r.published_at,
+            label=r.label,
+            label_origin=r.label_origin,
+            p_negative=r.p_negative,
+            p_neutral=r.p_neutral,
+            p_positive=r.p_positive,
+            rating=r.rating,
+            rating_scale=(r.rating_worst, r.rating_best) if r.rating is not None else None,
+        )
+        for r in rows
+    ]
+
+
+def snapshots(engine: Engine, brand_id: int, start: date, end: date, scope: str) -> list[Snapshot]:
+    """Stored daily snapshots of one brand and scope, by day."""
+    q = (
+        select(SN)
+        .where(SN.c.brand_id == brand_id, SN.c.day >= start, SN.c.day <= end, SN.c.scope == scope)
+        .order_by(SN.c.day, SN.c.scope_value)
+    )
+    with engine.connect() as conn:
+        rows = conn.execute(q).all()
+    return [
+        Snapshot(
+            r.day,
+            r.scope,
+            r.scope_value,
+            Point(
+                r.day,
+                r.positive,
+                r.neutral,
+                r.negative,
+                r.unscored,
+                r.volume,
+                r.msi,
+                r.msi_low,
+                r.msi_high,
+                r.low_sample,
+                r.net_sentiment,
+                r.csat,
+                r.csat_n,
+                r.nps,
+                r.nps_n,
+            ),
+            json.loads(r.model_versions or "[]"),
+            r.computed_at,
+        )
+        for r in rows
+    ]
+
+
+@dataclass(frozen=True, slots=True)
+class RunRecord:
+    """One run (collect, score, digest, import, …) as stored: its status, counts and errors."""
+
+    id: int
+    kind: str
+    started_at: datetime
+    finished_at: datetime | None
+    status: str
+    counts: dict[str, object]
+    errors: list[str]
+    duration_s: float | None
+
+    def to_dict(self) -> dict[str, Any]:
+        """The run as a JSON-ready dict (times in ISO 8601)."""
+        d = asdict(self)
+        d["started_at"] = self.started_at.isoformat()
+        d["finished_at"] = self.finished_at.isoformat() if self.finished_at else None
+        return d
+
+
+def recent_runs(engine: Engine, limit: int, kind: str | None = None) -> list[RunRecord]:
+    """The latest runs (of ``kind`` when given), newest first."""
+    q = select(RUN).order_by(RUN.c.id.desc()).limit(limit)
+    if kind:
+        q = q.where(RUN.c.kind == kind)
+    with engine.connect() as conn:
+        rows = conn.execute(q).all()
+    return [
+        RunRecord(
+            r.id,
+            r.kind,
+            r.started_at,
+            r.finished_at,
+            r.status,
+            json.loads(r.counts or "{}"),
+            json.loads(r.errors or "[]"),
+            r.duration_s,
+        )
+        for r in rows
+    ]
+
+
+@dataclass(frozen=True, slots=True)
+class SourceOverview:
+    """A source's status as the overview lists it."""
+
+    name: str
+    kind: str
+    brand: str | None
+    status: str
+    last_success_at: datetime | None
+    last_error: str | None
+    last_error_at: datetime | None
+    blocked_reason: str | None
+
+    def to_dict(self) -> dict[str, Any]:
+        """The source's status as a JSON-ready dict (times in ISO 8601)."""
+        d = asdict(self)
+        for name in ("last_success_at", "last_error_at"):
+            at = d[name]
+            d[name] = at.isoformat() if at else None
+        return d
+
+
+def sources_overview(engine: Engine) -> list[SourceOverview]:
+    """Every source with its status, last success and last error, by name."""
+    q = select(SRC, BR.c.name.label("brand_name")).select_from(SRC.outerjoin(BR, BR.c.id == SRC.c.brand_id))
+    with engine.connect() as conn:
+        rows = conn.execute(q.order_by(SRC.c.name)).all()
+    return [
+        SourceOverview(
+            r.name,
+            r.kind,
+            r.brand_name,
+            r.status,
+            r.last_success_at,
+            r.last_error,
+            r.last_error_at,
+            r.blocked_reason,
+        )
+        for r in rows
+    ]
+
+
+__all__ = [
+    "MentionFilter",
+    "MentionRecord",
+    "RunRecord",
+    "SourceOverview",
+    "mentions",
+    "recent_runs",
+    "snapshots",
+    "sources_overview",
+]

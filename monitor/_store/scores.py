@@ -1,0 +1,122 @@
+"""Model scores: what is pending, and storing scores with rollups kept in step."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Sequence
+from datetime import datetime
+
+from sqlalchemy import and_, func, or_, select, update
+
+from monitor._labels import GIVEN_ORIGINS, UNSCORED, model_may_relabel
+from monitor._records import Prediction
+from monitor._store.base import StoreBase
+from monitor._store.dialect import DayKey, chunks, dialect_insert, mark_dirty, upsert_add, utcnow
+from monitor._store.engine import writer
+from monitor._store.ingest import BATCH
+from monitor._store.tables import DAILY_ROLLUP_T as DR
+from monitor._store.tables import MENTION_T as M
+from monitor._store.tables import SCORE_T as SC
+
+
+class ScoresStore(StoreBase):
+    """Pending work for a model version, and its scores."""
+
+    def pending_scoring(self, model_id: str, model_version: str, limit: int) -> list[tuple[int, str, str | None]]:
+        """Mentions this model version has not scored and no person/importer labelled.
+
+        Never-scored mentions first (a small partial index), then those scored by an
+        older model version.
+        """
+        origin = f"{model_id}@{model_version}"
+        never = select(M.c.id, M.c.text, M.c.title, M.c.lang).where(M.c.label_origin.is_(None)).order_by(M.c.id)
+        older = (
+            select(M.c.id, M.c.text, M.c.title, M.c.lang)
+            .where(M.c.label_origin.is_not(None), M.c.label_origin.notin_(GIVEN_ORIGINS), M.c.label_origin != origin)
+            .order_by(M.c.id)
+        )
+        with self.engine.connect() as conn:
+            rows = list(conn.execute(never.limit(limit)).all())
+            if len(rows) < limit:
+                rows += conn.execute(older.limit(limit - len(rows))).all()
+        out = []
+        for r in rows:
+            text = r.text if r.text else (r.title or "")
+            if r.title and r.text and not r.text.startswith(r.title):
+                text = f"{r.title}. {r.text}"
+            out.append((int(r.id), text, r.lang))
+        return out
+
+    def count_pending(self, model_id: str, model_version: str) -> int:
+        """How many mentions :meth:`pending_scoring` would return in all."""
+        origin = f"{model_id}@{model_version}"
+        cond = or_(
+            M.c.label_origin.is_(None),
+            and_(M.c.label_origin.notin_(GIVEN_ORIGINS), M.c.label_origin != origin),
+        )
+        with self.engine.connect() as conn:
+            return int(conn.execute(select(func.count()).select_from(M).where(cond)).scalar_one())
+
+    def add_scores(self, items: Sequence[tuple[int, Prediction, bool]], *, now: datetime | None = None) -> int:
+        """Store model scores; each counts in the index unless a person/importer labelled it.
+
+        ``counted=False`` (unsupported language, low confidence) keeps the mention unscored.
+        Returns how many scores were new.
+        """
+        now = now or utcnow()
+        new = 0
+        for chunk in chunks(list(items), BATCH):
+            with writer(self.engine).begin() as conn:
+                params = [
+                    {
+                        "mention_id": mid,
+                        "model_id": p.model_id,
+                        "model_version": p.model_version,
+                        "label": p.label,
+                        "p_negative": p.p_negative,
+                        "p_neutral": p.p_neutral,
+                        "p_positive": p.p_positive,
+                        "counted": bool(counted),
+                        "scored_at": now,
+                    }
+                    for mid, p, counted in chunk
+                ]
+                got = (
+                    conn.execute(dialect_insert(conn, SC).on_conflict_do_nothing().returning(SC.c.mention_id), params)
+                    .scalars()
+                    .all()
+                )
+                inserted = set(got)
+                new += len(inserted)
+                by_id = {mid: (p, counted) for mid, p, counted in chunk if mid in inserted}
+                if not by_id:
+                    continue
+                rows = conn.execute(select(M).where(M.c.id.in_(list(by_id)))).all()
+                deltas: Counter[DayKey] = Counter()
+                dirty = set()
+                for m in rows:
+                    if not model_may_relabel(m.label_origin):
+                        continue
+                    p, counted = by_id[m.id]
+                    label = p.label if counted else UNSCORED
+                    origin = f"{p.model_id}@{p.model_version}"
+                    conn.execute(
+                        update(M)
+                        .where(M.c.id == m.id)
+                        .values(
+                            label=label,
+                            label_origin=origin,
+                            p_negative=p.p_negative,
+                            p_neutral=p.p_neutral,
+                            p_positive=p.p_positive,
+                        )
+                    )
+                    old = (m.brand_id, m.day, m.source_id, m.lang or "", m.label, m.label_origin or "")
+                    newk = (m.brand_id, m.day, m.source_id, m.lang or "", label, origin)
+                    if old != newk:
+                        deltas[old] -= 1
+                        deltas[newk] += 1
+                        dirty.add((m.brand_id, m.day))
+                upsert_add(conn, DR, ("brand_id", "day", "source_id", "lang", "label", "origin"), deltas)
+                mark_dirty(conn, dirty)
+        return new

@@ -1,0 +1,299 @@
+"""SQLModel tables (the schema; migrations in ``monitor/_store/migrations`` create it).
+
+Counting model: every mention has one *effective label* (``Mention.label``): a person's or an
+importer's label wins, otherwise the newest counted model score, otherwise ``unscored``.
+Rollups count mentions by that effective label and are updated in the same transaction as
+the write that changes it.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import BigInteger, Column, Index, Text, UniqueConstraint, text
+from sqlmodel import Field, SQLModel
+
+from monitor._labels import EFFECTIVE_LABELS, UNSCORED
+
+
+class Brand(SQLModel, table=True):
+    """A brand the team follows (aliases etc. are JSON-encoded lists)."""
+
+    __tablename__ = "brand"
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(index=True, unique=True, max_length=200)
+    aliases: str = Field(default="[]", sa_type=Text)
+    exclusions: str = Field(default="[]", sa_type=Text)
+    query: str | None = Field(default=None, sa_type=Text)
+    languages: str = Field(default="[]", sa_type=Text)
+
+
+class Source(SQLModel, table=True):
+    """A place mentions come from, with its collection state."""
+
+    __tablename__ = "source"
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(index=True, unique=True, max_length=200)
+    kind: str = Field(max_length=40)
+    brand_id: int | None = Field(default=None, foreign_key="brand.id")
+    url: str | None = Field(default=None, sa_type=Text)
+    query: str | None = Field(default=None, sa_type=Text)
+    schedule: str | None = Field(default=None, max_length=100)
+    status: str = Field(default="never", max_length=20)  # never|ok|partial|failing|blocked
+    last_success_at: datetime | None = None
+    last_error: str | None = Field(default=None, sa_type=Text)
+    last_error_at: datetime | None = None
+    blocked_reason: str | None = Field(default=None, sa_type=Text)
+    cursor: str = Field(default="{}", sa_type=Text)
+
+
+class HttpValidator(SQLModel, table=True):
+    """ETag / Last-Modified kept per URL for conditional GET."""
+
+    __tablename__ = "http_validator"
+    url: str = Field(primary_key=True, max_length=2000)
+    etag: str | None = Field(default=None, sa_type=Text)
+    last_modified: str | None = Field(default=None, max_length=100)
+    updated_at: datetime
+
+
+class Mention(SQLModel, table=True):
+    """One mention of a brand; unique on (source, external id)."""
+
+    __tablename__ = "mention"
+    __table_args__ = (
+        UniqueConstraint("source_id", "external_id", name="uq_mention_source_external"),
+        Index("ix_mention_brand_label_pub", "brand_id", "label", "published_at"),
+        Index("ix_mention_brand_pub", "brand_id", "published_at"),
+        Index("ix_mention_brand_hash", "brand_id", "content_hash"),
+        # only never-scored mentions: what the scorer asks for most, at no cost for labelled imports
+        Index(
+            "ix_mention_unscored",
+            "id",
+            sqlite_where=text("label_origin IS NULL"),
+            postgresql_where=text("label_origin IS NULL"),
+        ),
+    )
+    id: int | None = Field(default=None, primary_key=True)
+    brand_id: int = Field(foreign_key="brand.id")
+    source_id: int = Field(foreign_key="source.id")
+    external_id: str = Field(max_length=500)
+    url: str | None = Field(default=None, sa_type=Text)
+    author: str | None = Field(default=None, max_length=500)
+    title: str | None = Field(default=None, sa_type=Text)
+    text: str = Field(sa_type=Text)
+    lang: str | None = Field(default=None, max_length=12)
+    lang_confidence: float | None = None
+    published_at: datetime
+    fetched_at: datetime
+    day: date  # published_at's calendar day in the index timezone (rollup key)
+    rating: float | None = None
+    rating_worst: float | None = None
+    rating_best: float | None = None
+    rating_norm: float | None = None  # (rating - worst) / (best - worst)
+    reach: int | None = Field(default=None, sa_column=Column(BigInteger))
+    content_hash: str = Field(max_length=32)
+    label: str = Field(default=UNSCORED, max_length=10)  # effective label
+    label_origin: str | None = Field(default=None, max_length=200)  # manual|import|model id@ver
+    manual_label: str | None = Field(default=None, max_length=10)
+    p_negative: float | None = None  # probabilities of the score behind ``label``
+    p_neutral: float | None = None
+    p_positive: float | None = None
+
+
+class Sighting(SQLModel, table=True):
+    """Every (source, external id) a mention was seen under, the first one included."""
+
+    __tablename__ = "sighting"
+    __table_args__ = (UniqueConstraint("source_id", "external_id", name="uq_sighting_source_external"),)
+    id: int | None = Field(default=None, primary_key=True)
+    mention_id: int = Field(foreign_key="mention.id", index=True)
+    source_id: int = Field(foreign_key="source.id")
+    external_id: str = Field(max_length=500)
+    url: str | None = Field(default=None, sa_type=Text)
+    seen_at: datetime
+
+
+class Score(SQLModel, table=True):
+    """A model's scores for a mention; a new model version adds rows, never overwrites."""
+
+    __tablename__ = "score"
+    __table_args__ = (UniqueConstraint("mention_id", "model_id", "model_version", name="uq_score_mention_model"),)
+    id: int | None = Field(default=None, primary_key=True)
+    mention_id: int = Field(foreign_key="mention.id", index=True)
+    model_id: str = Field(max_length=200)
+    model_version: str = Field(max_length=100)
+    label: str = Field(max_length=10)
+    p_negative: float
+    p_neutral: float
+    p_positive: float
+    counted: bool = True  # False: unsupported language or below the confidence threshold
+    scored_at: datetime
+
+
+class DailyRollup(SQLModel, table=True):
+    """Mention counts per brand × day × source × language × effective label × label origin."""
+
+    __tablename__ = "daily_rollup"
+    brand_id: int = Field(primary_key=True, foreign_key="brand.id")
+    day: date = Field(primary_key=True)
+    source_id: int = Field(primary_key=True, foreign_key="source.id")
+    lang: str = Field(primary_key=True, max_length=12)  # "" when unknown
+    label: str = Field(primary_key=True, max_length=10)
+    origin: str = Field(primary_key=True, max_length=200)  # "" for unscored
+    n: int = 0
+
+
+class RatingRollup(SQLModel, table=True):
+    """Rating histogram per brand × day × source × language × scale × value."""
+
+    __tablename__ = "rating_rollup"
+    brand_id: int = Field(primary_key=True, foreign_key="brand.id")
+    day: date = Field(primary_key=True)
+    source_id: int = Field(primary_key=True, foreign_key="source.id")
+    lang: str = Field(primary_key=True, max_length=12)
+    worst: float = Field(primary_key=True)
+    best: float = Field(primary_key=True)
+    value: float = Field(primary_key=True)
+    n: int = 0
+
+
+class DirtyDay(SQLModel, table=True):
+    """A brand-day whose rollups changed since its snapshot was computed."""
+
+    __tablename__ = "dirty_day"
+    brand_id: int = Field(primary_key=True, foreign_key="brand.id")
+    day: date = Field(primary_key=True)
+
+
+class IndexSnapshot(SQLModel, table=True):
+    """The stored index of one brand-day (whole brand, or one source kind or language)."""
+
+    __tablename__ = "index_snapshot"
+    __table_args__ = (Index("ix_snapshot_scope_day", "brand_id", "scope", "scope_value", "day"),)
+    brand_id: int = Field(primary_key=True, foreign_key="brand.id")
+    day: date = Field(primary_key=True)
+    scope: str = Field(primary_key=True, max_length=10)  # all|source|lang
+    scope_value: str = Field(primary_key=True, max_length=200)  # "" for all
+    positive: int
+    neutral: int
+    negative: int
+    unscored: int
+    volume: int
+    msi: float | None
+    msi_low: float | None
+    msi_high: float | None
+    low_sample: bool
+    net_sentiment: float | None
+    csat: float | None
+    csat_n: int
+    nps: float | None
+    nps_n: int
+    model_versions: str = Field(default="[]", sa_type=Text)
+    computed_at: datetime
+
+
+class Run(SQLModel, table=True):
+    """One collection / scoring / digest / import run."""
+
+    __tablename__ = "run"
+    id: int | None = Field(default=None, primary_key=True)
+    kind: str = Field(max_length=40, index=True)
+    started_at: datetime
+    finished_at: datetime | None = None
+    status: str = Field(default="running", max_length=20)
+    counts: str = Field(default="{}", sa_type=Text)
+    errors: str = Field(default="[]", sa_type=Text)
+    duration_s: float | None = None
+    owner: str | None = Field(default=None, max_length=200)  # "host:pid" of the process running it
+    heartbeat_at: datetime | None = None  # renewed while that process lives
+
+
+class SchedulerLease(SQLModel, table=True):
+    """An exactly-once claim of one scheduled job firing, shared by every scheduler process."""
+
+    __tablename__ = "scheduler_lease"
+    job_id: str = Field(primary_key=True, max_length=200)
+    run_time: str = Field(primary_key=True, max_length=40)  # ISO 8601 UTC of the scheduled time
+    owner: str = Field(max_length=200)
+    started_at: datetime
+    finished_at: datetime | None = None
+    status: str = Field(max_length=20)  # running|done|failed|skipped|abandoned
+    heartbeat_at: datetime | None = None  # renewed while the job runs; expired = its scheduler died
+
+
+class Meta(SQLModel, table=True):
+    """Key/value facts about the database (e.g. the timezone rollup days are in)."""
+
+    __tablename__ = "meta"
+    key: str = Field(primary_key=True, max_length=100)
+    value: str = Field(sa_type=Text)
+
+
+class RatingSnapshot(SQLModel, table=True):
+    """A source's AggregateRating as read on one local day (the day's last reading wins).
+
+    Not a mention: the index never counts it. ``day`` is in the index timezone.
+    """
+
+    __tablename__ = "rating_snapshot"
+    source_id: int = Field(primary_key=True, foreign_key="source.id")
+    day: date = Field(primary_key=True)
+    value: float
+    worst: float
+    best: float
+    rating_count: int | None = Field(default=None, sa_column=Column(BigInteger))
+    review_count: int | None = Field(default=None, sa_column=Column(BigInteger))
+    item: str | None = Field(default=None, sa_type=Text)
+    url: str | None = Field(default=None, sa_type=Text)
+    observed_at: datetime
+
+
+# Core ``Table`` objects, for the bulk writes and aggregate reads that go below the ORM.
+BRAND_T = Brand.__table__  # type: ignore[attr-defined]
+SOURCE_T = Source.__table__  # type: ignore[attr-defined]
+HTTP_VALIDATOR_T = HttpValidator.__table__  # type: ignore[attr-defined]
+MENTION_T = Mention.__table__  # type: ignore[attr-defined]
+SIGHTING_T = Sighting.__table__  # type: ignore[attr-defined]
+SCORE_T = Score.__table__  # type: ignore[attr-defined]
+DAILY_ROLLUP_T = DailyRollup.__table__  # type: ignore[attr-defined]
+RATING_ROLLUP_T = RatingRollup.__table__  # type: ignore[attr-defined]
+DIRTY_DAY_T = DirtyDay.__table__  # type: ignore[attr-defined]
+SNAPSHOT_T = IndexSnapshot.__table__  # type: ignore[attr-defined]
+RUN_T = Run.__table__  # type: ignore[attr-defined]
+LEASE_T = SchedulerLease.__table__  # type: ignore[attr-defined]
+META_T = Meta.__table__  # type: ignore[attr-defined]
+RATING_SNAPSHOT_T = RatingSnapshot.__table__  # type: ignore[attr-defined]
+
+__all__ = [
+    "BRAND_T",
+    "DAILY_ROLLUP_T",
+    "DIRTY_DAY_T",
+    "EFFECTIVE_LABELS",
+    "HTTP_VALIDATOR_T",
+    "LEASE_T",
+    "MENTION_T",
+    "META_T",
+    "RATING_ROLLUP_T",
+    "RATING_SNAPSHOT_T",
+    "RUN_T",
+    "SCORE_T",
+    "SIGHTING_T",
+    "SNAPSHOT_T",
+    "SOURCE_T",
+    "UNSCORED",
+    "Brand",
+    "DailyRollup",
+    "DirtyDay",
+    "HttpValidator",
+    "IndexSnapshot",
+    "Mention",
+    "Meta",
+    "RatingRollup",
+    "RatingSnapshot",
+    "Run",
+    "SchedulerLease",
+    "Score",
+    "Sighting",
+    "Source",
+]

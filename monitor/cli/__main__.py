@@ -1,5 +1,0 @@
-"""``python -m monitor.cli``."""
-
-from monitor.cli import main
-
-main()

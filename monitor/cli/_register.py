@@ -1,7 +1,0 @@
-"""Import every command module so its commands register on the app."""
-
-from __future__ import annotations
-
-from monitor.cli import collect_cmds, core, doctor_cmds, model_cmds, run_cmds
-
-__all__ = ["collect_cmds", "core", "doctor_cmds", "model_cmds", "run_cmds"]
