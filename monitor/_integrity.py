@@ -14,7 +14,7 @@ from dataclasses import asdict, dataclass, field
 from datetime import date, datetime
 from typing import Any
 
-from monitor._store import MIN_DEDUP_CHARS, normalise_for_hash
+from monitor._mention_rules import MIN_DEDUP_CHARS, normalise_for_hash
 
 Key = tuple[Any, ...]
 ROLLUP_KEYS = ("brand", "day", "source", "lang", "label", "origin")

@@ -15,18 +15,37 @@ reason it cannot be stored. The rule:
 The collector skips (and counts, by problem) what is not storable and stores the rest;
 the store applies the same rule strictly and raises for direct API misuse.
 :func:`clean_text` / :func:`clean_json` are the store's choke point for every other
-string it writes (source state, cursors, run records).
+string it writes (source state, cursors, run records). :func:`normalise_for_hash` and
+:func:`content_hash` say when two sources carry the same text (cross-source de-duplication;
+the database side is :mod:`monitor._store.dedup`).
 """
 
 from __future__ import annotations
 
+import hashlib
 import math
 import re
+import unicodedata
 from dataclasses import dataclass, replace
 from typing import TypeVar
 
 from monitor._labels import label_problem
 from monitor._records import Mention
+
+MIN_DEDUP_CHARS = 20  # shorter texts ("Love it!") are never merged across sources
+HASH_CHARS = 16  # 64 bits: collisions within one brand are ~1e-8 likely at a million mentions
+_WS = re.compile(r"\s+")
+
+
+def normalise_for_hash(text: str) -> str:
+    """Text as compared for cross-source de-duplication (NFKC, case-folded, spaces folded)."""
+    return _WS.sub(" ", unicodedata.normalize("NFKC", text).casefold()).strip()
+
+
+def content_hash(text: str) -> str:
+    """The first 64 bits of the SHA-256 of the normalised text, in hex (per-brand dedup key)."""
+    return hashlib.sha256(normalise_for_hash(text).encode("utf-8")).hexdigest()[:HASH_CHARS]
+
 
 _BAD_CHARS = re.compile(r"[\x00\ud800-\udfff]")
 J = TypeVar("J")
@@ -128,6 +147,8 @@ def check_mention(item: Mention) -> Checked:
 
 __all__ = [
     "BLANK_ID",
+    "HASH_CHARS",
+    "MIN_DEDUP_CHARS",
     "NAIVE_DATE",
     "NO_CONTENT",
     "Checked",
@@ -135,5 +156,7 @@ __all__ = [
     "clean_json",
     "clean_optional",
     "clean_text",
+    "content_hash",
+    "normalise_for_hash",
     "rating_problem",
 ]

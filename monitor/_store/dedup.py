@@ -1,33 +1,29 @@
-"""Cross-source de-duplication: the content hash, and the PostgreSQL advisory locks around it."""
+"""Cross-source de-duplication in the database: hash look-ups and the PostgreSQL advisory locks.
+
+The rule itself (what text is compared, the hash) is pure: :mod:`monitor._mention_rules`.
+"""
 
 from __future__ import annotations
 
-import hashlib
-import re
-import unicodedata
 from collections.abc import Iterable
 
 from sqlalchemy import Connection, func, select
 
+from monitor._mention_rules import HASH_CHARS, MIN_DEDUP_CHARS, content_hash, normalise_for_hash
 from monitor._store.dialect import chunks
 from monitor._store.tables import MENTION_T as M
 
-MIN_DEDUP_CHARS = 20  # shorter texts ("Love it!") are never merged across sources
-HASH_CHARS = 16  # 64 bits: collisions within one brand are ~1e-8 likely at a million mentions
+__all__ = [
+    "HASH_CHARS",
+    "MIN_DEDUP_CHARS",
+    "content_hash",
+    "existing_hashes",
+    "lock_dedup_keys",
+    "normalise_for_hash",
+]
+
 DEDUP_LOCK_SPACE = 0x6D6D6464  # PostgreSQL advisory-lock namespace of cross-source de-duplication
 DEDUP_LOCK_BUCKETS = 1024  # bounds the locks one transaction holds (the lock table is shared)
-
-_WS = re.compile(r"\s+")
-
-
-def normalise_for_hash(text: str) -> str:
-    """Text as compared for cross-source de-duplication (NFKC, case-folded, spaces folded)."""
-    return _WS.sub(" ", unicodedata.normalize("NFKC", text).casefold()).strip()
-
-
-def content_hash(text: str) -> str:
-    """The first 64 bits of the SHA-256 of the normalised text, in hex (per-brand dedup key)."""
-    return hashlib.sha256(normalise_for_hash(text).encode("utf-8")).hexdigest()[:HASH_CHARS]
 
 
 def existing_hashes(conn: Connection, brand_id: int, source_id: int, hashes: list[str]) -> dict[str, int]:
