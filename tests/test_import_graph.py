@@ -214,3 +214,49 @@ def test_cache_folders_are_computed_in_one_module() -> None:
         and any(s in path.read_text(encoding="utf-8") for s in ('"MONITOR_CACHE_DIR"', "XDG_CACHE_HOME", '".cache"'))
     ]
     assert offenders == []
+
+
+# Leaf modules lower layers may import without importing the rest of their package: the
+# config validates schedules (``_schedule.spec``) and per-kind options (``_sources.options``).
+LEAF_MODULES = ("monitor._schedule.spec", "monitor._sources.options")
+
+
+def component_graph() -> dict[str, set[str]]:
+    """The import graph between the package's parts (top-level modules and packages)."""
+
+    def part(module: str) -> str:
+        for leaf in LEAF_MODULES:
+            if module == leaf or module.startswith(leaf + "."):
+                return leaf
+        return ".".join(module.split(".")[:2])
+
+    out: dict[str, set[str]] = {}
+    for module, deps in import_graph().items():
+        if module == PACKAGE or module.endswith("__main__"):
+            continue  # the API's re-exports and the CLI entry sit on top of everything
+        src = part(module)
+        out.setdefault(src, set()).update(part(d) for d in deps if part(d) not in (src, PACKAGE))
+    return out
+
+
+def test_the_packages_form_layers() -> None:
+    """No two parts import each other, even through different modules: the layout reads as layers."""
+    assert cycles(component_graph()) == []
+    graph = component_graph()
+    # The flow, bottom up: the store never imports collection, scoring, the digest or the CLI.
+    for low, high in [
+        ("monitor._store", "monitor._collect"),
+        ("monitor._store", "monitor._sentiment"),
+        ("monitor._store", "monitor._digest"),
+        ("monitor._collect", "monitor._pipeline"),
+        ("monitor._pipeline", "monitor._schedule"),
+        ("monitor._api", "monitor._cli"),
+        ("monitor._index", "monitor._store"),
+    ]:
+        reach, todo = set(), [low]
+        while todo:
+            for d in graph.get(todo.pop(), ()):
+                if d not in reach:
+                    reach.add(d)
+                    todo.append(d)
+        assert high not in reach, f"{low} reaches {high}"
