@@ -13,6 +13,7 @@
     ├── SourceError              a source could not be collected
     │   ├── SourceBlocked        401/403/429 after retries, robots.txt, or a bot wall
     │   └── FetchFailed          network faults, 5xx after retries, oversize bodies
+    │       └── SourceUnreachable    no answer: DNS lookup failed, connection refused, timed out
     ├── ParseError               a response/page could not be parsed
     ├── ModelError               the sentiment model cannot be built, loaded or run
     ├── DeliveryError            a digest could not be delivered (SMTP, webhook, file)
@@ -57,6 +58,10 @@ class SourceBlocked(SourceError):
 
 class FetchFailed(SourceError):
     """A fetch failed for network or server reasons after retries."""
+
+
+class SourceUnreachable(FetchFailed):
+    """The host did not answer (DNS lookup failed, connection refused, timed out) after retries."""
 
 
 class ParseError(MonitorError):
@@ -119,6 +124,7 @@ __all__ = [
     "SchedulerError",
     "SourceBlocked",
     "SourceError",
+    "SourceUnreachable",
     "StorageError",
     "TransientDeliveryError",
     "UnknownBrand",

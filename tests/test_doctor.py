@@ -314,8 +314,10 @@ def test_private_addresses_are_refused_unless_allowed(tmp_path: Path, server: Lo
         (FetchResult("u", "ok", http_status=200), "answers"),
         (FetchResult("u", "failed", "HTTP 404 Not Found", http_status=404), "answers"),
         (FetchResult("u", "blocked", "HTTP 403 Forbidden", http_status=403), "answers"),
-        (FetchResult("u", "failed", "cannot connect to http://x/: refused after 1 attempt(s)"), "unreachable"),
-        (FetchResult("u", "failed", "timed out (10 s) on http://x/ after 1 attempt(s)"), "unreachable"),
+        (FetchResult("u", "unreachable", "cannot connect to x:80 (connection refused)"), "unreachable"),
+        (FetchResult("u", "unreachable", "timed out after 10 s connecting to x:80 after 1 attempt(s)"), "unreachable"),
+        # the words alone decide nothing: the client's status does (monitor._http.reach)
+        (FetchResult("u", "failed", "connection reset by x:80 before it answered after 1 attempt(s)"), "failed"),
         (FetchResult("u", "failed", "refused: URL host 10.0.0.1 (private address); set …"), "refused"),
         (FetchResult("u", "failed", "body over 5000000 bytes"), "failed"),
     ],

@@ -81,7 +81,9 @@ def test_robots_5xx_means_disallow_all(server: LocalServer) -> None:
     server.routes["/robots.txt"] = lambda h: Reply(500, "oops")
     server.routes["/page"] = lambda h: Reply(body="x")
     r = fetch(server.url("/page"))
-    assert r.status == "blocked" and "disallow-all" in (r.reason or "")
+    # Nothing is fetched from the host, but the site did not refuse us: failed, not blocked.
+    assert r.status == "failed" and "disallow-all" in (r.reason or "")
+    assert server.hits("/page") == []
 
 
 def test_conditional_get_304(server: LocalServer) -> None:
@@ -189,7 +191,8 @@ def test_timeout_fails_after_retries(server: LocalServer) -> None:
     server.routes["/slow"] = lambda h: Reply(body="late", delay_s=0.6)
     started = time.monotonic()
     r = fetch(server.url("/slow"), cfg(timeout_s=0.2, retries=1))
-    assert r.status == "failed" and "timed out" in (r.reason or "") and r.attempts == 2
+    assert r.status == "unreachable" and r.attempts == 2
+    assert r.reason is not None and r.reason.startswith("timed out after 0.2 s waiting for 127.0.0.1:")
     assert time.monotonic() - started < 3
 
 
@@ -338,11 +341,12 @@ def test_proxy_from_config(server: LocalServer) -> None:
     assert server.hits("/via-proxy")[0].headers["host"] == "shop.example.test"
 
 
-def test_unreachable_host_fails() -> None:
+def test_unreachable_host_is_unreachable() -> None:
     with socket_port() as port:
         pass  # port is now closed: connection refused
     r = fetch(f"http://127.0.0.1:{port}/x", cfg(retries=1, respect_robots=False))
-    assert r.status == "failed" and "cannot connect" in (r.reason or "")
+    assert r.status == "unreachable" and r.attempts == 2
+    assert r.reason == f"cannot connect to 127.0.0.1:{port} (connection refused) after 2 attempt(s)"
 
 
 class socket_port:

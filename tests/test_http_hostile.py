@@ -450,7 +450,8 @@ def test_robots_txt_redirect_to_private_is_not_followed(api: LocalServer, other:
     other.routes["/robots.txt"] = lambda h: Reply(body="User-agent: *\nAllow: /\n")
     r = fetch(api.url("/page"), cfg(allow_private_addresses=False), client_kw=guarded())
     assert other.requests == []
-    assert r.status == "blocked" and "robots.txt unreachable" in (r.reason or "")
+    # our own address rule stopped the robots.txt redirect: failed (not blocked, the site refused nothing)
+    assert r.status == "failed" and "robots.txt not fetched: refused: robots.txt at" in (r.reason or "")
 
 
 def test_redirects_still_recheck_robots_per_hop(api: LocalServer, other: LocalServer) -> None:

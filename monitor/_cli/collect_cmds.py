@@ -58,7 +58,7 @@ class _RichProgress:
 
     def source_done(self, source: SourceConfig, report: Any) -> None:
         colour = {"ok": "green", "not_modified": "cyan", "partial": "yellow"}.get(report.status, "red")
-        why = f": {escape(report.reason or '')}" if report.status in ("partial", "blocked", "failed") else ""
+        why = f": {escape(report.reason or '')}" if report.status not in ("ok", "not_modified") else ""
         skipped = f", {report.skipped} skipped" if report.skipped else ""
         self.progress.update(
             self.tasks[source.name],
@@ -142,9 +142,12 @@ def sources_list(
 ) -> None:
     """List sources with status, last success, last error and blocked reason.
 
-    ``partial``: the last run stored what it read but not everything — bad items skipped
-    (how many, and why), a later page failed, or the walk stopped at ``max_pages`` and goes
-    on next run; ``last_error`` says which.
+    Status: ``ok``; ``partial`` — the last run stored what it read but not everything (bad
+    items skipped, a later page failed, the walk stopped at ``max_pages`` and goes on next
+    run; ``last_error`` says which); ``unreachable`` — no answer (DNS lookup failed,
+    connection refused, timed out), tried again next run; ``blocked`` — the site refused
+    us (HTTP 401/403/429, robots.txt, a bot wall); ``failing`` — the site answered but
+    nothing usable came (HTTP 5xx, a broken page); ``never`` — not collected yet.
     """
     index: MentionIndex = open_index(config, db)
     try:

@@ -37,6 +37,7 @@ from monitor._cli.tables import (
     run_cells,
     source_cells,
 )
+from monitor._health import PROBLEMS
 from monitor._redact import redact_text
 from monitor.errors import ConfigError
 
@@ -287,10 +288,10 @@ def _demo(out: Path) -> None:
         result = run_demo(out, on_step=on_step)
 
     print_table(console, demo_table(result.rows))
-    blocked = [s for s in result.sources if s.status in ("blocked", "failing", "partial")]
+    blocked = [s for s in result.sources if s.status in PROBLEMS]
     console.print(
         f"Sources: {len(result.sources) - len(blocked)} ok"
-        + (f", {len(blocked)} blocked/failing/partial (shown in the digest)" if blocked else "")
+        + (f", {len(blocked)} {'/'.join(PROBLEMS)} (shown in the digest)" if blocked else "")
     )
     if result.digest_html is None:
         err_console.print("[red]no digest was written[/]")

@@ -33,6 +33,7 @@ from rich.table import Column, Table
 from rich.text import Text
 
 from monitor._dates import parse_day, parse_iso
+from monitor._health import plain_reason
 from monitor._redact import redact_text
 from monitor._store.listings import RunRecord, SourceOverview
 from monitor._textsafe import printable
@@ -346,7 +347,7 @@ def mention_cells(d: Mapping[str, Any]) -> dict[str, Any]:
 
 def source_cells(d: SourceOverview) -> dict[str, Any]:
     """A source overview with its blocked reason or last error as one cell."""
-    reason = d.blocked_reason or d.last_error or ""
+    reason = plain_reason(d.blocked_reason or d.last_error) or ""
     return {
         "name": d.name,
         "kind": d.kind,

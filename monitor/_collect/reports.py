@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from monitor._health import NOTHING_READ, WalkStatus, status_line
 from monitor._ports import JSONObject
 
 
@@ -13,7 +14,8 @@ class SourceReport:
 
     name: str
     kind: str
-    status: str = "ok"  # ok | partial | not_modified | blocked | failed
+    status: WalkStatus = "ok"  # the words: monitor._health
+    #: What happened, without the status word (``cannot connect to shop.example:443 (connection refused) …``).
     reason: str | None = None
     pages: int = 0
     fetched: int = 0
@@ -69,9 +71,10 @@ class CollectReport:
 
     @property
     def status(self) -> str:
-        """``ok`` (every source ok or unchanged), ``failed`` (every source failed or was
-        blocked), else ``partial`` (some failed, or some stored only part of what they had)."""
-        bad = [s for s in self.sources if s.status in ("blocked", "failed")]
+        """``ok`` (every source ok or unchanged), ``failed`` (no source read anything: each
+        was blocked, unreachable or failed), else ``partial`` (some read nothing, or some
+        stored only part of what they had)."""
+        bad = [s for s in self.sources if s.status in NOTHING_READ]
         if not bad and all(s.status in ("ok", "not_modified") for s in self.sources):
             return "ok"
         return "failed" if len(bad) == len(self.sources) else "partial"
@@ -92,9 +95,11 @@ class CollectReport:
         }
 
     def errors(self) -> list[str]:
-        """One line per source that was not fully collected (blocked, failed or partial)."""
+        """One line per source that was not fully collected: ``name: status: reason``."""
         return [
-            f"{s.name}: {s.status}: {s.reason}" for s in self.sources if s.status in ("partial", "blocked", "failed")
+            f"{s.name}: {status_line(s.status, s.reason)}"
+            for s in self.sources
+            if s.status not in ("ok", "not_modified")
         ]
 
 

@@ -14,11 +14,14 @@ For each source (concurrently, politeness is per host in the HTTP layer):
    reason, an impossible rating dropped from an item with words; the rest is stored) →
    ``store.add_mentions``; the store de-duplicates on (source, external id) and records
    cross-source sightings by text;
-5. the source's status with the reason: ``ok``; ``not_modified``; ``partial`` — what was
-   read is stored but not everything was (items skipped, a later page failed — named with
-   its URL and HTTP status —, or the walk stopped at ``max_pages``); ``blocked`` /
-   ``failed`` — nothing was read. The new cursor and HTTP validators are written only when
-   the walk read everything it should have.
+5. the source's status with the reason (the words: :mod:`monitor._health`): ``ok``;
+   ``not_modified``; ``partial`` — what was read is stored but not everything was (items
+   skipped, a later page failed — named with its URL and HTTP status —, or the walk
+   stopped at ``max_pages``); ``blocked`` (the site refused us), ``unreachable`` (no
+   answer) or ``failed`` — nothing was read. A source that stored mentions in the run is
+   never worse than ``partial``, however its walk ended. The reason never repeats the
+   status word. The new cursor and HTTP validators are written only when the walk read
+   everything it should have.
 
 A walk stopped at ``max_pages`` with pages left stores where it stopped (``resume`` in the
 cursor); the next run goes on from there, and the cursor's ``newest`` (with the kind's
@@ -48,6 +51,7 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 
 from monitor._config import BrandConfig, Config, Secrets, SourceConfig
+from monitor._health import NOTHING_READ, WalkStatus, plain_reason
 from monitor._http import HttpClient, redact_text
 from monitor._langid import LanguageIdentifier, default_identifier, identify_batch
 from monitor._matching import BrandMatcher, match_brands
@@ -56,7 +60,7 @@ from monitor._ports import Clock, JSONObject
 from monitor._records import Mention
 from monitor._sources._text import MAX_FIELD, MAX_TEXT
 from monitor._sources.base import FetchContext, Page, get_source
-from monitor.errors import MonitorError, SourceBlocked
+from monitor.errors import MonitorError, SourceBlocked, SourceUnreachable
 
 from .backlog import RESUME, Backlog, later, parse_newest
 from .ports import CollectIndex, NoProgress, ProgressSink
@@ -172,6 +176,8 @@ class SourceRunner:
             await self._walk(src, http, rep)
         except SourceBlocked as exc:
             self.finish_source(src, rep, "blocked", str(exc))
+        except SourceUnreachable as exc:
+            self.finish_source(src, rep, "unreachable", str(exc))
         except (MonitorError, ValueError) as exc:
             self.finish_source(src, rep, "failed", str(exc))
         except Exception as exc:  # one broken source never stops the run
@@ -185,16 +191,25 @@ class SourceRunner:
         self,
         src: SourceConfig,
         rep: SourceReport,
-        status: str,
+        status: WalkStatus,
         reason: str | None,
         cursor: JSONObject | None = None,
     ) -> None:
-        """Record how a source's walk ended (in ``rep`` and in the store, with the new cursor)."""
-        rep.status = status
-        rep.reason = redact_text(reason) if reason else None
-        if status in ("blocked", "failed"):
+        """Record how a source's walk ended (in ``rep`` and in the store, with the new cursor).
+
+        A walk that stored mentions before it ended ``blocked``/``unreachable``/``failed`` is
+        ``partial``: what it stored is kept and the reason says how it ended.
+        """
+        reason = plain_reason(redact_text(reason) if reason else None)
+        if status in NOTHING_READ and rep.new + rep.duplicate > 0:
             rep.errors += 1
-        if status in ("partial", "blocked", "failed"):
+            stored = f"{rep.new} new and {rep.duplicate} known mention(s) stored"
+            status, reason = "partial", f"{status} after {stored}: {reason or 'no reason given'}"
+        rep.status = status
+        rep.reason = reason
+        if status in NOTHING_READ:
+            rep.errors += 1
+        if status in ("partial", *NOTHING_READ):
             log.warning("source %s %s: %s", src.name, status, rep.reason)
         self.store.record_source_result(src.name, status, rep.reason, cursor)
 
@@ -271,8 +286,10 @@ class SourceRunner:
         if page.status == "not_modified" and page.number == 1 and not page.resumed:
             self.finish_source(src, rep, "not_modified", result.reason)
             return
-        status = page.status if page.status in ("blocked", "failed") else "failed"
-        what = page.error or f"{result.reason or status} ({result.safe_url})"
+        status: WalkStatus = "failed"
+        if page.status in ("blocked", "unreachable"):
+            status = "blocked" if page.status == "blocked" else "unreachable"
+        what = page.error or result.explain()
         notes = [n for n in (rep.skip_note(),) if n]
         if page.number > 1:
             # Earlier pages were read and stored: keep them, say which page failed.
@@ -285,7 +302,7 @@ class SourceRunner:
             what += "; the backlog walk starts over from the first page next run"
             self.finish_source(src, rep, status, what, {k: v for k, v in cursor.items() if k != RESUME})
             return
-        self.finish_source(src, rep, status, page.error or result.describe())
+        self.finish_source(src, rep, status, what)
 
     def _match(self, brand: BrandConfig | None, mentions: list[Mention], rep: SourceReport) -> list[_Matched]:
         """The mentions that concern a brand, with their brands (a bound source's brand)."""

@@ -30,6 +30,7 @@ from monitor._digest.records import (
     excerpt,
     slugify,
 )
+from monitor._health import PROBLEMS, plain_reason
 from monitor._index.formulas import wilson_interval
 from monitor._index.points import Point
 
@@ -185,19 +186,15 @@ def _alerts(idx: DigestIndex, brand: str, at: datetime) -> tuple[AlertItem, ...]
     return tuple(AlertItem(kind=a.kind, message=a.message, numbers=dict(a.numbers)) for a in idx.alerts(brand, at=at))
 
 
-_PROBLEM_ORDER = ("blocked", "failing", "partial")
-
-
 def source_problems(overview: Sequence[SourceStatus]) -> tuple[SourceHealth, ...]:
-    """The sources needing attention, blocked first, then failing, then partial; by name."""
+    """The sources needing attention in :data:`~monitor._health.PROBLEMS` order (blocked,
+    unreachable, failing, partial), then by name; each reason without its status word."""
     out = []
     for s in overview:
         status = s.status
-        if status not in _PROBLEM_ORDER:  # partial: stored part of what it had (see `sources list`)
+        if status not in PROBLEMS:  # partial: stored part of what it had (see `sources list`)
             continue
-        reason = (s.blocked_reason if status == "blocked" else None) or s.last_error
-        if reason is not None and reason.lower().startswith(status + ":"):
-            reason = reason[len(status) + 1 :].strip()
+        reason = plain_reason((s.blocked_reason if status == "blocked" else None) or s.last_error)
         out.append(
             SourceHealth(
                 name=s.name,
@@ -208,7 +205,7 @@ def source_problems(overview: Sequence[SourceStatus]) -> tuple[SourceHealth, ...
                 reason=reason,
             )
         )
-    out.sort(key=lambda h: (_PROBLEM_ORDER.index(h.status), h.name))
+    out.sort(key=lambda h: (PROBLEMS.index(h.status), h.name))
     return tuple(out)
 
 

@@ -115,7 +115,7 @@ class AlertItem:
 
 @dataclass(frozen=True, slots=True)
 class SourceHealth:
-    """A source that needs attention (blocked, failing or partial) and why."""
+    """A source that needs attention (blocked, unreachable, failing or partial) and why."""
 
     name: str
     kind: str

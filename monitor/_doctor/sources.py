@@ -4,7 +4,8 @@ The network probe goes through the project's :class:`~monitor._http.HttpClient`,
 private-address rules, the User-Agent and the size caps are the collector's own. It tries
 once (no retries) with at most :data:`PROBE_TIMEOUT_S` per request, and tells apart a host
 that cannot be reached (``unreachable``: DNS, refused connection, timeout) from one that
-refused us (``blocked``: robots.txt, 401/403/429, a bot wall).
+refused us (``blocked``: robots.txt, 401/403/429, a bot wall) with the collector's own
+classification (:func:`monitor._http.reach.reach_of`).
 """
 
 from __future__ import annotations
@@ -13,7 +14,6 @@ import asyncio
 import logging
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from typing import Literal
 
 import httpx
 
@@ -22,32 +22,22 @@ from monitor._doctor.report import Check, fail, ok, warn
 from monitor._http import FetchResult, HttpClient
 from monitor._http.addresses import ALLOW_HINT, default_policy, ip_literal
 from monitor._http.hosts import is_loopback
-from monitor._http.robots import interpret, robots_url
+from monitor._http.reach import Reach, reach_of
+from monitor._http.robots import interpret, robots_refusal, robots_url
 from monitor._http.useragent import ROBOTS_TOKEN
 from monitor._redact import redact_url
 
 PROBE_TIMEOUT_S = 10.0
 #: Kinds whose ``url`` is the page collected: the probe also fetches it.
 PAGE_KINDS = frozenset({"rss", "reviews", "html", "mastodon"})
-#: Reasons :class:`HttpClient` gives when no HTTP answer came (the network failed).
-NETWORK_REASONS = (
-    "cannot connect",
-    "timed out",
-    "network error",
-    "connection reset",
-    "too slow",
-    "truncated body",
-    "protocol error",
-)
 UNREACHABLE_FIX = (
     "check the URL's host and port, DNS, proxy and firewall; "
     "the collector retries an unreachable source on its next run"
 )
 BLOCKED_FIX = "the site refuses our crawler: use its feed or API, ask its owner, or remove the source"
 ROBOTS_FIX = "robots.txt asks crawlers like ours to keep out: remove the source or ask the site's owner"
+ROBOTS_DOWN_FIX = "the site's robots.txt answers an error: the collector fetches nothing there until it answers"
 PRIVATE_FIX = "use a public URL; for a server on your own network " + ALLOW_HINT
-
-Reach = Literal["answers", "unreachable", "refused", "failed"]
 
 
 def probe_target(src: SourceConfig) -> str | None:
@@ -135,23 +125,8 @@ def check_sources(cfg: Config, secrets: Secrets) -> list[Check]:
 # ---------------------------------------------------------------- network
 
 
-def reach_of(result: FetchResult) -> Reach:
-    """Did the host answer (any HTTP status), not answer, or did our address rules refuse it?"""
-    status: str = result.status
-    if status == "unreachable":
-        return "unreachable"
-    if result.http_status is not None or status in ("ok", "not_modified"):
-        return "answers"
-    reason = result.reason or ""
-    if reason.startswith("refused"):
-        return "refused"
-    if any(phrase in reason for phrase in NETWORK_REASONS):
-        return "unreachable"
-    return "failed"
-
-
 def _no_answer(name: str, what: str, result: FetchResult) -> Check:
-    reach = reach_of(result)
+    reach: Reach = reach_of(result)
     if reach == "refused":
         return fail("network", name, f"{what}: {result.reason}", PRIVATE_FIX)
     if reach == "unreachable":
@@ -185,13 +160,12 @@ async def probe_source(client: HttpClient, src: SourceConfig, robots_txt: Robots
     robots = interpret(got.http_status, got.body, 0.0)
     said = "robots.txt allows us" if robots.rules is not None else robots.reason
     if not robots.allowed(target):
-        why = (
-            robots.reason
-            if robots.rules is None
-            else f"robots.txt disallows {httpx.URL(target).path} for {ROBOTS_TOKEN}"
-        )
+        kind, why = robots_refusal(robots, httpx.URL(target).path)
+        why += f" for {ROBOTS_TOKEN}" if kind == "blocked" else ""
         if client.config.respect_robots:
-            return fail("network", src.name, f"blocked: {why} ({shown})", ROBOTS_FIX)
+            return fail(
+                "network", src.name, f"{kind}: {why} ({shown})", ROBOTS_FIX if kind == "blocked" else ROBOTS_DOWN_FIX
+            )
         return warn("network", src.name, f"{why}, fetched anyway (respect_robots = false)", ROBOTS_FIX)
     if src.kind not in PAGE_KINDS:
         return ok("network", src.name, f"{said}; the host of {shown} answers")

@@ -16,9 +16,13 @@ every request and every redirect hop:
    on the *decoded* body (:mod:`~monitor._http.body`, :mod:`~monitor._http.decoding`);
 5. the verdict: 304 → ``not_modified``; 401/403, captcha or challenge pages → ``blocked``
    (:mod:`~monitor._http.blocked`); 429/5xx/network faults → retried with backoff, jitter and
-   ``Retry-After`` (:mod:`~monitor._http.retry`), then ``blocked`` (429) or ``failed``;
+   ``Retry-After`` (:mod:`~monitor._http.retry`), then ``blocked`` (429), ``unreachable``
+   (no answer: DNS, refused connection, timeout; :mod:`~monitor._http.reach`) or ``failed``;
    other 4xx, oversize or undecodable bodies, refused addresses or hops, redirect loops and
-   bodies still dripping after the total time (3 × ``timeout_s``) → ``failed``.
+   bodies still dripping after the total time (3 × ``timeout_s``) → ``failed``. A robots.txt
+   that cannot be fetched for network reasons makes the host's URLs ``unreachable`` (after
+   the same retries), one that answers 5xx ``failed``; only a robots.txt that disallows
+   the URL makes it ``blocked``.
 
 :meth:`HttpClient.fetch` never raises for network or HTTP trouble: it returns a
 :class:`~monitor._http.result.FetchResult` whose ``reason`` says what happened. URLs in
@@ -59,6 +63,7 @@ from monitor._http.credentials import Credentials, origin, show_origin
 from monitor._http.decoding import Undecodable, UnsupportedEncoding, supported_encodings
 from monitor._http.hosts import host_key, is_loopback
 from monitor._http.ratelimit import HostLimiter
+from monitor._http.reach import network_fault
 from monitor._http.redact import redact_text, redact_url
 from monitor._http.result import FetchResult, FetchStatus
 from monitor._http.retry import (
@@ -68,7 +73,7 @@ from monitor._http.retry import (
     parse_retry_after,
     should_retry,
 )
-from monitor._http.robots import MAX_ROBOTS_BYTES, RobotsCache
+from monitor._http.robots import MAX_ROBOTS_BYTES, RobotsCache, robots_refusal
 from monitor._http.useragent import user_agent
 
 log = logging.getLogger("monitor._http")
@@ -156,25 +161,61 @@ class HttpClient:
             interval = max(interval, min(crawl_delay, MAX_CRAWL_DELAY_S))
         return self._limiter.slot(host_key(url), interval=interval)
 
-    async def _fetch_robots(self, url: str) -> tuple[int | None, bytes]:
-        """robots.txt, following redirects hop by hop under the address and downgrade rules."""
-        target = httpx.URL(url)
+    async def _fetch_robots(self, url: str) -> FetchResult:
+        """robots.txt with the fetch's retries for network faults (not for HTTP statuses)."""
+        attempts = 0
         try:
-            for _hop in range(self.max_redirects + 1):
-                await self._guard.check_url(target, "robots.txt at")
+            async for attempt in AsyncRetrying(
+                stop=stop_after_attempt(self.config.retries + 1),
+                wait=self._wait,
+                retry=should_retry(self.max_retry_after_s),
+                sleep=self._sleep,
+                reraise=True,
+            ):
+                with attempt:
+                    attempts += 1
+                    status, body = await self._robots_once(httpx.URL(url))
+        except (AddressRefused, _Refused) as exc:
+            result = FetchResult(url=url, status="failed", reason=str(exc))
+        except _Final as final:
+            result = replace(final.result, url=url)
+        except Retryable as exc:
+            result = FetchResult(url=url, status=exc.status, reason=f"{exc.reason} after {attempts} attempt(s)")
+        else:
+            kind: FetchStatus = "ok" if 200 <= status < 300 else "failed"
+            return FetchResult(url=url, status=kind, http_status=status, body=body, attempts=attempts)
+        log.info("robots.txt %s not fetched: %s", redact_url(url), result.reason)
+        return replace(result, attempts=attempts)
+
+    async def _robots_once(self, target: httpx.URL) -> tuple[int, bytes]:
+        """One attempt at robots.txt, following redirects hop by hop under the address and downgrade rules."""
+        for _hop in range(self.max_redirects + 1):
+            await self._guard.check_url(target, "robots.txt at")
+            answered = False
+            try:
                 async with self._slot(target), asyncio.timeout(self._total_timeout):
                     resp = await self._client.send(self._client.build_request("GET", target), stream=True)
+                    answered = True
                     try:
                         self._check_peer(resp, target)
                         if not (resp.is_redirect and resp.next_request is not None):
                             return resp.status_code, await read_prefix(resp, MAX_ROBOTS_BYTES)
                     finally:
                         await resp.aclose()
-                target = self._next_hop(target, resp.next_request.url)
-        except (httpx.HTTPError, TimeoutError, AddressRefused, _Refused) as exc:
-            why = str(exc) if isinstance(exc, AddressRefused | _Refused) else type(exc).__name__
-            log.info("robots.txt %s unreachable: %s", redact_url(url), why)
-        return None, b""
+            except (TimeoutError, httpx.HTTPError) as exc:
+                raise self._fault(exc, target, answered) from None
+            target = self._next_hop(target, resp.next_request.url)
+        raise _Final(FetchResult(url=str(target), status="failed", reason=f"more than {self.max_redirects} redirects"))
+
+    def _fault(self, exc: Exception, url: httpx.URL, answered: bool) -> Exception:
+        """The exception to raise for a transport fault: :class:`Retryable` or :class:`_Final`
+        (classified by :func:`~monitor._http.reach.network_fault`); ``exc`` itself otherwise."""
+        fault = network_fault(exc, url, timeout_s=self.config.timeout_s, total_s=self._total_timeout, answered=answered)
+        if fault is None:
+            return exc
+        if fault.retry:
+            return Retryable(fault.reason, status=fault.status)
+        return _Final(FetchResult(url=str(url), status=fault.status, reason=fault.reason))
 
     def _check_peer(self, resp: httpx.Response, url: httpx.URL) -> None:
         """The connected address, unless a proxy connected for us (only the name is checked then)."""
@@ -258,7 +299,7 @@ class HttpClient:
         except _Final as final:
             result = replace(final.result, url=full)
         except Retryable as exc:
-            status: FetchStatus = "blocked" if exc.http_status == 429 else "failed"
+            status: FetchStatus = "blocked" if exc.http_status == 429 else exc.status
             reason = f"{exc.reason} after {attempts} attempt(s)"
             if exc.retry_after is not None and exc.retry_after > self.max_retry_after_s:
                 reason += f" (Retry-After {exc.retry_after:.0f} s is over the {self.max_retry_after_s:.0f} s we wait)"
@@ -304,12 +345,8 @@ class HttpClient:
             if check_robots:
                 robots = await self._robots.get(str(current))
                 if not robots.allowed(str(current)):
-                    why = (
-                        robots.reason
-                        if robots.rules is None
-                        else f"robots.txt disallows {current.raw_path.decode('ascii', 'replace')}"
-                    )
-                    return FetchResult(url=original, status="blocked", reason=redact_text(why))
+                    kind, why = robots_refusal(robots, current.raw_path.decode("ascii", "replace"))
+                    return FetchResult(url=original, status=kind, reason=redact_text(why))
                 crawl_delay = robots.crawl_delay()
             async with self._slot(current, crawl_delay):
                 status, resp_headers, body, next_url = await self._exchange(current, method, headers, data, json)
@@ -343,11 +380,12 @@ class HttpClient:
         json: Any,
     ) -> tuple[int, dict[str, str], bytes, httpx.URL | None]:
         """Send one request; return status, headers, body and the redirect target if any."""
-        safe = redact_url(str(url))
+        answered = False
         try:
             async with asyncio.timeout(self._total_timeout):
                 req = self._client.build_request(method, url, headers=headers, data=data, json=json)
                 resp = await self._client.send(req, stream=True)
+                answered = True
                 try:
                     self._check_peer(resp, url)
                     if resp.is_redirect and resp.next_request is not None:
@@ -359,32 +397,8 @@ class HttpClient:
             raise _Final(FetchResult(url=str(url), status="failed", reason=str(exc))) from None
         except Undecodable as exc:
             raise _Final(FetchResult(url=str(url), status="failed", reason=f"undecodable body: {exc}")) from None
-        except TimeoutError:
-            # The total deadline: the server keeps the exchange alive (a slow drip) without
-            # finishing it. Retrying would only hand it the same time again.
-            raise _Final(
-                FetchResult(
-                    url=str(url),
-                    status="failed",
-                    reason=f"too slow: {safe} did not complete within {self._total_timeout:g} s (3 × timeout_s)",
-                )
-            ) from None
-        except httpx.TimeoutException:
-            raise Retryable(f"timed out ({self.config.timeout_s:g} s) on {safe}") from None
-        except httpx.ConnectError as exc:
-            raise Retryable(f"cannot connect to {safe}: {redact_text(str(exc)) or 'refused'}") from None
-        except httpx.RemoteProtocolError as exc:
-            msg = str(exc).lower()
-            what = "truncated body" if "incomplete" in msg or "peer closed" in msg else "protocol error"
-            raise Retryable(f"{what} from {safe}: {redact_text(str(exc))}") from None
-        except (httpx.ReadError, httpx.WriteError) as exc:
-            raise Retryable(f"connection reset by {safe}: {type(exc).__name__}") from None
-        except (httpx.UnsupportedProtocol, httpx.InvalidURL) as exc:
-            raise _Final(FetchResult(url=str(url), status="failed", reason=str(exc))) from None
-        except httpx.TransportError as exc:
-            raise Retryable(f"network error on {safe}: {type(exc).__name__}") from None
-        except httpx.DecodingError as exc:
-            raise _Final(FetchResult(url=str(url), status="failed", reason=f"undecodable body: {exc}")) from None
+        except (TimeoutError, httpx.HTTPError) as exc:
+            raise self._fault(exc, url, answered) from None
         return resp.status_code, dict(resp.headers), body, None
 
     def _verdict(self, url: str, final_url: str, status: int, headers: dict[str, str], body: bytes) -> FetchResult:

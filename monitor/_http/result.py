@@ -1,16 +1,18 @@
-"""The outcome of one fetch: ``ok``, ``not_modified``, ``blocked`` or ``failed``."""
+"""The outcome of one fetch: ``ok``, ``not_modified``, ``blocked``, ``unreachable`` or ``failed``.
+
+The words and what they mean: :mod:`monitor._health`.
+"""
 
 from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any
 
+from monitor._health import FetchStatus
 from monitor._http.charset import decode_body
 from monitor._http.redact import redact_url
-from monitor.errors import FetchFailed, ParseError, SourceBlocked
-
-FetchStatus = Literal["ok", "not_modified", "blocked", "failed"]
+from monitor.errors import FetchFailed, ParseError, SourceBlocked, SourceUnreachable
 
 
 @dataclass(frozen=True)
@@ -59,17 +61,21 @@ class FetchResult:
         except ValueError as exc:
             raise ParseError(f"{self.safe_url}: not JSON: {exc}") from None
 
-    def describe(self) -> str:
-        """One line for a log or a source's status: ``blocked: HTTP 403 Forbidden (url)``."""
-        tail = f": {self.reason}" if self.reason else ""
-        return f"{self.status}{tail} ({self.safe_url})"
+    def explain(self) -> str:
+        """What happened, without the status word: ``HTTP 403 Forbidden (url)``."""
+        return f"{self.reason} ({self.safe_url})" if self.reason else self.safe_url
 
-    def raise_for_outcome(self) -> None:
-        """Raise :class:`SourceBlocked` / :class:`FetchFailed` for those outcomes."""
-        if self.status == "blocked":
-            raise SourceBlocked(self.describe())
-        if self.status == "failed":
-            raise FetchFailed(self.describe())
+    def describe(self) -> str:
+        """One line for a log: ``blocked: HTTP 403 Forbidden (url)``."""
+        return f"{self.status}: {self.explain()}" if self.reason else f"{self.status} ({self.safe_url})"
+
+    def raise_for_outcome(self, what: str | None = None) -> None:
+        """Raise :class:`SourceBlocked` / :class:`SourceUnreachable` / :class:`FetchFailed`
+        for those outcomes; ``what`` (``"reddit OAuth token request"``) begins the message."""
+        errors = {"blocked": SourceBlocked, "unreachable": SourceUnreachable, "failed": FetchFailed}
+        error = errors.get(self.status)
+        if error is not None:
+            raise error(f"{what}: {self.explain()}" if what else self.explain())
 
 
 __all__ = ["FetchResult", "FetchStatus"]

@@ -3,7 +3,8 @@
 Retried: connection errors, timeouts, resets, truncated bodies, 429 and 5xx. Not retried:
 other 4xx, robots.txt refusals, bot walls, oversize bodies. A ``Retry-After`` longer than
 ``max_retry_after`` ends the fetch at once (we do not sit on a site that asked us to go
-away for an hour); the source is then reported ``blocked`` (429) or ``failed`` (5xx).
+away for an hour); the source is then reported ``blocked`` (429), ``unreachable`` (no
+answer: :mod:`~monitor._http.reach`) or ``failed`` (5xx, a broken exchange).
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from __future__ import annotations
 import random
 from collections.abc import Callable
 from datetime import UTC, datetime
+from typing import Literal
 
 from tenacity import RetryCallState
 
@@ -20,18 +22,20 @@ RETRY_STATUSES = frozenset({429, 500, 502, 503, 504, 520, 521, 522, 523, 524})
 
 
 class Retryable(Exception):
-    """Raised inside an attempt to ask for another one."""
+    """Raised inside an attempt to ask for another one; ``status`` is the fetch's if none is left."""
 
     def __init__(
         self,
         reason: str,
         *,
+        status: Literal["unreachable", "failed"] = "failed",
         http_status: int | None = None,
         retry_after: float | None = None,
         headers: dict[str, str] | None = None,
     ) -> None:
         super().__init__(reason)
         self.reason = reason
+        self.status: Literal["unreachable", "failed"] = status
         self.http_status = http_status
         self.retry_after = retry_after
         self.headers = headers or {}

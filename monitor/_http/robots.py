@@ -3,6 +3,10 @@
 Semantics follow RFC 9309: a 2xx file is parsed; a 4xx (no file) allows everything; a 5xx
 or an unreachable host disallows everything for a short while (the site may be down, and
 a crawler that ignores that hammers it). The file is read up to 500 KiB.
+
+Only a file that disallows a URL makes its fetch ``blocked`` (the site refused us); a
+robots.txt that could not be fetched makes it ``unreachable`` (no answer) or ``failed``
+(a 5xx, our own address rules), with the reason that says why (:func:`robots_refusal`).
 """
 
 from __future__ import annotations
@@ -15,6 +19,8 @@ from dataclasses import dataclass
 import httpx
 from protego import Protego
 
+from monitor._health import FetchStatus
+from monitor._http.result import FetchResult
 from monitor._http.useragent import ROBOTS_TOKEN
 
 MAX_ROBOTS_BYTES = 500 * 1024
@@ -22,12 +28,17 @@ MAX_ROBOTS_BYTES = 500 * 1024
 
 @dataclass(frozen=True)
 class RobotsFile:
-    """What a host said: parsed rules, or a blanket allow/deny with its reason."""
+    """What a host said: parsed rules, or a blanket allow/deny with its reason.
+
+    ``refusal`` is the status of a fetch a blanket deny stops: ``unreachable`` when the
+    file could not be fetched for network reasons, ``failed`` for a 5xx or a refused hop.
+    """
 
     rules: Protego | None
     allow_all: bool
     reason: str
     fetched_at: float
+    refusal: FetchStatus = "failed"
 
     def allowed(self, url: str, token: str = ROBOTS_TOKEN) -> bool:
         if self.rules is not None:
@@ -41,8 +52,8 @@ class RobotsFile:
         return float(delay) if delay is not None else None
 
 
-#: ``fetch(robots_url) -> (http_status or None when unreachable, body)``
-RobotsFetcher = Callable[[str], Awaitable[tuple[int | None, bytes]]]
+#: ``fetch(robots_url) -> the result`` (``http_status`` ``None`` when no HTTP answer came).
+RobotsFetcher = Callable[[str], Awaitable[FetchResult]]
 
 
 def robots_url(url: str) -> str:
@@ -53,13 +64,30 @@ def robots_url(url: str) -> str:
 def interpret(status: int | None, body: bytes, now: float) -> RobotsFile:
     """RFC 9309 reading of one robots.txt response."""
     if status is None:
-        return RobotsFile(None, False, "robots.txt unreachable: treated as disallow-all", now)
+        return RobotsFile(None, False, "robots.txt unreachable: treated as disallow-all", now, "unreachable")
     if 200 <= status < 300:
         text = body[:MAX_ROBOTS_BYTES].decode("utf-8", errors="replace")
         return RobotsFile(Protego.parse(text), True, "robots.txt", now)
     if 400 <= status < 500:
         return RobotsFile(None, True, f"no robots.txt (HTTP {status}): all allowed", now)
     return RobotsFile(None, False, f"robots.txt answered HTTP {status}: treated as disallow-all", now)
+
+
+def interpret_result(result: FetchResult, now: float) -> RobotsFile:
+    """:func:`interpret` of a fetch result: without an HTTP answer, the fault is the reason."""
+    if result.http_status is not None:
+        return interpret(result.http_status, result.body, now)
+    reason = result.reason or "no answer"
+    if result.status == "unreachable":
+        return RobotsFile(None, False, f"robots.txt unreachable: {reason}", now, "unreachable")
+    return RobotsFile(None, False, f"robots.txt not fetched: {reason}", now, "failed")
+
+
+def robots_refusal(robots: RobotsFile, path: str) -> tuple[FetchStatus, str]:
+    """The status and reason of a fetch of ``path`` that ``robots`` does not allow."""
+    if robots.rules is not None:
+        return "blocked", f"robots.txt disallows {path}"
+    return robots.refusal, robots.reason
 
 
 class RobotsCache:
@@ -81,8 +109,7 @@ class RobotsCache:
                 ok = cached.rules is not None or cached.allow_all
                 if now - cached.fetched_at < (self._ttl if ok else self._error_ttl):
                     return cached
-            status, body = await self._fetch(key)
-            robots = interpret(status, body, now)
+            robots = interpret_result(await self._fetch(key), now)
             self._files[key] = robots
             return robots
 
@@ -93,5 +120,7 @@ __all__ = [
     "RobotsFetcher",
     "RobotsFile",
     "interpret",
+    "interpret_result",
+    "robots_refusal",
     "robots_url",
 ]

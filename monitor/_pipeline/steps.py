@@ -45,7 +45,7 @@ def check_stop(stop: threading.Event | None) -> None:
 def _summarise_collect(report: CollectReport) -> tuple[JSONObject, list[str], str]:
     """Counts, errors and status of a collection run."""
     counts: JSONObject = {**report.totals(), "sources": len(report.sources)}
-    for key in ("blocked", "failed"):
+    for key in ("blocked", "unreachable", "failed"):
         counts[key] = sum(1 for s in report.sources if s.status == key)
     return counts, report.errors(), report.status
 

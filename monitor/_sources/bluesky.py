@@ -148,6 +148,8 @@ async def _session(ctx: FetchContext) -> tuple[str, dict[str, str]]:
         json={"identifier": handle, "password": password.get_secret_value()},
         check_robots=False,  # an API login endpoint, not a crawled page
     )
+    if result.status == "unreachable":
+        result.raise_for_outcome(f"bluesky session for {handle}")
     data = result.json() if result.ok else None
     if not isinstance(data, Mapping) or not data.get("accessJwt"):
         raise SourceBlocked(f"bluesky session for {handle} refused: {result.reason or 'no token'}")

@@ -151,8 +151,10 @@ async def _oauth_headers(ctx: FetchContext) -> dict[str, str]:
         headers={"Authorization": f"Basic {basic}"},
         check_robots=False,  # an API token endpoint, not a crawled page
     )
+    if result.status == "unreachable":
+        result.raise_for_outcome("reddit OAuth token request")
     if not result.ok:
-        raise SourceBlocked(f"reddit OAuth token request {result.status}: {result.reason}")
+        raise SourceBlocked(f"reddit OAuth token request refused: {result.explain()}")
     token = result.json().get("access_token") if isinstance(result.json(), Mapping) else None
     if not token:
         raise SourceBlocked("reddit OAuth token response had no access_token")

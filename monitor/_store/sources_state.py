@@ -9,6 +9,7 @@ from typing import Any
 
 from sqlalchemy import select, update
 
+from monitor._health import WALK_STATUSES, health_of
 from monitor._mention_rules import clean_json, clean_optional, clean_text
 from monitor._store.base import StoreBase
 from monitor._store.dialect import dialect_insert, utcnow
@@ -51,27 +52,24 @@ class SourcesStateStore(StoreBase):
     def record_source_result(
         self, name: str, status: str, reason: str | None = None, cursor: dict[str, Any] | None = None
     ) -> None:
-        """Record how a fetch of source ``name`` ended (ok|partial|not_modified|blocked|failed).
+        """Record how a fetch of source ``name`` ended (a :data:`~monitor._health.WalkStatus`).
 
-        ``partial``: what was read is stored (a success) but something was not — bad items
-        skipped, a later page failed, or the walk stopped at ``max_pages`` — and ``reason``
-        says what; it is kept as the last error. Strings are cleaned of NUL bytes here.
+        The stored status is :func:`~monitor._health.health_of` it. ``partial``: what was
+        read is stored (a success) but something was not — bad items skipped, a later page
+        failed, or the walk stopped at ``max_pages`` — and ``reason`` says what; it is kept
+        as the last error. ``blocked_reason`` is kept while the source is blocked only.
+        Strings are cleaned of NUL bytes here.
         """
-        if status not in ("ok", "partial", "not_modified", "blocked", "failed"):
-            raise StorageError(f"unknown fetch status {status!r}")
+        if status not in WALK_STATUSES:
+            raise StorageError(f"unknown fetch status {status!r} (expected one of {', '.join(WALK_STATUSES)})")
+        health = health_of(status)
         reason = clean_optional(reason)
         now = utcnow()
-        values: dict[str, Any] = {}
-        if status in ("ok", "not_modified"):
-            values.update(status="ok", last_success_at=now, blocked_reason=None)
-        elif status == "partial":
-            values.update(
-                status="partial", last_success_at=now, blocked_reason=None, last_error=reason, last_error_at=now
-            )
-        elif status == "blocked":
-            values.update(status="blocked", blocked_reason=reason, last_error=reason, last_error_at=now)
-        else:
-            values.update(status="failing", last_error=reason, last_error_at=now)
+        values: dict[str, Any] = {"status": health, "blocked_reason": reason if health == "blocked" else None}
+        if health in ("ok", "partial"):
+            values["last_success_at"] = now
+        if health != "ok":
+            values.update(last_error=reason, last_error_at=now)
         if cursor is not None:
             values["cursor"] = clean_text(json.dumps(clean_json(cursor), ensure_ascii=False, default=str))
         with writer(self.engine).begin() as conn:

@@ -39,7 +39,7 @@ class Source(SQLModel, table=True):
     url: str | None = Field(default=None, sa_type=Text)
     query: str | None = Field(default=None, sa_type=Text)
     schedule: str | None = Field(default=None, max_length=100)
-    status: str = Field(default="never", max_length=20)  # never|ok|partial|failing|blocked
+    status: str = Field(default="never", max_length=20)  # monitor._health.HealthStatus
     last_success_at: datetime | None = None
     last_error: str | None = Field(default=None, sa_type=Text)
     last_error_at: datetime | None = None
