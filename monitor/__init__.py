@@ -41,6 +41,8 @@ from monitor.errors import (
     StorageError,
     TransientDeliveryError,
     UnknownBrand,
+    UnknownLanguage,
+    UnknownSource,
 )
 
 if _typing.TYPE_CHECKING:  # pragma: no cover
@@ -103,6 +105,8 @@ __all__ = [
     "StorageError",
     "TransientDeliveryError",
     "UnknownBrand",
+    "UnknownLanguage",
+    "UnknownSource",
     "VerifyReport",
     "__version__",
     "load_classifier",

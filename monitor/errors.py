@@ -5,9 +5,14 @@
     MonitorError                 base of everything this package raises on purpose
     ├── ConfigError              a config file, field or CLI argument is wrong
     │   ├── QueryError           a brand's boolean query does not parse (also a ValueError)
-    │   ├── UnknownBrand         an API call names a brand the database does not hold (also a LookupError)
+    │   ├── UnknownBrand         a brand the database (or the config) does not hold (also a LookupError)
     │   └── InvalidArgument      a bad argument to an API method: ``by=``, a date, a limit (also a ValueError)
-    │       └── InvalidLabel     a label that is not negative/neutral/positive (also a StorageError)
+    │       ├── InvalidLabel     a label that is not negative/neutral/positive (also a StorageError)
+    │       ├── UnknownSource    a ``source`` filter that names no stored source or kind (also a LookupError)
+    │       └── UnknownLanguage  a ``lang`` filter that is not a language code (or one stored)
+
+The "unknown" errors carry the value asked for, the known values and the closest of them
+(``suggestion``), and say all three: ``unknown brand 'Nkie'; did you mean 'Nike'? Brands: …``.
     ├── StorageError             the database refused, or holds something unexpected
     ├── ImportDataError          a row of an imported file is unusable (carries the line)
     ├── SourceError              a source could not be collected
@@ -25,6 +30,15 @@ The HTTP layer's own control-flow exceptions (``monitor._http``) never leave
 """
 
 from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Self
+
+from monitor._hints import closest, hinted
+
+
+def _none(what: str, where: str) -> str:
+    return f"There is no {what} {where}." if where else f"No {what} is stored yet."
 
 
 class MonitorError(Exception):
@@ -80,20 +94,71 @@ class QueryError(ConfigError, ValueError):
 
 
 class UnknownBrand(ConfigError, LookupError):
-    """An API call names a brand the database does not hold; ``brand`` is the name asked for."""
+    """A brand the database (or the config) does not hold; ``brand`` is the name asked for,
+    ``known`` the names there are and ``suggestion`` the closest of them (or None)."""
 
-    def __init__(self, brand: str, known: list[str] | tuple[str, ...] = ()) -> None:
+    def __init__(self, brand: str, known: Iterable[str] = (), *, where: str = "", note: str = "") -> None:
         self.brand = brand
         self.known = tuple(known)
-        super().__init__(f"unknown brand {brand!r} (known: {', '.join(self.known) or 'none yet'})")
+        self.suggestion = closest(brand, self.known)
+        problem = f"unknown brand {brand!r}" + (f" {where}" if where else "")
+        message = hinted(problem, self.suggestion, ("brands", self.known), none=_none("brand", where))
+        super().__init__(message + (f" ({note})" if note else ""))
 
 
 class InvalidArgument(ConfigError, ValueError):
-    """A bad argument to an API method (a ``ConfigError`` and a ``ValueError`` too)."""
+    """A bad argument to an API method (a ``ConfigError`` and a ``ValueError`` too).
+
+    Made with :meth:`of`, it also carries the ``argument``'s name, the ``value`` given and
+    the ``problem`` alone, so the command line can name its option (``--by x: …``).
+    """
+
+    argument: str | None = None
+    value: str = ""
+    problem: str = ""
+
+    @classmethod
+    def of(cls, argument: str, value: str, problem: str) -> Self:
+        """``argument=value: problem``, with the three kept as attributes."""
+        exc = cls(f"{argument}={value!r}: {problem}")
+        exc.argument, exc.value, exc.problem = argument, value, problem
+        return exc
 
 
 class InvalidLabel(InvalidArgument, StorageError):
     """A label outside :data:`monitor._labels.LABELS` (a ``StorageError`` too, as the store raised before)."""
+
+
+class UnknownSource(InvalidArgument, LookupError):
+    """A source that is not stored (or configured): ``value`` was asked for as ``argument``;
+    ``known`` are the source names, ``kinds`` the source kinds it could also have named."""
+
+    def __init__(
+        self, value: str, known: Iterable[str], kinds: Iterable[str] = (), *, argument: str = "source", where: str = ""
+    ) -> None:
+        self.argument, self.value = argument, value
+        self.known, self.kinds = tuple(known), tuple(kinds)
+        self.suggestion = closest(value, self.known + self.kinds)
+        what = "no source or source kind of that name" if self.kinds else "no source of that name"
+        self.problem = hinted(
+            f"{what} {where}".rstrip(),
+            self.suggestion,
+            ("sources", self.known),
+            ("kinds", self.kinds),
+            none=_none("source", where),
+        )
+        super().__init__(f"{argument}={value!r}: {self.problem}")
+
+
+class UnknownLanguage(InvalidArgument):
+    """A language filter that is not an ISO 639-1 code (nor one stored): ``value`` was asked
+    for as ``argument``; ``suggestion`` is the code it likely means, ``known`` the languages scored."""
+
+    def __init__(self, value: str, suggestion: str | None, known: Iterable[str], *, argument: str = "lang") -> None:
+        self.argument, self.value, self.suggestion = argument, value, suggestion
+        self.known = tuple(known)
+        self.problem = hinted("not a language code", suggestion, ("languages", self.known))
+        super().__init__(f"{argument}={value!r}: {self.problem}")
 
 
 class TransientDeliveryError(DeliveryError):
@@ -122,4 +187,6 @@ __all__ = [
     "StorageError",
     "TransientDeliveryError",
     "UnknownBrand",
+    "UnknownLanguage",
+    "UnknownSource",
 ]

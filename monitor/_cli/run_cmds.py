@@ -38,7 +38,7 @@ from monitor._cli.tables import (
     source_cells,
 )
 from monitor._redact import redact_text
-from monitor.errors import ConfigError
+from monitor.errors import ConfigError, UnknownBrand
 
 if TYPE_CHECKING:
     from monitor._config import Config
@@ -218,7 +218,7 @@ def digest_cmd(
         known = set(idx.brands())
         for b in brand:
             if b not in known:
-                raise ConfigError(f"unknown brand {b!r} (known: {', '.join(sorted(known)) or 'none yet'})")
+                raise UnknownBrand(b, sorted(known))
         with interruptible():
             step, report = digest_step(
                 idx,
