@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 from monitor._config import Config, config_from_dict, load_config
 from monitor._dates import parse_day, parse_iso
 from monitor._filters import check_lang, check_source
-from monitor._hints import closest, hinted
+from monitor._hints import closest, hinted, unknown_brand, unknown_source
 from monitor._index import alerts as alert_rules
 from monitor._index.alerts import Alert
 from monitor._index.periods import BY_VALUES, By, periods
@@ -29,7 +29,7 @@ from monitor._store import ratings as rating_store
 from monitor._store.engine import make_engine, upgrade
 from monitor._store.listings import MentionFilter, MentionRecord, RunRecord, SourceOverview
 from monitor._store.ratings import RatingPoint
-from monitor.errors import InvalidArgument, InvalidLabel, StorageError, UnknownBrand, UnknownSource
+from monitor.errors import InvalidArgument, InvalidLabel, StorageError
 
 _DateArg = date | datetime | str
 
@@ -229,7 +229,7 @@ class MentionIndex:
         """The brand's id; :class:`~monitor.errors.UnknownBrand` when the database has no such brand."""
         bid = self.store.brand_id(brand)
         if bid is None:
-            raise UnknownBrand(brand, self.brands())
+            raise unknown_brand(brand, self.brands())
         return bid
 
     def _window(self, start: _DateArg | None, end: _DateArg | None) -> tuple[date, date]:
@@ -306,8 +306,8 @@ class MentionIndex:
     ) -> ResultList[MentionRecord]:
         """Stored mentions, newest first (``order="strongest"``: most confident first)."""
         if sentiment is not None and sentiment not in EFFECTIVE_LABELS:
-            hint = closest(sentiment, EFFECTIVE_LABELS)
-            raise InvalidLabel.of("sentiment", sentiment, hinted("not a label", hint, ("labels", EFFECTIVE_LABELS)))
+            expected = f"expected one of {', '.join(EFFECTIVE_LABELS[:-1])} or {EFFECTIVE_LABELS[-1]!r}"
+            raise InvalidLabel.of("sentiment", sentiment, hinted(expected, closest(sentiment, EFFECTIVE_LABELS)))
         if order not in ("recent", "strongest"):
             raise InvalidArgument(f"order={order!r}: expected 'recent' or 'strongest'")
         if limit < 1:
@@ -381,7 +381,7 @@ class MentionIndex:
         if source is not None:
             known = sorted(o.name for o in listings.sources_overview(self.engine))
             if source not in known:
-                raise UnknownSource(source, known)
+                raise unknown_source(source, known)
         return ResultList(rating_store.points(self.engine, s, e, brand_id=bid, source=source))
 
     def days(self, start: date, end: date) -> list[date]:

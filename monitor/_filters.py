@@ -10,10 +10,10 @@ instead a value that cannot match is refused, naming the known values and the cl
 from __future__ import annotations
 
 from monitor._config import SOURCE_KINDS, SUPPORTED_LANGUAGES
+from monitor._hints import unknown_language, unknown_source
 from monitor._langcodes import ISO_639_1, language_hint
 from monitor._store import Engine
 from monitor._store.vocab import source_names_and_kinds, stored_languages
-from monitor.errors import UnknownLanguage, UnknownSource
 
 
 def check_source(engine: Engine, source: str | None) -> str | None:
@@ -23,7 +23,7 @@ def check_source(engine: Engine, source: str | None) -> str | None:
     names, kinds = source_names_and_kinds(engine)
     if source in names or source in kinds or source in SOURCE_KINDS:
         return source
-    raise UnknownSource(source, names, kinds)
+    raise unknown_source(source, names, kinds)
 
 
 def check_lang(engine: Engine, lang: str | None) -> str | None:
@@ -39,7 +39,7 @@ def check_lang(engine: Engine, lang: str | None) -> str | None:
         return value
     if value.lower() in ISO_639_1 or (value and value.lower() in stored):
         return value.lower()
-    raise UnknownLanguage(lang, language_hint(lang), SUPPORTED_LANGUAGES)
+    raise unknown_language(lang, language_hint(lang), SUPPORTED_LANGUAGES)
 
 
 __all__ = ["check_lang", "check_source"]

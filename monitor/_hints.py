@@ -1,12 +1,16 @@
-"""Did-you-mean hints: the known value closest to a mistyped one, and short listings.
+"""Did-you-mean hints: the known value closest to a mistyped one, short listings, and the
+"unknown …" errors of :mod:`monitor.errors` worded with both.
 
-Pure and standard-library only, so :mod:`monitor.errors` can use it to word its messages.
+Every such message is one line: ``problem; did you mean 'x'? Known: a, b`` (or
+``problem. Known: a, b`` when nothing is close).
 """
 
 from __future__ import annotations
 
 import difflib
 from collections.abc import Iterable
+
+from monitor.errors import UnknownBrand, UnknownLanguage, UnknownSource
 
 #: How similar a known value must be to be suggested (difflib's ratio, 0–1).
 CUTOFF = 0.6
@@ -42,4 +46,38 @@ def hinted(problem: str, suggestion: str | None, *lists: tuple[str, Iterable[str
     return f"{head} {listed[:1].upper()}{listed[1:]}" if listed else head
 
 
-__all__ = ["CUTOFF", "LISTED", "closest", "hinted", "listing"]
+def _none(what: str, where: str) -> str:
+    return f"There is no {what} {where}." if where else f"No {what} is stored yet."
+
+
+def unknown_brand(brand: str, known: Iterable[str], *, where: str = "", note: str = "") -> UnknownBrand:
+    """:class:`UnknownBrand` for ``brand``, naming the ``known`` brands and the closest.
+
+    ``where`` says where they were looked for (``"in the config"``; default the database),
+    ``note`` adds what to do besides (in parentheses)."""
+    names = list(known)
+    hint = closest(brand, names)
+    problem = f"unknown brand {brand!r}" + (f" {where}" if where else "")
+    message = hinted(problem, hint, ("brands", names), none=_none("brand", where))
+    return UnknownBrand(brand, names, suggestion=hint, message=message + (f" ({note})" if note else ""))
+
+
+def unknown_source(source: str, known: Iterable[str], kinds: Iterable[str] = (), *, where: str = "") -> UnknownSource:
+    """:class:`UnknownSource` for ``source``, naming the ``known`` sources (and ``kinds``, when
+    a kind would do too) and the closest."""
+    names, kind_names = list(known), list(kinds)
+    hint = closest(source, names + kind_names)
+    what = "no source or source kind of that name" if kind_names else "no source of that name"
+    lists = (("sources", names), ("kinds", kind_names))
+    problem = hinted(f"{what} {where}".rstrip(), hint, *lists, none=_none("source", where))
+    return UnknownSource(source, names, kind_names, suggestion=hint, problem=problem)
+
+
+def unknown_language(lang: str, suggestion: str | None, known: Iterable[str]) -> UnknownLanguage:
+    """:class:`UnknownLanguage` for ``lang``: the code it likely means and the ``known`` languages."""
+    languages = list(known)
+    problem = hinted("not a language code", suggestion, ("languages", languages))
+    return UnknownLanguage(lang, languages, suggestion=suggestion, problem=problem)
+
+
+__all__ = ["CUTOFF", "LISTED", "closest", "hinted", "listing", "unknown_brand", "unknown_language", "unknown_source"]

@@ -26,11 +26,11 @@ from pathlib import Path
 from typing import Protocol
 
 from monitor._csvcells import restore
-from monitor._hints import closest
+from monitor._hints import closest, unknown_brand
 from monitor._import_rows import JsonValue, ParsedRow, check_name, parse_row
 from monitor._records import Mention
 from monitor._store import DatabaseError, IngestResult, Store
-from monitor.errors import ConfigError, ImportDataError, StorageError, UnknownBrand
+from monitor.errors import ConfigError, ImportDataError, StorageError
 
 CHUNK = 5000  # rows stored per transaction, at most …
 CHUNK_CHARS = 4_000_000  # … and about this many characters of text, so memory stays bounded
@@ -246,8 +246,10 @@ def _import_brand(store: Store, brand: str) -> str:
         return store.brand_name(bid)
     known = store.brand_names()
     if closest(brand, known) is not None:
-        raise UnknownBrand(
-            brand, known, note="to import under a new brand this close to a stored one, add it to [[brands]] first"
+        raise unknown_brand(
+            brand,
+            known,
+            note="to import under a new brand this close to a stored one, add it to [[brands]] in the config first",
         )
     return brand
 

@@ -86,7 +86,7 @@ def language_hint(value: str) -> str | None:
         return primary  # "en-GB" → "en": stored languages carry no region
     if primary in _NAMES:
         return _NAMES[primary]
-    name = closest(folded, _NAMES) if len(folded) > 3 else None
+    name = closest(folded, _NAMES, cutoff=0.75) if len(folded) > 3 else None
     return _NAMES[name] if name is not None else None
 
 

@@ -12,7 +12,8 @@
     │       └── UnknownLanguage  a ``lang`` filter that is not a language code (or one stored)
 
 The "unknown" errors carry the value asked for, the known values and the closest of them
-(``suggestion``), and say all three: ``unknown brand 'Nkie'; did you mean 'Nike'? Brands: …``.
+(``suggestion``), and say all three (``unknown brand 'Nkie'; did you mean 'Nike'? Brands: …``:
+:mod:`monitor._hints` words them).
     ├── StorageError             the database refused, or holds something unexpected
     ├── ImportDataError          a row of an imported file is unusable (carries the line)
     ├── SourceError              a source could not be collected
@@ -33,12 +34,6 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from typing import Self
-
-from monitor._hints import closest, hinted
-
-
-def _none(what: str, where: str) -> str:
-    return f"There is no {what} {where}." if where else f"No {what} is stored yet."
 
 
 class MonitorError(Exception):
@@ -94,16 +89,14 @@ class QueryError(ConfigError, ValueError):
 
 
 class UnknownBrand(ConfigError, LookupError):
-    """A brand the database (or the config) does not hold; ``brand`` is the name asked for,
+    """A brand the database (or the config) does not hold: ``brand`` is the name asked for,
     ``known`` the names there are and ``suggestion`` the closest of them (or None)."""
 
-    def __init__(self, brand: str, known: Iterable[str] = (), *, where: str = "", note: str = "") -> None:
-        self.brand = brand
-        self.known = tuple(known)
-        self.suggestion = closest(brand, self.known)
-        problem = f"unknown brand {brand!r}" + (f" {where}" if where else "")
-        message = hinted(problem, self.suggestion, ("brands", self.known), none=_none("brand", where))
-        super().__init__(message + (f" ({note})" if note else ""))
+    def __init__(
+        self, brand: str, known: Iterable[str] = (), *, suggestion: str | None = None, message: str | None = None
+    ) -> None:
+        self.brand, self.known, self.suggestion = brand, tuple(known), suggestion
+        super().__init__(message or f"unknown brand {brand!r} (known: {', '.join(self.known) or 'none yet'})")
 
 
 class InvalidArgument(ConfigError, ValueError):
@@ -130,35 +123,41 @@ class InvalidLabel(InvalidArgument, StorageError):
 
 
 class UnknownSource(InvalidArgument, LookupError):
-    """A source that is not stored (or configured): ``value`` was asked for as ``argument``;
-    ``known`` are the source names, ``kinds`` the source kinds it could also have named."""
+    """A source that is not stored (or configured): ``value`` was given as ``argument``;
+    ``known`` are the source names, ``kinds`` the source kinds it could also have named,
+    ``suggestion`` the closest of them (or None)."""
 
     def __init__(
-        self, value: str, known: Iterable[str], kinds: Iterable[str] = (), *, argument: str = "source", where: str = ""
+        self,
+        value: str,
+        known: Iterable[str],
+        kinds: Iterable[str] = (),
+        *,
+        suggestion: str | None = None,
+        problem: str = "no source of that name",
+        argument: str = "source",
     ) -> None:
-        self.argument, self.value = argument, value
-        self.known, self.kinds = tuple(known), tuple(kinds)
-        self.suggestion = closest(value, self.known + self.kinds)
-        what = "no source or source kind of that name" if self.kinds else "no source of that name"
-        self.problem = hinted(
-            f"{what} {where}".rstrip(),
-            self.suggestion,
-            ("sources", self.known),
-            ("kinds", self.kinds),
-            none=_none("source", where),
-        )
-        super().__init__(f"{argument}={value!r}: {self.problem}")
+        self.known, self.kinds, self.suggestion = tuple(known), tuple(kinds), suggestion
+        super().__init__(f"{argument}={value!r}: {problem}")
+        self.argument, self.value, self.problem = argument, value, problem
 
 
 class UnknownLanguage(InvalidArgument):
-    """A language filter that is not an ISO 639-1 code (nor one stored): ``value`` was asked
-    for as ``argument``; ``suggestion`` is the code it likely means, ``known`` the languages scored."""
+    """A language filter that is neither an ISO 639-1 code nor one stored: ``value`` was
+    given as ``argument``; ``suggestion`` is the code it likely means, ``known`` the languages scored."""
 
-    def __init__(self, value: str, suggestion: str | None, known: Iterable[str], *, argument: str = "lang") -> None:
-        self.argument, self.value, self.suggestion = argument, value, suggestion
-        self.known = tuple(known)
-        self.problem = hinted("not a language code", suggestion, ("languages", self.known))
-        super().__init__(f"{argument}={value!r}: {self.problem}")
+    def __init__(
+        self,
+        value: str,
+        known: Iterable[str],
+        *,
+        suggestion: str | None = None,
+        problem: str = "not a language code",
+        argument: str = "lang",
+    ) -> None:
+        self.known, self.suggestion = tuple(known), suggestion
+        super().__init__(f"{argument}={value!r}: {problem}")
+        self.argument, self.value, self.problem = argument, value, problem
 
 
 class TransientDeliveryError(DeliveryError):

@@ -37,8 +37,9 @@ from monitor._cli.tables import (
     run_cells,
     source_cells,
 )
+from monitor._hints import unknown_brand
 from monitor._redact import redact_text
-from monitor.errors import ConfigError, UnknownBrand
+from monitor.errors import ConfigError
 
 if TYPE_CHECKING:
     from monitor._config import Config
@@ -218,7 +219,7 @@ def digest_cmd(
         known = set(idx.brands())
         for b in brand:
             if b not in known:
-                raise UnknownBrand(b, sorted(known))
+                raise unknown_brand(b, sorted(known))
         with interruptible():
             step, report = digest_step(
                 idx,

@@ -14,9 +14,10 @@ from monitor._config._collection import BrandConfig, SourceConfig
 from monitor._config._fields import Strict
 from monitor._config._keys import unknown_key
 from monitor._config._settings import DigestConfig, HttpConfig, IndexConfig, ModelConfig, RetentionConfig
+from monitor._hints import unknown_brand, unknown_source
 from monitor._redact import redact_text, redact_url
 from monitor._textsafe import control_characters, shown
-from monitor.errors import ConfigError, UnknownBrand, UnknownSource
+from monitor.errors import ConfigError
 
 DEFAULT_DATABASE_URL = "sqlite:///monitor.db"
 
@@ -77,7 +78,7 @@ class Config(Strict):
         for b in self.brands:
             if b.name == name or b.name.casefold() == name.casefold():
                 return b
-        raise UnknownBrand(name, [b.name for b in self.brands], where="in the config")
+        raise unknown_brand(name, [b.name for b in self.brands], where="in the config")
 
     def source(self, name: str) -> SourceConfig:
         """The configured source ``name``; :class:`UnknownSource` (a ``ConfigError``, naming the
@@ -85,7 +86,7 @@ class Config(Strict):
         for s in self.sources:
             if s.name == name:
                 return s
-        raise UnknownSource(name, [s.name for s in self.sources], where="in the config")
+        raise unknown_source(name, [s.name for s in self.sources], where="in the config")
 
 
 class Secrets(BaseSettings):
