@@ -8,6 +8,8 @@ the API: the same filter checks raise typed errors carrying the suggestion.
 from __future__ import annotations
 
 import json
+import re
+import shlex
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -198,6 +200,17 @@ def test_a_long_hint_is_never_wrapped(project: Path) -> None:
     line = one_error(run("query", "satisfaction", "Brand numbr 07"))
     assert line.startswith("error: unknown brand 'Brand numbr 07'; did you mean 'Brand number 07'? Brands: ")
     assert line.endswith(" and 12 more") and len(line) > 300
+
+
+def test_the_readme_examples_are_what_users_see(project: Path) -> None:
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+    block = next(b for b in re.findall(r"^```text\n(.*?)^```", readme, re.S | re.M) if "$ monitor" in b)
+    lines = block.splitlines()
+    pairs = [(lines[i], lines[i + 1]) for i in range(0, len(lines), 2)]
+    assert len(pairs) == 4
+    for command, said in pairs:
+        assert command.startswith("$ monitor ")
+        assert one_error(run(*shlex.split(command)[2:])) == said
 
 
 # -- label -----------------------------------------------------------------------------
