@@ -164,6 +164,10 @@ def one_error(res: Result) -> str:
             "error: --source hnn: no source of that name in the config; did you mean 'hn'? Sources: dawn-shop, hn",
         ),
         (
+            ["digest", "--brand", "Nkie"],
+            "error: unknown brand 'Nkie'; did you mean 'Nike'? Brands: Dawn, Nike",
+        ),
+        (
             ["collect", "--brand", "Dwn"],
             "error: unknown brand 'Dwn' in the config; did you mean 'Dawn'? Brands: Dawn, Nike",
         ),

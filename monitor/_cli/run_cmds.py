@@ -37,7 +37,6 @@ from monitor._cli.tables import (
     run_cells,
     source_cells,
 )
-from monitor._hints import unknown_brand
 from monitor._redact import redact_text
 from monitor.errors import ConfigError
 
@@ -216,10 +215,7 @@ def digest_cmd(
     cfg = resolve_config(config, db)
     when = parse_date(day, "--date") or datetime.now(ZoneInfo(cfg.index.timezone)).date()
     with _logging(logging.WARNING), MentionIndex.open(cfg) as idx:
-        known = set(idx.brands())
-        for b in brand:
-            if b not in known:
-                raise unknown_brand(b, sorted(known))
+        brand = [idx.brand(b) for b in brand]  # stored spelling; UnknownBrand names the known ones
         with interruptible():
             step, report = digest_step(
                 idx,
