@@ -42,6 +42,8 @@ from monitor.errors import (
     StorageError,
     TransientDeliveryError,
     UnknownBrand,
+    UnknownLanguage,
+    UnknownSource,
 )
 
 if _typing.TYPE_CHECKING:  # pragma: no cover
@@ -105,6 +107,8 @@ __all__ = [
     "StorageError",
     "TransientDeliveryError",
     "UnknownBrand",
+    "UnknownLanguage",
+    "UnknownSource",
     "VerifyReport",
     "__version__",
     "load_classifier",

@@ -13,6 +13,8 @@ from zoneinfo import ZoneInfo
 
 from monitor._config import Config, config_from_dict, load_config
 from monitor._dates import parse_day, parse_iso
+from monitor._filters import check_lang, check_source
+from monitor._hints import closest, hinted, unknown_brand, unknown_source
 from monitor._index import alerts as alert_rules
 from monitor._index.alerts import Alert
 from monitor._index.periods import BY_VALUES, By, periods
@@ -27,7 +29,7 @@ from monitor._store import ratings as rating_store
 from monitor._store.engine import make_engine, upgrade
 from monitor._store.listings import MentionFilter, MentionRecord, RunRecord, SourceOverview
 from monitor._store.ratings import RatingPoint
-from monitor.errors import InvalidArgument, InvalidLabel, StorageError, UnknownBrand
+from monitor.errors import InvalidArgument, InvalidLabel, StorageError
 
 _DateArg = date | datetime | str
 
@@ -218,11 +220,16 @@ class MentionIndex:
         """Names of every brand in the database."""
         return self.store.brand_names()
 
+    def brand(self, name: str) -> str:
+        """The stored name of brand ``name`` (an exact match, else a case-insensitive one);
+        :class:`~monitor.errors.UnknownBrand`, naming the known brands and the closest, otherwise."""
+        return self._brand_name(self._brand_id(name))
+
     def _brand_id(self, brand: str) -> int:
         """The brand's id; :class:`~monitor.errors.UnknownBrand` when the database has no such brand."""
         bid = self.store.brand_id(brand)
         if bid is None:
-            raise UnknownBrand(brand, self.brands())
+            raise unknown_brand(brand, self.brands())
         return bid
 
     def _window(self, start: _DateArg | None, end: _DateArg | None) -> tuple[date, date]:
@@ -247,6 +254,7 @@ class MentionIndex:
             raise InvalidArgument(f"by={by!r}: expected 'day', 'week', 'month' or None")
         s, e = self._window(start, end)
         bid = self._brand_id(brand)
+        source, lang = check_source(self.engine, source), check_lang(self.engine, lang)
         pts = reads.series(self.engine, [bid], s, e, by, self.config.index.min_sample, source=source, lang=lang)
         return ResultList(pts)
 
@@ -255,7 +263,7 @@ class MentionIndex:
     ) -> ResultList[BreakdownRow]:
         """One ``(key, point)`` row per source kind (``by="source"``) or language (``by="lang"``)."""
         if by not in ("source", "lang"):
-            raise InvalidArgument(f"by={by!r}: expected 'source' or 'lang'")
+            raise InvalidArgument.of("by", by, hinted("expected 'source' or 'lang'", closest(by, ("source", "lang"))))
         s, e = self._window(start, end)
         bid = self._brand_id(brand)
         t = reads.tallies(self.engine, [bid], s, e, None, group=by)
@@ -279,6 +287,7 @@ class MentionIndex:
             raise InvalidArgument("compare needs at least one brand")
         s, e = self._window(start, end)
         ids = {b: self._brand_id(b) for b in brands}
+        source, lang = check_source(self.engine, source), check_lang(self.engine, lang)
         t = reads.tallies(self.engine, list(ids.values()), s, e, None, source=source, lang=lang, group="brand")
         points = {b: t.get((bid, s), Tally()).point(s, self.config.index.min_sample) for b, bid in ids.items()}
         total = sum(p.volume for p in points.values())
@@ -297,13 +306,14 @@ class MentionIndex:
     ) -> ResultList[MentionRecord]:
         """Stored mentions, newest first (``order="strongest"``: most confident first)."""
         if sentiment is not None and sentiment not in EFFECTIVE_LABELS:
-            expected = ", ".join(EFFECTIVE_LABELS[:-1])
-            raise InvalidLabel(f"sentiment={sentiment!r}: expected one of {expected} or {EFFECTIVE_LABELS[-1]!r}")
+            expected = f"expected one of {', '.join(EFFECTIVE_LABELS[:-1])} or {EFFECTIVE_LABELS[-1]!r}"
+            raise InvalidLabel.of("sentiment", sentiment, hinted(expected, closest(sentiment, EFFECTIVE_LABELS)))
         if order not in ("recent", "strongest"):
             raise InvalidArgument(f"order={order!r}: expected 'recent' or 'strongest'")
         if limit < 1:
             raise InvalidArgument("limit must be at least 1")
         bid = self._brand_id(brand)
+        source, lang = check_source(self.engine, source), check_lang(self.engine, lang)
         f = MentionFilter(
             sentiment=sentiment,
             lang=lang,
@@ -345,7 +355,10 @@ class MentionIndex:
     def snapshots(
         self, brand: str, start: date | str | None = None, end: date | str | None = None, scope: str = "all"
     ) -> ResultList[Snapshot]:
-        """Stored daily snapshots (what the index was on each day, as last computed)."""
+        """Stored daily snapshots (what the index was on each day, as last computed) of one
+        ``scope``: ``"all"`` (the brand as a whole), ``"source"`` (per source kind) or ``"lang"``."""
+        if scope not in ("all", "source", "lang"):
+            raise InvalidArgument(f"scope={scope!r}: expected 'all', 'source' or 'lang'")
         self.refresh()
         s, e = self._window(start, end)
         bid = self._brand_id(brand)
@@ -368,7 +381,7 @@ class MentionIndex:
         if source is not None:
             known = sorted(o.name for o in listings.sources_overview(self.engine))
             if source not in known:
-                raise InvalidArgument(f"unknown source {source!r} (known: {', '.join(known) or 'none yet'})")
+                raise unknown_source(source, known)
         return ResultList(rating_store.points(self.engine, s, e, brand_id=bid, source=source))
 
     def days(self, start: date, end: date) -> list[date]:

@@ -84,11 +84,15 @@ def csv_cells(row: dict[str, Any]) -> dict[str, str]:
 def export_mentions(
     index: Any, out: str | Path, *, brand: str | None = None, since: date | None = None, until: date | None = None
 ) -> int:
-    """Write mentions to ``out`` (.jsonl or .csv); returns how many."""
+    """Write mentions to ``out`` (.jsonl or .csv); returns how many.
+
+    An unknown ``brand`` raises :class:`~monitor.errors.UnknownBrand` before ``out`` is touched."""
     p = Path(out)
     suffix = p.suffix.lower()
     if suffix not in (".jsonl", ".csv"):
         raise ConfigError(f"{p}: export writes .jsonl or .csv")
+    if brand is not None:
+        brand = index.brand(brand)  # its stored spelling ("acme" → "Acme")
     n = 0
     with p.open("w", encoding="utf-8", newline="") as fh:
         writer = csv.DictWriter(fh, fieldnames=COLUMNS) if suffix == ".csv" else None

@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import Protocol
 
 from monitor._csvcells import restore
+from monitor._hints import closest, unknown_brand
 from monitor._import_rows import JsonValue, ParsedRow, check_name, parse_row
 from monitor._records import Mention
 from monitor._store import DatabaseError, IngestResult, Store
@@ -237,6 +238,22 @@ class _Batch:
             self.report.sightings += res.sightings
 
 
+def _import_brand(store: Store, brand: str) -> str:
+    """``--brand`` as stored (``acme`` → ``Acme``), or a new brand unless it looks like a
+    typo of a stored one (:class:`~monitor.errors.UnknownBrand`, with the closest)."""
+    bid = store.brand_id(brand)
+    if bid is not None:
+        return store.brand_name(bid)
+    known = store.brand_names()
+    if closest(brand, known) is not None:
+        raise unknown_brand(
+            brand,
+            known,
+            note="to import under a new brand this close to a stored one, add it to [[brands]] in the config first",
+        )
+    return brand
+
+
 def import_file(
     index: ImportTarget,
     path: str | Path,
@@ -249,7 +266,8 @@ def import_file(
     """Import a CSV/JSONL file into ``index`` (a MentionIndex); idempotent per row.
 
     Bad rows are counted in the report with their line numbers; good rows are stored.
-    Raises :class:`ConfigError` when the file or the defaults are unusable.
+    Raises :class:`ConfigError` when the file or the defaults are unusable (``brand`` that
+    looks like a typo of a stored brand included).
     """
     p = Path(path)
     if not p.is_file():
@@ -259,6 +277,8 @@ def import_file(
         source = check_name(source if source is not None else f"import:{p.name}", "--source")
     except ImportDataError as exc:
         raise ConfigError(str(exc)) from None
+    if brand is not None:
+        brand = _import_brand(index.store, brand)
     report = report if report is not None else ImportReport()
     batch = _Batch(index, report)
     for ln, row in read_rows(p):

@@ -5,9 +5,15 @@
     MonitorError                 base of everything this package raises on purpose
     ├── ConfigError              a config file, field or CLI argument is wrong
     │   ├── QueryError           a brand's boolean query does not parse (also a ValueError)
-    │   ├── UnknownBrand         an API call names a brand the database does not hold (also a LookupError)
+    │   ├── UnknownBrand         a brand the database (or the config) does not hold (also a LookupError)
     │   └── InvalidArgument      a bad argument to an API method: ``by=``, a date, a limit (also a ValueError)
-    │       └── InvalidLabel     a label that is not negative/neutral/positive (also a StorageError)
+    │       ├── InvalidLabel     a label that is not negative/neutral/positive (also a StorageError)
+    │       ├── UnknownSource    a ``source`` filter that names no stored source or kind (also a LookupError)
+    │       └── UnknownLanguage  a ``lang`` filter that is not a language code (or one stored)
+
+The "unknown" errors carry the value asked for, the known values and the closest of them
+(``suggestion``), and say all three (``unknown brand 'Nkie'; did you mean 'Nike'? Brands: …``:
+:mod:`monitor._hints` words them).
     ├── StorageError             the database refused, or holds something unexpected
     ├── ImportDataError          a row of an imported file is unusable (carries the line)
     ├── SourceError              a source could not be collected
@@ -26,6 +32,9 @@ The HTTP layer's own control-flow exceptions (``monitor._http``) never leave
 """
 
 from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Self
 
 
 class MonitorError(Exception):
@@ -85,20 +94,75 @@ class QueryError(ConfigError, ValueError):
 
 
 class UnknownBrand(ConfigError, LookupError):
-    """An API call names a brand the database does not hold; ``brand`` is the name asked for."""
+    """A brand the database (or the config) does not hold: ``brand`` is the name asked for,
+    ``known`` the names there are and ``suggestion`` the closest of them (or None)."""
 
-    def __init__(self, brand: str, known: list[str] | tuple[str, ...] = ()) -> None:
-        self.brand = brand
-        self.known = tuple(known)
-        super().__init__(f"unknown brand {brand!r} (known: {', '.join(self.known) or 'none yet'})")
+    def __init__(
+        self, brand: str, known: Iterable[str] = (), *, suggestion: str | None = None, message: str | None = None
+    ) -> None:
+        self.brand, self.known, self.suggestion = brand, tuple(known), suggestion
+        super().__init__(message or f"unknown brand {brand!r} (known: {', '.join(self.known) or 'none yet'})")
 
 
 class InvalidArgument(ConfigError, ValueError):
-    """A bad argument to an API method (a ``ConfigError`` and a ``ValueError`` too)."""
+    """A bad argument to an API method (a ``ConfigError`` and a ``ValueError`` too).
+
+    Made with :meth:`of`, it also carries the ``argument``'s name, the ``value`` given and
+    the ``problem`` alone, so the command line can name its option (``--by x: …``).
+    """
+
+    argument: str | None = None
+    value: str = ""
+    problem: str = ""
+
+    @classmethod
+    def of(cls, argument: str, value: str, problem: str) -> Self:
+        """``argument=value: problem``, with the three kept as attributes."""
+        exc = cls(f"{argument}={value!r}: {problem}")
+        exc.argument, exc.value, exc.problem = argument, value, problem
+        return exc
 
 
 class InvalidLabel(InvalidArgument, StorageError):
     """A label outside :data:`monitor._labels.LABELS` (a ``StorageError`` too, as the store raised before)."""
+
+
+class UnknownSource(InvalidArgument, LookupError):
+    """A source that is not stored (or configured): ``value`` was given as ``argument``;
+    ``known`` are the source names, ``kinds`` the source kinds it could also have named,
+    ``suggestion`` the closest of them (or None)."""
+
+    def __init__(
+        self,
+        value: str,
+        known: Iterable[str],
+        kinds: Iterable[str] = (),
+        *,
+        suggestion: str | None = None,
+        problem: str = "no source of that name",
+        argument: str = "source",
+    ) -> None:
+        self.known, self.kinds, self.suggestion = tuple(known), tuple(kinds), suggestion
+        super().__init__(f"{argument}={value!r}: {problem}")
+        self.argument, self.value, self.problem = argument, value, problem
+
+
+class UnknownLanguage(InvalidArgument):
+    """A language filter that is neither an ISO 639-1 code nor one stored: ``value`` was
+    given as ``argument``; ``suggestion`` is the code it likely means, ``known`` the languages scored."""
+
+    def __init__(
+        self,
+        value: str,
+        known: Iterable[str],
+        *,
+        suggestion: str | None = None,
+        problem: str = "not a language code",
+        argument: str = "lang",
+    ) -> None:
+        self.known, self.suggestion = tuple(known), suggestion
+        super().__init__(f"{argument}={value!r}: {problem}")
+        self.argument, self.value, self.problem = argument, value, problem
 
 
 class TransientDeliveryError(DeliveryError):
@@ -128,4 +192,6 @@ __all__ = [
     "StorageError",
     "TransientDeliveryError",
     "UnknownBrand",
+    "UnknownLanguage",
+    "UnknownSource",
 ]

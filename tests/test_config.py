@@ -121,7 +121,7 @@ _SHOP = "[[sources]]\nname='shop'\nkind='html'\nurl='https://shop.example/r'\n"
         (_MASTO + "options={tag='x', limit=1.5}\n", "sources[0] (masto).options.limit: must be a whole number"),
         (_MASTO + "options={tag='x', limit=400}\n", "sources[0] (masto).options.limit: must be at most 40"),
         (_MASTO + "options={tag='x', local='yes'}\n", "options.local: must be true or false"),
-        (_MASTO + "options={tga='x'}\n", "options.tga: unknown option; known options: tag, query, limit, local"),
+        (_MASTO + "options={tga='x'}\n", "(masto).options: unknown key 'tga' — did you mean 'tag'?"),
         (_SHOP + "options={item='div['}\n", "sources[0] (shop).options.item: invalid CSS selector 'div[': "),
         (
             _SHOP + "options={item='div', title='p:nth-child('}\n",

@@ -222,7 +222,10 @@ def sources_parse(
         typer.Option(
             "--config",
             "-c",
-            help="Config file holding the source whose options to use (with --source).",
+            help="Config file holding the source whose options to use (with --source). "
+            "Default: $MONITOR_CONFIG, else ./monitor.toml when present.",
+            envvar="MONITOR_CONFIG",
+            show_envvar=False,
         ),
     ] = None,
     source: Annotated[
@@ -230,7 +233,7 @@ def sources_parse(
         typer.Option(
             "--source",
             "-s",
-            help="Name of the source in --config whose options (e.g. CSS selectors) to use.",
+            help="Name of the configured source whose options (e.g. CSS selectors) and url to use.",
         ),
     ] = None,
 ) -> None:
@@ -239,9 +242,12 @@ def sources_parse(
 
     options: dict[str, Any] = {}
     if source is not None:
-        if config is None:
-            raise ConfigError("--source needs --config")
-        src_cfg = resolve_config(config).source(source)
+        cfg = resolve_config(config)
+        if cfg.path is None:
+            raise ConfigError(
+                f"--source {source}: no config file to find it in (no --config, $MONITOR_CONFIG or ./monitor.toml)"
+            )
+        src_cfg = cfg.source(source)
         if src_cfg.kind != kind:
             raise ConfigError(f"source {source!r} is of kind {src_cfg.kind!r}, not {kind!r}")
         options = dict(src_cfg.options)

@@ -23,7 +23,7 @@ from monitor._csvcells import neutralise
 from monitor._dates import parse_day
 from monitor._redact import redact_text
 from monitor._textsafe import printable
-from monitor.errors import ConfigError, MonitorError
+from monitor.errors import ConfigError, InvalidArgument, MonitorError
 
 if TYPE_CHECKING:
     from monitor._cli.tables import Col
@@ -61,7 +61,8 @@ def open_index(config: Path | None, db: str | None = None) -> Any:
 def handle_errors(func: F) -> F:
     """Turn project errors into a red one-line message and exit code 2 (1 for others).
 
-    The message is redacted (no URL password or secret parameter) and printable.
+    The line is not wrapped at the terminal's width (a long list of known values stays one
+    line). The message is redacted (no URL password or secret parameter) and printable.
     """
 
     @wraps(func)
@@ -69,10 +70,20 @@ def handle_errors(func: F) -> F:
         try:
             return func(*args, **kwargs)
         except MonitorError as exc:
-            err_console.print(f"[bold red]error:[/] {escape(redact_text(str(exc)), keep_newlines=True)}")
+            message = escape(redact_text(cli_message(exc)), keep_newlines=True)
+            err_console.print(f"[bold red]error:[/] {message}", soft_wrap=True)  # one line each, never wrapped
             raise typer.Exit(2) from None
 
     return wrapper  # type: ignore[return-value]
+
+
+def cli_message(exc: MonitorError) -> str:
+    """What the command line says for ``exc``: a filter the API names as ``lang='x'`` is
+    named as the option the user typed (``--lang x: …``)."""
+    if isinstance(exc, InvalidArgument) and exc.argument is not None:
+        value = exc.value if exc.value and exc.value.isprintable() and " " not in exc.value else repr(exc.value)
+        return f"--{exc.argument} {value}: {exc.problem}"
+    return str(exc)
 
 
 class CommandInterrupted(BaseException):
@@ -227,6 +238,7 @@ __all__ = [
     "CommandInterrupted",
     "ConfigOpt",
     "DbOpt",
+    "cli_message",
     "console",
     "csv_cell",
     "emit",

@@ -32,7 +32,9 @@ from monitor._cli.tables import (
     mention_cells,
     point_cells,
 )
-from monitor.errors import ConfigError
+from monitor._hints import closest, hinted
+from monitor._labels import LABELS
+from monitor.errors import ConfigError, InvalidLabel, StorageError
 
 if TYPE_CHECKING:
     from monitor._integrity import VerifyReport
@@ -123,15 +125,35 @@ def import_cmd(
 @app.command()
 @handle_errors
 def label(
-    mention_id: int = typer.Argument(..., help="Mention id (see `monitor query mentions`)."),
+    mention_id: str = typer.Argument(..., metavar="MENTION_ID", help="Mention id (see `monitor query mentions`)."),
     value: str = typer.Argument(..., help="negative, neutral, positive, or 'clear' to remove a manual label."),
     config: Path | None = ConfigOpt,
     db: str | None = DbOpt,
 ) -> None:
     """Set a person's label on a mention; it wins over model scores."""
+    mid, chosen = _mention_id(mention_id), _label_value(value)
     idx = open_index(config, db)
-    idx.set_label(mention_id, None if value == "clear" else value)
-    console.print(f"Mention {mention_id}: label {escape(value)}")
+    idx.set_label(mid, chosen)
+    console.print(f"Mention {mid}: label {chosen}" if chosen else f"Mention {mid}: manual label cleared")
+
+
+def _mention_id(text: str) -> int:
+    """A mention id typed on the command line, or a ConfigError in the product's words."""
+    if not text.strip().isdigit() or not text.strip().isascii():
+        raise ConfigError(f"mention id {text!r} is not a number (`monitor query mentions BRAND` lists the ids)")
+    mid = int(text)
+    if mid >= 2**63:
+        raise StorageError(f"no mention with id {mid}")
+    return mid
+
+
+def _label_value(text: str) -> str | None:
+    """A label typed on the command line (``clear``: None), or a ConfigError listing the valid ones."""
+    valid = [*LABELS, "clear"]
+    value = text.strip().lower()
+    if value not in valid:
+        raise InvalidLabel(hinted(f"label {text!r}: not a label", closest(text, valid), ("labels", valid)))
+    return None if value == "clear" else value
 
 
 def _point_rows(points: Any) -> list[dict[str, Any]]:
@@ -172,8 +194,9 @@ def q_satisfaction(
     db: str | None = DbOpt,
 ) -> None:
     """The mention-satisfaction index per period (fractions 0–1)."""
-    if by not in ("day", "week", "month", "all"):
-        raise ConfigError(f"--by {by!r}: expected day, week, month or all")
+    periods = ("day", "week", "month", "all")
+    if by not in periods:
+        raise ConfigError(hinted(f"--by {by}: not a period", closest(by, periods), ("periods", periods)))
     idx = open_index(config, db)
     pts = idx.satisfaction(
         brand,

@@ -216,10 +216,7 @@ def digest_cmd(
     cfg = resolve_config(config, db)
     when = parse_date(day, "--date") or datetime.now(ZoneInfo(cfg.index.timezone)).date()
     with _logging(logging.WARNING), MentionIndex.open(cfg) as idx:
-        known = set(idx.brands())
-        for b in brand:
-            if b not in known:
-                raise ConfigError(f"unknown brand {b!r} (known: {', '.join(sorted(known)) or 'none yet'})")
+        brand = [idx.brand(b) for b in brand]  # stored spelling; UnknownBrand names the known ones
         with interruptible():
             step, report = digest_step(
                 idx,

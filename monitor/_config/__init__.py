@@ -9,7 +9,8 @@ item by index and name: ``sources[2] (shop).options.item``) and the problem: num
 finite and within sane ranges, schedules are at most :data:`MAX_INTERVAL_DAYS` days apart
 and cron expressions must fire at least once, names, URLs and paths hold no control
 characters, and each source's ``options`` match its kind's schema
-(:mod:`monitor._sources.options`, CSS selectors and regular expressions compiled).
+(:mod:`monitor._sources.options`, CSS selectors and regular expressions compiled). An
+unknown key gets the closest valid key, or the table it belongs in (``_keys``).
 
 The models live by concern: ``_collection`` (brands and sources), ``_settings`` (HTTP, model,
 index, digest, retention), ``_loading`` (the whole file, the environment's secrets, loading

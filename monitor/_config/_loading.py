@@ -12,7 +12,9 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from monitor._config._collection import BrandConfig, SourceConfig
 from monitor._config._fields import Strict
+from monitor._config._keys import unknown_key
 from monitor._config._settings import DigestConfig, HttpConfig, IndexConfig, ModelConfig, RetentionConfig
+from monitor._hints import unknown_brand, unknown_source
 from monitor._redact import redact_text, redact_url
 from monitor._textsafe import control_characters, shown
 from monitor.errors import ConfigError
@@ -71,18 +73,20 @@ class Config(Strict):
         return self
 
     def brand(self, name: str) -> BrandConfig:
-        """The configured brand ``name`` (case-insensitively); ``ConfigError`` when there is none."""
+        """The configured brand ``name`` (case-insensitively); :class:`UnknownBrand` (a ``ConfigError``,
+        naming the configured brands and the closest) when there is none."""
         for b in self.brands:
             if b.name == name or b.name.casefold() == name.casefold():
                 return b
-        raise ConfigError(f"no brand named {name!r} in the config")
+        raise unknown_brand(name, [b.name for b in self.brands], where="in the config")
 
     def source(self, name: str) -> SourceConfig:
-        """The configured source ``name``; ``ConfigError`` when there is none."""
+        """The configured source ``name``; :class:`UnknownSource` (a ``ConfigError``, naming the
+        configured sources and the closest) when there is none."""
         for s in self.sources:
             if s.name == name:
                 return s
-        raise ConfigError(f"no source named {name!r} in the config")
+        raise unknown_source(name, [s.name for s in self.sources], where="in the config")
 
 
 class Secrets(BaseSettings):
@@ -102,6 +106,12 @@ class Secrets(BaseSettings):
     bluesky_app_password: SecretStr | None = None
 
 
+def _ordinal(n: int) -> str:
+    if n < 0:
+        return f"{n}th"
+    return f"{n}{'th' if 10 <= n % 100 <= 20 else {1: 'st', 2: 'nd', 3: 'rd'}.get(n % 10, 'th')}"
+
+
 def _field_path(loc: tuple[int | str, ...], data: Any) -> str:
     """``("sources", 2, "options")`` → ``sources[2] (shop).options``: list items by index and name."""
     path, node = "", data
@@ -112,6 +122,8 @@ def _field_path(loc: tuple[int | str, ...], data: Any) -> str:
             name = node.get("name") if isinstance(node, dict) else None
             if isinstance(name, str):
                 path += f" ({shown(name)})"
+            elif isinstance(node, dict):  # a table without a name: say which one, counting from 1
+                path += f" (the {_ordinal(part + 1 if part >= 0 else part)} [[{loc[0]}]], no name)"
         else:
             path += f".{part}" if path else str(part)
             node = node.get(part) if isinstance(node, dict) else None
@@ -120,9 +132,13 @@ def _field_path(loc: tuple[int | str, ...], data: Any) -> str:
 
 def _error_lines(err: Any, data: Any) -> list[str]:
     loc = tuple(err["loc"])
+    if err["type"] == "extra_forbidden" and loc:
+        where, msg = unknown_key(Config, loc, data)
+        return [f"  {_field_path(where, data) or '(top level)'}: {msg}"]
     if err["type"] == "source_options":
         return [f"  {_field_path((*loc, *(k.split('.') if k else ())), data)}: {m}" for k, m in err["ctx"]["problems"]]
-    msg = redact_text(str(err["msg"]).removeprefix("Value error, ").replace("Input should be", "must be"))
+    msg = "is required" if err["type"] == "missing" else str(err["msg"])
+    msg = redact_text(msg.removeprefix("Value error, ").replace("Input should be", "must be"))
     if loc and loc[-1] == "name" and msg.startswith("name "):
         loc = loc[:-1]  # "brands[1] (Acme\r\n…): name holds a control character"
     return [f"  {_field_path(loc, data) or '(top level)'}: {msg}"]

@@ -2,8 +2,8 @@
 
 One pydantic model per kind, keyed by kind in :data:`OPTION_SCHEMAS`, mirroring the
 options each ``monitor/_sources/<kind>.py`` documents. Values are strict (TOML has types:
-``limit = "many"`` is an error, not a zero), unknown keys are errors that list the known
-ones, regular expressions are compiled and the ``html`` kind's CSS selectors are compiled
+``limit = "many"`` is an error, not a zero), unknown keys are errors that suggest the
+closest known one (or list them), regular expressions are compiled and the ``html`` kind's CSS selectors are compiled
 with the selector engine that kind uses (selectolax/lexbor), so a bad selector fails the
 config instead of every page at fetch time.
 
@@ -20,6 +20,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from monitor._hints import closest
 from monitor._textsafe import control_characters, shown
 
 
@@ -198,7 +199,12 @@ _TYPE_WORDS = {
 def _message(err: Mapping[str, Any], model: type[_Options]) -> str:
     kind, ctx = err["type"], err.get("ctx") or {}
     if kind == "extra_forbidden":
-        return f"unknown option; known options: {', '.join(model.model_fields)}"
+        key = str(err["loc"][-1]) if err["loc"] else ""
+        hint = closest(key, model.model_fields)
+        said = repr(shown(key, 60))
+        if hint is not None:
+            return f"unknown key {said} — did you mean {hint!r}?"
+        return f"unknown key {said}; valid keys: {', '.join(model.model_fields)}"
     if kind in _TYPE_WORDS:
         return _TYPE_WORDS[kind]
     bounds = {
@@ -233,11 +239,14 @@ def option_problems(kind: str, options: Mapping[str, Any]) -> list[tuple[str, st
     try:
         model.model_validate(dict(options))
     except ValidationError as exc:
-        seen: dict[str, str] = {}
+        seen: dict[tuple[str, str], str] = {}
         for err in exc.errors():
-            key = _key_path(tuple(err["loc"]))
-            seen.setdefault(key, _message(err, model))
-        return list(seen.items())
+            loc = tuple(err["loc"])
+            if err["type"] == "extra_forbidden":  # said of the table: "options: unknown key 'x' …"
+                seen.setdefault((_key_path(loc[:-1]), str(loc[-1])), _message(err, model))
+            else:  # one problem per key (a union's members would each report it)
+                seen.setdefault((_key_path(loc), ""), _message(err, model))
+        return [(key, msg) for (key, _), msg in seen.items()]
     return []
 
 
