@@ -93,6 +93,7 @@ def make_templates(tz: tzinfo) -> Jinja2Templates:
         pct=pct, interval=interval, stars=stars, safe_href=safe_href, lang_tag=lang_tag, when=make_when(tz)
     )
     env.globals["query"] = query
+    env.globals["tz_name"] = str(tz)
     return Jinja2Templates(env=env)
 
 

@@ -58,7 +58,8 @@ def brand_data(st: WebState, brand: str, days: int) -> dict[str, Any]:
     [before] = idx.satisfaction(brand, start - timedelta(days=span), start - timedelta(days=1), by=None) or [None]
     by_source = groups(st, brand, "source", start, end)
     by_lang = groups(st, brand, "lang", start, end)
-    drivers = sorted((g for g in by_source + by_lang if g.negative_change), key=lambda g: -abs(g.negative_change))[:5]
+    moved = [g for g in by_source + by_lang if g.negative_change] if before and before.volume else []
+    drivers = sorted(moved, key=lambda g: -abs(g.negative_change))[:5]
     series = trend(idx, brand, start, end, cfg.min_sample)
     worst = idx.mentions(brand, sentiment="negative", since=start, until=end, limit=5, order="strongest")
     return {
