@@ -1,8 +1,9 @@
 """What scored the stored mentions, and how the model's labels agree with the stars.
 
-``label_origins`` sums the rollups by label origin (no scan of mentions). ``rating_agreement``
-reads the newest rated mentions a model labelled (at most ``sample`` of them, newest id
-first), each with its label and its stars, for :mod:`monitor._labels`' star mapping to judge.
+``label_origins`` sums the rollups by label origin (no scan of mentions).
+``rated_model_labels`` reads the newest rated mentions a model labelled (at most ``sample``
+of them, among the newest ``window`` ids), each with its label and its stars, for
+:mod:`monitor._labels`' star mapping to judge.
 """
 
 from __future__ import annotations
@@ -34,11 +35,14 @@ def label_origins(engine: Engine) -> list[OriginCount]:
     return out
 
 
-def rated_model_labels(engine: Engine, sample: int) -> list[tuple[str, float]]:
-    """``(model label, rating_norm)`` of the newest ``sample`` rated mentions a model labelled."""
+def rated_model_labels(engine: Engine, sample: int, window: int = 100_000) -> list[tuple[str, float]]:
+    """``(model label, rating_norm)`` of the newest ``sample`` rated mentions a model labelled,
+    among the newest ``window`` mentions (so the read is bounded whatever the table's size)."""
+    newest = select(func.max(M.c.id)).scalar_subquery()
     q = (
         select(M.c.label, M.c.rating_norm)
         .where(
+            M.c.id > newest - window,
             M.c.rating_norm.is_not(None),
             M.c.label != UNSCORED,
             M.c.label_origin.is_not(None),

@@ -112,8 +112,6 @@ def mentions(
     q = select(
         M, SRC.c.name.label("source_name"), SRC.c.kind.label("source_kind"), BR.c.name.label("brand_name")
     ).select_from(M.join(SRC, SRC.c.id == M.c.source_id).join(BR, BR.c.id == M.c.brand_id))
-    if brand_id is not None:
-        q = q.where(M.c.brand_id == brand_id)
     q = _filtered(q, f)
     if f.sentiment is not None:
         q = q.where(M.c.label == f.sentiment)
@@ -125,13 +123,23 @@ def mentions(
         q = q.where(M.c.published_at >= f.since)
     if f.until is not None:
         q = q.where(M.c.published_at < f.until)
-    if f.strongest and f.sentiment in ("negative", "positive"):
+    strongest = f.strongest and f.sentiment in ("negative", "positive")
+    if strongest:
         col = M.c.p_negative if f.sentiment == "negative" else M.c.p_positive
         q = q.order_by(col.desc().nulls_last(), M.c.published_at.desc())
     else:
         q = q.order_by(M.c.published_at.desc(), M.c.id.desc())
     with engine.connect() as conn:
-        rows = conn.execute(q.limit(limit)).all()
+        if brand_id is not None:
+            rows = list(conn.execute(q.where(M.c.brand_id == brand_id).limit(limit)).all())
+        elif strongest:
+            rows = list(conn.execute(q.limit(limit)).all())
+        else:  # every brand: each brand's newest through its index, merged (no scan of all mentions)
+            rows = []
+            for bid in conn.execute(select(BR.c.id)).scalars():
+                rows += conn.execute(q.where(M.c.brand_id == bid).limit(limit)).all()
+            rows.sort(key=lambda r: (r.published_at, r.id), reverse=True)
+            rows = rows[:limit]
     return [
         MentionRecord(
             id=r.id,

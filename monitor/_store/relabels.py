@@ -147,6 +147,17 @@ class RelabelsStore(LabelsStore):
             return _record(row, restored=restored, skipped=len(items) - restored)
 
     def _restore(self, conn: Connection, m: Any, item: Any) -> None:
+        if item.old_origin == MANUAL:  # set by an earlier change? if that one was undone, go further back
+            earlier = conn.execute(
+                select(LI, LC.c.undone_at)
+                .select_from(LI.join(LC, LC.c.id == LI.c.change_id))
+                .where(LI.c.mention_id == m.id, LI.c.change_id < item.change_id)
+                .order_by(LI.c.change_id.desc())
+            ).all()
+            for prev in earlier:
+                if prev.undone_at is None:
+                    break
+                item = prev
         if item.old_origin == MANUAL:
             self._set_manual(conn, m, item.old_label, item.old_by, item.old_at)
         elif item.old_origin in GIVEN_ORIGINS:  # an import's or the stars' label

@@ -21,6 +21,7 @@ from monitor._web.views import render
 from monitor.errors import ModelError
 
 SAMPLE = 5000  # newest rated mentions the agreement reads
+WINDOW = 100_000  # among the newest mentions (a bounded read at any table size)
 CACHE_SECONDS = 300.0
 
 
@@ -89,8 +90,9 @@ def model_data(st: WebState) -> dict[str, Any]:
         "meta": meta,
         "problem": problem,
         "origins": origins,
-        "agreement": agreement(rated_model_labels(st.index.engine, SAMPLE)),
-        "sample": SAMPLE,
+        "agreement": agreement(rated_model_labels(st.index.engine, SAMPLE, WINDOW)),
+        "sample": f"{SAMPLE:,}",
+        "window": f"{WINDOW:,}",
         "labels": LABELS,
     }
     st.cache["model"] = (time.monotonic(), data)
