@@ -400,3 +400,4 @@ def test_model_page_agreement(client: TestClient) -> None:
     # 70 rated mentions labelled by the model: negatives have 2 stars, the rest 4 (neutral disagrees)
     assert "Of the 70 newest rated mentions" in html and "80.0 %" in html
     assert "mm-test@1.0" in html
+    assert re.search(r"Scores are stored as</dt><dd><code>mm-e5-small-sentiment@[\d.]+\+[0-9a-f]{12}", html)

@@ -9,6 +9,7 @@ from typing import Any
 
 from sqlalchemy import Engine, Select, and_, or_, select
 
+from monitor._dates import parse_iso
 from monitor._index.points import Point
 from monitor._index.snapshots import Snapshot
 from monitor._labels import GIVEN_ORIGINS
@@ -64,10 +65,9 @@ def parse_cursor(cursor: str) -> tuple[datetime, int] | None:
     if not sep or not mid.isdigit():
         return None
     try:
-        when = datetime.fromisoformat(at)
+        return parse_iso(at), int(mid)
     except ValueError:
         return None
-    return (when, int(mid)) if when.tzinfo is not None else None
 
 
 @dataclass(frozen=True, slots=True)

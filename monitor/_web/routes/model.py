@@ -55,12 +55,16 @@ def _meta(st: WebState) -> tuple[dict[str, Any] | None, str]:
     cfg = st.index.config.model
     if cfg.backend != "embedded":
         return None, f"the {cfg.backend} backend loads {cfg.name!r} when scoring; nothing to read here"
-    from monitor._sentiment.artifacts import ModelMeta, find_model_dir
+    from monitor._sentiment.artifacts import ModelMeta, artifact_digest, find_model_dir
+    from monitor._sentiment.classifier import score_version
+    from monitor._sentiment.loader import resolve_precision
 
     try:
         model_dir = find_model_dir(cfg.name, cfg.path)
         meta = ModelMeta.read(model_dir)
-    except ModelError as exc:
+        precision = resolve_precision(cfg.precision, meta.auto_precision)
+        version = score_version(meta.version, artifact_digest(model_dir, meta), precision)
+    except (ModelError, OSError) as exc:
         return None, str(exc)
     metrics = meta.metrics
     per_lang = metrics.get("test_macro_f1")
@@ -69,6 +73,8 @@ def _meta(st: WebState) -> tuple[dict[str, Any] | None, str]:
         "name": meta.name,
         "version": meta.version,
         "auto_precision": meta.auto_precision,
+        "precision": precision,
+        "score_version": f"{meta.name}@{version}",
         "languages": meta.supported_languages,
         "binary_languages": meta.binary_languages,
         "overall_f1": metrics.get("test_overall_macro_f1"),

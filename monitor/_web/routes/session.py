@@ -35,10 +35,10 @@ def safe_next(target: object) -> str:
     return "/"
 
 
-def _login_page(request: Request, message: str = "", status: int = 200, name: str = "") -> Response:
+def _login_page(request: Request, message: str = "", status: int = 200, name: str = "", nxt: object = None) -> Response:
     token = request.cookies.get(LOGIN_COOKIE) or new_token()
-    nxt = safe_next(request.query_params.get("next") or request.scope.get("login_next"))
-    ctx = {"login_csrf": token, "next": nxt, "message": message, "name": name}
+    target = safe_next(nxt if nxt is not None else request.query_params.get("next"))
+    ctx = {"login_csrf": token, "next": target, "message": message, "name": name}
     response = render(state(request).templates, request, "login.html", ctx, status)
     set_cookie(response, request, LOGIN_COOKIE, token, LOGIN_COOKIE_AGE)
     return response
@@ -60,22 +60,22 @@ async def login(request: Request) -> Response:
     if not same_token(form.get(FIELD), request.cookies.get(LOGIN_COOKIE, "")):
         return deny(request, 403, "The login form's security token is missing or wrong; reload the page.")
     name, password = form.get("name"), form.get("password")
-    request.scope["login_next"] = form.get("next")
+    nxt = form.get("next")
     if not isinstance(name, str) or not isinstance(password, str) or not name or len(password) > MAX_PASSWORD:
-        return _login_page(request, "Give a name and a password.", 400)
+        return _login_page(request, "Give a name and a password.", 400, nxt=nxt)
     key = st.limiter.key(name, client_address(request))
     wait = st.limiter.locked_for(key)
     if wait > 0:
         msg = f"Too many failed logins for this name from your address: try again in {int(wait) + 1} s."
-        return _login_page(request, msg, 429, name)
+        return _login_page(request, msg, 429, name, nxt)
     user = await run_in_threadpool(st.accounts.user, name)
     ok = await run_in_threadpool(verify_password, user.password_hash if user else None, password)
     if user is None or not ok:
         st.limiter.failed(key)
-        return _login_page(request, "Wrong name or password.", 401, name)
+        return _login_page(request, "Wrong name or password.", 401, name, nxt)
     st.limiter.succeeded(key)
     token = await run_in_threadpool(open_session, st, user)
-    response = RedirectResponse(safe_next(form.get("next")), status_code=303)
+    response = RedirectResponse(safe_next(nxt), status_code=303)
     set_cookie(response, request, SESSION_COOKIE, token, int(st.settings.session_hours * 3600))
     response.delete_cookie(LOGIN_COOKIE, path="/")
     return response
