@@ -23,6 +23,7 @@ from monitor._results import BrandFigures, BreakdownRow, ResultList
 from monitor._store import IngestResult
 from monitor._store.listings import MentionRecord, RunRecord, SourceOverview
 from monitor._store.ratings import RatingPoint
+from monitor._store.relabels import LabelChange
 from monitor.errors import (
     ConfigError,
     DeliveryError,
@@ -85,6 +86,7 @@ __all__ = [
     "Interrupted",
     "InvalidArgument",
     "InvalidLabel",
+    "LabelChange",
     "Mention",
     "MentionIndex",
     "MentionRecord",

@@ -29,6 +29,7 @@ from monitor._store import ratings as rating_store
 from monitor._store.engine import make_engine, upgrade
 from monitor._store.listings import MentionFilter, MentionRecord, RunRecord, SourceOverview
 from monitor._store.ratings import RatingPoint
+from monitor._store.relabels import LabelChange
 from monitor.errors import InvalidArgument, InvalidLabel, StorageError
 
 _DateArg = date | datetime | str
@@ -295,7 +296,7 @@ class MentionIndex:
 
     def mentions(
         self,
-        brand: str,
+        brand: str | None,
         sentiment: str | None = None,
         lang: str | None = None,
         source: str | None = None,
@@ -303,8 +304,19 @@ class MentionIndex:
         until: datetime | date | str | None = None,
         limit: int = 50,
         order: str = "recent",
+        *,
+        origin: str | None = None,
+        stars: int | None = None,
+        text: str | None = None,
+        after: str | None = None,
     ) -> ResultList[MentionRecord]:
-        """Stored mentions, newest first (``order="strongest"``: most confident first)."""
+        """Stored mentions (of every brand when ``brand`` is None), newest first
+        (``order="strongest"``: most confident first).
+
+        ``origin`` is where the label came from (``manual``, ``import``, ``rating``, ``model``
+        or a model's ``id@version``), ``stars`` a rating of 1–5 on the mention's own scale,
+        ``text`` words the text holds. The next page: ``after=`` the last mention's ``cursor``
+        (keyset paging, newest-first order only)."""
         if sentiment is not None and sentiment not in EFFECTIVE_LABELS:
             expected = f"expected one of {', '.join(EFFECTIVE_LABELS[:-1])} or {EFFECTIVE_LABELS[-1]!r}"
             raise InvalidLabel.of("sentiment", sentiment, hinted(expected, closest(sentiment, EFFECTIVE_LABELS)))
@@ -312,7 +324,13 @@ class MentionIndex:
             raise InvalidArgument(f"order={order!r}: expected 'recent' or 'strongest'")
         if limit < 1:
             raise InvalidArgument("limit must be at least 1")
-        bid = self._brand_id(brand)
+        if stars is not None and not 1 <= stars <= 5:
+            raise InvalidArgument(f"stars={stars!r}: expected 1 to 5")
+        keyset = listings.parse_cursor(after) if after is not None else None
+        if after is not None and (keyset is None or order != "recent"):
+            why = "is not a mention's cursor" if keyset is None else "pages only the newest-first order"
+            raise InvalidArgument(f"after={after!r} {why}")
+        bid = self._brand_id(brand) if brand is not None else None
         source, lang = check_source(self.engine, source), check_lang(self.engine, lang)
         f = MentionFilter(
             sentiment=sentiment,
@@ -321,8 +339,32 @@ class MentionIndex:
             since=self._instant(since, "since") if since is not None else None,
             until=self._instant(until, "until", end_of_day=True) if until is not None else None,
             strongest=order == "strongest",
+            origin=origin,
+            stars=stars,
+            text=text,
+            after=keyset,
         )
-        return ResultList(listings.mentions(self.engine, bid, self._brand_name(bid), f, limit))
+        return ResultList(listings.mentions(self.engine, bid, None, f, limit))
+
+    def relabel(self, mention_ids: Sequence[int], label: str | None, *, by: str | None = None) -> LabelChange:
+        """A person's label for one mention or a selection (``None``: back to the model's),
+        recorded with who and when; undo it with :meth:`undo_relabel`. Snapshots refresh.
+
+        A bad label raises :class:`~monitor.errors.InvalidLabel`; an unknown id
+        :class:`~monitor.errors.InvalidArgument` (and nothing changes)."""
+        change = self.store.relabel(mention_ids, label, by=by, at=datetime.now(UTC))
+        self.refresh()
+        return change
+
+    def undo_relabel(self, change_id: int, *, by: str | None = None) -> LabelChange:
+        """Put back the labels a :meth:`relabel` replaced; mentions relabelled since keep their label."""
+        change = self.store.undo_relabel(change_id, by=by, at=datetime.now(UTC))
+        self.refresh()
+        return change
+
+    def label_changes(self, limit: int = 20, mention_id: int | None = None) -> ResultList[LabelChange]:
+        """The latest relabellings by people (of one mention when given), newest first."""
+        return ResultList(self.store.label_changes(limit, mention_id))
 
     def _brand_name(self, bid: int) -> str:
         return self.store.brand_name(bid)
@@ -392,6 +434,7 @@ class MentionIndex:
 __all__ = [
     "BrandFigures",
     "BreakdownRow",
+    "LabelChange",
     "MentionIndex",
     "MentionRecord",
     "RatingPoint",

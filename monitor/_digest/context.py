@@ -113,6 +113,12 @@ def _series(idx: DigestIndex, brand: str, start: date, end: date, min_sample: in
     return tuple(out)
 
 
+def trend(idx: DigestIndex, brand: str, start: date, end: date, min_sample: int = 30) -> tuple[DayPoint, ...]:
+    """The chart's days ``start``..``end``: each day's figures and the trailing 7-day MSI
+    (the digest's chart and the dashboard's trend draw the same points)."""
+    return _series(idx, brand, start, end, min_sample)
+
+
 def wilson(successes: int, n: int) -> tuple[float, float] | None:
     """The index's Wilson 95 % interval (the digest never defines its own formulas)."""
     return wilson_interval(successes, n)
@@ -318,6 +324,7 @@ __all__ = [
     "slugify",
     "source_problems",
     "top_mentions",
+    "trend",
     "wilson",
     "window_from_point",
 ]

@@ -6,7 +6,8 @@ Modules by concern: ``tables`` (the schema), ``engine`` (set-up, migrations), ``
 ``sources_state`` (source state, cursors, HTTP validators), ``runs``, ``meta``,
 ``rollups`` (rebuild, recount, retention), ``reads`` + ``snapshots`` (the index's queries and
 stored snapshots), ``listings`` and ``exports`` (typed records for the API and the
-exporter) and ``verify``; :class:`Store` joins the writers. ``Engine`` and
+exporter), ``verify``, and the dashboard's ``accounts``, ``relabels`` and ``agreement``;
+:class:`Store` joins the writers. ``Engine`` and
 ``DatabaseError`` (SQLAlchemy's base error) are re-exported so no module outside this
 package imports SQLAlchemy.
 """

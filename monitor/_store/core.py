@@ -14,13 +14,14 @@ from monitor._records import AggregateRating
 from monitor._store import listings, ratings
 from monitor._store.ingest import IngestStore
 from monitor._store.labels import LabelsStore
+from monitor._store.relabels import RelabelsStore
 from monitor._store.rollups import RollupsStore
 from monitor._store.runs import RunsStore
 from monitor._store.scores import ScoresStore
 from monitor._store.sources_state import SourcesStateStore
 
 
-class Store(IngestStore, LabelsStore, ScoresStore, SourcesStateStore, RunsStore, RollupsStore):
+class Store(IngestStore, RelabelsStore, LabelsStore, ScoresStore, SourcesStateStore, RunsStore, RollupsStore):
     """All writes (and the small reads writers need) over one engine."""
 
     def recent_runs(self, limit: int = 20, kind: str | None = None) -> list[listings.RunRecord]:

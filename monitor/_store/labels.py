@@ -56,13 +56,17 @@ class LabelsStore(StoreBase):
             if label is not None:
                 self._relabel(conn, m, label, MANUAL, None, manual=label)
                 return
-            latest = conn.execute(
-                select(SC).where(SC.c.mention_id == mention_id).order_by(SC.c.scored_at.desc(), SC.c.id.desc()).limit(1)
-            ).first()
-            if latest is None:
-                self._relabel(conn, m, UNSCORED, None, None, manual=None)
-            else:
-                origin = f"{latest.model_id}@{latest.model_version}"
-                lab = latest.label if latest.counted else UNSCORED
-                probs = (latest.p_negative, latest.p_neutral, latest.p_positive)
-                self._relabel(conn, m, lab, origin, probs, manual=None)
+            self._clear_manual(conn, m)
+
+    def _clear_manual(self, conn: Connection, m: Any) -> None:
+        """Drop mention ``m``'s person's label: back to its newest model score, or unscored."""
+        latest = conn.execute(
+            select(SC).where(SC.c.mention_id == m.id).order_by(SC.c.scored_at.desc(), SC.c.id.desc()).limit(1)
+        ).first()
+        if latest is None:
+            self._relabel(conn, m, UNSCORED, None, None, manual=None)
+        else:
+            origin = f"{latest.model_id}@{latest.model_version}"
+            lab = latest.label if latest.counted else UNSCORED
+            probs = (latest.p_negative, latest.p_neutral, latest.p_positive)
+            self._relabel(conn, m, lab, origin, probs, manual=None)

@@ -7,10 +7,12 @@ from dataclasses import asdict, dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine, Select, and_, or_, select
 
+from monitor._dates import parse_iso
 from monitor._index.points import Point
 from monitor._index.snapshots import Snapshot
+from monitor._labels import GIVEN_ORIGINS
 from monitor._store.tables import BRAND_T as BR
 from monitor._store.tables import MENTION_T as M
 from monitor._store.tables import RUN_T as RUN
@@ -40,13 +42,32 @@ class MentionRecord:
     p_positive: float | None
     rating: float | None
     rating_scale: tuple[float, float] | None
+    labelled_by: str | None = None  # who set a person's label (``label_origin == "manual"``)
+    labelled_at: datetime | None = None  # and when
+
+    @property
+    def cursor(self) -> str:
+        """The keyset position after this mention, for ``mentions(after=…)``'s next page."""
+        return f"{self.published_at.isoformat()}~{self.id}"
 
     def to_dict(self) -> dict[str, Any]:
         """The mention as a JSON-ready dict."""
         d = asdict(self)
         d["published_at"] = self.published_at.isoformat()
+        d["labelled_at"] = self.labelled_at.isoformat() if self.labelled_at else None
         d["rating_scale"] = list(self.rating_scale) if self.rating_scale else None
         return d
+
+
+def parse_cursor(cursor: str) -> tuple[datetime, int] | None:
+    """A :attr:`MentionRecord.cursor` as ``(published_at, id)``; ``None`` when it is not one."""
+    at, sep, mid = cursor.rpartition("~")
+    if not sep or not mid.isdigit():
+        return None
+    try:
+        return parse_iso(at), int(mid)
+    except ValueError:
+        return None
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,15 +80,39 @@ class MentionFilter:
     since: datetime | None = None  # published at or after
     until: datetime | None = None  # published before
     strongest: bool = False  # most confident first (for a negative/positive sentiment)
+    origin: str | None = None  # manual, import, rating, model (any model) or a model's id@version
+    stars: int | None = None  # 1–5: the rating, on its own scale, rounded to five stars
+    text: str | None = None  # words the text holds (case-insensitive)
+    after: tuple[datetime, int] | None = None  # keyset: (published_at, id) of the last row seen
 
 
-def mentions(engine: Engine, brand_id: int, brand: str, f: MentionFilter, limit: int) -> list[MentionRecord]:
-    """Brand ``brand_id``'s mentions matching ``f``, newest (or most confident) first."""
-    q = (
-        select(M, SRC.c.name.label("source_name"), SRC.c.kind.label("source_kind"))
-        .select_from(M.join(SRC, SRC.c.id == M.c.source_id))
-        .where(M.c.brand_id == brand_id)
-    )
+def _filtered(q: Select[Any], f: MentionFilter) -> Select[Any]:
+    """``q`` narrowed by the origin, stars, text and keyset parts of ``f``."""
+    if f.origin == "model":
+        q = q.where(M.c.label_origin.is_not(None), M.c.label_origin.not_in(GIVEN_ORIGINS))
+    elif f.origin is not None:
+        q = q.where(M.c.label_origin == f.origin)
+    if f.stars is not None:  # 1 star: norm < 0.125, …, 5 stars: norm >= 0.875
+        low, high = (f.stars - 1.5) / 4, (f.stars - 0.5) / 4
+        q = q.where(M.c.rating_norm >= low, M.c.rating_norm < high)
+    if f.text:
+        q = q.where(M.c.text.icontains(f.text, autoescape=True))
+    if f.after is not None:
+        at, mid = f.after
+        # ``published_at <= at`` first: the (brand_id, published_at) index bounds the walk
+        q = q.where(M.c.published_at <= at, or_(M.c.published_at < at, and_(M.c.published_at == at, M.c.id < mid)))
+    return q
+
+
+def mentions(
+    engine: Engine, brand_id: int | None, brand: str | None, f: MentionFilter, limit: int
+) -> list[MentionRecord]:
+    """Mentions of brand ``brand_id`` (every brand when ``None``) matching ``f``, newest (or
+    most confident) first; ``f.after`` continues a newest-first listing past that row."""
+    q = select(
+        M, SRC.c.name.label("source_name"), SRC.c.kind.label("source_kind"), BR.c.name.label("brand_name")
+    ).select_from(M.join(SRC, SRC.c.id == M.c.source_id).join(BR, BR.c.id == M.c.brand_id))
+    q = _filtered(q, f)
     if f.sentiment is not None:
         q = q.where(M.c.label == f.sentiment)
     if f.lang is not None:
@@ -78,17 +123,27 @@ def mentions(engine: Engine, brand_id: int, brand: str, f: MentionFilter, limit:
         q = q.where(M.c.published_at >= f.since)
     if f.until is not None:
         q = q.where(M.c.published_at < f.until)
-    if f.strongest and f.sentiment in ("negative", "positive"):
+    strongest = f.strongest and f.sentiment in ("negative", "positive")
+    if strongest:
         col = M.c.p_negative if f.sentiment == "negative" else M.c.p_positive
         q = q.order_by(col.desc().nulls_last(), M.c.published_at.desc())
     else:
         q = q.order_by(M.c.published_at.desc(), M.c.id.desc())
     with engine.connect() as conn:
-        rows = conn.execute(q.limit(limit)).all()
+        if brand_id is not None:
+            rows = list(conn.execute(q.where(M.c.brand_id == brand_id).limit(limit)).all())
+        elif strongest:
+            rows = list(conn.execute(q.limit(limit)).all())
+        else:  # every brand: each brand's newest through its index, merged (no scan of all mentions)
+            rows = []
+            for bid in conn.execute(select(BR.c.id)).scalars():
+                rows += conn.execute(q.where(M.c.brand_id == bid).limit(limit)).all()
+            rows.sort(key=lambda r: (r.published_at, r.id), reverse=True)
+            rows = rows[:limit]
     return [
         MentionRecord(
             id=r.id,
-            brand=brand,
+            brand=brand or r.brand_name,
             source=r.source_name,
             source_kind=r.source_kind,
             external_id=r.external_id,
@@ -105,6 +160,8 @@ def mentions(engine: Engine, brand_id: int, brand: str, f: MentionFilter, limit:
             p_positive=r.p_positive,
             rating=r.rating,
             rating_scale=(r.rating_worst, r.rating_best) if r.rating is not None else None,
+            labelled_by=r.manual_by if r.label_origin == "manual" else None,
+            labelled_at=r.manual_at if r.label_origin == "manual" else None,
         )
         for r in rows
     ]
@@ -239,6 +296,7 @@ __all__ = [
     "RunRecord",
     "SourceOverview",
     "mentions",
+    "parse_cursor",
     "recent_runs",
     "snapshots",
     "sources_overview",

@@ -99,6 +99,8 @@ class Mention(SQLModel, table=True):
     p_negative: float | None = None  # probabilities of the score behind ``label``
     p_neutral: float | None = None
     p_positive: float | None = None
+    manual_by: str | None = Field(default=None, max_length=100)  # who set ``manual_label`` (None: unknown)
+    manual_at: datetime | None = None  # when
 
 
 class Sighting(SQLModel, table=True):
@@ -249,6 +251,56 @@ class RatingSnapshot(SQLModel, table=True):
     observed_at: datetime
 
 
+class WebUser(SQLModel, table=True):
+    """A person who may log in to the dashboard (``monitor user add``); the password as an argon2 hash."""
+
+    __tablename__ = "web_user"
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(index=True, unique=True, max_length=100)
+    role: str = Field(max_length=10)  # viewer|editor|admin
+    password_hash: str = Field(sa_type=Text)
+    created_at: datetime
+
+
+class WebSession(SQLModel, table=True):
+    """A logged-in browser: the SHA-256 of its cookie, its user, its CSRF token, its expiry."""
+
+    __tablename__ = "web_session"
+    token_hash: str = Field(primary_key=True, max_length=64)
+    user_id: int = Field(foreign_key="web_user.id", index=True)
+    csrf: str = Field(max_length=64)
+    created_at: datetime
+    expires_at: datetime
+
+
+class LabelChange(SQLModel, table=True):
+    """A person's relabelling of one mention or a selection, undoable as a unit."""
+
+    __tablename__ = "label_change"
+    id: int | None = Field(default=None, primary_key=True)
+    label: str | None = Field(default=None, max_length=10)  # None: back to the model's label
+    changed_by: str | None = Field(default=None, max_length=100)
+    changed_at: datetime
+    mentions: int = 0
+    undone_by: str | None = Field(default=None, max_length=100)
+    undone_at: datetime | None = None
+
+
+class LabelChangeItem(SQLModel, table=True):
+    """One mention of a :class:`LabelChange`, with the label it had before and its origin (for undo).
+
+    No foreign key to the mention: retention may delete it, and undo then skips it.
+    """
+
+    __tablename__ = "label_change_item"
+    change_id: int = Field(primary_key=True, foreign_key="label_change.id")
+    mention_id: int = Field(primary_key=True, index=True)
+    old_label: str = Field(max_length=10)
+    old_origin: str | None = Field(default=None, max_length=200)
+    old_by: str | None = Field(default=None, max_length=100)
+    old_at: datetime | None = None
+
+
 # Core ``Table`` objects, for the bulk writes and aggregate reads that go below the ORM.
 BRAND_T = Brand.__table__  # type: ignore[attr-defined]
 SOURCE_T = Source.__table__  # type: ignore[attr-defined]
@@ -264,6 +316,10 @@ RUN_T = Run.__table__  # type: ignore[attr-defined]
 LEASE_T = SchedulerLease.__table__  # type: ignore[attr-defined]
 META_T = Meta.__table__  # type: ignore[attr-defined]
 RATING_SNAPSHOT_T = RatingSnapshot.__table__  # type: ignore[attr-defined]
+WEB_USER_T = WebUser.__table__  # type: ignore[attr-defined]
+WEB_SESSION_T = WebSession.__table__  # type: ignore[attr-defined]
+LABEL_CHANGE_T = LabelChange.__table__  # type: ignore[attr-defined]
+LABEL_CHANGE_ITEM_T = LabelChangeItem.__table__  # type: ignore[attr-defined]
 
 __all__ = [
     "BRAND_T",
@@ -271,6 +327,8 @@ __all__ = [
     "DIRTY_DAY_T",
     "EFFECTIVE_LABELS",
     "HTTP_VALIDATOR_T",
+    "LABEL_CHANGE_ITEM_T",
+    "LABEL_CHANGE_T",
     "LEASE_T",
     "MENTION_T",
     "META_T",
@@ -282,11 +340,15 @@ __all__ = [
     "SNAPSHOT_T",
     "SOURCE_T",
     "UNSCORED",
+    "WEB_SESSION_T",
+    "WEB_USER_T",
     "Brand",
     "DailyRollup",
     "DirtyDay",
     "HttpValidator",
     "IndexSnapshot",
+    "LabelChange",
+    "LabelChangeItem",
     "Mention",
     "Meta",
     "RatingRollup",
@@ -296,4 +358,6 @@ __all__ = [
     "Score",
     "Sighting",
     "Source",
+    "WebSession",
+    "WebUser",
 ]

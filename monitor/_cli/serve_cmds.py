@@ -1,0 +1,160 @@
+"""``monitor serve`` (the web dashboard) and ``monitor user add|list|remove|password`` (its users)."""
+
+from __future__ import annotations
+
+import json
+import sys
+from datetime import UTC, datetime
+from pathlib import Path
+
+import typer
+
+from monitor._cli.app import app
+from monitor._cli.common import ConfigOpt, DbOpt, console, err_console, escape, handle_errors, open_index
+from monitor.errors import ConfigError, InvalidArgument
+
+user_app = typer.Typer(help="People who may log in to the dashboard (monitor serve).", no_args_is_help=True)
+app.add_typer(user_app, name="user")
+
+ROLE_HELP = "viewer (reads), editor (also relabels), admin (everything)."
+
+
+@app.command("serve")
+@handle_errors
+def serve_cmd(
+    host: str = typer.Option("127.0.0.1", "--host", help="Address to listen on (loopback by default)."),
+    port: int = typer.Option(8765, "--port", help="Port to listen on."),
+    config: Path | None = ConfigOpt,
+    db: str | None = DbOpt,
+    read_only_no_auth: bool = typer.Option(
+        False, "--read-only-no-auth", help="Serve read-only without a login (loopback addresses only)."
+    ),
+    secure_cookies: bool = typer.Option(
+        False, "--secure-cookies", help="Mark the session cookie Secure (the dashboard is reached over TLS)."
+    ),
+    trust_forwarded_proto: bool = typer.Option(
+        False,
+        "--trust-forwarded-proto",
+        help="Believe a proxy's X-Forwarded-Proto: https (only when that proxy is the sole way in).",
+    ),
+) -> None:
+    """Serve the web dashboard: overview, brands, mentions (filter, relabel), sources, model."""
+    import uvicorn
+
+    from monitor._store.accounts import Accounts
+    from monitor._web import WebSettings, create_app
+
+    if not 1 <= port <= 65535:
+        raise ConfigError(f"--port {port}: expected 1 to 65535")
+    settings = WebSettings(
+        host=host,
+        no_auth=read_only_no_auth,
+        secure_cookies=secure_cookies,
+        trust_forwarded_proto=trust_forwarded_proto,
+    ).check()
+    idx = open_index(config, db)
+    try:
+        if not settings.no_auth and not Accounts(idx.engine).users():
+            err_console.print(
+                "[yellow]no dashboard user yet:[/] add one with `monitor user add NAME --role admin`, "
+                "or serve read-only with --read-only-no-auth"
+            )
+        shown = f"[{host}]" if ":" in host else host
+        console.print(f"dashboard on http://{escape(shown)}:{port}/ (Ctrl-C stops it)", highlight=False)
+        uvicorn.run(
+            create_app(idx, settings),
+            host=host,
+            port=port,
+            proxy_headers=False,  # the peer address is the client: no header may pose as another
+            server_header=False,
+            log_level="warning",
+        )
+    finally:
+        idx.close()
+
+
+def _read_password(password_stdin: bool) -> str:
+    if password_stdin:
+        line = sys.stdin.readline()
+        return line[:-1] if line.endswith("\n") else line
+    if not sys.stdin.isatty():
+        raise InvalidArgument("no terminal to ask the password on: pipe it in with --password-stdin")
+    return str(typer.prompt("Password", hide_input=True, confirmation_prompt=True))
+
+
+@user_app.command("add")
+@handle_errors
+def user_add(
+    name: str = typer.Argument(..., help="The login name."),
+    role: str = typer.Option("viewer", "--role", help=ROLE_HELP),
+    password_stdin: bool = typer.Option(False, "--password-stdin", help="Read the password from standard input."),
+    config: Path | None = ConfigOpt,
+    db: str | None = DbOpt,
+) -> None:
+    """Add a dashboard user (the password is asked for, or read with --password-stdin)."""
+    from monitor._store.accounts import ROLES, Accounts
+    from monitor._web.passwords import check_name, check_password, hash_password
+
+    check_name(name)
+    if role not in ROLES:
+        raise InvalidArgument(f"--role {role!r}: expected {', '.join(ROLES)}")
+    password = check_password(_read_password(password_stdin))
+    with open_index(config, db) as idx:
+        Accounts(idx.engine).add_user(name, role, hash_password(password), at=datetime.now(UTC))
+    console.print(f"added user {escape(name)} ({role})", highlight=False)
+
+
+@user_app.command("password")
+@handle_errors
+def user_password(
+    name: str = typer.Argument(..., help="The login name."),
+    password_stdin: bool = typer.Option(False, "--password-stdin", help="Read the password from standard input."),
+    config: Path | None = ConfigOpt,
+    db: str | None = DbOpt,
+) -> None:
+    """Give a user a new password (its open sessions are logged out)."""
+    from monitor._store.accounts import Accounts
+    from monitor._web.passwords import check_password, hash_password
+
+    password = check_password(_read_password(password_stdin))
+    with open_index(config, db) as idx:
+        if not Accounts(idx.engine).set_password(name, hash_password(password)):
+            raise InvalidArgument(f"no user {name!r} (see `monitor user list`)")
+    console.print(f"new password set for {escape(name)}", highlight=False)
+
+
+@user_app.command("list")
+@handle_errors
+def user_list(
+    as_json: bool = typer.Option(False, "--json", help="Print a JSON list."),
+    config: Path | None = ConfigOpt,
+    db: str | None = DbOpt,
+) -> None:
+    """List the dashboard users and their roles."""
+    from monitor._store.accounts import Accounts
+
+    with open_index(config, db) as idx:
+        users = Accounts(idx.engine).users()
+    if as_json:
+        sys.stdout.write(json.dumps([u.to_dict() for u in users], indent=2) + "\n")
+        return
+    if not users:
+        console.print("no user yet: add one with `monitor user add NAME --role admin`", highlight=False)
+    for u in users:
+        console.print(f"{escape(u.name):<24} {u.role:<7} added {u.created_at:%Y-%m-%d %H:%M} UTC", highlight=False)
+
+
+@user_app.command("remove")
+@handle_errors
+def user_remove(
+    name: str = typer.Argument(..., help="The login name."),
+    config: Path | None = ConfigOpt,
+    db: str | None = DbOpt,
+) -> None:
+    """Remove a dashboard user (its sessions end at once)."""
+    from monitor._store.accounts import Accounts
+
+    with open_index(config, db) as idx:
+        if not Accounts(idx.engine).remove_user(name):
+            raise InvalidArgument(f"no user {name!r} (see `monitor user list`)")
+    console.print(f"removed user {escape(name)}", highlight=False)

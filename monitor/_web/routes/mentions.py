@@ -1,0 +1,114 @@
+"""``/mentions``: stored mentions filtered by brand, source, language, label, label origin,
+stars, dates and text, paged by keyset (``after=`` the last row's cursor, never OFFSET)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from monitor._labels import EFFECTIVE_LABELS, GIVEN_ORIGINS, SUPPORTED_LANGUAGES
+from monitor._store.listings import MentionRecord
+from monitor._store.relabels import LabelChange
+from monitor._web.auth import Who, page
+from monitor._web.state import WebState, state
+from monitor._web.views import render
+from monitor.errors import InvalidArgument, MonitorError
+
+PAGE_SIZE = 50
+#: The filter's fields, as they appear in the query string (and, prefixed ``f_``, in forms).
+FIELDS = ("brand", "source", "lang", "label", "origin", "stars", "since", "until", "q")
+MAX_TEXT = 200
+
+
+@dataclass(frozen=True, slots=True)
+class Filter:
+    """The mentions page's filter, as given (strings; empty: no filter)."""
+
+    values: dict[str, str]
+
+    @classmethod
+    def of(cls, params: Mapping[str, Any], prefix: str = "") -> Filter:
+        """The filter in ``params`` (query parameters, or a form's ``f_`` fields)."""
+        out = {}
+        for name in FIELDS:
+            v = params.get(prefix + name)
+            if isinstance(v, str) and v.strip():
+                out[name] = v.strip()[:MAX_TEXT]
+        return cls(out)
+
+    def kwargs(self) -> dict[str, Any]:
+        """``MentionIndex.mentions`` arguments (``stars`` checked: a bad value raises)."""
+        v = self.values
+        stars = v.get("stars")
+        if stars is not None and not stars.isdigit():
+            raise InvalidArgument(f"stars={stars!r}: expected 1 to 5")
+        return {
+            "sentiment": v.get("label"),
+            "lang": v.get("lang"),
+            "source": v.get("source"),
+            "since": v.get("since"),
+            "until": v.get("until"),
+            "origin": v.get("origin"),
+            "stars": int(stars) if stars is not None else None,
+            "text": v.get("q"),
+        }
+
+    def list(self, st: WebState, limit: int, after: str | None = None) -> list[MentionRecord]:
+        """One page of matching mentions, newest first."""
+        return list(st.index.mentions(self.values.get("brand"), limit=limit, after=after, **self.kwargs()))
+
+
+def page_data(st: WebState, f: Filter, after: str | None) -> dict[str, Any]:
+    """The rows (one page), the next page's cursor, the choices, the latest label changes."""
+    error = ""
+    rows: list[MentionRecord] = []
+    try:
+        rows = f.list(st, PAGE_SIZE + 1, after)
+    except MonitorError as exc:
+        error = str(exc)
+    more = len(rows) > PAGE_SIZE
+    rows = rows[:PAGE_SIZE]
+    sources = st.index.sources_overview()
+    changes: list[LabelChange] = list(st.index.label_changes(10))
+    return {
+        "rows": rows,
+        "next": rows[-1].cursor if more and rows else None,
+        "error": error,
+        "brands": st.index.brands(),
+        "sources": sorted({s.name for s in sources} | {s.kind for s in sources}),
+        "languages": SUPPORTED_LANGUAGES,
+        "labels": EFFECTIVE_LABELS,
+        "origins": (*GIVEN_ORIGINS, "model"),
+        "changes": changes,
+    }
+
+
+@page("viewer")
+async def mentions_page(request: Request, who: Who) -> Response:
+    """The mentions page."""
+    st = state(request)
+    f = Filter.of(request.query_params)
+    after = request.query_params.get("after") or None
+    data = await run_in_threadpool(page_data, st, f, after)
+    done, undone = request.query_params.get("done", ""), request.query_params.get("undone", "")
+    ctx = {
+        **data,
+        "filter": f.values,
+        "after": after,
+        "done": int(done) if done.isdigit() else None,
+        "undone": int(undone) if undone.isdigit() else None,
+        "back": request.url.path + (f"?{request.url.query}" if request.url.query else ""),
+        "can_edit": who.can("editor") and not who.anonymous,
+    }
+    return render(st.templates, request, "mentions.html", ctx, 400 if data["error"] else 200)
+
+
+ROUTES = [Route("/mentions", mentions_page, methods=["GET"])]
+
+__all__ = ["FIELDS", "PAGE_SIZE", "ROUTES", "Filter", "page_data"]

@@ -1,0 +1,118 @@
+"""``/model``: what model is configured and shipped (read from its files, torch not loaded),
+its measured precision, what labelled the stored mentions, and its agreement with star ratings."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from monitor._labels import LABELS, label_from_rating
+from monitor._store.agreement import OriginCount, label_origins, rated_model_labels
+from monitor._web.auth import Who, page
+from monitor._web.state import WebState, state
+from monitor._web.views import render
+from monitor.errors import ModelError
+
+SAMPLE = 5000  # newest rated mentions the agreement reads
+WINDOW = 100_000  # among the newest mentions (a bounded read at any table size)
+CACHE_SECONDS = 300.0
+
+
+@dataclass(frozen=True, slots=True)
+class Agreement:
+    """How a model's labels agree with the star mapping (:func:`monitor._labels.label_from_rating`)."""
+
+    n: int
+    agree: int
+    table: dict[str, dict[str, int]] = field(default_factory=dict)  # stars' label → model label → count
+
+    @property
+    def share(self) -> float | None:
+        """The share of rated mentions whose model label is the stars' label."""
+        return self.agree / self.n if self.n else None
+
+
+def agreement(pairs: list[tuple[str, float]]) -> Agreement:
+    """:class:`Agreement` of ``(model label, rating_norm)`` pairs."""
+    table: dict[str, dict[str, int]] = {s: {lab: 0 for lab in LABELS} for s in LABELS}
+    agree = 0
+    for label, norm in pairs:
+        expected = label_from_rating(norm)
+        if label in table[expected]:
+            table[expected][label] += 1
+        agree += label == expected
+    return Agreement(len(pairs), agree, table)
+
+
+def _meta(st: WebState) -> tuple[dict[str, Any] | None, str]:
+    cfg = st.index.config.model
+    if cfg.backend != "embedded":
+        return None, f"the {cfg.backend} backend loads {cfg.name!r} when scoring; nothing to read here"
+    from monitor._sentiment.artifacts import ModelMeta, artifact_digest, find_model_dir
+    from monitor._sentiment.classifier import score_version
+    from monitor._sentiment.loader import resolve_precision
+
+    try:
+        model_dir = find_model_dir(cfg.name, cfg.path)
+        meta = ModelMeta.read(model_dir)
+        precision = resolve_precision(cfg.precision, meta.auto_precision)
+        version = score_version(meta.version, artifact_digest(model_dir, meta), precision)
+    except (ModelError, OSError) as exc:
+        return None, str(exc)
+    metrics = meta.metrics
+    per_lang = metrics.get("test_macro_f1")
+    return {
+        "dir": str(Path(model_dir)),
+        "name": meta.name,
+        "version": meta.version,
+        "auto_precision": meta.auto_precision,
+        "precision": precision,
+        "score_version": f"{meta.name}@{version}",
+        "languages": meta.supported_languages,
+        "binary_languages": meta.binary_languages,
+        "overall_f1": metrics.get("test_overall_macro_f1"),
+        "per_lang": per_lang if isinstance(per_lang, dict) else {},
+        "accuracy": metrics.get("test_accuracy") if isinstance(metrics.get("test_accuracy"), dict) else {},
+        "note": metrics.get("note", ""),
+    }, ""
+
+
+def model_data(st: WebState) -> dict[str, Any]:
+    """The model page's figures (cached a few minutes: the agreement reads mentions)."""
+    hit = st.cache.get("model")
+    if hit is not None and time.monotonic() - hit[0] < CACHE_SECONDS and isinstance(hit[1], dict):
+        return hit[1]
+    meta, problem = _meta(st)
+    origins: list[OriginCount] = label_origins(st.index.engine)
+    data = {
+        "config": st.index.config.model,
+        "meta": meta,
+        "problem": problem,
+        "origins": origins,
+        "agreement": agreement(rated_model_labels(st.index.engine, SAMPLE, WINDOW)),
+        "sample": f"{SAMPLE:,}",
+        "window": f"{WINDOW:,}",
+        "labels": LABELS,
+    }
+    st.cache["model"] = (time.monotonic(), data)
+    return data
+
+
+@page("viewer")
+async def model_page(request: Request, who: Who) -> Response:
+    """The model page."""
+    st = state(request)
+    data = await run_in_threadpool(model_data, st)
+    return render(st.templates, request, "model.html", data)
+
+
+ROUTES = [Route("/model", model_page, methods=["GET"])]
+
+__all__ = ["ROUTES", "Agreement", "agreement", "model_data"]
