@@ -173,7 +173,7 @@ class HttpClient:
                 target = self._next_hop(target, resp.next_request.url)
         except (httpx.HTTPError, TimeoutError, AddressRefused, _Refused) as exc:
             why = str(exc) if isinstance(exc, AddressRefused | _Refused) else type(exc).__name__
-            log.info("robots.txt %s unreachable: %s", redact_url(url), why)
+            log.debug("robots.txt %s unreachable: %s", redact_url(url), why)
         return None, b""
 
     def _check_peer(self, resp: httpx.Response, url: httpx.URL) -> None:
@@ -270,8 +270,8 @@ class HttpClient:
                 headers=exc.headers,
             )
         result = replace(result, attempts=attempts, elapsed_s=time.monotonic() - started)
-        if result.status != "ok":
-            log.info("%s", result.describe())
+        if result.status != "ok":  # 304s are routine; a source's failure is in its job's outcome line
+            log.debug("%s", result.describe())
         return result
 
     async def _attempt(
