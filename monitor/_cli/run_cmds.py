@@ -168,7 +168,7 @@ def status(
         job_rows = [
             {
                 "id": j["id"],
-                "schedule": j["name"].split("[", 1)[-1].rstrip("]") if "[" in j["name"] else j["trigger"],
+                "schedule": _schedule_cell(j["name"], j["trigger"], cfg.digest.timezone),
                 "next_run": j["next_run_time"] or "paused",
                 "last_run": last[j["id"]]["started_at"] if j["id"] in last else None,
                 "result": last[j["id"]]["status"] if j["id"] in last else None,
@@ -190,6 +190,12 @@ def status(
             console.print(
                 f"  {escape(p.get('channel', '?'))} {escape(p.get('day', ''))}: {escape(str(p.get('last_error', '')))}"
             )
+
+
+def _schedule_cell(name: str, trigger: str, tz: str) -> str:
+    """``30m``, ``*/20 7-22 * * *``, ``08:00`` (the table's title names the timezone)."""
+    schedule = name.split("[", 1)[-1].rstrip("]") if "[" in name else trigger
+    return schedule.removesuffix(f" {tz}")
 
 
 @app.command("digest")

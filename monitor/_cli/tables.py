@@ -282,9 +282,9 @@ MENTION_COLS = [
     Col("text_cell", "author: text", "text"),
 ]
 SOURCE_COLS = [
-    Col("name", "source", "name", 22),
+    Col("name", "source", "name", 20),
     Col("kind", "kind", "name", 12),
-    Col("brand", "brand", "name", 14),
+    Col("brand", "brand", "name", 12),
     Col("status", "status", "word"),
     Col("last_success_at", "last success", "time"),
     Col("reason", "last error / reason", "text", 200),
@@ -299,7 +299,7 @@ RUN_COLS = [
     Col("error_text", "errors", "text", 120),
 ]
 JOB_COLS = [
-    Col("id", "job", "name", 28),
+    Col("id", "job", "name", 20),
     Col("schedule", "schedule", "text"),
     Col("next_run", "next run", "time"),
     Col("last_run", "last run", "time"),
