@@ -478,3 +478,25 @@ def test_status_shows_the_same_timestamps(site: Site, tmp_path: Path) -> None:
         moment = datetime.fromisoformat(s)
         assert moment.utcoffset() == moment.astimezone(STOCKHOLM).utcoffset()
     assert max(len(ln) for ln in res.stdout.splitlines()) <= 100
+
+
+# -- no false alarm: a run another thread of this process is running is not "abandoned" -------
+
+
+def test_a_run_of_this_process_is_not_taken_for_abandoned(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    from monitor import _liveness as liveness
+
+    url = f"sqlite:///{tmp_path / 'm.db'}"
+    with MentionIndex.open(url) as one, MentionIndex.open(url) as other:  # two jobs' stores, one process
+        first = one.store.start_run("collect")
+        with caplog.at_level(logging.WARNING):
+            second = other.store.start_run("score")  # closed what it took for dead: nothing
+        status = {r.id: r.status for r in one.recent_runs()}
+        assert status == {first: "running", second: "running"}
+        assert "abandoned" not in caplog.text
+        one.store.finish_run(first, "ok", {}, [])
+        other.store.finish_run(second, "ok", {}, [])
+    owner, now = liveness.process_owner(), datetime.now(UTC)
+    before = liveness.PROCESS_STARTED - timedelta(seconds=1)  # a row an earlier process with our pid left
+    assert liveness.owner_gone(owner, now, now, started=before) is not None
+    assert liveness.owner_gone(owner, now, now, started=now) is None

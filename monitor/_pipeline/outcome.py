@@ -54,7 +54,8 @@ def score_facts(step: StepResult) -> tuple[str, JSONObject]:
     model, version = d.get("model"), d.get("model_version")
     if model is not None:
         fields.update(model=model, model_version=version)
-    text = f"scored {fields['scored']}" + (f" with {model} {version}" if model is not None else "")
+    shown = model is not None and (fields["scored"] or step.status != "ok")  # "scored 0" needs no model
+    text = f"scored {fields['scored']}" + (f" with {model} {version}" if shown else "")
     if fields["unscored"]:
         text += f" ({fields['unscored']} under the confidence threshold)"
     return text, fields
