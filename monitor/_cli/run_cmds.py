@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 import threading
 import time
 from collections.abc import Iterator
@@ -68,10 +69,11 @@ def _log_format(value: str) -> LogFormat:
 
 
 @contextmanager
-def _logging(level: int, fmt: LogFormat = "text", timezone: str | None = None) -> Iterator[None]:
-    """Log to stderr while a command runs (times in ``timezone``, the config's
-    ``digest.timezone``); restore the logging setup after."""
-    with configure_logging(level, fmt=fmt, tz=display_zone(timezone)):
+def _logging(level: int, fmt: LogFormat | None = None, timezone: str | None = None) -> Iterator[None]:
+    """Log to stderr while a command runs (as ``fmt``, default ``$MONITOR_LOG_FORMAT`` or text;
+    times in ``timezone``, the config's ``digest.timezone``); restore the logging setup after."""
+    chosen = fmt or _log_format(os.environ.get("MONITOR_LOG_FORMAT") or "text")
+    with configure_logging(level, fmt=chosen, tz=display_zone(timezone)):
         yield
 
 
