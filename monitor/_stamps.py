@@ -7,8 +7,10 @@ everywhere in the project.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, tzinfo
+from datetime import UTC, datetime, timedelta, tzinfo
 from zoneinfo import ZoneInfo
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
 def display_zone(name: str | None = None) -> tzinfo:
@@ -21,8 +23,8 @@ def iso_stamp(value: datetime | float, tz: tzinfo | None = None) -> str:
     zone = tz or UTC
     if isinstance(value, datetime):
         moment = value if value.tzinfo is not None else value.replace(tzinfo=UTC)
-    else:
-        moment = datetime.fromtimestamp(value, UTC)
+    else:  # epoch seconds (a log record's time): arithmetic, no parsing (that is monitor._dates' job)
+        moment = _EPOCH + timedelta(seconds=value)
     return moment.astimezone(zone).isoformat(timespec="seconds")
 
 
