@@ -500,3 +500,26 @@ def test_a_run_of_this_process_is_not_taken_for_abandoned(tmp_path: Path, caplog
     before = liveness.PROCESS_STARTED - timedelta(seconds=1)  # a row an earlier process with our pid left
     assert liveness.owner_gone(owner, now, now, started=before) is not None
     assert liveness.owner_gone(owner, now, now, started=now) is None
+
+
+# -- the digest: the same timestamp format ------------------------------------------------
+
+
+def test_the_digest_shows_instants_as_iso_8601_with_the_offset() -> None:
+    from dataclasses import replace
+
+    from monitor._digest.records import SourceHealth
+    from monitor._digest.render import render_all
+
+    try:
+        from test_digest_render import brand, digest
+    except ImportError:  # tests/ is a package
+        from tests.test_digest_render import brand, digest
+
+    shop = SourceHealth("shop", "reviews", "Acme", "blocked", datetime(2026, 11, 2, 12, 0, tzinfo=UTC), "HTTP 403")
+    partial = replace(digest(brand("Acme"), problems=[shop]), generated_at=datetime(2026, 11, 3, 21, 5, 9, tzinfo=UTC))
+    rendered = render_all(partial, markdown=True)
+    as_of = "as of 2026-11-03T22:05:09+01:00 (Europe/Stockholm)"
+    assert as_of in rendered.text and as_of in rendered.html_file
+    assert rendered.markdown is not None and as_of in rendered.markdown  # our own text: not escaped
+    assert "last success 2026-11-02T13:00:00+01:00" in rendered.html_file
