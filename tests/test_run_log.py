@@ -35,7 +35,7 @@ from monitor._logs import JsonFormatter, TextFormatter, configure_logging, log_c
 from monitor._records import Prediction
 from monitor._schedule.jobs import install_runtime
 from monitor._stamps import iso_stamp
-from monitor.errors import ConfigError
+from monitor.errors import ConfigError, ModelError
 
 try:
     from test_http_localserver import Handler, LocalServer, Reply
@@ -346,6 +346,35 @@ def test_a_failed_delivery_is_one_warning_with_the_reason_and_no_secret(site: Si
 
 
 # -- an unexpected failure, a known one -------------------------------------------------
+
+
+def _no_model() -> Keywords:
+    raise ModelError("model 'mm-e5-small-sentiment' is not in the cache: run `monitor model download`")
+
+
+def _broken_model() -> Keywords:
+    raise ZeroDivisionError("a bug in a backend")
+
+
+@pytest.mark.parametrize(("loader", "traceback"), [(_no_model, False), (_broken_model, True)])
+def test_a_job_that_fails_says_why_once(site: Site, logs: Logs, tmp_path: Path, loader: Any, traceback: bool) -> None:
+    cfg = site.config(tmp_path)
+    with MentionIndex.open(cfg) as idx:
+        install_runtime(sch.Runtime(cfg=cfg, idx=idx, classifier_loader=loader))
+        try:
+            result = sch.collect_job("feed")
+        finally:
+            install_runtime(None)
+    assert result["status"] == "failed" and result["new"] == 3
+    [line] = logs.outcomes()
+    assert line["level"] == "WARNING" and line["status"] == "failed" and line["new"] == 3 and line["scored"] == 0
+    assert "scoring failed" in line["error"] and ("model download" in line["error"] or "backend" in line["error"])
+    problems = [r for r in logs.records() if r["level"] in ("WARNING", "ERROR")]
+    if traceback:  # a bug: its traceback once, at ERROR, and the job's line
+        [bug] = [r for r in problems if r is not line and "exc" in r]
+        assert "ZeroDivisionError" in bug["exc"] and len(problems) == 2
+    else:  # a known failure: one line, no traceback anywhere at INFO or above
+        assert problems == [line] and "Traceback" not in logs.text.getvalue()
 
 
 def test_an_unexpected_exception_is_one_error_with_its_traceback_a_known_one_has_none() -> None:

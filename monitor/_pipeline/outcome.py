@@ -151,8 +151,9 @@ def collect_job_line(
 ) -> tuple[int, str, JSONObject]:
     """A ``collect:<source>`` job's one line: the source's outcome, the scoring, the index refresh."""
     sources = collected.details.get("sources")
-    status = sources.get(source, collected.status) if isinstance(sources, dict) else collected.status
-    status = str(status)
+    status = str(collected.status)
+    if status != "interrupted" and isinstance(sources, dict):
+        status = str(sources.get(source, status))  # the source's own: not_modified, blocked …
     text, fields = collect_facts(collected)
     errors = list(collected.errors)
     if scored is not None:

@@ -96,7 +96,6 @@ def _rt() -> Runtime:
 
 def _crashed(job: str, started: float, exc: Exception) -> JobResult:
     """A job's unexpected end: its one (ERROR) line, and the result the lease records as failed."""
-
     log_crash(job, exc, monotonic() - started)
     return {"status": "failed", "error": f"{type(exc).__name__}: {exc}"}
 
