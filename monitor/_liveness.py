@@ -2,8 +2,8 @@
 
 A run row records its owner as ``host:pid`` and a ``heartbeat_at`` this process renews
 every :data:`HEARTBEAT_S` seconds while the run is open. On the next start, a ``running``
-row is *abandoned* when its owner is on this host and the process is gone (or is this
-very process, which does not have it open), or, for any host, when its heartbeat is older
+row is *abandoned* when its owner is on this host and the process is gone (or had this
+very process's pid before it started), or, for any host, when its heartbeat is older
 than :data:`EXPIRY`. The same expiry idea guards the scheduler's leases.
 """
 
@@ -14,12 +14,14 @@ import os
 import socket
 import threading
 from collections.abc import Callable
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 log = logging.getLogger(__name__)
 
 HEARTBEAT_S = float(os.environ.get("MONITOR_HEARTBEAT_S", "30"))
 EXPIRY = timedelta(seconds=float(os.environ.get("MONITOR_HEARTBEAT_EXPIRY_S", "600")))
+#: When this process started (as far as its runs are concerned): every run it opens starts later.
+PROCESS_STARTED = datetime.now(UTC)
 
 
 def process_owner() -> str:
@@ -40,10 +42,19 @@ def pid_alive(pid: int) -> bool:
     return True
 
 
-def owner_gone(owner: str | None, heartbeat: datetime | None, now: datetime, *, mine: bool = False) -> str | None:
+def owner_gone(
+    owner: str | None,
+    heartbeat: datetime | None,
+    now: datetime,
+    *,
+    mine: bool = False,
+    started: datetime | None = None,
+) -> str | None:
     """Why a ``running`` row owned by ``owner`` is abandoned, or None while it may be alive.
 
-    ``mine`` says this process has the row open (so it is alive whatever its pid says).
+    ``mine`` says this process has the row open (so it is alive whatever its pid says); a
+    row of this pid ``started`` after this process did is this process's too (another
+    thread, or another store object, is running it).
     """
     if heartbeat is not None and now - heartbeat > EXPIRY:
         return f"no heartbeat from {owner or 'its process'} since {heartbeat:%Y-%m-%d %H:%M:%S} UTC"
@@ -54,7 +65,9 @@ def owner_gone(owner: str | None, heartbeat: datetime | None, now: datetime, *, 
         return None  # another host: only its heartbeat can tell
     pid = int(pid_s)
     if pid == os.getpid():
-        return None if mine else f"process {owner} no longer has it open (restarted with the same pid)"
+        if mine or (started is not None and started >= PROCESS_STARTED):
+            return None
+        return f"process {owner} no longer has it open (restarted with the same pid)"
     if not pid_alive(pid):
         return f"process {owner} is gone"
     return None

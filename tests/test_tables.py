@@ -42,8 +42,10 @@ SOCIAL = "mastodon-social-search-for-acme-intergalactic-consumer-electronics"
 AUTHOR = "A reviewer with a remarkably long display name, verified buyer"
 TEXT = "Snabb leverans och bra kvalitet, men se https://example.com/" + "x" * 90 + " " + "ord " * 60
 REASON = "HTTP 403 from https://reviews.example.com/acme after 3 retries: the site refused us (a bot wall page)"
-#: A date or time cut short: "2026…", "2026-11…", "2026-11-03 0…".
-CUT_DATE = re.compile(r"\b\d{4}(-\d{1,2}){0,2}( \d{1,2}(:\d{0,2})?)?…")
+#: A date or time cut short: "2026…", "2026-11…", "2026-11-03T0…", "2026-11-03T09:00:00+0…".
+CUT_DATE = re.compile(r"\b\d{4}(-\d{1,2}){0,2}([ T]\d{1,2}(:\d{0,2}){0,2}([+-]\d{0,2}(:\d{0,2})?)?)?…")
+#: A time as every table, the log and the digest show it: ISO 8601 with its offset.
+STAMP = r"\b\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}[+-]\d{2}:\d{2}"
 
 
 @dataclass
@@ -181,8 +183,10 @@ def test_dates_and_times_are_short_iso_in_the_given_zone() -> None:
 
     sthlm = ZoneInfo("Europe/Stockholm")
     assert short_date("2026-11-03") == short_date(date(2026, 11, 3)) == "2026-11-03"
-    assert short_time("2026-11-03T23:30:00+00:00", sthlm) == "2026-11-04 00:30"
-    assert short_time(datetime(2026, 11, 3, 23, 30), sthlm) == "2026-11-04 00:30"  # naive is UTC
+    assert short_time("2026-11-03T23:30:00+00:00", sthlm) == "2026-11-04T00:30:00+01:00"
+    assert short_time(datetime(2026, 11, 3, 23, 30), sthlm) == "2026-11-04T00:30:00+01:00"  # naive is UTC
+    assert short_time(datetime(2026, 7, 3, 23, 30, 5, 999, tzinfo=UTC), sthlm) == "2026-07-04T01:30:05+02:00"
+    assert short_time(datetime(2026, 11, 3, 23, 30, tzinfo=UTC)) == "2026-11-03T23:30:00+00:00"
     assert short_date(datetime(2026, 11, 3, 23, 30, tzinfo=UTC), sthlm) == "2026-11-04"
     assert short_time(None) == "—" and short_time("paused") == "paused"
 
@@ -227,7 +231,7 @@ def test_mentions_table_keeps_times_whole_and_clips_text(db: Db) -> None:
     out = _run("query", "mentions", BRAND, "--limit", "5", "--source", SHOP, "--config", str(db.config))
     lines = _fits(out)
     assert "times in Europe/Stockholm" in " ".join(out.split())
-    stamps = re.findall(r"\b\d{4}-\d{2}-\d{2} \d{2}:\d{2}\b", out)
+    stamps = re.findall(STAMP, out)
     assert len(stamps) == 5
     _name_shown(SHOP, 20, out)
     assert "Snabb leverans" in out and "A reviewer" in out and "…" in out  # clipped, not dropped
@@ -237,13 +241,13 @@ def test_mentions_table_keeps_times_whole_and_clips_text(db: Db) -> None:
 def test_sources_list_and_status_fit(db: Db) -> None:
     out = _run("sources", "list", "--config", str(db.config))
     _fits(out)
-    _name_shown(SHOP, 22, out)
+    _name_shown(SHOP, 20, out)
     assert "blocked" in out and "bot wall" in " ".join(out.split())
     out = _run("status", "--config", str(db.config))
     _fits(out)
-    _name_shown(f"collect:{SHOP}", 28, out)
+    _name_shown(f"collect:{SHOP}", 20, out)
     assert "*/20 7-22 * * *" in " ".join(out.split()) or "*/20 7-22" in out
-    times = re.findall(r"\b\d{4}-\d{2}-\d{2} \d{2}:\d{2}\b", out)
+    times = re.findall(STAMP, out)
     assert len(times) >= 3 + 1 + 1  # next runs of every job, a last run, a run's start
     assert "failed" in out and "403" in out
 

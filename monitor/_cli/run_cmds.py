@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 import threading
 import time
 from collections.abc import Iterator
@@ -38,7 +39,9 @@ from monitor._cli.tables import (
     source_cells,
 )
 from monitor._health import PROBLEMS
+from monitor._logs import LOG_FORMATS, LogFormat, configure_logging
 from monitor._redact import redact_text
+from monitor._stamps import display_zone
 from monitor.errors import ConfigError
 
 if TYPE_CHECKING:
@@ -51,27 +54,28 @@ DIGEST_MODES: dict[str, DigestMode] = {"auto": "auto", "force": "force", "skip":
 EXIT_FAILED = 1
 
 
-@contextmanager
-def _logging(level: int) -> Iterator[None]:
-    """Log to stderr through rich while a command runs; restore the logging setup after."""
-    from rich.logging import RichHandler
+LogFormatOpt = typer.Option(
+    "text",
+    "--log-format",
+    help="Log lines as 'text' or 'json' (one object per line, for log shippers). Also $MONITOR_LOG_FORMAT.",
+    envvar="MONITOR_LOG_FORMAT",
+    show_envvar=False,
+)
 
-    root = logging.getLogger()
-    handler = RichHandler(console=err_console, show_path=False, markup=False, rich_tracebacks=False)
-    handler.setLevel(level)
-    quiet = {name: logging.getLogger(name) for name in ("httpx", "httpcore", "alembic", "apscheduler")}
-    saved = (root.level, {name: lg.level for name, lg in quiet.items()})
-    root.addHandler(handler)
-    root.setLevel(min(level, logging.INFO))
-    for lg in quiet.values():
-        lg.setLevel(logging.WARNING)
-    try:
+
+def _log_format(value: str) -> LogFormat:
+    if value not in LOG_FORMATS:
+        raise ConfigError(f"--log-format {value!r}: expected {' or '.join(LOG_FORMATS)}")
+    return "json" if value == "json" else "text"
+
+
+@contextmanager
+def _logging(level: int, fmt: LogFormat | None = None, timezone: str | None = None) -> Iterator[None]:
+    """Log to stderr while a command runs (as ``fmt``, default ``$MONITOR_LOG_FORMAT`` or text;
+    times in ``timezone``, the config's ``digest.timezone``); restore the logging setup after."""
+    chosen = fmt or _log_format(os.environ.get("MONITOR_LOG_FORMAT") or "text")
+    with configure_logging(level, fmt=chosen, tz=display_zone(timezone)):
         yield
-    finally:
-        root.removeHandler(handler)
-        root.setLevel(saved[0])
-        for name, lg in quiet.items():
-            lg.setLevel(saved[1][name])
 
 
 def _step_line(step: StepResult) -> str:
@@ -95,18 +99,22 @@ def run(
         "auto", "--digest", help="With --once: 'auto' (when due), 'force' (today's, now) or 'skip'."
     ),
     verbose: bool = typer.Option(False, "--verbose", "-v", help="Debug logging."),
+    log_format: str = LogFormatOpt,
 ) -> None:
     """Run the monitor: the background scheduler, or one pass with --once.
 
-    SIGTERM or Ctrl-C stops it cleanly: the current database write finishes and the run
-    is recorded as interrupted. Exit codes: 0 ok, 1 a step failed (with --once; a digest
-    delivery that failed counts), 2 bad usage or config, 3 interrupted by a signal.
+    Each job (each step with --once) logs one line saying what it did; times are ISO 8601
+    in digest.timezone. SIGTERM or Ctrl-C stops it cleanly: the current database write
+    finishes and the run is recorded as interrupted. Exit codes: 0 ok, 1 a step failed
+    (with --once; a digest delivery that failed counts), 2 bad usage or config, 3
+    interrupted by a signal.
     """
     mode = DIGEST_MODES.get(digest)
     if mode is None:
         raise ConfigError(f"--digest {digest!r}: expected auto, force or skip")
+    fmt = _log_format(log_format)
     cfg = resolve_config(config, db)
-    with _logging(logging.DEBUG if verbose else logging.INFO):
+    with _logging(logging.DEBUG if verbose else logging.INFO, fmt, cfg.digest.timezone):
         _run(cfg, once, mode)
 
 
@@ -115,11 +123,8 @@ def _run(cfg: Config, once: bool, digest: DigestMode) -> None:
         from monitor._schedule import MonitorScheduler, run_scheduler
         from monitor._store import interrupt_open_runs
 
-        def ready(sched: MonitorScheduler) -> None:
-            jobs = sched.get_jobs()
-            for j in jobs:
-                log.info("job %s next at %s", j.id, j.next_run_time)
-            log.info("scheduler running (%d jobs); SIGTERM or Ctrl-C stops it", len(jobs))
+        def ready(sched: MonitorScheduler) -> None:  # each job's next run is logged as it is synced
+            log.info("scheduler running (%d jobs); SIGTERM or Ctrl-C stops it", len(sched.get_jobs()))
 
         signalled = run_scheduler(cfg, ready=ready)
         log.info("scheduler stopped")
@@ -166,7 +171,7 @@ def status(
         job_rows = [
             {
                 "id": j["id"],
-                "schedule": j["name"].split("[", 1)[-1].rstrip("]") if "[" in j["name"] else j["trigger"],
+                "schedule": _schedule_cell(j["name"], j["trigger"], cfg.digest.timezone),
                 "next_run": j["next_run_time"] or "paused",
                 "last_run": last[j["id"]]["started_at"] if j["id"] in last else None,
                 "result": last[j["id"]]["status"] if j["id"] in last else None,
@@ -188,6 +193,12 @@ def status(
             console.print(
                 f"  {escape(p.get('channel', '?'))} {escape(p.get('day', ''))}: {escape(str(p.get('last_error', '')))}"
             )
+
+
+def _schedule_cell(name: str, trigger: str, tz: str) -> str:
+    """``30m``, ``*/20 7-22 * * *``, ``08:00`` (the table's title names the timezone)."""
+    schedule = name.split("[", 1)[-1].rstrip("]") if "[" in name else trigger
+    return schedule.removesuffix(f" {tz}")
 
 
 @app.command("digest")
@@ -215,7 +226,7 @@ def digest_cmd(
             raise ConfigError(f"--to {channel!r}: expected one of {', '.join(CHANNELS)}")
     cfg = resolve_config(config, db)
     when = parse_date(day, "--date") or datetime.now(ZoneInfo(cfg.index.timezone)).date()
-    with _logging(logging.WARNING), MentionIndex.open(cfg) as idx:
+    with _logging(logging.WARNING, timezone=cfg.digest.timezone), MentionIndex.open(cfg) as idx:
         brand = [idx.brand(b) for b in brand]  # stored spelling; UnknownBrand names the known ones
         with interruptible():
             step, report = digest_step(

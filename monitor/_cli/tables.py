@@ -2,9 +2,10 @@
 
 Every column has a kind that says how its cells look and whether they may shrink:
 
-- ``date`` (``2026-11-03``) and ``time`` (``2026-11-03 09:00``): short ISO, fixed width,
-  never cut; ``figure``: numbers, right-aligned, never cut; ``word``: short fixed words
-  (a status, a kind, a language), never cut.
+- ``date`` (``2026-11-03``) and ``time`` (``2026-11-03T09:00:00+01:00``, the timestamp
+  format of the log and the digest, :mod:`monitor._stamps`): ISO 8601, fixed width, never
+  cut; ``figure``: numbers, right-aligned, never cut; ``word``: short fixed words (a
+  status, a kind, a language), never cut.
 - ``name``: a brand, source or job name, kept whole up to ``limit`` cells and
   middle-ellipsised beyond (``trustpilot-rev…-norway``: both ends stay readable).
 - ``text``: wraps in whatever width is left, clipped at ``limit`` characters with an
@@ -35,6 +36,7 @@ from rich.text import Text
 from monitor._dates import parse_day, parse_iso
 from monitor._health import plain_reason
 from monitor._redact import redact_text
+from monitor._stamps import iso_stamp
 from monitor._store.listings import RunRecord, SourceOverview
 from monitor._textsafe import printable
 
@@ -130,10 +132,10 @@ def short_date(value: object, tz: tzinfo | None = None) -> str:
 
 
 def short_time(value: object, tz: tzinfo | None = None) -> str:
-    """``YYYY-MM-DD HH:MM`` of a datetime (in ``tz``) or ISO text; ``—`` for none."""
+    """``2026-11-03T09:00:00+01:00`` of a datetime (in ``tz``, else its own offset) or ISO text; ``—`` for none."""
     v = _instant(value)
     if isinstance(v, datetime):
-        return _in(v, tz).strftime("%Y-%m-%d %H:%M")
+        return iso_stamp(v, tz or v.tzinfo)
     if isinstance(v, date):
         return v.isoformat()
     return _plain(value)
@@ -206,7 +208,7 @@ def make_table(
             justify="right" if c.kind == "figure" else "left",
             no_wrap=fixed,
             overflow="fold",
-            min_width={"date": 10, "time": 16}.get(c.kind),
+            min_width={"date": 10, "time": 25}.get(c.kind),
         )
     for r in rows:
         table.add_row(*(_cell(c, r.get(c.key), tz) for c in cols))
@@ -281,9 +283,9 @@ MENTION_COLS = [
     Col("text_cell", "author: text", "text"),
 ]
 SOURCE_COLS = [
-    Col("name", "source", "name", 22),
+    Col("name", "source", "name", 20),
     Col("kind", "kind", "name", 12),
-    Col("brand", "brand", "name", 14),
+    Col("brand", "brand", "name", 12),
     Col("status", "status", "word"),
     Col("last_success_at", "last success", "time"),
     Col("reason", "last error / reason", "text", 200),
@@ -298,7 +300,7 @@ RUN_COLS = [
     Col("error_text", "errors", "text", 120),
 ]
 JOB_COLS = [
-    Col("id", "job", "name", 28),
+    Col("id", "job", "name", 20),
     Col("schedule", "schedule", "text"),
     Col("next_run", "next run", "time"),
     Col("last_run", "last run", "time"),

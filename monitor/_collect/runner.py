@@ -210,7 +210,7 @@ class SourceRunner:
         if status in NOTHING_READ:
             rep.errors += 1
         if status in ("partial", *NOTHING_READ):
-            log.warning("source %s %s: %s", src.name, status, rep.reason)
+            log.debug("source %s %s: %s", src.name, status, rep.reason)  # said by the run's outcome line
         self.store.record_source_result(src.name, status, rep.reason, cursor)
 
     async def _walk(self, src: SourceConfig, http: HttpClient, rep: SourceReport) -> None:

@@ -110,7 +110,7 @@ def deliver(
     try:
         files = write_files(rendered, out, markdown=cfg.markdown)
     except Exception as exc:  # the other channels still go out
-        log.error("digest files not written: %s", exc)
+        log.debug("digest files not written: %s", exc)  # the file channel's failure, in the outcome line
         files = planned_files(rendered, out)
         results.append(DeliveryResult("file", ok=False, error=str(exc)))
     else:
@@ -122,7 +122,7 @@ def deliver(
         key = delivery_key(rendered.stem, channel)
         if ledger is not None and already_delivered(ledger, key):
             outbox.drop(out, rendered.stem, channel)
-            log.info("digest %s already delivered by %s: not sent again", rendered.stem, channel)
+            log.debug("digest %s already delivered by %s: not sent again", rendered.stem, channel)
             results.append(DeliveryResult(channel, ok=True, attempts=0, already=True))
             continue
         try:
@@ -163,9 +163,9 @@ def _deliver_one(
         meta["attempts"], meta["last_error"] = used, str(exc)
         meta["failed_at"] = datetime.now(UTC).isoformat()
         pending = outbox.keep(out, rendered.stem, channel, message.data, meta)
-        log.warning("digest %s delivery failed after %d attempt(s): %s (kept in %s)", channel, used, exc, pending)
+        log.debug("digest %s delivery failed after %d attempt(s): %s (kept in %s)", channel, used, exc, pending)
         return DeliveryResult(channel, ok=False, attempts=used, error=str(exc), pending=pending)
-    log.info("digest delivered by %s", channel)
+    log.debug("digest delivered by %s", channel)
     return DeliveryResult(channel, ok=True, attempts=used)
 
 

@@ -25,6 +25,7 @@ from jinja2 import Environment, PackageLoader, StrictUndefined
 from monitor._digest.chart import render_chart
 from monitor._digest.headline import headline
 from monitor._digest.records import BrandDigest, Digest, Window
+from monitor._stamps import display_zone, iso_stamp
 from monitor._textsafe import printable
 
 LANG_NAMES = {
@@ -136,6 +137,11 @@ def local_time(dt: datetime | None, tz: str, fmt: str = "%H:%M") -> str:
     return dt.astimezone(ZoneInfo(tz)).strftime(fmt)
 
 
+def stamp(dt: datetime | None, tz: str) -> str:
+    """An instant as the log and ``monitor status`` show it: ``2026-12-01T14:42:12+01:00`` in ``tz``."""
+    return "" if dt is None else iso_stamp(dt, display_zone(tz))
+
+
 _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|>~])")
 
 
@@ -164,6 +170,7 @@ def _filters() -> dict[str, Callable[..., object]]:
         "lang_name": lang_name,
         "kind_name": kind_name,
         "local_time": local_time,
+        "stamp": stamp,
         "md": md_escape,
     }
 

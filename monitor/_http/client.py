@@ -184,7 +184,7 @@ class HttpClient:
         else:
             kind: FetchStatus = "ok" if 200 <= status < 300 else "failed"
             return FetchResult(url=url, status=kind, http_status=status, body=body, attempts=attempts)
-        log.info("robots.txt %s not fetched: %s", redact_url(url), result.reason)
+        log.debug("robots.txt %s not fetched: %s", redact_url(url), result.reason)  # the source's status says it
         return replace(result, attempts=attempts)
 
     async def _robots_once(self, target: httpx.URL) -> tuple[int, bytes]:
@@ -311,8 +311,8 @@ class HttpClient:
                 headers=exc.headers,
             )
         result = replace(result, attempts=attempts, elapsed_s=time.monotonic() - started)
-        if result.status != "ok":
-            log.info("%s", result.describe())
+        if result.status != "ok":  # 304s are routine; a source's failure is in its job's outcome line
+            log.debug("%s", result.describe())
         return result
 
     async def _attempt(

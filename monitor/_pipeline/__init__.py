@@ -8,7 +8,8 @@ SIGTERM never leaves a half-written run: each step's Run row ends ``ok``, ``part
 
 Modules: :mod:`~monitor._pipeline.results` (what a step and a pass report),
 :mod:`~monitor._pipeline.ports` (what the steps take), :mod:`~monitor._pipeline.due` (when
-the digest is due), :mod:`~monitor._pipeline.steps` (the steps) and
+the digest is due), :mod:`~monitor._pipeline.steps` (the steps),
+:mod:`~monitor._pipeline.outcome` (each step's and job's one log line) and
 :mod:`~monitor._pipeline.once` (the whole pass).
 """
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections.abc import Callable
 from datetime import UTC, date, datetime
 from typing import TYPE_CHECKING, Literal
@@ -11,6 +12,7 @@ from zoneinfo import ZoneInfo
 
 from monitor._config import Config
 from monitor._pipeline.due import digest_written, due_report_day
+from monitor._pipeline.outcome import log_step
 from monitor._pipeline.ports import ClassifierFactory, CollectFn
 from monitor._pipeline.results import PipelineResult, StepResult
 from monitor._pipeline.steps import check_stop, collect_step, digest_step, refresh_step, score_step
@@ -63,7 +65,8 @@ def run_once(
     """collect → score → refresh index and alerts → digest (when due, or ``force``).
 
     ``idx`` defaults to the config's database (opened and closed here); ``classifier`` to
-    the configured model, loaded when scoring starts.
+    the configured model, loaded when scoring starts. Each step ends with its outcome line
+    in the log (:mod:`monitor._pipeline.outcome`).
     """
     own = idx is None
     if idx is None:
@@ -72,8 +75,13 @@ def run_once(
         idx = MentionIndex.open(cfg)
     load = _factory(cfg, classifier)
     result = PipelineResult()
+    started = time.monotonic()
 
     def done(step: StepResult) -> None:
+        nonlocal started
+        step.duration_s = time.monotonic() - started  # the steps run one after the other
+        started = time.monotonic()
+        log_step(step)
         result.steps.append(step)
         if on_step is not None:
             on_step(step)

@@ -10,13 +10,19 @@ from monitor._ports import JSONObject
 
 @dataclass
 class StepResult:
-    """One step: its status, the counts its Run row keeps, its errors and that row's id."""
+    """One step: its status, the counts its Run row keeps, its errors and that row's id.
+
+    ``details`` is what the step's log line says beyond the counts (the model version,
+    where the digest went; not stored); ``duration_s`` is set by whoever ran the step.
+    """
 
     name: str
     status: str = "ok"  # ok | partial | failed | interrupted | skipped
     counts: JSONObject = field(default_factory=dict)
     errors: list[str] = field(default_factory=list)
     run_id: int | None = None
+    details: JSONObject = field(default_factory=dict)
+    duration_s: float | None = None
 
 
 @dataclass

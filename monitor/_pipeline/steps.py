@@ -22,7 +22,7 @@ from monitor._labels import counts_in_index
 from monitor._pipeline.ports import AlertsIndex, ClassifierFactory, CollectFn, ScoreIndex
 from monitor._pipeline.results import StepResult
 from monitor._ports import JSONObject
-from monitor.errors import Interrupted
+from monitor.errors import Interrupted, MonitorError
 
 if TYPE_CHECKING:
     import httpx
@@ -31,6 +31,15 @@ if TYPE_CHECKING:
     from monitor._digest.deliver import DeliveryReport
 
 log = logging.getLogger("monitor._pipeline")
+
+
+def log_failure(what: str, exc: Exception) -> None:
+    """A step's failure: a known one (a MonitorError) is said by the step's outcome line, so
+    only at DEBUG here; anything else is a bug, logged with its traceback."""
+    if isinstance(exc, MonitorError):
+        log.debug("%s: %s", what, exc, exc_info=True)
+    else:
+        log.error("%s: %s: %s", what, type(exc).__name__, exc, exc_info=exc)
 
 
 def check_stop(stop: threading.Event | None) -> None:
@@ -80,10 +89,11 @@ def collect_step(
         step.status = "interrupted"
         return step
     except Exception as exc:  # a collector bug must not stop scoring and the digest
-        log.exception("collection failed")
+        log_failure("collection failed", exc)
         step.status, step.errors = "failed", [f"{type(exc).__name__}: {exc}"]
         return step
     step.counts, step.errors, step.status = _summarise_collect(report)
+    step.details["sources"] = {s.name: s.status for s in report.sources}
     if stop is not None and stop.is_set():
         step.status = "interrupted"
     return step
@@ -145,10 +155,11 @@ def score_step(
     step = StepResult("score")
     run_id = store.start_run("score")
     step.run_id = run_id
-    scored = counted_n = 0
+    scored = counted_n = refreshed = 0
     try:
         clf = load()
         mid, ver = clf.model_id, clf.model_version
+        step.details.update(model=mid, model_version=ver)
         total = store.count_pending(mid, ver)
         threshold = cfg.model.confidence_threshold
         while True:
@@ -163,7 +174,7 @@ def score_step(
                 counted_n += int(counted)
                 items.append((mention_id, pred, counted))
             store.add_scores(items)  # one transaction per chunk: all or nothing
-            idx.refresh()
+            refreshed += idx.refresh()
             scored += len(items)
             if progress is not None:
                 progress(scored, total)
@@ -172,9 +183,10 @@ def score_step(
     except Interrupted:
         step.status = "interrupted"
     except Exception as exc:
-        log.error("scoring failed: %s", exc, exc_info=log.isEnabledFor(logging.DEBUG))
+        log_failure("scoring failed", exc)
         step.status, step.errors = "failed", [f"{type(exc).__name__}: {exc}"]
     step.counts = {"scored": scored, "counted": counted_n, "unscored": scored - counted_n}
+    step.details["refreshed"] = refreshed
     store.finish_run(run_id, step.status, step.counts, step.errors)
     if step.status == "interrupted":
         raise Interrupted
@@ -199,9 +211,10 @@ def refresh_step(
             log.debug("no alerts for %s: %s", b, exc)
             alerts[b] = []
     step.counts["alerts"] = sum(len(v) for v in alerts.values())
+    step.details["alerts"] = {b: len(items) for b, items in alerts.items() if items}
     for b, items in alerts.items():
-        for a in items:
-            log.warning("alert for %s: %s", b, a.message)
+        for a in items:  # the message usually names its brand already
+            log.warning("alert for %s", a.message if a.message.startswith(f"{b}:") else f"{b}: {a.message}")
     return step, alerts
 
 
@@ -227,6 +240,7 @@ def digest_step(
     """
     from monitor._digest.context import build_digest
     from monitor._digest.deliver import MetaLedger, deliver, digest_stem, render_all, retry_pending
+    from monitor._digest.targets import delivery_details
 
     store = idx.store
     step = StepResult("digest")
@@ -257,11 +271,12 @@ def digest_step(
             digest, markdown=cfg.digest.markdown, stem=digest_stem(digest, all_brands=set(chosen) == set(configured))
         )
         report = deliver(rendered, cfg.digest, channels, out_dir=out_dir, wait=wait, transport=transport, ledger=ledger)
+        step.details["channels"] = delivery_details(report.results, cfg.digest, report.files)
         step.counts.update(report.counts())
         step.errors = report.errors
         step.status = "ok" if report.ok else "partial"
     except Exception as exc:
-        log.exception("digest failed")
+        log_failure("digest failed", exc)
         step.status, step.errors = "failed", [f"{type(exc).__name__}: {exc}"]
     step.counts.update({"day": day.isoformat(), "brands": len(chosen), "scheduled": scheduled})
     if report is not None:

@@ -17,8 +17,10 @@ import logging
 import threading
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, time, timedelta
+from time import monotonic
 from typing import TYPE_CHECKING
 
+from monitor._logs import log_crash
 from monitor._ports import Clock
 from monitor._schedule.spec import make_trigger, parse_schedule
 from monitor._store.leases import Leases
@@ -92,48 +94,86 @@ def _rt() -> Runtime:
     return _runtime
 
 
+def _crashed(job: str, started: float, exc: Exception) -> JobResult:
+    """A job's unexpected end: its one (ERROR) line, and the result the lease records as failed."""
+    log_crash(job, exc, monotonic() - started)
+    return {"status": "failed", "error": f"{type(exc).__name__}: {exc}"}
+
+
 def collect_job(source: str) -> JobResult:
-    """Collect one source, score what is new, refresh the index."""
-    from monitor._pipeline import collect_step, score_step
+    """Collect one source, score what is new, refresh the index; log one line saying what it did."""
+    from monitor._pipeline import StepResult, collect_step, score_step
+    from monitor._pipeline.outcome import collect_job_line, count, log_line
 
     rt = _rt()
-    if rt.stop.is_set():
-        return {"status": "interrupted"}
+    job, started = f"collect:{source}", monotonic()
+    c = StepResult("collect", status="interrupted", errors=["stopped by a signal before it started"])
+    s: StepResult | None = None
+    refreshed = 0
     try:
-        c = collect_step(rt.idx, rt.cfg, source=source, stop=rt.stop, collect_fn=rt.collect_fn)
-        if c.status == "interrupted" or rt.stop.is_set():
-            return {"status": "interrupted", **c.counts}
-        # One scorer (and snapshot refresh) at a time: a job that waits finds what the
-        # other left, usually nothing.
-        with rt.score_lock:
-            s = score_step(rt.idx, rt.cfg, rt.classifier, stop=rt.stop)
-            rt.idx.refresh()
+        if not rt.stop.is_set():
+            c = collect_step(rt.idx, rt.cfg, source=source, stop=rt.stop, collect_fn=rt.collect_fn)
+        if c.status != "interrupted" and not rt.stop.is_set():
+            # One scorer (and snapshot refresh) at a time: a job that waits finds what the
+            # other left, usually nothing.
+            with rt.score_lock:
+                s = score_step(rt.idx, rt.cfg, rt.classifier, stop=rt.stop)
+                refreshed = count(s.details, "refreshed") + rt.idx.refresh()
+        elif c.status != "interrupted":
+            c.status = "interrupted"
     except Interrupted:
-        return {"status": "interrupted"}
-    return {"collect": c.status, "score": s.status, **c.counts}
+        c.status = "interrupted"
+        s = None
+    except Exception as exc:
+        return _crashed(job, started, exc)
+    log_line(*collect_job_line(job, source, c, s, refreshed, monotonic() - started))
+    if c.status == "interrupted":
+        return {"status": "interrupted", **c.counts}
+    status = "failed" if s is not None and s.status == "failed" else c.status
+    return {"status": status, "collect": c.status, "score": s.status if s else None, **c.counts}
 
 
 def digest_job() -> JobResult:
-    """Write and deliver the digest that is due (skipped if already written)."""
-    from monitor._pipeline import digest_step, digest_written, due_report_day
+    """Write and deliver the digest that is due (skipped if already written); log one line."""
+    from monitor._pipeline import StepResult, digest_step, digest_written, due_report_day
+    from monitor._pipeline.outcome import log_step
 
     rt = _rt()
-    now = rt.clock()
-    day = due_report_day(now, rt.cfg.digest, lambda d: digest_written(rt.idx.store, d))
-    if day is None:
-        return {"status": "skipped", "reason": "already written"}
-    step, _report = digest_step(rt.idx, rt.cfg, day, now=now)
+    started = monotonic()
+    try:
+        now = rt.clock()
+        day = due_report_day(now, rt.cfg.digest, lambda d: digest_written(rt.idx.store, d))
+        if day is None:
+            log_step(
+                StepResult("digest", status="skipped", counts={"reason": "the due digest is written already"}), "digest"
+            )
+            return {"status": "skipped", "reason": "already written"}
+        step, _report = digest_step(rt.idx, rt.cfg, day, now=now)
+    except Exception as exc:
+        return _crashed("digest", started, exc)
+    step.duration_s = monotonic() - started
+    log_step(step, "digest")
     return {"status": step.status, "day": day.isoformat()}
 
 
 def retention_job() -> JobResult:
-    """Drop old lease rows and expired raw mentions."""
+    """Drop old lease rows and expired raw mentions; log one line."""
+    from monitor._pipeline import StepResult
+    from monitor._pipeline.outcome import log_step
+
     rt = _rt()
-    now = rt.clock()
-    keep = rt.cfg.retention
-    store = rt.idx.store
-    purged = Leases(store.engine).purge(now - timedelta(days=keep.run_days))
-    return {"leases": purged, "store": store.apply_retention(keep.mention_days, keep.run_days, now=now)}
+    started = monotonic()
+    try:
+        now = rt.clock()
+        keep = rt.cfg.retention
+        store = rt.idx.store
+        purged = Leases(store.engine).purge(now - timedelta(days=keep.run_days))
+        removed = store.apply_retention(keep.mention_days, keep.run_days, now=now)
+    except Exception as exc:
+        return _crashed("retention", started, exc)
+    step = StepResult("retention", counts={"leases": purged, **removed}, duration_s=monotonic() - started)
+    log_step(step, "retention")
+    return {"status": "ok", "leases": purged, "store": removed}
 
 
 @dataclass(frozen=True)

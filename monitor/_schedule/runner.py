@@ -39,9 +39,11 @@ from apscheduler.triggers.base import BaseTrigger
 from apscheduler.util import ref_to_obj
 
 from monitor import _liveness as liveness
+from monitor._logs import log_not_run
 from monitor._ports import Clock
 from monitor._schedule.jobs import system_clock
 from monitor._schedule.spec import due_times, following, latest_due, next_fire, same_local_day
+from monitor._stamps import iso_stamp
 from monitor._store import Engine
 from monitor._store.leases import Leases
 
@@ -123,10 +125,13 @@ class LeasedJob:
                     and last < run_time.astimezone(UTC)
                     and same_local_day(last, run_time, self.sched.timezone)
                 ):
-                    log.info("job %s at %s: already fired that local day (DST)", self.job_id, run_time.isoformat())
+                    why = "already fired that local day (the clock went back)"
+                    log_not_run(self.job_id, iso_stamp(run_time, self.sched.timezone), why)
                     return NotRun(self.job_id, "already fired that local day")
             if not leases.claim(self.job_id, run_time, now):
-                log.info("job %s at %s: taken by another scheduler", self.job_id, run_time.isoformat())
+                # INFO, not DEBUG: on this scheduler it is that firing's one outcome line.
+                why = "another scheduler holds its lease, or the job's previous run is still going"
+                log_not_run(self.job_id, iso_stamp(run_time, self.sched.timezone), why)
                 return NotRun(self.job_id, "taken by another scheduler")
         return Fired(self.job_id, run_time, self.sched.run_leased(self.job_id, run_time, self.call))
 
@@ -259,8 +264,9 @@ class MonitorScheduler:
             raise
         finally:
             self._heartbeat.release()
-        interrupted = isinstance(value, dict) and value.get("status") == "interrupted"
-        self.leases.release(job_id, run_time, "interrupted" if interrupted else "done", self.clock())
+        said = value.get("status") if isinstance(value, dict) else None
+        status = {"interrupted": "interrupted", "failed": "failed"}.get(str(said), "done")
+        self.leases.release(job_id, run_time, status, self.clock())
         return value
 
     def tick(self, now: datetime | None = None) -> float | None:
@@ -281,7 +287,8 @@ class MonitorScheduler:
             for run_time in run_times[-1:] if job.coalesce else run_times:
                 grace = job.misfire_grace_time
                 if grace is not None and now - run_time > timedelta(seconds=grace):
-                    log.warning("job %s missed its %s run by %s", job.id, run_time.isoformat(), now - run_time)
+                    why = f"missed by {now - run_time} (more than its grace time)"
+                    log_not_run(job.id, iso_stamp(run_time, self.timezone), why, status="missed")
                     self._dispatch(JobExecutionEvent(EVENT_JOB_MISSED, job.id, JOBSTORE, run_time))
                     continue
                 wrapper.attributed(run_time)

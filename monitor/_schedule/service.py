@@ -19,6 +19,7 @@ from monitor._ports import Clock
 from monitor._schedule.jobs import Runtime, install_runtime, system_clock
 from monitor._schedule.runner import MonitorScheduler, make_scheduler
 from monitor._schedule.sync import sync_jobs
+from monitor._stamps import iso_stamp
 
 if TYPE_CHECKING:
     from monitor._api import MentionIndex
@@ -54,7 +55,10 @@ def run_scheduler(
     sched = make_scheduler(idx.store.engine, clock=clock, timezone_name=cfg.digest.timezone)
     sched.open()  # paused: nothing runs before the jobs are synced
     for job_id, action in sorted(sync_jobs(sched, cfg).items()):
-        log.info("job %s: %s", job_id, action)
+        job = sched.get_job(job_id)
+        nxt = job.next_run_time if job is not None else None
+        when = f", next run {iso_stamp(nxt, sched.timezone)}" if nxt is not None else ""
+        log.info("job %s %s%s", job_id, action, when)
 
     signals_seen = 0
     first_signal: str | None = None

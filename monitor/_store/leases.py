@@ -130,7 +130,7 @@ class Leases:
         except IntegrityError:
             return False  # someone else claimed this very run
         if busy:
-            log.info("job %s at %s skipped: another instance is still running", job_id, key)
+            log.debug("job %s at %s skipped: another instance is still running", job_id, key)
         return not busy
 
     def beat(self, now: datetime) -> int:
@@ -259,7 +259,7 @@ def register_job(engine: Engine, rec: JobRecord) -> None:
             conn.execute(delete(META_T).where(META_T.c.key == key))
             conn.execute(META_T.insert().values(key=key, value=_record_json(rec)))
     except IntegrityError:  # another scheduler registered it at the same moment
-        log.info("job %s was registered by another scheduler meanwhile", rec.id)
+        log.debug("job %s was registered by another scheduler meanwhile", rec.id)
 
 
 def unregister_job(engine: Engine, job_id: str) -> None:

@@ -107,7 +107,7 @@ class RunsStore(StoreBase):
             beat = as_utc(r.heartbeat_at) if r.heartbeat_at is not None else None
             if beat is None and r.owner is None:
                 beat = as_utc(r.started_at)  # a row from before owners were recorded
-            why = owner_gone(r.owner, beat, now, mine=r.id in mine)
+            why = owner_gone(r.owner, beat, now, mine=r.id in mine, started=as_utc(r.started_at))
             if why is not None and self.close_run(r.id, "abandoned", f"abandoned: {why}"):
                 log.warning("run %d marked abandoned: %s", r.id, why)
                 done.append(int(r.id))
