@@ -14,6 +14,7 @@ from pathlib import Path
 CONFIG_ENV = "MONITOR_CONFIG"
 DATABASE_ENV = "MONITOR_DATABASE_URL"
 CONFIG_FILE = "monitor.toml"
+CWD_ORIGIN = "the current folder"
 #: How to start a project, said wherever no config was found.
 START_FIX = f"create one with `monitor init` in this folder, or pass --config PATH (or set ${CONFIG_ENV})"
 
@@ -25,6 +26,11 @@ class ConfigLookup:
     path: Path | None
     origin: str
     looked_for: tuple[str, ...]
+
+    @property
+    def named(self) -> Path | None:
+        """:attr:`path` as the user would name it: ``monitor.toml`` when found in the current folder."""
+        return Path(CONFIG_FILE) if self.path is not None and self.origin == CWD_ORIGIN else self.path
 
     def not_found(self) -> str:
         """``no config file found; looked for: …`` (when :attr:`path` is None)."""
@@ -45,8 +51,8 @@ def find_config(explicit: Path | None, *, env: Mapping[str, str], cwd: Path) -> 
         path = Path(env[CONFIG_ENV])
         return ConfigLookup(path, f"${CONFIG_ENV}", (f"{path} (${CONFIG_ENV})",))
     local = cwd / CONFIG_FILE
-    looked = ("--config (not given)", f"${CONFIG_ENV} (not set)", f"{local} (the current folder)")
-    return ConfigLookup(local if local.is_file() else None, "the current folder", looked)
+    looked = ("--config (not given)", f"${CONFIG_ENV} (not set)", f"{local} ({CWD_ORIGIN})")
+    return ConfigLookup(local if local.is_file() else None, CWD_ORIGIN, looked)
 
 
-__all__ = ["CONFIG_ENV", "CONFIG_FILE", "DATABASE_ENV", "START_FIX", "ConfigLookup", "find_config"]
+__all__ = ["CONFIG_ENV", "CONFIG_FILE", "CWD_ORIGIN", "DATABASE_ENV", "START_FIX", "ConfigLookup", "find_config"]
