@@ -130,10 +130,19 @@ def test_version(empty: Path) -> None:
     assert list(empty.iterdir()) == []
 
 
-def test_help_of_every_command_works_without_a_project(empty: Path) -> None:
+def test_help_of_every_command_works_without_a_project_and_shows_no_bool_metavar(empty: Path) -> None:
+    flags = 0
     for leaf in sorted(set(_leaves(typer.main.get_command(app))) | {""}):
         res = runner.invoke(app, [*leaf.split(), "--help"])
         assert res.exit_code == 0 and "Usage:" in res.output, f"monitor {leaf} --help: {res.output}"
+        for metavar in ("<bool>", "BOOLEAN", "<BOOL>", "[bool]"):
+            assert metavar not in res.output, f"monitor {leaf} --help shows {metavar}:\n{res.output}"
+        for line in res.output.splitlines():  # a flag's line: its names, then its help
+            words = line.split()
+            if words and words[0].startswith("-") and words[0].rstrip(",") in ("--json", "--help", "--version"):
+                flags += 1
+                assert not words[1].startswith("<"), line
+    assert flags > 20
     assert list(empty.iterdir()) == []
 
 
