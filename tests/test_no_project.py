@@ -221,3 +221,12 @@ def test_run_refuses_a_config_that_gives_it_nothing_to_do(empty: Path, toml: str
     assert res.exit_code == 2, res.output
     assert res.output.startswith(f"error: {cfg}: {missing}: `monitor run` has nothing to do"), res.output
     assert "scheduler" not in res.output and not (empty.parent / "m.db").exists()
+
+
+def test_the_readme_example_is_what_a_command_prints(empty: Path) -> None:
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    [example] = [b for b in readme.split("```text\n")[1:] if b.startswith("error: no config file found")]
+    example = example.split("```", 1)[0].strip()
+    res = runner.invoke(app, ["status"])
+    assert res.exit_code == 2
+    assert res.output.strip() == example.replace("/home/me", str(empty))
