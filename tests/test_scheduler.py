@@ -265,7 +265,9 @@ def test_monitor_run_stops_cleanly_on_sigterm(tmp_path) -> None:
     cfg = tmp_path / "m.toml"
     cfg.write_text(
         'database_url = "sqlite:///m.db"\n[[brands]]\nname = "Acme"\n'
-        '[digest]\ntime = "08:00"\ntimezone = "Europe/Stockholm"\n',
+        '[digest]\ntime = "08:00"\ntimezone = "Europe/Stockholm"\n'
+        # a source is needed (`monitor run` refuses an idle scheduler); its cron never fires in the test
+        '[[sources]]\nname = "feed"\nkind = "rss"\nurl = "https://feed.example/rss"\nschedule = "0 0 1 1 *"\n',
         encoding="utf-8",
     )
     repo = Path(__file__).resolve().parents[1]
@@ -297,7 +299,7 @@ def test_monitor_run_stops_cleanly_on_sigterm(tmp_path) -> None:
     assert b"scheduler stopped" in rest
     engine = make_engine(f"sqlite:///{tmp_path / 'm.db'}")
     try:
-        assert {j["id"] for j in sch.stored_jobs(engine)} == {"digest", "retention"}
+        assert {j["id"] for j in sch.stored_jobs(engine)} == {"collect:feed", "digest", "retention"}
     finally:
         engine.dispose()
 

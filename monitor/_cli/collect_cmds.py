@@ -21,6 +21,7 @@ from monitor._cli.common import (
     handle_errors,
     interruptible,
     open_index,
+    require_sources,
     resolve_config,
 )
 from monitor._cli.tables import COLLECT_COLS, SOURCE_COLS, progress_columns, progress_label, source_cells
@@ -97,8 +98,7 @@ def collect(
     from monitor._collect import collect_async
 
     cfg = resolve_config(config, db)
-    if not cfg.sources:
-        raise ConfigError("the config has no [[sources]]; add some (see `monitor init`)")
+    require_sources(cfg, "collect")
     index: MentionIndex = open_index(config, db)
     try:
         with Progress(

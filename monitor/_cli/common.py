@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import typer
 from rich.console import Console
 
-from monitor._config import Config, config_from_dict, load_config
+from monitor._config import DATABASE_ENV, START_FIX, Config, config_from_dict, find_config, load_config
 from monitor._csvcells import neutralise
 from monitor._dates import parse_day
 from monitor._redact import redact_text
@@ -41,14 +41,53 @@ ConfigOpt = typer.Option(None, "--config", "-c", help=CONFIG_HELP, envvar="MONIT
 DbOpt = typer.Option(None, "--db", help=DB_HELP)
 
 
-def resolve_config(config: Path | None, db: str | None = None) -> Config:
-    """The config named on the command line, in the environment or in the cwd, or defaults."""
-    if config is None and Path("monitor.toml").is_file():
-        config = Path("monitor.toml")
-    cfg = load_config(config) if config is not None else config_from_dict({})
+def resolve_config(config: Path | None, db: str | None = None, *, project: bool = True) -> Config:
+    """The config a command runs on, found by the one lookup every command and the doctor use.
+
+    ``--config``, else ``$MONITOR_CONFIG``, else ``./monitor.toml``. Without a config file
+    the defaults apply only when a database is named (``--db`` or ``$MONITOR_DATABASE_URL``)
+    or the command needs no project (``project=False``: the model commands); otherwise a
+    one-line :class:`ConfigError` names every place looked and how to start, before any
+    file is created.
+    """
+    lookup = find_config(config, env=os.environ, cwd=Path.cwd())
+    if lookup.path is None:
+        if project and not (db or os.environ.get(DATABASE_ENV)):
+            raise ConfigError(f"{lookup.not_found()} → {START_FIX}")
+        cfg = config_from_dict({})
+    elif not lookup.path.exists():
+        detail, fix = lookup.missing_file()
+        raise ConfigError(f"{detail} → {fix}")
+    else:
+        cfg = load_config(lookup.named or lookup.path)  # errors say "monitor.toml: …" for the one here
     if db:
         cfg = cfg.model_copy(update={"database_url": db})
     return cfg
+
+
+def require_sources(cfg: Config, command: str, *, brands: bool = False) -> None:
+    """Refuse a command that would do nothing: no [[sources]] (with ``brands``: no enabled
+    source, or no [[brands]] to match mentions to)."""
+    missing = []
+    if brands and not cfg.brands:
+        missing.append("[[brands]]")
+    if not cfg.sources:
+        missing.append("[[sources]]")
+    elif brands and not any(s.enabled for s in cfg.sources):
+        missing.append(f"enabled [[sources]] (all {len(cfg.sources)} have enabled = false)")
+    if not missing:
+        return
+    what = " and no ".join(missing)
+    if cfg.path is None:
+        raise ConfigError(
+            f"no config file, so no {what}: `monitor {command}` has nothing to do with only a database named "
+            f"→ create a config with `monitor init`, then add brands and sources"
+        )
+    fix = "add or enable them" if cfg.sources and "[[sources]]" not in missing else "add them"
+    raise ConfigError(
+        f"{cfg.path}: no {what}: `monitor {command}` has nothing to do "
+        f"→ {fix} (the starter config from `monitor init` documents every key)"
+    )
 
 
 def open_index(config: Path | None, db: str | None = None) -> Any:
@@ -59,10 +98,11 @@ def open_index(config: Path | None, db: str | None = None) -> Any:
 
 
 def handle_errors(func: F) -> F:
-    """Turn project errors into a red one-line message and exit code 2 (1 for others).
+    """Turn project errors into a red one-line message and exit code 2 (bad usage or config).
 
     The line is not wrapped at the terminal's width (a long list of known values stays one
-    line). The message is redacted (no URL password or secret parameter) and printable.
+    line). The message is redacted (no URL password or secret parameter) and printable. Other
+    exceptions are bugs: they propagate (a traceback, exit code 1).
     """
 
     @wraps(func)
@@ -249,5 +289,6 @@ __all__ = [
     "open_index",
     "parse_date",
     "progress_bar",
+    "require_sources",
     "resolve_config",
 ]

@@ -53,7 +53,7 @@ EvalDataOpt = typer.Option(
 def _model_config(
     config: Path | None, model_path: Path | None, precision: str | None, backend: str | None
 ) -> ModelConfig:
-    cfg = resolve_config(config).model
+    cfg = resolve_config(config, project=False).model  # the model commands need no project
     update: dict[str, Any] = {}
     if model_path is not None:
         update["path"] = str(model_path)

@@ -26,6 +26,7 @@ from monitor._cli.common import (
     handle_errors,
     interruptible,
     parse_date,
+    require_sources,
     resolve_config,
 )
 from monitor._cli.tables import (
@@ -82,7 +83,7 @@ def _step_line(step: StepResult) -> str:
     colour = {"ok": "green", "partial": "yellow", "skipped": "dim", "interrupted": "yellow"}.get(step.status, "red")
     counts = ", ".join(f"{k}={v}" for k, v in step.counts.items() if not isinstance(v, (dict, list)) and k != "html")
     line = f"[{colour}]{step.name:<8} {step.status}[/] {escape(counts)}"
-    if step.status == "failed" and step.errors:
+    if step.status in ("failed", "partial") and step.errors:
         line += f"\n         [red]{escape(redact_text(step.errors[0])[:300])}[/]"
     return line
 
@@ -104,16 +105,17 @@ def run(
     """Run the monitor: the background scheduler, or one pass with --once.
 
     Each job (each step with --once) logs one line saying what it did; times are ISO 8601
-    in digest.timezone. SIGTERM or Ctrl-C stops it cleanly: the current database write
-    finishes and the run is recorded as interrupted. Exit codes: 0 ok, 1 a step failed
-    (with --once; a digest delivery that failed counts), 2 bad usage or config, 3
-    interrupted by a signal.
+    in digest.timezone. SIGTERM or Ctrl-C stops it cleanly: the current database write finishes and the run
+    is recorded as interrupted. Exit codes: 0 all good, 1 something failed (with --once: a
+    source blocked, failed or partial, a step, a digest delivery), 2 bad usage or config
+    (also: no config, no [[sources]] or no [[brands]]), 3 interrupted by a signal.
     """
     mode = DIGEST_MODES.get(digest)
     if mode is None:
         raise ConfigError(f"--digest {digest!r}: expected auto, force or skip")
     fmt = _log_format(log_format)
     cfg = resolve_config(config, db)
+    require_sources(cfg, "run", brands=True)  # no idle scheduler, no pass that collects nothing
     with _logging(logging.DEBUG if verbose else logging.INFO, fmt, cfg.digest.timezone):
         _run(cfg, once, mode)
 
@@ -146,8 +148,9 @@ def _run(cfg: Config, once: bool, digest: DigestMode) -> None:
 
 
 def _failed(step: StepResult) -> bool:
-    """A failed step, or a digest written but not delivered on every channel (it waits in the outbox)."""
-    return bool(step.status == "failed" or (step.name == "digest" and step.status == "partial"))
+    """Not all good, as ``monitor collect`` counts it: a step failed or partial (a source blocked,
+    failed or partly collected; a digest not delivered on every channel, waiting in the outbox)."""
+    return step.status not in ("ok", "skipped")
 
 
 @app.command()

@@ -14,12 +14,14 @@ unknown key gets the closest valid key, or the table it belongs in (``_keys``).
 
 The models live by concern: ``_collection`` (brands and sources), ``_settings`` (HTTP, model,
 index, digest, retention), ``_loading`` (the whole file, the environment's secrets, loading
-and its error messages) and ``_fields`` (shared field types); import them from here.
+and its error messages), ``_discovery`` (where the file is: the one lookup every command
+and the doctor use) and ``_fields`` (shared field types); import them from here.
 """
 
 from __future__ import annotations
 
 from monitor._config._collection import SOURCE_KINDS, BrandConfig, SourceConfig
+from monitor._config._discovery import CONFIG_ENV, DATABASE_ENV, START_FIX, ConfigLookup, find_config
 from monitor._config._loading import (
     DEFAULT_DATABASE_URL,
     Config,
@@ -42,14 +44,18 @@ from monitor._labels import SUPPORTED_LANGUAGES
 from monitor._schedule.spec import MAX_INTERVAL_DAYS, parse_schedule
 
 __all__ = [
+    "CONFIG_ENV",
+    "DATABASE_ENV",
     "DEFAULT_DATABASE_URL",
     "MAX_INTERVAL_DAYS",
     "MAX_RETENTION_DAYS",
     "PRECISIONS",
     "SOURCE_KINDS",
+    "START_FIX",
     "SUPPORTED_LANGUAGES",
     "BrandConfig",
     "Config",
+    "ConfigLookup",
     "DigestConfig",
     "HttpConfig",
     "IndexConfig",
@@ -60,6 +66,7 @@ __all__ = [
     "SourceConfig",
     "check_database_url",
     "config_from_dict",
+    "find_config",
     "load_config",
     "parse_schedule",
 ]

@@ -9,49 +9,32 @@ from __future__ import annotations
 import os
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
 from monitor._cache_admin import CacheEntry
-from monitor._config import Config, ModelConfig, config_from_dict, load_config
+from monitor._config import (
+    DATABASE_ENV,
+    START_FIX,
+    Config,
+    ConfigLookup,
+    ModelConfig,
+    config_from_dict,
+    find_config,
+    load_config,
+)
 from monitor._doctor.report import Check, fail, ok, warn
 from monitor._sentiment.loader import FAST_BF16_FLAGS
 from monitor._sentiment.loader import cpu_flags as read_cpu_flags
 from monitor._store.health import DatabaseStatus
 from monitor.errors import ConfigError, MonitorError
 
-CONFIG_ENV = "MONITOR_CONFIG"
-DATABASE_ENV = "MONITOR_DATABASE_URL"
-CONFIG_FILE = "monitor.toml"
 UPGRADE_FIX = "run `monitor db upgrade` (it creates or migrates the schema; stored data is kept)"
 #: CPU flags worth showing for the model: vector width, int8 dot products, native bf16.
 MODEL_CPU_FLAGS = ("avx2", "avx512f", "avx_vnni", "avx512_vnni", "avx512_bf16", "amx_bf16", "amx_int8", "asimd")
 
 
 # ---------------------------------------------------------------- config
-
-
-@dataclass(frozen=True)
-class ConfigLookup:
-    """The config file to load (None: none found), how it was named, and every place looked."""
-
-    path: Path | None
-    origin: str
-    looked_for: tuple[str, ...]
-
-
-def find_config(explicit: Path | None, *, env: Mapping[str, str], cwd: Path) -> ConfigLookup:
-    """The CLI's discovery: ``--config``, else ``$MONITOR_CONFIG``, else ``./monitor.toml``."""
-    if explicit is not None:
-        origin = f"${CONFIG_ENV}" if env.get(CONFIG_ENV) == str(explicit) else "--config"
-        return ConfigLookup(explicit, origin, (f"{explicit} ({origin})",))
-    if env.get(CONFIG_ENV):
-        path = Path(env[CONFIG_ENV])
-        return ConfigLookup(path, f"${CONFIG_ENV}", (f"{path} (${CONFIG_ENV})",))
-    local = cwd / CONFIG_FILE
-    looked = ("--config (not given)", f"${CONFIG_ENV} (not set)", f"{local} (the current folder)")
-    return ConfigLookup(local if local.is_file() else None, "the current folder", looked)
 
 
 def check_config(lookup: ConfigLookup, *, env: Mapping[str, str]) -> tuple[list[Check], Config | None]:
@@ -66,12 +49,9 @@ def check_config(lookup: ConfigLookup, *, env: Mapping[str, str]) -> tuple[list[
                 f"no config file; using the defaults with ${DATABASE_ENV} (looked for: {'; '.join(lookup.looked_for)})"
             )
             return [warn("config", "", why, "create one with `monitor init`, then add brands and sources")], cfg
-        detail = f"no config file found; looked for: {'; '.join(lookup.looked_for)}"
-        fix = f"create one with `monitor init` in this folder, or pass --config PATH (or set ${CONFIG_ENV})"
-        return [fail("config", "", detail, fix)], None
+        return [fail("config", "", lookup.not_found(), START_FIX)], None
     if not lookup.path.exists():
-        detail = f"{lookup.path} (from {lookup.origin}): no such file; looked for: {'; '.join(lookup.looked_for)}"
-        return [fail("config", "", detail, f"check the path, or create it with `monitor init {lookup.path}`")], None
+        return [fail("config", "", *lookup.missing_file())], None
     try:
         cfg = load_config(lookup.path)
     except ConfigError as exc:
