@@ -49,6 +49,11 @@ PROJECT_COMMANDS: list[list[str]] = [
     ["export", "../out.jsonl"],
     ["verify"],
     ["sources", "list"],
+    ["serve"],
+    ["user", "list"],
+    ["user", "add", "lead", "--password-stdin"],
+    ["user", "password", "lead", "--password-stdin"],
+    ["user", "remove", "lead"],
     ["doctor"],  # its own report, the same words and the same exit code
 ]
 #: Commands that work without a project (each is exercised below or in its own tests).

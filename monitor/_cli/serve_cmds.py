@@ -10,7 +10,16 @@ from pathlib import Path
 import typer
 
 from monitor._cli.app import app
-from monitor._cli.common import ConfigOpt, DbOpt, console, err_console, escape, handle_errors, open_index
+from monitor._cli.common import (
+    ConfigOpt,
+    DbOpt,
+    console,
+    err_console,
+    escape,
+    handle_errors,
+    open_index,
+    resolve_config,
+)
 from monitor.errors import ConfigError, InvalidArgument
 
 user_app = typer.Typer(help="People who may log in to the dashboard (monitor serve).", no_args_is_help=True)
@@ -92,14 +101,16 @@ def user_add(
     db: str | None = DbOpt,
 ) -> None:
     """Add a dashboard user (the password is asked for, or read with --password-stdin)."""
+    from monitor._api import MentionIndex
     from monitor._store.accounts import ROLES, Accounts
     from monitor._web.passwords import check_name, check_password, hash_password
 
     check_name(name)
     if role not in ROLES:
         raise InvalidArgument(f"--role {role!r}: expected {', '.join(ROLES)}")
+    cfg = resolve_config(config, db)  # no project: say so before asking for a password
     password = check_password(_read_password(password_stdin))
-    with open_index(config, db) as idx:
+    with MentionIndex.open(cfg) as idx:
         Accounts(idx.engine).add_user(name, role, hash_password(password), at=datetime.now(UTC))
     console.print(f"added user {escape(name)} ({role})", highlight=False)
 
@@ -113,11 +124,13 @@ def user_password(
     db: str | None = DbOpt,
 ) -> None:
     """Give a user a new password (its open sessions are logged out)."""
+    from monitor._api import MentionIndex
     from monitor._store.accounts import Accounts
     from monitor._web.passwords import check_password, hash_password
 
+    cfg = resolve_config(config, db)  # no project: say so before asking for a password
     password = check_password(_read_password(password_stdin))
-    with open_index(config, db) as idx:
+    with MentionIndex.open(cfg) as idx:
         if not Accounts(idx.engine).set_password(name, hash_password(password)):
             raise InvalidArgument(f"no user {name!r} (see `monitor user list`)")
     console.print(f"new password set for {escape(name)}", highlight=False)
