@@ -260,3 +260,10 @@ def test_the_packages_form_layers() -> None:
                     reach.add(d)
                     todo.append(d)
         assert high not in reach, f"{low} reaches {high}"
+
+
+def test_every_module_is_under_450_lines() -> None:
+    """Small modules with names that say what they hold (issue 13): none over 450 lines."""
+    sizes = {name: len(path.read_text(encoding="utf-8").splitlines()) for name, path in module_names().items()}
+    big = {name: n for name, n in sizes.items() if n > 450 and "migrations.versions" not in name}
+    assert big == {}

@@ -23,7 +23,8 @@ from typer.testing import CliRunner
 from monitor._api import MentionIndex
 from monitor._cli import _register  # noqa: F401  (registers every command module)
 from monitor._cli.app import app
-from monitor._cli.tables import clip, demo_table, middle_ellipsis, progress_columns, short_date, short_time
+from monitor._cli.progress import progress_columns
+from monitor._cli.tables import clip, demo_table, middle_ellipsis, short_date, short_time
 from monitor._config import load_config
 from monitor._csvcells import restore
 

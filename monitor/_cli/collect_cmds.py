@@ -24,7 +24,8 @@ from monitor._cli.common import (
     require_sources,
     resolve_config,
 )
-from monitor._cli.tables import COLLECT_COLS, SOURCE_COLS, progress_columns, progress_label, source_cells
+from monitor._cli.progress import progress_columns, progress_label
+from monitor._cli.tables import COLLECT_COLS, SOURCE_COLS, source_cells
 from monitor._config import SourceConfig
 from monitor._redact import redact_text
 from monitor.errors import ConfigError

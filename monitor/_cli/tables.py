@@ -28,9 +28,7 @@ from typing import Any, Literal
 from rich import box
 from rich.cells import cell_len
 from rich.console import Console
-from rich.markup import escape
-from rich.progress import ProgressColumn, SpinnerColumn, TextColumn, TimeElapsedColumn
-from rich.table import Column, Table
+from rich.table import Table
 from rich.text import Text
 
 from monitor._dates import parse_day, parse_iso
@@ -405,24 +403,6 @@ def demo_table(results: Sequence[Mapping[str, Any]]) -> Table:
     return make_table(cols, rows, title=title, caption="* low sample (fewer than 30 positive + negative mentions)")
 
 
-def progress_columns(names: Sequence[str]) -> tuple[ProgressColumn, ...]:
-    """The collect display's columns: every source name whole, or middle-ellipsised at
-    :data:`NAME_WIDTH` cells (all at one width), then its kind, then the counts, which wrap."""
-    width = min(max((cell_len(printable(n)) for n in names), default=8), NAME_WIDTH) + len(" (hackernews)")
-    return (
-        SpinnerColumn(),
-        TextColumn("{task.description}", table_column=Column(no_wrap=True, width=width)),
-        TextColumn("{task.fields[info]}", table_column=Column(overflow="fold", ratio=1)),
-        TimeElapsedColumn(table_column=Column(no_wrap=True)),
-    )
-
-
-def progress_label(name: str, kind: str) -> str:
-    """A source's label (rich markup) in the collect display: its name (see
-    :func:`progress_columns`) and kind."""
-    return f"{escape(middle_ellipsis(printable(name), NAME_WIDTH))} [dim]({escape(printable(kind))})[/]"
-
-
 __all__ = [
     "COLLECT_COLS",
     "COMPARE_COLS",
@@ -445,8 +425,6 @@ __all__ = [
     "middle_ellipsis",
     "point_cells",
     "print_table",
-    "progress_columns",
-    "progress_label",
     "run_cells",
     "short_date",
     "short_time",

@@ -24,11 +24,9 @@ Config::
 
 Options:
 
-``page_url`` (str)
-    Template for pages 2, 3, … e.g. ``"https://…/reviews?page={page}"``; used when the
-    page has no ``rel=next`` link.
-``lang`` (str)
-    Declared language when the page has no ``<html lang>``.
+``page_url`` (str): template for pages 2, 3, … e.g. ``"https://…/reviews?page={page}"``,
+used when the page has no ``rel=next`` link. ``lang`` (str): the declared language when
+the page has no ``<html lang>``.
 """
 
 from __future__ import annotations
