@@ -267,19 +267,30 @@ def digest_cmd(
 def demo(
     out: Path = typer.Option(Path("monitor-demo"), "--out", help="Folder for the demo database, config and digest."),
     verbose: bool = typer.Option(False, "--verbose", "-v", help="Show the pipeline's log."),
+    serve: bool = typer.Option(
+        False, "--serve", help="Then open the demo's data in the dashboard on 127.0.0.1 (Ctrl-C stops it)."
+    ),
+    port: int = typer.Option(8765, "--port", help="The dashboard's port with --serve."),
 ) -> None:
     """Run the whole product offline on a bundled demo site and write a digest.
 
     Starts a local web site with review pages, an RSS feed, a Mastodon-like and a Hacker
     News-like API (a fictional brand's bad week after a failed firmware update, in five
     languages), collects it with the real collectors, scores it with the embedded model,
-    computes the index and writes today's digest.
+    computes the index and writes today's digest. With --serve, the dashboard then shows
+    the demo's data on 127.0.0.1 (log in as the printed demo user).
     """
+    from monitor._cli.serve_cmds import check_port_free, serve_demo
+
+    if serve:
+        check_port_free("127.0.0.1", port)  # before the demo's minute, not after
     with _logging(logging.DEBUG if verbose else logging.CRITICAL):
-        _demo(out)
+        config = _demo(out)
+    if serve:
+        serve_demo(config, port)
 
 
-def _demo(out: Path) -> None:
+def _demo(out: Path) -> Path:
     from monitor._demo import run_demo
 
     started = time.monotonic()
@@ -314,3 +325,4 @@ def _demo(out: Path) -> None:
         f"Config used: {escape(str(result.config_path.resolve()))} · database {escape(str(result.database.resolve()))}"
     )
     console.print(f"Done in {timedelta(seconds=round(time.monotonic() - started))}.")
+    return result.config_path

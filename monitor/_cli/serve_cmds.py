@@ -6,6 +6,7 @@ import json
 import sys
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 
@@ -20,11 +21,16 @@ from monitor._cli.common import (
     open_index,
     resolve_config,
 )
+from monitor._web.settings import WebSettings
 from monitor.errors import ConfigError, InvalidArgument
+
+if TYPE_CHECKING:
+    from monitor._api import MentionIndex
 
 user_app = typer.Typer(help="People who may log in to the dashboard (monitor serve).", no_args_is_help=True)
 app.add_typer(user_app, name="user")
 
+DEMO_USER = "demo"
 ROLE_HELP = "viewer (reads), editor (also relabels), admin (everything)."
 
 
@@ -48,19 +54,15 @@ def serve_cmd(
     ),
 ) -> None:
     """Serve the web dashboard: overview, brands, mentions (filter, relabel), sources, model."""
-    import uvicorn
-
     from monitor._store.accounts import Accounts
-    from monitor._web import WebSettings, create_app
 
-    if not 1 <= port <= 65535:
-        raise ConfigError(f"--port {port}: expected 1 to 65535")
     settings = WebSettings(
         host=host,
         no_auth=read_only_no_auth,
         secure_cookies=secure_cookies,
         trust_forwarded_proto=trust_forwarded_proto,
     ).check()
+    check_port_free(host, port)
     idx = open_index(config, db)
     try:
         if not settings.no_auth and not Accounts(idx.engine).users():
@@ -68,18 +70,57 @@ def serve_cmd(
                 "[yellow]no dashboard user yet:[/] add one with `monitor user add NAME --role admin`, "
                 "or serve read-only with --read-only-no-auth"
             )
-        shown = f"[{host}]" if ":" in host else host
-        console.print(f"dashboard on http://{escape(shown)}:{port}/ (Ctrl-C stops it)", highlight=False)
-        uvicorn.run(
-            create_app(idx, settings),
-            host=host,
-            port=port,
-            proxy_headers=False,  # the peer address is the client: no header may pose as another
-            server_header=False,
-            log_level="warning",
-        )
+        run_dashboard(idx, settings, port)
     finally:
         idx.close()
+
+
+def check_port_free(host: str, port: int) -> None:
+    """:class:`ConfigError` unless ``host:port`` can be listened on now (a port in use, a wrong address)."""
+    from monitor._web.server import try_bind
+
+    if not 1 <= port <= 65535:
+        raise ConfigError(f"--port {port}: expected 1 to 65535")
+    problem = try_bind(host, port)
+    if problem:
+        raise ConfigError(f"cannot listen on {host} port {port} ({problem}): pick another with --port")
+
+
+def dashboard_url(host: str, port: int) -> str:
+    """The address a browser opens, printable."""
+    return escape(f"http://{f'[{host}]' if ':' in host else host}:{port}/")
+
+
+def run_dashboard(idx: MentionIndex, settings: WebSettings, port: int, *, login: str = "") -> None:
+    """Serve the dashboard over ``idx`` until SIGTERM or Ctrl-C (then return: exit code 0)."""
+    from monitor._web import create_app
+    from monitor._web.server import serve_until_stopped
+
+    console.print(f"dashboard on {dashboard_url(settings.host, port)} (Ctrl-C stops it)", highlight=False)
+    if login:
+        console.print(login, highlight=False)
+    stopped_by = serve_until_stopped(create_app(idx, settings), settings.host, port)
+    if stopped_by:
+        console.print(f"{stopped_by}: the dashboard stopped", highlight=False)
+
+
+def serve_demo(config: Path, port: int) -> None:
+    """``monitor demo --serve``: the demo's database in the dashboard, with a fresh demo user."""
+    import secrets
+
+    from monitor._store.accounts import Accounts
+    from monitor._web.passwords import hash_password
+
+    settings = WebSettings(host="127.0.0.1").check()
+    password = secrets.token_urlsafe(12)
+    with open_index(config) as idx:
+        accounts = Accounts(idx.engine)
+        accounts.remove_user(DEMO_USER)  # the demo's database is new each run; be sure anyway
+        accounts.add_user(DEMO_USER, "admin", hash_password(password), at=datetime.now(UTC))
+        login = (
+            f"log in as [bold]{DEMO_USER}[/] with the password [bold]{password}[/] (may relabel the demo's mentions)"
+        )
+        run_dashboard(idx, settings, port, login=login)
 
 
 def _read_password(password_stdin: bool) -> str:

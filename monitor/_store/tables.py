@@ -65,6 +65,7 @@ class Mention(SQLModel, table=True):
         UniqueConstraint("source_id", "external_id", name="uq_mention_source_external"),
         Index("ix_mention_brand_label_pub", "brand_id", "label", "published_at"),
         Index("ix_mention_brand_pub", "brand_id", "published_at"),
+        Index("ix_mention_brand_lang_pub", "brand_id", "lang", "published_at"),  # the language filter
         Index("ix_mention_brand_hash", "brand_id", "content_hash"),
         # only never-scored mentions: what the scorer asks for most, at no cost for labelled imports
         Index(
