@@ -12,8 +12,9 @@ characters, and each source's ``options`` match its kind's schema
 (:mod:`monitor._sources.options`, CSS selectors and regular expressions compiled).
 
 The models live by concern: ``_collection`` (brands and sources), ``_settings`` (HTTP, model,
-index, digest, retention), ``_loading`` (the whole file, the environment's secrets, loading
-and its error messages) and ``_fields`` (shared field types); import them from here.
+index, digest, retention), ``_workers`` (distributed mode), ``_loading`` (the whole file, the
+environment's secrets, loading and its error messages) and ``_fields`` (shared field types);
+import them from here.
 """
 
 from __future__ import annotations
@@ -37,6 +38,7 @@ from monitor._config._settings import (
     Precision,
     RetentionConfig,
 )
+from monitor._config._workers import WorkersConfig
 from monitor._labels import SUPPORTED_LANGUAGES
 from monitor._schedule.spec import MAX_INTERVAL_DAYS, parse_schedule
 
@@ -57,6 +59,7 @@ __all__ = [
     "RetentionConfig",
     "Secrets",
     "SourceConfig",
+    "WorkersConfig",
     "check_database_url",
     "config_from_dict",
     "load_config",
