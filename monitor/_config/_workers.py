@@ -77,7 +77,7 @@ def distributed_problem(database_url: str, workers: WorkersConfig) -> str | None
         return None
     return (
         "workers.broker_url is set (distributed mode) but database_url is SQLite: workers on other "
-        "machines need a shared PostgreSQL database (database_url = \"postgresql://user@host/db\"), "
+        'machines need a shared PostgreSQL database (database_url = "postgresql://user@host/db"), '
         "or remove workers.broker_url to run embedded"
     )
 

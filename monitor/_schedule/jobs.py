@@ -8,7 +8,8 @@
 
 Job functions are referenced by text (``monitor._schedule:collect_job``) and resolved at
 each firing, and read what they share from the :class:`Runtime` that ``monitor run``
-installs.
+installs; the runtime's dispatcher (:mod:`monitor._schedule.dispatch`) runs the work here
+or enqueues it for workers.
 """
 
 from __future__ import annotations
@@ -20,9 +21,10 @@ from datetime import UTC, datetime, time, timedelta
 from typing import TYPE_CHECKING
 
 from monitor._ports import Clock
+from monitor._schedule.dispatch import Dispatcher, InProcess
 from monitor._schedule.spec import make_trigger, parse_schedule
 from monitor._store.leases import Leases
-from monitor.errors import Interrupted, SchedulerError
+from monitor.errors import SchedulerError
 
 if TYPE_CHECKING:
     from apscheduler.triggers.base import BaseTrigger
@@ -60,6 +62,8 @@ class Runtime:
     clock: Clock = system_clock
     classifier_loader: ClassifierFactory | None = None
     collect_fn: CollectFn | None = None
+    #: Where each firing's work runs: here (embedded) or on Celery workers (distributed).
+    dispatcher: Dispatcher = field(default_factory=InProcess)
     _classifier: Classifier | None = None
     _lock: threading.Lock = field(default_factory=threading.Lock)
     score_lock: threading.Lock = field(default_factory=threading.Lock)
@@ -93,37 +97,23 @@ def _rt() -> Runtime:
 
 
 def collect_job(source: str) -> JobResult:
-    """Collect one source, score what is new, refresh the index."""
-    from monitor._pipeline import collect_step, score_step
-
+    """Collect one source, score what is new, refresh the index (here, or on workers)."""
     rt = _rt()
     if rt.stop.is_set():
         return {"status": "interrupted"}
-    try:
-        c = collect_step(rt.idx, rt.cfg, source=source, stop=rt.stop, collect_fn=rt.collect_fn)
-        if c.status == "interrupted" or rt.stop.is_set():
-            return {"status": "interrupted", **c.counts}
-        # One scorer (and snapshot refresh) at a time: a job that waits finds what the
-        # other left, usually nothing.
-        with rt.score_lock:
-            s = score_step(rt.idx, rt.cfg, rt.classifier, stop=rt.stop)
-            rt.idx.refresh()
-    except Interrupted:
-        return {"status": "interrupted"}
-    return {"collect": c.status, "score": s.status, **c.counts}
+    return rt.dispatcher.collect(rt, source)
 
 
 def digest_job() -> JobResult:
-    """Write and deliver the digest that is due (skipped if already written)."""
-    from monitor._pipeline import digest_step, digest_written, due_report_day
+    """Write and deliver the digest that is due (skipped if already written), here or on a worker."""
+    from monitor._pipeline import digest_written, due_report_day
 
     rt = _rt()
     now = rt.clock()
     day = due_report_day(now, rt.cfg.digest, lambda d: digest_written(rt.idx.store, d))
     if day is None:
         return {"status": "skipped", "reason": "already written"}
-    step, _report = digest_step(rt.idx, rt.cfg, day, now=now)
-    return {"status": step.status, "day": day.isoformat()}
+    return rt.dispatcher.digest(rt, day, now)
 
 
 def retention_job() -> JobResult:
