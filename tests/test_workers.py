@@ -237,6 +237,12 @@ def workers(tmp_path: Path) -> Iterator[Callable[..., list[Worker]]]:
         w.stop()
 
 
+def held(app: Any) -> int:
+    """Tasks the workers run, hold or keep for later (a retry waiting for its countdown)."""
+    insp = app.control.inspect(timeout=1.0)
+    return sum(len(v) for got in (insp.active(), insp.reserved(), insp.scheduled()) for v in (got or {}).values())
+
+
 def settle(cfg: Config, idx: MentionIndex, timeout: float = 120.0) -> None:
     """Wait until nothing waits or runs: no queued task, no running run, nothing unscored or dirty."""
     from monitor._workers.app import make_app
@@ -256,7 +262,7 @@ def settle(cfg: Config, idx: MentionIndex, timeout: float = 120.0) -> None:
             ).scalar()
             dirty = conn.execute(select(func.count()).select_from(DD)).scalar()
         depth = sum(v or 0 for v in queue_depths(app, names).values())
-        busy = running or unscored or dirty or depth or worktasks.waiting(idx.engine)
+        busy = running or unscored or dirty or depth or worktasks.waiting(idx.engine) or held(app)
         quiet = 0 if busy else quiet + 1
         if quiet >= 4:
             return
@@ -417,9 +423,9 @@ def test_two_schedulers_enqueue_each_firing_once(
     env.pop("MONITOR_DATABASE_URL", None)
     procs = []
     for k in range(2):
-        out = (tmp_path / f"sched{k}.log").open("wb")
         cmd = [sys.executable, "-m", "monitor", "run", "-c", str(tmp_path / "monitor.toml")]
-        procs.append(subprocess.Popen(cmd, stdout=out, stderr=subprocess.STDOUT, env=env, start_new_session=True))
+        with (tmp_path / f"sched{k}.log").open("wb") as out:
+            procs.append(subprocess.Popen(cmd, stdout=out, stderr=subprocess.STDOUT, env=env, start_new_session=True))
     try:
         deadline = time.monotonic() + 60
         with MentionIndex.open(cfg) as idx:
