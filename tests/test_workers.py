@@ -262,9 +262,9 @@ def settle(cfg: Config, idx: MentionIndex, timeout: float = 120.0) -> None:
             ).scalar()
             dirty = conn.execute(select(func.count()).select_from(DD)).scalar()
         depth = sum(v or 0 for v in queue_depths(app, names).values())
-        busy = running or unscored or dirty or depth or worktasks.waiting(idx.engine) or held(app)
+        busy = running or unscored or dirty or depth or worktasks.waiting(idx.engine)
         quiet = 0 if busy else quiet + 1
-        if quiet >= 4:
+        if quiet >= 2 and not held(app):  # the remote control waits its whole timeout: ask last
             return
         time.sleep(0.5)
     raise AssertionError(f"not settled: running={running} unscored={unscored} dirty={dirty} depth={depth}")
@@ -482,6 +482,39 @@ def test_politeness_holds_across_two_workers(
         assert len(took) == 2, "both workers collected some of the host's sources"
     spans = sorted(site.spans)
     assert len(spans) == 8
+    slack = 0.15  # the server sees a request a little after the client sent it (threads on a busy machine)
     for (s0, e0, p0), (s1, _e1, p1) in itertools.pairwise(spans):
         assert s1 >= e0, f"{p1} started before {p0} ended: two requests to one host at once"
-        assert s1 - s0 >= interval - 0.05, f"{p0} → {p1}: {s1 - s0:.3f} s apart, under the {interval} s interval"
+        assert s1 - s0 >= interval - slack, f"{p0} → {p1}: {s1 - s0:.3f} s apart, under the {interval} s interval"
+    assert (spans[-1][0] - spans[0][0]) / (len(spans) - 1) >= interval
+
+
+def test_redis_broker_and_status(
+    servers: list[LocalServer], pg_url: str, tmp_path: Path, workers: Callable[..., list[Worker]]
+) -> None:
+    """The same tasks on Redis; ``monitor status`` shows the worker and the queues."""
+    from typer.testing import CliRunner
+
+    from monitor._cli import _register  # noqa: F401
+    from monitor._cli import app as cli
+    from monitor._workers.dispatch import CeleryDispatcher
+
+    if not _reachable("127.0.0.1", 6379):
+        if os.environ.get("CI"):
+            pytest.fail("Redis is not reachable on 127.0.0.1:6379 (CI must start it: .ci/run)")
+        pytest.skip("Redis is not reachable on 127.0.0.1:6379")
+    prefix = f"t{uuid.uuid4().hex[:10]}"
+    site = Site(servers[0], "r", pages=2, per=5)
+    broker = "redis://127.0.0.1:6379/15"
+    cfg = write_config(tmp_path / "monitor.toml", pg_url, [site.source(0)], prefix, workers={"broker_url": broker})
+    with MentionIndex.open(cfg) as idx:
+        workers(tmp_path / "monitor.toml", 1)
+        CeleryDispatcher(cfg).collect_sources(idx.engine, ["r0"])
+        settle(cfg, idx)
+        with idx.engine.connect() as conn:
+            assert conn.execute(select(func.count()).select_from(SCORE_T)).scalar() == 10
+        clean(idx)
+    res = CliRunner().invoke(cli, ["status", "-c", str(tmp_path / "monitor.toml")], env={"COLUMNS": "200"})
+    assert res.exit_code == 0, res.output
+    assert "Workers" in res.output and "w0@test" in res.output
+    assert f"{prefix}.score" in res.output and "nothing waiting" in res.output
