@@ -398,6 +398,7 @@ def main() -> None:
     ap.add_argument("--json", type=Path, help="write the figures here too")
     args = ap.parse_args()
     print(cpu_line())
+    print("load average at start: {:.2f} {:.2f} {:.2f} (other processes on this machine)".format(*os.getloadavg()))
     dbs = Databases()
     shops = [Shop(args.pages) for _ in range(8)]
     shop = shops[0]
@@ -423,6 +424,7 @@ def main() -> None:
             for one in shops:
                 one.server.shutdown()
             dbs.drop()
+    print("load average at the end: {:.2f} {:.2f} {:.2f}".format(*os.getloadavg()))
     print("plan (200 brands, 5,000 sources, 1M mentions/day):")
     for line in plan(measured):
         print("  " + line)
