@@ -518,3 +518,28 @@ def test_redis_broker_and_status(
     assert res.exit_code == 0, res.output
     assert "Workers" in res.output and "w0@test" in res.output
     assert f"{prefix}.score" in res.output and "nothing waiting" in res.output
+
+
+def test_a_poison_task_is_dead_lettered_and_its_sources_marked_failed(
+    servers: list[LocalServer], pg_url: str, tmp_path: Path, prefix: str, workers: Callable[..., list[Worker]]
+) -> None:
+    """A task that fails for good (here: the collection of a source and one this worker does
+    not know) is rejected to ``<prefix>.dead`` and its known source is marked failed."""
+    from monitor._workers.app import make_app
+    from monitor._workers.enqueue import enqueue
+    from monitor._workers.routing import TASK_COLLECT
+    from monitor._workers.status import queue_depths
+
+    site = Site(servers[0], "x")
+    cfg = write_config(tmp_path / "monitor.toml", pg_url, [site.source(0)], prefix)
+    app = make_app(cfg)
+    with MentionIndex.open(cfg) as idx:
+        workers(tmp_path / "monitor.toml", 1)
+        enqueue(app, idx.engine, TASK_COLLECT, [["x0", "no-such-source"]], f"{prefix}.collect.0")
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline and not queue_depths(app, [f"{prefix}.dead"])[f"{prefix}.dead"]:
+            time.sleep(0.3)
+        assert queue_depths(app, [f"{prefix}.dead"])[f"{prefix}.dead"] == 1
+        state = idx.store.source_state("x0")
+        assert state.status == "failing" and "collection task failed" in (state.last_error or "")
+        assert "no-such-source" in (state.last_error or "")

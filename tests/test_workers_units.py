@@ -165,3 +165,27 @@ def test_embedded_scheduler_runs_work_in_process() -> None:
     from monitor._schedule.jobs import Runtime
 
     assert isinstance(Runtime.__dataclass_fields__["dispatcher"].default_factory(), InProcess)  # type: ignore[misc]
+
+
+def test_a_digest_task_run_twice_writes_and_delivers_once(tmp_path: Path) -> None:
+    from datetime import date
+
+    from monitor._workers import work
+    from monitor._workers.runtime import WorkerRuntime
+
+    cfg = config_from_dict(
+        {
+            "database_url": f"sqlite:///{tmp_path / 'm.db'}",
+            "brands": [{"name": "Acme"}],
+            "digest": {"out_dir": str(tmp_path / "digests")},
+        }
+    )
+    MentionIndex.open(cfg).close()
+    rt = WorkerRuntime(cfg)
+    try:
+        first = work.digest(rt, date(2026, 1, 5))
+        again = work.digest(rt, date(2026, 1, 5))  # the same message delivered again
+    finally:
+        rt.forget()
+    assert first["status"] == "ok" and again["status"] == "skipped"
+    assert len(list((tmp_path / "digests").glob("*.html"))) == 1

@@ -17,12 +17,12 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
-from datetime import date
 from typing import Any
 
 from celery import Celery
 from celery.exceptions import SoftTimeLimitExceeded
 
+from monitor._dates import parse_day
 from monitor._ports import JSONObject
 from monitor._redact import redact_text
 from monitor._store import DatabaseError
@@ -116,7 +116,7 @@ def digest_task(
 ) -> JSONObject:
     rt = current()
     started(rt.index().engine, self.request.id)
-    return work.digest(rt, date.fromisoformat(day), brands=brands, channels=channels, scheduled=scheduled)
+    return work.digest(rt, parse_day(day), brands=brands, channels=channels, scheduled=scheduled)
 
 
 def _on_collect_failure(
