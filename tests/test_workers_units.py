@@ -189,3 +189,33 @@ def test_a_digest_task_run_twice_writes_and_delivers_once(tmp_path: Path) -> Non
         rt.forget()
     assert first["status"] == "ok" and again["status"] == "skipped"
     assert len(list((tmp_path / "digests").glob("*.html"))) == 1
+
+
+@pytest.mark.postgres
+def test_a_dirty_mark_made_while_a_refresher_holds_the_day_survives(pg_url: str) -> None:
+    """Before: a writer's mark hit DO NOTHING on the row a refresher had locked, the refresher
+    (which read the rollups before the writer committed) deleted it: the snapshot stayed stale."""
+    import threading
+
+    from sqlalchemy import delete, select
+
+    from monitor._records import Mention
+    from monitor._store.tables import DIRTY_DAY_T as DD
+
+    day = datetime(2025, 3, 1, 12, tzinfo=UTC)
+    with MentionIndex.open(pg_url) as idx:
+        idx.store.add_mentions("Acme", "s", [Mention(external_id="a", text="one", published_at=day)])
+        with idx.engine.connect() as refresher:
+            refresher.execute(select(DD.c.brand_id, DD.c.day).with_for_update(skip_locked=True)).all()
+            writer = threading.Thread(
+                target=idx.store.add_mentions,
+                args=("Acme", "s", [Mention(external_id="b", text="two", published_at=day)]),
+            )
+            writer.start()
+            writer.join(1.0)
+            assert writer.is_alive()  # the mark waits for the refresher's lock
+            refresher.execute(delete(DD))
+            refresher.commit()
+        writer.join(10)
+        with idx.engine.connect() as conn:
+            assert len(conn.execute(select(DD)).all()) == 1  # the second write's day is still dirty
