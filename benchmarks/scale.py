@@ -293,6 +293,7 @@ def throughput(dbs: Databases, shops: list[Shop], folder: Path, n_workers: int, 
                 os.killpg(proc.pid, signal.SIGTERM)
             for proc in procs:
                 proc.wait(60)
+            delete_queues(prefix)
     return {"mentions": want, "seconds": took, "mentions_per_s": want / took, "worker_cpu_s": cpu}
 
 
@@ -318,17 +319,27 @@ def broker_rate(dbs: Databases, folder: Path, n: int = 2000) -> dict[str, float]
         for _ in range(n // 4):
             enqueue(app, idx.engine, "monitor.refresh", [], queue)
         noted = (n // 4) / (time.perf_counter() - t)
-    with app.connection_for_write() as conn:
+    delete_queues(prefix)
+    return {"publish_per_s": bare, "enqueue_with_note_per_s": noted}
+
+
+def delete_queues(prefix: str) -> None:
+    """Remove a run's queues and exchanges from the broker."""
+    from kombu import Connection
+
+    with Connection(BROKER) as conn:
         ch = conn.channel()
-        for q in [
-            *(f"{prefix}.collect.{k}" for k in range(4)),
-            *(f"{prefix}.{k}" for k in ("score", "index", "digest", "dead")),
-        ]:
+        kinds = ("score", "index", "digest", "dead")
+        for q in [*(f"{prefix}.collect.{k}" for k in range(4)), *(f"{prefix}.{k}" for k in kinds)]:
             try:
                 ch.queue_delete(q)
             except Exception:
                 ch = conn.channel()
-    return {"publish_per_s": bare, "enqueue_with_note_per_s": noted}
+        for ex in (prefix, f"{prefix}.dlx"):
+            try:
+                ch.exchange_delete(ex)
+            except Exception:
+                ch = conn.channel()
 
 
 def postgres_rate(dbs: Databases) -> dict[str, float]:
