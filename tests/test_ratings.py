@@ -211,15 +211,15 @@ def test_rating_snapshot_migration_downgrades_and_upgrades(db_url: str) -> None:
 
     engine = make_engine(db_url)
     try:
-        upgrade(engine)
-        assert current_revision(engine) == "0005_mention_lang"
+        upgrade(engine, "0003_rating_snapshot")
+        assert current_revision(engine) == "0003_rating_snapshot"
         assert "rating_snapshot" in inspect(engine).get_table_names()
         _alembic(engine, "downgrade", "0002_crash")
         assert current_revision(engine) == "0002_crash"
         assert "rating_snapshot" not in inspect(engine).get_table_names()
         assert "mention" in inspect(engine).get_table_names()  # nothing else dropped
-        _alembic(engine, "upgrade", "head")
-        assert current_revision(engine) == "0005_mention_lang"
+        _alembic(engine, "upgrade", "0003_rating_snapshot")
+        assert current_revision(engine) == "0003_rating_snapshot"
         assert "rating_snapshot" in inspect(engine).get_table_names()
     finally:
         engine.dispose()

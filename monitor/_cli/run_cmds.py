@@ -128,13 +128,20 @@ def _run(cfg: Config, once: bool, digest: DigestMode) -> None:
         def ready(sched: MonitorScheduler) -> None:  # each job's next run is logged as it is synced
             log.info("scheduler running (%d jobs); SIGTERM or Ctrl-C stops it", len(sched.get_jobs()))
 
-        signalled = run_scheduler(cfg, ready=ready)
+        from monitor._cli.worker_cmds import scheduler_dispatcher
+
+        signalled = run_scheduler(cfg, ready=ready, dispatcher=scheduler_dispatcher(cfg))
         log.info("scheduler stopped")
         if signalled:
             interrupt_open_runs(f"interrupted by {signalled}")
             raise typer.Exit(EXIT_INTERRUPTED)
         return
 
+    if cfg.workers.distributed:
+        from monitor._cli.worker_cmds import enqueue_once
+
+        enqueue_once(cfg)
+        return
     from monitor._pipeline import run_once
 
     with interruptible(threading.Event()) as stop:
@@ -160,7 +167,8 @@ def status(
     db: str | None = DbOpt,
     runs: int = typer.Option(10, "--runs", help="How many recent runs to list."),
 ) -> None:
-    """Show scheduled jobs and their next run, recent runs, source health and pending deliveries."""
+    """Show scheduled jobs and their next run, recent runs, source health and pending deliveries
+    (distributed mode: workers, queue depths and the oldest waiting task too)."""
     from monitor._api import MentionIndex
     from monitor._digest.deliver import pending_deliveries
     from monitor._schedule import Leases, stored_jobs
@@ -186,6 +194,10 @@ def status(
         recent = map(run_cells, idx.recent_runs(limit=runs))
         print_table(console, make_table(RUN_COLS, recent, title="Recent runs", tz=tz))
         print_table(console, make_table(SOURCE_COLS, map(source_cells, idx.sources_overview()), title="Sources", tz=tz))
+        if cfg.workers.distributed:
+            from monitor._cli.worker_cmds import print_distributed_status
+
+            print_distributed_status(cfg, idx)
 
     pending = pending_deliveries(cfg.digest.out_dir)
     if pending:

@@ -13,9 +13,10 @@ characters, and each source's ``options`` match its kind's schema
 unknown key gets the closest valid key, or the table it belongs in (``_keys``).
 
 The models live by concern: ``_collection`` (brands and sources), ``_settings`` (HTTP, model,
-index, digest, retention), ``_loading`` (the whole file, the environment's secrets, loading
-and its error messages), ``_discovery`` (where the file is: the one lookup every command
-and the doctor use) and ``_fields`` (shared field types); import them from here.
+index, digest, retention), ``_workers`` (distributed mode), ``_loading`` (the whole file, the
+environment's secrets, loading and its error messages), ``_discovery`` (where the file is:
+the one lookup every command and the doctor use) and ``_fields`` (shared field types);
+import them from here.
 """
 
 from __future__ import annotations
@@ -40,6 +41,7 @@ from monitor._config._settings import (
     Precision,
     RetentionConfig,
 )
+from monitor._config._workers import WorkersConfig
 from monitor._labels import SUPPORTED_LANGUAGES
 from monitor._schedule.spec import MAX_INTERVAL_DAYS, parse_schedule
 
@@ -64,6 +66,7 @@ __all__ = [
     "RetentionConfig",
     "Secrets",
     "SourceConfig",
+    "WorkersConfig",
     "check_database_url",
     "config_from_dict",
     "find_config",

@@ -14,6 +14,7 @@ from monitor._config._collection import BrandConfig, SourceConfig
 from monitor._config._fields import Strict
 from monitor._config._keys import unknown_key
 from monitor._config._settings import DigestConfig, HttpConfig, IndexConfig, ModelConfig, RetentionConfig
+from monitor._config._workers import WorkersConfig, check_broker_url, distributed_problem
 from monitor._hints import unknown_brand, unknown_source
 from monitor._redact import redact_text, redact_url
 from monitor._textsafe import control_characters, shown
@@ -49,6 +50,7 @@ class Config(Strict):
     index: IndexConfig = Field(default_factory=IndexConfig)
     digest: DigestConfig = Field(default_factory=DigestConfig)
     retention: RetentionConfig = Field(default_factory=RetentionConfig)
+    workers: WorkersConfig = Field(default_factory=WorkersConfig)
     path: Path | None = Field(default=None, exclude=True)
 
     @field_validator("database_url")
@@ -95,6 +97,7 @@ class Secrets(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="MONITOR_", extra="ignore")
 
     database_url: str | None = None
+    broker_url: SecretStr | None = None
     smtp_user: str | None = None
     smtp_password: SecretStr | None = None
     webhook_url: SecretStr | None = None
@@ -164,6 +167,15 @@ def config_from_dict(data: dict[str, Any], *, where: str = "<config>") -> Config
         except ValueError as exc:
             raise ConfigError(f"MONITOR_DATABASE_URL: {exc}") from None
         cfg = cfg.model_copy(update={"database_url": env.database_url})
+    if env.broker_url is not None and env.broker_url.get_secret_value().strip():
+        try:
+            broker = check_broker_url(env.broker_url.get_secret_value().strip())
+        except ValueError as exc:
+            raise ConfigError(f"MONITOR_BROKER_URL: {exc}") from None
+        cfg = cfg.model_copy(update={"workers": cfg.workers.model_copy(update={"broker_url": broker})})
+    problem = distributed_problem(cfg.database_url, cfg.workers)
+    if problem is not None:
+        raise ConfigError(f"{where}: invalid configuration\n  {problem}")
     return cfg
 
 

@@ -73,7 +73,7 @@ from monitor._http.retry import (
     parse_retry_after,
     should_retry,
 )
-from monitor._http.robots import MAX_ROBOTS_BYTES, RobotsCache, robots_refusal
+from monitor._http.robots import MAX_ROBOTS_BYTES, RobotsCache, SharedRobots, robots_refusal
 from monitor._http.useragent import user_agent
 
 log = logging.getLogger("monitor._http")
@@ -87,6 +87,7 @@ class HttpClient:
 
     ``address_policy`` and ``resolver`` are the address check's seams (see
     :mod:`~monitor._http.addresses`); they apply unless ``allow_private_addresses``.
+    ``robots_store`` shares robots.txt files between processes (distributed workers).
     """
 
     def __init__(
@@ -94,6 +95,7 @@ class HttpClient:
         config: HttpConfig | None = None,
         *,
         validators: ValidatorStore | None = None,
+        robots_store: SharedRobots | None = None,
         relax_loopback: bool = False,
         transport: httpx.AsyncBaseTransport | None = None,
         backoff_base_s: float = 1.0,
@@ -113,7 +115,7 @@ class HttpClient:
         self._sleep = sleep
         self._wait = BackoffWait(backoff_base_s, backoff_cap_s)
         self._limiter = HostLimiter(self.config.concurrency_per_host, self.config.min_interval_s, sleep=sleep)
-        self._robots = RobotsCache(self._fetch_robots)
+        self._robots = RobotsCache(self._fetch_robots, shared=robots_store)
         t = self.config.timeout_s
         self._total_timeout = t * 3
         self._guard = AddressGuard(None if self.config.allow_private_addresses else address_policy, resolver)

@@ -1,4 +1,5 @@
-"""robots.txt, fetched once per host and cached (protego).
+"""robots.txt, fetched once per host and cached (protego); with a :class:`SharedRobots`
+store (distributed mode), shared by every worker and kept between runs.
 
 Semantics follow RFC 9309: a 2xx file is parsed; a 4xx (no file) allows everything; a 5xx
 or an unreachable host disallows everything for a short while (the site may be down, and
@@ -15,6 +16,8 @@ import asyncio
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Protocol
 
 import httpx
 from protego import Protego
@@ -56,6 +59,14 @@ class RobotsFile:
 RobotsFetcher = Callable[[str], Awaitable[FetchResult]]
 
 
+class SharedRobots(Protocol):
+    """Where robots.txt files outlive a run and are shared between processes (the store)."""
+
+    def robots_entry(self, url: str) -> tuple[int | None, bytes, datetime] | None: ...
+
+    def set_robots_entry(self, url: str, status: int | None, body: bytes, at: datetime) -> None: ...
+
+
 def robots_url(url: str) -> str:
     u = httpx.URL(url)
     return str(u.copy_with(path="/robots.txt", query=None, fragment=None))
@@ -93,8 +104,16 @@ def robots_refusal(robots: RobotsFile, path: str) -> tuple[FetchStatus, str]:
 class RobotsCache:
     """One :class:`RobotsFile` per host key, refreshed after ``ttl`` (failures after 10 min)."""
 
-    def __init__(self, fetcher: RobotsFetcher, *, ttl_s: float = 86400.0, error_ttl_s: float = 600.0) -> None:
+    def __init__(
+        self,
+        fetcher: RobotsFetcher,
+        *,
+        ttl_s: float = 86400.0,
+        error_ttl_s: float = 600.0,
+        shared: SharedRobots | None = None,
+    ) -> None:
         self._fetch = fetcher
+        self._shared = shared
         self._ttl = ttl_s
         self._error_ttl = error_ttl_s
         self._files: dict[str, RobotsFile] = {}
@@ -109,9 +128,25 @@ class RobotsCache:
                 ok = cached.rules is not None or cached.allow_all
                 if now - cached.fetched_at < (self._ttl if ok else self._error_ttl):
                     return cached
-            robots = interpret_result(await self._fetch(key), now)
+            robots = self._from_shared(key, now)
+            if robots is None:
+                result = await self._fetch(key)
+                robots = interpret_result(result, now)
+                if self._shared is not None and result.http_status is not None:  # answers are shared, faults not
+                    self._shared.set_robots_entry(key, result.http_status, result.body, datetime.now(UTC))
             self._files[key] = robots
             return robots
+
+    def _from_shared(self, key: str, now: float) -> RobotsFile | None:
+        """The shared file of ``key`` while it is fresh (its age counted on the wall clock)."""
+        entry = self._shared.robots_entry(key) if self._shared is not None else None
+        if entry is None:
+            return None
+        status, body, at = entry
+        age = max(0.0, (datetime.now(UTC) - at).total_seconds())
+        robots = interpret(status, body, now - age)
+        fresh_for = self._ttl if robots.rules is not None or robots.allow_all else self._error_ttl
+        return robots if age < fresh_for else None
 
 
 __all__ = [
@@ -119,6 +154,7 @@ __all__ = [
     "RobotsCache",
     "RobotsFetcher",
     "RobotsFile",
+    "SharedRobots",
     "interpret",
     "interpret_result",
     "robots_refusal",

@@ -2,6 +2,7 @@
 
 - :mod:`~monitor._schedule.spec`: schedule strings (``"30m"``, cron) → triggers; fire-time arithmetic;
 - :mod:`~monitor._schedule.jobs`: the monitor's jobs and the job specs a config asks for;
+- :mod:`~monitor._schedule.dispatch`: where a firing's work runs (here, or on workers);
 - :mod:`~monitor._schedule.runner`: the scheduler (APScheduler + leased job wrappers);
 - :mod:`~monitor._schedule.sync`: config → scheduled jobs, restart resume, next runs;
 - :mod:`~monitor._schedule.service`: the ``monitor run`` process (signals).
@@ -12,6 +13,7 @@ as ``monitor._schedule:<name>`` and resolved at each firing.
 
 from __future__ import annotations
 
+from monitor._schedule.dispatch import Dispatcher, InProcess
 from monitor._schedule.jobs import (
     JobSpec,
     Runtime,
@@ -28,6 +30,8 @@ from monitor._schedule.sync import StoredJob, stored_jobs, sync_jobs
 from monitor._store.leases import LeaseRow, Leases
 
 __all__ = [
+    "Dispatcher",
+    "InProcess",
     "JobSpec",
     "LeaseRow",
     "Leases",

@@ -8,7 +8,8 @@
 
 Job functions are referenced by text (``monitor._schedule:collect_job``) and resolved at
 each firing, and read what they share from the :class:`Runtime` that ``monitor run``
-installs.
+installs; the runtime's dispatcher (:mod:`monitor._schedule.dispatch`) runs the work here
+or enqueues it for workers.
 """
 
 from __future__ import annotations
@@ -22,9 +23,10 @@ from typing import TYPE_CHECKING
 
 from monitor._logs import log_crash
 from monitor._ports import Clock
+from monitor._schedule.dispatch import Dispatcher, InProcess
 from monitor._schedule.spec import make_trigger, parse_schedule
 from monitor._store.leases import Leases
-from monitor.errors import Interrupted, SchedulerError
+from monitor.errors import SchedulerError
 
 if TYPE_CHECKING:
     from apscheduler.triggers.base import BaseTrigger
@@ -62,6 +64,8 @@ class Runtime:
     clock: Clock = system_clock
     classifier_loader: ClassifierFactory | None = None
     collect_fn: CollectFn | None = None
+    #: Where each firing's work runs: here (embedded) or on Celery workers (distributed).
+    dispatcher: Dispatcher = field(default_factory=InProcess)
     _classifier: Classifier | None = None
     _lock: threading.Lock = field(default_factory=threading.Lock)
     score_lock: threading.Lock = field(default_factory=threading.Lock)
@@ -101,41 +105,20 @@ def _crashed(job: str, started: float, exc: Exception) -> JobResult:
 
 
 def collect_job(source: str) -> JobResult:
-    """Collect one source, score what is new, refresh the index; log one line saying what it did."""
-    from monitor._pipeline import StepResult, collect_step, score_step
-    from monitor._pipeline.outcome import collect_job_line, count, log_line
-
+    """Collect one source, score what is new, refresh the index (here, or on workers); one log line."""
     rt = _rt()
-    job, started = f"collect:{source}", monotonic()
-    c = StepResult("collect", status="interrupted", errors=["stopped by a signal before it started"])
-    s: StepResult | None = None
-    refreshed = 0
+    started = monotonic()
+    if rt.stop.is_set():
+        return {"status": "interrupted"}
     try:
-        if not rt.stop.is_set():
-            c = collect_step(rt.idx, rt.cfg, source=source, stop=rt.stop, collect_fn=rt.collect_fn)
-        if c.status != "interrupted" and not rt.stop.is_set():
-            # One scorer (and snapshot refresh) at a time: a job that waits finds what the
-            # other left, usually nothing.
-            with rt.score_lock:
-                s = score_step(rt.idx, rt.cfg, rt.classifier, stop=rt.stop)
-                refreshed = count(s.details, "refreshed") + rt.idx.refresh()
-        elif c.status != "interrupted":
-            c.status = "interrupted"
-    except Interrupted:
-        c.status = "interrupted"
-        s = None
+        return rt.dispatcher.collect(rt, source)
     except Exception as exc:
-        return _crashed(job, started, exc)
-    log_line(*collect_job_line(job, source, c, s, refreshed, monotonic() - started))
-    if c.status == "interrupted":
-        return {"status": "interrupted", **c.counts}
-    status = "failed" if s is not None and s.status == "failed" else c.status
-    return {"status": status, "collect": c.status, "score": s.status if s else None, **c.counts}
+        return _crashed(f"collect:{source}", started, exc)
 
 
 def digest_job() -> JobResult:
-    """Write and deliver the digest that is due (skipped if already written); log one line."""
-    from monitor._pipeline import StepResult, digest_step, digest_written, due_report_day
+    """Write and deliver the digest that is due (skipped if already written), here or on a worker."""
+    from monitor._pipeline import StepResult, digest_written, due_report_day
     from monitor._pipeline.outcome import log_step
 
     rt = _rt()
@@ -148,12 +131,9 @@ def digest_job() -> JobResult:
                 StepResult("digest", status="skipped", counts={"reason": "the due digest is written already"}), "digest"
             )
             return {"status": "skipped", "reason": "already written"}
-        step, _report = digest_step(rt.idx, rt.cfg, day, now=now)
+        return rt.dispatcher.digest(rt, day, now)
     except Exception as exc:
         return _crashed("digest", started, exc)
-    step.duration_s = monotonic() - started
-    log_step(step, "digest")
-    return {"status": step.status, "day": day.isoformat()}
 
 
 def retention_job() -> JobResult:

@@ -16,6 +16,7 @@ from types import FrameType
 from typing import TYPE_CHECKING
 
 from monitor._ports import Clock
+from monitor._schedule.dispatch import Dispatcher
 from monitor._schedule.jobs import Runtime, install_runtime, system_clock
 from monitor._schedule.runner import MonitorScheduler, make_scheduler
 from monitor._schedule.sync import sync_jobs
@@ -40,9 +41,11 @@ def run_scheduler(
     classifier_loader: ClassifierFactory | None = None,
     collect_fn: CollectFn | None = None,
     ready: Callable[[MonitorScheduler], None] | None = None,
+    dispatcher: Dispatcher | None = None,
 ) -> str | None:
     """Run until SIGTERM/SIGINT (or ``stop()``); the current job ends cleanly.
 
+    ``dispatcher`` (default: in this process) is where each firing's work runs.
     Returns the name of the signal that stopped it (None when stopped otherwise).
     """
     own = idx is None
@@ -51,6 +54,8 @@ def run_scheduler(
 
         idx = MentionIndex.open(cfg)
     rt = Runtime(cfg=cfg, idx=idx, clock=clock, classifier_loader=classifier_loader, collect_fn=collect_fn)
+    if dispatcher is not None:
+        rt.dispatcher = dispatcher
     install_runtime(rt)
     sched = make_scheduler(idx.store.engine, clock=clock, timezone_name=cfg.digest.timezone)
     sched.open()  # paused: nothing runs before the jobs are synced

@@ -1,7 +1,7 @@
 """The :class:`Store`: every write (and the small reads writers need) over one engine.
 
 Each concern lives in its own module (registry, ingest, labels, scores, source state,
-runs, meta, rollups); the Store joins them over one engine and index timezone. It
+runs, meta, rollups, shared robots.txt files); the Store joins them over one engine and index timezone. It
 implements every port of :mod:`monitor._ports` (the store as collection, scoring and the
 scheduled jobs see it).
 """
@@ -15,13 +15,16 @@ from monitor._store import listings, ratings
 from monitor._store.ingest import IngestStore
 from monitor._store.labels import LabelsStore
 from monitor._store.relabels import RelabelsStore
+from monitor._store.robots_files import RobotsFilesStore
 from monitor._store.rollups import RollupsStore
 from monitor._store.runs import RunsStore
 from monitor._store.scores import ScoresStore
 from monitor._store.sources_state import SourcesStateStore
 
 
-class Store(IngestStore, RelabelsStore, LabelsStore, ScoresStore, SourcesStateStore, RunsStore, RollupsStore):
+class Store(
+    IngestStore, RelabelsStore, LabelsStore, ScoresStore, SourcesStateStore, RunsStore, RollupsStore, RobotsFilesStore
+):
     """All writes (and the small reads writers need) over one engine."""
 
     def recent_runs(self, limit: int = 20, kind: str | None = None) -> list[listings.RunRecord]:

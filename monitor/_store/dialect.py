@@ -86,7 +86,15 @@ def mark_dirty(conn: Connection, days: Iterable[tuple[int, date]]) -> None:
         )
         cur.close()
         return
-    conn.execute(dialect_insert(conn, DD).on_conflict_do_nothing(), [{"brand_id": b, "day": d} for b, d in keys])
+    # DO UPDATE, not DO NOTHING: the mark must wait for a refresher holding the row (FOR UPDATE)
+    # and land after it deleted it; DO NOTHING would see the row, skip, and the refresher,
+    # which read the rollups before this transaction committed, would drop the mark: a
+    # snapshot left stale (two workers scoring and refreshing at once showed it).
+    ins = dialect_insert(conn, DD)
+    conn.execute(
+        ins.on_conflict_do_update(index_elements=["brand_id", "day"], set_={"day": ins.excluded.day}),
+        [{"brand_id": b, "day": d} for b, d in keys],
+    )
 
 
 def chunks(seq: Sequence[Any], n: int) -> Iterable[Sequence[Any]]:

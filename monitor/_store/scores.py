@@ -19,6 +19,13 @@ from monitor._store.tables import MENTION_T as M
 from monitor._store.tables import SCORE_T as SC
 
 
+def scoring_text(text: str | None, title: str | None) -> str:
+    """What the model reads of a mention: its text, led by its title when the text does not start with it."""
+    if title and text and not text.startswith(title):
+        return f"{title}. {text}"
+    return text if text else (title or "")
+
+
 class ScoresStore(StoreBase):
     """Pending work for a model version, and its scores."""
 
@@ -39,13 +46,7 @@ class ScoresStore(StoreBase):
             rows = list(conn.execute(never.limit(limit)).all())
             if len(rows) < limit:
                 rows += conn.execute(older.limit(limit - len(rows))).all()
-        out = []
-        for r in rows:
-            text = r.text if r.text else (r.title or "")
-            if r.title and r.text and not r.text.startswith(r.title):
-                text = f"{r.title}. {r.text}"
-            out.append((int(r.id), text, r.lang))
-        return out
+        return [(int(r.id), scoring_text(r.text, r.title), r.lang) for r in rows]
 
     def count_pending(self, model_id: str, model_version: str) -> int:
         """How many mentions :meth:`pending_scoring` would return in all."""

@@ -302,6 +302,36 @@ class LabelChangeItem(SQLModel, table=True):
     old_at: datetime | None = None
 
 
+class WorkerTask(SQLModel, table=True):
+    """A task enqueued on the broker and not started yet (distributed mode's waiting list)."""
+
+    __tablename__ = "worker_task"
+    __table_args__ = (Index("ix_worker_task_queue", "queue", "enqueued_at"),)
+    task_id: str = Field(primary_key=True, max_length=64)
+    name: str = Field(max_length=100)
+    queue: str = Field(max_length=200)
+    enqueued_at: datetime
+
+
+class HostSlot(SQLModel, table=True):
+    """When a host's last collection ended, so the next one on any machine keeps the interval."""
+
+    __tablename__ = "host_slot"
+    host_key: str = Field(primary_key=True, max_length=300)
+    released_at: datetime
+    owner: str | None = Field(default=None, max_length=200)
+
+
+class RobotsFile(SQLModel, table=True):
+    """A host's robots.txt as last fetched (``status`` None: unreachable), shared by every worker."""
+
+    __tablename__ = "robots_file"
+    url: str = Field(primary_key=True, max_length=2000)
+    status: int | None = None
+    body: str = Field(default="", sa_type=Text)
+    fetched_at: datetime
+
+
 # Core ``Table`` objects, for the bulk writes and aggregate reads that go below the ORM.
 BRAND_T = Brand.__table__  # type: ignore[attr-defined]
 SOURCE_T = Source.__table__  # type: ignore[attr-defined]
@@ -321,12 +351,16 @@ WEB_USER_T = WebUser.__table__  # type: ignore[attr-defined]
 WEB_SESSION_T = WebSession.__table__  # type: ignore[attr-defined]
 LABEL_CHANGE_T = LabelChange.__table__  # type: ignore[attr-defined]
 LABEL_CHANGE_ITEM_T = LabelChangeItem.__table__  # type: ignore[attr-defined]
+WORKER_TASK_T = WorkerTask.__table__  # type: ignore[attr-defined]
+HOST_SLOT_T = HostSlot.__table__  # type: ignore[attr-defined]
+ROBOTS_FILE_T = RobotsFile.__table__  # type: ignore[attr-defined]
 
 __all__ = [
     "BRAND_T",
     "DAILY_ROLLUP_T",
     "DIRTY_DAY_T",
     "EFFECTIVE_LABELS",
+    "HOST_SLOT_T",
     "HTTP_VALIDATOR_T",
     "LABEL_CHANGE_ITEM_T",
     "LABEL_CHANGE_T",
@@ -335,6 +369,7 @@ __all__ = [
     "META_T",
     "RATING_ROLLUP_T",
     "RATING_SNAPSHOT_T",
+    "ROBOTS_FILE_T",
     "RUN_T",
     "SCORE_T",
     "SIGHTING_T",
@@ -343,9 +378,11 @@ __all__ = [
     "UNSCORED",
     "WEB_SESSION_T",
     "WEB_USER_T",
+    "WORKER_TASK_T",
     "Brand",
     "DailyRollup",
     "DirtyDay",
+    "HostSlot",
     "HttpValidator",
     "IndexSnapshot",
     "LabelChange",
@@ -354,6 +391,7 @@ __all__ = [
     "Meta",
     "RatingRollup",
     "RatingSnapshot",
+    "RobotsFile",
     "Run",
     "SchedulerLease",
     "Score",
@@ -361,4 +399,5 @@ __all__ = [
     "Source",
     "WebSession",
     "WebUser",
+    "WorkerTask",
 ]

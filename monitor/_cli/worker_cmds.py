@@ -1,0 +1,154 @@
+"""``monitor worker``, and distributed mode's part of ``monitor run`` and ``monitor status``.
+
+Everything Celery is imported inside the functions: embedded mode never loads it.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING
+from zoneinfo import ZoneInfo
+
+import typer
+
+from monitor._cli.app import app
+from monitor._cli.common import ConfigOpt, DbOpt, console, escape, handle_errors, resolve_config
+from monitor._cli.tables import Col, make_table, print_table
+from monitor._config._workers import distributed_problem
+from monitor._redact import redact_url
+from monitor.errors import ConfigError
+
+if TYPE_CHECKING:
+    from monitor._api import MentionIndex
+    from monitor._config import Config
+    from monitor._schedule.dispatch import Dispatcher
+
+log = logging.getLogger("monitor")
+
+WORKER_COLS = [Col("name", "worker", "name", 40), Col("queues", "queues"), Col("active", "running now")]
+QUEUE_COLS = [
+    Col("name", "queue", "name", 32),
+    Col("messages", "waiting", "figure"),
+    Col("consumers", "consumers", "figure"),
+    Col("oldest", "oldest waiting since", "time"),
+]
+
+
+def check_distributed(cfg: Config) -> None:
+    """ConfigError unless ``cfg`` is in distributed mode on PostgreSQL."""
+    if not cfg.workers.distributed:
+        raise ConfigError(
+            "monitor worker needs distributed mode: set [workers] broker_url (amqp://… or redis://…) "
+            "and a PostgreSQL database_url"
+        )
+    problem = distributed_problem(cfg.database_url, cfg.workers)
+    if problem is not None:
+        raise ConfigError(problem)
+
+
+@app.command()
+@handle_errors
+def worker(
+    config: Path | None = ConfigOpt,
+    db: str | None = DbOpt,
+    queues: str | None = typer.Option(
+        None,
+        "--queues",
+        "-Q",
+        help="Comma-separated: collect, score, index, digest (or collect.<k>). Default: all of them.",
+    ),
+    concurrency: int = typer.Option(1, "--concurrency", "-n", min=1, max=256, help="Pool processes."),
+    name: str | None = typer.Option(None, "--name", help="Worker name (default monitor-<pid>@<host>)."),
+    verbose: bool = typer.Option(False, "--verbose", "-v", help="Debug logging."),
+    classifier: str | None = typer.Option(
+        None, "--classifier", hidden=True, help="module:callable building the model."
+    ),
+) -> None:
+    """Run a Celery worker for distributed mode (needs [workers] broker_url and PostgreSQL).
+
+    Takes collection, scoring, index and digest tasks from the broker; start any number,
+    on any machine with the same config. SIGTERM finishes the running tasks and exits; a
+    worker killed outright leaves its tasks to be delivered again to another worker.
+    """
+    from monitor._workers.runtime import resolve_factory
+    from monitor._workers.worker import run_worker
+
+    cfg = resolve_config(config, db)
+    check_distributed(cfg)
+    factory = resolve_factory(classifier) if classifier else None
+    logging.basicConfig(level=logging.DEBUG if verbose else logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    for noisy in ("httpx", "httpcore", "alembic"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
+    broker = redact_url(cfg.workers.broker_url or "")
+    log.info("monitor worker: broker %s, queue prefix %s", broker, cfg.workers.queue_prefix)
+    run_worker(
+        cfg,
+        queues=queues,
+        concurrency=concurrency,
+        loglevel="DEBUG" if verbose else "INFO",
+        name=name,
+        classifier_factory=factory,
+    )
+
+
+def scheduler_dispatcher(cfg: Config) -> Dispatcher | None:
+    """The dispatcher ``monitor run`` uses: Celery's in distributed mode, else None (in-process)."""
+    if not cfg.workers.distributed:
+        return None
+    check_distributed(cfg)
+    from monitor._workers.dispatch import CeleryDispatcher
+
+    return CeleryDispatcher(cfg)
+
+
+def enqueue_once(cfg: Config) -> None:
+    """``monitor run --once`` in distributed mode: one collection task per host and a scoring sweep."""
+    from monitor._api import MentionIndex
+    from monitor._workers.dispatch import CeleryDispatcher
+
+    check_distributed(cfg)
+    dispatcher = CeleryDispatcher(cfg)
+    with MentionIndex.open(cfg) as idx:
+        ids = dispatcher.collect_all(idx.engine)
+        dispatcher.sweep(idx.engine, force=True)
+    console.print(f"Enqueued {len(ids)} collection task(s) (one per host) and a scoring sweep for the workers.")
+    console.print("The digest is not enqueued: `monitor digest` writes it once the workers are done.")
+
+
+def print_distributed_status(cfg: Config, idx: MentionIndex) -> None:
+    """``monitor status`` in distributed mode: workers, queue depths, the oldest waiting tasks."""
+    from monitor._workers import status
+    from monitor._workers.app import make_app
+
+    tz = ZoneInfo(cfg.digest.timezone)
+    celery_app = make_app(cfg)
+    try:
+        found = status.workers(celery_app)
+        qs = status.queues(celery_app, idx.engine)
+    except Exception as exc:
+        console.print(
+            f"[red]broker {escape(redact_url(cfg.workers.broker_url or ''))} unreachable:[/] "
+            f"{escape(type(exc).__name__)}"
+        )
+        return
+    rows = [{"name": w.name, "queues": ", ".join(w.queues), "active": ", ".join(w.active) or "idle"} for w in found]
+    caption = "" if found else "No worker answered: start one with `monitor worker`."
+    print_table(console, make_table(WORKER_COLS, rows, title="Workers", caption=caption, tz=tz))
+    now = datetime.now(UTC)
+    qrows = [
+        {
+            "name": q.name,
+            "messages": "?" if q.messages is None else q.messages,
+            "consumers": "?" if q.consumers is None else q.consumers,
+            "oldest": q.oldest,
+        }
+        for q in qs
+    ]
+    oldest = min((q.oldest for q in qs if q.oldest is not None), default=None)
+    note = f"oldest waiting task: {int((now - oldest).total_seconds())} s" if oldest else "nothing waiting"
+    print_table(console, make_table(QUEUE_COLS, qrows, title=f"Queues ({note})", tz=tz))
+
+
+__all__ = ["check_distributed", "enqueue_once", "print_distributed_status", "scheduler_dispatcher", "worker"]

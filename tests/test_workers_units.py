@@ -1,0 +1,221 @@
+"""Distributed mode's parts without a broker: config, routing, the store's shared state (issue 16)."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from monitor._api import MentionIndex
+from monitor._config import config_from_dict
+from monitor._http.robots import RobotsCache
+from monitor._records import Prediction
+from monitor._store import hostslots, score_batches, worktasks
+from monitor._workers.routing import Names, collect_slot
+from monitor.errors import ConfigError
+
+PG = "postgresql://postgres@127.0.0.1:5432/x"
+AMQP = "amqp://guest:s3cret@127.0.0.1:5672//"
+
+
+# -- config ---------------------------------------------------------------------------------
+
+
+def test_a_broker_with_sqlite_is_refused_naming_both_settings() -> None:
+    with pytest.raises(ConfigError) as err:
+        config_from_dict({"workers": {"broker_url": AMQP}})
+    msg = str(err.value)
+    assert "workers.broker_url" in msg and "database_url" in msg and "PostgreSQL" in msg
+    assert "s3cret" not in msg
+    cfg = config_from_dict({"database_url": PG, "workers": {"broker_url": AMQP}})
+    assert cfg.workers.distributed and not config_from_dict({}).workers.distributed
+
+
+def test_broker_url_is_checked_and_never_shown() -> None:
+    with pytest.raises(ConfigError) as err:
+        config_from_dict({"database_url": PG, "workers": {"broker_url": "http://u:s3cret@host/"}})
+    assert "not a broker URL" in str(err.value) and "s3cret" not in str(err.value)
+    cfg = config_from_dict({"database_url": PG, "workers": {"broker_url": AMQP}})
+    assert "s3cret" not in repr(cfg) and "s3cret" not in repr(cfg.workers)
+    with pytest.raises(ConfigError, match="queue_prefix"):
+        config_from_dict({"workers": {"queue_prefix": "has space"}})
+    with pytest.raises(ConfigError, match="brokr_url: Extra inputs are not permitted"):
+        config_from_dict({"workers": {"brokr_url": AMQP}})  # extra=forbid
+
+
+def test_environment_broker_overrides_and_is_checked(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("MONITOR_BROKER_URL", "redis://:pw@127.0.0.1:6379/0")
+    with pytest.raises(ConfigError, match="SQLite"):
+        config_from_dict({})
+    assert config_from_dict({"database_url": PG}).workers.broker_url == "redis://:pw@127.0.0.1:6379/0"
+    monkeypatch.setenv("MONITOR_BROKER_URL", "ftp://x")
+    with pytest.raises(ConfigError, match="MONITOR_BROKER_URL"):
+        config_from_dict({"database_url": PG})
+
+
+# -- routing --------------------------------------------------------------------------------
+
+
+def test_a_host_always_goes_to_the_same_collection_queue() -> None:
+    names = Names("mm", 4)
+    key = "https://shop.example:443"
+    assert names.collect(key) == names.collect(key) == f"mm.collect.{collect_slot(key, 4)}"
+    assert collect_slot(key, 4) == collect_slot(key, 4)  # stable across processes (no hash seed)
+    slots = {collect_slot(f"https://h{i}.example:443", 4) for i in range(40)}
+    assert slots == {0, 1, 2, 3}  # hosts spread over the queues
+
+
+def test_queue_selection() -> None:
+    names = Names("mm", 2)
+    assert names.expand(None) == ["mm.collect.0", "mm.collect.1", "mm.score", "mm.index", "mm.digest"]
+    assert names.expand("score, collect.1") == ["mm.score", "mm.collect.1"]
+    assert names.expand("collect") == ["mm.collect.0", "mm.collect.1"]
+    with pytest.raises(ConfigError, match=r"unknown queue 'collect\.2'"):
+        names.expand("collect.2")
+    with pytest.raises(ConfigError, match="unknown queue 'bogus'"):
+        names.expand("bogus")
+    dead = {q.name: q.queue_arguments for q in names.queues()}
+    assert all(a["x-dead-letter-exchange"] == "mm.dlx" for a in dead.values())
+    assert names.dead_queue().name == "mm.dead" and "mm.dead" not in dead
+
+
+def test_worker_needs_distributed_mode(tmp_path: Path) -> None:
+    from monitor._cli import (
+        _register,  # noqa: F401
+        app,
+    )
+
+    cfg = tmp_path / "monitor.toml"
+    cfg.write_text(f'database_url = "sqlite:///{tmp_path / "m.db"}"\n', encoding="utf-8")
+    res = CliRunner().invoke(app, ["worker", "-c", str(cfg)])
+    assert res.exit_code == 2 and "broker_url" in res.output
+
+
+# -- the store's shared state (SQLite and PostgreSQL) ---------------------------------------
+
+
+def test_waiting_tasks(db_url: str) -> None:
+    with MentionIndex.open(db_url) as idx:
+        t0 = datetime(2026, 1, 1, tzinfo=UTC)
+        worktasks.record_enqueued(idx.engine, "a", "monitor.score", "mm.score", t0)
+        worktasks.record_enqueued(idx.engine, "b", "monitor.score", "mm.score", t0 + timedelta(seconds=5))
+        worktasks.record_enqueued(idx.engine, "a", "monitor.score", "mm.score", t0 + timedelta(seconds=9))  # again
+        [w] = worktasks.waiting(idx.engine)
+        assert (w.queue, w.count, w.oldest) == ("mm.score", 2, t0)
+        worktasks.mark_started(idx.engine, "a")
+        assert worktasks.waiting(idx.engine)[0].oldest == t0 + timedelta(seconds=5)
+        assert worktasks.forget_queue(idx.engine, "mm.score", t0 + timedelta(hours=1)) == 1
+        assert worktasks.waiting(idx.engine) == []
+
+
+@pytest.mark.postgres
+def test_host_slot_is_held_once_and_keeps_the_interval(pg_url: str) -> None:
+    with MentionIndex.open(pg_url) as idx:
+        key = "https://shop.example:443"
+        first = hostslots.try_hold(idx.engine, key)
+        assert first is not None and first.wait_s(1.0) == 0.0  # never released: no wait
+        assert hostslots.try_hold(idx.engine, key) is None  # another holder anywhere: busy
+        assert hostslots.try_hold(idx.engine, "https://other.example:443") is not None
+        first.release("me")
+        second = hostslots.try_hold(idx.engine, key)
+        assert second is not None
+        assert 0.5 < second.wait_s(1.0) <= 1.0  # just released: wait out the interval
+        second.release()
+
+
+def test_scoring_texts_skip_what_the_version_scored(db_url: str) -> None:
+    with MentionIndex.open(db_url) as idx:
+        ids = [idx.add_mention(brand="Acme", source="s", external_id=str(k), text=f"text {k}") for k in range(3)]
+        pred = Prediction("positive", 0.1, 0.1, 0.8, "fake", "1")
+        idx.store.add_scores([(ids[0], pred, True)])
+        got = score_batches.scoring_texts(idx.engine, ids, "fake", "1")
+        assert [i for i, _, _ in got] == ids[1:]
+        assert score_batches.scoring_texts(idx.engine, ids, "fake", "2") != []  # a new version rescores
+        assert score_batches.unscored_ids(idx.engine, ["s"], 10) == ids[1:]
+        assert score_batches.pending_ids(idx.engine, "fake", "1", 10) == ids[1:]
+
+
+def test_robots_files_are_shared_through_the_store(db_url: str) -> None:
+    calls: list[str] = []
+
+    async def fetch(url: str) -> tuple[int | None, bytes]:
+        calls.append(url)
+        return 200, b"User-agent: *\nDisallow: /private\n"
+
+    with MentionIndex.open(db_url) as idx:
+
+        async def main() -> tuple[bool, bool]:
+            one = await RobotsCache(fetch, shared=idx.store).get("https://shop.example/a")
+            two = await RobotsCache(fetch, shared=idx.store).get("https://shop.example/b")  # another process
+            return one.allowed("https://shop.example/private"), two.allowed("https://shop.example/private")
+
+        assert asyncio.run(main()) == (False, False)
+        assert calls == ["https://shop.example/robots.txt"]  # fetched once
+        stale = datetime.now(UTC) - timedelta(days=2)
+        idx.store.set_robots_entry("https://shop.example/robots.txt", 200, b"", stale)
+        asyncio.run(RobotsCache(fetch, shared=idx.store).get("https://shop.example/c"))
+        assert len(calls) == 2  # an expired shared file is fetched again
+
+
+def test_embedded_scheduler_runs_work_in_process() -> None:
+    from monitor._schedule.dispatch import InProcess
+    from monitor._schedule.jobs import Runtime
+
+    assert isinstance(Runtime.__dataclass_fields__["dispatcher"].default_factory(), InProcess)  # type: ignore[misc]
+
+
+def test_a_digest_task_run_twice_writes_and_delivers_once(tmp_path: Path) -> None:
+    from datetime import date
+
+    from monitor._workers import work
+    from monitor._workers.runtime import WorkerRuntime
+
+    cfg = config_from_dict(
+        {
+            "database_url": f"sqlite:///{tmp_path / 'm.db'}",
+            "brands": [{"name": "Acme"}],
+            "digest": {"out_dir": str(tmp_path / "digests")},
+        }
+    )
+    MentionIndex.open(cfg).close()
+    rt = WorkerRuntime(cfg)
+    try:
+        first = work.digest(rt, date(2026, 1, 5))
+        again = work.digest(rt, date(2026, 1, 5))  # the same message delivered again
+    finally:
+        rt.forget()
+    assert first["status"] == "ok" and again["status"] == "skipped"
+    assert len(list((tmp_path / "digests").glob("*.html"))) == 1
+
+
+@pytest.mark.postgres
+def test_a_dirty_mark_made_while_a_refresher_holds_the_day_survives(pg_url: str) -> None:
+    """Before: a writer's mark hit DO NOTHING on the row a refresher had locked, the refresher
+    (which read the rollups before the writer committed) deleted it: the snapshot stayed stale."""
+    import threading
+
+    from sqlalchemy import delete, select
+
+    from monitor._records import Mention
+    from monitor._store.tables import DIRTY_DAY_T as DD
+
+    day = datetime(2025, 3, 1, 12, tzinfo=UTC)
+    with MentionIndex.open(pg_url) as idx:
+        idx.store.add_mentions("Acme", "s", [Mention(external_id="a", text="one", published_at=day)])
+        with idx.engine.connect() as refresher:
+            refresher.execute(select(DD.c.brand_id, DD.c.day).with_for_update(skip_locked=True)).all()
+            writer = threading.Thread(
+                target=idx.store.add_mentions,
+                args=("Acme", "s", [Mention(external_id="b", text="two", published_at=day)]),
+            )
+            writer.start()
+            writer.join(1.0)
+            assert writer.is_alive()  # the mark waits for the refresher's lock
+            refresher.execute(delete(DD))
+            refresher.commit()
+        writer.join(10)
+        with idx.engine.connect() as conn:
+            assert len(conn.execute(select(DD)).all()) == 1  # the second write's day is still dirty
