@@ -146,6 +146,7 @@ BAD_OPTIONS: list[list[str]] = [
     ["sources", "parse", "rss"],
     ["doctor", "--network", "yes"],
     ["serve", "--port", "http"],
+    ["worker", "--concurrency", "0"],
     ["user", "add", "lead", "--role", "owner"],
     ["user", "list", "--json", "maybe"],
     ["user", "password"],

@@ -50,6 +50,7 @@ PROJECT_COMMANDS: list[list[str]] = [
     ["verify"],
     ["sources", "list"],
     ["serve"],
+    ["worker"],
     ["user", "list"],
     ["user", "add", "lead", "--password-stdin"],
     ["user", "password", "lead", "--password-stdin"],

@@ -11,6 +11,7 @@ from typer.testing import CliRunner
 
 from monitor._api import MentionIndex
 from monitor._config import config_from_dict
+from monitor._http.result import FetchResult
 from monitor._http.robots import RobotsCache
 from monitor._records import Prediction
 from monitor._store import hostslots, score_batches, worktasks
@@ -42,7 +43,7 @@ def test_broker_url_is_checked_and_never_shown() -> None:
     assert "s3cret" not in repr(cfg) and "s3cret" not in repr(cfg.workers)
     with pytest.raises(ConfigError, match="queue_prefix"):
         config_from_dict({"workers": {"queue_prefix": "has space"}})
-    with pytest.raises(ConfigError, match="brokr_url: Extra inputs are not permitted"):
+    with pytest.raises(ConfigError, match="workers: unknown key 'brokr_url' — did you mean 'broker_url'"):
         config_from_dict({"workers": {"brokr_url": AMQP}})  # extra=forbid
 
 
@@ -141,9 +142,9 @@ def test_scoring_texts_skip_what_the_version_scored(db_url: str) -> None:
 def test_robots_files_are_shared_through_the_store(db_url: str) -> None:
     calls: list[str] = []
 
-    async def fetch(url: str) -> tuple[int | None, bytes]:
+    async def fetch(url: str) -> FetchResult:
         calls.append(url)
-        return 200, b"User-agent: *\nDisallow: /private\n"
+        return FetchResult(url=url, status="ok", http_status=200, body=b"User-agent: *\nDisallow: /private\n")
 
     with MentionIndex.open(db_url) as idx:
 
