@@ -145,7 +145,9 @@ def _run(cfg: Config, once: bool, digest: DigestMode) -> None:
     from monitor._pipeline import run_once
 
     with interruptible(threading.Event()) as stop:
-        result = run_once(cfg, stop=stop, digest=digest, on_step=lambda s: console.print(_step_line(s)))
+        # each step's outcome line is logged on stderr once (run_once logs it); stdout keeps
+        # only what the pass produced, the digest's path, for a cron wrapper to pick up
+        result = run_once(cfg, stop=stop, digest=digest)
         for path in result.digest_paths:
             console.print(f"Digest: [bold]{escape(path)}[/]")
     if result.interrupted:
