@@ -140,6 +140,12 @@ def test_monitor_demo_command(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -
     assert "Last 30 days" in res.output and "Lumio" in res.output and "Brisa" in res.output
     html = sorted(out.glob("digest-*.html"))
     assert len(html) == 1 and str(html[0].resolve()) in res.output.replace("\n", "")
+    # the shop pages' AggregateRating, stored as today's rating snapshots, shows in the digest
+    page = html[0].read_text(encoding="utf-8")
+    assert page.count(">Average ratings</div>") == 2 and "Lumio S3" in page and "Brisa X7" in page
+    assert re.search(r"★ [1-5](\.\d+)? / 5", page)
+    text = next(out.glob("digest-*.txt")).read_text(encoding="utf-8")
+    assert "AVERAGE RATINGS" in text and re.search(r"shop-sv, Lumio S3: [1-5](\.\d+)? / 5 from \d+ reviews", text)
     assert (out / "demo.toml").exists() and (out / "demo.db").exists()
     # `monitor status` and `monitor digest` work on what the demo left behind.
     status = CliRunner().invoke(app, ["status", "--config", str(out / "demo.toml")], env={"COLUMNS": "160"})

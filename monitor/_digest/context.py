@@ -4,8 +4,8 @@ Everything here returns the plain frozen dataclasses of :mod:`monitor._digest.re
 templates, the chart and the delivery channels never talk to the database, and tests can
 build a :class:`Digest` by hand. The figures are exactly the index's (DESIGN.md "The
 index"); this module only picks the windows (today, yesterday, 7 and 30 days ending on the
-digest day, calendar days in the index timezone), the top mentions and the health of the
-sources.
+digest day, calendar days in the index timezone), the top mentions, the health of the
+sources and, per brand, each source's latest average rating (:mod:`monitor._digest.averages`).
 """
 
 from __future__ import annotations
@@ -14,11 +14,13 @@ from collections.abc import Iterable, Sequence
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+from monitor._digest.averages import read_average_ratings
 from monitor._digest.headline import headline
 from monitor._digest.ports import BrandShare, DigestIndex, MentionView, SourceStatus
 from monitor._digest.records import (
     EXCERPT_CHARS,
     AlertItem,
+    AverageRating,
     BrandDigest,
     BreakdownRow,
     DayPoint,
@@ -283,6 +285,7 @@ def build_digest(
                 alerts=_alerts(idx, brand, alert_at),
                 share_today=today_share.share_of_voice if today_share else None,
                 share_week=week_share.share_of_voice if week_share else None,
+                average_ratings=read_average_ratings(idx, brand, day),
             )
         )
 
@@ -307,6 +310,7 @@ __all__ = [
     "EXCERPT_CHARS",
     "TOP_N",
     "AlertItem",
+    "AverageRating",
     "BrandDigest",
     "BreakdownRow",
     "DayPoint",

@@ -1,9 +1,9 @@
 """What the digest reads from the index: the analyst methods it calls, typed.
 
 :class:`~monitor._api.MentionIndex` satisfies :class:`DigestIndex`. ``Point`` and ``Alert``
-are the index's own pure records; the mention, source and share-of-voice records are read
-by attribute through the small read-only Protocols below, so any record with those fields
-will do (a test may hand in its own dataclasses).
+are the index's own pure records; the mention, source, share-of-voice and daily
+rating-snapshot records are read by attribute through the small read-only Protocols below,
+so any record with those fields will do (a test may hand in its own dataclasses).
 """
 
 from __future__ import annotations
@@ -86,6 +86,29 @@ class BrandShare(Protocol):
     def msi_high(self) -> float | None: ...
 
 
+class RatingView(Protocol):
+    """One source's AggregateRating on one day (the store's daily rating snapshot)."""
+
+    @property
+    def day(self) -> date: ...
+    @property
+    def source(self) -> str: ...
+    @property
+    def value(self) -> float: ...
+    @property
+    def worst(self) -> float: ...
+    @property
+    def best(self) -> float: ...
+    @property
+    def rating_count(self) -> int | None: ...
+    @property
+    def review_count(self) -> int | None: ...
+    @property
+    def item(self) -> str | None: ...
+    @property
+    def url(self) -> str | None: ...
+
+
 class DigestIndex(Protocol):
     """The part of ``MentionIndex`` the digest reads (windows are calendar days, inclusive)."""
 
@@ -103,5 +126,7 @@ class DigestIndex(Protocol):
 
     def sources_overview(self) -> Sequence[SourceStatus]: ...
 
+    def ratings(self, brand: str, start: date, end: date) -> Sequence[RatingView]: ...
 
-__all__ = ["BrandShare", "DigestIndex", "MentionView", "SourceStatus"]
+
+__all__ = ["BrandShare", "DigestIndex", "MentionView", "RatingView", "SourceStatus"]

@@ -10,7 +10,10 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+from monitor._textsafe import printable
+
 EXCERPT_CHARS = 280
+ITEM_CHARS = 80  # of a rated item's name, in the "Average ratings" section
 
 
 @dataclass(frozen=True, slots=True)
@@ -126,6 +129,65 @@ class SourceHealth:
 
 
 @dataclass(frozen=True, slots=True)
+class AverageRating:
+    """One source's latest AggregateRating (a shop's average stars) and how it moved.
+
+    ``day`` is the snapshot's day (at most the digest day); the changes are on the
+    source's own scale, against its snapshots 7 and 30 days before ``day`` (``None`` when
+    there is none to compare with).
+    """
+
+    source: str
+    item: str | None  # scraped: hostile text
+    url: str | None
+    day: date
+    value: float
+    worst: float
+    best: float
+    rating_count: int | None
+    review_count: int | None
+    week_change: float | None = None
+    month_change: float | None = None
+
+    @property
+    def item_text(self) -> str:
+        """The item's name on one line, without control characters, cut to :data:`ITEM_CHARS`."""
+        return excerpt(printable(self.item or ""), ITEM_CHARS)
+
+    @property
+    def value_text(self) -> str:
+        """``4.3 / 5``: the average on its own scale."""
+        return f"{round(self.value, 2):g} / {self.best:g}"
+
+    @property
+    def count_text(self) -> str:
+        """``1,234 ratings`` (else ``1,262 reviews``; empty when the page gives no count)."""
+        if self.rating_count is not None:
+            return f"{self.rating_count:,} rating{'s' if self.rating_count != 1 else ''}"
+        if self.review_count is not None:
+            return f"{self.review_count:,} review{'s' if self.review_count != 1 else ''}"
+        return ""
+
+    @property
+    def week_change_text(self) -> str:
+        return change_text(self.week_change)
+
+    @property
+    def month_change_text(self) -> str:
+        return change_text(self.month_change)
+
+
+def change_text(delta: float | None) -> str:
+    """A change of an average on its scale: ``+0.2``, ``−0.05``, ``±0``; empty for ``None``."""
+    if delta is None:
+        return ""
+    d = round(delta, 2)
+    if d == 0:
+        return "±0"
+    return f"+{d:g}" if d > 0 else f"−{-d:g}"
+
+
+@dataclass(frozen=True, slots=True)
 class VoiceRow:
     """Share of voice of one brand among the digest's brands."""
 
@@ -156,6 +218,7 @@ class BrandDigest:
     alerts: tuple[AlertItem, ...]
     share_today: float | None = None
     share_week: float | None = None
+    average_ratings: tuple[AverageRating, ...] = ()  # each source's latest aggregate rating
 
     @property
     def slug(self) -> str:
@@ -228,7 +291,9 @@ def excerpt(text: str, limit: int = EXCERPT_CHARS) -> str:
 
 __all__ = [
     "EXCERPT_CHARS",
+    "ITEM_CHARS",
     "AlertItem",
+    "AverageRating",
     "BrandDigest",
     "BreakdownRow",
     "DayPoint",
@@ -237,6 +302,7 @@ __all__ = [
     "SourceHealth",
     "VoiceRow",
     "Window",
+    "change_text",
     "excerpt",
     "slugify",
 ]

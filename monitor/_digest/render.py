@@ -146,8 +146,11 @@ _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|>~])")
 
 
 def md_escape(text: object) -> str:
-    """Escape Markdown syntax and neutralise raw HTML: scraped text is shown, never run."""
-    s = str(text if text is not None else "")
+    """Escape Markdown syntax and neutralise raw HTML: scraped text is shown, never run.
+
+    Terminal escape sequences go first, whole: stripped after escaping, ``ESC [31m`` would
+    leave an unescaped ``[31m`` behind."""
+    s = printable(str(text if text is not None else ""))
     s = s.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
     s = _MD_SPECIAL.sub(r"\\\1", s)
     return " ".join(s.split())

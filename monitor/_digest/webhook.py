@@ -13,6 +13,7 @@ import httpx
 from monitor._config import Secrets
 from monitor._digest.files import DigestFiles
 from monitor._digest.headline import headline
+from monitor._digest.records import BrandDigest
 from monitor._digest.render import RenderedDigest, pct, pct_range, safe_url, signed, slack_escape
 from monitor._digest.transport import Outgoing, Send
 from monitor.errors import DeliveryError, TransientDeliveryError
@@ -70,6 +71,8 @@ def webhook_payload(rendered: RenderedDigest, files: DigestFiles | None = None) 
                     "text": {"type": "mrkdwn", "text": ("*Most negative today*\n" + "\n".join(lines))[:3000]},
                 }
             )
+        if b.average_ratings:
+            blocks.append({"type": "context", "elements": [{"type": "mrkdwn", "text": _averages(b)[:3000]}]})
         blocks.append({"type": "divider"})
     if d.source_problems:
         probs = ", ".join(f"{slack_escape(s.name)} ({s.status})" for s in d.source_problems)
@@ -84,6 +87,17 @@ def webhook_payload(rendered: RenderedDigest, files: DigestFiles | None = None) 
             }
         )
     return {"text": slack_escape(f"Mention digest {d.day.isoformat()}: " + " | ".join(fallback)), "blocks": blocks}
+
+
+def _averages(b: BrandDigest) -> str:
+    """``Average ratings: shop (Drill) ★ 4.3 / 5 (7 days +0.1)``: each source's latest."""
+    parts = []
+    for r in b.average_ratings:
+        name = slack_escape(r.source) + (f" ({slack_escape(r.item_text)})" if r.item_text else "")
+        moves = (("7 days", r.week_change_text), ("30 days", r.month_change_text))
+        changes = ", ".join(f"{n} {t}" for n, t in moves if t)
+        parts.append(f"{name} ★ {r.value_text}" + (f" ({changes})" if changes else ""))
+    return "Average ratings: " + "; ".join(parts)
 
 
 def send_webhook(
