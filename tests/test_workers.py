@@ -718,9 +718,45 @@ def test_run_once_without_a_worker_says_so_within_its_timeout(pg_url: str, tmp_p
     site_url = "http://127.0.0.1:9/none"  # never fetched: no worker takes the task
     path = tmp_path / "monitor.toml"
     write_config(path, pg_url, [{"name": "n0", "kind": "reviews", "brand": "Acme", "url": site_url}], prefix)
-    code, output, took = monitor_cli("run", "--once", "--timeout", "5", "-c", str(path))
+    code, output, _took = monitor_cli("run", "--once", "--timeout", "5", "-c", str(path))
     assert code == 1, output
     text = " ".join(output.split())
     assert f"no worker is consuming queue {prefix}.collect." in text and "start `monitor worker`" in text
+    assert "(1 task(s) of this pass stay queued for it)" in text
     assert "amqp://REDACTED@127.0.0.1:5672//" in text and "guest:guest" not in text
-    assert took < 30, f"took {took:.1f} s"
+    # From the enqueue to giving up (log lines' times, to the second): the 5 s, not a hang.
+    [enqueued] = [line.split()[0] for line in output.splitlines() if "collect n0 enqueued on" in line]
+    [stopped] = [line.split()[0] for line in output.splitlines() if "the pass stopped waiting" in line]
+    waited = (datetime.fromisoformat(stopped) - datetime.fromisoformat(enqueued)).total_seconds()
+    assert 3 <= waited <= 5 + 3, f"{waited:.0f} s from the enqueue to giving up"
+
+
+def test_run_once_interrupted_while_waiting_exits_3_and_leaves_its_tasks_queued(
+    pg_url: str, tmp_path: Path, prefix: str
+) -> None:
+    from monitor._workers.app import make_app
+    from monitor._workers.status import queue_depths
+
+    path = tmp_path / "monitor.toml"
+    source = {"name": "n0", "kind": "reviews", "brand": "Acme", "url": "http://127.0.0.1:9/none"}
+    cfg = write_config(path, pg_url, [source], prefix)
+    MentionIndex.open(cfg).close()
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    env.pop("MONITOR_DATABASE_URL", None)
+    cmd = [sys.executable, "-m", "monitor", "run", "--once", "--timeout", "120", "-c", str(path)]
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env=env, text=True)
+    try:
+        deadline = time.monotonic() + 60
+        with MentionIndex.open(cfg) as idx:
+            while time.monotonic() < deadline and not worktasks.waiting(idx.engine):
+                time.sleep(0.2)
+            assert worktasks.waiting(idx.engine), "nothing was enqueued"
+        proc.send_signal(signal.SIGTERM)
+        output, _ = proc.communicate(timeout=60)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert proc.returncode == 3, output
+    assert "stopped waiting: 1 task(s) stay with the workers" in " ".join(output.split())
+    depths = queue_depths(make_app(cfg), [f"{prefix}.collect.{k}" for k in range(4)])
+    assert sum(v or 0 for v in depths.values()) == 1  # still queued for a worker to come

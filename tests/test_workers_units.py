@@ -97,6 +97,25 @@ def test_worker_needs_distributed_mode(tmp_path: Path) -> None:
     assert res.exit_code == 2 and "broker_url" in res.output
 
 
+def test_run_timeout_needs_once(tmp_path: Path) -> None:
+    from monitor._cli import (
+        _register,  # noqa: F401
+        app,
+    )
+
+    cfg = tmp_path / "monitor.toml"
+    cfg.write_text(
+        f'database_url = "sqlite:///{tmp_path / "m.db"}"\n[[brands]]\nname = "Acme"\n'
+        '[[sources]]\nname = "s"\nkind = "rss"\nurl = "https://example.com/feed"\n',
+        encoding="utf-8",
+    )
+    res = CliRunner().invoke(app, ["run", "--timeout", "60", "-c", str(cfg)])
+    assert res.exit_code == 2 and "--timeout applies to `monitor run --once`" in res.output
+    res = CliRunner().invoke(app, ["run", "--once", "--timeout", "0", "-c", str(cfg)])
+    assert res.exit_code == 2 and "--timeout" in res.output
+    assert not (tmp_path / "m.db").exists()
+
+
 # -- the store's shared state (SQLite and PostgreSQL) ---------------------------------------
 
 

@@ -137,6 +137,7 @@ def run_once_distributed(
     if result.interrupted:
         raise typer.Exit(EXIT_INTERRUPTED)
     if result.problem is not None:
+        log.warning("the pass stopped waiting: %s", result.problem)  # the time, for the log
         err_console.print(f"[bold red]error:[/] {escape(result.problem)}", soft_wrap=True)
         raise typer.Exit(EXIT_FAILED)
     if not result.ok:
