@@ -342,3 +342,30 @@ def test_a_pass_times_out_when_its_workers_are_too_slow(tmp_path: Path, monkeypa
         assert waiter.wait() is True
         assert result.problem is None and not result.ok  # a partial task is not all good
         assert result.steps[0].errors == ["a0: blocked: robots.txt"]
+
+
+@pytest.mark.postgres
+def test_run_once_with_an_unreachable_broker_says_so_and_exits_1(
+    pg_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import socket
+
+    from monitor._cli import (
+        _register,  # noqa: F401
+        app,
+    )
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    cfg = tmp_path / "monitor.toml"
+    cfg.write_text(
+        f'database_url = "{pg_url}"\n[workers]\nbroker_url = "amqp://mm:s3cret@127.0.0.1:{port}//"\n'
+        '[[brands]]\nname = "Acme"\n[[sources]]\nname = "s"\nkind = "rss"\nurl = "https://example.com/feed"\n',
+        encoding="utf-8",
+    )
+    monkeypatch.delenv("MONITOR_BROKER_URL", raising=False)
+    res = CliRunner().invoke(app, ["run", "--once", "--timeout", "30", "-c", str(cfg)], env={"COLUMNS": "300"})
+    assert res.exit_code == 1, res.output
+    assert f"broker amqp://REDACTED@127.0.0.1:{port}// unreachable: OperationalError" in res.output
+    assert "s3cret" not in res.output
