@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 import socket
 import sqlite3
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -59,6 +59,7 @@ def _isolated(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     for var in (
         "MONITOR_CONFIG",
         "MONITOR_DATABASE_URL",
+        "MONITOR_BROKER_URL",
         "MONITOR_WEBHOOK_URL",
         "MONITOR_SMTP_USER",
         "MONITOR_SMTP_PASSWORD",
@@ -226,6 +227,56 @@ def test_an_unreachable_database_fails_without_showing_its_password(
     monkeypatch.setenv("MONITOR_DATABASE_URL", "mysql://nobody:hunter2@127.0.0.1/x")
     res = doctor()
     assert res.exit_code == 2 and "MONITOR_DATABASE_URL" in res.output and "hunter2" not in res.output
+
+
+@pytest.mark.parametrize("scheme", ["amqp", "redis"])
+def test_an_unreachable_broker_fails_without_showing_its_password(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, scheme: str
+) -> None:
+    """The real probe against a port nobody listens on: one fail line, the URL redacted, exit 1."""
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("MONITOR_DATABASE_URL", f"postgresql://nobody@127.0.0.1:{free_port()}/x")
+    port = free_port()
+    monkeypatch.setenv("MONITOR_BROKER_URL", f"{scheme}://monitor:hunter2@127.0.0.1:{port}/0")
+    res = doctor()
+    assert res.exit_code == 1, res.output
+    line = line_of(res.output, "broker")
+    assert line.startswith("fail") and f"{scheme}://REDACTED@127.0.0.1:{port}/0: unreachable:" in line, line
+    assert "fix: check [workers] broker_url (or $MONITOR_BROKER_URL)" in line
+    assert "hunter2" not in res.output and "broker workers" not in res.output
+
+
+def test_the_broker_checks_report_queues_dead_letters_and_workers() -> None:
+    from monitor._doctor.broker import BrokerState, check_broker
+
+    cfg = config_from_dict(
+        {
+            "database_url": "postgresql://u@h/d",
+            "workers": {"broker_url": "amqp://u:pw@rabbit:5672//", "queue_prefix": "mm"},
+        }
+    )
+    depths = {"mm.collect.0": 0, "mm.collect.1": None, "mm.score": 7, "mm.index": 2, "mm.digest": 0, "mm.dead": 3}
+
+    def probe(found: dict[str, list[str]]) -> Callable[[Any], BrokerState]:
+        return lambda _cfg: BrokerState(depths=depths, dead_queue="mm.dead", workers=found)
+
+    checks = {c.label: c for c in check_broker(cfg, probe({}))}
+    assert checks["broker"].status == "ok"
+    assert (
+        checks["broker"].detail
+        == "amqp://REDACTED@rabbit:5672//: reachable; 5 queues, 9 task(s) waiting (mm.score 7, mm.index 2)"
+    )
+    assert (
+        checks["broker queues"].status == "warn" and checks["broker queues"].detail == "not declared yet: mm.collect.1"
+    )
+    assert checks["broker dead letters"].detail == "3 task(s) failed for good and wait in mm.dead"
+    assert checks["broker workers"].status == "warn" and "no worker answered a ping" in checks["broker workers"].detail
+    some = {"w1@a": ["mm.score", "mm.index"], "w2@b": ["mm.collect.0", "mm.collect.1"]}
+    [workers] = [c for c in check_broker(cfg, probe(some)) if c.label == "broker workers"]
+    assert workers.status == "warn" and workers.detail.endswith("but none consumes mm.digest")
+    every = {**some, "w3@c": ["mm.digest"]}
+    [workers] = [c for c in check_broker(cfg, probe(every)) if c.label == "broker workers"]
+    assert workers.status == "ok" and workers.detail == "3 worker(s) answer (w1@a, w2@b, w3@c); every queue is consumed"
 
 
 def test_no_config_exits_2_naming_the_files_looked_for(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -39,7 +39,7 @@ from monitor._api import MentionIndex
 from monitor._config import Config, load_config
 from monitor._pipeline import run_once
 from monitor._schedule import job_specs
-from monitor._store import worktasks
+from monitor._store import passtasks, worktasks
 from monitor._store.leases import JobRecord, register_job
 from monitor._store.tables import BRAND_T, DAILY_ROLLUP_T, LEASE_T, MENTION_T, RUN_T, SCORE_T, SNAPSHOT_T, SOURCE_T
 from monitor._store.tables import DIRTY_DAY_T as DD
@@ -535,11 +535,228 @@ def test_a_poison_task_is_dead_lettered_and_its_sources_marked_failed(
     app = make_app(cfg)
     with MentionIndex.open(cfg) as idx:
         workers(tmp_path / "monitor.toml", 1)
-        enqueue(app, idx.engine, TASK_COLLECT, [["x0", "no-such-source"]], f"{prefix}.collect.0")
+        task = enqueue(app, idx.engine, TASK_COLLECT, [["x0", "no-such-source"]], f"{prefix}.collect.0", pass_id="p")
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline and not queue_depths(app, [f"{prefix}.dead"])[f"{prefix}.dead"]:
             time.sleep(0.3)
+        time.sleep(1.0)  # had it been dead-lettered twice (by the broker and by the task), both would be there
         assert queue_depths(app, [f"{prefix}.dead"])[f"{prefix}.dead"] == 1
         state = idx.store.source_state("x0")
         assert state.status == "failing" and "collection task failed" in (state.last_error or "")
         assert "no-such-source" in (state.last_error or "")
+        [noted] = passtasks.tasks(idx.engine, "p")  # what `monitor run --once` reads
+        assert (noted.task_id, noted.status) == (task, "failed") and "no-such-source" in str(noted.result["errors"])
+
+
+def test_on_redis_a_poison_task_is_published_to_the_dead_list(
+    servers: list[LocalServer], pg_url: str, tmp_path: Path, workers: Callable[..., list[Worker]]
+) -> None:
+    """Redis has no dead-lettering: the failure handler publishes the task itself, with why it failed."""
+    from kombu import Connection
+
+    from monitor._workers.app import make_app
+    from monitor._workers.enqueue import enqueue
+    from monitor._workers.routing import TASK_COLLECT, Names
+    from monitor._workers.status import queue_depths
+    from monitor._workers.tasks import DEAD_REASON_HEADER
+
+    if not _reachable("127.0.0.1", 6379):
+        if os.environ.get("CI"):
+            pytest.fail("Redis is not reachable on 127.0.0.1:6379 (CI must start it: .ci/run)")
+        pytest.skip("Redis is not reachable on 127.0.0.1:6379")
+    prefix = f"t{uuid.uuid4().hex[:10]}"
+    broker = "redis://127.0.0.1:6379/15"
+    site = Site(servers[0], "x")
+    cfg = write_config(tmp_path / "monitor.toml", pg_url, [site.source(0)], prefix, workers={"broker_url": broker})
+    app = make_app(cfg)
+    dead = Names.of(cfg.workers).dead_queue()
+    try:
+        with MentionIndex.open(cfg) as idx:
+            workers(tmp_path / "monitor.toml", 1)
+            args = [["x0", "no-such-source"]]
+            task = enqueue(app, idx.engine, TASK_COLLECT, args, f"{prefix}.collect.0", pass_id="p")
+            deadline = time.monotonic() + 30
+            while time.monotonic() < deadline and not queue_depths(app, [dead.name])[dead.name]:
+                time.sleep(0.3)
+            assert queue_depths(app, [dead.name])[dead.name] == 1
+            assert passtasks.tasks(idx.engine, "p")[0].status == "failed"
+            assert idx.store.source_state("x0").status == "failing"
+        with Connection(broker) as conn:
+            msg = conn.SimpleQueue(dead).get(timeout=5)
+            assert msg.headers["task"] == TASK_COLLECT and msg.headers["id"] == task  # the task itself
+            assert "no-such-source" in msg.headers[DEAD_REASON_HEADER]
+            body_args, body_kwargs, _embed = msg.decode()
+            assert body_args == args and body_kwargs["pass_id"] == "p"  # moved back, it runs again
+            msg.ack()
+    finally:
+        import redis
+
+        client = redis.Redis.from_url(broker)
+        keys = [k for k in client.scan_iter(match=f"*{prefix}*")]
+        if keys:
+            client.delete(*keys)
+
+
+# -- monitor run --once in distributed mode, monitor doctor --------------------------------
+
+
+def monitor_cli(*args: str, timeout: float = 180) -> tuple[int, str, float]:
+    """``python -m monitor …`` as cron would run it: exit code, output, seconds taken."""
+    env = {**os.environ, "PYTHONPATH": str(REPO), "COLUMNS": "200"}
+    env.pop("MONITOR_DATABASE_URL", None)
+    started = time.monotonic()
+    proc = subprocess.run(
+        [sys.executable, "-m", "monitor", *args], capture_output=True, text=True, env=env, timeout=timeout
+    )
+    return proc.returncode, proc.stdout + proc.stderr, time.monotonic() - started
+
+
+def test_run_once_waits_for_two_workers_and_enqueues_the_digest_once(
+    servers: list[LocalServer],
+    pg_url: str,
+    tmp_path: Path,
+    prefix: str,
+    workers: Callable[..., list[Worker]],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    sites = [Site(srv, tag, pages=2, per=5) for srv, tag in zip(servers[:2], ("a", "b"), strict=True)]
+    sources = [site.source(i) for site in sites for i in range(2)]
+    out = tmp_path / "digests"
+    path = tmp_path / "monitor.toml"
+    cfg = write_config(path, pg_url, sources, prefix, workers={"score_batch": 8}, digest={"out_dir": str(out)})
+    MentionIndex.open(cfg).close()
+    ws = workers(path, 2)
+    code, output, _took = monitor_cli("run", "--once", "--digest", "force", "--timeout", "120", "-c", str(path))
+    assert code == 0, output
+    lines = [line.split() for line in output.splitlines() if line.strip()]
+    kinds = [w[0] for w in lines if w[0] in ("collect", "score", "sweep", "refresh", "digest")]
+    assert kinds.count("collect") == 2  # one line per task: a task per host
+    assert kinds.count("score") == 6  # 20 new mentions per host in batches of 8: 8, 8, 4
+    assert kinds.count("digest") == 1 and kinds[-1] == "digest"  # the digest is the pass's last task
+    assert kinds[-3:-1] == ["sweep", "refresh"]  # after the collections' own scoring and refreshes
+    assert all(w[1] == "ok" for w in lines if w[0] in kinds), output
+    html = out / f"digest-{datetime.now(UTC).date().isoformat()}.html"
+    assert f"Digest: {html}" in " ".join(output.split()), output
+    assert html.exists() and "Acme" in html.read_text(encoding="utf-8")
+    received = sum(w.text().count("Task monitor.digest[") and w.text().count("received") for w in ws)
+    assert sum(w.text().count("monitor.digest[") > 0 for w in ws) == 1 and received
+    with MentionIndex.open(cfg) as idx:
+        runs = idx.recent_runs(limit=100)
+        assert [r.status for r in runs if r.kind == "digest"] == ["ok"]  # enqueued and written once
+        assert sorted(r.kind for r in runs if r.kind == "collect") == ["collect", "collect"]
+        with idx.engine.connect() as conn:
+            n = conn.execute(select(func.count()).select_from(MENTION_T)).scalar()
+            unscored = conn.execute(
+                select(func.count()).select_from(MENTION_T).where(MENTION_T.c.label_origin.is_(None))
+            ).scalar()
+        assert n == 4 * 2 * 5 and unscored == 0
+        clean(idx)
+    # the doctor sees the broker, its queues and both workers
+    code, output = doctor(path, monkeypatch)
+    assert line_of(output, "broker").startswith("ok") and f"{prefix}.score" not in line_of(output, "broker")
+    workers_line = line_of(output, "broker workers")
+    assert workers_line.startswith("ok") and "2 worker(s) answer (w0@test, w1@test)" in workers_line, output
+    assert "every queue is consumed" in workers_line and "guest:guest" not in output
+
+
+def doctor(path: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[int, str]:
+    """``monitor doctor -c path`` in this process, with a stand-in model loader (the model is not the point)."""
+    from typer.testing import CliRunner
+
+    from monitor._cli import _register, doctor_cmds  # noqa: F401
+    from monitor._cli.app import app as cli
+    from monitor._doctor import Seams
+
+    class Model:
+        def info(self) -> dict[str, object]:
+            return {"model_id": "fake", "model_version": "1", "precision": "fp32"}
+
+    monkeypatch.setattr(doctor_cmds, "make_seams", lambda: Seams(model_loader=lambda cfg: Model()))
+    monkeypatch.delenv("MONITOR_DATABASE_URL", raising=False)
+    res = CliRunner().invoke(cli, ["doctor", "-c", str(path)], env={"COLUMNS": "300"})
+    return res.exit_code, res.output
+
+
+def line_of(output: str, label: str) -> str:
+    """The doctor's line for ``label`` (``ok    broker: …``)."""
+    [found] = [ln for ln in output.splitlines() if ln[6:].startswith(label + ":")]
+    return found
+
+
+def test_doctor_with_a_reachable_broker_and_no_worker(
+    pg_url: str, tmp_path: Path, prefix: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from monitor._workers.app import declare_dead_letter, make_app
+    from monitor._workers.enqueue import enqueue
+    from monitor._workers.routing import TASK_SWEEP
+
+    path = tmp_path / "monitor.toml"
+    cfg = write_config(
+        path, pg_url, [{"name": "s", "kind": "rss", "brand": "Acme", "url": "http://127.0.0.1:9/"}], prefix
+    )
+    with MentionIndex.open(cfg) as idx:
+        code, output = doctor(path, monkeypatch)
+        assert code == 0, output  # warnings only
+        assert line_of(output, "broker").startswith("ok") and "amqp://REDACTED@127.0.0.1:5672//" in output
+        assert "reachable; 7 queues, 0 task(s) waiting" in line_of(output, "broker")
+        assert line_of(output, "broker queues").startswith("warn") and f"{prefix}.score" in output
+        assert "no worker answered a ping" in line_of(output, "broker workers") and "start `monitor worker`" in output
+        app = make_app(cfg)
+        declare_dead_letter(app)
+        with app.connection_for_write() as conn:
+            for q in app.amqp.queues.values():
+                q(conn.default_channel).declare()
+        enqueue(app, idx.engine, TASK_SWEEP, [], f"{prefix}.score")
+        enqueue(app, idx.engine, TASK_SWEEP, [], f"{prefix}.score")
+        code, output = doctor(path, monkeypatch)
+        assert f"2 task(s) waiting ({prefix}.score 2)" in line_of(output, "broker"), output
+        assert "broker queues" not in output
+    assert "guest:guest" not in output
+
+
+def test_run_once_without_a_worker_says_so_within_its_timeout(pg_url: str, tmp_path: Path, prefix: str) -> None:
+    site_url = "http://127.0.0.1:9/none"  # never fetched: no worker takes the task
+    path = tmp_path / "monitor.toml"
+    write_config(path, pg_url, [{"name": "n0", "kind": "reviews", "brand": "Acme", "url": site_url}], prefix)
+    code, output, _took = monitor_cli("run", "--once", "--timeout", "5", "-c", str(path))
+    assert code == 1, output
+    text = " ".join(output.split())
+    assert f"no worker is consuming queue {prefix}.collect." in text and "start `monitor worker`" in text
+    assert "(1 task(s) of this pass stay queued for it)" in text
+    assert "amqp://REDACTED@127.0.0.1:5672//" in text and "guest:guest" not in text
+    # From the enqueue to giving up (log lines' times, to the second): the 5 s, not a hang.
+    [enqueued] = [line.split()[0] for line in output.splitlines() if "collect n0 enqueued on" in line]
+    [stopped] = [line.split()[0] for line in output.splitlines() if "the pass stopped waiting" in line]
+    waited = (datetime.fromisoformat(stopped) - datetime.fromisoformat(enqueued)).total_seconds()
+    assert 3 <= waited <= 5 + 3, f"{waited:.0f} s from the enqueue to giving up"
+
+
+def test_run_once_interrupted_while_waiting_exits_3_and_leaves_its_tasks_queued(
+    pg_url: str, tmp_path: Path, prefix: str
+) -> None:
+    from monitor._workers.app import make_app
+    from monitor._workers.status import queue_depths
+
+    path = tmp_path / "monitor.toml"
+    source = {"name": "n0", "kind": "reviews", "brand": "Acme", "url": "http://127.0.0.1:9/none"}
+    cfg = write_config(path, pg_url, [source], prefix)
+    MentionIndex.open(cfg).close()
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    env.pop("MONITOR_DATABASE_URL", None)
+    cmd = [sys.executable, "-m", "monitor", "run", "--once", "--timeout", "120", "-c", str(path)]
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env=env, text=True)
+    try:
+        deadline = time.monotonic() + 60
+        with MentionIndex.open(cfg) as idx:
+            while time.monotonic() < deadline and not worktasks.waiting(idx.engine):
+                time.sleep(0.2)
+            assert worktasks.waiting(idx.engine), "nothing was enqueued"
+        proc.send_signal(signal.SIGTERM)
+        output, _ = proc.communicate(timeout=60)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert proc.returncode == 3, output
+    assert "stopped waiting: 1 task(s) stay with the workers" in " ".join(output.split())
+    depths = queue_depths(make_app(cfg), [f"{prefix}.collect.{k}" for k in range(4)])
+    assert sum(v or 0 for v in depths.values()) == 1  # still queued for a worker to come

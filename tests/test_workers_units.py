@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import threading
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -15,6 +16,7 @@ from monitor._http.result import FetchResult
 from monitor._http.robots import RobotsCache
 from monitor._records import Prediction
 from monitor._store import hostslots, score_batches, worktasks
+from monitor._workers.once import PassResult, _Waiter
 from monitor._workers.routing import Names, collect_slot
 from monitor.errors import ConfigError
 
@@ -93,6 +95,25 @@ def test_worker_needs_distributed_mode(tmp_path: Path) -> None:
     cfg.write_text(f'database_url = "sqlite:///{tmp_path / "m.db"}"\n', encoding="utf-8")
     res = CliRunner().invoke(app, ["worker", "-c", str(cfg)])
     assert res.exit_code == 2 and "broker_url" in res.output
+
+
+def test_run_timeout_needs_once(tmp_path: Path) -> None:
+    from monitor._cli import (
+        _register,  # noqa: F401
+        app,
+    )
+
+    cfg = tmp_path / "monitor.toml"
+    cfg.write_text(
+        f'database_url = "sqlite:///{tmp_path / "m.db"}"\n[[brands]]\nname = "Acme"\n'
+        '[[sources]]\nname = "s"\nkind = "rss"\nurl = "https://example.com/feed"\n',
+        encoding="utf-8",
+    )
+    res = CliRunner().invoke(app, ["run", "--timeout", "60", "-c", str(cfg)])
+    assert res.exit_code == 2 and "--timeout applies to `monitor run --once`" in res.output
+    res = CliRunner().invoke(app, ["run", "--once", "--timeout", "0", "-c", str(cfg)])
+    assert res.exit_code == 2 and "--timeout" in res.output
+    assert not (tmp_path / "m.db").exists()
 
 
 # -- the store's shared state (SQLite and PostgreSQL) ---------------------------------------
@@ -220,3 +241,131 @@ def test_a_dirty_mark_made_while_a_refresher_holds_the_day_survives(pg_url: str)
         writer.join(10)
         with idx.engine.connect() as conn:
             assert len(conn.execute(select(DD)).all()) == 1  # the second write's day is still dirty
+
+
+# -- monitor run --once in distributed mode: the pass's list and its waiting -----------------
+
+
+def test_the_tasks_of_a_pass(db_url: str) -> None:
+    from monitor._store import passtasks
+
+    with MentionIndex.open(db_url) as idx:
+        t0 = datetime(2026, 1, 1, tzinfo=UTC)
+        passtasks.record(idx.engine, "p1", "a", "monitor.collect", "mm.collect.0", t0)
+        passtasks.record(idx.engine, "p1", "b", "monitor.score", "mm.score", t0 + timedelta(seconds=1))
+        passtasks.record(idx.engine, "p1", "a", "monitor.collect", "mm.collect.0", t0 + timedelta(seconds=2))  # again
+        passtasks.record(idx.engine, "p2", "c", "monitor.digest", "mm.digest", t0)
+        passtasks.mark_running(idx.engine, "a")
+        passtasks.finish(idx.engine, "b", "ok", {"counts": {"scored": 3}, "errors": []})
+        passtasks.mark_running(idx.engine, "b")  # a finished task stays finished
+        got = passtasks.tasks(idx.engine, "p1")
+        assert [(t.task_id, t.status, t.open) for t in got] == [("a", "running", True), ("b", "ok", False)]
+        assert got[1].result == {"counts": {"scored": 3}, "errors": []} and got[1].finished_at is not None
+        assert passtasks.forget(idx.engine, pass_id="p1", task_id="a") == 1
+        assert passtasks.forget(idx.engine, before=t0 + timedelta(seconds=1)) == 1  # p2's old task
+        assert [t.task_id for t in passtasks.tasks(idx.engine, "p1")] == ["b"]
+        assert passtasks.tasks(idx.engine, "p2") == []
+
+
+def clock_of(waiter: _Waiter) -> float:
+    clock = waiter.clock
+    assert isinstance(clock, Clock)
+    return clock.now
+
+
+class Clock:
+    """A clock that moves ``step`` seconds each time it is read."""
+
+    def __init__(self, step: float) -> None:
+        self.now, self.step = 0.0, step
+
+    def __call__(self) -> float:
+        self.now += self.step
+        return self.now
+
+
+def _waiter(idx: MentionIndex, consumed: set[str], *, timeout_s: float, grace_s: float) -> tuple[_Waiter, PassResult]:
+    result = PassResult("p")
+    clock = Clock(1.0)
+    waiter = _Waiter(
+        idx,
+        result,
+        broker=AMQP,
+        deadline=timeout_s,
+        timeout_s=timeout_s,
+        grace_s=grace_s,
+        stop=threading.Event(),
+        consumers=lambda: consumed,
+        on_step=None,
+        clock=clock,
+    )
+    return waiter, result
+
+
+def test_a_pass_says_which_queue_no_worker_consumes(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from monitor._store import passtasks
+    from monitor._workers import once
+
+    monkeypatch.setattr(once, "POLL_S", 0.01)
+    monkeypatch.setattr(once, "CONSUMER_CHECK_S", 0.0)
+    with MentionIndex.open(f"sqlite:///{tmp_path / 'm.db'}") as idx:
+        passtasks.record(idx.engine, "p", "a", "monitor.collect", "mm.collect.1")
+        passtasks.record(idx.engine, "p", "b", "monitor.score", "mm.score")
+        passtasks.finish(idx.engine, "b", "ok", {"counts": {"scored": 2}, "details": {"model": "fake"}})
+        waiter, result = _waiter(idx, {"mm.score"}, timeout_s=100, grace_s=4)
+        assert waiter.wait() is False
+        problem = result.problem
+        assert problem == (
+            "no worker is consuming queue mm.collect.1 on amqp://REDACTED@127.0.0.1:5672//; "
+            "start `monitor worker` (1 task(s) of this pass stay queued for it)"
+        )
+        assert clock_of(waiter) <= 6  # the grace period, not the timeout
+        [step] = result.steps
+        assert (step.name, step.status, step.counts, step.details) == ("score", "ok", {"scored": 2}, {"model": "fake"})
+        assert [t.task_id for t in result.unfinished] == ["a"]
+        assert not result.ok
+
+
+def test_a_pass_times_out_when_its_workers_are_too_slow(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from monitor._store import passtasks
+    from monitor._workers import once
+
+    monkeypatch.setattr(once, "POLL_S", 0.01)
+    with MentionIndex.open(f"sqlite:///{tmp_path / 'm.db'}") as idx:
+        passtasks.record(idx.engine, "p", "a", "monitor.collect", "mm.collect.1")
+        passtasks.mark_running(idx.engine, "a")
+        waiter, result = _waiter(idx, set(), timeout_s=5, grace_s=5)
+        assert waiter.wait() is False
+        assert result.problem == "timed out after 5 s: 1 task(s) unfinished: collect (running)"
+        passtasks.finish(idx.engine, "a", "partial", {"errors": ["a0: blocked: robots.txt"]})
+        waiter, result = _waiter(idx, set(), timeout_s=5, grace_s=5)
+        assert waiter.wait() is True
+        assert result.problem is None and not result.ok  # a partial task is not all good
+        assert result.steps[0].errors == ["a0: blocked: robots.txt"]
+
+
+@pytest.mark.postgres
+def test_run_once_with_an_unreachable_broker_says_so_and_exits_1(
+    pg_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import socket
+
+    from monitor._cli import (
+        _register,  # noqa: F401
+        app,
+    )
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    cfg = tmp_path / "monitor.toml"
+    cfg.write_text(
+        f'database_url = "{pg_url}"\n[workers]\nbroker_url = "amqp://mm:s3cret@127.0.0.1:{port}//"\n'
+        '[[brands]]\nname = "Acme"\n[[sources]]\nname = "s"\nkind = "rss"\nurl = "https://example.com/feed"\n',
+        encoding="utf-8",
+    )
+    monkeypatch.delenv("MONITOR_BROKER_URL", raising=False)
+    res = CliRunner().invoke(app, ["run", "--once", "--timeout", "30", "-c", str(cfg)], env={"COLUMNS": "300"})
+    assert res.exit_code == 1, res.output
+    assert f"broker amqp://REDACTED@127.0.0.1:{port}// unreachable: OperationalError" in res.output
+    assert "s3cret" not in res.output

@@ -45,7 +45,7 @@ def doctor_cmd(
         False, "--send-test", help="Also send a test message on each configured smtp/webhook channel."
     ),
 ) -> None:
-    """Check the config, database, model, caches, sources and delivery; print what to fix.
+    """Check the config, database, broker (distributed mode), model, caches, sources and delivery; print what to fix.
 
     Exit code: 0 nothing failed (warnings allowed), 1 a check failed, 2 no usable config.
     """

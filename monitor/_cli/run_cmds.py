@@ -99,6 +99,12 @@ def run(
     digest: str = typer.Option(
         "auto", "--digest", help="With --once: 'auto' (when due), 'force' (today's, now) or 'skip'."
     ),
+    timeout: float | None = typer.Option(
+        None,
+        "--timeout",
+        min=1,
+        help="With --once in distributed mode: seconds to wait for the workers (default 1800).",
+    ),
     verbose: bool = typer.Option(False, "--verbose", "-v", help="Debug logging."),
     log_format: str = LogFormatOpt,
 ) -> None:
@@ -109,18 +115,24 @@ def run(
     is recorded as interrupted. Exit codes: 0 all good, 1 something failed (with --once: a
     source blocked, failed or partial, a step, a digest delivery), 2 bad usage or config
     (also: no config, no [[sources]] or no [[brands]]), 3 interrupted by a signal.
+
+    In distributed mode ([workers] broker_url), --once enqueues the pass for the workers
+    and waits for them (at most --timeout seconds), one line per task; exit 1 when a task
+    failed, the workers did not finish in time or no worker consumes a queue.
     """
     mode = DIGEST_MODES.get(digest)
     if mode is None:
         raise ConfigError(f"--digest {digest!r}: expected auto, force or skip")
+    if timeout is not None and not once:
+        raise ConfigError("--timeout applies to `monitor run --once` (how long the pass waits for the workers)")
     fmt = _log_format(log_format)
     cfg = resolve_config(config, db)
     require_sources(cfg, "run", brands=True)  # no idle scheduler, no pass that collects nothing
     with _logging(logging.DEBUG if verbose else logging.INFO, fmt, cfg.digest.timezone):
-        _run(cfg, once, mode)
+        _run(cfg, once, mode, timeout)
 
 
-def _run(cfg: Config, once: bool, digest: DigestMode) -> None:
+def _run(cfg: Config, once: bool, digest: DigestMode, timeout: float | None = None) -> None:
     if not once:
         from monitor._schedule import MonitorScheduler, run_scheduler
         from monitor._store import interrupt_open_runs
@@ -138,9 +150,10 @@ def _run(cfg: Config, once: bool, digest: DigestMode) -> None:
         return
 
     if cfg.workers.distributed:
-        from monitor._cli.worker_cmds import enqueue_once
+        from monitor._cli.worker_cmds import run_once_distributed
+        from monitor._workers.once import DEFAULT_TIMEOUT_S
 
-        enqueue_once(cfg)
+        run_once_distributed(cfg, digest, timeout or DEFAULT_TIMEOUT_S, _step_line)
         return
     from monitor._pipeline import run_once
 

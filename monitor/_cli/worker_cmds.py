@@ -6,6 +6,7 @@ Everything Celery is imported inside the functions: embedded mode never loads it
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -23,9 +24,11 @@ from monitor.errors import ConfigError
 if TYPE_CHECKING:
     from monitor._api import MentionIndex
     from monitor._config import Config
+    from monitor._pipeline import DigestMode, StepResult
     from monitor._schedule.dispatch import Dispatcher
 
 log = logging.getLogger("monitor")
+EXIT_FAILED = 1
 
 WORKER_COLS = [Col("name", "worker", "name", 40), Col("queues", "queues"), Col("active", "running now")]
 QUEUE_COLS = [
@@ -103,18 +106,42 @@ def scheduler_dispatcher(cfg: Config) -> Dispatcher | None:
     return CeleryDispatcher(cfg)
 
 
-def enqueue_once(cfg: Config) -> None:
-    """``monitor run --once`` in distributed mode: one collection task per host and a scoring sweep."""
+def run_once_distributed(
+    cfg: Config, digest: DigestMode, timeout_s: float, step_line: Callable[[StepResult], str]
+) -> None:
+    """``monitor run --once`` in distributed mode: the pass on the workers, waited for.
+
+    One line per finished task (``step_line``), as the embedded pass prints one per step;
+    exit 1 when a task failed, the workers did not finish in ``timeout_s`` or no worker
+    consumes a queue; 3 when interrupted (the tasks stay queued for the workers).
+    """
+    import threading
+
     from monitor._api import MentionIndex
-    from monitor._workers.dispatch import CeleryDispatcher
+    from monitor._cli.common import EXIT_INTERRUPTED, err_console, interruptible
+    from monitor._pipeline.outcome import log_step
+    from monitor._workers.once import run_pass
 
     check_distributed(cfg)
-    dispatcher = CeleryDispatcher(cfg)
-    with MentionIndex.open(cfg) as idx:
-        ids = dispatcher.collect_all(idx.engine)
-        dispatcher.sweep(idx.engine, force=True)
-    console.print(f"Enqueued {len(ids)} collection task(s) (one per host) and a scoring sweep for the workers.")
-    console.print("The digest is not enqueued: `monitor digest` writes it once the workers are done.")
+
+    def show(step: StepResult) -> None:
+        log_step(step)
+        console.print(step_line(step))
+
+    with MentionIndex.open(cfg) as idx, interruptible(threading.Event()) as stop:
+        result = run_pass(cfg, idx, digest=digest, timeout_s=timeout_s, stop=stop, on_step=show)
+        if result.interrupted:  # interruptible() exits 3 on the way out
+            err_console.print(f"[yellow]stopped waiting: {len(result.unfinished)} task(s) stay with the workers[/]")
+    for path in result.digest_paths:
+        console.print(f"Digest: [bold]{escape(path)}[/] (written by the worker)")
+    if result.interrupted:
+        raise typer.Exit(EXIT_INTERRUPTED)
+    if result.problem is not None:
+        log.warning("the pass stopped waiting: %s", result.problem)  # the time, for the log
+        err_console.print(f"[bold red]error:[/] {escape(result.problem)}", soft_wrap=True)
+        raise typer.Exit(EXIT_FAILED)
+    if not result.ok:
+        raise typer.Exit(EXIT_FAILED)
 
 
 def print_distributed_status(cfg: Config, idx: MentionIndex) -> None:
@@ -151,4 +178,4 @@ def print_distributed_status(cfg: Config, idx: MentionIndex) -> None:
     print_table(console, make_table(QUEUE_COLS, qrows, title=f"Queues ({note})", tz=tz))
 
 
-__all__ = ["check_distributed", "enqueue_once", "print_distributed_status", "scheduler_dispatcher", "worker"]
+__all__ = ["check_distributed", "print_distributed_status", "run_once_distributed", "scheduler_dispatcher", "worker"]

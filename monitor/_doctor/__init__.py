@@ -1,12 +1,14 @@
-"""``monitor doctor``: check the config, database, model, caches, sources and delivery; say what to fix.
+"""``monitor doctor``: check the config, database, broker, model, caches, sources, delivery; say what to fix.
 
-Checks run in that order and each gives one :class:`~monitor._doctor.report.Check` (ok,
-warn or fail, with the fix when not ok). The checks are functions of the config with their
-I/O as parameters (:class:`Seams`): the database probe, the model loader, the cache
-listing and the senders. A check that raises unexpectedly becomes a ``fail`` line; the
-doctor itself never stops half-way once the config has loaded.
+Checks run in that order (the broker only in distributed mode) and each gives one
+:class:`~monitor._doctor.report.Check` (ok, warn or fail, with the fix when not ok). The
+checks are functions of the config with their I/O as parameters (:class:`Seams`): the
+database probe, the broker probe, the model loader, the cache listing and the senders.
+A check that raises unexpectedly becomes a ``fail`` line; the doctor itself never stops
+half-way once the config has loaded.
 
 Modules: ``report`` (the result types), ``local`` (config, database, model, caches),
+``broker`` (distributed mode's broker, queues and workers, through :mod:`monitor._workers`),
 ``sources`` (settings, and with ``--network`` robots.txt and reachability through
 :mod:`monitor._http`), ``delivery`` (SMTP and webhook settings, ``--send-test``).
 """
@@ -19,6 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from monitor._config import Config, Secrets
+from monitor._doctor.broker import BrokerProbe, check_broker, default_broker_probe
 from monitor._doctor.delivery import Senders, check_delivery, send_tests
 from monitor._doctor.local import (
     DatabaseProbe,
@@ -40,6 +43,7 @@ class Seams:
     """The doctor's I/O, real by default; tests substitute a fake model loader and such."""
 
     database: DatabaseProbe = default_database_probe
+    broker: BrokerProbe = default_broker_probe
     model_loader: ModelLoader = default_model_loader
     cache_root: Path | None = None
     senders: Senders = field(default_factory=Senders)
@@ -82,6 +86,8 @@ def run_doctor(
         return DoctorReport(tuple(done), config_loaded=False)
     secrets = Secrets()
     add(_guarded("database", lambda: [check_database(cfg, seams.database)]))
+    if cfg.workers.distributed:
+        add(_guarded("broker", lambda: check_broker(cfg, seams.broker)))
     add(_guarded("model", lambda: [check_model(cfg.model, seams.model_loader)]))
     add(_guarded("cache", lambda: [check_caches(cfg.model, seams.cache_root)]))
     add(_guarded("source", lambda: check_sources(cfg, secrets)))

@@ -16,8 +16,8 @@ EXIT_CONFIG = 2
 class Check:
     """One line of ``monitor doctor``: what was checked, the verdict, and the fix when not ok.
 
-    ``area`` groups the checks (``config``, ``database``, ``model``, ``cache``, ``source``,
-    ``network``, ``delivery``, ``send-test``); ``name`` says which one (a source's name, a
+    ``area`` groups the checks (``config``, ``database``, ``broker``, ``model``, ``cache``,
+    ``source``, ``network``, ``delivery``, ``send-test``); ``name`` says which one (a source's name, a
     channel). Texts may hold scraped or configured values: the caller escapes them.
     """
 

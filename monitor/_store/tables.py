@@ -313,6 +313,21 @@ class WorkerTask(SQLModel, table=True):
     enqueued_at: datetime
 
 
+class WorkerPassTask(SQLModel, table=True):
+    """A task of one ``monitor run --once`` pass in distributed mode: waiting, running, or its outcome."""
+
+    __tablename__ = "worker_pass_task"
+    __table_args__ = (Index("ix_worker_pass_task_pass", "pass_id", "enqueued_at"),)
+    task_id: str = Field(primary_key=True, max_length=64)
+    pass_id: str = Field(max_length=64)
+    name: str = Field(max_length=100)
+    queue: str = Field(max_length=200)
+    status: str = Field(default="waiting", max_length=20)  # waiting|running|ok|partial|failed|skipped …
+    result: str = Field(default="{}", sa_type=Text)  # the task's counts, errors and details (JSON)
+    enqueued_at: datetime
+    finished_at: datetime | None = None
+
+
 class HostSlot(SQLModel, table=True):
     """When a host's last collection ended, so the next one on any machine keeps the interval."""
 
@@ -352,6 +367,7 @@ WEB_SESSION_T = WebSession.__table__  # type: ignore[attr-defined]
 LABEL_CHANGE_T = LabelChange.__table__  # type: ignore[attr-defined]
 LABEL_CHANGE_ITEM_T = LabelChangeItem.__table__  # type: ignore[attr-defined]
 WORKER_TASK_T = WorkerTask.__table__  # type: ignore[attr-defined]
+WORKER_PASS_TASK_T = WorkerPassTask.__table__  # type: ignore[attr-defined]
 HOST_SLOT_T = HostSlot.__table__  # type: ignore[attr-defined]
 ROBOTS_FILE_T = RobotsFile.__table__  # type: ignore[attr-defined]
 
@@ -378,6 +394,7 @@ __all__ = [
     "UNSCORED",
     "WEB_SESSION_T",
     "WEB_USER_T",
+    "WORKER_PASS_TASK_T",
     "WORKER_TASK_T",
     "Brand",
     "DailyRollup",
@@ -399,5 +416,6 @@ __all__ = [
     "Source",
     "WebSession",
     "WebUser",
+    "WorkerPassTask",
     "WorkerTask",
 ]

@@ -23,7 +23,7 @@ from monitor._config import Config
 from monitor._store import Engine
 from monitor._workers.app import declare_dead_letter, make_app
 from monitor._workers.enqueue import enqueue
-from monitor._workers.routing import TASK_COLLECT, TASK_DIGEST, TASK_SWEEP, Names
+from monitor._workers.routing import TASK_COLLECT, TASK_DIGEST, TASK_REFRESH, TASK_SWEEP, Names
 
 if TYPE_CHECKING:
     from monitor._schedule.jobs import JobResult, Runtime
@@ -47,16 +47,16 @@ class CeleryDispatcher:
             declare_dead_letter(self.app)
             self._declared = True
 
-    def collect_sources(self, engine: Engine, sources: Sequence[str]) -> str:
+    def collect_sources(self, engine: Engine, sources: Sequence[str], pass_id: str | None = None) -> str:
         """Publish the collection of ``sources`` (one host's) to that host's queue; return the task id."""
         self._ready()
         key = politeness_key(self.cfg.source(sources[0]))
         queue = self.names.collect(key)
-        task_id = enqueue(self.app, engine, TASK_COLLECT, [list(sources)], queue)
+        task_id = enqueue(self.app, engine, TASK_COLLECT, [list(sources)], queue, pass_id=pass_id)
         log.info("collect %s enqueued on %s (task %s)", ", ".join(sources), queue, task_id)
         return task_id
 
-    def sweep(self, engine: Engine, *, force: bool = False) -> str | None:
+    def sweep(self, engine: Engine, *, force: bool = False, pass_id: str | None = None) -> str | None:
         """Publish a scoring sweep, at most every ``sweep_interval_s`` unless ``force``."""
         with self._lock:
             now = time.monotonic()
@@ -68,7 +68,22 @@ class CeleryDispatcher:
                 return None
             self._last_sweep = now
         self._ready()
-        return enqueue(self.app, engine, TASK_SWEEP, [], self.names.kind("score"))
+        return enqueue(self.app, engine, TASK_SWEEP, [], self.names.kind("score"), pass_id=pass_id)
+
+    def refresh(self, engine: Engine, pass_id: str | None = None) -> str:
+        """Publish an index refresh that also evaluates the alerts (the last step before a digest)."""
+        self._ready()
+        return enqueue(
+            self.app, engine, TASK_REFRESH, [], self.names.kind("index"), kwargs={"alerts": True}, pass_id=pass_id
+        )
+
+    def digest_of(self, engine: Engine, day: date, *, scheduled: bool = True, pass_id: str | None = None) -> str:
+        """Publish the digest of ``day`` (``scheduled``: skipped when already written); return the task id."""
+        self._ready()
+        args = [day.isoformat(), None, None, scheduled]
+        task_id = enqueue(self.app, engine, TASK_DIGEST, args, self.names.kind("digest"), pass_id=pass_id)
+        log.info("digest of %s enqueued (task %s)", day.isoformat(), task_id)
+        return task_id
 
     def collect(self, rt: Runtime, source: str) -> JobResult:
         engine = rt.idx.store.engine
@@ -80,19 +95,17 @@ class CeleryDispatcher:
         return out
 
     def digest(self, rt: Runtime, day: date, now: datetime) -> JobResult:
-        self._ready()
-        task_id = enqueue(
-            self.app, rt.idx.store.engine, TASK_DIGEST, [day.isoformat(), None, None, True], self.names.kind("digest")
-        )
-        log.info("digest of %s enqueued (task %s)", day.isoformat(), task_id)
+        task_id = self.digest_of(rt.idx.store.engine, day)
         return {"status": "enqueued", "day": day.isoformat(), "task": task_id}
 
-    def collect_all(self, engine: Engine, source: str | None = None, brand: str | None = None) -> list[str]:
+    def collect_all(
+        self, engine: Engine, source: str | None = None, brand: str | None = None, *, pass_id: str | None = None
+    ) -> list[str]:
         """Publish one collection task per host for the selected sources (``monitor run --once``)."""
         from monitor._collect import select_sources
 
         groups = politeness_groups(select_sources(self.cfg, source, brand))
-        return [self.collect_sources(engine, [s.name for s in group]) for group in groups]
+        return [self.collect_sources(engine, [s.name for s in group], pass_id) for group in groups]
 
 
 __all__ = ["CeleryDispatcher"]

@@ -46,6 +46,12 @@ class WorkerInfo:
     active: list[str] = field(default_factory=list)
 
 
+def connect(app: Celery, timeout: float = 3.0) -> None:
+    """Connect to the broker once, within about ``timeout`` seconds; raise what the broker said."""
+    with app.connection_for_read(connect_timeout=timeout) as conn:
+        conn.ensure_connection(max_retries=1, interval_start=0, interval_step=0, timeout=timeout)
+
+
 def _declare(app: Celery, names: Sequence[str]) -> dict[str, tuple[int | None, int | None]]:
     out: dict[str, tuple[int | None, int | None]] = {}
     redis = str(app.conf.broker_url).split(":", 1)[0].startswith("redis")
@@ -103,4 +109,10 @@ def workers(app: Celery, timeout: float = 1.5) -> list[WorkerInfo]:
     return out
 
 
-__all__ = ["QueueDepth", "WorkerInfo", "queue_depths", "queues", "workers"]
+def consumed_queues(app: Celery, timeout: float = 1.0) -> set[str]:
+    """The queues some live worker consumes (those answering within ``timeout`` seconds)."""
+    got = app.control.inspect(timeout=timeout).active_queues() or {}
+    return {str(q.get("name")) for qs in got.values() for q in (qs or []) if q.get("name")}
+
+
+__all__ = ["QueueDepth", "WorkerInfo", "connect", "consumed_queues", "queue_depths", "queues", "workers"]

@@ -84,11 +84,14 @@ class RecordingIndex:
 
 @dataclass
 class CollectOutcome:
-    """What a collection task did: its run's counts, and the mention ids that wait for scoring."""
+    """What a collection task did: its run's counts, and the mention ids that wait for scoring
+    (``errors``: one line per source not fully collected; ``sources``: each one's status)."""
 
     status: str
     counts: JSONObject = field(default_factory=dict)
     to_score: list[int] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+    sources: dict[str, str] = field(default_factory=dict)
 
 
 async def _walk(cfg: Config, index: RecordingIndex, sources: Sequence[str]) -> CollectReport:
@@ -121,7 +124,8 @@ def collect_group(rt: WorkerRuntime, sources: Sequence[str], *, again: bool = Fa
     if again:
         ids = sorted(set(ids) | set(batches.unscored_ids(idx.engine, sources, SWEEP_LIMIT)))
     counts: JSONObject = {**report.totals(), "run": report.run_id}
-    return CollectOutcome(report.status, counts, ids)
+    statuses: dict[str, str] = {r.name: str(r.status) for r in report.sources}
+    return CollectOutcome(report.status, counts, ids, report.errors(), statuses)
 
 
 def record_failed_sources(rt: WorkerRuntime, sources: Sequence[str], reason: str) -> None:
@@ -165,15 +169,24 @@ def sweep(rt: WorkerRuntime) -> list[int]:
     return batches.pending_ids(rt.index().engine, clf.model_id, clf.model_version, SWEEP_LIMIT)
 
 
-def refresh(rt: WorkerRuntime) -> int:
-    """Recompute the snapshots of dirty brand-days; a run row when any was."""
+def refresh(rt: WorkerRuntime, *, alerts: bool = False) -> JSONObject:
+    """Recompute the snapshots of dirty brand-days (a run row when any was): ``snapshots``;
+    with ``alerts``, also every brand's alerts, as the embedded pass's refresh step does."""
     idx = rt.index()
     started = time.monotonic()
-    n = idx.refresh()
-    if n:
+    out: JSONObject
+    if alerts:
+        from monitor._pipeline import refresh_step
+
+        step, _alerts = refresh_step(idx, rt.cfg)
+        out = {**step.counts, "by_brand": step.details.get("alerts", {})}
+    else:
+        out = {"snapshots": idx.refresh()}
+    n = out["snapshots"]
+    if isinstance(n, int) and n:
         run_id = idx.store.start_run("refresh")
         idx.store.finish_run(run_id, "ok", {"brand_days": n, "seconds": round(time.monotonic() - started, 3)}, [])
-    return n
+    return out
 
 
 def digest(
@@ -184,16 +197,20 @@ def digest(
     channels: Sequence[str] | None = None,
     scheduled: bool = True,
 ) -> JSONObject:
-    """Write and deliver the digest of ``day`` (a scheduled one only while not written yet)."""
+    """Write and deliver the digest of ``day`` (a scheduled one only while not written yet).
+
+    ``status``, the step's ``counts`` (``html``: the file written), ``errors`` and ``details``
+    (where each channel delivered).
+    """
     from monitor._pipeline import digest_step, digest_written
 
     idx = rt.index()
     if scheduled and digest_written(idx.store, day):
-        return {"status": "skipped", "day": day.isoformat(), "reason": "already written"}
+        return {"status": "skipped", "counts": {"day": day.isoformat(), "reason": "already written"}}
     step, _report = digest_step(
         idx, rt.cfg, day, brands=brands, channels=channels, now=datetime.now(UTC), scheduled=scheduled
     )
-    return {"status": step.status, "day": day.isoformat(), **{k: v for k, v in step.counts.items() if k != "html"}}
+    return {"status": step.status, "counts": step.counts, "errors": step.errors, "details": step.details}
 
 
 __all__ = [
