@@ -19,6 +19,7 @@ from monitor._cli.common import (
     escape,
     handle_errors,
     interruptible,
+    migration_progress,
     open_index,
     parse_date,
     resolve_config,
@@ -83,7 +84,8 @@ def db_upgrade(config: Path | None = ConfigOpt, db: str | None = DbOpt) -> None:
     cfg = resolve_config(config, db)
     engine = make_engine(cfg.database_url)
     before = current_revision(engine)
-    upgrade(engine)
+    with migration_progress():
+        upgrade(engine)
     after = current_revision(engine)
     console.print(f"Database schema: {before or 'empty'} → {after}")
 
