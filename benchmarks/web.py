@@ -116,6 +116,15 @@ def pages(mid: int) -> list[tuple[str, str]]:
         ("mentions, brand + text (common word)", f"/mentions?brand={b}&q=battery"),
         ("mentions, brand + text (rare word)", f"/mentions?brand={b}&q=Akku"),
         ("mentions, all brands + text (no match)", "/mentions?q=zzzz-nowhere"),
+        ("mentions, all brands + text (common word)", "/mentions?q=battery"),
+        ("mentions, all brands + text (rare word)", "/mentions?q=akku"),
+        ("mentions, all brands + text (0.1 %: #123)", "/mentions?q=%23123"),
+        ("mentions, brand + text (1 %: #12)", f"/mentions?brand={b}&q=%2312"),
+        ("mentions, brand + language + text", f"/mentions?brand={b}&lang=sv&q=battery"),
+        ("mentions, brand + negative + two words", f"/mentions?brand={b}&label=negative&q=slow+awful"),
+        ("mentions, brand + text, next page", f"/mentions?brand={b}&q=battery&after=CURSOR"),
+        ("mentions, brand + one letter (no match)", f"/mentions?brand={b}&q=%C3%BE"),
+        ("mentions, all brands + one letter (no match)", "/mentions?q=%C3%BE"),
         ("mentions, next page", f"/mentions?brand={b}&after=CURSOR"),
         ("sources", "/sources"),
         ("model", "/model"),
@@ -178,7 +187,7 @@ def report(label: str, n: int, rows: list[tuple[str, float, float, int]], baseli
         flag = "ok" if p95 <= TARGET_MS else f"OVER {TARGET_MS:.0f} ms"
         over += p95 > TARGET_MS
         print(
-            f"[{label}] {name:<40} median {med:7.1f} ms  p95 {p95:7.1f} ms  ×{med / baseline:5.1f}  "
+            f"[{label}] {name:<46} median {med:7.1f} ms  p95 {p95:7.1f} ms  ×{med / baseline:5.1f}  "
             f"HTTP {status}  {flag}",
             flush=True,
         )

@@ -315,8 +315,11 @@ class MentionIndex:
 
         ``origin`` is where the label came from (``manual``, ``import``, ``rating``, ``model``
         or a model's ``id@version``), ``stars`` a rating of 1–5 on the mention's own scale,
-        ``text`` words the text holds. The next page: ``after=`` the last mention's ``cursor``
-        (keyset paging, newest-first order only)."""
+        ``text`` words the title or text holds — every word, anywhere (inside longer words
+        too), any case (Unicode case folding; the Turkish i's are one letter), no operators;
+        at most 200 characters and 10 words (more raises
+        :class:`~monitor.errors.InvalidArgument`). The next page: ``after=`` the last
+        mention's ``cursor`` (keyset paging, newest-first order only)."""
         if sentiment is not None and sentiment not in EFFECTIVE_LABELS:
             expected = f"expected one of {', '.join(EFFECTIVE_LABELS[:-1])} or {EFFECTIVE_LABELS[-1]!r}"
             raise InvalidLabel.of("sentiment", sentiment, hinted(expected, closest(sentiment, EFFECTIVE_LABELS)))

@@ -77,6 +77,10 @@ def test_init_import_query_export(tmp_path: Path, monkeypatch) -> None:  # type:
     assert res.output.splitlines()[0].startswith("period_start,volume")
     res = runner.invoke(app, ["query", "mentions", "Acme", "--sentiment", "negative", "--json", "--db", db])
     assert [m["text"] for m in json.loads(res.output)] == ["Awful"]
+    res = runner.invoke(app, ["query", "mentions", "Acme", "--text", "GREAT", "--json", "--db", db])
+    assert [m["text"] for m in json.loads(res.output)] == ["Great"]
+    res = runner.invoke(app, ["query", "mentions", "Acme", "--text", "w" * 201, "--db", db])
+    assert res.exit_code == 2 and "at most 200" in res.output
     out = tmp_path / "out.jsonl"
     assert runner.invoke(app, ["export", str(out), "--db", db]).exit_code == 0
     assert len(out.read_text(encoding="utf-8").splitlines()) == 2

@@ -252,6 +252,17 @@ def test_hostile_text_is_escaped(client: TestClient) -> None:
     assert 'lang="hy"' in html and 'lang="en&#34;&gt;' not in html and "<b>" not in html
 
 
+def test_text_search_any_case_syntax_as_text_and_too_long(client: TestClient) -> None:
+    login(client, "vera")
+    r = client.get("/mentions", params={"q": "ՇԱՏ ԼԱՎ"})  # Armenian capitals find the lower-case text
+    assert r.status_code == 200 and "Շատ լավ է" in r.text and r.text.count("<article") == 1
+    assert "Every word, anywhere in the title or text" in unescape(r.text)  # what a search matches
+    r = client.get("/mentions", params={"q": 'review "4" OR NEAR(x'})  # no operators: nothing holds all that
+    assert r.status_code == 200 and "No mention matches" in r.text
+    r = client.get("/mentions", params={"q": "x" * 201})
+    assert r.status_code == 400 and "201 characters long; at most 200 are allowed" in r.text
+
+
 def test_security_headers(client: TestClient) -> None:
     for r in (client.get("/login"), client.get("/static/style.css"), client.get("/nowhere")):
         assert r.headers["content-security-policy"] == CSP

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import json
+import logging
 import os
 import signal
 import sys
@@ -91,10 +92,35 @@ def require_sources(cfg: Config, command: str, *, brands: bool = False) -> None:
 
 
 def open_index(config: Path | None, db: str | None = None) -> Any:
-    """Open the MentionIndex for CLI options (migrates the schema)."""
+    """Open the MentionIndex for CLI options (migrates the schema, showing a long migration's progress)."""
     from monitor._api import MentionIndex
 
-    return MentionIndex.open(resolve_config(config, db))
+    cfg = resolve_config(config, db)
+    with migration_progress():
+        return MentionIndex.open(cfg)
+
+
+class _ProgressLines(logging.Handler):
+    def emit(self, record: logging.LogRecord) -> None:
+        err_console.print(escape(record.getMessage()), soft_wrap=True, highlight=False)
+
+
+@contextmanager
+def migration_progress() -> Iterator[None]:
+    """Show the migrations' progress lines (the ``monitor.migrate`` logger: building the
+    text search index says how far it is) on stderr, unless a log is already set up."""
+    log = logging.getLogger("monitor.migrate")
+    if logging.getLogger().handlers or log.handlers:
+        yield
+        return
+    handler, level = _ProgressLines(), log.level
+    log.addHandler(handler)
+    log.setLevel(logging.INFO)
+    try:
+        yield
+    finally:
+        log.removeHandler(handler)
+        log.setLevel(level)
 
 
 def handle_errors(func: F) -> F:
@@ -286,6 +312,7 @@ __all__ = [
     "escape",
     "handle_errors",
     "interruptible",
+    "migration_progress",
     "open_index",
     "parse_date",
     "progress_bar",

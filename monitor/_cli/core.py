@@ -19,6 +19,7 @@ from monitor._cli.common import (
     escape,
     handle_errors,
     interruptible,
+    migration_progress,
     open_index,
     parse_date,
     resolve_config,
@@ -34,6 +35,7 @@ from monitor._cli.tables import (
 )
 from monitor._hints import closest, hinted
 from monitor._labels import LABELS
+from monitor._search import HELP as SEARCH_HELP
 from monitor.errors import ConfigError, InvalidLabel, StorageError
 
 if TYPE_CHECKING:
@@ -82,7 +84,8 @@ def db_upgrade(config: Path | None = ConfigOpt, db: str | None = DbOpt) -> None:
     cfg = resolve_config(config, db)
     engine = make_engine(cfg.database_url)
     before = current_revision(engine)
-    upgrade(engine)
+    with migration_progress():
+        upgrade(engine)
     after = current_revision(engine)
     console.print(f"Database schema: {before or 'empty'} → {after}")
 
@@ -254,6 +257,7 @@ def q_mentions(
     until: str | None = typer.Option(None, "--until", help="Up to this day (inclusive) or ISO time."),
     limit: int = typer.Option(50, "--limit", min=1, help="At most this many mentions."),
     strongest: bool = typer.Option(False, "--strongest", help="Most confident first instead of newest first."),
+    text: str | None = typer.Option(None, "--text", help=f"Only mentions holding these words. {SEARCH_HELP}"),
     json_: bool = JsonOpt,
     csv_: bool = CsvOpt,
     config: Path | None = ConfigOpt,
@@ -270,6 +274,7 @@ def q_mentions(
         until=until,
         limit=limit,
         order="strongest" if strongest else "recent",
+        text=text,
     ).to_dicts()
     emit(
         rows,

@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import Connection, select
 
 from monitor._store.dialect import chunks, sqlite_dt
+from monitor._store.search import index_rows
 from monitor._store.tables import MENTION_T as M
 from monitor._store.tables import SIGHTING_T as S
 
@@ -49,7 +50,8 @@ def insert_mentions(conn: Connection, source_id: int, rows: list[dict[str, Any]]
     SQLite: the transaction holds the write lock (BEGIN IMMEDIATE) and the caller has already
     removed known ids, so a plain ``executemany`` is safe and ~3x faster than the ORM path.
     PostgreSQL: ``ON CONFLICT DO NOTHING RETURNING`` tells exactly which rows were ours even
-    when another writer inserts the same ids concurrently.
+    when another writer inserts the same ids concurrently. The text search indexes the
+    inserted rows in the same transaction (:func:`monitor._store.search.index_rows`).
     """
     if conn.dialect.name == "sqlite":
         dbapi = conn.connection.dbapi_connection
@@ -80,6 +82,7 @@ def insert_mentions(conn: Connection, source_id: int, rows: list[dict[str, Any]]
                 q = f"SELECT external_id, id FROM mention WHERE source_id = ? AND external_id IN ({marks})"  # noqa: S608
                 out.update(cur.execute(q, (source_id, *chunk)).fetchall())
         cur.close()
+        _index(conn, rows, out)
         return out
     # PostgreSQL: COPY into a temporary table, then one INSERT … SELECT.
     cols = ", ".join(_MENTION_COLS)
@@ -96,7 +99,13 @@ def insert_mentions(conn: Connection, source_id: int, rows: list[dict[str, Any]]
         )
         out = {ext: int(mid) for ext, mid in cur.fetchall()}
         cur.execute("DROP TABLE _mm_in")
+    _index(conn, rows, out)
     return out
+
+
+def _index(conn: Connection, rows: list[dict[str, Any]], ids: dict[str, int]) -> None:
+    """The text search's rows of the mentions just inserted (``ids``: theirs by external id)."""
+    index_rows(conn, [(ids[r["external_id"]], r["title"], r["text"]) for r in rows if r["external_id"] in ids])
 
 
 def known_ids(conn: Connection, source_id: int, external_ids: Sequence[str]) -> set[str]:

@@ -7,17 +7,23 @@ from dataclasses import asdict, dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Engine, Select, and_, or_, select
+from sqlalchemy import Connection, Engine, Row, Select, and_, or_, select
 
 from monitor._dates import parse_iso
 from monitor._index.points import Point
 from monitor._index.snapshots import Snapshot
 from monitor._labels import GIVEN_ORIGINS
+from monitor._search import parse_query
+from monitor._store import search
 from monitor._store.tables import BRAND_T as BR
 from monitor._store.tables import MENTION_T as M
 from monitor._store.tables import RUN_T as RUN
 from monitor._store.tables import SNAPSHOT_T as SN
 from monitor._store.tables import SOURCE_T as SRC
+
+#: A text search reads the mentions holding its words when fewer than this many do, and
+#: otherwise walks the listing's own index checking each row (``monitor._store.search``).
+SEARCH_CAP = 5000
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,12 +88,12 @@ class MentionFilter:
     strongest: bool = False  # most confident first (for a negative/positive sentiment)
     origin: str | None = None  # manual, import, rating, model (any model) or a model's id@version
     stars: int | None = None  # 1–5: the rating, on its own scale, rounded to five stars
-    text: str | None = None  # words the text holds (case-insensitive)
+    text: str | None = None  # words the title or text holds (``monitor._search``: what matches)
     after: tuple[datetime, int] | None = None  # keyset: (published_at, id) of the last row seen
 
 
 def _filtered(q: Select[Any], f: MentionFilter) -> Select[Any]:
-    """``q`` narrowed by the origin, stars, text and keyset parts of ``f``."""
+    """``q`` narrowed by the origin, stars and keyset parts of ``f``."""
     if f.origin == "model":
         q = q.where(M.c.label_origin.is_not(None), M.c.label_origin.not_in(GIVEN_ORIGINS))
     elif f.origin is not None:
@@ -95,8 +101,6 @@ def _filtered(q: Select[Any], f: MentionFilter) -> Select[Any]:
     if f.stars is not None:  # 1 star: norm < 0.125, …, 5 stars: norm >= 0.875
         low, high = (f.stars - 1.5) / 4, (f.stars - 0.5) / 4
         q = q.where(M.c.rating_norm >= low, M.c.rating_norm < high)
-    if f.text:
-        q = q.where(M.c.text.icontains(f.text, autoescape=True))
     if f.after is not None:
         at, mid = f.after
         # ``published_at <= at`` first: the (brand_id, published_at) index bounds the walk
@@ -108,7 +112,8 @@ def mentions(
     engine: Engine, brand_id: int | None, brand: str | None, f: MentionFilter, limit: int
 ) -> list[MentionRecord]:
     """Mentions of brand ``brand_id`` (every brand when ``None``) matching ``f``, newest (or
-    most confident) first; ``f.after`` continues a newest-first listing past that row."""
+    most confident) first; ``f.after`` continues a newest-first listing past that row.
+    A text too long (or of too many words) raises :class:`~monitor.errors.InvalidArgument`."""
     q = select(
         M, SRC.c.name.label("source_name"), SRC.c.kind.label("source_kind"), BR.c.name.label("brand_name")
     ).select_from(M.join(SRC, SRC.c.id == M.c.source_id).join(BR, BR.c.id == M.c.brand_id))
@@ -129,42 +134,61 @@ def mentions(
         q = q.order_by(col.desc().nulls_last(), M.c.published_at.desc())
     else:
         q = q.order_by(M.c.published_at.desc(), M.c.id.desc())
+    query = parse_query(f.text) if f.text else None
     with engine.connect() as conn:
-        if brand_id is not None:
-            rows = list(conn.execute(q.where(M.c.brand_id == brand_id).limit(limit)).all())
-        elif strongest:
-            rows = list(conn.execute(q.limit(limit)).all())
-        else:  # every brand: each brand's newest through its index, merged (no scan of all mentions)
-            rows = []
-            for bid in conn.execute(select(BR.c.id)).scalars():
-                rows += conn.execute(q.where(M.c.brand_id == bid).limit(limit)).all()
-            rows.sort(key=lambda r: (r.published_at, r.id), reverse=True)
-            rows = rows[:limit]
-    return [
-        MentionRecord(
-            id=r.id,
-            brand=brand or r.brand_name,
-            source=r.source_name,
-            source_kind=r.source_kind,
-            external_id=r.external_id,
-            url=r.url,
-            author=r.author,
-            title=r.title,
-            text=r.text,
-            lang=r.lang,
-            published_at=r.published_at,
-            label=r.label,
-            label_origin=r.label_origin,
-            p_negative=r.p_negative,
-            p_neutral=r.p_neutral,
-            p_positive=r.p_positive,
-            rating=r.rating,
-            rating_scale=(r.rating_worst, r.rating_best) if r.rating is not None else None,
-            labelled_by=r.manual_by if r.label_origin == "manual" else None,
-            labelled_at=r.manual_at if r.label_origin == "manual" else None,
-        )
-        for r in rows
-    ]
+        hits = search.candidates(conn, query, SEARCH_CAP) if query is not None else None
+        if query is not None and hits is not None:  # few mentions hold the words: read just those
+            q = q.where(M.c.id.in_(hits))
+            short = [w for w in query.words if w not in query.indexed]
+            if short:
+                q = q.where(search.holds(conn, short))
+            if brand_id is not None:  # ``+ 0``: reach the rows by id, not by walking the brand's index
+                q = q.where(M.c.brand_id + 0 == brand_id)
+            rows = list(conn.execute(q.limit(limit)).all()) if hits else []
+        elif query is not None:  # many do: walk as without a text, checking each row
+            rows = _walk(conn, q.where(search.holds(conn, query.words)), brand_id, strongest, limit)
+        else:
+            rows = _walk(conn, q, brand_id, strongest, limit)
+    return [_record(r, brand) for r in rows]
+
+
+def _walk(conn: Connection, q: Select[Any], brand_id: int | None, strongest: bool, limit: int) -> list[Row[Any]]:
+    """The first ``limit`` rows of ``q`` in its order, of one brand or of every brand."""
+    if brand_id is not None:
+        return list(conn.execute(q.where(M.c.brand_id == brand_id).limit(limit)).all())
+    if strongest:
+        return list(conn.execute(q.limit(limit)).all())
+    # every brand: each brand's newest through its index, merged (no scan of all mentions)
+    rows: list[Row[Any]] = []
+    for bid in conn.execute(select(BR.c.id)).scalars():
+        rows += conn.execute(q.where(M.c.brand_id == bid).limit(limit)).all()
+    rows.sort(key=lambda r: (r.published_at, r.id), reverse=True)
+    return rows[:limit]
+
+
+def _record(r: Row[Any], brand: str | None) -> MentionRecord:
+    return MentionRecord(
+        id=r.id,
+        brand=brand or r.brand_name,
+        source=r.source_name,
+        source_kind=r.source_kind,
+        external_id=r.external_id,
+        url=r.url,
+        author=r.author,
+        title=r.title,
+        text=r.text,
+        lang=r.lang,
+        published_at=r.published_at,
+        label=r.label,
+        label_origin=r.label_origin,
+        p_negative=r.p_negative,
+        p_neutral=r.p_neutral,
+        p_positive=r.p_positive,
+        rating=r.rating,
+        rating_scale=(r.rating_worst, r.rating_best) if r.rating is not None else None,
+        labelled_by=r.manual_by if r.label_origin == "manual" else None,
+        labelled_at=r.manual_at if r.label_origin == "manual" else None,
+    )
 
 
 def snapshots(engine: Engine, brand_id: int, start: date, end: date, scope: str) -> list[Snapshot]:

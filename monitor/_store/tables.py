@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import BigInteger, Column, Index, Text, UniqueConstraint, text
+from sqlalchemy import BigInteger, Column, Index, Integer, MetaData, Table, Text, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
 from monitor._labels import EFFECTIVE_LABELS, UNSCORED
@@ -371,6 +371,18 @@ WORKER_PASS_TASK_T = WorkerPassTask.__table__  # type: ignore[attr-defined]
 HOST_SLOT_T = HostSlot.__table__  # type: ignore[attr-defined]
 ROBOTS_FILE_T = RobotsFile.__table__  # type: ignore[attr-defined]
 
+#: The text search's table: each mention's title and text folded (``monitor._search.body``),
+#: written with the mention, gone with it. Migration ``0008_search`` owns it and its index
+#: (SQLite: the FTS5 trigram table ``mention_search_fts`` kept in step by triggers;
+#: PostgreSQL: a pg_trgm GIN index); it lives outside ``SQLModel.metadata`` because the
+#: schema comparison cannot describe either (``migrations/env_filter.py`` skips it).
+SEARCH_T = Table(
+    "mention_search",
+    MetaData(),
+    Column("id", Integer, primary_key=True, autoincrement=False),  # the mention's id
+    Column("body", Text, nullable=False),
+)
+
 __all__ = [
     "BRAND_T",
     "DAILY_ROLLUP_T",
@@ -388,6 +400,7 @@ __all__ = [
     "ROBOTS_FILE_T",
     "RUN_T",
     "SCORE_T",
+    "SEARCH_T",
     "SIGHTING_T",
     "SNAPSHOT_T",
     "SOURCE_T",

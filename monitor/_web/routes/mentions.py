@@ -13,6 +13,8 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from monitor._labels import EFFECTIVE_LABELS, GIVEN_ORIGINS, SUPPORTED_LANGUAGES
+from monitor._search import HELP as SEARCH_HELP
+from monitor._search import MAX_QUERY
 from monitor._store.listings import MentionRecord
 from monitor._store.relabels import LabelChange
 from monitor._web.auth import Who, page
@@ -39,7 +41,8 @@ class Filter:
         for name in FIELDS:
             v = params.get(prefix + name)
             if isinstance(v, str) and v.strip():
-                out[name] = v.strip()[:MAX_TEXT]
+                # the text is not cut: a search too long is refused with a message instead
+                out[name] = v.strip() if name == "q" else v.strip()[:MAX_TEXT]
         return cls(out)
 
     def kwargs(self) -> dict[str, Any]:
@@ -86,6 +89,8 @@ def page_data(st: WebState, f: Filter, after: str | None) -> dict[str, Any]:
         "labels": EFFECTIVE_LABELS,
         "origins": (*GIVEN_ORIGINS, "model"),
         "changes": changes,
+        "search_help": SEARCH_HELP,
+        "search_max": MAX_QUERY,
     }
 
 
