@@ -41,7 +41,7 @@ def test_the_search_migration_indexes_the_mentions_already_stored(
 
     engine = make_engine(db_url)
     try:
-        upgrade(engine, "0006_workers")
+        upgrade(engine, "0007_worker_passes")
         at = datetime(2026, 11, 3, 9, tzinfo=UTC)
         texts = ["İSTANBUL'da güzel", "ТЕЛЕФОНЪТ е добър", "nothing here"]
         with writer(engine).begin() as conn:
