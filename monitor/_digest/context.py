@@ -283,6 +283,7 @@ def build_digest(
                 alerts=_alerts(idx, brand, alert_at),
                 share_today=today_share.share_of_voice if today_share else None,
                 share_week=week_share.share_of_voice if week_share else None,
+                model_check=idx.model_check(brand, days=30, end=day),
             )
         )
 
