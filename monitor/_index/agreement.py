@@ -192,7 +192,7 @@ def drop_alerts(brand: str, rows: Iterable[RatedCount], day: date, *, drop: floa
         then = past.get((now.scope, now.key))
         if then is None or now.n < min_sample or then.n < min_sample or now.share is None or then.share is None:
             continue
-        if then.share - now.share <= drop:
+        if round(then.share - now.share, 9) <= drop:  # 0.9 - 0.6 is not quite 0.3 in floating point
             continue
         message = (
             f"{brand}: model disagrees with star ratings: {_what(now)}, {_pct(now.share)} vs {_pct(then.share)} "
