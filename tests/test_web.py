@@ -404,5 +404,5 @@ def test_model_page_agreement(client: TestClient) -> None:
     low, high = wilson_interval(56, 70) or (0.0, 0.0)
     assert "from 2026-11-11 to 2026-12-10" in html and f"{100 * low:.1f}–{100 * high:.1f} %" in html
     assert re.search(r"<td>sv <span class=\"muted\">\(language\)</span></td><td class=\"num\">28</td>", html)
-    assert "mm-test@1.0" in html and "<td>rating</td><td class=\"num\">70</td>" in html
+    assert "mm-test@1.0" in html and '<td>rating</td><td class="num">70</td>' in html
     assert re.search(r"Scores are stored as</dt><dd><code>mm-e5-small-sentiment@[\d.]+\+[0-9a-f]{12}", html)
