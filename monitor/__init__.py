@@ -14,6 +14,7 @@ from importlib import metadata as _metadata
 
 from monitor._api import MentionIndex
 from monitor._config import Config, load_config
+from monitor._index.agreement import Agreement, ModelCheck
 from monitor._index.alerts import Alert
 from monitor._index.points import Point
 from monitor._index.snapshots import Snapshot
@@ -74,6 +75,7 @@ def __dir__() -> list[str]:
 
 __all__ = [
     "AggregateRating",
+    "Agreement",
     "Alert",
     "BrandFigures",
     "BreakdownRow",
@@ -90,6 +92,7 @@ __all__ = [
     "Mention",
     "MentionIndex",
     "MentionRecord",
+    "ModelCheck",
     "ModelError",
     "MonitorError",
     "ParseError",

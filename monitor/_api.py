@@ -12,10 +12,11 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from monitor._config import Config, config_from_dict, load_config
-from monitor._dates import parse_day, parse_iso
-from monitor._filters import check_lang, check_source
-from monitor._hints import closest, hinted, unknown_brand, unknown_source
+from monitor._filters import DateArg, check_day, check_instant, check_lang, check_source, check_source_name
+from monitor._hints import closest, hinted, unknown_brand
+from monitor._index import agreement
 from monitor._index import alerts as alert_rules
+from monitor._index.agreement import BEFORE_DAYS, RECENT_DAYS, Agreement, ModelCheck, drop_alerts
 from monitor._index.alerts import Alert
 from monitor._index.periods import BY_VALUES, By, periods
 from monitor._index.points import Point, Tally
@@ -26,24 +27,12 @@ from monitor._records import Mention
 from monitor._results import BrandFigures, BreakdownRow, ResultList
 from monitor._store import Engine, IngestResult, Store, forget_open_runs, listings, reads, snapshots
 from monitor._store import ratings as rating_store
+from monitor._store.agreement import rated_scores
 from monitor._store.engine import make_engine, upgrade
 from monitor._store.listings import MentionFilter, MentionRecord, RunRecord, SourceOverview
 from monitor._store.ratings import RatingPoint
 from monitor._store.relabels import LabelChange
 from monitor.errors import InvalidArgument, InvalidLabel, StorageError
-
-_DateArg = date | datetime | str
-
-
-def _as_date(value: _DateArg, name: str) -> date:
-    if isinstance(value, datetime):
-        return value.date()
-    if isinstance(value, date):
-        return value
-    try:
-        return parse_day(str(value))
-    except ValueError:
-        raise InvalidArgument(f"{name}={value!r} is not a date (YYYY-MM-DD)") from None
 
 
 class MentionIndex:
@@ -58,7 +47,7 @@ class MentionIndex:
         self.engine = engine
         self.config = config
         self.tz = ZoneInfo(config.index.timezone)
-        self.store = Store(engine, self.tz)
+        self.store = Store(engine, self.tz, label_from_rating=config.index.label_from_rating)
 
     # -- opening ------------------------------------------------------------------------
 
@@ -81,20 +70,21 @@ class MentionIndex:
         if migrate:
             upgrade(engine)
         idx = cls(engine, cfg)
-        idx._check_timezone()
+        idx._check_stored_rules()
         if cfg.brands or cfg.sources:
             idx.sync_config(cfg)
         return idx
 
-    def _check_timezone(self) -> None:
-        stored = self.store.get_meta("timezone")
-        want = self.config.index.timezone
-        if stored == want:
-            return
-        if stored is not None:
-            self.store.rebuild_rollups()
-        self.store.set_meta("timezone", want)
-        self.refresh()
+    def _check_stored_rules(self) -> None:
+        """Stored days follow ``index.timezone``, stored labels ``index.label_from_rating``."""
+        stored, want = self.store.get_meta("timezone"), self.config.index.timezone
+        if stored != want:
+            if stored is not None:
+                self.store.rebuild_rollups()
+            self.store.set_meta("timezone", want)
+        relabelled = self.store.sync_rating_rule()
+        if stored != want or relabelled:
+            self.refresh()
 
     def close(self) -> None:
         """Release database connections (runs still open stay ``running`` until finished or abandoned)."""
@@ -233,10 +223,10 @@ class MentionIndex:
             raise unknown_brand(brand, self.brands())
         return bid
 
-    def _window(self, start: _DateArg | None, end: _DateArg | None) -> tuple[date, date]:
+    def _window(self, start: DateArg | None, end: DateArg | None) -> tuple[date, date]:
         today = datetime.now(self.tz).date()
-        s = _as_date(start, "start") if start is not None else today - timedelta(days=29)
-        e = _as_date(end, "end") if end is not None else today
+        s = check_day(start, "start") if start is not None else today - timedelta(days=29)
+        e = check_day(end, "end") if end is not None else today
         if e < s:
             raise InvalidArgument(f"end {e} is before start {s}")
         return s, e
@@ -339,8 +329,8 @@ class MentionIndex:
             sentiment=sentiment,
             lang=lang,
             source=source,
-            since=self._instant(since, "since") if since is not None else None,
-            until=self._instant(until, "until", end_of_day=True) if until is not None else None,
+            since=check_instant(since, "since", self.tz) if since is not None else None,
+            until=check_instant(until, "until", self.tz, end_of_day=True) if until is not None else None,
             strongest=order == "strongest",
             origin=origin,
             stars=stars,
@@ -372,19 +362,9 @@ class MentionIndex:
     def _brand_name(self, bid: int) -> str:
         return self.store.brand_name(bid)
 
-    def _instant(self, value: datetime | date | str, name: str, end_of_day: bool = False) -> datetime:
-        if isinstance(value, str):
-            try:
-                value = parse_iso(value, naive=self.tz) if "T" in value or " " in value else parse_day(value)
-            except ValueError:
-                raise InvalidArgument(f"{name}={value!r} is not a date or ISO datetime") from None
-        if isinstance(value, datetime):
-            return value if value.tzinfo else value.replace(tzinfo=self.tz)
-        d = value + timedelta(days=1) if end_of_day else value
-        return datetime(d.year, d.month, d.day, tzinfo=self.tz).astimezone(UTC)
-
     def alerts(self, brand: str, at: datetime | None = None) -> ResultList[Alert]:
-        """Alerts for the 24 hours up to ``at`` (default now), each with its numbers."""
+        """Alerts for the 24 hours up to ``at`` (default now), each with its numbers; and the
+        model disagreeing with the stars over the last 7 days (``model_disagrees``)."""
         bid = self._brand_id(brand)
         at = at or datetime.now(UTC)
         if at.tzinfo is None:
@@ -392,10 +372,33 @@ class MentionIndex:
         edges = [at - timedelta(hours=24 * i) for i in range(8, -1, -1)]
         windows = reads.window_counts(self.engine, bid, edges)
         windows.reverse()  # newest first
-        cfg = self.config.index
-        return ResultList(
-            alert_rules.evaluate(self._brand_name(bid), windows, bar=cfg.bar, min_sample=cfg.min_sample, k=cfg.spike_k)
-        )
+        cfg, name = self.config.index, self._brand_name(bid)
+        found = alert_rules.evaluate(name, windows, bar=cfg.bar, min_sample=cfg.min_sample, k=cfg.spike_k)
+        day = at.astimezone(self.tz).date()
+        rows = rated_scores(self.engine, day - timedelta(days=BEFORE_DAYS + RECENT_DAYS - 1), day, brand_id=bid)
+        found += drop_alerts(name, rows, day, drop=cfg.agreement_drop, min_sample=cfg.agreement_min_sample)
+        return ResultList(found)
+
+    def model_check(
+        self,
+        brand: str | None = None,
+        *,
+        days: int = 30,
+        end: DateArg | None = None,
+        lang: str | None = None,
+        source: str | None = None,
+    ) -> ModelCheck:
+        """How often the model's label is the stars' (1–2 of 5 negative, 3 neutral, 4–5 positive)
+        on rated mentions it scored, over the ``days`` local days up to ``end`` (default today):
+        overall, per language, per source; n, share, Wilson 95 % interval, confusion matrix."""
+        if not 1 <= days <= 3650:
+            raise InvalidArgument(f"days={days!r}: expected 1 to 3650")
+        e = check_day(end, "end") if end is not None else datetime.now(self.tz).date()
+        s = e - timedelta(days=days - 1)
+        bid = self._brand_id(brand) if brand is not None else None
+        source, lang = check_source(self.engine, source), check_lang(self.engine, lang)
+        rows = rated_scores(self.engine, s, e, brand_id=bid, lang=lang, source=source)
+        return agreement.check(rows, brand=self._brand_name(bid) if bid is not None else None, start=s, end=e)
 
     def snapshots(
         self, brand: str, start: date | str | None = None, end: date | str | None = None, scope: str = "all"
@@ -423,10 +426,7 @@ class MentionIndex:
             raise InvalidArgument("ratings() needs a brand or a source")
         s, e = self._window(start, end)
         bid = self._brand_id(brand) if brand is not None else None
-        if source is not None:
-            known = sorted(o.name for o in listings.sources_overview(self.engine))
-            if source not in known:
-                raise unknown_source(source, known)
+        source = check_source_name(self.engine, source)
         return ResultList(rating_store.points(self.engine, s, e, brand_id=bid, source=source))
 
     def days(self, start: date, end: date) -> list[date]:
@@ -435,11 +435,13 @@ class MentionIndex:
 
 
 __all__ = [
+    "Agreement",
     "BrandFigures",
     "BreakdownRow",
     "LabelChange",
     "MentionIndex",
     "MentionRecord",
+    "ModelCheck",
     "RatingPoint",
     "RunRecord",
     "Snapshot",

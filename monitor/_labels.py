@@ -5,10 +5,13 @@
   wherever it is given (:func:`check_label`); file readers report :func:`label_problem`
   with their line.
 * **Precedence**: a person's label (``manual``) > an imported label (``import``) > the stars
-  of a review without words (``rating``, :func:`label_from_rating`) > a model's score. A
-  mention keeps a given label (:data:`GIVEN_ORIGINS`) when a model scores it
-  (:func:`model_may_relabel`); a person's label replaces any label, and clearing it falls
-  back to the newest model score.
+  (``rating``, :func:`label_from_rating`) > a model's score. The stars label every rated
+  mention when ``index.label_from_rating`` is on (the default), only reviews without words
+  when it is off (:func:`rating_label`). A mention keeps a given label
+  (:data:`GIVEN_ORIGINS`) when a model scores it (:func:`model_may_relabel`), though a
+  model still scores a rated mention with words, so its agreement with the stars can be
+  measured; a person's label replaces any label, and clearing it falls back to the stars,
+  else the newest model score.
 * **What counts in the index**: a model's score counts when its confidence reaches the
   threshold and its language is one the product scores (:func:`counts_in_index`); an
   unknown language (``None``) counts, as in the pipeline's scoring step. The languages
@@ -31,7 +34,7 @@ EFFECTIVE_LABELS = (*LABELS, UNSCORED)
 GivenOrigin = Literal["manual", "import", "rating"]
 MANUAL: GivenOrigin = "manual"
 IMPORTED: GivenOrigin = "import"
-RATED: GivenOrigin = "rating"  # a review with stars and no words: its label follows the stars
+RATED: GivenOrigin = "rating"  # a rated mention: its label follows the stars
 #: Origins of a given label, strongest first; any other origin is a model's ``id@version``.
 GIVEN_ORIGINS: tuple[GivenOrigin, ...] = (MANUAL, IMPORTED, RATED)
 
@@ -74,20 +77,35 @@ def label_from_rating(norm: float) -> Label:
     return "neutral"
 
 
+def rating_label(rating_norm: float | None, has_words: bool, *, from_rating: bool) -> Label | None:
+    """The label the stars give a mention, or ``None`` when the stars do not label it.
+
+    A rated review without words always takes its stars' label; one with words only when
+    ``from_rating`` (``index.label_from_rating``) is on.
+    """
+    if rating_norm is None or (has_words and not from_rating):
+        return None
+    return label_from_rating(rating_norm)
+
+
 def given_label(
-    label: str | None, origin: GivenOrigin | None, rating_norm: float | None, has_words: bool
+    label: str | None,
+    origin: GivenOrigin | None,
+    rating_norm: float | None,
+    has_words: bool,
+    *,
+    from_rating: bool,
 ) -> tuple[Label | None, GivenOrigin | None]:
     """The label a new mention is stored with before any model scores it, and its origin.
 
-    A given label wins (its origin defaults to ``import``); otherwise a review with stars and
-    no words takes its label from the stars; otherwise none (the model's turn).
+    A given label wins (its origin defaults to ``import``); otherwise the stars' label
+    (:func:`rating_label`); otherwise none (the model's turn).
     """
     checked = check_label(label)
     if checked is not None:
         return checked, origin or IMPORTED
-    if rating_norm is not None and not has_words:
-        return label_from_rating(rating_norm), RATED
-    return None, None
+    stars = rating_label(rating_norm, has_words, from_rating=from_rating)
+    return (stars, RATED) if stars is not None else (None, None)
 
 
 def model_may_relabel(origin: str | None) -> bool:
@@ -126,4 +144,5 @@ __all__ = [
     "label_from_rating",
     "label_problem",
     "model_may_relabel",
+    "rating_label",
 ]

@@ -157,6 +157,9 @@ BAD_OPTIONS: list[list[str]] = [
     ["model", "cache", "--prune", "now"],
     ["model", "train"],
     ["model", "eval"],
+    ["model", "check", "--days", "0"],
+    ["model", "check", "--brand", "Nobody"],
+    ["model", "check", "--end", "someday"],
     ["--bogus"],
 ]
 
@@ -226,6 +229,8 @@ SUCCESS: list[list[str]] = [
     ["query", "alerts", "Acme"],
     ["export", "../out.jsonl"],
     ["verify"],
+    ["model", "check"],
+    ["model", "check", "--brand", "Acme", "--json"],
 ]
 
 

@@ -16,6 +16,7 @@ from monitor._labels import (
     label_from_rating,
     label_problem,
     model_may_relabel,
+    rating_label,
 )
 from monitor._mention_rules import check_mention
 from monitor._records import Mention, Prediction
@@ -52,17 +53,22 @@ def test_stars_map_to_labels(stars: int, label: str) -> None:
     assert label_from_rating((stars - 1) / 4) == label
 
 
-def test_precedence_given_label_then_stars_then_the_model() -> None:
+@pytest.mark.parametrize("on", [True, False], ids=["label_from_rating", "wordless-only"])
+def test_precedence_given_label_then_stars_then_the_model(on: bool) -> None:
     # a given label wins, with "import" as its default origin
-    assert given_label("negative", None, 1.0, False) == ("negative", "import")
-    assert given_label("negative", "manual", 1.0, True) == ("negative", "manual")
-    # no label: the stars of a review without words
-    assert given_label(None, None, 1.0, False) == ("positive", "rating")
-    # words: the model's turn
-    assert given_label(None, None, 1.0, True) == (None, None)
-    assert given_label(None, None, None, False) == (None, None)
+    assert given_label("negative", None, 1.0, False, from_rating=on) == ("negative", "import")
+    assert given_label("negative", "manual", 1.0, True, from_rating=on) == ("negative", "manual")
+    # no label: the stars of a review without words, whatever the setting
+    assert given_label(None, None, 1.0, False, from_rating=on) == ("positive", "rating")
+    # words: the stars when index.label_from_rating is on, else the model's turn
+    assert given_label(None, None, 1.0, True, from_rating=on) == (("positive", "rating") if on else (None, None))
+    assert given_label(None, None, 0.5, True, from_rating=on) == (("neutral", "rating") if on else (None, None))
+    assert given_label(None, None, None, False, from_rating=on) == (None, None)
+    assert given_label(None, None, None, True, from_rating=on) == (None, None)
+    assert rating_label(0.25, True, from_rating=on) == ("negative" if on else None)
+    assert rating_label(0.25, False, from_rating=on) == "negative"
     with pytest.raises(InvalidLabel):
-        given_label("great", None, None, True)
+        given_label("great", None, None, True, from_rating=on)
     # a model never replaces a given label; it replaces its own or another model's
     assert GIVEN_ORIGINS == ("manual", "import", "rating")
     assert not any(model_may_relabel(o) for o in GIVEN_ORIGINS)
@@ -96,7 +102,14 @@ def test_no_other_module_defines_a_label_rule() -> None:
     for path in MONITOR.rglob("*.py"):
         if path == MONITOR / "_labels.py":
             continue
-        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        # a config model's field (``index.label_from_rating``) is a key of the file, not a rule
+        fields = {
+            id(f) for c in ast.walk(tree) if isinstance(c, ast.ClassDef) for f in c.body if isinstance(f, ast.AnnAssign)
+        }
+        for node in ast.walk(tree):
+            if id(node) in fields and "_config" in path.parts:
+                continue
             if isinstance(node, ast.FunctionDef) and node.name in RULE_NAMES:
                 elsewhere.append(f"{path.relative_to(MONITOR)}: def {node.name}")
             targets = (

@@ -56,6 +56,7 @@ PROJECT_COMMANDS: list[list[str]] = [
     ["user", "password", "lead", "--password-stdin"],
     ["user", "remove", "lead"],
     ["doctor"],  # its own report, the same words and the same exit code
+    ["model", "check"],
 ]
 #: Commands that work without a project (each is exercised below or in its own tests).
 NO_PROJECT = {"init", "demo", "sources parse", "model train", "model eval", "model info", "model cache"}

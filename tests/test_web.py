@@ -15,6 +15,7 @@ from starlette.testclient import TestClient
 
 from monitor._api import MentionIndex
 from monitor._config import config_from_dict
+from monitor._index.formulas import wilson_interval
 from monitor._records import Mention, Prediction
 from monitor._store.accounts import Accounts
 from monitor._web import WebSettings, create_app
@@ -408,7 +409,11 @@ def test_api_cursor_pages(index: MentionIndex) -> None:
 def test_model_page_agreement(client: TestClient) -> None:
     login(client, "vera")
     html = client.get("/model").text
-    # 70 rated mentions labelled by the model: negatives have 2 stars, the rest 4 (neutral disagrees)
-    assert "Of the 70 newest rated mentions" in html and "80.0 %" in html
-    assert "mm-test@1.0" in html
+    # 70 rated mentions the model scored: negatives have 2 stars, the rest 4 (neutral disagrees);
+    # the stars label them, the model's scores are still measured (the same figures as `model check`)
+    assert "<strong>80.0 %</strong> of the 70 rated mentions it scored" in html
+    low, high = wilson_interval(56, 70) or (0.0, 0.0)
+    assert "from 2026-11-11 to 2026-12-10" in html and f"{100 * low:.1f}–{100 * high:.1f} %" in html
+    assert re.search(r"<td>sv <span class=\"muted\">\(language\)</span></td><td class=\"num\">28</td>", html)
+    assert "mm-test@1.0" in html and '<td>rating</td><td class="num">70</td>' in html
     assert re.search(r"Scores are stored as</dt><dd><code>mm-e5-small-sentiment@[\d.]+\+[0-9a-f]{12}", html)

@@ -11,6 +11,7 @@ import pytest
 
 from monitor import InvalidArgument, LabelChange
 from monitor._api import MentionIndex
+from monitor._config import config_from_dict
 from monitor._records import Mention, Prediction
 from monitor._store.accounts import Accounts
 from monitor._store.engine import current_revision
@@ -20,7 +21,8 @@ NOW = datetime(2026, 12, 10, 12, 0, tzinfo=UTC)
 
 @pytest.fixture
 def idx(db_url: str) -> Iterator[MentionIndex]:
-    index = MentionIndex.open(db_url)
+    # the model labels these rated reviews (the stars' labels: tests/test_rating_labels.py)
+    index = MentionIndex.open(config_from_dict({"database_url": db_url, "index": {"label_from_rating": False}}))
     items = [
         Mention(
             f"m{i}",

@@ -182,10 +182,12 @@ def status(
     db: str | None = DbOpt,
     runs: int = typer.Option(10, "--runs", help="How many recent runs to list."),
 ) -> None:
-    """Show scheduled jobs and their next run, recent runs, source health and pending deliveries
-    (distributed mode: workers, queue depths and the oldest waiting task too)."""
+    """Show scheduled jobs and their next run, recent runs, source health, the model's agreement
+    with star ratings and pending deliveries (distributed mode: workers, queue depths and the
+    oldest waiting task too)."""
     from monitor._api import MentionIndex
     from monitor._digest.deliver import pending_deliveries
+    from monitor._index.agreement import describe
     from monitor._schedule import Leases, stored_jobs
 
     cfg = resolve_config(config, db)
@@ -209,6 +211,7 @@ def status(
         recent = map(run_cells, idx.recent_runs(limit=runs))
         print_table(console, make_table(RUN_COLS, recent, title="Recent runs", tz=tz))
         print_table(console, make_table(SOURCE_COLS, map(source_cells, idx.sources_overview()), title="Sources", tz=tz))
+        console.print(escape(describe(idx.model_check(days=30))) + " (`monitor model check`).")
         if cfg.workers.distributed:
             from monitor._cli.worker_cmds import print_distributed_status
 

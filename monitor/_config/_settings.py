@@ -59,6 +59,14 @@ class IndexConfig(Strict):
     min_sample: int = Field(default=30, ge=1, le=1_000_000_000)
     spike_k: float = Field(default=3.0, gt=0.0, le=1000.0)
     timezone: str = "UTC"
+    #: A rated mention's label follows its stars (after a person's and an imported label,
+    #: before the model); off: only reviews without words take their stars' label.
+    label_from_rating: bool = True
+    #: Alert when the model's agreement with the stars over the last 7 days is this much
+    #: (a fraction: 0.15 = 15 points) below the 30 days before, per language or source …
+    agreement_drop: float = Field(default=0.15, gt=0.0, lt=1.0)
+    #: … with at least this many rated mentions scored by the model in each of the two windows.
+    agreement_min_sample: int = Field(default=30, ge=1, le=1_000_000_000)
 
     _tz = field_validator("timezone")(classmethod(lambda cls, v: check_timezone(v)))
 

@@ -286,6 +286,7 @@ def build_digest(
                 share_today=today_share.share_of_voice if today_share else None,
                 share_week=week_share.share_of_voice if week_share else None,
                 average_ratings=read_average_ratings(idx, brand, day),
+                model_check=idx.model_check(brand, days=30, end=day),
             )
         )
 

@@ -1,7 +1,7 @@
 """What the digest reads from the index: the analyst methods it calls, typed.
 
-:class:`~monitor._api.MentionIndex` satisfies :class:`DigestIndex`. ``Point`` and ``Alert``
-are the index's own pure records; the mention, source, share-of-voice and daily
+:class:`~monitor._api.MentionIndex` satisfies :class:`DigestIndex`. ``Point``, ``Alert`` and
+``ModelCheck`` are the index's own pure records; the mention, source, share-of-voice and daily
 rating-snapshot records are read by attribute through the small read-only Protocols below,
 so any record with those fields will do (a test may hand in its own dataclasses).
 """
@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from datetime import date, datetime
 from typing import Protocol
 
+from monitor._index.agreement import ModelCheck
 from monitor._index.alerts import Alert
 from monitor._index.periods import By
 from monitor._index.points import Point
@@ -127,6 +128,7 @@ class DigestIndex(Protocol):
     def sources_overview(self) -> Sequence[SourceStatus]: ...
 
     def ratings(self, brand: str, start: date, end: date) -> Sequence[RatingView]: ...
+    def model_check(self, brand: str | None = None, *, days: int, end: date) -> ModelCheck: ...
 
 
 __all__ = ["BrandShare", "DigestIndex", "MentionView", "RatingView", "SourceStatus"]

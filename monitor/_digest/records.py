@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+from monitor._index.agreement import ModelCheck, describe
 from monitor._textsafe import printable
 
 EXCERPT_CHARS = 280
@@ -219,6 +220,15 @@ class BrandDigest:
     share_today: float | None = None
     share_week: float | None = None
     average_ratings: tuple[AverageRating, ...] = ()  # each source's latest aggregate rating
+    #: the model against the stars over the 30 days ending on the digest day (None: not read)
+    model_check: ModelCheck | None = None
+
+    @property
+    def model_line(self) -> str:
+        """The footer's line on the model's agreement with the stars ("" without rated mentions)."""
+        if self.model_check is None or not self.model_check.overall.n:
+            return ""
+        return f"{self.brand}: {describe(self.model_check)}."
 
     @property
     def slug(self) -> str:
@@ -263,6 +273,11 @@ class Digest:
     def title(self) -> str:
         names = ", ".join(b.brand for b in self.brands) or "no brands"
         return f"Mention digest {self.day.isoformat()}: {names}"
+
+    @property
+    def model_lines(self) -> tuple[str, ...]:
+        """Each brand's line on the model's agreement with the stars (brands without rated mentions left out)."""
+        return tuple(b.model_line for b in self.brands if b.model_line)
 
     @property
     def partial_day(self) -> bool:

@@ -1,6 +1,6 @@
 """The :class:`Store`: every write (and the small reads writers need) over one engine.
 
-Each concern lives in its own module (registry, ingest, labels, scores, source state,
+Each concern lives in its own module (registry, ingest, labels, the stars' labels, scores, source state,
 runs, meta, rollups, shared robots.txt files); the Store joins them over one engine and index timezone. It
 implements every port of :mod:`monitor._ports` (the store as collection, scoring and the
 scheduled jobs see it).
@@ -14,6 +14,7 @@ from monitor._records import AggregateRating
 from monitor._store import listings, ratings
 from monitor._store.ingest import IngestStore
 from monitor._store.labels import LabelsStore
+from monitor._store.rating_labels import RatingLabelsStore
 from monitor._store.relabels import RelabelsStore
 from monitor._store.robots_files import RobotsFilesStore
 from monitor._store.rollups import RollupsStore
@@ -23,7 +24,15 @@ from monitor._store.sources_state import SourcesStateStore
 
 
 class Store(
-    IngestStore, RelabelsStore, LabelsStore, ScoresStore, SourcesStateStore, RunsStore, RollupsStore, RobotsFilesStore
+    IngestStore,
+    RelabelsStore,
+    RatingLabelsStore,
+    LabelsStore,
+    ScoresStore,
+    SourcesStateStore,
+    RunsStore,
+    RollupsStore,
+    RobotsFilesStore,
 ):
     """All writes (and the small reads writers need) over one engine."""
 

@@ -18,7 +18,7 @@ from sqlalchemy import Connection, select
 
 from monitor._index.formulas import normalise_rating
 from monitor._index.periods import local_day
-from monitor._labels import MANUAL, UNSCORED, given_label
+from monitor._labels import MANUAL, RATED, UNSCORED, given_label, rating_label
 from monitor._mention_rules import check_mention, clean_text
 from monitor._records import Mention
 from monitor._store.bulk import insert_mentions, known_ids
@@ -65,7 +65,7 @@ def _insert_carried_scores(conn: Connection, rows: list[dict[str, Any]], ids: di
             "p_negative": p.p_negative,
             "p_neutral": p.p_neutral,
             "p_positive": p.p_positive,
-            "counted": r["label"] != UNSCORED,
+            "counted": r["_counted"],
             "scored_at": now,
         }
         for r in rows
@@ -98,9 +98,14 @@ class IngestStore(RegistryStore):
         has_words = bool(text or (item.title or "").strip())
         label: str | None
         origin: str | None
-        label, origin = given_label(item.label, item.label_origin, rating_norm, has_words)
+        label, origin = given_label(
+            item.label, item.label_origin, rating_norm, has_words, from_rating=self.label_from_rating
+        )
         score = item.score
-        if score is not None:  # a model's score carried over (an export re-imported)
+        stars = rating_label(rating_norm, has_words, from_rating=self.label_from_rating)
+        if score is not None and stars is not None:  # a model's score carried over, the stars' label
+            label, origin = stars, RATED
+        elif score is not None:  # a model's score carried over (an export re-imported)
             label, origin = item.label, f"{score.model_id}@{score.model_version}"
         basis = normalise_for_hash(text or (item.title or ""))
         return {
@@ -130,6 +135,7 @@ class IngestStore(RegistryStore):
             "p_positive": score.p_positive if score else None,
             "_dedupable": len(basis) >= MIN_DEDUP_CHARS,
             "_score": score,
+            "_counted": item.label is not None,
         }
 
     def add_mentions(

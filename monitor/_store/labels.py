@@ -1,4 +1,4 @@
-"""A person's labels (which win over model scores), rollups kept in step.
+"""A person's labels (which win over the stars and model scores), rollups kept in step.
 
 The label rules (origins, precedence, the star mapping) live in :mod:`monitor._labels`.
 """
@@ -9,7 +9,7 @@ from typing import Any
 
 from sqlalchemy import Connection, select, update
 
-from monitor._labels import MANUAL, UNSCORED, check_label
+from monitor._labels import MANUAL, RATED, UNSCORED, check_label, rating_label
 from monitor._store.base import StoreBase
 from monitor._store.dialect import mark_dirty, upsert_add
 from monitor._store.engine import writer
@@ -59,14 +59,24 @@ class LabelsStore(StoreBase):
             self._clear_manual(conn, m)
 
     def _clear_manual(self, conn: Connection, m: Any) -> None:
-        """Drop mention ``m``'s person's label: back to its newest model score, or unscored."""
+        """Drop mention ``m``'s person's label: back to its stars' label, else its newest model
+        score, else unscored."""
+        has_words = bool(m.text or (m.title or "").strip())
+        stars = rating_label(m.rating_norm, has_words, from_rating=self.label_from_rating)
+        if stars is not None:
+            self._relabel(conn, m, stars, RATED, None, manual=None)
+            return
+        self._model_label(conn, m, manual=None)
+
+    def _model_label(self, conn: Connection, m: Any, manual: str | object | None = ...) -> None:
+        """Give mention ``m`` its newest model score's label, or unscored when it has none."""
         latest = conn.execute(
             select(SC).where(SC.c.mention_id == m.id).order_by(SC.c.scored_at.desc(), SC.c.id.desc()).limit(1)
         ).first()
         if latest is None:
-            self._relabel(conn, m, UNSCORED, None, None, manual=None)
+            self._relabel(conn, m, UNSCORED, None, None, manual=manual)
         else:
             origin = f"{latest.model_id}@{latest.model_version}"
             lab = latest.label if latest.counted else UNSCORED
             probs = (latest.p_negative, latest.p_neutral, latest.p_positive)
-            self._relabel(conn, m, lab, origin, probs, manual=None)
+            self._relabel(conn, m, lab, origin, probs, manual=manual)

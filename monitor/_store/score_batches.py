@@ -9,23 +9,14 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from sqlalchemy import ColumnElement, Engine, and_, or_, select
+from sqlalchemy import Engine, select
 
-from monitor._labels import GIVEN_ORIGINS
 from monitor._store.dialect import chunks
-from monitor._store.scores import scoring_text
+from monitor._store.scores import pending_condition, scoring_text
 from monitor._store.tables import MENTION_T as M
 from monitor._store.tables import SOURCE_T as SRC
 
 _IN = 1000  # ids per IN (...) list
-
-
-def _pending(model_id: str, model_version: str) -> ColumnElement[bool]:
-    origin = f"{model_id}@{model_version}"
-    return or_(
-        M.c.label_origin.is_(None),
-        and_(M.c.label_origin.notin_(GIVEN_ORIGINS), M.c.label_origin != origin),
-    )
 
 
 def scoring_texts(
@@ -36,7 +27,7 @@ def scoring_texts(
     with engine.connect() as conn:
         for part in chunks(sorted(set(ids)), _IN):
             q = select(M.c.id, M.c.text, M.c.title, M.c.lang).where(
-                M.c.id.in_(list(part)), _pending(model_id, model_version)
+                M.c.id.in_(list(part)), pending_condition(model_id, model_version)
             )
             out += [(int(r.id), scoring_text(r.text, r.title), r.lang) for r in conn.execute(q.order_by(M.c.id))]
     return out
@@ -50,7 +41,7 @@ def pending_ids(engine: Engine, model_id: str, model_version: str, limit: int) -
         if len(ids) < limit:
             older = (
                 select(M.c.id)
-                .where(_pending(model_id, model_version), M.c.label_origin.is_not(None))
+                .where(pending_condition(model_id, model_version), M.c.label_origin.is_not(None))
                 .order_by(M.c.id)
                 .limit(limit - len(ids))
             )

@@ -6,9 +6,9 @@ from collections import Counter
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import and_, func, or_, select, update
+from sqlalchemy import ColumnElement, and_, func, or_, select, update
 
-from monitor._labels import GIVEN_ORIGINS, UNSCORED, model_may_relabel
+from monitor._labels import GIVEN_ORIGINS, RATED, UNSCORED, model_may_relabel
 from monitor._records import Prediction
 from monitor._store.base import StoreBase
 from monitor._store.dialect import DayKey, chunks, dialect_insert, mark_dirty, upsert_add, utcnow
@@ -26,20 +26,37 @@ def scoring_text(text: str | None, title: str | None) -> str:
     return text if text else (title or "")
 
 
+def pending_condition(model_id: str, model_version: str) -> ColumnElement[bool]:
+    """Mentions this model version has yet to score: never scored, scored by another model
+    version, or labelled by their stars with words this version has not scored (the model
+    still scores them, so its agreement with the stars can be measured).
+
+    A person's or an importer's label is never scored."""
+    origin = f"{model_id}@{model_version}"
+    has_words = or_(M.c.text != "", and_(M.c.title.is_not(None), M.c.title != ""))
+    scored = select(SC.c.id).where(
+        SC.c.mention_id == M.c.id, SC.c.model_id == model_id, SC.c.model_version == model_version
+    )
+    return or_(
+        M.c.label_origin.is_(None),
+        and_(M.c.label_origin.notin_(GIVEN_ORIGINS), M.c.label_origin != origin),
+        and_(M.c.label_origin == RATED, has_words, ~scored.exists()),
+    )
+
+
 class ScoresStore(StoreBase):
     """Pending work for a model version, and its scores."""
 
     def pending_scoring(self, model_id: str, model_version: str, limit: int) -> list[tuple[int, str, str | None]]:
-        """Mentions this model version has not scored and no person/importer labelled.
+        """Mentions this model version has not scored and no person/importer labelled
+        (:func:`pending_condition`).
 
-        Never-scored mentions first (a small partial index), then those scored by an
-        older model version.
+        Never-scored mentions first (a small partial index), then the rest by id.
         """
-        origin = f"{model_id}@{model_version}"
         never = select(M.c.id, M.c.text, M.c.title, M.c.lang).where(M.c.label_origin.is_(None)).order_by(M.c.id)
         older = (
             select(M.c.id, M.c.text, M.c.title, M.c.lang)
-            .where(M.c.label_origin.is_not(None), M.c.label_origin.notin_(GIVEN_ORIGINS), M.c.label_origin != origin)
+            .where(M.c.label_origin.is_not(None), pending_condition(model_id, model_version))
             .order_by(M.c.id)
         )
         with self.engine.connect() as conn:
@@ -50,16 +67,13 @@ class ScoresStore(StoreBase):
 
     def count_pending(self, model_id: str, model_version: str) -> int:
         """How many mentions :meth:`pending_scoring` would return in all."""
-        origin = f"{model_id}@{model_version}"
-        cond = or_(
-            M.c.label_origin.is_(None),
-            and_(M.c.label_origin.notin_(GIVEN_ORIGINS), M.c.label_origin != origin),
-        )
+        cond = pending_condition(model_id, model_version)
         with self.engine.connect() as conn:
             return int(conn.execute(select(func.count()).select_from(M).where(cond)).scalar_one())
 
     def add_scores(self, items: Sequence[tuple[int, Prediction, bool]], *, now: datetime | None = None) -> int:
-        """Store model scores; each counts in the index unless a person/importer labelled it.
+        """Store model scores; each counts in the index unless a person, an importer or the stars
+        labelled the mention (the stars' label keeps the score's probabilities).
 
         ``counted=False`` (unsupported language, low confidence) keeps the mention unscored.
         Returns how many scores were new.
@@ -96,9 +110,12 @@ class ScoresStore(StoreBase):
                 deltas: Counter[DayKey] = Counter()
                 dirty = set()
                 for m in rows:
+                    p, counted = by_id[m.id]
+                    if m.label_origin == RATED:  # the stars keep the label; the model's numbers are kept
+                        probs = {"p_negative": p.p_negative, "p_neutral": p.p_neutral, "p_positive": p.p_positive}
+                        conn.execute(update(M).where(M.c.id == m.id).values(**probs))
                     if not model_may_relabel(m.label_origin):
                         continue
-                    p, counted = by_id[m.id]
                     label = p.label if counted else UNSCORED
                     origin = f"{p.model_id}@{p.model_version}"
                     conn.execute(

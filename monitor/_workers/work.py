@@ -47,7 +47,7 @@ class RecordingStore(Store):
     """The store, noting the ids of the mentions each write added (they go to scoring)."""
 
     def __init__(self, store: Store) -> None:
-        super().__init__(store.engine, store.tz)
+        super().__init__(store.engine, store.tz, label_from_rating=store.label_from_rating)
         self.new_ids: list[int] = []
 
     def add_mentions(

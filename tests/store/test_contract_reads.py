@@ -86,7 +86,8 @@ def test_snapshots_refresh_dirty_days_and_answer_like_the_rollups(store: Store) 
     from_snapshots = reads.tallies(store.engine, [acme], DAY, DAY, None, group="lang")
     assert from_snapshots == from_rollups
     stored = listings.snapshots(store.engine, acme, DAY, DAY, "all")
-    assert [(s.day, s.scope, s.point.volume, s.model_versions) for s in stored] == [(DAY, "all", 3, ["m@1"])]
+    # what labelled the day: the model, and the stars of the rated review
+    assert [(s.day, s.scope, s.point.volume, s.model_versions) for s in stored] == [(DAY, "all", 3, ["m@1", "rating"])]
     assert [s.scope_value for s in listings.snapshots(store.engine, acme, DAY, DAY, "source")] == [
         "mastodon",
         "reviews",
@@ -107,10 +108,10 @@ def test_mention_listings_filter_and_exports_carry_the_score_behind_the_label(st
         len(listings.mentions(store.engine, acme, "Acme", MentionFilter(sentiment="positive", strongest=True), 1)) == 1
     )
     rows = list(exported_mentions(store.engine, brand="Acme", since=DAY, until=DAY))
-    assert [(r.external_id, r.model_version, r.rating_worst) for r in rows] == [
-        ("m1", "1", None),
-        ("m2", "1", None),
-        ("r1", "1", 1.0),
+    assert [(r.external_id, r.label_origin, r.model_version, r.rating_worst) for r in rows] == [
+        ("m1", "m@1", "1", None),
+        ("m2", "m@1", "1", None),
+        ("r1", "rating", None, 1.0),  # the stars are behind its label (the model's score stays in `score`)
     ]
     assert list(exported_mentions(store.engine, brand="Acme", since=DAY + timedelta(days=1), until=None)) == []
 

@@ -1,10 +1,10 @@
 """``/model``: what model is configured and shipped (read from its files, torch not loaded),
-its measured precision, what labelled the stored mentions, and its agreement with star ratings."""
+its measured precision, what labelled the stored mentions, and its agreement with star ratings
+(:meth:`~monitor.MentionIndex.model_check`, the same figures as ``monitor model check``)."""
 
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -13,42 +13,16 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from monitor._labels import LABELS, label_from_rating
-from monitor._store.agreement import OriginCount, label_origins, rated_model_labels
+from monitor._labels import LABELS
+from monitor._store.agreement import OriginCount, label_origins
 from monitor._web.auth import Who, page
+from monitor._web.routes.common import today
 from monitor._web.state import WebState, state
 from monitor._web.views import render
 from monitor.errors import ModelError
 
-SAMPLE = 5000  # newest rated mentions the agreement reads
-WINDOW = 100_000  # among the newest mentions (a bounded read at any table size)
+CHECK_DAYS = 30  # the agreement's window, as `monitor model check`'s default
 CACHE_SECONDS = 300.0
-
-
-@dataclass(frozen=True, slots=True)
-class Agreement:
-    """How a model's labels agree with the star mapping (:func:`monitor._labels.label_from_rating`)."""
-
-    n: int
-    agree: int
-    table: dict[str, dict[str, int]] = field(default_factory=dict)  # stars' label → model label → count
-
-    @property
-    def share(self) -> float | None:
-        """The share of rated mentions whose model label is the stars' label."""
-        return self.agree / self.n if self.n else None
-
-
-def agreement(pairs: list[tuple[str, float]]) -> Agreement:
-    """:class:`Agreement` of ``(model label, rating_norm)`` pairs."""
-    table: dict[str, dict[str, int]] = {s: {lab: 0 for lab in LABELS} for s in LABELS}
-    agree = 0
-    for label, norm in pairs:
-        expected = label_from_rating(norm)
-        if label in table[expected]:
-            table[expected][label] += 1
-        agree += label == expected
-    return Agreement(len(pairs), agree, table)
 
 
 def _meta(st: WebState) -> tuple[dict[str, Any] | None, str]:
@@ -96,9 +70,7 @@ def model_data(st: WebState) -> dict[str, Any]:
         "meta": meta,
         "problem": problem,
         "origins": origins,
-        "agreement": agreement(rated_model_labels(st.index.engine, SAMPLE, WINDOW)),
-        "sample": f"{SAMPLE:,}",
-        "window": f"{WINDOW:,}",
+        "check": st.index.model_check(days=CHECK_DAYS, end=today(st)),
         "labels": LABELS,
     }
     st.cache["model"] = (time.monotonic(), data)
@@ -115,4 +87,4 @@ async def model_page(request: Request, who: Who) -> Response:
 
 ROUTES = [Route("/model", model_page, methods=["GET"])]
 
-__all__ = ["ROUTES", "Agreement", "agreement", "model_data"]
+__all__ = ["ROUTES", "model_data"]
