@@ -1,7 +1,7 @@
 """The :class:`Store`: every write (and the small reads writers need) over one engine.
 
 Each concern lives in its own module (registry, ingest, labels, scores, source state,
-runs, meta, rollups, shared robots.txt files); the Store joins them over one engine and index timezone. It
+runs, meta, rollups, shared robots.txt files, complaints' answers); the Store joins them over one engine and index timezone. It
 implements every port of :mod:`monitor._ports` (the store as collection, scoring and the
 scheduled jobs see it).
 """
@@ -12,6 +12,7 @@ from datetime import datetime
 
 from monitor._records import AggregateRating
 from monitor._store import listings, ratings
+from monitor._store.answers import AnswersStore
 from monitor._store.ingest import IngestStore
 from monitor._store.labels import LabelsStore
 from monitor._store.relabels import RelabelsStore
@@ -23,7 +24,15 @@ from monitor._store.sources_state import SourcesStateStore
 
 
 class Store(
-    IngestStore, RelabelsStore, LabelsStore, ScoresStore, SourcesStateStore, RunsStore, RollupsStore, RobotsFilesStore
+    IngestStore,
+    RelabelsStore,
+    LabelsStore,
+    AnswersStore,
+    ScoresStore,
+    SourcesStateStore,
+    RunsStore,
+    RollupsStore,
+    RobotsFilesStore,
 ):
     """All writes (and the small reads writers need) over one engine."""
 
