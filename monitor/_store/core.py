@@ -1,9 +1,9 @@
 """The :class:`Store`: every write (and the small reads writers need) over one engine.
 
 Each concern lives in its own module (registry, ingest, labels, scores, source state,
-runs, meta, rollups, shared robots.txt files, complaints' answers); the Store joins them over one engine and index timezone. It
-implements every port of :mod:`monitor._ports` (the store as collection, scoring and the
-scheduled jobs see it).
+runs, meta, rollups, shared robots.txt files, complaints' answers); the Store joins them
+over one engine and index timezone. It implements every port of :mod:`monitor._ports`
+(the store as collection, scoring and the scheduled jobs see it).
 """
 
 from __future__ import annotations
