@@ -11,6 +11,7 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+from monitor._complaint_api import ComplaintMethods
 from monitor._config import Config, config_from_dict, load_config
 from monitor._dates import parse_day, parse_iso
 from monitor._filters import check_lang, check_source
@@ -46,12 +47,13 @@ def _as_date(value: _DateArg, name: str) -> date:
         raise InvalidArgument(f"{name}={value!r} is not a date (YYYY-MM-DD)") from None
 
 
-class MentionIndex:
+class MentionIndex(ComplaintMethods):
     """The mention store and index of one database.
 
     ``store`` (:class:`monitor._store.Store`) takes what collection, scoring and the
     scheduled jobs write — runs, source state, HTTP validators, scores, retention —
-    through the ports of :mod:`monitor._ports`; the methods here are the analyst's surface.
+    through the ports of :mod:`monitor._ports`; the methods here (and the complaints' of
+    :mod:`monitor._complaint_api`) are the analyst's surface; ``clock`` tells "now" (tests replace it).
     """
 
     def __init__(self, engine: Engine, config: Config) -> None:
@@ -59,6 +61,7 @@ class MentionIndex:
         self.config = config
         self.tz = ZoneInfo(config.index.timezone)
         self.store = Store(engine, self.tz)
+        self.clock = lambda: datetime.now(UTC)
 
     # -- opening ------------------------------------------------------------------------
 

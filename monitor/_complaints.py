@@ -213,8 +213,9 @@ def is_addressed(text: str, brand: BrandNames, lang: str | None = None) -> bool:
     """Whether ``text`` is written to the brand: one of its handles, or a name with a second-person word."""
     folded = fold(text)
     for handle in brand.handles:
-        if any(s > 0 and folded[s - 1] == "@" for s, _ in find_all(folded, handle)):
-            return True
+        for s, _ in find_all(folded, handle):  # "@handle" starting a word (not an e-mail address)
+            if s > 0 and folded[s - 1] == "@" and (s == 1 or not folded[s - 2].isalnum()):
+                return True
     named = any(find_all(folded, fold(n)) for n in brand.names)
     return named and _has_any(folded, _cues("you", _languages(lang)))
 

@@ -9,6 +9,7 @@ marked the mention) does. Which mentions are complaints is the pure rule's
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -143,6 +144,20 @@ def candidate(engine: Engine, mention_id: int) -> Candidate | None:
     return None if r is None else _candidate(r)
 
 
+def brand_aliases(engine: Engine) -> dict[str, list[str]]:
+    """Every brand's aliases, by brand name."""
+    with engine.connect() as conn:
+        rows = conn.execute(select(BR.c.name, BR.c.aliases)).all()
+    out: dict[str, list[str]] = {}
+    for r in rows:
+        try:
+            aliases = json.loads(r.aliases or "[]")
+        except ValueError:
+            aliases = []
+        out[str(r.name)] = [str(a) for a in aliases if isinstance(a, str)] if isinstance(aliases, list) else []
+    return out
+
+
 class AnswersStore(StoreBase):
     """Marking mentions answered (by a person, or by the brand's reply seen at a source)."""
 
@@ -199,4 +214,13 @@ class AnswersStore(StoreBase):
         return changed
 
 
-__all__ = ["SOURCE", "AnswerState", "AnswersStore", "Candidate", "CandidateFilter", "candidate", "candidates"]
+__all__ = [
+    "SOURCE",
+    "AnswerState",
+    "AnswersStore",
+    "Candidate",
+    "CandidateFilter",
+    "brand_aliases",
+    "candidate",
+    "candidates",
+]
