@@ -209,9 +209,8 @@ def idx(db_url: str) -> MentionIndex:
         ],
         source_kind="mastodon",
     )
-    index.add_mentions(
-        "Rival", "shop", [Mention("r1", "Rival, refund please", published_at=T0, label="negative")], source_kind="reviews"
-    )
+    rival = [Mention("r1", "Rival, refund please", published_at=T0, label="negative")]
+    index.add_mentions("Rival", "shop", rival, source_kind="reviews")
     index.clock = lambda: T0 + timedelta(days=3)
     return index
 
@@ -299,9 +298,9 @@ def test_a_complaint_relabelled_positive_is_no_complaint(idx: MentionIndex) -> N
 def test_bad_arguments_get_clear_errors(idx: MentionIndex) -> None:
     with pytest.raises(UnknownBrand, match="did you mean 'Lumio'"):
         idx.complaints("Lumo")
-    with pytest.raises(InvalidArgument, match="status='opne'.*did you mean 'open'"):
+    with pytest.raises(InvalidArgument, match=r"status='opne'.*did you mean 'open'"):
         idx.complaints(status="opne")
-    with pytest.raises(InvalidArgument, match="order='old'.*did you mean 'oldest'"):
+    with pytest.raises(InvalidArgument, match=r"order='old'.*did you mean 'oldest'"):
         idx.complaints(order="old")
     with pytest.raises(UnknownSource, match="did you mean 'masto'"):
         idx.complaints(source="mast")
