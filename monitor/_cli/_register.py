@@ -2,6 +2,24 @@
 
 from __future__ import annotations
 
-from monitor._cli import collect_cmds, core, doctor_cmds, model_cmds, run_cmds, serve_cmds, worker_cmds
+from monitor._cli import (
+    collect_cmds,
+    complaints_cmds,
+    core,
+    doctor_cmds,
+    model_cmds,
+    run_cmds,
+    serve_cmds,
+    worker_cmds,
+)
 
-__all__ = ["collect_cmds", "core", "doctor_cmds", "model_cmds", "run_cmds", "serve_cmds", "worker_cmds"]
+__all__ = [
+    "collect_cmds",
+    "complaints_cmds",
+    "core",
+    "doctor_cmds",
+    "model_cmds",
+    "run_cmds",
+    "serve_cmds",
+    "worker_cmds",
+]
