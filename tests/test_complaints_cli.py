@@ -14,8 +14,8 @@ from typer.testing import CliRunner
 from monitor._api import MentionIndex
 from monitor._cli import _register  # noqa: F401  (registers every command module)
 from monitor._cli.app import app
-from monitor._cli.complaints_cmds import duration
 from monitor._records import Mention
+from monitor._stamps import duration
 
 runner = CliRunner()
 

@@ -16,6 +16,7 @@ from monitor._cli.common import ConfigOpt, DbOpt, console, emit, escape, handle_
 from monitor._cli.core import CsvOpt, JsonOpt, _fmt, _mention_id, query_app
 from monitor._cli.tables import EMPTY, NAME_WIDTH, TEXT_LIMIT, Col, clip, middle_ellipsis
 from monitor._dates import parse_day, parse_iso
+from monitor._stamps import duration
 from monitor._textsafe import printable
 from monitor.errors import ConfigError
 
@@ -76,18 +77,6 @@ FIGURE_COLS = [
     Col("share_cell", "in time", "figure"),
     Col("median_cell", "median answer", "figure"),
 ]
-
-
-def duration(seconds: float | None) -> str:
-    """``2d 3h``, ``5h 10m``, ``12m`` (``—`` for none)."""
-    if seconds is None:
-        return EMPTY
-    minutes = int(seconds // 60)
-    days, rest = divmod(minutes, 24 * 60)
-    hours, mins = divmod(rest, 60)
-    if days:
-        return f"{days}d {hours}h"
-    return f"{hours}h {mins}m" if hours else f"{mins}m"
 
 
 def complaint_cells(d: Mapping[str, Any]) -> dict[str, Any]:
@@ -199,4 +188,4 @@ def _when(text: str, tz: tzinfo) -> datetime:
         raise ConfigError(f"--at {text!r} is not a day (YYYY-MM-DD) or an ISO time") from None
 
 
-__all__ = ["COMPLAINT_COLS", "answer", "complaint_cells", "duration", "figure_cells", "q_complaints"]
+__all__ = ["COMPLAINT_COLS", "answer", "complaint_cells", "figure_cells", "q_complaints"]
