@@ -24,6 +24,7 @@ except ImportError:  # tests/ is a package
     from tests.test_web import IMG, NOW, SCRIPT, _hash, csrf_of, login
 
 MANY = 55  # more than one page of 50
+HOUR = timedelta(hours=1)
 
 
 @pytest.fixture
@@ -51,7 +52,7 @@ def index(tmp_path: Path) -> Iterator[MentionIndex]:
         ),
         Mention("happy", "Acme, do you ship?", published_at=NOW - timedelta(days=1), label="positive"),
         *(
-            Mention(f"q{i}", f"Acme, why is it broken? #{i}", published_at=NOW - timedelta(hours=i + 1), label="negative")
+            Mention(f"q{i}", f"Acme, why is it broken? #{i}", published_at=NOW - (i + 1) * HOUR, label="negative")
             for i in range(MANY)
         ),
     ]
