@@ -322,3 +322,27 @@ def test_bad_arguments_get_clear_errors(idx: MentionIndex) -> None:
     with pytest.raises(InvalidArgument, match="kept for the brand's replies"):
         idx.mark_answered(c.id, by="source")
     assert idx.complaint(c.id) is not None and idx.complaint(c.id).answered_at is None  # type: ignore[union-attr]
+
+
+def test_the_brands_replies_mark_answered_on_both_databases(idx: MentionIndex) -> None:
+    from monitor._records import BrandReply
+
+    long = "Lumio, why does the new dock stop charging every single night after the firmware update?"
+    idx.add_mentions("Lumio", "masto", [Mention("dup-1", long, published_at=T0, label="negative")])
+    res = idx.add_mentions("Lumio", "forum", [Mention("dup-2", long, published_at=T0, label="negative")])
+    assert res.sightings == 1  # the same words at another source: a sighting of the first
+    reply_at = T0 + 2 * H
+    replies = [
+        BrandReply("q-en", "Lumio", reply_at),
+        BrandReply("q-tr", "Rival", reply_at),  # another brand's account: not Lumio's answer
+        BrandReply("nowhere", "Lumio", reply_at),
+        BrandReply("dup-2", "Lumio", reply_at),  # answered at the forum, where it was sighted
+    ]
+    assert idx.store.mark_replied("masto", replies) == 1
+    assert idx.store.mark_replied("forum", replies) == 1
+    assert idx.store.mark_replied("masto", replies) == 0  # seen again: nothing changes
+    answered = {c.text: (c.answered_at, c.answered_by) for c in idx.complaints("Lumio", status="answered")}
+    assert answered == {
+        "Lumio, why does your dock stop charging?": (reply_at, "source"),
+        long: (reply_at, "source"),
+    }

@@ -14,6 +14,7 @@ from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
 from monitor._complaint_api import ORDERS, STATUSES, Complaint
+from monitor._index.complaints import ComplaintFigures
 from monitor._labels import SUPPORTED_LANGUAGES
 from monitor._web.auth import Who, deny, page
 from monitor._web.routes.common import now
@@ -43,7 +44,7 @@ def page_data(st: WebState, f: dict[str, str], after: str | None) -> dict[str, A
     """One page of complaints (oldest waiting first by default), the next cursor, the figures, the choices."""
     error = ""
     rows: list[Complaint] = []
-    figures: list[Any] = []
+    figures: list[ComplaintFigures] = []
     at, source, lang, brand = now(st), f.get("source"), f.get("lang"), f.get("brand")
     try:
         status, order = f.get("status", "open"), f.get("order", "oldest")
