@@ -17,7 +17,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from monitor._complaints import BrandNames, is_complaint, reasons
+from monitor._complaints import BrandNames, account_user, is_complaint, reasons
 from monitor._config import Config
 from monitor._filters import check_lang, check_source
 from monitor._hints import closest, hinted
@@ -268,9 +268,12 @@ class ComplaintMethods:
     def _judged(self, brand_ids: Sequence[int], f: CandidateFilter, at: datetime) -> Iterator[Complaint]:
         """The complaints among the negative mentions ``f`` selects, in ``f``'s order, batch by batch."""
         names, target = self._names(), self.config.complaints.target
+        own = {b: {account_user(a) for a in n.accounts} for b, n in names.items()}
         while True:
             batch = candidates(self.engine, brand_ids, f, BATCH)
             for c in batch:
+                if c.author and account_user(c.author) in own[c.brand]:
+                    continue  # the brand's own words (its replies) await no answer
                 why = reasons(c.text, names[c.brand], title=c.title, lang=c.lang, rating_norm=c.rating_norm)
                 if is_complaint(c.label, why, answered_by_then(c.answered_at, at)):
                     yield _complaint(c, why, at, target)

@@ -295,6 +295,14 @@ def test_a_complaint_relabelled_positive_is_no_complaint(idx: MentionIndex) -> N
     assert c.id not in {x.id for x in idx.complaints("Lumio", status="all")}
 
 
+def test_the_brands_own_words_are_no_complaint(idx: MentionIndex) -> None:
+    own = Mention("own", "Sorry! Could you DM us, please?", author="@LumioHelp", published_at=T0, label="negative")
+    other = Mention("other", "Could you DM me, please?", author="someone", published_at=T0, label="negative")
+    idx.add_mentions("Lumio", "masto", [own, other])
+    texts = {c.text for c in idx.complaints("Lumio")}
+    assert other.text in texts and own.text not in texts
+
+
 def test_bad_arguments_get_clear_errors(idx: MentionIndex) -> None:
     with pytest.raises(UnknownBrand, match="did you mean 'Lumio'"):
         idx.complaints("Lumo")
