@@ -185,39 +185,50 @@ def _languages(lang: str | None) -> tuple[str, ...]:
 
 
 @lru_cache(maxsize=64)
-def _cues(table: str, langs: tuple[str, ...]) -> tuple[tuple[str, bool], ...]:
+def _cues(table: str, langs: tuple[str, ...]) -> re.Pattern[str]:
+    """One pattern for every cue word of ``table`` in ``langs``, on folded text (``*``: may go on)."""
     source = REQUESTS if table == "requests" else YOU
-    words = [w for lang in langs for w in source[lang]]
-    return tuple((fold(w.rstrip("*")), w.endswith("*")) for w in dict.fromkeys(words))
+    words = dict.fromkeys(w for lang in langs for w in source[lang])
+    parts = [re.escape(fold(w.rstrip("*"))) + ("" if w.endswith("*") else r"(?!\w)") for w in words]
+    return re.compile(r"(?<!\w)(?:" + "|".join(sorted(parts, key=len, reverse=True)) + ")")
 
 
-def _has_any(folded: str, cues: Sequence[tuple[str, bool]]) -> bool:
-    return any(find_all(folded, cue, prefix=prefix) for cue, prefix in cues)
+@lru_cache(maxsize=256)
+def _handles(brand: BrandNames) -> tuple[re.Pattern[str], tuple[str, ...]]:
+    """The brand's ``@handle`` pattern (a handle starting a word, not an e-mail address) and folded names."""
+    handles = "|".join(re.escape(h) for h in sorted(brand.handles, key=len, reverse=True))
+    pattern = re.compile(r"(?<![^\W_])@(?:" + handles + r")(?!\w)" if handles else r"(?!x)x")
+    return pattern, tuple(fold(n) for n in brand.names)
 
 
-def has_question(text: str, lang: str | None = None) -> bool:
-    """Whether ``text`` asks a question: a question mark, or a Turkish/Bulgarian particle."""
+def _question(text: str, folded: str, lang: str | None) -> bool:
     if any(mark in text for mark in QUESTION_MARKS):
         return True
-    folded = fold(text)
     particle = _PARTICLES.get(lang or "")  # only in a text known to be Turkish or Bulgarian
     return particle is not None and particle.search(folded) is not None
 
 
+def _addressed(folded: str, brand: BrandNames, lang: str | None) -> bool:
+    handle, names = _handles(brand)
+    if handle.search(folded):
+        return True
+    named = any(find_all(folded, n) for n in names)
+    return named and _cues("you", _languages(lang)).search(folded) is not None
+
+
+def has_question(text: str, lang: str | None = None) -> bool:
+    """Whether ``text`` asks a question: a question mark, or a Turkish/Bulgarian particle."""
+    return _question(text, fold(text), lang)
+
+
 def has_request(text: str, lang: str | None = None) -> bool:
     """Whether ``text`` pleads for help, a refund or a reply (:data:`REQUESTS`)."""
-    return _has_any(fold(text), _cues("requests", _languages(lang)))
+    return _cues("requests", _languages(lang)).search(fold(text)) is not None
 
 
 def is_addressed(text: str, brand: BrandNames, lang: str | None = None) -> bool:
     """Whether ``text`` is written to the brand: one of its handles, or a name with a second-person word."""
-    folded = fold(text)
-    for handle in brand.handles:
-        for s, _ in find_all(folded, handle):  # "@handle" starting a word (not an e-mail address)
-            if s > 0 and folded[s - 1] == "@" and (s == 1 or not folded[s - 2].isalnum()):
-                return True
-    named = any(find_all(folded, fold(n)) for n in brand.names)
-    return named and _has_any(folded, _cues("you", _languages(lang)))
+    return _addressed(fold(text), brand, lang)
 
 
 def reasons(
@@ -230,14 +241,15 @@ def reasons(
 ) -> tuple[str, ...]:
     """Why a (negative) mention asks for an answer (:data:`REASONS`); empty: it does not."""
     words = f"{title}\n{text}" if title else text
+    folded = fold(words)
     out: list[str] = []
     if rating_norm is not None and rating_norm < LOW_RATING_NORM:
         out.append(LOW_RATING)
-    if has_question(words, lang):
+    if _question(words, folded, lang):
         out.append(QUESTION)
-    if has_request(words, lang):
+    if _cues("requests", _languages(lang)).search(folded) is not None:
         out.append(REQUEST)
-    if is_addressed(words, brand, lang):
+    if _addressed(folded, brand, lang):
         out.append(ADDRESSED)
     return tuple(out)
 

@@ -75,6 +75,13 @@ def ids_on(html: str) -> list[int]:
     return [int(x) for x in re.findall(r'<article class="mention label-negative" id="c(\d+)"', html)]
 
 
+def figures_row(html: str) -> list[str]:
+    """The figures of the page's first row (all sources): open, late, oldest, answered, in time, median."""
+    row = re.search(r'<tr class="current">(.*?)</tr>', html, re.S)
+    assert row, "no figures on the page"
+    return [unescape(c) for c in re.findall(r'<td class="num">([^<]*)</td>', row.group(1))]
+
+
 def mention_id(index: MentionIndex, external_id: str) -> int:
     return next(m.id for m in index.mentions("Acme", limit=200) if m.external_id == external_id)
 
@@ -127,6 +134,8 @@ def test_an_editor_marks_answered_with_the_forms_token(client: TestClient, index
     assert c is not None and c.answered_by == "ed" and c.answered_at == NOW
     page = client.get(r.headers["location"]).text
     assert f"Complaint #{mid} marked answered." in page and ids_on(page) == []
+    assert figures_row(html) == ["1", "1", "4d 0h", "0", "0 %", "—"]  # before: open and late
+    assert figures_row(page) == ["0", "0", "—", "1", "0 %", "4d 0h"]  # the cached figures were dropped
     answered = client.get("/complaints?brand=Acme&status=answered").text
     assert ids_on(answered) == [mid] and "answered in 4d 0h" in answered and "by ed" in answered
     r = client.post(f"/complaints/{mid}/reopen", data={"back": "//evil.example/", "csrf": token})

@@ -97,9 +97,31 @@ def _candidate(r: Any) -> Candidate:
     )
 
 
+_COLUMNS = (
+    "id",
+    "url",
+    "author",
+    "title",
+    "text",
+    "lang",
+    "published_at",
+    "label",
+    "rating",
+    "rating_worst",
+    "rating_best",
+    "rating_norm",
+    "answered_at",
+    "answered_by",
+)
+
+
 def _select() -> Select[Any]:
+    """The columns a :class:`Candidate` needs (not the whole row: the rule reads many)."""
     return select(
-        M, SRC.c.name.label("source_name"), SRC.c.kind.label("source_kind"), BR.c.name.label("brand_name")
+        *(M.c[name] for name in _COLUMNS),
+        SRC.c.name.label("source_name"),
+        SRC.c.kind.label("source_kind"),
+        BR.c.name.label("brand_name"),
     ).select_from(M.join(SRC, SRC.c.id == M.c.source_id).join(BR, BR.c.id == M.c.brand_id))
 
 

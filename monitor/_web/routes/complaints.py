@@ -5,6 +5,7 @@ recorded with their name and the time."""
 
 from __future__ import annotations
 
+import time
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit
 
@@ -28,6 +29,9 @@ FIELDS = ("brand", "source", "lang", "status", "order")
 MAX_TEXT = 200
 #: Notices the page shows after a POST (dropped from the page's address when it returns).
 NOTICES = ("answered", "reopened")
+#: How long the figures above the list are reused (an answer given here drops them at once).
+CACHE_SECONDS = 60
+CACHE_PREFIX = "complaints:"
 
 
 def filter_of(params: Any) -> dict[str, str]:
@@ -40,19 +44,37 @@ def filter_of(params: Any) -> dict[str, str]:
     return out
 
 
+def cached_figures(st: WebState, brand: str | None, source: str | None, lang: str | None) -> list[ComplaintFigures]:
+    """The figures of a filter, kept :data:`CACHE_SECONDS` (they read every complaint of 30
+    days: a next page reuses them); an answer given here forgets them."""
+    key = f"{CACHE_PREFIX}{brand}|{source}|{lang}"
+    hit = st.cache.get(key)
+    if hit is not None and time.monotonic() - hit[0] < CACHE_SECONDS and isinstance(hit[1], list):
+        return hit[1]
+    figures = list(st.index.complaint_figures(brand, source=source, lang=lang, at=now(st)))
+    st.cache[key] = (time.monotonic(), figures)
+    return figures
+
+
+def forget_figures(st: WebState) -> None:
+    """Drop every cached complaint figure (after an answer or a reopen)."""
+    for key in [k for k in st.cache if k.startswith(CACHE_PREFIX)]:
+        del st.cache[key]
+
+
 def page_data(st: WebState, f: dict[str, str], after: str | None) -> dict[str, Any]:
     """One page of complaints (oldest waiting first by default), the next cursor, the figures, the choices."""
     error = ""
     rows: list[Complaint] = []
     figures: list[ComplaintFigures] = []
-    at, source, lang, brand = now(st), f.get("source"), f.get("lang"), f.get("brand")
+    source, lang, brand = f.get("source"), f.get("lang"), f.get("brand")
     try:
         status, order = f.get("status", "open"), f.get("order", "oldest")
         found = st.index.complaints(
-            brand, status=status, order=order, limit=PAGE_SIZE + 1, after=after, source=source, lang=lang, at=at
+            brand, status=status, order=order, limit=PAGE_SIZE + 1, after=after, source=source, lang=lang, at=now(st)
         )
         rows = list(found)
-        figures = list(st.index.complaint_figures(brand, source=source, lang=lang, at=at))
+        figures = cached_figures(st, brand, source, lang)
     except MonitorError as exc:
         error = str(exc)
     more = len(rows) > PAGE_SIZE
@@ -109,6 +131,7 @@ async def answer(request: Request, who: Who) -> Response:
         await run_in_threadpool(lambda: st.index.mark_answered(mid, by=who.name))  # now, by the index's clock
     except MonitorError as exc:
         return deny(request, 400, str(exc))
+    forget_figures(st)
     return RedirectResponse(back_to(form.get("back") or "/complaints", answered=mid), status_code=303)
 
 
@@ -122,6 +145,7 @@ async def reopen(request: Request, who: Who) -> Response:
         await run_in_threadpool(st.index.unmark_answered, mid)
     except MonitorError as exc:
         return deny(request, 400, str(exc))
+    forget_figures(st)
     return RedirectResponse(back_to(form.get("back") or "/complaints", reopened=mid), status_code=303)
 
 
