@@ -13,15 +13,18 @@ import typing as _typing
 from importlib import metadata as _metadata
 
 from monitor._api import MentionIndex
+from monitor._complaint_api import Complaint
 from monitor._config import Config, load_config
 from monitor._index.agreement import Agreement, ModelCheck
 from monitor._index.alerts import Alert
+from monitor._index.complaints import ComplaintFigures
 from monitor._index.points import Point
 from monitor._index.snapshots import Snapshot
 from monitor._integrity import VerifyReport
 from monitor._records import AggregateRating, Mention, Prediction
 from monitor._results import BrandFigures, BreakdownRow, ResultList
 from monitor._store import IngestResult
+from monitor._store.answers import AnswerState
 from monitor._store.listings import MentionRecord, RunRecord, SourceOverview
 from monitor._store.ratings import RatingPoint
 from monitor._store.relabels import LabelChange
@@ -77,8 +80,11 @@ __all__ = [
     "AggregateRating",
     "Agreement",
     "Alert",
+    "AnswerState",
     "BrandFigures",
     "BreakdownRow",
+    "Complaint",
+    "ComplaintFigures",
     "Config",
     "ConfigError",
     "DeliveryError",

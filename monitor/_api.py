@@ -1,8 +1,6 @@
 """``MentionIndex``: the analyst's Python API over the store and the index.
 
->>> idx = MentionIndex.open("sqlite:///monitor.db")          # doctest: +SKIP
->>> idx.satisfaction("Acme", start=date(2026, 11, 1), end=date(2026, 11, 30), by="week")  # doctest: +SKIP
-"""
+>>> MentionIndex.open("sqlite:///monitor.db").satisfaction("Acme", by="week")  # doctest: +SKIP"""
 
 from __future__ import annotations
 
@@ -11,6 +9,7 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+from monitor._complaint_api import ComplaintMethods
 from monitor._config import Config, config_from_dict, load_config
 from monitor._filters import DateArg, check_day, check_instant, check_lang, check_source, check_source_name
 from monitor._hints import closest, hinted, unknown_brand
@@ -35,12 +34,13 @@ from monitor._store.relabels import LabelChange
 from monitor.errors import InvalidArgument, InvalidLabel, StorageError
 
 
-class MentionIndex:
+class MentionIndex(ComplaintMethods):
     """The mention store and index of one database.
 
     ``store`` (:class:`monitor._store.Store`) takes what collection, scoring and the
     scheduled jobs write — runs, source state, HTTP validators, scores, retention —
-    through the ports of :mod:`monitor._ports`; the methods here are the analyst's surface.
+    through the ports of :mod:`monitor._ports`; the methods here (and the complaints' of
+    :mod:`monitor._complaint_api`) are the analyst's surface; ``clock`` tells "now" (tests replace it).
     """
 
     def __init__(self, engine: Engine, config: Config) -> None:
@@ -48,6 +48,7 @@ class MentionIndex:
         self.config = config
         self.tz = ZoneInfo(config.index.timezone)
         self.store = Store(engine, self.tz, label_from_rating=config.index.label_from_rating)
+        self.clock = lambda: datetime.now(UTC)
 
     # -- opening ------------------------------------------------------------------------
 

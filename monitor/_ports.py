@@ -11,7 +11,7 @@ from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING, Protocol
 
-from monitor._records import AggregateRating, Mention, Prediction
+from monitor._records import AggregateRating, BrandReply, Mention, Prediction
 from monitor._store import Engine, IngestResult, SourceState
 from monitor._store.listings import RunRecord
 
@@ -35,7 +35,8 @@ class RunLog(Protocol):
 
 
 class CollectStore(RunLog, Protocol):
-    """The store as collection writes it: mentions, source state and cursors, HTTP validators."""
+    """The store as collection writes it: mentions, source state and cursors, HTTP validators,
+    the brand's replies seen."""
 
     @property
     def engine(self) -> Engine:
@@ -60,6 +61,10 @@ class CollectStore(RunLog, Protocol):
 
     def record_rating(self, source: str, rating: AggregateRating, *, at: datetime, url: str | None = None) -> None:
         """Keep a page's AggregateRating as the source's rating snapshot of ``at``'s day."""
+        ...
+
+    def mark_replied(self, source: str, replies: Sequence[BrandReply]) -> int:
+        """Mark the mentions the brand's own ``replies`` answer answered; how many changed."""
         ...
 
 

@@ -21,7 +21,9 @@ class Mention:
     ``author``, ``title``, ``published_at`` (timezone-aware UTC), ``rating`` with
     ``rating_scale`` (``(worst, best)``, e.g. ``(1, 5)``), ``lang`` (the language the source
     *declares*: a hint), ``reach``, ``shared_from`` (the original's external id when this is
-    a boost/repost) and ``extra`` (source-specific details, never stored).
+    a boost/repost), ``reply_to`` (the external id of the item this one answers),
+    ``author_id`` (the author's stable account id where the source has one: a YouTube
+    channel id, a Mastodon account URL) and ``extra`` (source-specific details, never stored).
 
     *The pipeline* fills the rest before storing: the collector stores a repost under its
     ``shared_from`` id, clips long fields and sets ``lang``/``lang_confidence`` to the
@@ -41,6 +43,10 @@ class Mention:
     reach: int | None = None
     shared_from: str | None = None
     extra: dict[str, Any] = field(default_factory=dict, compare=False)
+    #: The external id of the item this one replies to (a comment's parent), when the source says.
+    reply_to: str | None = None
+    #: The author's stable account id (a YouTube channel id, a Mastodon account URL), when known.
+    author_id: str | None = None
     #: Confidence of the identified ``lang`` (set by the collector).
     lang_confidence: float | None = None
     #: A given label (an import or the API); ``None``: the model decides.
@@ -71,6 +77,18 @@ class Prediction:
 
 
 @dataclass(frozen=True, slots=True)
+class BrandReply:
+    """A reply by one of a brand's own accounts, seen at a source: it answers ``parent``.
+
+    ``parent`` is the external id (at the same source) of the item answered, ``brand`` the
+    brand whose account replied, ``at`` when (timezone-aware)."""
+
+    parent: str
+    brand: str
+    at: datetime
+
+
+@dataclass(frozen=True, slots=True)
 class AggregateRating:
     """A page's schema.org ``AggregateRating``: the average of its ratings, not a mention.
 
@@ -97,4 +115,4 @@ class AggregateRating:
         return (self.value - worst) / (best - worst)
 
 
-__all__ = ["LABELS", "AggregateRating", "Label", "Mention", "Prediction"]
+__all__ = ["LABELS", "AggregateRating", "BrandReply", "Label", "Mention", "Prediction"]

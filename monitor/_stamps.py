@@ -1,4 +1,5 @@
-"""The one timestamp format of the log, ``monitor status`` and the digest.
+"""The one timestamp format of the log, ``monitor status`` and the digest (and the one way
+a duration is shown: :func:`duration`).
 
 ISO 8601 to the second with its UTC offset (``2026-12-01T14:42:12+01:00``), in one
 timezone: ``digest.timezone`` (UTC unless the config sets it). A naive time is UTC, as
@@ -28,4 +29,16 @@ def iso_stamp(value: datetime | float, tz: tzinfo | None = None) -> str:
     return moment.astimezone(zone).isoformat(timespec="seconds")
 
 
-__all__ = ["display_zone", "iso_stamp"]
+def duration(seconds: float | None) -> str:
+    """How long, in words a reader scans: ``2d 3h``, ``5h 10m``, ``12m`` (``—`` for none)."""
+    if seconds is None:
+        return "—"
+    minutes = int(max(seconds, 0) // 60)
+    days, rest = divmod(minutes, 24 * 60)
+    hours, mins = divmod(rest, 60)
+    if days:
+        return f"{days}d {hours}h"
+    return f"{hours}h {mins}m" if hours else f"{mins}m"
+
+
+__all__ = ["display_zone", "duration", "iso_stamp"]

@@ -2,6 +2,26 @@
 
 from __future__ import annotations
 
-from monitor._cli import check_cmds, collect_cmds, core, doctor_cmds, model_cmds, run_cmds, serve_cmds, worker_cmds
+from monitor._cli import (
+    check_cmds,
+    collect_cmds,
+    complaints_cmds,
+    core,
+    doctor_cmds,
+    model_cmds,
+    run_cmds,
+    serve_cmds,
+    worker_cmds,
+)
 
-__all__ = ["check_cmds", "collect_cmds", "core", "doctor_cmds", "model_cmds", "run_cmds", "serve_cmds", "worker_cmds"]
+__all__ = [
+    "check_cmds",
+    "collect_cmds",
+    "complaints_cmds",
+    "core",
+    "doctor_cmds",
+    "model_cmds",
+    "run_cmds",
+    "serve_cmds",
+    "worker_cmds",
+]

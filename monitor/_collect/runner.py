@@ -14,6 +14,8 @@ For each source (concurrently, politeness is per host in the HTTP layer):
    reason, an impossible rating dropped from an item with words; the rest is stored) →
    ``store.add_mentions``; the store de-duplicates on (source, external id) and records
    cross-source sightings by text;
+4. replies by a brand's own accounts (``accounts`` in the config) mark the mentions they
+   answer answered, once the walk's mentions are stored (:mod:`monitor._replies`);
 5. the source's status with the reason (the words: :mod:`monitor._health`): ``ok``;
    ``not_modified``; ``partial`` — what was read is stored but not everything was (items
    skipped, a later page failed — named with its URL and HTTP status —, or the walk
@@ -57,7 +59,8 @@ from monitor._langid import LanguageIdentifier, default_identifier, identify_bat
 from monitor._matching import BrandMatcher, match_brands
 from monitor._mention_rules import check_mention
 from monitor._ports import Clock, JSONObject
-from monitor._records import Mention
+from monitor._records import BrandReply, Mention
+from monitor._replies import BrandAccounts, brand_replies, home_of
 from monitor._sources._text import MAX_FIELD, MAX_TEXT
 from monitor._sources.base import FetchContext, Page, get_source
 from monitor.errors import MonitorError, SourceBlocked, SourceUnreachable
@@ -113,6 +116,7 @@ class SourceRunner:
         self.only_brand = cfg.brand(only_brand).name if only_brand else None
         brands = [b for b in cfg.brands if self.only_brand in (None, b.name)]
         self.matchers = [BrandMatcher.from_config(b) for b in brands]
+        self.accounts = {b.name: b.accounts for b in brands}
         self.source_concurrency = max(1, source_concurrency)
         self.now = now
         self.langid_workers = langid_workers
@@ -235,6 +239,8 @@ class SourceRunner:
         newest = parse_newest(cursor.get("newest"))
         horizon = self.now() + FUTURE_SLACK
         pending: list[_Matched] = []
+        replies: list[BrandReply] = []  # the brand's own replies: they mark complaints answered
+        accounts = BrandAccounts.of({b: a for b, a in self.accounts.items() if src.brand in (None, b)})
         try:
             async for page in source.fetch(ctx):
                 rep.pages += 1
@@ -249,6 +255,7 @@ class SourceRunner:
                     self.index.store.record_rating(src.name, page.aggregate, at=self.now(), url=page.result.safe_url)
                 rep.fetched += len(page.mentions)
                 pending.extend(self._match(brand_cfg, page.mentions, rep))
+                replies += brand_replies(page.mentions, accounts, home=home_of(src.url), now=self.now())
                 if len(pending) >= FLUSH_AT:
                     await self._identify(pending)
                     self._flush(src, pending, rep)
@@ -260,6 +267,7 @@ class SourceRunner:
         finally:
             # Whatever ends the walk, what was parsed is stored (the cursor is not advanced).
             self._flush(src, pending, rep)
+            self.store.mark_replied(src.name, replies)
         notes = [n for n in (rep.skip_note(),) if n]
         base = {k: v for k, v in cursor.items() if k != RESUME}
         if ctx.left_off is not None:

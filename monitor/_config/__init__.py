@@ -34,6 +34,7 @@ from monitor._config._loading import (
 from monitor._config._settings import (
     MAX_RETENTION_DAYS,
     PRECISIONS,
+    ComplaintsConfig,
     DigestConfig,
     HttpConfig,
     IndexConfig,
@@ -56,6 +57,7 @@ __all__ = [
     "START_FIX",
     "SUPPORTED_LANGUAGES",
     "BrandConfig",
+    "ComplaintsConfig",
     "Config",
     "ConfigLookup",
     "DigestConfig",

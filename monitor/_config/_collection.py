@@ -34,6 +34,9 @@ class BrandConfig(Strict):
     exclusions: list[Plain] = Field(default_factory=list)
     query: Plain | None = None
     languages: list[str] = Field(default_factory=lambda: list(SUPPORTED_LANGUAGES))
+    #: The brand's own accounts (``u/AcmeSupport``, ``@acme@mastodon.social``, a YouTube
+    #: channel id): their replies mark complaints answered, their handles address the brand.
+    accounts: list[Plain] = Field(default_factory=list)
 
     @field_validator("name")
     @classmethod

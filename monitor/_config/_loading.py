@@ -13,7 +13,14 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from monitor._config._collection import BrandConfig, SourceConfig
 from monitor._config._fields import Strict
 from monitor._config._keys import unknown_key
-from monitor._config._settings import DigestConfig, HttpConfig, IndexConfig, ModelConfig, RetentionConfig
+from monitor._config._settings import (
+    ComplaintsConfig,
+    DigestConfig,
+    HttpConfig,
+    IndexConfig,
+    ModelConfig,
+    RetentionConfig,
+)
 from monitor._config._workers import WorkersConfig, check_broker_url, distributed_problem
 from monitor._hints import unknown_brand, unknown_source
 from monitor._redact import redact_text, redact_url
@@ -50,6 +57,7 @@ class Config(Strict):
     index: IndexConfig = Field(default_factory=IndexConfig)
     digest: DigestConfig = Field(default_factory=DigestConfig)
     retention: RetentionConfig = Field(default_factory=RetentionConfig)
+    complaints: ComplaintsConfig = Field(default_factory=ComplaintsConfig)
     workers: WorkersConfig = Field(default_factory=WorkersConfig)
     path: Path | None = Field(default=None, exclude=True)
 

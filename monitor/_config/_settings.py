@@ -8,6 +8,7 @@ from typing import Literal, get_args
 
 from pydantic import Field, field_validator
 
+from monitor._complaints import parse_duration
 from monitor._config._fields import Plain, Strict, check_timezone
 from monitor._dates import parse_clock
 
@@ -109,6 +110,24 @@ class DigestConfig(Strict):
         return parse_clock(self.time)
 
 
+class ComplaintsConfig(Strict):
+    """Complaints awaiting an answer: how soon an answer is due."""
+
+    #: The answer target (``"3d"``, ``"36h"``, ``"90m"``, ``"1w"``): answered within it is "in time".
+    answer_within: str = "3d"
+
+    @field_validator("answer_within")
+    @classmethod
+    def _duration(cls, v: str) -> str:
+        parse_duration(v)
+        return v
+
+    @property
+    def target(self) -> dt.timedelta:
+        """:attr:`answer_within` as a timedelta."""
+        return parse_duration(self.answer_within)
+
+
 class RetentionConfig(Strict):
     """How long raw mention text is kept (index snapshots are kept for ever)."""
 
@@ -119,6 +138,7 @@ class RetentionConfig(Strict):
 __all__ = [
     "MAX_RETENTION_DAYS",
     "PRECISIONS",
+    "ComplaintsConfig",
     "DigestConfig",
     "HttpConfig",
     "IndexConfig",

@@ -7,6 +7,8 @@
   ``since_id`` (the newest status id of the last complete run).
 - HTML content becomes text; the status's ``language`` is kept as a hint only (the
   fixtures hold posts tagged ``sv`` that are English).
+- ``in_reply_to_id`` is a status's ``reply_to`` and its account's URL its ``author_id``:
+  a reply from a brand's own account marks the status answered (:mod:`monitor._replies`).
 - A boost (reblog) carries the original's text with ``shared_from`` = the original's id:
   the store records it as a sighting of the original, not a second mention.
 
@@ -40,6 +42,10 @@ from monitor.errors import ConfigError, ParseError
 KIND = "mastodon"
 
 
+def _id(value: object) -> str | None:
+    return str(value) if isinstance(value, str | int) and not isinstance(value, bool) and str(value) else None
+
+
 def _status(s: Mapping[str, Any]) -> Mention | None:
     sid = s.get("id")
     if not isinstance(sid, str | int) or isinstance(sid, bool):
@@ -70,6 +76,8 @@ def _status(s: Mapping[str, Any]) -> Mention | None:
         lang=str(body["language"]) if isinstance(body.get("language"), str) else None,
         reach=followers if isinstance(followers, int) and not isinstance(followers, bool) else None,
         shared_from=str(orig.get("id")) if orig is not None and orig.get("id") else None,
+        reply_to=_id(body.get("in_reply_to_id")),
+        author_id=_id(account.get("url")),
         extra=extra,
     )
 

@@ -6,6 +6,9 @@
 - A comment thread (``/comments/<id>.json``: [post listing, comment listing]) is walked
   recursively; ``more`` stubs (ids that need another call) are counted by
   :func:`parse_page` and skipped.
+- A comment's ``parent_id`` (the post's or comment's fullname, ``t3_…``/``t1_…``: the
+  external id it is stored under) is its ``reply_to``; a reply by a brand's own account
+  marks that mention answered (:mod:`monitor._replies`).
 - OAuth (application-only) when ``MONITOR_REDDIT_CLIENT_ID`` and
   ``MONITOR_REDDIT_CLIENT_SECRET`` are set: requests go to ``oauth.reddit.com``.
 
@@ -88,6 +91,7 @@ def _mention(kind: str, d: Mapping[str, Any]) -> Mention | None:
             elif isinstance(link_id, str) and link_id.startswith("t3_"):
                 url = f"{SITE}/comments/{link_id[3:]}/_/{d['id']}/"
     author = d.get("author")
+    parent = d.get("parent_id") if kind == "t1" else None
     return Mention(
         external_id=str(name),
         text=text,
@@ -95,6 +99,7 @@ def _mention(kind: str, d: Mapping[str, Any]) -> Mention | None:
         author=field(author) if author not in (None, "[deleted]") else None,
         title=title,
         published_at=parse_datetime(d.get("created_utc")),
+        reply_to=parent if isinstance(parent, str) and parent else None,
         extra=extra,
     )
 

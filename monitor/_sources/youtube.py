@@ -3,7 +3,9 @@
 ``commentThreads.list`` by video (``video_id``), by channel (``channel_id``:
 ``allThreadsRelatedToChannelId``), optionally narrowed by ``searchTerms`` (the source's
 ``query``); ``comments.list`` responses (replies by ``parentId``) parse too. Paging by
-``nextPageToken``; ``order=time`` so the incremental stop works.
+``nextPageToken``; ``order=time`` so the incremental stop works. A reply's ``parentId`` is its ``reply_to``
+and the author's channel id its ``author_id``: a reply from a brand's own channel marks
+the comment answered (:mod:`monitor._replies`).
 
 The key comes from ``MONITOR_YOUTUBE_API_KEY`` (never the config file); it travels in the
 query string, so every URL that reaches a log or an error is redacted. Without a key the
@@ -55,14 +57,18 @@ def _comment(c: Mapping[str, Any], thread: Mapping[str, Any] | None) -> Mention 
     if video:
         extra["video_id"] = video
     channel = sn.get("authorChannelId")
-    if isinstance(channel, Mapping) and channel.get("value"):
-        extra["author_channel"] = channel["value"]
+    channel_id = channel.get("value") if isinstance(channel, Mapping) else None
+    if isinstance(channel_id, str) and channel_id:
+        extra["author_channel"] = channel_id
+    parent = sn.get("parentId")
     return Mention(
         external_id=cid,
         text=text,
         url=url,
         author=field(sn.get("authorDisplayName")),
         published_at=parse_datetime(sn.get("publishedAt")),
+        reply_to=parent if isinstance(parent, str) and parent else None,
+        author_id=channel_id if isinstance(channel_id, str) and channel_id else None,
         extra=extra,
     )
 

@@ -102,6 +102,8 @@ class Mention(SQLModel, table=True):
     p_positive: float | None = None
     manual_by: str | None = Field(default=None, max_length=100)  # who set ``manual_label`` (None: unknown)
     manual_at: datetime | None = None  # when
+    answered_at: datetime | None = None  # when the brand answered it (the earliest answer known)
+    answered_by: str | None = Field(default=None, max_length=100)  # a person's name, "cli", "source" (seen)
 
 
 class Sighting(SQLModel, table=True):

@@ -19,6 +19,8 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.templating import Jinja2Templates
 
+from monitor._stamps import duration
+
 TEMPLATES_DIR = Path(__file__).with_name("templates")
 _LANG = re.compile(r"[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8}){0,3}")
 
@@ -90,7 +92,13 @@ def make_templates(tz: tzinfo) -> Jinja2Templates:
         lstrip_blocks=True,
     )
     env.filters.update(
-        pct=pct, interval=interval, stars=stars, safe_href=safe_href, lang_tag=lang_tag, when=make_when(tz)
+        pct=pct,
+        interval=interval,
+        stars=stars,
+        safe_href=safe_href,
+        lang_tag=lang_tag,
+        when=make_when(tz),
+        duration=duration,
     )
     env.globals["query"] = query
     env.globals["tz_name"] = str(tz)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from starlette.routing import BaseRoute
 
-from monitor._web.routes import brand, mentions, model, overview, relabel, session, sources
+from monitor._web.routes import brand, complaints, mentions, model, overview, relabel, session, sources
 
 ROUTES: list[BaseRoute] = [
     *session.ROUTES,
@@ -12,6 +12,7 @@ ROUTES: list[BaseRoute] = [
     *brand.ROUTES,
     *mentions.ROUTES,
     *relabel.ROUTES,
+    *complaints.ROUTES,
     *sources.ROUTES,
     *model.ROUTES,
 ]
