@@ -150,7 +150,8 @@ def dev_report(
     from monitor._sentiment.classifier import drop_neutral
 
     out: dict[str, float] = {}
-    groups = sorted(group_by(dev, "group").items())
+    several = len({r.dataset for r in dev}) > 1  # one data set: groups are its languages
+    groups = sorted(group_by(dev, "group" if several else "lang").items())
     for key, idx in groups:
         lang = dev[idx[0]].lang or ""
         gold = [dev[i].y for i in idx]
