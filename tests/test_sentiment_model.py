@@ -113,6 +113,25 @@ def test_evaluation_gate(clf: Any, shared_dir: Path) -> None:
     assert not below, f"macro-F1 below the pinned baseline (got, floor): {below}"
 
 
+def test_evaluation_gate_on_brand_mentions(clf: Any, shared_dir: Path) -> None:
+    """The review and brand-mention test split (model 2.0's domain): no language below its pinned floor."""
+    from monitor._sentiment.data import load_examples
+    from monitor._sentiment.evaluate import evaluate
+
+    pinned = json.loads(BASELINE.read_text(encoding="utf-8"))["mentions"]
+    rows = load_examples(shared_dir / "data" / "mentions", split="test")
+    result = evaluate(clf, rows)
+    assert set(result["languages"]) == set(pinned["min_macro_f1"])
+    below = {
+        lang: (round(s.macro_f1, 4), pinned["min_macro_f1"][lang])
+        for lang, s in result["languages"].items()
+        if s.macro_f1 < pinned["min_macro_f1"][lang]
+    }
+    assert not below, f"macro-F1 below the pinned baseline (got, floor): {below}"
+    neutral = {lang: round(s.f1["neutral"], 3) for lang, s in result["languages"].items()}
+    assert all(f > 0.5 for f in neutral.values()), f"neutral collapsed somewhere: {neutral}"
+
+
 def test_cli_eval_json_and_info(tmp_path: Path) -> None:
     from typer.testing import CliRunner
 

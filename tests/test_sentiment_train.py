@@ -96,16 +96,16 @@ def test_cli_training_is_seeded_reproducible_and_loads(data: Path, tmp_path: Pat
     meta = json.loads((tmp_path / "m1" / "config.json").read_text())
     assert meta["name"] == "tiny" and meta["training"]["epochs_run"] == 2
     assert [h["epoch"] for h in meta["training"]["history"]] == [0, 1, 2]
-    assert meta["training"]["patience"] == 0 and meta["binary_languages"] == ["hy"]
+    assert meta["training"]["patience"] == 0 and meta["binary_languages"] == []  # three classes everywhere
 
     from monitor._sentiment import load_classifier
 
     clf = load_classifier(ModelConfig(name="tiny", path=str(tmp_path / "m1"), precision="fp32"))
     preds = clf.predict(["Great service, thank you!", "Շատ վատ որակ։"], langs=["en", "hy"])
     assert [p.model_id for p in preds] == ["tiny", "tiny"]
-    assert preds[1].label in ("negative", "positive")  # Armenian is scored as binary
+    # Armenian is trained on two classes (its data has no neutral) but scored on three
     assert all(abs(p.p_negative + p.p_neutral + p.p_positive - 1) < 1e-5 for p in preds)
-    assert preds[1].p_neutral == 0.0
+    assert preds[1].p_neutral > 0.0
 
 
 def test_weight_average_is_the_mean_of_the_snapshots() -> None:

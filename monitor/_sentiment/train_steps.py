@@ -87,6 +87,34 @@ def frozen_features(bert: Any, states: list[Any] | None, ids: Sequence[Sequence[
     return out
 
 
+def forward_batch(
+    net: Any,
+    bert: Any,
+    pad: int,
+    ids: Sequence[Sequence[int]],
+    states: list[Any] | None,
+    batch: Sequence[int],
+    m: Any,
+    k: int,
+) -> Any:
+    """Logits of one training batch: from cached layer-``k`` states when given, else from token ids."""
+    import torch
+
+    from monitor._sentiment.model import mean_pool
+
+    width = int(m.shape[1])
+    if states is not None:
+        h = torch.zeros((len(batch), width, states[batch[0]].shape[-1]))
+        for row, i in enumerate(batch):
+            h[row, : len(ids[i])] = states[i]
+        h = run_upper_layers(bert, h, m, k)
+        return net.head(net.dropout(mean_pool(h, m)))
+    x = torch.full((len(batch), width), pad, dtype=torch.long)
+    for row, i in enumerate(batch):
+        x[row, : len(ids[i])] = torch.tensor(ids[i])
+    return net(x, m)
+
+
 def probe_head(head: Any, feats: Any, ys: Any, binary: Any, weight: Any, steps: int, seed: int) -> None:
     """Fit the linear head alone on frozen features (full batch): LP before FT (LP-FT)."""
     import torch
@@ -133,6 +161,7 @@ class WeightAverage:
 __all__ = [
     "WeightAverage",
     "find_bert",
+    "forward_batch",
     "frozen_features",
     "layer_mask",
     "lower_states",
