@@ -19,7 +19,7 @@ from zoneinfo import ZoneInfo
 
 from monitor._complaints import BrandNames, account_user, is_complaint, reasons
 from monitor._config import Config
-from monitor._filters import check_lang, check_source
+from monitor._filters import check_instant, check_lang, check_source
 from monitor._hints import closest, hinted
 from monitor._index.complaints import ComplaintFigures, answered_by_then, figures, response_time
 from monitor._ports import Clock
@@ -119,9 +119,6 @@ class ComplaintMethods:
 
     def _brand_id(self, brand: str) -> int:  # MentionIndex's
         raise NotImplementedError
-
-    def _instant(self, value: datetime | date | str, name: str, end_of_day: bool = False) -> datetime:
-        raise NotImplementedError  # MentionIndex's
 
     # -- reading ------------------------------------------------------------------------
 
@@ -248,7 +245,7 @@ class ComplaintMethods:
             first = at.astimezone(self.tz).date() - timedelta(days=DAYS - 1)
             start = datetime.combine(first, time(), tzinfo=self.tz).astimezone(UTC)
         else:
-            start = self._instant(since, "since")
+            start = check_instant(since, "since", self.tz)
         return CandidateFilter(
             since=start,
             until=at,
