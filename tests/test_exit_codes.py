@@ -140,6 +140,8 @@ BAD_OPTIONS: list[list[str]] = [
     ["query", "mentions", "Acme", "--limit", "0"],
     ["query", "compare", "Acme", "Rival", "--since", "soon"],
     ["query", "alerts", "Acme", "--json", "--csv"],
+    ["query", "complaints", "Acme", "--status", "maybe"],
+    ["complaints", "answer", "abc"],
     ["export", "../out.txt"],
     ["verify", "--repair", "yes"],
     ["sources", "list", "--format", "xml"],
