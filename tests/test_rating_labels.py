@@ -42,6 +42,9 @@ class SaysModel:
             out.append(Prediction(label, *PROBS[label], self.model_id, self.model_version))  # type: ignore[arg-type]
         return out
 
+    def info(self) -> dict[str, Any]:
+        return {"backend": "says", "model_id": self.model_id, "model_version": self.model_version}
+
 
 def config(path: Path, on: bool = True) -> Any:
     return config_from_dict({"database_url": f"sqlite:///{path}", "index": {"label_from_rating": on, "min_sample": 1}})
@@ -205,12 +208,14 @@ def test_the_demo_digest_top_lists_never_contradict_the_stars(tmp_path: Path) ->
         from tests.test_pipeline import MoodClassifier
 
     class Backwards(MoodClassifier):  # type: ignore[misc]
+        model_id = "backwards"  # its scores carry the id and version it declares
+
         def predict(self, texts: Sequence[str], langs: Sequence[str | None] | None = None) -> list[Prediction]:
             flip = {"negative": "positive", "positive": "negative", "neutral": "negative"}
             out = []
             for p in super().predict(texts, langs):
                 label = flip[p.label]
-                out.append(Prediction(label, *PROBS[label], "backwards", "1"))  # type: ignore[arg-type]
+                out.append(Prediction(label, *PROBS[label], self.model_id, self.model_version))  # type: ignore[arg-type]
             return out
 
     now = datetime.now(UTC)
