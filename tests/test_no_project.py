@@ -46,6 +46,8 @@ PROJECT_COMMANDS: list[list[str]] = [
     ["query", "mentions", "Acme"],
     ["query", "compare", "Acme", "Rival"],
     ["query", "alerts", "Acme"],
+    ["query", "complaints", "Acme"],
+    ["complaints", "answer", "1"],
     ["export", "../out.jsonl"],
     ["verify"],
     ["sources", "list"],
