@@ -18,6 +18,7 @@ from monitor._config import Config, load_config
 from monitor._index.agreement import Agreement, ModelCheck
 from monitor._index.alerts import Alert
 from monitor._index.complaints import ComplaintFigures
+from monitor._index.drivers import Driver, DriverReport
 from monitor._index.points import Point
 from monitor._index.snapshots import Snapshot
 from monitor._integrity import VerifyReport
@@ -88,6 +89,8 @@ __all__ = [
     "Config",
     "ConfigError",
     "DeliveryError",
+    "Driver",
+    "DriverReport",
     "FetchFailed",
     "ImportDataError",
     "IngestResult",

@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 
 from monitor._complaint_api import ComplaintMethods
 from monitor._config import Config, config_from_dict, load_config
+from monitor._driver_api import DriverMethods
 from monitor._filters import DateArg, check_day, check_instant, check_lang, check_source, check_source_name
 from monitor._hints import closest, hinted, unknown_brand
 from monitor._index import agreement
@@ -34,7 +35,7 @@ from monitor._store.relabels import LabelChange
 from monitor.errors import InvalidArgument, InvalidLabel, StorageError
 
 
-class MentionIndex(ComplaintMethods):
+class MentionIndex(ComplaintMethods, DriverMethods):
     """The mention store and index of one database.
 
     ``store`` (:class:`monitor._store.Store`) takes what collection, scoring and the

@@ -156,6 +156,12 @@ class DriverReport:
         """The headline's detail: one sentence per driver."""
         return [d.sentence(falling=self.falling) for d in self.drivers]
 
+    def to_pandas(self) -> Any:
+        """A pandas DataFrame, one row per driver."""
+        from monitor._results import ResultList
+
+        return ResultList(self.drivers).to_pandas()
+
     def to_dict(self) -> dict[str, Any]:
         return {
             "brand": self.brand,
