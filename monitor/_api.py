@@ -9,12 +9,12 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+from monitor._check_api import ModelCheckMethods
 from monitor._complaint_api import ComplaintMethods
 from monitor._config import Config, config_from_dict, load_config
 from monitor._driver_api import DriverMethods
 from monitor._filters import DateArg, check_day, check_instant, check_lang, check_source, check_source_name
 from monitor._hints import closest, hinted, unknown_brand
-from monitor._index import agreement
 from monitor._index import alerts as alert_rules
 from monitor._index.agreement import BEFORE_DAYS, RECENT_DAYS, Agreement, ModelCheck, drop_alerts
 from monitor._index.alerts import Alert
@@ -35,13 +35,14 @@ from monitor._store.relabels import LabelChange
 from monitor.errors import InvalidArgument, InvalidLabel, StorageError
 
 
-class MentionIndex(ComplaintMethods, DriverMethods):
+class MentionIndex(ComplaintMethods, DriverMethods, ModelCheckMethods):
     """The mention store and index of one database.
 
     ``store`` (:class:`monitor._store.Store`) takes what collection, scoring and the
     scheduled jobs write — runs, source state, HTTP validators, scores, retention —
-    through the ports of :mod:`monitor._ports`; the methods here (and the complaints' of
-    :mod:`monitor._complaint_api`) are the analyst's surface; ``clock`` tells "now" (tests replace it).
+    through the ports of :mod:`monitor._ports`; the methods here (and the mixins' of
+    :mod:`monitor._complaint_api`, :mod:`monitor._driver_api`, :mod:`monitor._check_api`)
+    are the analyst's surface; ``clock`` tells "now" (tests replace it).
     """
 
     def __init__(self, engine: Engine, config: Config) -> None:
@@ -380,27 +381,6 @@ class MentionIndex(ComplaintMethods, DriverMethods):
         rows = rated_scores(self.engine, day - timedelta(days=BEFORE_DAYS + RECENT_DAYS - 1), day, brand_id=bid)
         found += drop_alerts(name, rows, day, drop=cfg.agreement_drop, min_sample=cfg.agreement_min_sample)
         return ResultList(found)
-
-    def model_check(
-        self,
-        brand: str | None = None,
-        *,
-        days: int = 30,
-        end: DateArg | None = None,
-        lang: str | None = None,
-        source: str | None = None,
-    ) -> ModelCheck:
-        """How often the model's label is the stars' (1–2 of 5 negative, 3 neutral, 4–5 positive)
-        on rated mentions it scored, over the ``days`` local days up to ``end`` (default today):
-        overall, per language, per source; n, share, Wilson 95 % interval, confusion matrix."""
-        if not 1 <= days <= 3650:
-            raise InvalidArgument(f"days={days!r}: expected 1 to 3650")
-        e = check_day(end, "end") if end is not None else datetime.now(self.tz).date()
-        s = e - timedelta(days=days - 1)
-        bid = self._brand_id(brand) if brand is not None else None
-        source, lang = check_source(self.engine, source), check_lang(self.engine, lang)
-        rows = rated_scores(self.engine, s, e, brand_id=bid, lang=lang, source=source)
-        return agreement.check(rows, brand=self._brand_name(bid) if bid is not None else None, start=s, end=e)
 
     def snapshots(
         self, brand: str, start: date | str | None = None, end: date | str | None = None, scope: str = "all"

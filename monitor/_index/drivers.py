@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from monitor._index import formulas
-from monitor.errors import InvalidArgument
+from monitor.errors import InvalidArgument, MonitorError
 
 DIMENSIONS = ("theme", "aspect", "source", "lang")
 MIN_SHARE = 0.10  # a segment that explains less than this of a change is not named
@@ -158,9 +158,11 @@ class DriverReport:
 
     def to_pandas(self) -> Any:
         """A pandas DataFrame, one row per driver."""
-        from monitor._results import ResultList
-
-        return ResultList(self.drivers).to_pandas()
+        try:
+            import pandas as pd
+        except ImportError as exc:  # pragma: no cover - depends on the environment
+            raise MonitorError("to_pandas() needs pandas: pip install 'mention-monitor[pandas]'") from exc
+        return pd.DataFrame([d.to_dict() for d in self.drivers])
 
     def to_dict(self) -> dict[str, Any]:
         return {
