@@ -417,3 +417,15 @@ def test_model_page_agreement(client: TestClient) -> None:
     assert re.search(r"<td>sv <span class=\"muted\">\(language\)</span></td><td class=\"num\">28</td>", html)
     assert "mm-test@1.0" in html and '<td>rating</td><td class="num">70</td>' in html
     assert re.search(r"Scores are stored as</dt><dd><code>mm-e5-small-sentiment@[\d.]+\+[0-9a-f]{12}", html)
+
+
+def test_brand_page_says_what_drove_the_move_as_the_api_does(client: TestClient, index: MentionIndex) -> None:
+    import html as html_lib
+
+    login(client, "vera")
+    page = client.get("/brand?name=Acme&days=7").text
+    report = index.drivers("Acme", NOW.date(), days=7, limit=5)
+    assert "What drove it" in page
+    assert html_lib.escape(report.headline(), quote=False) in page
+    for d in report.drivers:
+        assert f"{d.before.total} → {d.after.total}" in page

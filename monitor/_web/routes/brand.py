@@ -1,4 +1,4 @@
-"""``/brand?name=…``: one brand's trend (MSI with its band, volume), breakdowns, what moved, alerts."""
+"""``/brand?name=…``: one brand's trend (MSI with its band, volume), breakdowns, what drove the move, alerts."""
 
 from __future__ import annotations
 
@@ -58,8 +58,7 @@ def brand_data(st: WebState, brand: str, days: int) -> dict[str, Any]:
     [before] = idx.satisfaction(brand, start - timedelta(days=span), start - timedelta(days=1), by=None) or [None]
     by_source = groups(st, brand, "source", start, end)
     by_lang = groups(st, brand, "lang", start, end)
-    moved = [g for g in by_source + by_lang if g.negative_change] if before and before.volume else []
-    drivers = sorted(moved, key=lambda g: -abs(g.negative_change))[:5]
+    drivers = idx.drivers(brand, end, days=span, limit=5)
     series = trend(idx, brand, start, end, cfg.min_sample)
     worst = idx.mentions(brand, sentiment="negative", since=start, until=end, limit=5, order="strongest")
     return {
