@@ -22,9 +22,9 @@ class Mention:
     ``rating_scale`` (``(worst, best)``, e.g. ``(1, 5)``), ``lang`` (the language the source
     *declares*: a hint), ``reach`` with ``reach_kind`` (a count of how many people the
     mention reached or moved, and what it counts: ``followers``, ``upvotes``, ``likes``,
-    ``views`` or ``helpful_votes``; :mod:`monitor._index.reach`), ``shared_from`` (the original's external id when this is
-    a boost/repost), ``reply_to`` (the external id of the item this one answers),
-    ``author_id`` (the author's stable account id where the source has one: a YouTube
+    ``views`` or ``helpful_votes``; :mod:`monitor._index.reach`), ``shared_from`` (the
+    original's external id when this is a boost/repost), ``reply_to`` (the external id of
+    the item this one answers), ``author_id`` (the author's stable account id where the source has one: a YouTube
     channel id, a Mastodon account URL) and ``extra`` (source-specific details, never stored).
 
     *The pipeline* fills the rest before storing: the collector stores a repost under its

@@ -64,7 +64,7 @@ from monitor._dates import parse_human
 from monitor._http import FetchResult
 from monitor._records import AggregateRating, Mention
 from monitor._sources._markup import check_markup
-from monitor._sources._text import clean, field, helpful_votes, parse_number, stable_id
+from monitor._sources._text import clean, field, helpful_votes, parse_number, reach_of, stable_id
 from monitor._sources.base import FetchContext, Page, as_text, guard_parse, walk
 from monitor._sources.reviews import page_aggregates
 from monitor.errors import ConfigError, ParseError
@@ -212,7 +212,7 @@ def _item_mention(
         rating=rating,
         rating_scale=scale,
         lang=lang,
-        **({} if votes is None else {"reach": votes, "reach_kind": "helpful_votes"}),
+        **reach_of(votes, "helpful_votes"),
     )
 
 
