@@ -19,6 +19,7 @@ from monitor._index.agreement import Agreement, ModelCheck
 from monitor._index.alerts import Alert
 from monitor._index.complaints import ComplaintFigures
 from monitor._index.points import Point
+from monitor._index.reach import ReachPoint
 from monitor._index.snapshots import Snapshot
 from monitor._integrity import VerifyReport
 from monitor._records import AggregateRating, Mention, Prediction
@@ -106,6 +107,7 @@ __all__ = [
     "Prediction",
     "QueryError",
     "RatingPoint",
+    "ReachPoint",
     "ResultList",
     "RunRecord",
     "SchedulerError",
