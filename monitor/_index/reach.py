@@ -172,7 +172,7 @@ class ReachTally:
         return out
 
     def _sum(self, label: str, cap: float) -> float:
-        return sum(n * min(level_weight(lv), cap) for lv, n in self.levels.get(label, Counter()).items())
+        return float(sum(n * min(level_weight(lv), cap) for lv, n in self.levels.get(label, Counter()).items()))
 
     def point(self, period_start: date, min_sample: int, share: float = SHARE_CAP) -> ReachPoint:
         """Every figure of the period (see the module for the formulas)."""
@@ -182,7 +182,7 @@ class ReachTally:
         plain = wilson_interval(pos, pos + neg)
         all_hist = self._hist(None)
         vcap = weight_cap(all_hist, share)
-        weighted_volume = sum(n * min(w, vcap) for w, n in all_hist.items())
+        weighted_volume = float(sum(n * min(w, vcap) for w, n in all_hist.items()))
         op_hist = self._hist(OPINION_LABELS)
         cap = weight_cap(op_hist, share)
         wp, wn = self._sum("positive", cap), self._sum("negative", cap)
