@@ -4,7 +4,7 @@
     python benchmarks/index_scale.py --n 200000 --no-postgres
 
 10 brands, 5 languages, 6 source kinds, 365 days. Prints the bulk-import rate and the
-median / p95 latency of satisfaction(by="day") over 90 and 365 days, compare() over 10
+median / p95 latency of satisfaction(by="day") and reach(by="day") over 90 and 365 days, compare() over 10
 brands, and mentions(sentiment="negative", limit=50). Targets: import ≥ 20,000 mentions/s;
 each query ≤ 50 ms on SQLite at 1M mentions.
 """
@@ -32,6 +32,7 @@ BRANDS = [f"Brand{i:02d}" for i in range(10)]
 LANGS = ["en", "sv", "tr", "bg", "hy"]
 KINDS = ["rss", "reviews", "mastodon", "reddit", "hackernews", "bluesky"]
 LABELS = ["positive", "positive", "positive", "neutral", "negative", None]
+REACH_KINDS = {"mastodon": "followers", "reddit": "upvotes", "bluesky": "likes"}
 END = date(2026, 11, 21)
 START = END - timedelta(days=364)
 WORDS = [
@@ -55,7 +56,10 @@ WORDS = [
 
 def _mention(rng: random.Random, brand: str, kind: str, i: int, when: datetime) -> Mention:
     rated = kind == "reviews"
+    reach = int(rng.paretovariate(1.1)) - 1 if kind in REACH_KINDS else None  # heavy-tailed: a few viral
     return Mention(
+        reach=reach,
+        reach_kind=REACH_KINDS.get(kind) if reach is not None else None,
         external_id=f"{i}",
         text=f"{brand} {' '.join(rng.choices(WORDS, k=8))} #{i}",
         published_at=when,
@@ -151,6 +155,8 @@ def run(url: str, n: int, label: str, order: str) -> None:
         ("compare(10 brands), 30 days", lambda: idx.compare(BRANDS, END - timedelta(days=29), END)),
         ("compare(10 brands), 365 days", lambda: idx.compare(BRANDS, START, END)),
         ("mentions(sentiment='negative', limit=50)", lambda: idx.mentions(b, sentiment="negative", limit=50)),
+        ("reach(by='day'), 90 days", lambda: idx.reach(b, END - timedelta(days=89), END, by="day")),
+        ("reach(by='day'), 365 days", lambda: idx.reach(b, START, END, by="day")),
     ]
     for name, fn in cases:
         med, p95 = timed(fn)

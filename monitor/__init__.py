@@ -20,6 +20,7 @@ from monitor._index.alerts import Alert
 from monitor._index.complaints import ComplaintFigures
 from monitor._index.drivers import Driver, DriverReport
 from monitor._index.points import Point
+from monitor._index.reach import ReachPoint
 from monitor._index.snapshots import Snapshot
 from monitor._integrity import VerifyReport
 from monitor._records import AggregateRating, Mention, Prediction
@@ -109,6 +110,7 @@ __all__ = [
     "Prediction",
     "QueryError",
     "RatingPoint",
+    "ReachPoint",
     "ResultList",
     "RunRecord",
     "SchedulerError",

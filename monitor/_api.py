@@ -23,6 +23,7 @@ from monitor._index.points import Point, Tally
 from monitor._index.snapshots import Snapshot
 from monitor._integrity import VerifyReport
 from monitor._labels import EFFECTIVE_LABELS, check_label
+from monitor._reach_api import ReachMethods
 from monitor._records import Mention
 from monitor._results import BrandFigures, BreakdownRow, ResultList
 from monitor._store import Engine, IngestResult, Store, forget_open_runs, listings, reads, snapshots
@@ -35,14 +36,14 @@ from monitor._store.relabels import LabelChange
 from monitor.errors import InvalidArgument, InvalidLabel, StorageError
 
 
-class MentionIndex(ComplaintMethods, DriverMethods, ModelCheckMethods):
+class MentionIndex(ComplaintMethods, DriverMethods, ModelCheckMethods, ReachMethods):
     """The mention store and index of one database.
 
     ``store`` (:class:`monitor._store.Store`) takes what collection, scoring and the
     scheduled jobs write — runs, source state, HTTP validators, scores, retention —
     through the ports of :mod:`monitor._ports`; the methods here (and the mixins' of
-    :mod:`monitor._complaint_api`, :mod:`monitor._driver_api`, :mod:`monitor._check_api`)
-    are the analyst's surface; ``clock`` tells "now" (tests replace it).
+    :mod:`monitor._complaint_api`, :mod:`monitor._driver_api`, :mod:`monitor._check_api`,
+    :mod:`monitor._reach_api`) are the analyst's surface; ``clock`` tells "now" (tests replace it).
     """
 
     def __init__(self, engine: Engine, config: Config) -> None:

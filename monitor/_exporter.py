@@ -36,6 +36,8 @@ COLUMNS = [
     "p_positive",
     "rating",
     "rating_scale",
+    "reach",
+    "reach_kind",
     "url",
     "author",
     "title",
@@ -69,6 +71,8 @@ def iter_mentions(index: Any, *, brand: str | None, since: date | None, until: d
             "rating_scale": f"{_number(r.rating_worst)}-{_number(r.rating_best)}"
             if r.rating is not None and r.rating_worst is not None and r.rating_best is not None
             else None,
+            "reach": r.reach,
+            "reach_kind": r.reach_kind,
             "url": r.url,
             "author": r.author,
             "title": r.title,

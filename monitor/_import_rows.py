@@ -30,6 +30,7 @@ from pydantic_core import PydanticCustomError
 
 from monitor._dates import from_epoch, parse_iso
 from monitor._index.formulas import normalise_rating
+from monitor._index.reach import REACH_KINDS, reach_problem
 from monitor._labels import GIVEN_ORIGINS, IMPORTED, LABELS, MANUAL, RATED, GivenOrigin, Label
 from monitor._records import Mention, Prediction
 from monitor._sources._text import MAX_FIELD, MAX_TEXT
@@ -247,6 +248,26 @@ def _scale(value: JsonValue) -> tuple[float, float] | None:
 
 Text = Annotated[str, BeforeValidator(_text)]
 Name = Annotated[str | None, BeforeValidator(_name)]
+
+
+def _reach(value: JsonValue) -> int | None:
+    number = _number(value, what="a whole number")
+    if number is None:
+        return None
+    problem = reach_problem(int(number), REACH_KINDS[0]) if number.is_integer() else f"{show(value)} is not whole"
+    if problem:
+        raise _fail(problem)
+    return int(number)
+
+
+def _reach_kind(value: JsonValue) -> str | None:
+    if _blank(value):
+        return None
+    if (kind := _string(value).strip()) not in REACH_KINDS:
+        raise _fail(f"{show(value)} is not one of {', '.join(REACH_KINDS)}")
+    return kind
+
+
 Kind = Annotated[str | None, BeforeValidator(_kind)]
 ExternalId = Annotated[str | None, BeforeValidator(_external_id)]
 Time = Annotated[datetime | None, BeforeValidator(_time)]
@@ -282,11 +303,15 @@ class ImportRow(BaseModel):
     url: Annotated[str | None, _optional_text(MAX_URL)] = None
     author: Annotated[str | None, _optional_text(MAX_FIELD)] = None
     title: Annotated[str | None, _optional_text(MAX_FIELD)] = None
+    reach: Annotated[int | None, BeforeValidator(_reach)] = None
+    reach_kind: Annotated[str | None, BeforeValidator(_reach_kind)] = None
 
     @model_validator(mode="after")
     def _consistent(self) -> ImportRow:
         if not self.text.strip() and self.title is None and self.rating is None:
             raise _fail("text: is missing or empty")
+        if (self.reach is None) != (self.reach_kind is None):
+            raise _fail("reach and reach_kind: give both (what the reach counts: " + ", ".join(REACH_KINDS) + ")")
         scale = self.scale()
         if self.rating is not None:
             if scale is None:
@@ -403,6 +428,8 @@ def parse_row(row: Mapping[str, JsonValue], *, brand: str | None = None, source:
         label=item.label,
         label_origin=item.origin(),
         score=score,
+        reach=item.reach,
+        reach_kind=item.reach_kind,
     )
     return ParsedRow(b, s, item.source_kind, mention)
 

@@ -11,6 +11,9 @@ reason it cannot be stored. The rule:
 - a rating must lie on its scale (default 1–5) and the scale must have best > worst. A
   mention with words and an impossible rating is *repaired*: kept without its rating
   (``repaired=True``, the problem names the rating); without words it is skipped.
+- a reach must be a whole number from 0 to :data:`~monitor._index.reach.MAX_REACH` with a
+  known kind; a bad one (negative, absurd, a string, an unknown kind) is dropped and the
+  mention kept (``repaired=True``, the problem names the reach).
 
 The collector skips (and counts, by problem) what is not storable and stores the rest;
 the store applies the same rule strictly and raises for direct API misuse.
@@ -29,6 +32,7 @@ import unicodedata
 from dataclasses import dataclass, replace
 from typing import TypeVar
 
+from monitor._index.reach import reach_problem
 from monitor._labels import label_problem
 from monitor._records import Mention
 
@@ -85,13 +89,14 @@ class Checked:
     item: Mention | None
     problem: str | None = None
     repaired: bool = False  # stored, but without the part ``problem`` names
+    dropped: str = "rating"  # what a repair dropped: "rating" or "reach"
 
     @property
     def reason(self) -> str | None:
         """The problem as counted in reports (a repair says what was kept)."""
         if self.problem is None:
             return None
-        return f"{self.problem} (kept without rating)" if self.repaired else self.problem
+        return f"{self.problem} (kept without {self.dropped})" if self.repaired else self.problem
 
 
 def _num(x: float) -> str:
@@ -135,6 +140,9 @@ def check_mention(item: Mention) -> Checked:
     if bad_label is not None:
         return Checked(None, bad_label)
     has_words = bool(cleaned.text.strip() or (cleaned.title or "").strip())
+    bad_reach = reach_problem(cleaned.reach, cleaned.reach_kind)
+    if bad_reach is not None:
+        cleaned = replace(cleaned, reach=None, reach_kind=None)
     bad_rating = rating_problem(cleaned.rating, cleaned.rating_scale)
     if bad_rating is not None:
         if not has_words:
@@ -142,6 +150,8 @@ def check_mention(item: Mention) -> Checked:
         return Checked(replace(cleaned, rating=None, rating_scale=None), bad_rating, repaired=True)
     if not has_words and cleaned.rating is None:
         return Checked(None, NO_CONTENT)
+    if bad_reach is not None:
+        return Checked(cleaned, bad_reach, repaired=True, dropped="reach")
     return Checked(cleaned)
 
 

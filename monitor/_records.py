@@ -20,9 +20,11 @@ class Mention:
     *Parsers* fill what the page says: ``external_id``, ``text`` and, when known, ``url``,
     ``author``, ``title``, ``published_at`` (timezone-aware UTC), ``rating`` with
     ``rating_scale`` (``(worst, best)``, e.g. ``(1, 5)``), ``lang`` (the language the source
-    *declares*: a hint), ``reach``, ``shared_from`` (the original's external id when this is
-    a boost/repost), ``reply_to`` (the external id of the item this one answers),
-    ``author_id`` (the author's stable account id where the source has one: a YouTube
+    *declares*: a hint), ``reach`` with ``reach_kind`` (a count of how many people the
+    mention reached or moved, and what it counts: ``followers``, ``upvotes``, ``likes``,
+    ``views`` or ``helpful_votes``; :mod:`monitor._index.reach`), ``shared_from`` (the
+    original's external id when this is a boost/repost), ``reply_to`` (the external id of
+    the item this one answers), ``author_id`` (the author's stable account id where the source has one: a YouTube
     channel id, a Mastodon account URL) and ``extra`` (source-specific details, never stored).
 
     *The pipeline* fills the rest before storing: the collector stores a repost under its
@@ -49,6 +51,8 @@ class Mention:
     author_id: str | None = None
     #: Confidence of the identified ``lang`` (set by the collector).
     lang_confidence: float | None = None
+    #: What ``reach`` counts (:data:`monitor._index.reach.REACH_KINDS`); set with ``reach``.
+    reach_kind: str | None = None
     #: A given label (an import or the API); ``None``: the model decides.
     label: Label | None = None
     #: Where a given label came from: "manual" (a person), "rating" (the stars) or, by

@@ -96,6 +96,60 @@ def parse_number(value: Any) -> float | None:
     return None
 
 
+_COUNT = re.compile(r"-?\d{1,18}")
+_THOUSANDS = re.compile(r"[,\s\u00a0\u202f_']")
+_HELPFUL_VOTE_KINDS = ("LikeAction", "AgreeAction", "VoteAction")
+
+
+def count(value: Any) -> int | None:
+    """A count as the source gives it: ``289``, ``"289"``, ``"1,262"``, ``12.0`` → int; anything
+    else (words, fractions, booleans, objects) → ``None``. A negative count is returned as it
+    is: the mention rule (:func:`monitor._mention_rules.check_mention`) drops it, by name."""
+    if isinstance(value, bool) or value is None:
+        return None
+    if isinstance(value, int):
+        return value
+    if isinstance(value, float):
+        return int(value) if value.is_integer() else None
+    if isinstance(value, str):
+        text = _THOUSANDS.sub("", value.strip())
+        return int(text) if _COUNT.fullmatch(text) else None
+    return None
+
+
+def reach_of(value: Any, kind: str) -> dict[str, Any]:
+    """``{"reach": n, "reach_kind": kind}`` for a :class:`~monitor._records.Mention` when
+    ``value`` is a count (see :func:`count`), else ``{}``."""
+    n = count(value)
+    return {} if n is None else {"reach": n, "reach_kind": kind}
+
+
+def schema_votes(obj: Mapping[str, Any]) -> dict[str, Any]:
+    """A schema.org review's helpful votes as reach: its ``upvoteCount``, or an
+    ``interactionStatistic`` counting likes, agreements or votes (``{}`` when it has none)."""
+    if "upvoteCount" in obj:
+        return reach_of(obj.get("upvoteCount"), "helpful_votes")
+    stats = obj.get("interactionStatistic")
+    for stat in stats if isinstance(stats, list) else [stats]:
+        if isinstance(stat, Mapping) and any(k in str(stat.get("interactionType")) for k in _HELPFUL_VOTE_KINDS):
+            return reach_of(stat.get("userInteractionCount"), "helpful_votes")
+    return {}
+
+
+_ONE = re.compile(r"(?i)\b(?:one|a|an|una|uno|un|une|ein|eine|en|ett|bir|един|една|մեկ)\b")
+
+
+def helpful_votes(text: str | None) -> int | None:
+    """The helpful votes a review page states ("4 people found this helpful", "921 persone
+    l'hanno trovato utile", "One person found this helpful" → 1); ``None`` without a count."""
+    if not text:
+        return None
+    m = re.search(r"\d[\d,.\u00a0\u202f]*", text)
+    if m:
+        return count(re.sub(r"[.,\u00a0\u202f]", "", m.group()))
+    return 1 if _ONE.search(text) else None
+
+
 def stable_id(*parts: Any) -> str:
     """A short content hash used as external id when a source gives none."""
     digest = hashlib.sha1("\x1f".join("" if p is None else str(p) for p in parts).encode(), usedforsecurity=False)
@@ -111,9 +165,13 @@ __all__ = [
     "MAX_FIELD",
     "MAX_TEXT",
     "clean",
+    "count",
     "field",
+    "helpful_votes",
     "html_to_text",
     "mapping",
     "parse_number",
+    "reach_of",
+    "schema_votes",
     "stable_id",
 ]

@@ -26,7 +26,7 @@ from typing import Any
 from monitor._dates import parse_datetime
 from monitor._http import FetchResult
 from monitor._records import Mention
-from monitor._sources._text import clean, field, parse_number
+from monitor._sources._text import clean, field, parse_number, reach_of
 from monitor._sources.base import FetchContext, Page, guard_parse, load_json, walk
 from monitor.errors import ConfigError, ParseError
 
@@ -85,6 +85,7 @@ def parse(
                 rating=rating,
                 rating_scale=(1.0, 5.0),
                 extra=extra,
+                **reach_of(_label(e, "im:voteSum"), "helpful_votes"),
             )
         )
     return out

@@ -28,7 +28,7 @@ from typing import Any
 from monitor._dates import parse_datetime
 from monitor._http import FetchResult
 from monitor._records import Mention
-from monitor._sources._text import clean, field, mapping
+from monitor._sources._text import clean, field, mapping, reach_of
 from monitor._sources.base import FetchContext, Page, guard_parse, load_json, walk
 from monitor.errors import ParseError, SourceBlocked
 
@@ -107,6 +107,7 @@ def _post(post: Mapping[str, Any], repost_by: Mapping[str, Any] | None = None) -
         lang=lang,
         shared_from=shared,
         extra=extra,
+        **reach_of(post.get("likeCount"), "likes"),
     )
 
 

@@ -26,7 +26,7 @@ from typing import Any
 from monitor._dates import parse_datetime
 from monitor._http import FetchResult
 from monitor._records import Mention
-from monitor._sources._text import field, html_to_text
+from monitor._sources._text import field, html_to_text, reach_of
 from monitor._sources.base import FetchContext, Page, guard_parse, load_json, walk
 from monitor.errors import ParseError
 
@@ -79,6 +79,7 @@ def _mention(h: Mapping[str, Any]) -> Mention | None:
         title=title,
         published_at=when,
         extra=extra,
+        **reach_of(h.get("points"), "upvotes"),
     )
 
 

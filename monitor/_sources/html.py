@@ -39,6 +39,8 @@ Options (``item`` is required; the rest are optional):
 ``rating_divisor``  divide the captured value (``rating-50`` → 50 / 10 = 5.0)
 ``rating_scale``    ``[worst, best]`` when the pattern has no ``best`` group (default [1, 5])
 ``link``            CSS of a link to the review (its ``href``)
+``helpful``         CSS of the review's helpful votes ("4 people found this helpful",
+                    "One person found this helpful"): stored as its reach (``helpful_votes``)
 ``id_attr``         attribute of the item that is a stable id (e.g. ``"id"``); otherwise
                     a hash of author, date and text
 ``next``            CSS of the next-page link (its ``href``)
@@ -62,7 +64,7 @@ from monitor._dates import parse_human
 from monitor._http import FetchResult
 from monitor._records import AggregateRating, Mention
 from monitor._sources._markup import check_markup
-from monitor._sources._text import clean, field, parse_number, stable_id
+from monitor._sources._text import clean, field, helpful_votes, parse_number, reach_of, stable_id
 from monitor._sources.base import FetchContext, Page, as_text, guard_parse, walk
 from monitor._sources.reviews import page_aggregates
 from monitor.errors import ConfigError, ParseError
@@ -199,6 +201,7 @@ def _item_mention(
     ext = str(ident) if ident else stable_id(author, date_raw, title, text, rating)
     if not (text or title or rating is not None):
         return None
+    votes = helpful_votes(_text(_select(item, opts.get("helpful"))))
     return Mention(
         external_id=ext[:500],
         text=text,
@@ -209,6 +212,7 @@ def _item_mention(
         rating=rating,
         rating_scale=scale,
         lang=lang,
+        **reach_of(votes, "helpful_votes"),
     )
 
 

@@ -35,7 +35,7 @@ import httpx
 from monitor._dates import parse_datetime
 from monitor._http import FetchResult
 from monitor._records import Mention
-from monitor._sources._text import field, html_to_text, mapping
+from monitor._sources._text import field, html_to_text, mapping, reach_of
 from monitor._sources.base import FetchContext, Page, guard_parse, load_json, parse_link_header, walk
 from monitor.errors import ConfigError, ParseError
 
@@ -74,7 +74,7 @@ def _status(s: Mapping[str, Any]) -> Mention | None:
         title=spoiler,
         published_at=parse_datetime(body.get("created_at")),
         lang=str(body["language"]) if isinstance(body.get("language"), str) else None,
-        reach=followers if isinstance(followers, int) and not isinstance(followers, bool) else None,
+        **reach_of(followers, "followers"),
         shared_from=str(orig.get("id")) if orig is not None and orig.get("id") else None,
         reply_to=_id(body.get("in_reply_to_id")),
         author_id=_id(account.get("url")),

@@ -109,6 +109,7 @@ class HtmlOptions(_Options):
     rating_divisor: float | None = Field(default=None, gt=0)
     rating_scale: list[float] | None = Field(default=None, min_length=2, max_length=2)
     link: Css | None = None
+    helpful: Css | None = None
     id_attr: Text | None = None
     next: Css | None = None
     lang: Lang | None = None

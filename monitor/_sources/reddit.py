@@ -34,7 +34,7 @@ from typing import Any
 from monitor._dates import parse_datetime
 from monitor._http import FetchResult
 from monitor._records import Mention
-from monitor._sources._text import clean, field
+from monitor._sources._text import clean, count, field, reach_of
 from monitor._sources.base import FetchContext, Page, guard_parse, load_json, walk
 from monitor.errors import ConfigError, ParseError, SourceBlocked
 
@@ -62,6 +62,12 @@ def _things(node: Any, depth: int = 0) -> Iterator[Mapping[str, Any]]:
     replies = data.get("replies")
     if isinstance(replies, Mapping):
         yield from _things(replies, depth + 1)
+
+
+def _upvotes(score: Any) -> dict[str, Any]:
+    """Reach from a post's or comment's score (net upvotes; a downvoted one reached no one: 0)."""
+    n = count(score)
+    return reach_of(max(n, 0), "upvotes") if n is not None else {}
 
 
 def _mention(kind: str, d: Mapping[str, Any]) -> Mention | None:
@@ -101,6 +107,7 @@ def _mention(kind: str, d: Mapping[str, Any]) -> Mention | None:
         published_at=parse_datetime(d.get("created_utc")),
         reply_to=parent if isinstance(parent, str) and parent else None,
         extra=extra,
+        **_upvotes(d.get("score")),
     )
 
 

@@ -45,12 +45,7 @@ from monitor._dates import parse_datetime
 from monitor._http import FetchResult
 from monitor._records import AggregateRating, Mention
 from monitor._sources._markup import check_markup
-from monitor._sources._text import (
-    field,
-    html_to_text,
-    parse_number,
-    stable_id,
-)
+from monitor._sources._text import field, html_to_text, parse_number, schema_votes, stable_id
 from monitor._sources.base import FetchContext, Page, as_text, guard_parse, walk
 from monitor.errors import ConfigError
 
@@ -148,7 +143,6 @@ def _review_mention(obj: Mapping[str, Any], page_url: str, lang: str | None, ite
     ident = _first(obj.get("@id")) or _first(obj.get("url"))
     url = urljoin(page_url, str(ident)) if isinstance(ident, str) and ident else page_url
     ext = url if isinstance(ident, str) and ident else stable_id(item, author, published, title, text, rating)
-    in_lang = _first(obj.get("inLanguage"))
     extra: dict[str, Any] = {"item": item} if item else {}
     return Mention(
         external_id=ext[:500],
@@ -159,8 +153,9 @@ def _review_mention(obj: Mapping[str, Any], page_url: str, lang: str | None, ite
         published_at=published,
         rating=rating,
         rating_scale=scale,
-        lang=str(in_lang) if isinstance(in_lang, str) else lang,
+        lang=str(in_lang) if isinstance(in_lang := _first(obj.get("inLanguage")), str) else lang,
         extra=extra,
+        **schema_votes(obj),
     )
 
 

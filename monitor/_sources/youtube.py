@@ -31,7 +31,7 @@ from typing import Any
 from monitor._dates import parse_datetime
 from monitor._http import FetchResult
 from monitor._records import Mention
-from monitor._sources._text import clean, field, html_to_text, mapping
+from monitor._sources._text import clean, field, html_to_text, mapping, reach_of
 from monitor._sources.base import FetchContext, Page, guard_parse, load_json, walk
 from monitor.errors import ConfigError, ParseError
 
@@ -70,6 +70,7 @@ def _comment(c: Mapping[str, Any], thread: Mapping[str, Any] | None) -> Mention 
         reply_to=parent if isinstance(parent, str) and parent else None,
         author_id=channel_id if isinstance(channel_id, str) and channel_id else None,
         extra=extra,
+        **reach_of(sn.get("likeCount"), "likes"),
     )
 
 

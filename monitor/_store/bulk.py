@@ -31,6 +31,7 @@ _MENTION_COLS = (
     "rating_best",
     "rating_norm",
     "reach",
+    "reach_kind",
     "content_hash",
     "label",
     "label_origin",

@@ -33,6 +33,8 @@ class ExportedMention:
     rating: float | None
     rating_worst: float | None
     rating_best: float | None
+    reach: int | None
+    reach_kind: str | None
     url: str | None
     author: str | None
     title: str | None
@@ -80,6 +82,8 @@ def exported_mentions(
                 rating=r.rating,
                 rating_worst=r.rating_worst,
                 rating_best=r.rating_best,
+                reach=r.reach,
+                reach_kind=r.reach_kind,
                 url=r.url,
                 author=r.author,
                 title=r.title,

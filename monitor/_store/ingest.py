@@ -25,6 +25,7 @@ from monitor._store.bulk import insert_mentions, known_ids
 from monitor._store.dedup import HASH_CHARS, MIN_DEDUP_CHARS, existing_hashes, lock_dedup_keys, normalise_for_hash
 from monitor._store.dialect import DayKey, RatingKey, dialect_insert, mark_dirty, upsert_add, utcnow
 from monitor._store.engine import writer
+from monitor._store.reach import ReachKey, add_reach, write_reach
 from monitor._store.registry import RegistryStore
 from monitor._store.tables import DAILY_ROLLUP_T as DR
 from monitor._store.tables import MENTION_T as M
@@ -126,6 +127,7 @@ class IngestStore(RegistryStore):
             "rating_best": rating_best,
             "rating_norm": rating_norm,
             "reach": item.reach,
+            "reach_kind": item.reach_kind if item.reach is not None else None,
             "content_hash": hashlib.sha256(basis.encode("utf-8")).hexdigest()[:HASH_CHARS],
             "label": label or UNSCORED,
             "label_origin": origin,
@@ -187,12 +189,14 @@ class IngestStore(RegistryStore):
     ) -> None:
         counts: Counter[DayKey] = Counter()
         ratings: Counter[RatingKey] = Counter()
+        reaches: Counter[ReachKey] = Counter()
         with writer(self.engine).begin() as conn:
             lock_dedup_keys(conn, ((b, r["content_hash"]) for _, b, _, rows in chunk for r in rows if r["_dedupable"]))
             for gi, brand_id, source_id, rows in chunk:
-                results[gi] += self._add_rows(conn, brand_id, source_id, rows, now, counts, ratings)
+                results[gi] += self._add_rows(conn, brand_id, source_id, rows, now, counts, ratings, reaches)
             upsert_add(conn, DR, ("brand_id", "day", "source_id", "lang", "label", "origin"), counts)
             upsert_add(conn, RR, ("brand_id", "day", "source_id", "lang", "worst", "best", "value"), ratings)
+            write_reach(conn, reaches)
             mark_dirty(conn, ((k[0], k[1]) for k in counts))
 
     def _add_rows(
@@ -204,8 +208,9 @@ class IngestStore(RegistryStore):
         now: datetime,
         counts: Counter[DayKey],
         ratings: Counter[RatingKey],
+        reaches: Counter[ReachKey],
     ) -> IngestResult:
-        """Write one group's rows in ``conn``; rollup deltas accumulate in counts/ratings."""
+        """Write one group's rows in ``conn``; rollup deltas accumulate in counts/ratings/reaches."""
         res = IngestResult()
         seen: set[str] = set()
         unique_rows = []
@@ -250,6 +255,7 @@ class IngestStore(RegistryStore):
             res.mention_ids.append(mid)
             lang = r["lang"] or ""
             counts[(brand_id, r["day"], source_id, lang, r["label"], r["label_origin"] or "")] += 1
+            add_reach(reaches, r, r["label"])
             if r["rating"] is not None:
                 ratings[(brand_id, r["day"], source_id, lang, r["rating_worst"], r["rating_best"], r["rating"])] += 1
         res.new += len(inserted)

@@ -5,6 +5,7 @@ The label rules (origins, precedence, the star mapping) live in :mod:`monitor._l
 
 from __future__ import annotations
 
+from collections import Counter
 from typing import Any
 
 from sqlalchemy import Connection, select, update
@@ -13,6 +14,7 @@ from monitor._labels import MANUAL, RATED, UNSCORED, check_label, rating_label
 from monitor._store.base import StoreBase
 from monitor._store.dialect import mark_dirty, upsert_add
 from monitor._store.engine import writer
+from monitor._store.reach import ReachKey, move_reach, write_reach
 from monitor._store.tables import DAILY_ROLLUP_T as DR
 from monitor._store.tables import MENTION_T as M
 from monitor._store.tables import SCORE_T as SC
@@ -42,6 +44,9 @@ class LabelsStore(StoreBase):
         new_key = (m.brand_id, m.day, m.source_id, m.lang or "", label, origin or "")
         if old_key != new_key:
             upsert_add(conn, DR, ("brand_id", "day", "source_id", "lang", "label", "origin"), {old_key: -1, new_key: 1})
+            reaches: Counter[ReachKey] = Counter()
+            move_reach(reaches, m, m.label, label)
+            write_reach(conn, reaches)
             mark_dirty(conn, [(m.brand_id, m.day)])
 
     def set_label(self, mention_id: int, label: str | None) -> None:

@@ -50,6 +50,8 @@ class MentionRecord:
     rating_scale: tuple[float, float] | None
     labelled_by: str | None = None  # who set a person's label (``label_origin == "manual"``)
     labelled_at: datetime | None = None  # and when
+    reach: int | None = None  # followers, upvotes, likes, views or helpful votes, as ``reach_kind`` says
+    reach_kind: str | None = None
 
     @property
     def cursor(self) -> str:
@@ -188,6 +190,8 @@ def _record(r: Row[Any], brand: str | None) -> MentionRecord:
         rating_scale=(r.rating_worst, r.rating_best) if r.rating is not None else None,
         labelled_by=r.manual_by if r.label_origin == "manual" else None,
         labelled_at=r.manual_at if r.label_origin == "manual" else None,
+        reach=r.reach,
+        reach_kind=r.reach_kind,
     )
 
 

@@ -26,13 +26,24 @@ from monitor._store.dialect import DayKey, mark_dirty, upsert_add
 from monitor._store.engine import writer
 from monitor._store.labels import LabelsStore
 from monitor._store.meta import MetaStore
+from monitor._store.reach import ReachKey, move_reach, write_reach
 from monitor._store.tables import DAILY_ROLLUP_T as DR
 from monitor._store.tables import MENTION_T as M
 from monitor._store.tables import SCORE_T as SC
 
 RULE_KEY = "label_from_rating"  # meta key: "1" or "0", the rule the stored labels follow
 CHUNK = 500  # mentions per transaction (and per IN (...) list)
-_COLS = (M.c.id, M.c.brand_id, M.c.day, M.c.source_id, M.c.lang, M.c.label, M.c.label_origin, M.c.rating_norm)
+_COLS = (
+    M.c.id,
+    M.c.brand_id,
+    M.c.day,
+    M.c.source_id,
+    M.c.lang,
+    M.c.label,
+    M.c.label_origin,
+    M.c.rating_norm,
+    M.c.reach,
+)
 
 
 def _key(m: Any, label: str, origin: str | None) -> DayKey:
@@ -84,10 +95,13 @@ class RatingLabelsStore(LabelsStore, MetaStore):
         )
         conn.execute(stmt.values(label=bindparam("lab"), label_origin=bindparam("org"), **extra), values)
         deltas: Counter[DayKey] = Counter()
+        reaches: Counter[ReachKey] = Counter()
         for m, v in zip(rows, values, strict=True):
             deltas[_key(m, m.label, m.label_origin)] -= 1
             deltas[_key(m, v["lab"], v["org"])] += 1
+            move_reach(reaches, m, m.label, v["lab"])
         upsert_add(conn, DR, ("brand_id", "day", "source_id", "lang", "label", "origin"), deltas)
+        write_reach(conn, reaches)
         mark_dirty(conn, ((m.brand_id, m.day) for m in rows))
         return len(rows)
 

@@ -11,6 +11,7 @@ from monitor._index.periods import local_day
 from monitor._store.dialect import DayKey, RatingKey, chunks, dialect_insert, mark_dirty, upsert_add, utcnow
 from monitor._store.engine import writer
 from monitor._store.meta import RETENTION_CUTOFF, MetaStore
+from monitor._store.reach import recount_reach, write_reach
 from monitor._store.tables import DAILY_ROLLUP_T as DR
 from monitor._store.tables import MENTION_T as M
 from monitor._store.tables import META_T as META
@@ -18,6 +19,7 @@ from monitor._store.tables import RATING_ROLLUP_T as RR
 from monitor._store.tables import RUN_T as RUN
 from monitor._store.tables import SCORE_T as SC
 from monitor._store.tables import SIGHTING_T as S
+from monitor._store.tables_reach import REACH_ROLLUP_T as RCH
 from monitor.errors import StorageError
 
 
@@ -50,9 +52,11 @@ class RollupsStore(MetaStore):
             mark_dirty(conn, ((int(b), d) for b, d in old_days))  # their snapshots go too
             conn.execute(delete(DR))
             conn.execute(delete(RR))
+            conn.execute(delete(RCH))
             counts, ratings = recount(conn)
             upsert_add(conn, DR, ("brand_id", "day", "source_id", "lang", "label", "origin"), counts)
             upsert_add(conn, RR, ("brand_id", "day", "source_id", "lang", "worst", "best", "value"), ratings)
+            write_reach(conn, recount_reach(conn))
             mark_dirty(conn, ((k[0], k[1]) for k in counts))
 
     def apply_retention(self, mention_days: int, run_days: int, *, now: datetime | None = None) -> dict[str, int]:

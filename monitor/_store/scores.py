@@ -14,6 +14,7 @@ from monitor._store.base import StoreBase
 from monitor._store.dialect import DayKey, chunks, dialect_insert, mark_dirty, upsert_add, utcnow
 from monitor._store.engine import writer
 from monitor._store.ingest import BATCH
+from monitor._store.reach import ReachKey, move_reach, write_reach
 from monitor._store.tables import DAILY_ROLLUP_T as DR
 from monitor._store.tables import MENTION_T as M
 from monitor._store.tables import SCORE_T as SC
@@ -108,6 +109,7 @@ class ScoresStore(StoreBase):
                     continue
                 rows = conn.execute(select(M).where(M.c.id.in_(list(by_id)))).all()
                 deltas: Counter[DayKey] = Counter()
+                reaches: Counter[ReachKey] = Counter()
                 dirty = set()
                 for m in rows:
                     p, counted = by_id[m.id]
@@ -134,7 +136,9 @@ class ScoresStore(StoreBase):
                     if old != newk:
                         deltas[old] -= 1
                         deltas[newk] += 1
+                        move_reach(reaches, m, m.label, label)
                         dirty.add((m.brand_id, m.day))
                 upsert_add(conn, DR, ("brand_id", "day", "source_id", "lang", "label", "origin"), deltas)
+                write_reach(conn, reaches)
                 mark_dirty(conn, dirty)
         return new

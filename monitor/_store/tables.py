@@ -14,6 +14,7 @@ from sqlalchemy import BigInteger, Column, Index, Integer, MetaData, Table, Text
 from sqlmodel import Field, SQLModel
 
 from monitor._labels import EFFECTIVE_LABELS, UNSCORED
+from monitor._store.tables_reach import REACH_ROLLUP_T, ReachRollup
 
 
 class Brand(SQLModel, table=True):
@@ -93,6 +94,7 @@ class Mention(SQLModel, table=True):
     rating_best: float | None = None
     rating_norm: float | None = None  # (rating - worst) / (best - worst)
     reach: int | None = Field(default=None, sa_column=Column(BigInteger))
+    reach_kind: str | None = Field(default=None, max_length=20)  # what ``reach`` counts (followers, upvotes …)
     content_hash: str = Field(max_length=32)
     label: str = Field(default=UNSCORED, max_length=10)  # effective label
     label_origin: str | None = Field(default=None, max_length=200)  # manual|import|model id@ver
@@ -399,6 +401,7 @@ __all__ = [
     "META_T",
     "RATING_ROLLUP_T",
     "RATING_SNAPSHOT_T",
+    "REACH_ROLLUP_T",
     "ROBOTS_FILE_T",
     "RUN_T",
     "SCORE_T",
@@ -423,6 +426,7 @@ __all__ = [
     "Meta",
     "RatingRollup",
     "RatingSnapshot",
+    "ReachRollup",
     "RobotsFile",
     "Run",
     "SchedulerLease",

@@ -35,6 +35,7 @@ from monitor._store import snapshots
 from monitor._store.dialect import upsert_add
 from monitor._store.engine import writer
 from monitor._store.meta import RETENTION_CUTOFF
+from monitor._store.reach import recount_reach, stored_reach, write_reach
 from monitor._store.rollups import recount
 from monitor._store.tables import BRAND_T as BR
 from monitor._store.tables import DAILY_ROLLUP_T as DR
@@ -45,9 +46,11 @@ from monitor._store.tables import RATING_ROLLUP_T as RR
 from monitor._store.tables import RUN_T as RUN
 from monitor._store.tables import SNAPSHOT_T as SN
 from monitor._store.tables import SOURCE_T as SRC
+from monitor._store.tables_reach import REACH_ROLLUP_T as RCH
 
 DR_KEYS = ("brand_id", "day", "source_id", "lang", "label", "origin")
 RR_KEYS = ("brand_id", "day", "source_id", "lang", "worst", "best", "value")
+REACH_NAMES = ("brand", "day", "source", "lang", "label", "level")
 _CHUNK = 400
 
 
@@ -78,9 +81,11 @@ def repair(engine: Engine, tz: ZoneInfo, min_sample: int, *, now: datetime | Non
             where = tuple_(DR.c.brand_id, DR.c.day).in_(chunk)
             conn.execute(delete(DR).where(where))
             conn.execute(delete(RR).where(tuple_(RR.c.brand_id, RR.c.day).in_(chunk)))
+            conn.execute(delete(RCH).where(tuple_(RCH.c.brand_id, RCH.c.day).in_(chunk)))
             counts, ratings = _recount_days(conn, chunk)
             upsert_add(conn, DR, DR_KEYS, counts)
             upsert_add(conn, RR, RR_KEYS, ratings)
+            write_reach(conn, recount_reach(conn, chunk))
         _mark_dirty(conn, found.rollup_days | found.snapshot_days)
     snapshots.refresh(engine, min_sample, now=now)
     after = _check(engine, tz, min_sample, now).report
@@ -118,10 +123,11 @@ def _check_conn(conn: Connection, tz: ZoneInfo, min_sample: int, now: datetime) 
     for r in conn.execute(select(*(RR.c[k] for k in RR_KEYS), RR.c.n).where(RR.c.n != 0)):
         stored_rr[tuple(r[:-1])] += int(r[-1])
     counts, ratings = recount(conn)
+    stored_rch, reaches = stored_reach(conn), recount_reach(conn)
     stored_sn = {(int(r.brand_id), r.day, r.scope, r.scope_value): r._asdict() for r in conn.execute(select(SN))}
     dirty = {(int(b), d) for b, d in conn.execute(select(DD.c.brand_id, DD.c.day))}
 
-    all_days = {(int(k[0]), k[1]) for k in (*stored_dr, *stored_rr, *counts, *ratings)}
+    all_days = {(int(k[0]), k[1]) for k in (*stored_dr, *stored_rr, *counts, *ratings, *stored_rch, *reaches)}
     all_days |= {(b, d) for b, d, _, _ in stored_sn}
     whole = _whole_day_test(conn, tz, report)
     days = {bd for bd in all_days if whole(bd[1])}
@@ -134,6 +140,7 @@ def _check_conn(conn: Connection, tz: ZoneInfo, min_sample: int, now: datetime) 
     for table, keys, stored, recounted in (
         ("daily_rollup", ROLLUP_KEYS, stored_dr, counts),
         ("rating_rollup", RATING_KEYS, stored_rr, ratings),
+        ("reach_rollup", REACH_NAMES, stored_rch, reaches),
     ):
         s = {k: n for k, n in stored.items() if (int(k[0]), k[1]) in days}
         c = {k: n for k, n in recounted.items() if (int(k[0]), k[1]) in days}
