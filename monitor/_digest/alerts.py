@@ -68,10 +68,12 @@ def describe(a: Alert, f: Formats, *, so_far: bool = False) -> AlertItem:
             f"95 % interval {f.pct_range(_num(n, 'msi_low'), _num(n, 'msi_high'))}",
         )
     elif a.kind == "msi_drop":
-        title = f"MSI dropped for {b}: {f.pct(_num(n, 'msi'))}, from {f.pct(_num(n, 'trailing_msi'))} over the 7 days before"
+        was = f.pct(_num(n, "trailing_msi"))
+        title = f"MSI dropped for {b}: {f.pct(_num(n, 'msi'))}, from {was} over the 7 days before"
         details = (
             f"95 % intervals {f.pct_range(_num(n, 'msi_low'), _num(n, 'msi_high'))} {today} and "
-            f"{f.pct_range(_num(n, 'trailing_low'), _num(n, 'trailing_high'))} over the 7 days before: they no longer overlap",
+            f"{f.pct_range(_num(n, 'trailing_low'), _num(n, 'trailing_high'))} over the 7 days before: "
+            "they no longer overlap",
         )
     elif a.kind in ("volume_spike", "negative_spike"):
         what = "mentions" if a.kind == "volume_spike" else "negative mentions"

@@ -27,7 +27,7 @@ def window_statement(d: Digest, f: Formats) -> str:
             f"the calendar day in {d.timezone} (the index timezone), {f.when(start)} to {f.when(end)} "
             f"in {d.shown_timezone} time"
         )
-    upto = f", so far: up to {f.when(d.generated_at)}" if d.partial_day else ""
+    upto = f", so far: up to {f.when(d.generated_at)}" if d.partial_day else ", the whole day"
     return (
         f"Every figure, table and alert covers {f.day(d.day)}, {span}{upto}; "
         "alerts compare it with the 7 days before. "
@@ -59,10 +59,11 @@ def source_line(s: SourceHealth, f: Formats) -> str:
     if s.last_success_at is not None:
         return f"last success {f.when(s.last_success_at)}"
     if s.latest_mention_at is not None:
-        return f"no successful run on record, but it has stored mentions (the newest published {f.when(s.latest_mention_at)})"
+        newest = f.when(s.latest_mention_at)
+        return f"no successful run on record, but it has stored mentions (the newest published {newest})"
     if s.status == "partial":
         return ""
-    return "nothing collected from it yet"
+    return "never succeeded: nothing stored from it yet"
 
 
 def sources_summary(d: Digest) -> str:
