@@ -53,10 +53,11 @@ def _num(numbers: dict[str, Any], key: str) -> float:
     return float(value) if isinstance(value, int | float) else 0.0
 
 
-def describe(a: Alert, f: Formats, *, so_far: bool = False) -> AlertItem:
-    """``a`` with a title a reader scans and its numbers underneath (the window is the digest day)."""
+def describe(a: Alert, f: Formats, *, day: str = "today") -> AlertItem:
+    """``a`` with a title a reader scans and its numbers underneath; ``day`` says the digest's
+    day as the rest of the digest does ("today", "so far today", "on Thu 12 Nov")."""
     n, b = a.numbers, a.brand
-    today = "so far today" if so_far else "on the day"
+    today = day
     title: str = a.message
     details: tuple[str, ...] = ()
     if a.kind == "msi_below_bar":
@@ -106,14 +107,14 @@ def digest_alerts(
     bar: float,
     min_sample: int,
     k: float,
-    so_far: bool = False,
+    day_phrase: str = "today",
 ) -> tuple[AlertItem, ...]:
     """The index's rules on ``day`` against the 7 days before it (``points``: daily points
     covering them), plus the ``model_disagrees`` ones of ``others`` (the index's own)."""
     found = evaluate(brand, day_counts(points, day), bar=bar, min_sample=min_sample, k=k)
     found += [a for a in others if a.kind == "model_disagrees"]
     found.sort(key=lambda a: ORDER.index(a.kind) if a.kind in ORDER else len(ORDER))
-    return tuple(describe(a, f, so_far=so_far) for a in found)
+    return tuple(describe(a, f, day=day_phrase) for a in found)
 
 
 __all__ = ["BASELINE_DAYS", "ORDER", "day_counts", "describe", "digest_alerts"]

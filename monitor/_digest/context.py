@@ -208,13 +208,13 @@ def _alerts(
     bar: float,
     min_sample: int,
     k: float,
-    so_far: bool,
+    day_phrase: str,
 ) -> tuple[AlertItem, ...]:
     """The index's alert rules judged on ``day`` against the 7 days before it
     (:mod:`monitor._digest.alerts`), and the model's disagreement with the stars."""
     points = idx.satisfaction(brand, start=day - timedelta(days=BASELINE_DAYS), end=day, by="day")
     return digest_alerts(
-        brand, points, day, idx.alerts(brand, at=at), f, bar=bar, min_sample=min_sample, k=k, so_far=so_far
+        brand, points, day, idx.alerts(brand, at=at), f, bar=bar, min_sample=min_sample, k=k, day_phrase=day_phrase
     )
 
 
@@ -332,6 +332,7 @@ def build_digest(
     so_far = now < day_end
     f = Formats(locale, display_tz or tz)
     day_label, before_label = day_labels(day, now.astimezone(ZoneInfo(tz)).date())
+    day_phrase = ("so far " if so_far else "") + ("today" if day_label == "Today" else f"on {day_label}")
 
     voice_today = _voice(idx, peers, day, day)
     voice_week = _voice(idx, peers, week_start, day)
@@ -351,7 +352,9 @@ def build_digest(
                 by_lang=_breakdown(idx, brand, day, "lang"),
                 most_negative=_strongest(idx, brand, "negative", day_start, day_end),
                 most_positive=_strongest(idx, brand, "positive", day_start, day_end),
-                alerts=_alerts(idx, brand, day, at, f, bar=bar, min_sample=min_sample, k=spike_k, so_far=so_far),
+                alerts=_alerts(
+                    idx, brand, day, at, f, bar=bar, min_sample=min_sample, k=spike_k, day_phrase=day_phrase
+                ),
                 share_today=today_share.share_of_voice if today_share else None,
                 share_week=week_share.share_of_voice if week_share else None,
                 average_ratings=read_average_ratings(idx, brand, day),
