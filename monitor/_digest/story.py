@@ -5,6 +5,7 @@ where times are shown, what each colour means, how the sources did, and an empty
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import UTC
 
 from monitor._digest.formats import Formats
 from monitor._digest.records import Digest, SourceHealth
@@ -17,7 +18,7 @@ def window_statement(d: Digest, f: Formats) -> str:
     shows times in another timezone (``digest.timezone``), the day's bounds are given in it.
     """
     start, end = d.day_start, d.day_end
-    hours = round((end - start).total_seconds() / 3600)
+    hours = round((end.astimezone(UTC) - start.astimezone(UTC)).total_seconds() / 3600)
     if d.shown_timezone == d.timezone:
         span = f"the calendar day 00:00–24:00 {d.timezone}"
         if hours != 24:
