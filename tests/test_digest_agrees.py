@@ -79,7 +79,7 @@ def test_the_demo_digest_agrees_with_itself_and_the_index(demo: tuple[Path, str]
     tz = ZoneInfo(cfg.index.timezone)
     day = NOW.astimezone(tz).date()
     assert f"covers {day.strftime('%A')} {day.day} {day.strftime('%B %Y')}, the calendar day 00:00–24:00 {tz}" in text
-    assert "so far: up to Wed 18 Nov 2026 16:30 CET" in text  # the time in digest.timezone, with its zone
+    assert "so far: as of 2026-11-18T16:30:00+01:00 (Europe/Stockholm)" in text  # the time in digest.timezone
     assert " UTC" not in text and "+00:00" not in text
     assert "msi_below_bar" not in text and "msi below bar" not in text
     with MentionIndex.open(cfg) as idx:

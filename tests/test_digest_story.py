@@ -118,7 +118,7 @@ def test_an_index_day_in_another_timezone_is_given_in_the_display_one() -> None:
     )
     text = render_text(d)
     assert (
-        "the calendar day in UTC (the index timezone), Sun 25 Oct 2026 02:00 CEST to Mon 26 Oct 2026 01:00 CET "
+        "the calendar day in UTC (the index timezone), 2026-10-25T02:00:00+02:00 to 2026-10-26T01:00:00+01:00 "
         "in Europe/Stockholm time" in text
     )
     assert "13:00 CET" in text and "Times are in Europe/Stockholm." in text
@@ -303,7 +303,7 @@ def test_a_failing_source_that_stored_mentions_is_not_said_never_to_have_succeed
     for out in (render_text(d), render_html(d), render_markdown(d)):
         assert "never succeeded" not in out
         assert "no successful run on record, but it has stored mentions" in out
-    assert "Tue 10 Nov 2026 10:09 CET" in render_text(d)
+    assert "(the newest published 2026-11-10T10:09:00+01:00)" in render_text(d)
 
 
 def test_chart_files_name_the_day_and_the_brand_once(tmp_path: Path) -> None:

@@ -11,7 +11,9 @@ Every figure a reader sees goes through a :class:`Formats` bound to the digest's
 - net sentiment is on the index's own scale, −1…+1, with two decimals and a real minus
   sign (``+0.35``, ``−0.12``; README "The index");
 - a change of MSI is in points (``▼ 12 pts``);
-- times are local to the display timezone with its abbreviation (``Wed 2 Dec 09:15 CET``),
+- a moment is the project's one timestamp format in the display timezone
+  (``2026-12-02T09:15:00+01:00``, as the log and ``monitor status`` write it), a quote's time
+  of day is ``09:15 CET`` (the zone's abbreviation tells a clock change's two 02:30s apart),
   and an age or a duration is :func:`monitor._stamps.duration` (``2d 3h``).
 """
 
@@ -21,7 +23,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
-from monitor._stamps import duration
+from monitor._stamps import display_zone, duration, iso_stamp
 
 DASH = "–"
 MINUS = "−"
@@ -132,11 +134,9 @@ class Formats:
         return "" if dt is None else self.local(dt).strftime("%H:%M %Z")
 
     def when(self, dt: datetime | None) -> str:
-        """A moment in the display timezone: ``Wed 2 Dec 2026 09:15 CET``."""
-        if dt is None:
-            return ""
-        loc = self.local(dt)
-        return f"{loc.strftime('%a')} {loc.day} {loc.strftime('%b %Y %H:%M %Z')}"
+        """A moment in the display timezone, in the project's one timestamp format (the log's and
+        ``monitor status``'s: :func:`monitor._stamps.iso_stamp`): ``2026-12-02T09:15:00+01:00``."""
+        return "" if dt is None else iso_stamp(dt, display_zone(self.timezone))
 
     def day(self, d: date) -> str:
         """A calendar day: ``Wednesday 2 December 2026``."""

@@ -28,7 +28,7 @@ def window_statement(d: Digest, f: Formats) -> str:
             f"the calendar day in {d.timezone} (the index timezone), {f.when(start)} to {f.when(end)} "
             f"in {d.shown_timezone} time"
         )
-    upto = f", so far: up to {f.when(d.generated_at)}" if d.partial_day else ", the whole day"
+    upto = f", so far: as of {f.when(d.generated_at)} ({d.shown_timezone})" if d.partial_day else ", the whole day"
     return (
         f"Every figure, table and alert covers {f.day(d.day)}, {span}{upto}; "
         "alerts compare it with the 7 days before. "
