@@ -178,7 +178,8 @@ def _digest_alerts(idx: Any, brand: str, day: Any) -> int:
     cfg = idx.config.index
     points = idx.satisfaction(brand, start=day - timedelta(days=BASELINE_DAYS), end=day, by="day")
     found = evaluate(brand, day_counts(points, day), bar=cfg.bar, min_sample=cfg.min_sample, k=cfg.spike_k)
-    return len(found) + sum(a.kind == "model_disagrees" for a in idx.alerts(brand))
+    others: list[Any] = list(idx.alerts(brand))
+    return len(found) + sum(1 for a in others if a.kind == "model_disagrees")
 
 
 __all__ = ["DemoResult", "DemoSite", "demo_config", "run_demo", "summary_rows", "to_toml"]
