@@ -258,11 +258,6 @@ class BrandDigest:
         days = self.baseline_days
         return sum(p.volume for p in days) / 7 if len(days) == 7 else None
 
-    @property
-    def avg_daily_volume_week(self) -> float:
-        """Mentions per day over the last 7 days, the digest day included (:attr:`week`)."""
-        return self.week.volume / self.week.days if self.week.days else 0.0
-
 
 @dataclass(frozen=True, slots=True)
 class Digest:
