@@ -241,7 +241,7 @@ def test_digest_day_and_generated_time_in_file(tmp_path: Path) -> None:
     r = sample()
     assert r.digest.day == date(2026, 11, 3)
     assert r.digest.generated_at == datetime(2026, 11, 4, 7, 0, tzinfo=UTC)
-    assert "Full day" in r.html_file
+    assert "the calendar day 00:00–24:00 Europe/Stockholm, the whole day" in r.html_file
 
 
 # ---------------------------------------------------------------- isolation and hostile names

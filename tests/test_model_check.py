@@ -131,7 +131,9 @@ def test_a_sharp_drop_raises_the_alert(tmp_path: Path) -> None:
         assert (found[0].numbers["n"], found[0].numbers["before_n"]) == (40, 40)
         digest = build_digest(idx, ["Acme"], END, now=at(0, 18))
         assert "model_disagrees" in {a.kind for a in digest.brands[0].alerts}
-        assert "Acme: model disagrees with star ratings: sv mentions, 60 % vs 90 %" in render_text(digest)
+        text = render_text(digest)  # a title a reader scans, the numbers underneath
+        assert "! The model disagrees with the star ratings for Acme: sv mentions\n" in text
+        assert "60 % agreement over the last 7 days (n = 40) against 90 % over the 30 days before (n = 40)" in text
     with MentionIndex.open(cfg_for(tmp_path / "a.db", agreement_drop=0.35)) as idx:  # a wider margin
         assert not [a for a in idx.alerts("Acme", at=at(0, 18)) if a.kind == "model_disagrees"]
 

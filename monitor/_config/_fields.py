@@ -42,4 +42,15 @@ def check_timezone(value: str) -> str:
     return value
 
 
-__all__ = ["Name", "Plain", "Strict", "check_timezone"]
+#: The locales the digest writes numbers for (``digest.locale``; monitor/_digest/formats.py has their symbols).
+DIGEST_LOCALES = ("en", "sv", "hy", "bg", "tr", "de", "fr", "ru", "es")
+
+
+def check_locale(value: str) -> str:
+    """``value`` if the digest can write numbers for it; else ValueError naming the choices."""
+    if value not in DIGEST_LOCALES:
+        raise ValueError(f"unknown locale {value!r} (expected one of {', '.join(DIGEST_LOCALES)})")
+    return value
+
+
+__all__ = ["DIGEST_LOCALES", "Name", "Plain", "Strict", "check_locale", "check_timezone"]

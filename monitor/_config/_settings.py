@@ -9,7 +9,7 @@ from typing import Literal, get_args
 from pydantic import Field, field_validator
 
 from monitor._complaints import parse_duration
-from monitor._config._fields import Plain, Strict, check_timezone
+from monitor._config._fields import Plain, Strict, check_locale, check_timezone
 from monitor._dates import parse_clock
 
 #: Retention beyond a century is "for ever" and would overflow date arithmetic.
@@ -76,7 +76,11 @@ class DigestConfig(Strict):
     """When, how and to whom the daily digest goes."""
 
     time: str = "08:00"
+    #: Times in the digest are shown in this timezone; its figures cover a calendar day of
+    #: ``index.timezone`` (set both alike unless the team reads from elsewhere).
     timezone: str = "UTC"
+    #: How the digest writes numbers (decimal mark, digit grouping): en, sv, hy, bg, tr, de, fr, ru, es.
+    locale: str = "en"
     recipients: list[Plain] = Field(default_factory=list)
     delivery: list[Literal["file", "smtp", "webhook"]] = Field(default_factory=lambda: ["file"])  # type: ignore[arg-type]
     out_dir: Plain = "digests"
@@ -87,6 +91,7 @@ class DigestConfig(Strict):
     smtp_security: Literal["starttls", "tls", "none"] = "starttls"
 
     _tz = field_validator("timezone")(classmethod(lambda cls, v: check_timezone(v)))
+    _locale = field_validator("locale")(classmethod(lambda cls, v: check_locale(v)))
 
     @field_validator("time")
     @classmethod

@@ -162,10 +162,24 @@ def summary_rows(idx: Any, brands: list[str], day: Any) -> list[dict[str, Any]]:
                 "msi_7d": week.msi if week else None,
                 "msi_30d": month.msi if month else None,
                 "low_sample_today": today.low_sample if today else True,
-                "alerts": len(idx.alerts(brand)),
+                "alerts": _digest_alerts(idx, brand, day),
             }
         )
     return rows
+
+
+def _digest_alerts(idx: Any, brand: str, day: Any) -> int:
+    """How many alerts the digest shows for ``brand`` on ``day`` (its window: the calendar day)."""
+    from datetime import timedelta
+
+    from monitor._digest.alerts import BASELINE_DAYS, day_counts
+    from monitor._index.alerts import evaluate
+
+    cfg = idx.config.index
+    points = idx.satisfaction(brand, start=day - timedelta(days=BASELINE_DAYS), end=day, by="day")
+    found = evaluate(brand, day_counts(points, day), bar=cfg.bar, min_sample=cfg.min_sample, k=cfg.spike_k)
+    others: list[Any] = list(idx.alerts(brand))
+    return len(found) + sum(1 for a in others if a.kind == "model_disagrees")
 
 
 __all__ = ["DemoResult", "DemoSite", "demo_config", "run_demo", "summary_rows", "to_toml"]

@@ -3,40 +3,48 @@
 Everything here returns the plain frozen dataclasses of :mod:`monitor._digest.records`, so
 templates, the chart and the delivery channels never talk to the database, and tests can
 build a :class:`Digest` by hand. The figures are exactly the index's (DESIGN.md "The
-index"); this module only picks the windows (today, yesterday, 7 and 30 days ending on the
-digest day, calendar days in the index timezone), the top mentions, the health of the
-sources and, per brand, each source's latest average rating (:mod:`monitor._digest.averages`).
+index"); this module only picks the windows, the top mentions, the health of the sources
+and, per brand, each source's latest average rating (:mod:`monitor._digest.averages`).
+
+**One window.** The digest covers one calendar day of the index (``index.timezone``: every
+figure is counted by those days): its headline, tables, quotes and alerts are that day
+(:mod:`monitor._digest.alerts` judges the index's alert rules on it against the 7 days
+before it); "yesterday", "7 days" and "30 days" end on it. Complaints awaiting an answer
+are those of the 30 days ending on it, as of the digest's time (the day's end, or now when
+the day is not over). Times are shown in ``digest.timezone`` (``display_tz``).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+from monitor._digest.alerts import BASELINE_DAYS, digest_alerts
 from monitor._digest.averages import read_average_ratings
+from monitor._digest.formats import Formats
 from monitor._digest.headline import headline
 from monitor._digest.ports import BrandShare, DigestIndex, MentionView, SourceStatus
+from monitor._digest.quotes import EXCERPT_CHARS, MentionItem, excerpt
 from monitor._digest.records import (
-    EXCERPT_CHARS,
     AlertItem,
     AverageRating,
     BrandDigest,
     BreakdownRow,
     DayPoint,
     Digest,
-    MentionItem,
     SourceHealth,
     VoiceRow,
     Window,
-    excerpt,
     slugify,
 )
+from monitor._digest.why import COMPLAINTS_SHOWN, WhatDroveIt, what_drove_it
 from monitor._health import PROBLEMS, plain_reason
 from monitor._index.formulas import wilson_interval
 from monitor._index.points import Point
 
 TOP_N = 5
+COMPLAINT_DAYS = 30  # complaints published in the 30 days ending on the digest day (the API's default)
 
 
 def day_bounds(day: date, tz: str) -> tuple[datetime, datetime]:
@@ -190,13 +198,44 @@ def top_mentions(items: Iterable[MentionItem], label: str, n: int = TOP_N) -> tu
     return tuple(out)
 
 
-def _alerts(idx: DigestIndex, brand: str, at: datetime) -> tuple[AlertItem, ...]:
-    return tuple(AlertItem(kind=a.kind, message=a.message, numbers=dict(a.numbers)) for a in idx.alerts(brand, at=at))
+def _alerts(
+    idx: DigestIndex,
+    brand: str,
+    day: date,
+    at: datetime,
+    f: Formats,
+    *,
+    bar: float,
+    min_sample: int,
+    k: float,
+    day_phrase: str,
+) -> tuple[AlertItem, ...]:
+    """The index's alert rules judged on ``day`` against the 7 days before it
+    (:mod:`monitor._digest.alerts`), and the model's disagreement with the stars."""
+    points = idx.satisfaction(brand, start=day - timedelta(days=BASELINE_DAYS), end=day, by="day")
+    return digest_alerts(
+        brand, points, day, idx.alerts(brand, at=at), f, bar=bar, min_sample=min_sample, k=k, day_phrase=day_phrase
+    )
 
 
-def source_problems(overview: Sequence[SourceStatus]) -> tuple[SourceHealth, ...]:
+def _why(idx: DigestIndex, brand: str, at: datetime, target_s: float) -> WhatDroveIt:
+    """Complaints awaiting an answer as of ``at`` (published in the 30 days to it): the
+    figures and the longest waiting."""
+    figures = idx.complaint_figures(brand, at=at)
+    waiting = idx.complaints(brand, status="open", at=at, order="oldest", limit=COMPLAINTS_SHOWN) if figures else []
+    target = figures[0].target_s if figures else target_s
+    return what_drove_it(figures, waiting, target_s=target, since_days=COMPLAINT_DAYS)
+
+
+def source_problems(
+    overview: Sequence[SourceStatus], latest: Callable[[str], datetime | None] | None = None
+) -> tuple[SourceHealth, ...]:
     """The sources needing attention in :data:`~monitor._health.PROBLEMS` order (blocked,
-    unreachable, failing, partial), then by name; each reason without its status word."""
+    unreachable, failing, partial), then by name; each reason without its status word.
+
+    ``latest(name)`` gives the publication time of a source's newest stored mention; it is
+    asked for sources without a recorded success, so one that stored mentions (imported,
+    or collected before its state was kept) is never said to have "never succeeded"."""
     out = []
     for s in overview:
         status = s.status
@@ -211,10 +250,19 @@ def source_problems(overview: Sequence[SourceStatus]) -> tuple[SourceHealth, ...
                 status=status,
                 last_success_at=s.last_success_at,
                 reason=reason,
+                latest_mention_at=latest(s.name) if latest is not None and s.last_success_at is None else None,
             )
         )
     out.sort(key=lambda h: (PROBLEMS.index(h.status), h.name))
     return tuple(out)
+
+
+def _latest_mention(idx: DigestIndex) -> Callable[[str], datetime | None]:
+    def latest(source: str) -> datetime | None:
+        found = idx.mentions(None, source=source, limit=1, order="recent")
+        return found[0].published_at if found else None
+
+    return latest
 
 
 def _voice(idx: DigestIndex, brands: Sequence[str], start: date, end: date) -> dict[str, BrandShare]:
@@ -240,6 +288,19 @@ def _strongest(idx: DigestIndex, brand: str, label: str, since: datetime, until:
     return top_mentions([mention_item(m) for m in found], label)
 
 
+def day_labels(day: date, local_today: date) -> tuple[str, str]:
+    """What the digest day and the day before are called: "Today" and "Yesterday" when the
+    digest is about today, else their dates ("Tue 1 Dec", "Mon 30 Nov")."""
+    if day == local_today:
+        return "Today", "Yesterday"
+    before = day - timedelta(days=1)
+    return _short(day), _short(before)
+
+
+def _short(d: date) -> str:
+    return f"{d.strftime('%a')} {d.day} {d.strftime('%b')}"
+
+
 def build_digest(
     idx: DigestIndex,
     brands: Sequence[str],
@@ -250,11 +311,16 @@ def build_digest(
     min_sample: int = 30,
     now: datetime | None = None,
     all_brands: Sequence[str] | None = None,
+    display_tz: str | None = None,
+    locale: str = "en",
+    spike_k: float = 3.0,
+    answer_target_s: float = 3 * 86400.0,
 ) -> Digest:
     """Collect the digest for local calendar ``day`` (in ``tz``, the index timezone).
 
     ``brands`` are the brands reported on; ``all_brands`` (default: ``brands``) are the
-    ones share of voice is computed across.
+    ones share of voice is computed across. Times are shown in ``display_tz``
+    (``digest.timezone``; default ``tz``), numbers the way ``locale`` writes them.
     """
     now = now or datetime.now(UTC)
     peers = list(all_brands or brands)
@@ -262,7 +328,11 @@ def build_digest(
     month_start = day - timedelta(days=29)
     yesterday = day - timedelta(days=1)
     day_start, day_end = day_bounds(day, tz)
-    alert_at = min(now, day_end)
+    at = min(now, day_end)
+    so_far = now < day_end
+    f = Formats(locale, display_tz or tz)
+    day_label, before_label = day_labels(day, now.astimezone(ZoneInfo(tz)).date())
+    day_phrase = ("so far " if so_far else "") + ("today" if day_label == "Today" else f"on {day_label}")
 
     voice_today = _voice(idx, peers, day, day)
     voice_week = _voice(idx, peers, week_start, day)
@@ -273,8 +343,8 @@ def build_digest(
         out.append(
             BrandDigest(
                 brand=brand,
-                today=_window(idx, brand, "today", "Today", day, day),
-                yesterday=_window(idx, brand, "yesterday", "Yesterday", yesterday, yesterday),
+                today=_window(idx, brand, "today", day_label, day, day),
+                yesterday=_window(idx, brand, "yesterday", before_label, yesterday, yesterday),
                 week=_window(idx, brand, "7d", "Last 7 days", week_start, day),
                 month=_window(idx, brand, "30d", "Last 30 days", month_start, day),
                 series=_series(idx, brand, month_start, day, min_sample),
@@ -282,11 +352,14 @@ def build_digest(
                 by_lang=_breakdown(idx, brand, day, "lang"),
                 most_negative=_strongest(idx, brand, "negative", day_start, day_end),
                 most_positive=_strongest(idx, brand, "positive", day_start, day_end),
-                alerts=_alerts(idx, brand, alert_at),
+                alerts=_alerts(
+                    idx, brand, day, at, f, bar=bar, min_sample=min_sample, k=spike_k, day_phrase=day_phrase
+                ),
                 share_today=today_share.share_of_voice if today_share else None,
                 share_week=week_share.share_of_voice if week_share else None,
                 average_ratings=read_average_ratings(idx, brand, day),
                 model_check=idx.model_check(brand, days=30, end=day),
+                why=_why(idx, brand, at, answer_target_s),
             )
         )
 
@@ -302,8 +375,10 @@ def build_digest(
         min_sample=min_sample,
         brands=tuple(out),
         voice=tuple(voice) if len(peers) > 1 else (),
-        source_problems=source_problems(overview),
+        source_problems=source_problems(overview, _latest_mention(idx)),
         sources_total=len(overview),
+        display_timezone=display_tz or "",
+        locale=locale,
     )
 
 

@@ -48,7 +48,7 @@ def write_files(rendered: RenderedDigest, out_dir: str | Path, *, markdown: bool
             atomic_write(md, md_text.encode("utf-8"))
         charts = {}
         for b in rendered.digest.brands:
-            png = out / f"{rendered.stem}-{b.slug}.png"
+            png = out / chart_names(rendered)[b.brand]
             atomic_write(png, rendered.charts[b.brand])
             charts[b.brand] = png
     except OSError as exc:
@@ -56,9 +56,26 @@ def write_files(rendered: RenderedDigest, out_dir: str | Path, *, markdown: bool
     return DigestFiles(html=html, text=text, markdown=md, charts=charts)
 
 
+def chart_names(rendered: RenderedDigest) -> dict[str, str]:
+    """Each brand's chart file name: the digest's day and the brand, said once
+    (``digest-2026-11-03-acme.png``, whatever the digest's own stem; a second brand with
+    the same slug gets ``-2``)."""
+    base = f"digest-{rendered.digest.day.isoformat()}"
+    names: dict[str, str] = {}
+    taken: set[str] = set()
+    for b in rendered.digest.brands:
+        name, n = f"{base}-{b.slug}", 1
+        while name in taken:
+            n += 1
+            name = f"{base}-{b.slug}-{n}"
+        taken.add(name)
+        names[b.brand] = f"{name}.png"
+    return names
+
+
 def planned_files(rendered: RenderedDigest, out_dir: Path) -> DigestFiles:
     """The paths :func:`write_files` would have written (for channels that link to them)."""
     return DigestFiles(html=out_dir / f"{rendered.stem}.html", text=out_dir / f"{rendered.stem}.txt")
 
 
-__all__ = ["DigestFiles", "atomic_write", "planned_files", "write_files"]
+__all__ = ["DigestFiles", "atomic_write", "chart_names", "planned_files", "write_files"]

@@ -1,8 +1,8 @@
 """What the digest reads from the index: the analyst methods it calls, typed.
 
 :class:`~monitor._api.MentionIndex` satisfies :class:`DigestIndex`. ``Point``, ``Alert`` and
-``ModelCheck`` are the index's own pure records; the mention, source, share-of-voice and daily
-rating-snapshot records are read by attribute through the small read-only Protocols below,
+``ModelCheck`` are the index's own pure records; the mention, source, share-of-voice, daily
+rating-snapshot and complaint records are read by attribute through the small read-only Protocols below,
 so any record with those fields will do (a test may hand in its own dataclasses).
 """
 
@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from datetime import date, datetime
 from typing import Protocol
 
+from monitor._digest.why import ComplaintView, FiguresView
 from monitor._index.agreement import ModelCheck
 from monitor._index.alerts import Alert
 from monitor._index.periods import By
@@ -120,7 +121,15 @@ class DigestIndex(Protocol):
     def compare(self, brands: Sequence[str], *, start: date, end: date) -> Sequence[BrandShare]: ...
 
     def mentions(
-        self, brand: str, *, sentiment: str, since: datetime, until: datetime, limit: int, order: str
+        self,
+        brand: str | None,
+        *,
+        sentiment: str | None = None,
+        source: str | None = None,
+        since: datetime | None = None,
+        until: datetime | None = None,
+        limit: int = 50,
+        order: str = "recent",
     ) -> Sequence[MentionView]: ...
 
     def alerts(self, brand: str, *, at: datetime) -> Sequence[Alert]: ...
@@ -129,6 +138,12 @@ class DigestIndex(Protocol):
 
     def ratings(self, brand: str, start: date, end: date) -> Sequence[RatingView]: ...
     def model_check(self, brand: str | None = None, *, days: int, end: date) -> ModelCheck: ...
+
+    def complaints(
+        self, brand: str | None = None, *, status: str = "open", at: datetime | None = None, order: str, limit: int
+    ) -> Sequence[ComplaintView]: ...
+
+    def complaint_figures(self, brand: str | None = None, *, at: datetime | None = None) -> Sequence[FiguresView]: ...
 
 
 __all__ = ["BrandShare", "DigestIndex", "MentionView", "RatingView", "SourceStatus"]

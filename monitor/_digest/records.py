@@ -10,10 +10,11 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+from monitor._digest.quotes import EXCERPT_CHARS, MentionItem, excerpt
+from monitor._digest.why import WhatDroveIt
 from monitor._index.agreement import ModelCheck, describe
 from monitor._textsafe import printable
 
-EXCERPT_CHARS = 280
 ITEM_CHARS = 80  # of a rated item's name, in the "Average ratings" section
 
 
@@ -81,40 +82,31 @@ class BreakdownRow:
 
 
 @dataclass(frozen=True, slots=True)
-class MentionItem:
-    """A mention quoted in the digest (text kept in its own language and script)."""
-
-    id: int | None
-    source: str
-    source_kind: str
-    lang: str
-    url: str | None
-    author: str | None
-    title: str | None
-    excerpt: str
-    published_at: datetime | None
-    label: str | None
-    p_negative: float | None
-    p_positive: float | None
-    rating: float | None
-    rating_scale: tuple[float, float] | None
-
-    @property
-    def rating_text(self) -> str | None:
-        if self.rating is None:
-            return None
-        best = self.rating_scale[1] if self.rating_scale else None
-        value = f"{self.rating:g}"
-        return f"{value}/{best:g}" if best is not None else value
-
-
-@dataclass(frozen=True, slots=True)
 class AlertItem:
     """An alert of the digest day, with the numbers behind it."""
 
     kind: str
-    message: str
+    message: str  # the index's own sentence (``monitor alerts``)
     numbers: dict[str, object] = field(default_factory=dict)
+    title: str = ""  # what the digest shows: "MSI below the bar for Lumio: 55 % against 80 %"
+    details: tuple[str, ...] = ()  # … and the numbers underneath
+
+    @property
+    def heading(self) -> str:
+        """The title, or for an alert built without one its kind in words and its message."""
+        if self.title:
+            return self.title
+        return f"{ALERT_NAMES.get(self.kind, self.kind.replace('_', ' ').capitalize())}: {self.message}"
+
+
+#: Each alert kind in words (a title's start when an alert comes without one).
+ALERT_NAMES = {
+    "msi_below_bar": "MSI below the bar",
+    "msi_drop": "MSI dropped",
+    "volume_spike": "Mention spike",
+    "negative_spike": "Negative spike",
+    "model_disagrees": "The model disagrees with the star ratings",
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -127,6 +119,8 @@ class SourceHealth:
     status: str
     last_success_at: datetime | None
     reason: str | None
+    #: the newest stored mention's publication time (None: the source stored none)
+    latest_mention_at: datetime | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -222,6 +216,8 @@ class BrandDigest:
     average_ratings: tuple[AverageRating, ...] = ()  # each source's latest aggregate rating
     #: the model against the stars over the 30 days ending on the digest day (None: not read)
     model_check: ModelCheck | None = None
+    #: "What drove it": drivers, themes, aspects, complaints awaiting an answer
+    why: WhatDroveIt = field(default_factory=WhatDroveIt)
 
     @property
     def model_line(self) -> str:
@@ -251,8 +247,16 @@ class BrandDigest:
         return any(w.nps_n for w in self.windows)
 
     @property
-    def avg_daily_volume_week(self) -> float:
-        return self.week.volume / self.week.days if self.week.days else 0.0
+    def baseline_days(self) -> tuple[DayPoint, ...]:
+        """The 7 days before the digest day (from the chart's series)."""
+        return tuple(p for p in self.series if self.today.start - timedelta(days=7) <= p.day < self.today.start)
+
+    @property
+    def baseline_daily(self) -> float | None:
+        """Mentions per day over the 7 days before the digest day: the one average the
+        headline, the figures and the spike alerts compare the day with (None without them)."""
+        days = self.baseline_days
+        return sum(p.volume for p in days) / 7 if len(days) == 7 else None
 
 
 @dataclass(frozen=True, slots=True)
@@ -268,6 +272,29 @@ class Digest:
     voice: tuple[VoiceRow, ...]
     source_problems: tuple[SourceHealth, ...]
     sources_total: int = 0
+    #: times are shown in this timezone (``digest.timezone``; "" = :attr:`timezone`, the
+    #: index timezone whose calendar day the figures cover)
+    display_timezone: str = ""
+    locale: str = "en"  # numbers are written the way ``digest.locale`` writes them
+
+    @property
+    def shown_timezone(self) -> str:
+        return self.display_timezone or self.timezone
+
+    @property
+    def day_start(self) -> datetime:
+        """Where the digest's calendar day starts (aware, in :attr:`timezone`)."""
+        return datetime.combine(self.day, time(0), ZoneInfo(self.timezone))
+
+    @property
+    def day_end(self) -> datetime:
+        """Where the next calendar day starts (the day is 23 or 25 hours long across a DST change)."""
+        return datetime.combine(self.day + timedelta(days=1), time(0), ZoneInfo(self.timezone))
+
+    @property
+    def mentions_total(self) -> int:
+        """Mentions of the day over every brand of the digest."""
+        return sum(b.today.volume for b in self.brands)
 
     @property
     def title(self) -> str:
@@ -282,8 +309,7 @@ class Digest:
     @property
     def partial_day(self) -> bool:
         """True when the digest day has not ended yet (figures are 'so far')."""
-        end = datetime.combine(self.day + timedelta(days=1), time(0), ZoneInfo(self.timezone))
-        return self.generated_at < end
+        return self.generated_at < self.day_end
 
 
 def slugify(text: str) -> str:
@@ -292,19 +318,8 @@ def slugify(text: str) -> str:
     return out or "brand"
 
 
-def excerpt(text: str, limit: int = EXCERPT_CHARS) -> str:
-    """Shorten ``text`` at a word boundary, whatever the script; whitespace collapsed."""
-    flat = " ".join(text.split())
-    if len(flat) <= limit:
-        return flat
-    cut = flat[:limit]
-    space = cut.rfind(" ")
-    if space >= limit * 0.6:
-        cut = cut[:space]
-    return cut.rstrip(" ,.;:-–—") + "…"
-
-
 __all__ = [
+    "ALERT_NAMES",
     "EXCERPT_CHARS",
     "ITEM_CHARS",
     "AlertItem",

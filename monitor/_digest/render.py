@@ -15,17 +15,16 @@ import base64
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from functools import cache
 from urllib.parse import urlsplit
-from zoneinfo import ZoneInfo
 
 from jinja2 import Environment, PackageLoader, StrictUndefined
 
 from monitor._digest.chart import render_chart
-from monitor._digest.headline import headline
+from monitor._digest.formats import DASH, Formats
+from monitor._digest.headline import headline, when
 from monitor._digest.records import BrandDigest, Digest, Window
-from monitor._stamps import display_zone, iso_stamp
+from monitor._digest.story import empty_statement, legend, source_line, sources_summary, window_statement
 from monitor._textsafe import printable
 
 LANG_NAMES = {
@@ -52,7 +51,6 @@ KIND_NAMES = {
     "appstore": "App Store",
     "youtube": "YouTube",
 }
-DASH = "–"
 COLORS = {
     "good": ("#1a7f37", "#dafbe1"),
     "bad": ("#cf222e", "#ffebe9"),
@@ -61,33 +59,25 @@ COLORS = {
 }
 
 
+_PLAIN = Formats()
+
+
 def pct(x: float | None, digits: int = 0) -> str:
-    if x is None:
-        return DASH
-    return f"{x * 100:.{digits}f} %"
+    """A fraction as a percentage in the digest's one style (:meth:`Formats.pct`)."""
+    return _PLAIN.pct(x, digits)
 
 
 def pct_range(lo: float | None, hi: float | None) -> str:
-    if lo is None or hi is None:
-        return ""
-    return f"{lo * 100:.0f}–{hi * 100:.0f} %"
+    return _PLAIN.pct_range(lo, hi)
 
 
-def signed(x: float | None, scale: float = 100.0) -> str:
-    """Net sentiment (−1…1) as −100…+100; NPS likewise."""
-    if x is None:
-        return DASH
-    v = round(x * scale)
-    return f"+{v}" if v > 0 else ("−" + str(-v) if v < 0 else "0")
+def signed(x: float | None) -> str:
+    """Net sentiment on its −1…+1 scale (:meth:`Formats.net`)."""
+    return _PLAIN.net(x)
 
 
 def delta_pts(now: float | None, then: float | None) -> str:
-    if now is None or then is None:
-        return ""
-    d = round((now - then) * 100)
-    if d == 0:
-        return "±0 pts"
-    return f"▲ {d} pts" if d > 0 else f"▼ {-d} pts"
+    return _PLAIN.points(now, then)
 
 
 def status(w: Window, bar: float) -> str:
@@ -129,19 +119,6 @@ def kind_name(code: object) -> str:
     return KIND_NAMES.get(s, s or "Unknown")
 
 
-def local_time(dt: datetime | None, tz: str, fmt: str = "%H:%M") -> str:
-    if dt is None:
-        return ""
-    if dt.tzinfo is None:
-        dt = dt.replace(tzinfo=UTC)
-    return dt.astimezone(ZoneInfo(tz)).strftime(fmt)
-
-
-def stamp(dt: datetime | None, tz: str) -> str:
-    """An instant as the log and ``monitor status`` show it: ``2026-12-01T14:42:12+01:00`` in ``tz``."""
-    return "" if dt is None else iso_stamp(dt, display_zone(tz))
-
-
 _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|>~])")
 
 
@@ -172,8 +149,6 @@ def _filters() -> dict[str, Callable[..., object]]:
         "lang_code": lang_code,
         "lang_name": lang_name,
         "kind_name": kind_name,
-        "local_time": local_time,
-        "stamp": stamp,
         "md": md_escape,
     }
 
@@ -203,27 +178,38 @@ def _env(autoescape: bool) -> Environment:
             "headline": headline,
             "kind_name": kind_name,
             "lang_name": lang_name,
+            "empty_statement": empty_statement,
+            "legend": legend,
+            "source_line": source_line,
+            "sources_summary": sources_summary,
+            "when": when,
+            "window_statement": window_statement,
         }
     )
     return env
 
 
+def formats(digest: Digest) -> Formats:
+    """The number and time formats of ``digest`` (its locale, its display timezone)."""
+    return Formats(digest.locale, digest.shown_timezone)
+
+
 def render_html(digest: Digest, images: Mapping[str, str] | None = None) -> str:
     """HTML e-mail/file body. ``images`` maps brand → ``src`` (``cid:…`` or ``data:…``)."""
     template = _env(True).get_template("digest.html.j2")
-    return template.render(d=digest, images=dict(images or {}))
+    return template.render(d=digest, f=formats(digest), images=dict(images or {}))
 
 
 def render_text(digest: Digest) -> str:
-    return _env(False).get_template("digest.txt.j2").render(d=digest)
+    return _env(False).get_template("digest.txt.j2").render(d=digest, f=formats(digest))
 
 
 def render_markdown(digest: Digest) -> str:
-    return _env(False).get_template("digest.md.j2").render(d=digest)
+    return _env(False).get_template("digest.md.j2").render(d=digest, f=formats(digest))
 
 
-def brand_summary(b: BrandDigest, bar: float) -> str:
-    return headline(b, bar)
+def brand_summary(b: BrandDigest, bar: float, f: Formats | None = None) -> str:
+    return headline(b, bar, f)
 
 
 # ---------------------------------------------------------------- every form at once
@@ -253,7 +239,7 @@ def digest_stem(digest: Digest, *, all_brands: bool = True) -> str:
 
 def render_all(digest: Digest, *, markdown: bool = False, stem: str | None = None) -> RenderedDigest:
     """Render the charts, both HTML forms, the text (and the Markdown) of ``digest``."""
-    charts = {b.brand: render_chart(b.series, digest.bar) for b in digest.brands}
+    charts = {b.brand: render_chart(b.series, digest.bar, formats(digest)) for b in digest.brands}
     data_uris = {name: "data:image/png;base64," + base64.b64encode(png).decode("ascii") for name, png in charts.items()}
     domain = "mention-monitor.local"
     cids = {b.brand: f"chart-{i}-{b.slug}@{domain}" for i, b in enumerate(digest.brands)}
@@ -270,10 +256,12 @@ def render_all(digest: Digest, *, markdown: bool = False, stem: str | None = Non
 
 
 __all__ = [
+    "DASH",
     "RenderedDigest",
     "brand_summary",
     "delta_pts",
     "digest_stem",
+    "formats",
     "lang_name",
     "md_escape",
     "pct",

@@ -12,9 +12,11 @@ import httpx
 
 from monitor._config import Secrets
 from monitor._digest.files import DigestFiles
-from monitor._digest.headline import headline
-from monitor._digest.records import BrandDigest
-from monitor._digest.render import RenderedDigest, pct, pct_range, safe_url, signed, slack_escape
+from monitor._digest.formats import Formats
+from monitor._digest.headline import headline, when
+from monitor._digest.records import BrandDigest, Digest
+from monitor._digest.render import RenderedDigest, formats, safe_url, slack_escape
+from monitor._digest.story import empty_statement, window_statement
 from monitor._digest.transport import Outgoing, Send
 from monitor.errors import DeliveryError, TransientDeliveryError
 
@@ -22,27 +24,38 @@ JsonObject = dict[str, object]
 
 
 def webhook_payload(rendered: RenderedDigest, files: DigestFiles | None = None) -> JsonObject:
-    """A Slack-compatible message (``text`` fallback + Block Kit blocks)."""
+    """A Slack-compatible message (``text`` fallback + Block Kit blocks): the same figures,
+    formats and window as the HTML and text forms."""
     d = rendered.digest
+    f = formats(d)
     blocks: list[JsonObject] = [
         {
             "type": "header",
-            "text": {"type": "plain_text", "text": f"Mention digest · {d.day.strftime('%a %-d %b %Y')}"[:150]},
-        }
+            "text": {"type": "plain_text", "text": f"Mention digest · {f.day(d.day)}"[:150]},
+        },
+        {"type": "context", "elements": [{"type": "mrkdwn", "text": slack_escape(window_statement(d, f))[:3000]}]},
     ]
+    empty = empty_statement(d)
+    if empty:
+        blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": slack_escape(empty)}})
     fallback = []
     for b in d.brands:
-        line = headline(b, d.bar)
+        line = headline(b, d.bar, f)
         fallback.append(f"{b.brand}: {line}")
         fields = []
         for w in (b.today, b.yesterday, b.week, b.month):
-            ci = pct_range(w.msi_low, w.msi_high)
+            ci = f.pct_range(w.msi_low, w.msi_high)
             low = " · low sample" if (w.low_sample and w.msi is not None) else ""
+            n = f" · n = {f.count(w.positive + w.negative)}" if w.msi is not None else ""
             fields.append(
-                {"type": "mrkdwn", "text": f"*MSI {w.label.lower()}*\n{pct(w.msi)}" + (f" ({ci}){low}" if ci else "")}
+                {
+                    "type": "mrkdwn",
+                    "text": f"*MSI {slack_escape(w.label.lower())}*\n{f.pct(w.msi)}"
+                    + (f" ({ci}){n}{low}" if ci else ""),
+                }
             )
-        fields.append({"type": "mrkdwn", "text": f"*Mentions today*\n{b.today.volume}"})
-        fields.append({"type": "mrkdwn", "text": f"*Net sentiment*\n{signed(b.today.net_sentiment)}"})
+        fields.append({"type": "mrkdwn", "text": f"*Mentions {when(b.today)}*\n{f.count(b.today.volume)}"})
+        fields.append({"type": "mrkdwn", "text": f"*Net sentiment (−1…+1)*\n{f.net(b.today.net_sentiment)}"})
         blocks.append(
             {
                 "type": "section",
@@ -52,9 +65,13 @@ def webhook_payload(rendered: RenderedDigest, files: DigestFiles | None = None) 
         blocks.append({"type": "section", "fields": fields})
         if b.alerts:
             text = "\n".join(
-                f":warning: *{slack_escape(a.kind.replace('_', ' '))}*: {slack_escape(a.message)}" for a in b.alerts
+                f":warning: *{slack_escape(a.heading)}*" + "".join(f"\n      {slack_escape(x)}" for x in a.details)
+                for a in b.alerts
             )
             blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": text[:3000]}})
+        why = _why(b, d, f)
+        if why:
+            blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": why[:3000]}})
         worst = b.most_negative[:2]
         if worst:
             lines = []
@@ -68,7 +85,10 @@ def webhook_payload(rendered: RenderedDigest, files: DigestFiles | None = None) 
             blocks.append(
                 {
                     "type": "section",
-                    "text": {"type": "mrkdwn", "text": ("*Most negative today*\n" + "\n".join(lines))[:3000]},
+                    "text": {
+                        "type": "mrkdwn",
+                        "text": (f"*Most negative {when(b.today)}*\n" + "\n".join(lines))[:3000],
+                    },
                 }
             )
         if b.average_ratings:
@@ -87,6 +107,39 @@ def webhook_payload(rendered: RenderedDigest, files: DigestFiles | None = None) 
             }
         )
     return {"text": slack_escape(f"Mention digest {d.day.isoformat()}: " + " | ".join(fallback)), "blocks": blocks}
+
+
+def _why(b: BrandDigest, d: Digest, f: Formats) -> str:
+    """The brand's "What drove it" in mrkdwn (empty when there is nothing to say)."""
+    why = b.why
+    if why.empty:
+        return ""
+    lines = ["*What drove it*"]
+    lines += [f"• {slack_escape(x.text)}" for x in why.drivers]
+    for t in why.themes:
+        gist = f" ({slack_escape(t.gist)})" if t.gist else ""
+        lines.append(
+            f"• {slack_escape(t.name)}{gist}: {f.count(t.volume)} mentions, MSI {f.pct(t.msi)} (n = {f.count(t.msi_n)})"
+        )
+    for a in why.aspects:
+        lines.append(
+            f"• {slack_escape(a.aspect)}: {f.count(a.volume)} mentions, MSI {f.pct(a.msi)} (n = {f.count(a.msi_n)})"
+        )
+    c = why.complaints
+    if c is not None:
+        median = f.age(c.median_response_s) if c.median_response_s is not None else "–"
+        lines.append(
+            f"• Complaints awaiting an answer: {f.count(c.open)} open, {f.count(c.overdue)} overdue"
+            + (f", the longest waiting {f.age(c.oldest_open_s)}" if c.oldest_open_s is not None else "")
+            + f"; answered within {f.period(why.target_s)}: {f.pct(c.answered_in_time_share)}; median response {median}"
+        )
+        for w in why.waiting[:3]:
+            link = safe_url(w.url)
+            lines.append(
+                f">{slack_escape(w.excerpt[:160])}\n_waiting {f.age(w.age_s)}{' · overdue' if w.overdue else ''} · "
+                f"{slack_escape(w.lang)} · {slack_escape(w.source)}_" + (f" · <{link}|open>" if link else "")
+            )
+    return "\n".join(lines)
 
 
 def _averages(b: BrandDigest) -> str:

@@ -266,6 +266,10 @@ def digest_step(
             min_sample=cfg.index.min_sample,
             now=now,
             all_brands=configured if set(chosen) <= set(configured) else chosen,
+            display_tz=cfg.digest.timezone,
+            locale=cfg.digest.locale,
+            spike_k=cfg.index.spike_k,
+            answer_target_s=cfg.complaints.target.total_seconds(),
         )
         rendered = render_all(
             digest, markdown=cfg.digest.markdown, stem=digest_stem(digest, all_brands=set(chosen) == set(configured))
