@@ -5,6 +5,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -367,8 +368,8 @@ class MentionIndex(ComplaintMethods, DriverMethods, ModelCheckMethods, ReachMeth
         return self.store.brand_name(bid)
 
     def alerts(self, brand: str, at: datetime | None = None) -> ResultList[Alert]:
-        """Alerts for the 24 hours up to ``at`` (default now), each with its numbers; and the
-        model disagreeing with the stars over the last 7 days (``model_disagrees``)."""
+        """Alerts for the 24 hours up to ``at`` (default now), each with its numbers and its
+        drivers; and the model disagreeing with the stars over the last 7 days (``model_disagrees``)."""
         bid = self._brand_id(brand)
         at = at or datetime.now(UTC)
         if at.tzinfo is None:
@@ -379,6 +380,9 @@ class MentionIndex(ComplaintMethods, DriverMethods, ModelCheckMethods, ReachMeth
         cfg, name = self.config.index, self._brand_name(bid)
         found = alert_rules.evaluate(name, windows, bar=cfg.bar, min_sample=cfg.min_sample, k=cfg.spike_k)
         day = at.astimezone(self.tz).date()
+        if found:  # what drove them: the local day against the daily average of the 7 days before
+            why = tuple(self.drivers(name, day, days=1, baseline_days=7).lines())
+            found = [replace(a, drivers=why) for a in found]
         rows = rated_scores(self.engine, day - timedelta(days=BEFORE_DAYS + RECENT_DAYS - 1), day, brand_id=bid)
         found += drop_alerts(name, rows, day, drop=cfg.agreement_drop, min_sample=cfg.agreement_min_sample)
         return ResultList(found)

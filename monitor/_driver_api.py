@@ -8,10 +8,12 @@ sources and languages that account for the move (:mod:`monitor._index.drivers`).
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+from dataclasses import replace
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from monitor._config import Config
+from monitor._digest.render import KIND_NAMES
 from monitor._filters import check_day
 from monitor._index.drivers import Counts, DriverReport, Segment, explain
 from monitor._index.points import Tally
@@ -51,7 +53,7 @@ class DriverMethods:
             out = []
             for key in keys:
                 name = str(key) if key else "unknown"
-                label = ISO_639_1.get(name, name) if group == "lang" else name
+                label = ISO_639_1.get(name, name) if group == "lang" else KIND_NAMES.get(name, name)
                 out.append(
                     Segment(group, name, label, _counts(b.get((key, before[0]))), _counts(a.get((key, after[0]))))
                 )
@@ -59,28 +61,47 @@ class DriverMethods:
 
         return read
 
-    def drivers(self, brand: str, end: date | str | None = None, *, days: int = 7, limit: int = 3) -> DriverReport:
+    def drivers(
+        self,
+        brand: str,
+        end: date | str | None = None,
+        *,
+        days: int = 7,
+        baseline_days: int | None = None,
+        limit: int = 3,
+    ) -> DriverReport:
         """What moved ``brand``'s MSI and volume: the last ``days`` days to ``end`` (default
-        today, included) against the ``days`` before, with the segments that account for it
+        today, included) against the ``baseline_days`` before (default ``days``; a longer
+        baseline is scaled to ``days``, e.g. ``days=1, baseline_days=7``: a day against the
+        daily average of the week before), with the segments that account for it
         (``report.drivers``, most explanatory first; ``report.to_pandas()``: one row each)."""
         if not 1 <= days <= MAX_DAYS:
             raise InvalidArgument.of("days", str(days), f"expected 1 to {MAX_DAYS}")
+        base = days if baseline_days is None else baseline_days
+        if not 1 <= base <= MAX_DAYS:
+            raise InvalidArgument.of("baseline_days", str(base), f"expected 1 to {MAX_DAYS}")
         if limit < 1:
             raise InvalidArgument.of("limit", str(limit), "expected at least 1")
         last = check_day(end, "end") if end is not None else datetime.now(self.tz).date()
         after = (last - timedelta(days=days - 1), last)
-        before = (after[0] - timedelta(days=days), after[0] - timedelta(days=1))
+        before = (after[0] - timedelta(days=base), after[0] - timedelta(days=1))
         bid = self._brand_id(brand)
         whole_b = reads.tallies(self.engine, [bid], before[0], before[1], None)
         whole_a = reads.tallies(self.engine, [bid], after[0], after[1], None)
-        segments = [s for reader in self._segment_readers() for s in reader(bid, before, after)]
-        return explain(
+        scale = days / base
+        segments = [
+            replace(s, before=s.before.scaled(scale))
+            for reader in self._segment_readers()
+            for s in reader(bid, before, after)
+        ]
+        report = explain(
             brand,
-            _counts(whole_b.get((None, before[0]))),
+            _counts(whole_b.get((None, before[0]))).scaled(scale),
             _counts(whole_a.get((None, after[0]))),
             segments,
             limit=limit,
         )
+        return replace(report, days=days, baseline_days=base)
 
 
 __all__ = ["DriverMethods", "SegmentReader"]

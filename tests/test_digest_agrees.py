@@ -148,6 +148,14 @@ def test_the_demo_digest_agrees_with_itself_and_the_index(demo: tuple[Path, str]
                     assert f"{name} for {brand}" not in part
             assert part.count("\n  ! ") == len(expected) + sum(1 for _ in re.finditer("model disagrees", part))
 
+            # what drove it: the index's drivers of the day against the daily average of the week before
+            report = idx.drivers(brand, day, days=1, baseline_days=7)
+            for line in report.lines():
+                assert line in part
+            if report.drivers:
+                assert report.headline() in part
+                assert f"What drove it: {report.lines()[0]}" in part  # carried by the alerts
+
             # share of voice: the day's volumes
             voice = re.search(rf"^  {brand}\s+(\d+)\s+(\d+) %", text, re.M)
             assert voice is not None and int(voice.group(1)) == t.volume

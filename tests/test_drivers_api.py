@@ -72,3 +72,23 @@ def test_a_quiet_week_has_no_driver_and_bad_arguments_are_named(idx: MentionInde
         idx.drivers("Lumio", limit=0)
     with pytest.raises(UnknownBrand):
         idx.drivers("Lumo")
+
+
+def test_a_day_against_the_daily_average_of_the_week_before(idx: MentionIndex) -> None:
+    report = idx.drivers("Lumio", end=date(2026, 11, 23), days=1, baseline_days=7)
+    assert report.before.positive == pytest.approx(13 / 7) and report.before.negative == pytest.approx(4 / 7)
+    assert (report.after.positive, report.after.negative) == (13, 4)
+    assert report.window == "the day against the daily average of the 7 days before"
+    assert report.to_dict()["baseline_days"] == 7
+    with pytest.raises(InvalidArgument, match="baseline_days"):
+        idx.drivers("Lumio", baseline_days=400)
+
+
+def test_alerts_carry_their_drivers(idx: MentionIndex) -> None:
+    alerts = idx.alerts("Lumio", at=datetime(2026, 11, 25, 8, 0, tzinfo=UTC))
+    fired = [a for a in alerts if a.kind != "model_disagrees"]
+    assert fired, [a.kind for a in alerts]
+    for a in fired:
+        assert any("are in Swedish" in line for line in a.drivers), a.drivers
+        assert any("come from Mastodon" in line for line in a.drivers), a.drivers
+        assert a.to_dict()["drivers"] == list(a.drivers)

@@ -16,6 +16,7 @@ The model's disagreement with the stars (``model_disagrees``) keeps its own stat
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 from datetime import date, timedelta
 from typing import Any
 
@@ -94,6 +95,7 @@ def describe(a: Alert, f: Formats, *, day: str = "today") -> AlertItem:
             f"{f.pct(_num(n, 'share'))} agreement over the last 7 days (n = {f.count(int(_num(n, 'n')))}) against "
             f"{f.pct(_num(n, 'before_share'))} over the 30 days before (n = {f.count(int(_num(n, 'before_n')))})",
         )
+    details += tuple(f"What drove it: {line}" for line in a.drivers[:1])  # the rest: "What drove it"
     return AlertItem(kind=a.kind, message=a.message, numbers=dict(n), title=title, details=details)
 
 
@@ -108,10 +110,15 @@ def digest_alerts(
     min_sample: int,
     k: float,
     day_phrase: str = "today",
+    drivers: Sequence[str] = (),
 ) -> tuple[AlertItem, ...]:
     """The index's rules on ``day`` against the 7 days before it (``points``: daily points
-    covering them), plus the ``model_disagrees`` ones of ``others`` (the index's own)."""
-    found = evaluate(brand, day_counts(points, day), bar=bar, min_sample=min_sample, k=k)
+    covering them), plus the ``model_disagrees`` ones of ``others`` (the index's own);
+    ``drivers``: what drove the day's move, carried by each of the rules' alerts."""
+    found = [
+        replace(a, drivers=tuple(drivers))
+        for a in evaluate(brand, day_counts(points, day), bar=bar, min_sample=min_sample, k=k)
+    ]
     found += [a for a in others if a.kind == "model_disagrees"]
     found.sort(key=lambda a: ORDER.index(a.kind) if a.kind in ORDER else len(ORDER))
     return tuple(describe(a, f, day=day_phrase) for a in found)

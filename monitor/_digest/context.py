@@ -17,6 +17,7 @@ the day is not over). Times are shown in ``digest.timezone`` (``display_tz``).
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
+from dataclasses import replace
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
@@ -38,8 +39,9 @@ from monitor._digest.records import (
     Window,
     slugify,
 )
-from monitor._digest.why import COMPLAINTS_SHOWN, WhatDroveIt, what_drove_it
+from monitor._digest.why import COMPLAINTS_SHOWN, DriverLine, WhatDroveIt, what_drove_it
 from monitor._health import PROBLEMS, plain_reason
+from monitor._index.drivers import DriverReport
 from monitor._index.formulas import wilson_interval
 from monitor._index.points import Point
 
@@ -209,22 +211,49 @@ def _alerts(
     min_sample: int,
     k: float,
     day_phrase: str,
+    drivers: DriverReport | None = None,
 ) -> tuple[AlertItem, ...]:
     """The index's alert rules judged on ``day`` against the 7 days before it
     (:mod:`monitor._digest.alerts`), and the model's disagreement with the stars."""
     points = idx.satisfaction(brand, start=day - timedelta(days=BASELINE_DAYS), end=day, by="day")
+    lines = drivers.lines() if drivers is not None else []
     return digest_alerts(
-        brand, points, day, idx.alerts(brand, at=at), f, bar=bar, min_sample=min_sample, k=k, day_phrase=day_phrase
+        brand,
+        points,
+        day,
+        idx.alerts(brand, at=at),
+        f,
+        bar=bar,
+        min_sample=min_sample,
+        k=k,
+        day_phrase=day_phrase,
+        drivers=lines,
     )
 
 
-def _why(idx: DigestIndex, brand: str, at: datetime, target_s: float) -> WhatDroveIt:
-    """Complaints awaiting an answer as of ``at`` (published in the 30 days to it): the
-    figures and the longest waiting."""
+def _why(
+    idx: DigestIndex, brand: str, at: datetime, target_s: float, drivers: DriverReport | None = None
+) -> WhatDroveIt:
+    """The drivers of the day's move (the day against the daily average of the 7 days
+    before) and the complaints awaiting an answer as of ``at`` (published in the 30 days to
+    it): the figures and the longest waiting."""
     figures = idx.complaint_figures(brand, at=at)
     waiting = idx.complaints(brand, status="open", at=at, order="oldest", limit=COMPLAINTS_SHOWN) if figures else []
     target = figures[0].target_s if figures else target_s
-    return what_drove_it(figures, waiting, target_s=target, since_days=COMPLAINT_DAYS)
+    return what_drove_it(figures, waiting, target_s=target, since_days=COMPLAINT_DAYS, drivers=driver_lines(drivers))
+
+
+def driver_lines(report: DriverReport | None) -> list[DriverLine]:
+    """The report as the digest's lines: the move with its window, then one per driver."""
+    if report is None or not report.drivers:
+        return []
+    first = report.drivers[0]
+    head = DriverLine("move", report.brand, f"{report.window[:1].upper()}{report.window[1:]}: {report.headline()}.")
+    rest = [
+        DriverLine(d.dimension, d.key, d.sentence(falling=report.falling) + ".", d.share_of_new_negative)
+        for d in report.drivers[1:]
+    ]
+    return [replace(head, share=first.share_of_new_negative), *rest]
 
 
 def source_problems(
@@ -353,13 +382,22 @@ def build_digest(
                 most_negative=_strongest(idx, brand, "negative", day_start, day_end),
                 most_positive=_strongest(idx, brand, "positive", day_start, day_end),
                 alerts=_alerts(
-                    idx, brand, day, at, f, bar=bar, min_sample=min_sample, k=spike_k, day_phrase=day_phrase
+                    idx,
+                    brand,
+                    day,
+                    at,
+                    f,
+                    bar=bar,
+                    min_sample=min_sample,
+                    k=spike_k,
+                    day_phrase=day_phrase,
+                    drivers=(report := idx.drivers(brand, day, days=1, baseline_days=BASELINE_DAYS)),
                 ),
                 share_today=today_share.share_of_voice if today_share else None,
                 share_week=week_share.share_of_voice if week_share else None,
                 average_ratings=read_average_ratings(idx, brand, day),
                 model_check=idx.model_check(brand, days=30, end=day),
-                why=_why(idx, brand, at, answer_target_s),
+                why=_why(idx, brand, at, answer_target_s, report),
             )
         )
 

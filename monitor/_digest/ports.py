@@ -15,6 +15,7 @@ from typing import Protocol
 from monitor._digest.why import ComplaintView, FiguresView
 from monitor._index.agreement import ModelCheck
 from monitor._index.alerts import Alert
+from monitor._index.drivers import DriverReport
 from monitor._index.periods import By
 from monitor._index.points import Point
 
@@ -144,6 +145,8 @@ class DigestIndex(Protocol):
     ) -> Sequence[ComplaintView]: ...
 
     def complaint_figures(self, brand: str | None = None, *, at: datetime | None = None) -> Sequence[FiguresView]: ...
+
+    def drivers(self, brand: str, end: date, *, days: int, baseline_days: int) -> DriverReport: ...
 
 
 __all__ = ["BrandShare", "DigestIndex", "MentionView", "RatingView", "SourceStatus"]

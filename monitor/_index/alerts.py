@@ -1,5 +1,7 @@
 """Alert rules (pure): each returns an :class:`Alert` that says why, with its numbers.
 
+The index attaches each alert's drivers (:mod:`monitor._index.drivers`) afterwards.
+
 - ``msi_below_bar``: the last 24 h MSI is under the bar (not fired on a low sample unless
   even the Wilson upper bound is under the bar).
 - ``msi_drop``: the last 24 h Wilson interval lies wholly below the trailing 7-day one.
@@ -26,10 +28,18 @@ class Alert:
     brand: str
     message: str
     numbers: dict[str, Any] = field(default_factory=dict)
+    #: What drove it: the segments behind the move, one sentence each (see :mod:`monitor._index.drivers`)
+    drivers: tuple[str, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         """The alert as a JSON-ready dict."""
-        return {"kind": self.kind, "brand": self.brand, "message": self.message, "numbers": dict(self.numbers)}
+        return {
+            "kind": self.kind,
+            "brand": self.brand,
+            "message": self.message,
+            "numbers": dict(self.numbers),
+            "drivers": list(self.drivers),
+        }
 
 
 def _total(window: dict[str, int]) -> int:

@@ -20,7 +20,6 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from monitor._index import formulas
 from monitor.errors import InvalidArgument, MonitorError
 
 DIMENSIONS = ("theme", "aspect", "source", "lang")
@@ -30,19 +29,23 @@ MIN_EFFECT_POINTS = 1.0
 
 @dataclass(frozen=True, slots=True)
 class Counts:
-    """Label counts of one period."""
+    """Label counts of one period (a baseline scaled to the period's length may be fractional)."""
 
-    positive: int = 0
-    neutral: int = 0
-    negative: int = 0
+    positive: float = 0
+    neutral: float = 0
+    negative: float = 0
 
     @property
-    def total(self) -> int:
+    def total(self) -> float:
         return self.positive + self.neutral + self.negative
 
     @property
     def msi(self) -> float | None:
-        return formulas.msi(self.positive, self.negative)
+        polar = self.positive + self.negative
+        return None if polar <= 0 else self.positive / polar
+
+    def scaled(self, factor: float) -> Counts:
+        return Counts(self.positive * factor, self.neutral * factor, self.negative * factor)
 
     def plus(self, other: Counts) -> Counts:
         return Counts(self.positive + other.positive, self.neutral + other.neutral, self.negative + other.negative)
@@ -50,7 +53,7 @@ class Counts:
     def minus(self, other: Counts) -> Counts:
         return Counts(self.positive - other.positive, self.neutral - other.neutral, self.negative - other.negative)
 
-    def to_dict(self) -> dict[str, int]:
+    def to_dict(self) -> dict[str, float]:
         return {"positive": self.positive, "neutral": self.neutral, "negative": self.negative}
 
 
@@ -87,20 +90,21 @@ class Driver:
         if falling and self.share_of_new_negative is not None:
             return (
                 f"{_pct(self.share_of_new_negative)} of the new negative mentions {what}{where}: "
-                f"negative mentions up from {self.before.negative} to {self.after.negative}"
+                f"negative mentions up from {_n(self.before.negative)} to {_n(self.after.negative)}"
             )
         if self.msi_effect is not None and abs(self.msi_effect) >= MIN_EFFECT_POINTS:
             sign = "+" if self.msi_effect > 0 else "−"
             return (
                 f"{self.name}{where} moved MSI {sign}{abs(self.msi_effect):.0f} points "
-                f"({self.before.total} → {self.after.total} mentions, MSI {_msi(self.before)} → {_msi(self.after)})"
+                f"({_n(self.before.total)} → {_n(self.after.total)} mentions, "
+                f"MSI {_msi(self.before)} → {_msi(self.after)})"
             )
         if self.share_of_added_volume is not None:
             return (
                 f"{_pct(self.share_of_added_volume)} of the added mentions {what}{where}: "
-                f"up from {self.before.total} to {self.after.total}"
+                f"up from {_n(self.before.total)} to {_n(self.after.total)}"
             )
-        return f"{self.name}{where}: {self.before.total} → {self.after.total} mentions"
+        return f"{self.name}{where}: {_n(self.before.total)} → {_n(self.after.total)} mentions"
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -124,6 +128,20 @@ class DriverReport:
     before: Counts
     after: Counts
     drivers: tuple[Driver, ...] = field(default_factory=tuple)
+    days: int | None = None  # the period's length, when known
+    baseline_days: int | None = None  # the baseline's (scaled to ``days`` when longer)
+
+    @property
+    def window(self) -> str:
+        """What is compared with what, in words ("" when the periods are not known)."""
+        if self.days is None:
+            return ""
+        span = "the day" if self.days == 1 else f"the {self.days} days"
+        base = self.baseline_days or self.days
+        if base == self.days:
+            return f"{span} against the {'day' if base == 1 else f'{base} days'} before"
+        unit = "daily" if self.days == 1 else f"{self.days}-day"
+        return f"{span} against the {unit} average of the {base} days before"
 
     @property
     def msi_change(self) -> float | None:
@@ -132,7 +150,7 @@ class DriverReport:
         return None if a is None or b is None else 100 * (a - b)
 
     @property
-    def volume_change(self) -> int:
+    def volume_change(self) -> float:
         return self.after.total - self.before.total
 
     @property
@@ -147,7 +165,7 @@ class DriverReport:
             verb = "fell" if change < 0 else "rose"
             first = f"MSI {verb} {abs(change):.0f} points ({_msi(self.before)} → {_msi(self.after)})"
         else:
-            first = f"Mentions {self.before.total} → {self.after.total}, MSI {_msi(self.after)}"
+            first = f"Mentions {_n(self.before.total)} → {_n(self.after.total)}, MSI {_msi(self.after)}"
         if not self.drivers:
             return first + "; no single theme, aspect, source or language accounts for it"
         return first + "; " + self.drivers[0].sentence(falling=self.falling)
@@ -172,6 +190,8 @@ class DriverReport:
             "msi_change": self.msi_change,
             "volume_change": self.volume_change,
             "headline": self.headline(),
+            "days": self.days,
+            "baseline_days": self.baseline_days,
             "drivers": [d.to_dict() for d in self.drivers],
         }
 
@@ -185,6 +205,11 @@ def _what(dimension: str, name: str) -> str:
     }.get(dimension, f"are in {name}")
 
 
+def _n(x: float) -> str:
+    """A count: whole numbers as such, a daily average with one decimal."""
+    return f"{x:.0f}" if abs(x - round(x)) < 0.05 else f"{x:.1f}"
+
+
 def _pct(x: float) -> str:
     return f"{100 * x:.0f} %"
 
@@ -194,7 +219,7 @@ def _msi(c: Counts) -> str:
     return "n/a" if value is None else f"{100 * value:.0f} %"
 
 
-def _share(part: int, whole: int) -> float | None:
+def _share(part: float, whole: float) -> float | None:
     if whole <= 0:
         return None
     return max(0.0, part / whole)
@@ -202,7 +227,7 @@ def _share(part: int, whole: int) -> float | None:
 
 def _effect(total_after: Counts, seg: Segment) -> float | None:
     cf = total_after.minus(seg.after).plus(seg.before)
-    a, b = total_after.msi, formulas.msi(max(cf.positive, 0), max(cf.negative, 0))
+    a, b = total_after.msi, Counts(max(cf.positive, 0), 0, max(cf.negative, 0)).msi
     return None if a is None or b is None else 100 * (a - b)
 
 
