@@ -239,6 +239,7 @@ def main() -> None:
     ap.add_argument("--sqlite", help="SQLite file to keep and reuse (default: a temporary one)")
     ap.add_argument("--pg-keep", help="PostgreSQL database name to keep and reuse (default: a temporary one)")
     ap.add_argument("--no-postgres", action="store_true", help="skip PostgreSQL")
+    ap.add_argument("--no-sqlite", action="store_true", help="skip SQLite (the 1M database; the baseline still runs)")
     ap.add_argument("--pg", default=os.environ.get("MONITOR_TEST_PG_URL", "postgresql://postgres@127.0.0.1:5432/test"))
     ap.add_argument("--only", action="append", help="measure only this page (by name; repeatable)")
     args = ap.parse_args()
@@ -248,10 +249,11 @@ def main() -> None:
         base_idx = open_filled(f"sqlite:///{Path(d) / 'base.db'}", 10_000)
         baseline = asyncio.run(bench_pages(base_idx, args.repeat, ["overview 7 days"]))[0][1]
         base_idx.close()
-        path = Path(args.sqlite) if args.sqlite else Path(d) / "web.db"
-        idx = open_filled(f"sqlite:///{path}", args.n)
-        over += report("sqlite", args.n, asyncio.run(bench_pages(idx, args.repeat, args.only)), baseline)
-        idx.close()
+        if not args.no_sqlite:
+            path = Path(args.sqlite) if args.sqlite else Path(d) / "web.db"
+            idx = open_filled(f"sqlite:///{path}", args.n)
+            over += report("sqlite", args.n, asyncio.run(bench_pages(idx, args.repeat, args.only)), baseline)
+            idx.close()
     if not args.no_postgres:
         with postgres_db(args.pg, args.pg_keep) as url:
             if url:

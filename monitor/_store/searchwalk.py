@@ -1,0 +1,56 @@
+"""A text search that reads the mentions one by one, with a budget: newest first, at most
+``budget`` mentions per call, so no request reads every stored mention.
+
+It serves the searches the trigram index cannot narrow (only words under three
+characters) or narrows too little (words in very many mentions), in the listing's
+newest-first keyset order. Each brand's walk first finds its *edge*: the position
+(``published_at``, ``id``) of the ``budget``-th mention its other filters keep, by its
+(brand, time) index alone. The search then reads only mentions from the keyset cursor down
+to that edge, checking the words on each. Every brand (of an all-brands listing) gets an
+equal share of the budget; the rows older than the newest brand's edge are dropped, so
+what is returned is exactly every match in one time range: newer than the cursor, down
+to the edge. When fewer than ``limit`` matched there, the caller gets the edge to continue
+from (``after=`` it) — no match is skipped and none is returned twice.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Connection, Row, Select, or_
+
+from monitor._store.tables import MENTION_T as M
+
+#: A position in the newest-first order: ``(published_at, id)``.
+Position = tuple[datetime, int]
+
+
+def bounded(
+    conn: Connection, rows_q: Select[Any], keys_q: Select[Any], brand_ids: list[int], limit: int, budget: int
+) -> tuple[list[Row[Any]], Position | None]:
+    """The first ``limit`` rows of ``rows_q`` (the listing with its text condition, newest
+    first) among at most ``budget`` mentions read newest first, and the position to continue
+    after when fewer were found before the budget ran out (``None``: the search is complete,
+    or the page is full and continues from its last row). ``keys_q`` selects ``published_at``
+    and ``id`` under the same filters as ``rows_q`` but the text, in the same order."""
+    share = max(1, -(-budget // max(1, len(brand_ids))))
+    rows: list[Row[Any]] = []
+    edge: Position | None = None
+    for bid in brand_ids:
+        q = rows_q.where(M.c.brand_id == bid)
+        stop = conn.execute(keys_q.where(M.c.brand_id == bid).offset(share - 1).limit(1)).first()
+        if stop is not None:  # more than its share left: read down to the share's last mention
+            at, mid = stop[0], int(stop[1])
+            q = q.where(M.c.published_at >= at, or_(M.c.published_at > at, M.c.id >= mid))
+            edge = max(edge, (at, mid)) if edge is not None else (at, mid)
+        rows += conn.execute(q.limit(limit)).all()
+    if edge is not None:  # only the range every brand read in full
+        rows = [r for r in rows if (r.published_at, r.id) >= edge]
+    rows.sort(key=lambda r: (r.published_at, r.id), reverse=True)
+    if len(rows) >= limit:
+        return rows[:limit], None
+    return rows, edge
+
+
+__all__ = ["Position", "bounded"]
