@@ -259,7 +259,9 @@ def q_mentions(
     strongest: bool = typer.Option(False, "--strongest", help="Most confident first instead of newest first."),
     text: str | None = typer.Option(None, "--text", help=f"Only mentions holding these words. {SEARCH_HELP}"),
     after: str | None = typer.Option(
-        None, "--after", help="Continue after this cursor: where a text search stopped (it says so), or a mention's `cursor`."
+        None,
+        "--after",
+        help="Continue after this cursor: where a text search stopped (it says so), or a mention's `cursor`.",
     ),
     json_: bool = JsonOpt,
     csv_: bool = CsvOpt,

@@ -13,8 +13,8 @@ from monitor._dates import parse_iso
 from monitor._index.points import Point
 from monitor._index.snapshots import Snapshot
 from monitor._labels import GIVEN_ORIGINS
-from monitor._search import parse_query
 from monitor._results import ResultList
+from monitor._search import parse_query
 from monitor._store import search, searchwalk
 from monitor._store.tables import BRAND_T as BR
 from monitor._store.tables import MENTION_T as M
