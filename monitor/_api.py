@@ -313,7 +313,7 @@ class MentionIndex(ComplaintMethods):
         mention's ``cursor`` (keyset paging, newest-first order only).
 
         A newest-first search the trigram index cannot narrow — only words of one or two
-        characters, or words in very many mentions — reads at most 50,000 mentions per call,
+        characters, or words in very many mentions — reads at most 20,000 mentions per call,
         newest first. If fewer than ``limit`` match among them, the result is partial: it
         holds every match back to ``result.searched_to`` and ``result.resume_after`` is the
         ``after=`` that continues searching older mentions (see

@@ -27,7 +27,7 @@ from monitor._store.tables import SOURCE_T as SRC
 SEARCH_CAP = 5000
 #: A newest-first text search the index cannot narrow reads at most this many mentions per
 #: call (``monitor._store.searchwalk``), shared equally by the brands it lists.
-SEARCH_BUDGET = 50_000
+SEARCH_BUDGET = 20_000
 
 
 @dataclass(frozen=True, slots=True)

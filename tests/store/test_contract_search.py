@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 
 from monitor._records import Mention
 from monitor._search import body, parse_query
-from monitor._store import Store, listings, search
+from monitor._store import Store, listings, search, searchwalk
 from monitor._store.listings import MentionFilter
 from monitor._store.tables import MENTION_T as M
 from monitor._store.tables import SEARCH_T
@@ -256,10 +256,13 @@ def expected(store: Store, made: list[tuple[str, str, object]], text: str, brand
 
 
 @pytest.mark.parametrize("brand", [None, "Acme"])
-@pytest.mark.parametrize(("text", "budget", "limit"), [("ab", 3, 4), ("B", 3, 4), ("q", 4, 5), ("xy", 1, 2)])
+@pytest.mark.parametrize(
+    ("text", "budget", "limit", "first"), [("ab", 3, 4, 1000), ("B", 7, 8, 2), ("q", 4, 5, 1), ("xy", 1, 2, 1000)]
+)
 def test_a_short_search_stops_at_its_budget_and_continues_without_gaps(
-    store: Store, brand: str | None, text: str, budget: int, limit: int
+    store: Store, monkeypatch: pytest.MonkeyPatch, brand: str | None, text: str, budget: int, limit: int, first: int
 ) -> None:
+    monkeypatch.setattr(searchwalk, "FIRST_STEP", first)  # a brand's walk in one step, or a first step and the rest
     made = seed_walk(store)
     seen, partial = search_all(store, text, brand, limit, budget)
     assert seen == expected(store, made, text, brand)  # exactly the matches, newest first, once each
