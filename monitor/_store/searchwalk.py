@@ -6,8 +6,8 @@ characters) or narrows too little (words in very many mentions), in the listing'
 newest-first keyset order. Each brand's walk first finds its *edge*: the position
 (``published_at``, ``id``) of the ``budget``-th mention its other filters keep, by its
 (brand, time) index alone. The search then reads only mentions from the keyset cursor down
-to that edge, checking the words on each — first the newest :data:`FIRST_STEP`, then the
-rest of its share if the page is not full yet. Every brand (of an all-brands listing) gets an
+to that edge, checking the words on each — a large share in two steps, the newest
+:data:`FIRST_STEP` and then the rest if the page is not full yet. Every brand (of an all-brands listing) gets an
 equal share of the budget; the rows older than the newest brand's edge are dropped, so
 what is returned is exactly every match in one time range: newer than the cursor, down
 to the edge. When fewer than ``limit`` matched there, the caller gets the edge to continue
@@ -26,8 +26,9 @@ from monitor._store.tables import MENTION_T as M
 #: A position in the newest-first order: ``(published_at, id)``.
 Position = tuple[datetime, int]
 
-#: Each brand's walk reads this many mentions first, and the rest of its share only when
-#: those did not fill the page (a common word is found within the first few).
+#: A brand's walk with a large share (four times this or more) reads this many mentions
+#: first, and the rest of its share only when they did not fill the page (a common word is
+#: found within the first few); a smaller share is read in one step.
 FIRST_STEP = 1000
 
 
@@ -50,7 +51,7 @@ def _brand(
     top: Position | None = None
     left = share
     while True:
-        step = min(left, FIRST_STEP) if top is None else left
+        step = FIRST_STEP if top is None and share >= 4 * FIRST_STEP else left
         keys, found = keys_q, rows_q
         if top is not None:
             keys, found = keys.where(_below(top)), found.where(_below(top))

@@ -257,7 +257,7 @@ def expected(store: Store, made: list[tuple[str, str, object]], text: str, brand
 
 @pytest.mark.parametrize("brand", [None, "Acme"])
 @pytest.mark.parametrize(
-    ("text", "budget", "limit", "first"), [("ab", 3, 4, 1000), ("B", 7, 8, 2), ("q", 4, 5, 1), ("xy", 1, 2, 1000)]
+    ("text", "budget", "limit", "first"), [("ab", 3, 4, 1000), ("B", 9, 10, 2), ("q", 4, 5, 1), ("xy", 1, 2, 1000)]
 )
 def test_a_short_search_stops_at_its_budget_and_continues_without_gaps(
     store: Store, monkeypatch: pytest.MonkeyPatch, brand: str | None, text: str, budget: int, limit: int, first: int
