@@ -179,13 +179,16 @@ def mentions(
                 q = q.where(M.c.brand_id + 0 == brand_id)
             rows = list(conn.execute(q.limit(limit)).all()) if hits else []
         elif query is not None and not strongest:  # many do, or no word is indexed: walk, bounded
-            keys = select(M.c.published_at, M.c.id).select_from(
+            keys = select(M.c.published_at, M.c.id, M.c.brand_id).select_from(
                 M.join(SRC, SRC.c.id == M.c.source_id) if f.source is not None else M
             )
             keys = _filtered(keys, f).order_by(M.c.published_at.desc(), M.c.id.desc())
             bids = [brand_id] if brand_id is not None else list(conn.execute(select(BR.c.id)).scalars())
             spend = SEARCH_BUDGET if budget is None else budget
-            rows, stopped = searchwalk.bounded(conn, q.where(search.holds(conn, query.words)), keys, bids, limit, spend)
+            match = keys.where(search.holds(conn, query.words))
+            found, stopped = searchwalk.bounded(conn, match, keys, bids, limit, spend)
+            # then the whole rows of just those (not a page's worth of every brand's)
+            rows = list(conn.execute(q.where(M.c.id.in_([mid for _, mid in found])))) if found else []
         elif query is not None:
             rows = _walk(conn, q.where(search.holds(conn, query.words)), brand_id, strongest, limit)
         else:
