@@ -3,16 +3,17 @@
 
 It serves the searches the trigram index cannot narrow (only words under three
 characters) or narrows too little (words in very many mentions), in the listing's
-newest-first keyset order. Each brand's walk first finds its *edge*: the position
-(``published_at``, ``id``) of the ``budget``-th mention its other filters keep, by its
-(brand, time) index alone. The search then reads only mentions from the keyset cursor down
-to that edge, checking the words on each — a large share in two steps, the newest
-:data:`FIRST_STEP` and then the rest if the page is not full yet. Every brand (of an
-all-brands listing) gets an equal share of the budget, and the brands' walks go together
-(one statement per step for the edges, one for the matches); the rows older than the newest brand's edge are dropped, so
-what is returned is exactly every match in one time range: newer than the cursor, down
-to the edge. When fewer than ``limit`` matched there, the caller gets the edge to continue
-from (``after=`` it) — no match is skipped and none is returned twice.
+newest-first keyset order. Every brand listed gets an equal share of the budget. A
+brand's walk first finds its *edge*: the position (``published_at``, ``id``) of the last
+mention of its share that its other filters keep, by its (brand, time) index alone; then
+it reads only the mentions from the keyset cursor down to that edge, checking the words
+on each. It does so in two steps — the newest :data:`FIRST_STEP` (at most a quarter of
+its share), then the rest if the page is not full yet — and the brands' walks go
+together: one statement per step for the edges, one for the matches. Matches older than
+the newest brand's edge are dropped, so what is returned is exactly every match in one
+time range: newer than the cursor, down to that edge. When fewer than ``limit`` matched
+there, the caller gets the edge to continue from (``after=`` it): no match is skipped and
+none is returned twice.
 """
 
 from __future__ import annotations
@@ -27,9 +28,9 @@ from monitor._store.tables import MENTION_T as M
 #: A position in the newest-first order: ``(published_at, id)``.
 Position = tuple[datetime, int]
 
-#: A brand's walk with a large share (four times this or more) reads this many mentions
-#: first, and the rest of its share only when they did not fill the page (a common word is
-#: found within the first few); a smaller share is read in one step.
+#: A brand's walk reads this many mentions first (a quarter of its share when that is
+#: less), and the rest of its share only when they did not fill the page: a common word
+#: is found within the first few.
 FIRST_STEP = 1000
 #: Brands per statement (SQLite allows 500 parts in a compound select).
 _UNION = 100
@@ -73,7 +74,8 @@ def bounded(
     if conn.dialect.name == "postgresql":  # the brands' union costs enough to be JIT-compiled: 200-300 ms lost
         conn.exec_driver_sql("SET LOCAL jit = off")
     share = max(1, -(-budget // max(1, len(brand_ids))))
-    steps = [FIRST_STEP, share - FIRST_STEP] if share >= 4 * FIRST_STEP else [share]
+    first = min(FIRST_STEP, share // 4)
+    steps = [first, share - first] if first else [share]
     tops: dict[int, Position | None] = dict.fromkeys(brand_ids)  # brands still walking: read down to
     found: dict[int, list[Position]] = {bid: [] for bid in brand_ids}
     edge: Position | None = None
