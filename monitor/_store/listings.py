@@ -28,6 +28,9 @@ SEARCH_CAP = 5000
 #: A newest-first text search the index cannot narrow reads at most this many mentions per
 #: call (``monitor._store.searchwalk``), shared equally by the brands it lists.
 SEARCH_BUDGET = 20_000
+#: … and starts no further step of that walk after this many seconds (a busy machine reads
+#: fewer mentions per request, and the page still answers quickly).
+SEARCH_SECONDS = 0.15
 
 
 @dataclass(frozen=True, slots=True)
@@ -153,7 +156,8 @@ def mentions(
     """Mentions of brand ``brand_id`` (every brand when ``None``) matching ``f``, newest (or
     most confident) first; ``f.after`` continues a newest-first listing past that row.
     A newest-first text search the index cannot narrow reads at most ``budget`` mentions
-    (default :data:`SEARCH_BUDGET`) and may stop early (:class:`MentionList`); in the most
+    (default: :data:`SEARCH_BUDGET`, and no further step after :data:`SEARCH_SECONDS`) and
+    may stop early (:class:`MentionList`); in the most
     confident order it reads every match. A text too long (or of too many words) raises
     :class:`~monitor.errors.InvalidArgument`."""
     q = select(
@@ -184,9 +188,10 @@ def mentions(
             )
             keys = _filtered(keys, f).order_by(M.c.published_at.desc(), M.c.id.desc())
             bids = [brand_id] if brand_id is not None else list(conn.execute(select(BR.c.id)).scalars())
-            spend = SEARCH_BUDGET if budget is None else budget
+            # the defaults: a budget and a time; a budget given is read whole (the same stops every time)
+            spend, seconds = (SEARCH_BUDGET, SEARCH_SECONDS) if budget is None else (budget, None)
             match = keys.where(search.holds(conn, query.words))
-            found, stopped = searchwalk.bounded(conn, match, keys, bids, limit, spend)
+            found, stopped = searchwalk.bounded(conn, match, keys, bids, limit, spend, seconds)
             # then the whole rows of just those (not a page's worth of every brand's)
             rows = list(conn.execute(q.where(M.c.id.in_([mid for _, mid in found])))) if found else []
         elif query is not None:

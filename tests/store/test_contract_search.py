@@ -222,7 +222,7 @@ def seed_walk(store: Store) -> list[tuple[str, str, object]]:
     return [(m.external_id, m.text, m.published_at) for rows in made.values() for m in rows]
 
 
-def search_all(store: Store, text: str, brand: str | None, limit: int, budget: int) -> tuple[list[str], int]:
+def search_all(store: Store, text: str, brand: str | None, limit: int, budget: int | None) -> tuple[list[str], int]:
     """Every match of ``text``, page after page as the dashboard goes (full page: after its
     last row; stopped early: after where the search stopped); and how many calls stopped early."""
     bid = store.brand_id(brand) if brand else None
@@ -270,6 +270,16 @@ def test_a_short_search_stops_at_its_budget_and_continues_without_gaps(
     assert partial > 0  # the budget was too small to finish in one call
     whole, none_partial = search_all(store, text, brand, 1000, 50_000)
     assert whole == seen and none_partial == 0  # a budget covering every mention: one call, complete
+
+
+def test_a_search_out_of_time_stops_after_its_step_and_continues(store: Store, monkeypatch: pytest.MonkeyPatch) -> None:
+    made = seed_walk(store)
+    monkeypatch.setattr(listings, "SEARCH_SECONDS", 0.0)  # the default budget, but no time for a second step
+    monkeypatch.setattr(searchwalk, "FIRST_STEP", 2)
+    seen, partial = search_all(store, "ab", "Acme", 5, None)
+    assert seen == expected(store, made, "ab", "Acme") and partial >= 10  # 32 mentions, 2 a request
+    monkeypatch.setattr(listings, "SEARCH_SECONDS", 60.0)
+    assert search_all(store, "ab", "Acme", 5, None) == (seen, 0)  # time enough: steps of 2, 4, 8, … in one call
 
 
 def test_a_budget_reads_exactly_that_many_mentions_of_the_brand(store: Store) -> None:
