@@ -314,7 +314,7 @@ class MentionIndex(ComplaintMethods):
 
         A newest-first search the trigram index cannot narrow — only words of one or two
         characters, or words in very many mentions — reads at most 20,000 mentions per call,
-        newest first. If fewer than ``limit`` match among them, the result is partial: it
+        newest first (fewer on a busy machine: no further step after 0.15 s). If fewer than ``limit`` match among them, the result is partial: it
         holds every match back to ``result.searched_to`` and ``result.resume_after`` is the
         ``after=`` that continues searching older mentions (see
         :class:`~monitor.MentionList`); ``None`` when there is nothing to continue."""
