@@ -3,6 +3,7 @@
     python benchmarks/web.py                          # 1,000,000 mentions, SQLite and PostgreSQL
     python benchmarks/web.py --n 200000 --no-postgres
     python benchmarks/web.py --sqlite /tmp/web1m.db   # keep (or reuse) the generated database
+    python benchmarks/web.py --sqlite /tmp/web1m.db --pg-keep mm_web1m --only letter --ingest 0
 
 The mentions come from ``benchmarks/index_scale.py``'s generator (10 brands, 5 languages,
 6 source kinds, a year, time order) through its bulk path, plus a rare language (12
@@ -11,6 +12,15 @@ httpx's ASGI transport, logged in as an editor, ``--repeat`` times after one war
 median and p95 (PostgreSQL after ``ANALYZE``, as autovacuum leaves it). The baseline,
 measured in the same run, is the overview at 10,000 mentions; each page's ratio is its
 median over the baseline's. Target: every page ≤ 300 ms.
+
+The text searches cover each way a search reads (``monitor._store.listings``): words the
+trigram index narrows (a rare word, a word nowhere, 0.1 % of mentions), words in very many
+mentions and words of one or two letters (the bounded newest-first walk: common, rare —
+12 of 1M — and found nowhere, which stops at its budget and says "partial"; then the
+continuation), for every brand and for one. Each line shows what the page held (rows,
+partial). Before the pages, ``--ingest N`` mentions are stored into fresh databases with
+the search's rows written and without (as before ``0008_search``), twice each,
+interleaved: the ingest rate with search on and off in the same run.
 """
 
 from __future__ import annotations
@@ -26,9 +36,10 @@ import tempfile
 import time
 import uuid
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from unittest.mock import patch
 from urllib.parse import quote
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -95,6 +106,52 @@ def fill(idx: MentionIndex, n: int) -> float:
     return time.perf_counter() - started
 
 
+def ingest_rate(url: str, n: int, search: bool) -> tuple[float, float]:
+    """Mentions per second the bulk path stores ``n`` generated mentions into a fresh
+    database at, writing the text search's rows (``search``) or not (as before 0008_search):
+    per second of wall time, and per second of this process's CPU time (SQLite works in
+    this process, so that one holds on a busy machine; PostgreSQL's server does not)."""
+    idx = MentionIndex.open(config_from_dict({"database_url": url, "index": {"timezone": "UTC"}}))
+    off = patch("monitor._store.bulk.index_rows", lambda conn, rows: None)
+    with off if not search else nullcontext():
+        started, cpu = time.perf_counter(), time.process_time()
+        pending: list[tuple[str, str, str | None, list[Mention]]] = []
+        size = 0
+        for group in batches(n, order="time"):
+            pending.append(group)
+            size += len(group[3])
+            if size >= 5000:
+                idx.add_groups(pending, refresh=False)
+                pending, size = [], 0
+        if pending:
+            idx.add_groups(pending, refresh=False)
+        took, cpu = time.perf_counter() - started, time.process_time() - cpu
+    idx.close()
+    return n / took, n / cpu
+
+
+def bench_ingest(n: int, sqlite_dir: Path, pg_admin: str | None) -> None:
+    """The ingest rate with the text search on and off, each database, in this run."""
+    targets = [("sqlite", lambda tag: nullcontext(f"sqlite:///{sqlite_dir / f'ingest-{tag}.db'}"))]
+    if pg_admin:
+        targets.append(("postgres", lambda tag: postgres_db(pg_admin, None)))
+    for label, make in targets:
+        rates: dict[bool, list[tuple[float, float]]] = {}
+        for run, search in enumerate((False, True, False, True)):  # interleaved: the load hits both alike
+            with make(f"{run}-{'on' if search else 'off'}") as url:
+                if url is None:
+                    break
+                rates.setdefault(search, []).append(ingest_rate(url, n, search))
+        if len(rates) == 2:
+            for i, what in ((0, "wall time"), (1, "this process's CPU time")):
+                on, off = max(r[i] for r in rates[True]), max(r[i] for r in rates[False])
+                print(
+                    f"[{label}] ingest {n:,} mentions (bulk path, best of 2, per second of {what}): "
+                    f"search off {off:,.0f}/s, search on {on:,.0f}/s: {100 * (1 - on / off):.0f} % slower",
+                    flush=True,
+                )
+
+
 def pages(mid: int) -> list[tuple[str, str]]:
     """(name, path) of every page, with the filters a team would use."""
     b = quote(BRAND)
@@ -125,6 +182,15 @@ def pages(mid: int) -> list[tuple[str, str]]:
         ("mentions, brand + text, next page", f"/mentions?brand={b}&q=battery&after=CURSOR"),
         ("mentions, brand + one letter (no match)", f"/mentions?brand={b}&q=%C3%BE"),
         ("mentions, all brands + one letter (no match)", "/mentions?q=%C3%BE"),
+        ("mentions, all brands + one letter, continued", "/mentions?q=%C3%BE&after=RESUME"),
+        ("mentions, brand + one letter (common)", f"/mentions?brand={b}&q=y"),
+        ("mentions, all brands + one letter (common)", "/mentions?q=y"),
+        ("mentions, brand + two letters (common)", f"/mentions?brand={b}&q=ok"),
+        ("mentions, all brands + two letters (common)", "/mentions?q=ok"),
+        ("mentions, brand + two letters (rare: 12)", f"/mentions?brand={b}&q=ak"),
+        ("mentions, all brands + two letters (rare: 12)", "/mentions?q=ak"),
+        ("mentions, all brands + two letters (no match)", "/mentions?q=zq"),
+        ("mentions, brand + language + one letter", f"/mentions?brand={b}&lang=sv&q=y"),
         ("mentions, next page", f"/mentions?brand={b}&after=CURSOR"),
         ("sources", "/sources"),
         ("model", "/model"),
@@ -132,15 +198,23 @@ def pages(mid: int) -> list[tuple[str, str]]:
     ]
 
 
-async def measure(client: httpx.AsyncClient, path: str, repeat: int, csrf: str) -> tuple[float, float, int]:
-    async def once(i: int) -> int:
+async def measure(client: httpx.AsyncClient, path: str, repeat: int, csrf: str) -> tuple[float, float, str]:
+    """Median and p95 in ms, and what the page showed: its status, rows, and whether a
+    search stopped at its budget ("partial")."""
+
+    async def once(i: int) -> str:
         if path.startswith("POST "):
             mid = path.split()[1]
             label = ("positive", "negative")[i % 2]
             r = await client.post("/relabel", data={"pick": f"{mid}:{label}", "csrf": csrf, "back": "/mentions"})
         else:
             r = await client.get(path)
-        return r.status_code
+        rows = r.text.count('<article class="mention')
+        return (
+            f"HTTP {r.status_code}"
+            + (f" {rows:>2} rows" if rows else "")
+            + (" partial" if "Searched the mentions back to" in r.text else "")
+        )
 
     status = await once(0)  # warm-up
     xs = []
@@ -154,7 +228,7 @@ async def measure(client: httpx.AsyncClient, path: str, repeat: int, csrf: str) 
 
 async def bench_pages(
     idx: MentionIndex, repeat: int, only: list[str] | None = None
-) -> list[tuple[str, float, float, int]]:
+) -> list[tuple[str, float, float, str]]:
     accounts = Accounts(idx.engine)
     if accounts.user("bench") is None:
         accounts.add_user("bench", "editor", hash_password(PASSWORD), at=NOW)
@@ -170,25 +244,30 @@ async def bench_pages(
         cursor = re.search(r'href="/mentions\?[^"]*after=([^"&]+)"', page)
         first = re.search(r'<article class="mention[^"]*" id="m(\d+)"', page)
         assert csrf and cursor and first, "the mentions page lacks its form, next link or rows"
+        stopped = (await c.get("/mentions?q=%C3%BE")).text  # a search stops at its budget: where to go on
+        resume = re.search(r'href="/mentions\?[^"]*after=([^"&]+)"[^>]*>Continue searching', stopped)
         out = []
         for name, path in pages(int(first.group(1))):
-            if only and name not in only:
+            if only and not any(o in name for o in only):
                 continue
-            path = path.replace("CURSOR", cursor.group(1))
+            if "RESUME" in path and resume is None:
+                print(f"  {name}: no continuation (the search read every mention in one request)")
+                continue
+            path = path.replace("CURSOR", cursor.group(1)).replace("RESUME", resume.group(1) if resume else "")
             med, p95, status = await measure(c, path, repeat, csrf.group(1))
             out.append((name, med, p95, status))
         return out
 
 
-def report(label: str, n: int, rows: list[tuple[str, float, float, int]], baseline: float) -> int:
+def report(label: str, n: int, rows: list[tuple[str, float, float, str]], baseline: float) -> int:
     over = 0
     print(f"[{label}] {n:,} mentions; baseline (overview 7 days at 10,000 mentions): {baseline:.1f} ms")
     for name, med, p95, status in rows:
         flag = "ok" if p95 <= TARGET_MS else f"OVER {TARGET_MS:.0f} ms"
         over += p95 > TARGET_MS
         print(
-            f"[{label}] {name:<46} median {med:7.1f} ms  p95 {p95:7.1f} ms  ×{med / baseline:5.1f}  "
-            f"HTTP {status}  {flag}",
+            f"[{label}] {name:<48} median {med:7.1f} ms  p95 {p95:7.1f} ms  ×{med / baseline:5.1f}  "
+            f"{status:<24} {flag}",
             flush=True,
         )
     return over
@@ -239,19 +318,24 @@ def main() -> None:
     ap.add_argument("--sqlite", help="SQLite file to keep and reuse (default: a temporary one)")
     ap.add_argument("--pg-keep", help="PostgreSQL database name to keep and reuse (default: a temporary one)")
     ap.add_argument("--no-postgres", action="store_true", help="skip PostgreSQL")
+    ap.add_argument("--no-sqlite", action="store_true", help="skip SQLite (the 1M database; the baseline still runs)")
     ap.add_argument("--pg", default=os.environ.get("MONITOR_TEST_PG_URL", "postgresql://postgres@127.0.0.1:5432/test"))
-    ap.add_argument("--only", action="append", help="measure only this page (by name; repeatable)")
+    ap.add_argument("--only", action="append", help="measure only the pages whose name holds this (repeatable)")
+    ap.add_argument("--ingest", type=int, default=100_000, help="mentions per ingest-rate run (0: skip)")
     args = ap.parse_args()
     print(cpu_summary())
     over = 0
     with tempfile.TemporaryDirectory() as d:
+        if args.ingest:
+            bench_ingest(args.ingest, Path(d), None if args.no_postgres else args.pg)
         base_idx = open_filled(f"sqlite:///{Path(d) / 'base.db'}", 10_000)
         baseline = asyncio.run(bench_pages(base_idx, args.repeat, ["overview 7 days"]))[0][1]
         base_idx.close()
-        path = Path(args.sqlite) if args.sqlite else Path(d) / "web.db"
-        idx = open_filled(f"sqlite:///{path}", args.n)
-        over += report("sqlite", args.n, asyncio.run(bench_pages(idx, args.repeat, args.only)), baseline)
-        idx.close()
+        if not args.no_sqlite:
+            path = Path(args.sqlite) if args.sqlite else Path(d) / "web.db"
+            idx = open_filled(f"sqlite:///{path}", args.n)
+            over += report("sqlite", args.n, asyncio.run(bench_pages(idx, args.repeat, args.only)), baseline)
+            idx.close()
     if not args.no_postgres:
         with postgres_db(args.pg, args.pg_keep) as url:
             if url:

@@ -27,7 +27,7 @@ from monitor._records import AggregateRating, Mention, Prediction
 from monitor._results import BrandFigures, BreakdownRow, ResultList
 from monitor._store import IngestResult
 from monitor._store.answers import AnswerState
-from monitor._store.listings import MentionRecord, RunRecord, SourceOverview
+from monitor._store.listings import MentionList, MentionRecord, RunRecord, SourceOverview
 from monitor._store.ratings import RatingPoint
 from monitor._store.relabels import LabelChange
 from monitor.errors import (
@@ -101,6 +101,7 @@ __all__ = [
     "LabelChange",
     "Mention",
     "MentionIndex",
+    "MentionList",
     "MentionRecord",
     "ModelCheck",
     "ModelError",

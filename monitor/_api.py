@@ -31,7 +31,7 @@ from monitor._store import Engine, IngestResult, Store, forget_open_runs, listin
 from monitor._store import ratings as rating_store
 from monitor._store.agreement import rated_scores
 from monitor._store.engine import make_engine, upgrade
-from monitor._store.listings import MentionFilter, MentionRecord, RunRecord, SourceOverview
+from monitor._store.listings import MentionFilter, MentionList, MentionRecord, RunRecord, SourceOverview
 from monitor._store.ratings import RatingPoint
 from monitor._store.relabels import LabelChange
 from monitor.errors import InvalidArgument, InvalidLabel, StorageError
@@ -304,7 +304,7 @@ class MentionIndex(ComplaintMethods, DriverMethods, ModelCheckMethods, ReachMeth
         stars: int | None = None,
         text: str | None = None,
         after: str | None = None,
-    ) -> ResultList[MentionRecord]:
+    ) -> MentionList:
         """Stored mentions (of every brand when ``brand`` is None), newest first
         (``order="strongest"``: most confident first).
 
@@ -314,7 +314,14 @@ class MentionIndex(ComplaintMethods, DriverMethods, ModelCheckMethods, ReachMeth
         too), any case (Unicode case folding; the Turkish i's are one letter), no operators;
         at most 200 characters and 10 words (more raises
         :class:`~monitor.errors.InvalidArgument`). The next page: ``after=`` the last
-        mention's ``cursor`` (keyset paging, newest-first order only)."""
+        mention's ``cursor`` (keyset paging, newest-first order only).
+
+        A newest-first search the trigram index cannot narrow — only words of one or two
+        characters, or words in very many mentions — reads at most 20,000 mentions per call,
+        newest first (fewer on a busy machine: no further step after 0.15 s). If fewer than ``limit`` match among them, the result is partial: it
+        holds every match back to ``result.searched_to`` and ``result.resume_after`` is the
+        ``after=`` that continues searching older mentions (see
+        :class:`~monitor.MentionList`); ``None`` when there is nothing to continue."""
         if sentiment is not None and sentiment not in EFFECTIVE_LABELS:
             expected = f"expected one of {', '.join(EFFECTIVE_LABELS[:-1])} or {EFFECTIVE_LABELS[-1]!r}"
             raise InvalidLabel.of("sentiment", sentiment, hinted(expected, closest(sentiment, EFFECTIVE_LABELS)))
@@ -342,7 +349,7 @@ class MentionIndex(ComplaintMethods, DriverMethods, ModelCheckMethods, ReachMeth
             text=text,
             after=keyset,
         )
-        return ResultList(listings.mentions(self.engine, bid, None, f, limit))
+        return listings.mentions(self.engine, bid, None, f, limit)
 
     def relabel(self, mention_ids: Sequence[int], label: str | None, *, by: str | None = None) -> LabelChange:
         """A person's label for one mention or a selection (``None``: back to the model's),

@@ -281,6 +281,11 @@ def q_mentions(
     limit: int = typer.Option(50, "--limit", min=1, help="At most this many mentions."),
     strongest: bool = typer.Option(False, "--strongest", help="Most confident first instead of newest first."),
     text: str | None = typer.Option(None, "--text", help=f"Only mentions holding these words. {SEARCH_HELP}"),
+    after: str | None = typer.Option(
+        None,
+        "--after",
+        help="Continue after this cursor: where a text search stopped (it says so), or a mention's `cursor`.",
+    ),
     json_: bool = JsonOpt,
     csv_: bool = CsvOpt,
     config: Path | None = ConfigOpt,
@@ -288,7 +293,7 @@ def q_mentions(
 ) -> None:
     """List stored mentions of a brand."""
     idx = open_index(config, db)
-    rows = idx.mentions(
+    found = idx.mentions(
         brand,
         sentiment=sentiment,
         lang=lang,
@@ -298,7 +303,9 @@ def q_mentions(
         limit=limit,
         order="strongest" if strongest else "recent",
         text=text,
-    ).to_dicts()
+        after=after,
+    )
+    rows = found.to_dicts()
     emit(
         rows,
         _fmt(json_, csv_, None),
@@ -308,6 +315,14 @@ def q_mentions(
         cells=mention_cells,
         tz=idx.tz,
     )
+    if found.searched_to is not None:  # on stderr: the JSON or CSV on stdout stays whole
+        err_console.print(
+            f"[yellow]partial:[/] searched the mentions back to "
+            f"{found.searched_to.astimezone(idx.tz):%Y-%m-%d %H:%M} ({len(rows)} found); older ones are not "
+            f"searched yet. Continue searching older mentions: --after {escape(str(found.resume_after))}",
+            soft_wrap=True,
+            highlight=False,
+        )
 
 
 def _mention_fields() -> list[str]:

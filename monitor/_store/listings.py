@@ -13,8 +13,9 @@ from monitor._dates import parse_iso
 from monitor._index.points import Point
 from monitor._index.snapshots import Snapshot
 from monitor._labels import GIVEN_ORIGINS
+from monitor._results import ResultList
 from monitor._search import parse_query
-from monitor._store import search
+from monitor._store import search, searchwalk
 from monitor._store.tables import BRAND_T as BR
 from monitor._store.tables import MENTION_T as M
 from monitor._store.tables import RUN_T as RUN
@@ -24,6 +25,12 @@ from monitor._store.tables import SOURCE_T as SRC
 #: A text search reads the mentions holding its words when fewer than this many do, and
 #: otherwise walks the listing's own index checking each row (``monitor._store.search``).
 SEARCH_CAP = 5000
+#: A newest-first text search the index cannot narrow reads at most this many mentions per
+#: call (``monitor._store.searchwalk``), shared equally by the brands it lists.
+SEARCH_BUDGET = 20_000
+#: … and starts no further step of that walk after this many seconds (a busy machine reads
+#: fewer mentions per request, and the page still answers quickly).
+SEARCH_SECONDS = 0.15
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,8 +101,33 @@ class MentionFilter:
     after: tuple[datetime, int] | None = None  # keyset: (published_at, id) of the last row seen
 
 
+class MentionList(ResultList[MentionRecord]):
+    """The mentions :meth:`~monitor.MentionIndex.mentions` found, and whether a text search
+    stopped early.
+
+    A search the trigram index cannot narrow (only words of one or two characters, or
+    words in very many mentions) reads the mentions newest first, at most
+    :data:`SEARCH_BUDGET` per call. When that runs out before ``limit`` are found, the list
+    holds every match down to ``searched_to`` (possibly none) and ``resume_after`` is the
+    cursor to pass as ``after=`` to go on searching older mentions; otherwise both are
+    ``None`` (the search is complete, or the page is full: continue from its last cursor).
+    """
+
+    def __init__(self, rows: list[MentionRecord], stopped: tuple[datetime, int] | None = None) -> None:
+        super().__init__(rows)
+        #: The search read the mentions back to this publication time and stopped there.
+        self.searched_to: datetime | None = stopped[0] if stopped else None
+        #: ``after=`` this to continue searching older mentions (``None``: nothing to continue).
+        self.resume_after: str | None = f"{stopped[0].isoformat()}~{stopped[1]}" if stopped else None
+
+    @property
+    def partial(self) -> bool:
+        """Whether the search stopped at its budget (older mentions may still match)."""
+        return self.resume_after is not None
+
+
 def _filtered(q: Select[Any], f: MentionFilter) -> Select[Any]:
-    """``q`` narrowed by the origin, stars and keyset parts of ``f``."""
+    """``q`` narrowed by every part of ``f`` but the text and the order."""
     if f.origin == "model":
         q = q.where(M.c.label_origin.is_not(None), M.c.label_origin.not_in(GIVEN_ORIGINS))
     elif f.origin is not None:
@@ -107,19 +139,6 @@ def _filtered(q: Select[Any], f: MentionFilter) -> Select[Any]:
         at, mid = f.after
         # ``published_at <= at`` first: the (brand_id, published_at) index bounds the walk
         q = q.where(M.c.published_at <= at, or_(M.c.published_at < at, and_(M.c.published_at == at, M.c.id < mid)))
-    return q
-
-
-def mentions(
-    engine: Engine, brand_id: int | None, brand: str | None, f: MentionFilter, limit: int
-) -> list[MentionRecord]:
-    """Mentions of brand ``brand_id`` (every brand when ``None``) matching ``f``, newest (or
-    most confident) first; ``f.after`` continues a newest-first listing past that row.
-    A text too long (or of too many words) raises :class:`~monitor.errors.InvalidArgument`."""
-    q = select(
-        M, SRC.c.name.label("source_name"), SRC.c.kind.label("source_kind"), BR.c.name.label("brand_name")
-    ).select_from(M.join(SRC, SRC.c.id == M.c.source_id).join(BR, BR.c.id == M.c.brand_id))
-    q = _filtered(q, f)
     if f.sentiment is not None:
         q = q.where(M.c.label == f.sentiment)
     if f.lang is not None:
@@ -130,6 +149,23 @@ def mentions(
         q = q.where(M.c.published_at >= f.since)
     if f.until is not None:
         q = q.where(M.c.published_at < f.until)
+    return q
+
+
+def mentions(
+    engine: Engine, brand_id: int | None, brand: str | None, f: MentionFilter, limit: int, budget: int | None = None
+) -> MentionList:
+    """Mentions of brand ``brand_id`` (every brand when ``None``) matching ``f``, newest (or
+    most confident) first; ``f.after`` continues a newest-first listing past that row.
+    A newest-first text search the index cannot narrow reads at most ``budget`` mentions
+    (default: :data:`SEARCH_BUDGET`, and no further step after :data:`SEARCH_SECONDS`) and
+    may stop early (:class:`MentionList`); in the most
+    confident order it reads every match. A text too long (or of too many words) raises
+    :class:`~monitor.errors.InvalidArgument`."""
+    q = select(
+        M, SRC.c.name.label("source_name"), SRC.c.kind.label("source_kind"), BR.c.name.label("brand_name")
+    ).select_from(M.join(SRC, SRC.c.id == M.c.source_id).join(BR, BR.c.id == M.c.brand_id))
+    q = _filtered(q, f)
     strongest = f.strongest and f.sentiment in ("negative", "positive")
     if strongest:
         col = M.c.p_negative if f.sentiment == "negative" else M.c.p_positive
@@ -137,6 +173,7 @@ def mentions(
     else:
         q = q.order_by(M.c.published_at.desc(), M.c.id.desc())
     query = parse_query(f.text) if f.text else None
+    stopped = None
     with engine.connect() as conn:
         hits = search.candidates(conn, query, SEARCH_CAP) if query is not None else None
         if query is not None and hits is not None:  # few mentions hold the words: read just those
@@ -147,11 +184,23 @@ def mentions(
             if brand_id is not None:  # ``+ 0``: reach the rows by id, not by walking the brand's index
                 q = q.where(M.c.brand_id + 0 == brand_id)
             rows = list(conn.execute(q.limit(limit)).all()) if hits else []
-        elif query is not None:  # many do: walk as without a text, checking each row
+        elif query is not None and not strongest:  # many do, or no word is indexed: walk, bounded
+            keys = select(M.c.published_at, M.c.id, M.c.brand_id).select_from(
+                M.join(SRC, SRC.c.id == M.c.source_id) if f.source is not None else M
+            )
+            keys = _filtered(keys, f).order_by(M.c.published_at.desc(), M.c.id.desc())
+            bids = [brand_id] if brand_id is not None else list(conn.execute(select(BR.c.id)).scalars())
+            # the defaults: a budget and a time; a budget given is read whole (the same stops every time)
+            spend, seconds = (SEARCH_BUDGET, SEARCH_SECONDS) if budget is None else (budget, None)
+            match = keys.where(search.holds(conn, query.words))
+            found, stopped = searchwalk.bounded(conn, match, keys, bids, limit, spend, seconds)
+            # then the whole rows of just those (not a page's worth of every brand's)
+            rows = list(conn.execute(q.where(M.c.id.in_([mid for _, mid in found])))) if found else []
+        elif query is not None:
             rows = _walk(conn, q.where(search.holds(conn, query.words)), brand_id, strongest, limit)
         else:
             rows = _walk(conn, q, brand_id, strongest, limit)
-    return [_record(r, brand) for r in rows]
+    return MentionList([_record(r, brand) for r in rows], stopped)
 
 
 def _walk(conn: Connection, q: Select[Any], brand_id: int | None, strongest: bool, limit: int) -> list[Row[Any]]:
@@ -319,7 +368,9 @@ def sources_overview(engine: Engine) -> list[SourceOverview]:
 
 
 __all__ = [
+    "SEARCH_BUDGET",
     "MentionFilter",
+    "MentionList",
     "MentionRecord",
     "RunRecord",
     "SourceOverview",

@@ -377,7 +377,7 @@ ROBOTS_FILE_T = RobotsFile.__table__  # type: ignore[attr-defined]
 
 #: The text search's table: each mention's title and text folded (``monitor._search.body``),
 #: written with the mention, gone with it. Migration ``0008_search`` owns it and its index
-#: (SQLite: the FTS5 trigram table ``mention_search_fts`` kept in step by triggers;
+#: (SQLite: the FTS5 trigram table ``mention_search_fts``, written with it;
 #: PostgreSQL: a pg_trgm GIN index); it lives outside ``SQLModel.metadata`` because the
 #: schema comparison cannot describe either (``migrations/env_filter.py`` skips it).
 SEARCH_T = Table(

@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 
 from monitor._records import Mention
 from monitor._search import body, parse_query
-from monitor._store import Store, listings, search
+from monitor._store import Store, listings, search, searchwalk
 from monitor._store.listings import MentionFilter
 from monitor._store.tables import MENTION_T as M
 from monitor._store.tables import SEARCH_T
@@ -207,3 +207,121 @@ def test_a_query_too_long_or_of_too_many_words_is_refused_clearly(store: Store) 
         found(store, "x" * 201)
     with pytest.raises(InvalidArgument, match="11 words; at most 10"):
         found(store, " ".join(f"w{i:02d}" for i in range(11)))
+
+
+def seed_walk(store: Store) -> list[tuple[str, str, object]]:
+    """Two brands, 40 mentions over 20 hours, ties on the hour (two mentions share each time)
+    so a budget's edge falls between equal times; returns (external id, text, time)."""
+    words = ["ab cd", "xy", "Ab-12", "zz top", "tab", "ÅB"]
+    made: dict[str, list[Mention]] = {"Acme": [], "Beta": []}
+    for i in range(40):
+        brand = "Beta" if i % 5 == 0 else "Acme"
+        made[brand].append(Mention(f"w{i}", f"{words[i % len(words)]} {i}", published_at=T0 + timedelta(hours=i // 2)))
+    for brand, rows in made.items():
+        store.add_mentions(brand, "reviews", rows)
+    return [(m.external_id, m.text, m.published_at) for rows in made.values() for m in rows]
+
+
+def search_all(store: Store, text: str, brand: str | None, limit: int, budget: int | None) -> tuple[list[str], int]:
+    """Every match of ``text``, page after page as the dashboard goes (full page: after its
+    last row; stopped early: after where the search stopped); and how many calls stopped early."""
+    bid = store.brand_id(brand) if brand else None
+    seen: list[str] = []
+    after, partial = None, 0
+    for _ in range(200):
+        page = listings.mentions(store.engine, bid, brand, MentionFilter(text=text, after=after), limit, budget)
+        assert len(page) <= limit
+        seen += [m.external_id for m in page]
+        if page.resume_after is not None:
+            partial += 1
+            assert page.partial and page.searched_to is not None and len(page) < limit
+            assert all(m.published_at >= page.searched_to for m in page)  # nothing older than the edge
+            after = listings.parse_cursor(page.resume_after)
+        elif len(page) == limit:
+            after = listings.parse_cursor(page[-1].cursor)
+        else:
+            assert page.searched_to is None and not page.partial
+            return seen, partial
+    raise AssertionError("the search never finished")
+
+
+def expected(store: Store, made: list[tuple[str, str, object]], text: str, brand: str | None) -> list[str]:
+    """The matches by Python's own test, newest first (equal times: the larger id first)."""
+    with store.engine.connect() as conn:
+        ids = {r.external_id: r.id for r in conn.execute(select(M.c.external_id, M.c.id))}
+    words = text.casefold().split()
+    keep = [(at, ids[x], x) for x, t, at in made if all(w in body(None, t) for w in words)]
+    keep = [k for k in keep if brand is None or (int(k[2][1:]) % 5 == 0) == (brand == "Beta")]
+    return [x for *_, x in sorted(keep, reverse=True)]  # type: ignore[type-var]
+
+
+@pytest.mark.parametrize("brand", [None, "Acme"])
+@pytest.mark.parametrize(
+    ("text", "budget", "limit", "first"), [("ab", 3, 4, 1000), ("B", 9, 10, 2), ("q", 8, 9, 1), ("xy", 1, 2, 1000)]
+)
+def test_a_short_search_stops_at_its_budget_and_continues_without_gaps(
+    store: Store, monkeypatch: pytest.MonkeyPatch, brand: str | None, text: str, budget: int, limit: int, first: int
+) -> None:
+    monkeypatch.setattr(searchwalk, "FIRST_STEP", first)  # a brand's walk in one step, or a first step and the rest
+    monkeypatch.setattr(searchwalk, "_UNION", first)  # the brands' walks in one statement, or one each
+    made = seed_walk(store)
+    seen, partial = search_all(store, text, brand, limit, budget)
+    assert seen == expected(store, made, text, brand)  # exactly the matches, newest first, once each
+    assert partial > 0  # the budget was too small to finish in one call
+    whole, none_partial = search_all(store, text, brand, 1000, 50_000)
+    assert whole == seen and none_partial == 0  # a budget covering every mention: one call, complete
+
+
+def test_a_search_out_of_time_stops_after_its_step_and_continues(store: Store, monkeypatch: pytest.MonkeyPatch) -> None:
+    made = seed_walk(store)
+    monkeypatch.setattr(listings, "SEARCH_SECONDS", 0.0)  # the default budget, but no time for a second step
+    monkeypatch.setattr(searchwalk, "FIRST_STEP", 2)
+    seen, partial = search_all(store, "ab", "Acme", 5, None)
+    assert seen == expected(store, made, "ab", "Acme") and partial >= 10  # 32 mentions, 2 a request
+    monkeypatch.setattr(listings, "SEARCH_SECONDS", 60.0)
+    assert search_all(store, "ab", "Acme", 5, None) == (seen, 0)  # time enough: steps of 2, 4, 8, … in one call
+
+
+def test_a_budget_reads_exactly_that_many_mentions_of_the_brand(store: Store) -> None:
+    made = seed_walk(store)
+    acme = sorted(((at, x) for x, _, at in made if int(x[1:]) % 5), key=lambda k: (k[0], int(k[1][1:])), reverse=True)
+    bid = store.brand_id("Acme")
+    page = listings.mentions(store.engine, bid, "Acme", MentionFilter(text="q"), 10, 7)  # "q" is nowhere
+    assert list(page) == [] and page.searched_to == acme[6][0]  # stopped at the 7th newest mention
+    stopped = listings.parse_cursor(page.resume_after or "")
+    assert stopped is not None and stopped[0] == acme[6][0]
+    with store.engine.connect() as conn:
+        assert conn.execute(select(M.c.external_id).where(M.c.id == stopped[1])).scalar_one() == acme[6][1]
+
+
+def test_a_long_word_in_many_mentions_walks_with_the_budget_too(store: Store, monkeypatch: pytest.MonkeyPatch) -> None:
+    made = seed_walk(store)
+    monkeypatch.setattr(listings, "SEARCH_CAP", 2)  # more than 2 hold "top": the index hands over to the walk
+    seen, partial = search_all(store, "TOP", None, 2, 4)
+    assert seen == expected(store, made, "top", None) and partial > 0
+    monkeypatch.setattr(listings, "SEARCH_CAP", 1000)  # few hold it: read by id, exact in one call
+    assert search_all(store, "TOP", None, 2, 4) == (seen, 0)
+
+
+def test_a_short_search_keeps_the_other_filters_and_the_confident_order_reads_everything(store: Store) -> None:
+    made = seed_walk(store)
+    since = T0 + timedelta(hours=5)
+    bid = store.brand_id("Acme")
+    page = listings.mentions(store.engine, bid, "Acme", MentionFilter(text="ab", since=since), 100, 3)
+    assert page.partial and all(m.published_at >= since for m in page)
+    want = [x for x, t, at in made if "ab" in body(None, t) and at >= since and int(x[1:]) % 5]  # type: ignore[operator]
+    seen: list[str] = []
+    after = None
+    while True:
+        page = listings.mentions(store.engine, bid, "Acme", MentionFilter(text="ab", since=since, after=after), 100, 3)
+        seen += [m.external_id for m in page]
+        if not page.partial:
+            break
+        after = listings.parse_cursor(page.resume_after or "")
+    assert sorted(seen) == sorted(want) and len(seen) == len(set(seen))
+    with store.engine.connect() as conn:
+        ids = list(conn.execute(select(M.c.id)).scalars())
+    store.add_scores([(mid, pred("negative"), True) for mid in ids], now=T0)
+    f = MentionFilter(text="ab", sentiment="negative", strongest=True)
+    strongest = listings.mentions(store.engine, None, None, f, 100, 1)  # most confident first: no budget
+    assert not strongest.partial and len(strongest) == len([x for x, t, _ in made if "ab" in body(None, t)])

@@ -15,7 +15,7 @@ from starlette.routing import Route
 from monitor._labels import EFFECTIVE_LABELS, GIVEN_ORIGINS, SUPPORTED_LANGUAGES
 from monitor._search import HELP as SEARCH_HELP
 from monitor._search import MAX_QUERY
-from monitor._store.listings import MentionRecord
+from monitor._store.listings import MentionList, MentionRecord
 from monitor._store.relabels import LabelChange
 from monitor._web.auth import Who, page
 from monitor._web.state import WebState, state
@@ -62,26 +62,30 @@ class Filter:
             "text": v.get("q"),
         }
 
-    def list(self, st: WebState, limit: int, after: str | None = None) -> list[MentionRecord]:
-        """One page of matching mentions, newest first."""
-        return list(st.index.mentions(self.values.get("brand"), limit=limit, after=after, **self.kwargs()))
+    def list(self, st: WebState, limit: int, after: str | None = None) -> MentionList:
+        """One page of matching mentions, newest first (a text search may stop early:
+        :class:`~monitor.MentionList`)."""
+        return st.index.mentions(self.values.get("brand"), limit=limit, after=after, **self.kwargs())
 
 
 def page_data(st: WebState, f: Filter, after: str | None) -> dict[str, Any]:
     """The rows (one page), the next page's cursor, the choices, the latest label changes."""
     error = ""
-    rows: list[MentionRecord] = []
+    found = MentionList([])
     try:
-        rows = f.list(st, PAGE_SIZE + 1, after)
+        found = f.list(st, PAGE_SIZE + 1, after)
     except MonitorError as exc:
         error = str(exc)
-    more = len(rows) > PAGE_SIZE
-    rows = rows[:PAGE_SIZE]
+    more = len(found) > PAGE_SIZE
+    rows: list[MentionRecord] = found[:PAGE_SIZE]
     sources = st.index.sources_overview()
     changes: list[LabelChange] = list(st.index.label_changes(10))
     return {
         "rows": rows,
         "next": rows[-1].cursor if more and rows else None,
+        # the search stopped at its budget: what it found back to this time, and where to go on
+        "searched_to": found.searched_to,
+        "resume": found.resume_after,
         "error": error,
         "brands": st.index.brands(),
         "sources": sorted({s.name for s in sources} | {s.kind for s in sources}),

@@ -31,7 +31,8 @@ def back_to(target: object, **params: object) -> str:
 
 
 def matching_ids(st: WebState, f: Filter) -> list[int]:
-    """Ids of every mention ``f`` matches (more than :data:`MAX_SELECTION`: an error)."""
+    """Ids of every mention ``f`` matches (more than :data:`MAX_SELECTION`: an error); a
+    text search that stops at its budget is continued until it has read every mention."""
     ids: list[int] = []
     after: str | None = None
     while True:
@@ -39,9 +40,12 @@ def matching_ids(st: WebState, f: Filter) -> list[int]:
         ids += [r.id for r in rows]
         if len(ids) > MAX_SELECTION:
             raise InvalidArgument(f"more than {MAX_SELECTION} mentions match: narrow the filter and relabel again")
-        if len(rows) < BATCH:
+        if rows.resume_after is not None:
+            after = rows.resume_after
+        elif len(rows) < BATCH:
             return ids
-        after = rows[-1].cursor
+        else:
+            after = rows[-1].cursor
 
 
 @page("editor", write=True)

@@ -4,7 +4,8 @@ The mentions page's text filter read every mention with ``LIKE`` (0.8–2 s for 
 found nowhere among 1M mentions). ``mention_search`` keeps each mention's title and text
 folded (``monitor._search.fold``: NFKC, case folding, the Turkish i's merged) and a
 trigram index finds substrings of it: SQLite's FTS5 ``trigram`` tokenizer (SQLite 3.34 or
-newer) in an external-content table kept in step by triggers, PostgreSQL's ``pg_trgm``
+newer) in an external-content table (the store writes its rows with the mentions' rows;
+triggers delete and update them), PostgreSQL's ``pg_trgm``
 GIN index (the extension is created when missing). A mention's row goes with it (SQLite:
 a trigger; PostgreSQL: ``ON DELETE CASCADE``). Existing mentions are indexed here, 5,000
 at a time, with progress on the ``monitor.migrate`` logger (about 90 s per million
@@ -35,8 +36,6 @@ _SQLITE = (
     "CREATE TABLE mention_search (id INTEGER PRIMARY KEY, body TEXT NOT NULL)",
     "CREATE VIRTUAL TABLE mention_search_fts USING fts5(body, content='mention_search', content_rowid='id', "
     "tokenize='trigram case_sensitive 1')",
-    "CREATE TRIGGER mention_search_ai AFTER INSERT ON mention_search BEGIN "
-    "INSERT INTO mention_search_fts (rowid, body) VALUES (new.id, new.body); END",
     "CREATE TRIGGER mention_search_ad AFTER DELETE ON mention_search BEGIN "
     "INSERT INTO mention_search_fts (mention_search_fts, rowid, body) VALUES ('delete', old.id, old.body); END",
     "CREATE TRIGGER mention_search_au AFTER UPDATE ON mention_search BEGIN "
