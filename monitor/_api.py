@@ -318,10 +318,11 @@ class MentionIndex(ComplaintMethods, DriverMethods, ModelCheckMethods, ReachMeth
 
         A newest-first search the trigram index cannot narrow — only words of one or two
         characters, or words in very many mentions — reads at most 20,000 mentions per call,
-        newest first (fewer on a busy machine: no further step after 0.15 s). If fewer than ``limit`` match among them, the result is partial: it
-        holds every match back to ``result.searched_to`` and ``result.resume_after`` is the
-        ``after=`` that continues searching older mentions (see
-        :class:`~monitor.MentionList`); ``None`` when there is nothing to continue."""
+        newest first (fewer on a busy machine: no further step after 0.15 s). If fewer than
+        ``limit`` match among them, the result is partial: it holds every match back to
+        ``result.searched_to`` and ``result.resume_after`` is the ``after=`` that continues
+        searching older mentions (see :class:`~monitor.MentionList`); ``None`` when there is
+        nothing to continue."""
         if sentiment is not None and sentiment not in EFFECTIVE_LABELS:
             expected = f"expected one of {', '.join(EFFECTIVE_LABELS[:-1])} or {EFFECTIVE_LABELS[-1]!r}"
             raise InvalidLabel.of("sentiment", sentiment, hinted(expected, closest(sentiment, EFFECTIVE_LABELS)))
