@@ -205,7 +205,9 @@ def q_satisfaction(
         raise ConfigError(hinted(f"--by {by}: not a period", closest(by, periods), ("periods", periods)))
     idx = open_index(config, db)
     if reach:
-        _reach_table(idx, brand, by, since, until, source, lang, _fmt(json_, csv_, None))
+        from monitor._cli.reach_table import reach_table
+
+        reach_table(idx, brand, by, since, until, source, lang, _fmt(json_, csv_, None))
         return
     pts = idx.satisfaction(
         brand,
@@ -224,23 +226,6 @@ def q_satisfaction(
         cells=point_cells,
         caption=POINT_CAPTION,
     )
-
-
-def _reach_table(idx: Any, brand: str, by: str, *args: str | None) -> None:
-    from monitor._cli.reach_table import REACH_CAPTION, REACH_COLS, reach_cells
-
-    since, until, source, lang, fmt = args
-    res = idx.reach(
-        brand,
-        start=parse_date(since, "--since"),
-        end=parse_date(until, "--until"),
-        by=None if by == "all" else by,
-        source=source,
-        lang=lang,
-    )
-    rows = res.to_dicts()
-    title = f"{brand}: plain and reach-weighted satisfaction by {by}"
-    emit(rows, str(fmt), None, title=title, layout=REACH_COLS, cells=reach_cells, caption=REACH_CAPTION)
 
 
 @query_app.command("breakdown")

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from monitor._cli.common import emit, parse_date
 from monitor._cli.tables import EMPTY, Col, fraction
 
 REACH_COLS = [
@@ -45,4 +46,20 @@ def reach_cells(d: Mapping[str, Any]) -> dict[str, Any]:
     }
 
 
-__all__ = ["REACH_CAPTION", "REACH_COLS", "reach_cells"]
+def reach_table(idx: Any, brand: str, by: str, *args: str | None) -> None:
+    """Print ``idx.reach(...)`` (``args``: since, until, source, lang, output format)."""
+    since, until, source, lang, fmt = args
+    res = idx.reach(
+        brand,
+        start=parse_date(since, "--since"),
+        end=parse_date(until, "--until"),
+        by=None if by == "all" else by,
+        source=source,
+        lang=lang,
+    )
+    rows = res.to_dicts()
+    title = f"{brand}: plain and reach-weighted satisfaction by {by}"
+    emit(rows, str(fmt), None, title=title, layout=REACH_COLS, cells=reach_cells, caption=REACH_CAPTION)
+
+
+__all__ = ["REACH_CAPTION", "REACH_COLS", "reach_cells", "reach_table"]
