@@ -88,7 +88,7 @@ class KeywordIndex:
 
     def languages_for(self, lang: str | None) -> tuple[str, ...]:
         """The keyword languages a text of ``lang`` is read with."""
-        if lang in self.patterns:
+        if lang is not None and lang in self.patterns:
             return (lang, SHARED_LANGUAGE) if lang != SHARED_LANGUAGE else (lang,)
         return tuple(self.patterns)
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import BigInteger, Column, Index, Integer, MetaData, Table, Text, UniqueConstraint, text
+from sqlalchemy import BigInteger, Column, ForeignKey, Index, Integer, MetaData, Table, Text, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
 from monitor._labels import EFFECTIVE_LABELS, UNSCORED
@@ -117,6 +117,21 @@ class Sighting(SQLModel, table=True):
     external_id: str = Field(max_length=500)
     url: str | None = Field(default=None, sa_type=Text)
     seen_at: datetime
+
+
+class MentionAspect(SQLModel, table=True):
+    """An aspect a mention talks about (``monitor._aspects``), with the embedding margin and
+    the keyword that named it. A mention tagged with none has one row whose aspect is
+    ``"-"`` (``monitor._store.aspects.NO_ASPECT``), so a mention without rows is untagged.
+    Rows go with their mention (``ON DELETE CASCADE``)."""
+
+    __tablename__ = "mention_aspect"
+    mention_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("mention.id", ondelete="CASCADE"), primary_key=True, autoincrement=False)
+    )
+    aspect: str = Field(primary_key=True, max_length=40)
+    score: float | None = None
+    keyword: str | None = Field(default=None, max_length=80)
 
 
 class Score(SQLModel, table=True):
@@ -356,6 +371,7 @@ HTTP_VALIDATOR_T = HttpValidator.__table__  # type: ignore[attr-defined]
 MENTION_T = Mention.__table__  # type: ignore[attr-defined]
 SIGHTING_T = Sighting.__table__  # type: ignore[attr-defined]
 SCORE_T = Score.__table__  # type: ignore[attr-defined]
+MENTION_ASPECT_T = MentionAspect.__table__  # type: ignore[attr-defined]
 DAILY_ROLLUP_T = DailyRollup.__table__  # type: ignore[attr-defined]
 RATING_ROLLUP_T = RatingRollup.__table__  # type: ignore[attr-defined]
 DIRTY_DAY_T = DirtyDay.__table__  # type: ignore[attr-defined]
@@ -395,6 +411,7 @@ __all__ = [
     "LABEL_CHANGE_ITEM_T",
     "LABEL_CHANGE_T",
     "LEASE_T",
+    "MENTION_ASPECT_T",
     "MENTION_T",
     "META_T",
     "RATING_ROLLUP_T",
@@ -420,6 +437,7 @@ __all__ = [
     "LabelChange",
     "LabelChangeItem",
     "Mention",
+    "MentionAspect",
     "Meta",
     "RatingRollup",
     "RatingSnapshot",
