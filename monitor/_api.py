@@ -9,6 +9,7 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+from monitor._aspect_api import AspectMethods
 from monitor._complaint_api import ComplaintMethods
 from monitor._config import Config, config_from_dict, load_config
 from monitor._filters import DateArg, check_day, check_instant, check_lang, check_source, check_source_name
@@ -34,13 +35,13 @@ from monitor._store.relabels import LabelChange
 from monitor.errors import InvalidArgument, InvalidLabel, StorageError
 
 
-class MentionIndex(ComplaintMethods):
+class MentionIndex(ComplaintMethods, AspectMethods):
     """The mention store and index of one database.
 
     ``store`` (:class:`monitor._store.Store`) takes what collection, scoring and the
     scheduled jobs write — runs, source state, HTTP validators, scores, retention —
-    through the ports of :mod:`monitor._ports`; the methods here (and the complaints' of
-    :mod:`monitor._complaint_api`) are the analyst's surface; ``clock`` tells "now" (tests replace it).
+    through the ports of :mod:`monitor._ports`; the methods here (and those of :mod:`monitor._complaint_api`
+    and :mod:`monitor._aspect_api`) are the analyst's surface; ``clock`` tells "now" (tests replace it).
     """
 
     def __init__(self, engine: Engine, config: Config) -> None:
@@ -433,7 +434,6 @@ class MentionIndex(ComplaintMethods):
     def days(self, start: date, end: date) -> list[date]:
         """Every calendar day from start to end inclusive."""
         return periods(start, end, "day")
-
 
 __all__ = [
     "Agreement",

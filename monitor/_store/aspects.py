@@ -63,8 +63,8 @@ class AspectCount:
 class WindowFilter:
     """Which mentions the counts read (``None``: no filter on that field)."""
 
-    since: datetime | None = None
-    until: datetime | None = None
+    since: datetime | None = None  # published at or after
+    until: datetime | None = None  # published before
     source: str | None = None  # a source name or kind
     lang: str | None = None
 
@@ -72,12 +72,7 @@ class WindowFilter:
 def untagged(engine: Engine, after: int, limit: int) -> list[Untagged]:
     """Up to ``limit`` mentions with an id above ``after`` that have no tag rows, by id."""
     tagged = exists().where(MA.c.mention_id == M.c.id)
-    q = (
-        select(M.c.id, M.c.title, M.c.text, M.c.lang)
-        .where(M.c.id > after, ~tagged)
-        .order_by(M.c.id)
-        .limit(limit)
-    )
+    q = select(M.c.id, M.c.title, M.c.text, M.c.lang).where(M.c.id > after, ~tagged).order_by(M.c.id).limit(limit)
     with engine.connect() as conn:
         return [Untagged(int(r.id), r.title, r.text, r.lang) for r in conn.execute(q)]
 
@@ -128,7 +123,7 @@ def _window(q: Any, f: WindowFilter) -> Any:
     if f.since is not None:
         q = q.where(M.c.published_at >= f.since)
     if f.until is not None:
-        q = q.where(M.c.published_at <= f.until)
+        q = q.where(M.c.published_at < f.until)
     if f.source is not None:
         q = q.where(M.c.source_id.in_(select(SRC.c.id).where((SRC.c.name == f.source) | (SRC.c.kind == f.source))))
     if f.lang is not None:
