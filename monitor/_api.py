@@ -38,11 +38,9 @@ from monitor.errors import InvalidArgument, InvalidLabel, StorageError
 class MentionIndex(ComplaintMethods, AspectMethods):
     """The mention store and index of one database.
 
-    ``store`` (:class:`monitor._store.Store`) takes what collection, scoring and the
-    scheduled jobs write — runs, source state, HTTP validators, scores, retention —
+    ``store`` (:class:`monitor._store.Store`) takes what collection, scoring and the scheduled jobs write
     through the ports of :mod:`monitor._ports`; the methods here (and those of :mod:`monitor._complaint_api`
-    and :mod:`monitor._aspect_api`) are the analyst's surface; ``clock`` tells "now" (tests replace it).
-    """
+    and :mod:`monitor._aspect_api`) are the analyst's surface; ``clock`` tells "now" (tests replace it)."""
 
     def __init__(self, engine: Engine, config: Config) -> None:
         self.engine = engine
@@ -434,6 +432,7 @@ class MentionIndex(ComplaintMethods, AspectMethods):
     def days(self, start: date, end: date) -> list[date]:
         """Every calendar day from start to end inclusive."""
         return periods(start, end, "day")
+
 
 __all__ = [
     "Agreement",
