@@ -107,7 +107,7 @@ def main() -> None:
         print(json.dumps({rule: as_json(ev) for rule, ev in results.items()}, indent=2))
     else:
         print(
-            f"{len(rows)} sentences ({args.split} split), margin {DEFAULT_MARGIN}, model + seeds loaded in {load_s:.1f} s"
+            f"{len(rows)} sentences ({args.split} split), margin {DEFAULT_MARGIN}, loaded in {load_s:.1f} s"
         )
         for rule, ev in results.items():
             print()

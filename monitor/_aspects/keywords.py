@@ -61,7 +61,7 @@ def _pattern(keyword: str) -> str:
     prefix = keyword.endswith("*")
     body = keyword_fold(keyword.rstrip("*")).strip()
     left = r"(?<!\w)" if _is_word_char(body[0]) else ""
-    right = "" if prefix or not _is_word_char(body[-1]) else r"(?!\w)"
+    right = r"\w*" if prefix else "" if not _is_word_char(body[-1]) else r"(?!\w)"
     return left + re.escape(body) + right
 
 
