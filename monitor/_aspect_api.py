@@ -46,7 +46,7 @@ class AspectMethods:
         source: str | None = None,
         lang: str | None = None,
     ) -> ResultList[AspectFigures]:
-        """Per brand (every brand when ``brand`` is None) and configured aspect: how many of
+        """Per brand (every brand, in the config's order, when ``brand`` is None) and configured aspect: how many of
         its mentions published from ``since`` (default: 30 days ago) to ``until`` (a day:
         through its end; default now) talk about it, their share of the brand's tagged
         mentions, their MSI with its Wilson interval and net sentiment, and the same of every
@@ -61,16 +61,27 @@ class AspectMethods:
         if end <= start:
             raise InvalidArgument(f"until {end.isoformat()} is not after since {start.isoformat()}")
         f = WindowFilter(start, end, check_source(self.engine, source), check_lang(self.engine, lang))
-        names = [self.store.brand_name(self._brand_id(brand))] if brand is not None else self.store.brand_names()
+        names = [self.store.brand_name(self._brand_id(brand))] if brand is not None else self._brands_in_order()
         ids = [self._brand_id(b) for b in names]
         counts = [(c.brand, c.aspect, c.label, c.n) for c in aspect_counts(self.engine, None, f)]
         aspects = [(a.name, a.label) for a in self.config.aspects.aspects()]
         totals = brand_totals(self.engine, ids, f)
         return ResultList(figures(counts, aspects, names, totals, min_sample=self.config.index.min_sample))
 
+    def _brands_in_order(self) -> list[str]:
+        """Every stored brand: the configured ones in the config's order, then the others."""
+        stored = self.store.brand_names()
+        configured = [b.name for b in self.config.brands if b.name in stored]
+        return configured + [b for b in stored if b not in configured]
+
     def mention_aspects(self, mention_ids: Sequence[int]) -> dict[int, list[str]]:
-        """The aspects stored for each of ``mention_ids`` (an empty list: none, or not tagged yet)."""
-        return {mid: [t.aspect for t in tags] for mid, tags in tags_of(self.engine, mention_ids).items()}
+        """The aspects stored for each of ``mention_ids``, in the config's order (an empty list:
+        none, or not tagged yet)."""
+        order = {a.name: i for i, a in enumerate(self.config.aspects.aspects())}
+        return {
+            mid: sorted((t.aspect for t in tags), key=lambda a: (order.get(a, len(order)), a))
+            for mid, tags in tags_of(self.engine, mention_ids).items()
+        }
 
 
 __all__ = ["ASPECT_DAYS", "AspectMethods"]

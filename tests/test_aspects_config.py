@@ -33,7 +33,9 @@ def test_defaults_and_own_aspects() -> None:
     assert own.aspects()[-1].label == "Battery"
     assert "staff" in [a.name for a in own.reference()]  # switched off, still in the margin's mean
     assert own.fingerprint() != cfg.aspects.fingerprint()
-    only = config_from_dict({"aspects": {"defaults": False, "custom": [{"name": "dock", "keywords": {"en": ["dock"]}}]}})
+    only = config_from_dict(
+        {"aspects": {"defaults": False, "custom": [{"name": "dock", "keywords": {"en": ["dock"]}}]}}
+    )
     assert [a.name for a in only.aspects.aspects()] == ["dock"]
     assert config_from_dict({"aspects": {"enabled": False}}).aspects.aspects() == ()
 
@@ -46,7 +48,10 @@ def test_defaults_and_own_aspects() -> None:
         ("[aspects]\nmargin = 2\n", "aspects.margin: must be less than or equal to 1"),
         ("[aspects]\ncustm = []\n", "aspects: unknown key 'custm' — did you mean 'custom'?"),
         ("[[aspects.custom]]\nname = 'Battery'\nkeywords = {en = ['x']}\n", "aspects.custom[0] (Battery).name"),
-        ("[[aspects.custom]]\nname = 'battery'\n", "aspects.custom[0] (battery): aspect 'battery' needs seeds or keywords"),
+        (
+            "[[aspects.custom]]\nname = 'battery'\n",
+            "aspects.custom[0] (battery): aspect 'battery' needs seeds or keywords",
+        ),
         (
             "[[aspects.custom]]\nname = 'battery'\nkeywords = {swedish = ['x']}\n",
             "aspects.custom[0] (battery).keywords: language 'swedish' is not an ISO 639-1 code",
@@ -62,7 +67,8 @@ def test_defaults_and_own_aspects() -> None:
             "price: both disabled and defined",
         ),
         (
-            "[[aspects.custom]]\nname = 'dock'\nkeywords = {en = ['x']}\n[[aspects.custom]]\nname = 'dock'\nkeywords = {en = ['y']}\n",
+            "[[aspects.custom]]\nname = 'dock'\nkeywords = {en = ['x']}\n"
+            "[[aspects.custom]]\nname = 'dock'\nkeywords = {en = ['y']}\n",
             "aspect names repeat in [[aspects.custom]]: dock",
         ),
     ],

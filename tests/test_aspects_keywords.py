@@ -68,7 +68,13 @@ def test_folding_drops_armenian_in_word_marks_and_invisible_characters() -> None
 
 @pytest.mark.parametrize(
     ("keyword", "problem"),
-    [("", "is empty"), ("*", "is empty"), ("a*b", "'*' only at its end"), ("x" * 81, "longer than 80"), ("\u200b", "nothing")],
+    [
+        ("", "is empty"),
+        ("*", "is empty"),
+        ("a*b", "'*' only at its end"),
+        ("x" * 81, "longer than 80"),
+        ("\u200b", "nothing"),
+    ],
 )
 def test_bad_keywords_are_named(keyword: str, problem: str) -> None:
     said = keyword_problem(keyword)
