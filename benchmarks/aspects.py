@@ -106,9 +106,7 @@ def main() -> None:
     if args.json:
         print(json.dumps({rule: as_json(ev) for rule, ev in results.items()}, indent=2))
     else:
-        print(
-            f"{len(rows)} sentences ({args.split} split), margin {DEFAULT_MARGIN}, loaded in {load_s:.1f} s"
-        )
+        print(f"{len(rows)} sentences ({args.split} split), margin {DEFAULT_MARGIN}, loaded in {load_s:.1f} s")
         for rule, ev in results.items():
             print()
             print("\n".join(report(rule, ev)))
