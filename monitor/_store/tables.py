@@ -120,18 +120,13 @@ class Sighting(SQLModel, table=True):
 
 
 class MentionAspect(SQLModel, table=True):
-    """An aspect a mention talks about (``monitor._aspects``), with the embedding margin and
-    the keyword that named it. A mention tagged with none has one row whose aspect is
-    ``"-"`` (``monitor._store.aspects.NO_ASPECT``), so a mention without rows is untagged.
-    Rows go with their mention (``ON DELETE CASCADE``)."""
+    """An aspect a mention talks about; none: one row of aspect "-" (``monitor/_store/aspects.py``)."""
 
     __tablename__ = "mention_aspect"
-    mention_id: int = Field(
-        sa_column=Column(Integer, ForeignKey("mention.id", ondelete="CASCADE"), primary_key=True, autoincrement=False)
-    )
+    mention_id: int = Field(sa_column=Column(Integer, ForeignKey("mention.id", ondelete="CASCADE"), primary_key=True))
     aspect: str = Field(primary_key=True, max_length=40)
-    score: float | None = None
-    keyword: str | None = Field(default=None, max_length=80)
+    score: float | None = None  # the embedding margin
+    keyword: str | None = Field(default=None, max_length=80)  # the keyword that named it
 
 
 class Score(SQLModel, table=True):
