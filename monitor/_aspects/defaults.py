@@ -16,6 +16,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+#: Seed phrases averaged per aspect (the closest ones to the mention): see :mod:`monitor._aspects.tagger`.
+TOP_K = 3
+#: A mention's closeness to an aspect must exceed the reference mean by this much (cosine);
+#: chosen on the dev half of ``tests/data/aspects/``.
+DEFAULT_MARGIN = 0.022
 #: What a language-keyed table holds: language code → phrases.
 PerLanguage = Mapping[str, tuple[str, ...]]
 #: The built-in aspects' definitions.
@@ -60,4 +65,4 @@ def read_aspects(path: Path) -> tuple[Aspect, ...]:
 #: app, staff, availability.
 DEFAULT_ASPECTS: tuple[Aspect, ...] = read_aspects(DEFAULTS_FILE)
 
-__all__ = ["DEFAULTS_FILE", "DEFAULT_ASPECTS", "Aspect", "PerLanguage", "read_aspects"]
+__all__ = ["DEFAULTS_FILE", "DEFAULT_ASPECTS", "DEFAULT_MARGIN", "TOP_K", "Aspect", "PerLanguage", "read_aspects"]

@@ -27,17 +27,13 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from monitor._aspects.defaults import Aspect
+from monitor._aspects.defaults import DEFAULT_MARGIN, TOP_K, Aspect
 from monitor._aspects.keywords import KeywordIndex
 from monitor.errors import InvalidArgument
 
 if TYPE_CHECKING:
     from numpy.typing import NDArray
 
-#: Seed phrases averaged per aspect (the closest ones to the mention).
-TOP_K = 3
-#: A mention's closeness to an aspect must exceed the reference mean by this much (cosine).
-DEFAULT_MARGIN = 0.022
 
 #: Text → unit row vectors (``Embedder.embed``).
 EmbedFn = Callable[[Sequence[str]], "NDArray[np.float32]"]

@@ -23,9 +23,8 @@ import re
 
 from pydantic import Field, field_validator, model_validator
 
-from monitor._aspects.defaults import DEFAULT_ASPECTS, Aspect
+from monitor._aspects.defaults import DEFAULT_ASPECTS, DEFAULT_MARGIN, TOP_K, Aspect
 from monitor._aspects.keywords import keyword_problem
-from monitor._aspects.tagger import DEFAULT_MARGIN, TOP_K
 from monitor._config._fields import Plain, Strict
 from monitor._hints import closest, hinted
 
