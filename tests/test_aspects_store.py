@@ -25,9 +25,9 @@ NOW = datetime.now(UTC)
 BASE = '[[brands]]\nname = "Lumio"\n[[brands]]\nname = "Brisa"\n'
 
 
-def write_config(tmp_path: Path, extra: str = "[aspects]\nembedding = false\n") -> Path:
+def write_config(tmp_path: Path, url: str, extra: str = "[aspects]\nembedding = false\n") -> Path:
     cfg = tmp_path / "monitor.toml"
-    cfg.write_text(f'database_url = "sqlite:///{tmp_path / "m.db"}"\n{BASE}{extra}', encoding="utf-8")
+    cfg.write_text(f'database_url = "{url}"\n{BASE}{extra}', encoding="utf-8")
     return cfg
 
 
@@ -36,8 +36,9 @@ def m(eid: str, text: str, label: str, lang: str, days: float = 0) -> Mention:
 
 
 @pytest.fixture
-def project(tmp_path: Path) -> Path:
-    cfg = write_config(tmp_path)
+def project(tmp_path: Path, db_url: str) -> Path:
+    """SQLite and PostgreSQL: two brands, tags by keywords only (no model)."""
+    cfg = write_config(tmp_path, db_url)
     with MentionIndex.open(str(cfg)) as idx:
         idx.add_mentions(
             "Lumio",
@@ -99,13 +100,16 @@ def test_figures_per_brand_and_aspect_against_competitors(project: Path) -> None
         assert list(df.columns)[:4] == ["brand", "aspect", "label", "volume"] and len(df) == 7
 
 
-def test_a_config_change_tags_everything_again_and_tags_go_with_their_mention(project: Path, tmp_path: Path) -> None:
+def test_a_config_change_tags_everything_again_and_tags_go_with_their_mention(
+    project: Path, tmp_path: Path, db_url: str
+) -> None:
     cfg = load_config(project)
     with MentionIndex.open(cfg) as idx:
         aspects_step(idx.store, cfg)
     changed = load_config(
         write_config(
             tmp_path,
+            db_url,
             "[aspects]\nembedding = false\ndisabled = ['delivery']\n"
             "[[aspects.custom]]\nname = 'lateness'\nlabel = 'Late'\nkeywords = { en = ['late'], sv = ['försen*'] }\n",
         )
@@ -122,8 +126,8 @@ def test_a_config_change_tags_everything_again_and_tags_go_with_their_mention(pr
         assert idx.store.count_untagged() == 0  # its tag row went with it (ON DELETE CASCADE)
 
 
-def test_the_step_with_the_real_encoder_finds_aspects_no_keyword_names(tmp_path: Path) -> None:
-    cfg = load_config(write_config(tmp_path, ""))
+def test_the_step_with_the_real_encoder_finds_aspects_no_keyword_names(tmp_path: Path, sqlite_url: str) -> None:
+    cfg = load_config(write_config(tmp_path, sqlite_url, ""))
     with MentionIndex.open(cfg) as idx:
         idx.add_mentions(
             "Lumio",
