@@ -16,9 +16,10 @@ from monitor._api import MentionIndex
 from monitor._cli import _register  # noqa: F401  (registers every command module)
 from monitor._cli.app import app
 from monitor._config import load_config
-from monitor._pipeline.aspects import aspects_step, shared_embedder
+from monitor._pipeline.aspects import aspects_step
 from monitor._records import Mention
 from monitor._store.aspects import FINGERPRINT_KEY
+from tests.conftest import real_encoder
 
 runner = CliRunner()
 NOW = datetime.now(UTC)
@@ -138,7 +139,7 @@ def test_the_step_with_the_real_encoder_finds_aspects_no_keyword_names(tmp_path:
                 m("3", "Love it", "positive", "en"),
             ],
         )
-        step = aspects_step(idx.store, cfg, embedder=shared_embedder)
+        step = aspects_step(idx.store, cfg, embedder=real_encoder)
         assert step.status == "ok" and step.details["embedder"].startswith("e5-small-base")
         ids = {r.external_id: r.id for r in idx.mentions("Lumio", limit=5)}
         assert "delivery" in idx.mention_aspects([ids["1"]])[ids["1"]]  # no delivery keyword in it

@@ -14,7 +14,7 @@ import pytest
 from monitor._aspects import DEFAULT_ASPECTS
 from monitor._aspects.evaluation import Evaluation, evaluate, read_labelled
 from monitor._aspects.tagger import DEFAULT_MARGIN, compile_aspects, tag
-from monitor._pipeline.aspects import shared_embedder
+from tests.conftest import real_encoder
 
 DATA = Path(__file__).parent / "data" / "aspects"
 #: Measured on the test split: P 0.787, R 0.835, F1 0.811 overall.
@@ -30,7 +30,7 @@ TOLERANCE = 0.06
 @pytest.fixture(scope="module")
 def measured() -> Evaluation:
     rows = read_labelled(sorted(DATA.glob("*.jsonl")), "test")
-    embedder = shared_embedder()
+    embedder = real_encoder()
     model = compile_aspects(DEFAULT_ASPECTS, embedder.embed, margin=DEFAULT_MARGIN)
     texts, langs = [r.text for r in rows], [r.lang for r in rows]
     found = tag(model, texts, langs, embedder.embed(texts))
