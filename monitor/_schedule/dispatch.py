@@ -52,9 +52,9 @@ class InProcess:
                 # other left, usually nothing.
                 with rt.score_lock:
                     s = score_step(rt.idx, rt.cfg, rt.classifier, stop=rt.stop)
-                    aspects = aspects_step(rt.idx.store, rt.cfg, stop=rt.stop)
-                    if aspects.status not in ("ok", "skipped") or aspects.counts.get("tagged"):
-                        log_step(aspects)
+                    aspects = aspects_step(rt.idx.store, rt.cfg, stop=rt.stop)  # its Run row says what it did
+                    if aspects.status not in ("ok", "skipped"):
+                        log_step(aspects, f"{job}:aspects")
                     refreshed = count(s.details, "refreshed") + rt.idx.refresh()
             elif c.status != "interrupted":
                 c.status = "interrupted"
