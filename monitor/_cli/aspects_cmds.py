@@ -80,7 +80,8 @@ def q_aspects(
     idx = open_index(config, db)
     rows = idx.aspects(brand, since=since, until=until, source=source, lang=lang)
     if fmt == "table" and not rows:
-        console.print("No aspects configured (see [aspects] in the config)." if brand is None else "No aspects.")
+        configured = bool(idx.config.aspects.aspects())
+        console.print("No mentions of any brand yet." if configured else "No aspects configured (see [aspects]).")
         return
     waiting = sum({r.brand: r.untagged for r in rows}.values())
     caption = ASPECT_CAPTION + (f" · {waiting} mention(s) not tagged yet (`monitor run` tags them)" if waiting else "")
