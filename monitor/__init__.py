@@ -17,6 +17,7 @@ from monitor._complaint_api import Complaint
 from monitor._config import Config, load_config
 from monitor._index.agreement import Agreement, ModelCheck
 from monitor._index.alerts import Alert
+from monitor._index.aspects import AspectFigures
 from monitor._index.complaints import ComplaintFigures
 from monitor._index.drivers import Driver, DriverReport
 from monitor._index.points import Point
@@ -83,6 +84,7 @@ __all__ = [
     "Agreement",
     "Alert",
     "AnswerState",
+    "AspectFigures",
     "BrandFigures",
     "BreakdownRow",
     "Complaint",

@@ -10,6 +10,7 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+from monitor._aspect_api import AspectMethods
 from monitor._check_api import ModelCheckMethods
 from monitor._complaint_api import ComplaintMethods
 from monitor._config import Config, config_from_dict, load_config
@@ -37,14 +38,15 @@ from monitor._store.relabels import LabelChange
 from monitor.errors import InvalidArgument, InvalidLabel, StorageError
 
 
-class MentionIndex(ComplaintMethods, DriverMethods, ModelCheckMethods, ReachMethods):
+class MentionIndex(ComplaintMethods, DriverMethods, ModelCheckMethods, ReachMethods, AspectMethods):
     """The mention store and index of one database.
 
     ``store`` (:class:`monitor._store.Store`) takes what collection, scoring and the
     scheduled jobs write — runs, source state, HTTP validators, scores, retention —
     through the ports of :mod:`monitor._ports`; the methods here (and the mixins' of
     :mod:`monitor._complaint_api`, :mod:`monitor._driver_api`, :mod:`monitor._check_api`,
-    :mod:`monitor._reach_api`) are the analyst's surface; ``clock`` tells "now" (tests replace it).
+    :mod:`monitor._reach_api`, :mod:`monitor._aspect_api`) are the analyst's surface;
+    ``clock`` tells "now" (tests replace it).
     """
 
     def __init__(self, engine: Engine, config: Config) -> None:

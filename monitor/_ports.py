@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Protocol
 
 from monitor._records import AggregateRating, BrandReply, Mention, Prediction
 from monitor._store import Engine, IngestResult, SourceState
+from monitor._store.aspects import TagRow, Untagged
 from monitor._store.listings import RunRecord
 
 if TYPE_CHECKING:
@@ -86,13 +87,25 @@ class MetaStore(Protocol):
     def set_meta(self, key: str, value: str) -> None: ...
 
 
+class AspectStore(RunLog, MetaStore, Protocol):
+    """The store as aspect tagging sees it: the mentions still to tag, their tags, a fresh start."""
+
+    def untagged_mentions(self, after: int, limit: int) -> list[Untagged]: ...
+
+    def count_untagged(self) -> int: ...
+
+    def write_aspect_tags(self, rows: Sequence[TagRow]) -> int: ...
+
+    def clear_aspect_tags(self) -> int: ...
+
+
 class RetentionStore(Protocol):
     """Dropping raw mentions and runs past their retention (the index history stays)."""
 
     def apply_retention(self, mention_days: int, run_days: int, *, now: datetime | None = None) -> dict[str, int]: ...
 
 
-class PipelineStore(CollectStore, ScoreStore, MetaStore, RetentionStore, Protocol):
+class PipelineStore(CollectStore, ScoreStore, AspectStore, MetaStore, RetentionStore, Protocol):
     """Every port at once: the store as the pipeline and the scheduled jobs hold it."""
 
 
@@ -102,6 +115,7 @@ def _store_implements_every_port(store: Store) -> PipelineStore:
 
 
 __all__ = [
+    "AspectStore",
     "Clock",
     "CollectStore",
     "JSONObject",

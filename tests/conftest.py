@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import os
 import uuid
 from collections.abc import Iterator
@@ -79,6 +80,38 @@ def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     if request.param == "sqlite":
         return f"sqlite:///{tmp_path / 'monitor.db'}"
     return str(request.getfixturevalue("pg_url"))
+
+
+class _NoVectors:
+    """The base encoder's stand-in: zero vectors, so no embedding margin is reached and the
+    aspects' keywords alone decide."""
+
+    version = "none"
+    dim = 384
+
+    def embed(self, texts):  # type: ignore[no-untyped-def]
+        import numpy as np
+
+        return np.zeros((len(texts), self.dim), dtype=np.float32)
+
+
+@functools.lru_cache(maxsize=1)
+def real_encoder():  # type: ignore[no-untyped-def]
+    """The real base encoder, loaded once per test process (for the tests whose subject it is)."""
+    from monitor._embed import load_embedder
+
+    return load_embedder()
+
+
+@pytest.fixture(autouse=True)
+def _keywords_only_aspects(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The pipeline's aspects step (``run_once``, the scheduler's jobs, ``monitor demo`` in
+    process) gets the zero-vector stand-in instead of loading the base encoder, as the
+    pipeline tests get a stand-in model: tests whose subject is embedding-based tagging pass
+    :func:`real_encoder` explicitly (``tests/test_aspects_*.py``). Subprocesses load the real one."""
+    import monitor._pipeline.aspects
+
+    monkeypatch.setattr(monitor._pipeline.aspects, "shared_embedder", _NoVectors)
 
 
 @pytest.fixture(autouse=True)

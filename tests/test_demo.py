@@ -128,12 +128,14 @@ def test_demo_config_round_trips_through_toml(tmp_path: Path) -> None:
 
 
 def test_monitor_demo_command(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import monitor._pipeline.aspects
     import monitor._sentiment
     from monitor._cli import _register  # noqa: F401  (registers the commands)
     from monitor._cli.app import app
-    from tests.test_pipeline import MoodClassifier
+    from tests.test_pipeline import NO_VECTORS, MoodClassifier
 
     monkeypatch.setattr(monitor._sentiment, "load_classifier", lambda cfg=None, cache=None: MoodClassifier())
+    monkeypatch.setattr(monitor._pipeline.aspects, "shared_embedder", lambda: NO_VECTORS)  # keywords decide
     out = tmp_path / "demo-out"
     res = CliRunner().invoke(app, ["demo", "--out", str(out)], env={"COLUMNS": "160"})
     assert res.exit_code == 0, res.output

@@ -58,6 +58,22 @@ class MoodClassifier:
         return {"backend": "mood", "model_id": self.model_id, "model_version": self.model_version}
 
 
+class NoVectors:
+    """A stand-in for the base encoder (the real one: tests/test_aspects_*.py): zero vectors,
+    so no embedding margin is reached and the aspects' keywords alone decide."""
+
+    version = "none"
+    dim = 384
+
+    def embed(self, texts):
+        import numpy as np
+
+        return np.zeros((len(texts), self.dim), dtype=np.float32)
+
+
+NO_VECTORS = NoVectors()
+
+
 # ---------------------------------------------------------------- due logic (pure)
 
 
@@ -94,14 +110,24 @@ def test_run_once_end_to_end_on_the_demo_site(demo) -> None:
     clf = MoodClassifier()
     with MentionIndex.open(cfg) as idx:
         res = run_once(
-            cfg, idx=idx, classifier=clf, digest="force", digest_day=site.today, out_dir=str(out), relax_loopback=True
+            cfg,
+            idx=idx,
+            classifier=clf,
+            digest="force",
+            digest_day=site.today,
+            out_dir=str(out),
+            relax_loopback=True,
+            embedder=NO_VECTORS,
         )
         assert not res.interrupted
         steps = {s.name: s for s in res.steps}
-        assert list(steps) == ["collect", "score", "refresh", "digest"]
+        assert list(steps) == ["collect", "score", "aspects", "refresh", "digest"]
         assert steps["collect"].status == "partial"  # the bot-walled page is blocked, the rest ok
         assert steps["collect"].counts["blocked"] == 1
         assert steps["score"].status == "ok" and steps["score"].counts["scored"] > 250
+        # every stored mention is tagged with its aspects (here by keywords: NoVectors)
+        assert steps["aspects"].status == "ok" and steps["aspects"].counts["tagged"] > 250
+        assert idx.store.count_untagged() == 0 and steps["aspects"].counts["with_aspect"] > 50
         assert steps["digest"].status == "ok"
 
         # Every language tells the story with at least 40 mentions of the brand.
@@ -121,9 +147,10 @@ def test_run_once_end_to_end_on_the_demo_site(demo) -> None:
         assert 0.6 < voice["Lumio"] < 0.9
 
         # A second pass finds nothing new and writes no second scheduled digest.
-        again = run_once(cfg, idx=idx, classifier=clf, digest="skip", relax_loopback=True)
+        again = run_once(cfg, idx=idx, classifier=clf, digest="skip", relax_loopback=True, embedder=NO_VECTORS)
         assert again.step("collect").counts.get("new", 0) == 0
         assert again.step("score").counts["scored"] == 0
+        assert again.step("aspects").counts["tagged"] == 0
 
     html = Path(res.digest_paths[0])
     assert html.name == f"digest-{site.today.isoformat()}.html"
@@ -138,8 +165,12 @@ def test_auto_digest_is_written_once_per_day(demo) -> None:
     _site, cfg, out = demo
     now = datetime.now(UTC)
     with MentionIndex.open(cfg) as idx:
-        first = run_once(cfg, idx=idx, classifier=MoodClassifier(), now=now, collect=False, out_dir=str(out))
-        second = run_once(cfg, idx=idx, classifier=MoodClassifier(), now=now, collect=False, out_dir=str(out))
+        first = run_once(
+            cfg, idx=idx, classifier=MoodClassifier(), now=now, collect=False, out_dir=str(out), embedder=NO_VECTORS
+        )
+        second = run_once(
+            cfg, idx=idx, classifier=MoodClassifier(), now=now, collect=False, out_dir=str(out), embedder=NO_VECTORS
+        )
         assert first.step("digest").status == "ok"
         assert second.step("digest").status == "skipped"
         day = due_report_day(now, cfg.digest, lambda d: False)
@@ -166,6 +197,7 @@ def test_hostile_demo_mention_renders_inert_end_to_end(tmp_path) -> None:
                 cfg,
                 idx=idx,
                 classifier=MoodClassifier([hostile]),
+                embedder=NO_VECTORS,
                 digest="force",
                 digest_day=site.today,
                 out_dir=str(tmp_path),
@@ -240,7 +272,9 @@ def test_sigterm_mid_run_leaves_the_database_consistent(tmp_path) -> None:
         with MentionIndex.open(cfg) as idx:
             assert_rollups_exact(idx)
             # The next run picks up where it stopped.
-            res = run_once(cfg, idx=idx, classifier=MoodClassifier(), digest="skip", relax_loopback=True)
+            res = run_once(
+                cfg, idx=idx, classifier=MoodClassifier(), digest="skip", relax_loopback=True, embedder=NO_VECTORS
+            )
             assert res.step("collect").status == "ok"
             assert_rollups_exact(idx)
         resumed = _db_state(db)[2]
@@ -251,5 +285,7 @@ def test_sigterm_mid_run_leaves_the_database_consistent(tmp_path) -> None:
     with DemoSite(blocked=False, now=site.now) as again:
         ref_cfg = config_from_dict(demo_config(again, ref_dir))
         with MentionIndex.open(ref_cfg) as ref:
-            run_once(ref_cfg, idx=ref, classifier=MoodClassifier(), digest="skip", relax_loopback=True)
+            run_once(
+                ref_cfg, idx=ref, classifier=MoodClassifier(), digest="skip", relax_loopback=True, embedder=NO_VECTORS
+            )
     assert resumed == _db_state(ref_dir / "demo.db")[2] > stored

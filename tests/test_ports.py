@@ -14,7 +14,14 @@ from monitor._collect.ports import CollectIndex
 from monitor._pipeline.ports import AlertsIndex, CollectFn, ScoreIndex
 from monitor._store import Store
 
-STORE_PORTS = [ports.RunLog, ports.CollectStore, ports.ScoreStore, ports.MetaStore, ports.RetentionStore]
+STORE_PORTS = [
+    ports.RunLog,
+    ports.CollectStore,
+    ports.ScoreStore,
+    ports.MetaStore,
+    ports.RetentionStore,
+    ports.AspectStore,
+]
 INDEX_PORTS = [CollectIndex, ScoreIndex, AlertsIndex, CollectFn]
 COLLECTOR_FACING = [
     "known_external_ids",

@@ -12,15 +12,16 @@ characters, and each source's ``options`` match its kind's schema
 (:mod:`monitor._sources.options`, CSS selectors and regular expressions compiled). An
 unknown key gets the closest valid key, or the table it belongs in (``_keys``).
 
-The models live by concern: ``_collection`` (brands and sources), ``_settings`` (HTTP, model,
-index, digest, retention), ``_workers`` (distributed mode), ``_loading`` (the whole file, the
-environment's secrets, loading and its error messages), ``_discovery`` (where the file is:
-the one lookup every command and the doctor use) and ``_fields`` (shared field types);
-import them from here.
+The models live by concern: ``_collection`` (brands and sources), ``_settings`` (HTTP,
+model, index, digest, retention), ``_aspects`` (the aspects mentions are tagged with),
+``_workers`` (distributed mode), ``_loading`` (the whole file, the environment's secrets,
+loading and its error messages), ``_discovery`` (where the file is: the one lookup every
+command and the doctor use) and ``_fields`` (shared field types); import them from here.
 """
 
 from __future__ import annotations
 
+from monitor._config._aspects import AspectConfig, AspectsConfig
 from monitor._config._collection import SOURCE_KINDS, BrandConfig, SourceConfig
 from monitor._config._discovery import CONFIG_ENV, DATABASE_ENV, START_FIX, ConfigLookup, find_config
 from monitor._config._loading import (
@@ -56,6 +57,8 @@ __all__ = [
     "SOURCE_KINDS",
     "START_FIX",
     "SUPPORTED_LANGUAGES",
+    "AspectConfig",
+    "AspectsConfig",
     "BrandConfig",
     "ComplaintsConfig",
     "Config",

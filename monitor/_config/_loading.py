@@ -10,6 +10,7 @@ from typing import Any
 from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from monitor._config._aspects import AspectsConfig
 from monitor._config._collection import BrandConfig, SourceConfig
 from monitor._config._fields import Strict
 from monitor._config._keys import unknown_key
@@ -58,6 +59,7 @@ class Config(Strict):
     digest: DigestConfig = Field(default_factory=DigestConfig)
     retention: RetentionConfig = Field(default_factory=RetentionConfig)
     complaints: ComplaintsConfig = Field(default_factory=ComplaintsConfig)
+    aspects: AspectsConfig = Field(default_factory=AspectsConfig)
     workers: WorkersConfig = Field(default_factory=WorkersConfig)
     path: Path | None = Field(default=None, exclude=True)
 

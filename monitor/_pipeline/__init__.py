@@ -9,12 +9,14 @@ SIGTERM never leaves a half-written run: each step's Run row ends ``ok``, ``part
 Modules: :mod:`~monitor._pipeline.results` (what a step and a pass report),
 :mod:`~monitor._pipeline.ports` (what the steps take), :mod:`~monitor._pipeline.due` (when
 the digest is due), :mod:`~monitor._pipeline.steps` (the steps),
+:mod:`~monitor._pipeline.aspects` (tagging mentions with aspects),
 :mod:`~monitor._pipeline.outcome` (each step's and job's one log line) and
 :mod:`~monitor._pipeline.once` (the whole pass).
 """
 
 from __future__ import annotations
 
+from monitor._pipeline.aspects import aspects_step
 from monitor._pipeline.due import digest_written, due_report_day, latest_send, report_day
 from monitor._pipeline.once import DigestMode, run_once
 from monitor._pipeline.ports import AlertsIndex, ClassifierFactory, CollectFn, ScoreIndex
@@ -31,6 +33,7 @@ __all__ = [
     "PipelineResult",
     "ScoreIndex",
     "StepResult",
+    "aspects_step",
     "collect_step",
     "digest_step",
     "digest_written",

@@ -1,4 +1,4 @@
-"""The whole pass: collect → score → refresh index and alerts → digest (when due, or forced)."""
+"""The whole pass: collect → score → tag aspects → refresh index and alerts → digest (when due, or forced)."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Literal
 from zoneinfo import ZoneInfo
 
 from monitor._config import Config
+from monitor._pipeline.aspects import EmbedderFactory, aspects_step
 from monitor._pipeline.due import digest_written, due_report_day
 from monitor._pipeline.outcome import log_step
 from monitor._pipeline.ports import ClassifierFactory, CollectFn
@@ -21,6 +22,7 @@ from monitor.errors import Interrupted
 
 if TYPE_CHECKING:
     from monitor._api import MentionIndex
+    from monitor._embed import Embedder
 
 log = logging.getLogger("monitor._pipeline")
 
@@ -47,6 +49,17 @@ def _factory(cfg: Config, classifier: Classifier | None) -> ClassifierFactory:
     return load_configured
 
 
+def _embedder_factory(embedder: Embedder | None) -> EmbedderFactory | None:
+    if embedder is None:
+        return None
+    given = embedder
+
+    def use_given() -> Embedder:
+        return given
+
+    return use_given
+
+
 def run_once(
     cfg: Config,
     *,
@@ -61,11 +74,13 @@ def run_once(
     out_dir: str | None = None,
     on_step: Callable[[StepResult], None] | None = None,
     relax_loopback: bool = False,
+    embedder: Embedder | None = None,
 ) -> PipelineResult:
-    """collect → score → refresh index and alerts → digest (when due, or ``force``).
+    """collect → score → tag aspects → refresh index and alerts → digest (when due, or ``force``).
 
     ``idx`` defaults to the config's database (opened and closed here); ``classifier`` to
-    the configured model, loaded when scoring starts. Each step ends with its outcome line
+    the configured model, loaded when scoring starts; ``embedder`` to the base encoder,
+    loaded when there are mentions to tag with aspects. Each step ends with its outcome line
     in the log (:mod:`monitor._pipeline.outcome`).
     """
     own = idx is None
@@ -91,6 +106,8 @@ def run_once(
             done(collect_step(idx, cfg, stop=stop, collect_fn=collect_fn, relax_loopback=relax_loopback))
             check_stop(stop)
         done(score_step(idx, cfg, load, stop=stop))
+        check_stop(stop)
+        done(aspects_step(idx.store, cfg, embedder=_embedder_factory(embedder), stop=stop))
         check_stop(stop)
         at = now or datetime.now(UTC)
         refresh, result.alerts = refresh_step(idx, cfg, now=at)

@@ -114,6 +114,11 @@ def step_line(step: StepResult, job: str | None = None, **extra: object) -> tupl
             text += " (" + ", ".join(f"{b} {n}" for b, n in by_brand.items()) + ")"
     elif step.name == "digest":
         text, more = digest_facts(step)
+    elif step.name == "aspects":
+        more = {k: count(step.counts, k) for k in ("tagged", "with_aspect", "cleared")}
+        text = f"{_plural(count(more, 'tagged'), 'mention')} tagged, {count(more, 'with_aspect')} with an aspect"
+        if count(more, "cleared"):
+            text += " (the aspect config changed: every mention is tagged again)"
     elif step.name == "retention":
         more = {k: count(step.counts, k) for k in ("leases", "mentions", "runs")}
         text = "purged " + ", ".join(

@@ -23,7 +23,7 @@ class Dispatcher(Protocol):
     """Runs, or enqueues, the work of one firing; returns what the firing's lease records."""
 
     def collect(self, rt: Runtime, source: str) -> JobResult:
-        """Collect ``source``, score what is new, refresh the index."""
+        """Collect ``source``, score and tag (aspects) what is new, refresh the index."""
         ...
 
     def digest(self, rt: Runtime, day: date, now: datetime) -> JobResult:
@@ -35,9 +35,10 @@ class InProcess:
     """The pipeline steps, run in the scheduler's own process (embedded mode)."""
 
     def collect(self, rt: Runtime, source: str) -> JobResult:
-        """Collect, score and refresh here; log the job's one outcome line."""
+        """Collect, score, tag aspects and refresh here; log the job's outcome lines."""
         from monitor._pipeline import StepResult, collect_step, score_step
-        from monitor._pipeline.outcome import collect_job_line, count, log_line
+        from monitor._pipeline.aspects import aspects_step
+        from monitor._pipeline.outcome import collect_job_line, count, log_line, log_step
 
         job, started = f"collect:{source}", monotonic()
         c = StepResult("collect", status="interrupted", errors=["stopped by a signal before it started"])
@@ -51,6 +52,9 @@ class InProcess:
                 # other left, usually nothing.
                 with rt.score_lock:
                     s = score_step(rt.idx, rt.cfg, rt.classifier, stop=rt.stop)
+                    aspects = aspects_step(rt.idx.store, rt.cfg, stop=rt.stop)  # its Run row says what it did
+                    if aspects.status not in ("ok", "skipped"):
+                        log_step(aspects, f"{job}:aspects")
                     refreshed = count(s.details, "refreshed") + rt.idx.refresh()
             elif c.status != "interrupted":
                 c.status = "interrupted"

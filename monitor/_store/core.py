@@ -1,7 +1,7 @@
 """The :class:`Store`: every write (and the small reads writers need) over one engine.
 
 Each concern lives in its own module (registry, ingest, labels, the stars' labels, scores,
-source state, runs, meta, rollups, shared robots.txt files, complaints' answers); the Store
+source state, runs, meta, rollups, shared robots.txt files, complaints' answers, aspect tags); the Store
 joins them over one engine and index timezone. It implements every port of
 :mod:`monitor._ports` (the store as collection, scoring and the scheduled jobs see it).
 """
@@ -13,6 +13,7 @@ from datetime import datetime
 from monitor._records import AggregateRating
 from monitor._store import listings, ratings
 from monitor._store.answers import AnswersStore
+from monitor._store.aspects import AspectsStore
 from monitor._store.ingest import IngestStore
 from monitor._store.labels import LabelsStore
 from monitor._store.rating_labels import RatingLabelsStore
@@ -30,6 +31,7 @@ class Store(
     RatingLabelsStore,
     LabelsStore,
     AnswersStore,
+    AspectsStore,
     ScoresStore,
     SourcesStateStore,
     RunsStore,

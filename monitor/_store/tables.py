@@ -14,6 +14,7 @@ from sqlalchemy import BigInteger, Column, Index, Integer, MetaData, Table, Text
 from sqlmodel import Field, SQLModel
 
 from monitor._labels import EFFECTIVE_LABELS, UNSCORED
+from monitor._store.tables_insights import MENTION_ASPECT_T, MentionAspect
 from monitor._store.tables_reach import REACH_ROLLUP_T, ReachRollup
 
 
@@ -397,6 +398,7 @@ __all__ = [
     "LABEL_CHANGE_ITEM_T",
     "LABEL_CHANGE_T",
     "LEASE_T",
+    "MENTION_ASPECT_T",
     "MENTION_T",
     "META_T",
     "RATING_ROLLUP_T",
@@ -423,6 +425,7 @@ __all__ = [
     "LabelChange",
     "LabelChangeItem",
     "Mention",
+    "MentionAspect",
     "Meta",
     "RatingRollup",
     "RatingSnapshot",

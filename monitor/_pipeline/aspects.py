@@ -1,0 +1,124 @@
+"""The aspects step: tag every mention not tagged yet with the aspects it talks about.
+
+Runs after scoring. When the ``[aspects]`` config changes (its
+:meth:`~monitor._config.AspectsConfig.fingerprint` differs from the stored one) every stored
+tag is forgotten first, so the whole store is tagged again under the new definitions,
+batch by batch (one transaction per batch; a stopped step goes on where it stopped).
+
+Mention vectors come through one seam, :func:`mention_vectors`; for now it embeds the
+texts itself with the base encoder (:mod:`monitor._embed`), loaded once per process and
+only when there is something to tag.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Sequence
+from functools import lru_cache
+from typing import TYPE_CHECKING
+
+from monitor._aspects.tagger import AspectModel, compile_aspects, tag
+from monitor._config import Config
+from monitor._pipeline.results import StepResult
+from monitor._pipeline.steps import check_stop, log_failure
+from monitor._ports import AspectStore
+from monitor._store.aspects import FINGERPRINT_KEY, NO_ASPECT, TagRow, Untagged
+from monitor.errors import Interrupted
+
+if TYPE_CHECKING:
+    import numpy as np
+    from numpy.typing import NDArray
+
+    from monitor._embed import Embedder
+
+#: Builds (or hands over) the embedder when the step first needs vectors.
+EmbedderFactory = Callable[[], "Embedder"]
+
+
+@lru_cache(maxsize=1)
+def shared_embedder() -> Embedder:
+    """The process's one base encoder (loaded on first use; the scheduler keeps it)."""
+    from monitor._embed import load_embedder
+
+    return load_embedder()
+
+
+def mention_text(m: Untagged) -> str:
+    """What is tagged: the title (a review's headline often names the aspect) and the text."""
+    return f"{m.title.strip()}\n{m.text}" if m.title and m.title.strip() else m.text
+
+
+def mention_vectors(mentions: Sequence[Untagged], embedder: Embedder) -> NDArray[np.float32]:
+    """The seam: each mention's unit vector, one row per mention in order (embedded here for now)."""
+    return embedder.embed([mention_text(m) for m in mentions])
+
+
+def tag_rows(model: AspectModel, mentions: Sequence[Untagged], vectors: NDArray[np.float32] | None) -> list[TagRow]:
+    """The rows to store for ``mentions``: one per aspect found, one :data:`NO_ASPECT` row when none."""
+    found = tag(model, [mention_text(m) for m in mentions], [m.lang for m in mentions], vectors)
+    rows: list[TagRow] = []
+    for m, tags in zip(mentions, found, strict=True):
+        rows += [TagRow(m.id, t.aspect, t.score, t.keyword[:80] if t.keyword else None) for t in tags]
+        if not tags:
+            rows.append(TagRow(m.id, NO_ASPECT))
+    return rows
+
+
+def aspects_step(
+    store: AspectStore,
+    cfg: Config,
+    *,
+    embedder: EmbedderFactory | None = None,
+    stop: threading.Event | None = None,
+    batch: int = 256,
+) -> StepResult:
+    """Tag the mentions not tagged yet (all of them again after a config change)."""
+    step = StepResult("aspects")
+    aspects = cfg.aspects.aspects()
+    if not aspects:
+        step.status, step.counts = "skipped", {"reason": "no aspects configured"}
+        return step
+    run_id = store.start_run("aspects")
+    step.run_id = run_id
+    tagged = with_aspect = retagged = 0
+    try:
+        fingerprint = cfg.aspects.fingerprint()
+        if store.get_meta(FINGERPRINT_KEY) != fingerprint:
+            retagged = store.clear_aspect_tags()
+            store.set_meta(FINGERPRINT_KEY, fingerprint)
+        model: AspectModel | None = None
+        emb: Embedder | None = None
+        after = 0
+        while True:
+            check_stop(stop)
+            mentions = store.untagged_mentions(after, batch)
+            if not mentions:
+                break
+            if model is None:
+                if cfg.aspects.embedding:
+                    emb = (embedder or shared_embedder)()
+                    step.details["embedder"] = emb.version
+                model = compile_aspects(
+                    aspects, emb.embed if emb else None, margin=cfg.aspects.margin, reference=cfg.aspects.reference()
+                )
+            vectors = mention_vectors(mentions, emb) if emb is not None else None
+            rows = tag_rows(model, mentions, vectors)
+            store.write_aspect_tags(rows)
+            tagged += len(mentions)
+            with_aspect += len({r.mention_id for r in rows if r.aspect != NO_ASPECT})
+            after = mentions[-1].id
+            if len(mentions) < batch:
+                break
+    except Interrupted:
+        step.status = "interrupted"
+    except Exception as exc:
+        log_failure("aspect tagging failed", exc)
+        step.status, step.errors = "failed", [f"{type(exc).__name__}: {exc}"]
+    step.counts = {"tagged": tagged, "with_aspect": with_aspect, "cleared": retagged}
+    store.finish_run(run_id, step.status, step.counts, step.errors)
+    if step.status == "interrupted":
+        raise Interrupted
+    return step
+
+
+__all__ = ["EmbedderFactory", "aspects_step", "mention_text", "mention_vectors", "shared_embedder", "tag_rows"]
