@@ -20,6 +20,7 @@ from monitor._config._settings import (
     IndexConfig,
     ModelConfig,
     RetentionConfig,
+    ThemesConfig,
 )
 from monitor._config._workers import WorkersConfig, check_broker_url, distributed_problem
 from monitor._hints import unknown_brand, unknown_source
@@ -58,6 +59,7 @@ class Config(Strict):
     digest: DigestConfig = Field(default_factory=DigestConfig)
     retention: RetentionConfig = Field(default_factory=RetentionConfig)
     complaints: ComplaintsConfig = Field(default_factory=ComplaintsConfig)
+    themes: ThemesConfig = Field(default_factory=ThemesConfig)
     workers: WorkersConfig = Field(default_factory=WorkersConfig)
     path: Path | None = Field(default=None, exclude=True)
 

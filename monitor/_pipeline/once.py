@@ -16,6 +16,7 @@ from monitor._pipeline.outcome import log_step
 from monitor._pipeline.ports import ClassifierFactory, CollectFn
 from monitor._pipeline.results import PipelineResult, StepResult
 from monitor._pipeline.steps import check_stop, collect_step, digest_step, refresh_step, score_step
+from monitor._pipeline.themes import EmbedderFactory, shared_embedder, themes_step
 from monitor._sentiment.classifier import Classifier
 from monitor.errors import Interrupted
 
@@ -61,12 +62,17 @@ def run_once(
     out_dir: str | None = None,
     on_step: Callable[[StepResult], None] | None = None,
     relax_loopback: bool = False,
+    embedder: EmbedderFactory | None = None,
 ) -> PipelineResult:
     """collect → score → refresh index and alerts → digest (when due, or ``force``).
 
     ``idx`` defaults to the config's database (opened and closed here); ``classifier`` to
     the configured model, loaded when scoring starts. Each step ends with its outcome line
     in the log (:mod:`monitor._pipeline.outcome`).
+
+    The themes step (after scoring, when ``themes.enabled``) embeds with ``embedder``, by
+    default the base encoder; a caller that brings its own ``classifier`` (a stand-in
+    model) and no ``embedder`` gets no themes step.
     """
     own = idx is None
     if idx is None:
@@ -92,6 +98,10 @@ def run_once(
             check_stop(stop)
         done(score_step(idx, cfg, load, stop=stop))
         check_stop(stop)
+        embed = embedder or (shared_embedder if classifier is None else None)
+        if cfg.themes.enabled and embed is not None:
+            done(themes_step(idx, cfg, embed, now=now, stop=stop))
+            check_stop(stop)
         at = now or datetime.now(UTC)
         refresh, result.alerts = refresh_step(idx, cfg, now=at)
         done(refresh)
