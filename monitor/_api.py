@@ -31,16 +31,18 @@ from monitor._store.engine import make_engine, upgrade
 from monitor._store.listings import MentionFilter, MentionRecord, RunRecord, SourceOverview
 from monitor._store.ratings import RatingPoint
 from monitor._store.relabels import LabelChange
+from monitor._theme_api import ThemeMethods
 from monitor.errors import InvalidArgument, InvalidLabel, StorageError
 
 
-class MentionIndex(ComplaintMethods):
+class MentionIndex(ComplaintMethods, ThemeMethods):
     """The mention store and index of one database.
 
     ``store`` (:class:`monitor._store.Store`) takes what collection, scoring and the
     scheduled jobs write — runs, source state, HTTP validators, scores, retention —
-    through the ports of :mod:`monitor._ports`; the methods here (and the complaints' of
-    :mod:`monitor._complaint_api`) are the analyst's surface; ``clock`` tells "now" (tests replace it).
+    through the ports of :mod:`monitor._ports`; the methods here (the complaints' in
+    :mod:`monitor._complaint_api`, the themes' in :mod:`monitor._theme_api`) are the
+    analyst's surface; ``clock`` tells "now" (tests replace it).
     """
 
     def __init__(self, engine: Engine, config: Config) -> None:
@@ -195,8 +197,6 @@ class MentionIndex(ComplaintMethods):
     def refresh(self) -> int:
         """Recompute snapshots of brand-days whose rollups changed."""
         return snapshots.refresh(self.engine, self.config.index.min_sample)
-
-    # -- run and source listings ------------------------------------------------------
 
     def recent_runs(self, limit: int = 20, kind: str | None = None) -> ResultList[RunRecord]:
         """The latest runs (of ``kind`` when given), newest first."""

@@ -11,6 +11,7 @@ from monitor._cli import (
     model_cmds,
     run_cmds,
     serve_cmds,
+    themes_cmds,
     worker_cmds,
 )
 
@@ -23,5 +24,6 @@ __all__ = [
     "model_cmds",
     "run_cmds",
     "serve_cmds",
+    "themes_cmds",
     "worker_cmds",
 ]

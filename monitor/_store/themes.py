@@ -221,14 +221,14 @@ def save(engine: Engine, brand_id: int, version: str, writes: ThemeWrites, *, no
     return new_ids
 
 
-def tallies(
-    engine: Engine, brand_id: int, since: datetime, until: datetime
-) -> dict[tuple[int, date, str, str], int]:
+def tallies(engine: Engine, brand_id: int, since: datetime, until: datetime) -> dict[tuple[int, date, str, str], int]:
     """Mentions published in ``[since, until)`` per ``(theme id, local day, language, label)``."""
     q = (
         select(MT.c.theme_id, M.c.day, M.c.lang, M.c.label, func.count())
         .select_from(M.join(MT, MT.c.mention_id == M.c.id))
-        .where(M.c.brand_id == brand_id, M.c.published_at >= since, M.c.published_at < until, MT.c.theme_id.is_not(None))
+        .where(
+            M.c.brand_id == brand_id, M.c.published_at >= since, M.c.published_at < until, MT.c.theme_id.is_not(None)
+        )
         .group_by(MT.c.theme_id, M.c.day, M.c.lang, M.c.label)
     )
     with engine.connect() as conn:
@@ -243,7 +243,15 @@ def representatives(
     out: dict[int, list[ThemeMember]] = {}
     base = (
         select(
-            M.c.id, MT.c.theme_id, M.c.lang, SRC.c.name, M.c.published_at, M.c.label, M.c.text, M.c.title, M.c.url,
+            M.c.id,
+            MT.c.theme_id,
+            M.c.lang,
+            SRC.c.name,
+            M.c.published_at,
+            M.c.label,
+            M.c.text,
+            M.c.title,
+            M.c.url,
             MT.c.similarity,
         )
         .select_from(M.join(MT, MT.c.mention_id == M.c.id).join(SRC, SRC.c.id == M.c.source_id))
@@ -263,8 +271,17 @@ def representatives(
                         continue
                     seen.add(r[2])
                     picked.append(
-                        ThemeMember(int(r[0]), int(r[1]), r[2], r[3], r[4], r[5], scoring_text(r[6], r[7]), r[8],
-                                    float(r[9] or 0.0))
+                        ThemeMember(
+                            int(r[0]),
+                            int(r[1]),
+                            r[2],
+                            r[3],
+                            r[4],
+                            r[5],
+                            scoring_text(r[6], r[7]),
+                            r[8],
+                            float(r[9] or 0.0),
+                        )
                     )
             out[tid] = picked
     return out

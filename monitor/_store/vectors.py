@@ -79,7 +79,11 @@ class MentionVectors:
                 conn.execute(
                     stmt.on_conflict_do_update(
                         index_elements=["mention_id"],
-                        set_={"version": stmt.excluded.version, "scale": stmt.excluded.scale, "data": stmt.excluded.data},
+                        set_={
+                            "version": stmt.excluded.version,
+                            "scale": stmt.excluded.scale,
+                            "data": stmt.excluded.data,
+                        },
                     )
                 )
         return len(rows)

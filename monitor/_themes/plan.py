@@ -106,12 +106,12 @@ def plan_update(
     for r, b, s in zip(rest, best, sims, strict=True):
         if s >= assign:
             placed[int(r)] = (ids[int(b)], None, float(s)) if b < len(ids) else (None, int(b) - len(ids), float(s))
-    for r in pool:
-        r = int(r)
+    for row in pool:
+        r = int(row)
         if r in placed:
-            tid, k, s = placed[r]
-            plan.assign.append((r, tid, k, s))
-            members[r] = ("theme", tid) if tid is not None else ("new", k if k is not None else 0)
+            theme_id, k, cos = placed[r]
+            plan.assign.append((r, theme_id, k, cos))
+            members[r] = ("theme", theme_id) if theme_id is not None else ("new", k if k is not None else 0)
         elif is_new[r]:
             plan.assign.append((r, None, None, None))  # looked at: fits none (yet)
     plan.members = members

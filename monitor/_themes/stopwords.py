@@ -45,7 +45,8 @@ bizim bu buna bunda bundan bunu bunun burada çok çünkü da daha de defa diye 
 her hiç için ile ise işte kadar ki kim kimse mı mi mu mü nasıl ne neden nerede niye o olan olarak oldu
 olduğu olmak olsun on ona ondan onlar onları onların onu onun öyle pek sanki sen siz şey şimdi şu şunu
 tabii tüm ve veya ya yani yine yok zaten değil var gerçekten sonra önce kendi kendine bütün olur oluyor
-olduğunu bence hala hâlâ bunlar şeyi çok artık sadece yeni gün günü hafta zaman kez kere iki üç dört beş altı yedi sekiz dokuz ilk son iyi kötü daha çok
+olduğunu bence hala hâlâ bunlar şeyi çok artık sadece yeni gün günü hafta zaman kez kere
+iki üç dört beş altı yedi sekiz dokuz ilk son iyi kötü daha çok
 teşekkür teşekkürler merhaba evet hayır tamam
 """
 
@@ -73,7 +74,8 @@ _HY = """
 """
 
 STOP_WORDS: dict[str, frozenset[str]] = {
-    lang: frozenset(fold(w) for w in words.split()) for lang, words in (("en", _EN), ("sv", _SV), ("tr", _TR), ("bg", _BG), ("hy", _HY))
+    lang: frozenset(fold(w) for w in words.split())
+    for lang, words in (("en", _EN), ("sv", _SV), ("tr", _TR), ("bg", _BG), ("hy", _HY))
 }
 
 

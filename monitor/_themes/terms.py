@@ -39,7 +39,7 @@ def tokens(text: str, lang: str | None, exclude: frozenset[str] = frozenset()) -
         if "'" in w or "’" in w:
             w = re.split(r"['’]", w, maxsplit=1)[0]
         w = w.strip("._-")
-        if len(w) < 2 or w in stops or w in exclude or w.replace("_", "").isdigit() and len(w) > 4:
+        if len(w) < 2 or w in stops or w in exclude or (w.replace("_", "").isdigit() and len(w) > 4):
             continue
         out.add(w)
     return out
@@ -80,9 +80,7 @@ def distinctive_terms(
         n = sizes[(cls, key)]
         avg = sum(v for (_c, k), v in sizes.items() if k == key) / max(1, classes_per_lang[key])
         need = 2 if n >= 3 else 1
-        scored = [
-            ((c / n) * math.log(1.0 + avg / holding[key][t]), t) for t, c in counts.items() if c >= need
-        ]
+        scored = [((c / n) * math.log(1.0 + avg / holding[key][t]), t) for t, c in counts.items() if c >= need]
         scored.sort(key=lambda st: (-st[0], st[1]))
         if scored:
             out[cls][key] = [t for _s, t in scored[:top]]

@@ -78,14 +78,14 @@ def update_themes(
         name = _unique(g or f"{UNNAMED} {len(stored) + k + 1}", taken)
         writes.new.append(theme_store.NewTheme(name=name, gist=g, terms=t, centroid=c))
     added = Counter(tid for _r, tid, _k, _s in plan.assign if tid is not None)
-    for t in stored:
-        key = ("theme", t.id)
-        if key not in volume or t.id not in plan.centroids:
+    for old in stored:
+        key = ("theme", old.id)
+        if key not in volume or old.id not in plan.centroids:
             continue  # no member in the window: as it was
-        tt = terms.get(key, t.terms)
+        now_terms = terms.get(key, old.terms)
         writes.changed.append(
             theme_store.ThemeUpdate(
-                t.id, gist(tt, volume[key]) or t.gist, tt, plan.centroids[t.id], added.get(t.id, 0)
+                old.id, gist(now_terms, volume[key]) or old.gist, now_terms, plan.centroids[old.id], added.get(old.id, 0)
             )
         )
     writes.assign = [(win.ids[r], tid, k, s) for r, tid, k, s in plan.assign]
