@@ -153,7 +153,7 @@ class ThemeMethods:
             p = t.point(p_start, self.config.index.min_sample)
             out.append(
                 ThemeCount(
-                    tid, names.get(tid, ""), p_start, lg, p.positive, p.neutral, p.negative, p.unscored, p.volume, p.msi
+                    tid, names.get(tid, ""), p_start, split, p.positive, p.neutral, p.negative, p.unscored, p.volume, p.msi
                 )
             )
         return ResultList(out)

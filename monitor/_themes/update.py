@@ -85,7 +85,11 @@ def update_themes(
         now_terms = terms.get(key, old.terms)
         writes.changed.append(
             theme_store.ThemeUpdate(
-                old.id, gist(now_terms, volume[key]) or old.gist, now_terms, plan.centroids[old.id], added.get(old.id, 0)
+                old.id,
+                gist(now_terms, volume[key]) or old.gist,
+                now_terms,
+                plan.centroids[old.id],
+                added.get(old.id, 0),
             )
         )
     writes.assign = [(win.ids[r], tid, k, s) for r, tid, k, s in plan.assign]
