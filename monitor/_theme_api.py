@@ -153,7 +153,16 @@ class ThemeMethods:
             p = t.point(p_start, self.config.index.min_sample)
             out.append(
                 ThemeCount(
-                    tid, names.get(tid, ""), p_start, split, p.positive, p.neutral, p.negative, p.unscored, p.volume, p.msi
+                    theme_id=tid,
+                    theme=names.get(tid, ""),
+                    period_start=p_start,
+                    lang=split,
+                    positive=p.positive,
+                    neutral=p.neutral,
+                    negative=p.negative,
+                    unscored=p.unscored,
+                    volume=p.volume,
+                    msi=p.msi,
                 )
             )
         return ResultList(out)
