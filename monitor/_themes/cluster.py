@@ -39,7 +39,7 @@ MIN_SHARE = 0.01
 #: At most this many mentions are clustered at once (a sample, evenly spread, of a bigger pool).
 MAX_SAMPLE = 3000
 #: A language's mean is shrunk towards the brand's overall mean as if this many mentions were the overall's.
-SHRINK = 20.0
+SHRINK = 5.0
 
 
 def unit_rows(x: NDArray[np.float32]) -> NDArray[np.float32]:
