@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -51,7 +52,7 @@ def _mentions(topics: tuple[str, ...], per_lang: int, day: datetime, tag: str) -
                         f"Lumio: {SENTENCES[(topic, lang)]} #{tag}{i}",
                         published_at=day + timedelta(minutes=i),
                         lang=lang,
-                        label=LABEL[topic],
+                        label=LABEL[topic],  # type: ignore[arg-type]
                     )
                 )
     return out
@@ -160,7 +161,7 @@ def test_plan_makes_a_new_theme_when_enough_mentions_fit_none() -> None:
 
 
 @pytest.fixture
-def story(tmp_path: Path) -> tuple[MentionIndex, TopicEmbedder]:
+def story(tmp_path: Path) -> Iterator[tuple[MentionIndex, TopicEmbedder]]:
     cfg = _cfg(tmp_path)
     idx = MentionIndex.open(cfg)  # type: ignore[arg-type]
     idx.clock = lambda: NOW
