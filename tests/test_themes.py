@@ -16,14 +16,15 @@ from monitor._api import MentionIndex
 from monitor._cli import _register  # noqa: F401  (registers every command module)
 from monitor._cli.app import app
 from monitor._config import config_from_dict
+from monitor._pipeline import run_once
 from monitor._pipeline.themes import themes_step
-from monitor._records import Mention
+from monitor._records import Mention, Prediction
 from monitor._store import themes as theme_store
 from monitor._store.vectors import MentionVectors, dequantise, quantise
 from monitor._themes.cluster import centre
 from monitor._themes.plan import NEW, plan_update
 from monitor._themes.terms import brand_words, distinctive_terms, gist, tokens
-from monitor.errors import InvalidArgument, UnknownBrand
+from monitor.errors import InvalidArgument, ModelError, UnknownBrand
 from tests.themes_fake import SENTENCES, TopicEmbedder
 
 LANGS = ("en", "sv", "tr", "bg", "hy")
@@ -253,3 +254,54 @@ def test_query_themes_cli(story: tuple[MentionIndex, TopicEmbedder], tmp_path: P
     assert res.exit_code == 2 and "which brand" in res.output
     res = runner.invoke(app, ["query", "themes", "Lumio", "--since", "2020-01-01", "--until", "2020-01-07", *db])
     assert res.exit_code == 0 and "No theme of Lumio" in res.output
+
+
+class _Neutral:
+    """A stand-in model: everything neutral."""
+
+    model_id = "neutral"
+    model_version = "1"
+
+    def predict(self, texts: list[str], langs: list[str | None] | None = None) -> list[Prediction]:
+        return [Prediction("neutral", 0.1, 0.8, 0.1, "neutral", "1") for _ in texts]
+
+    def info(self) -> dict[str, str]:
+        return {"backend": "neutral", "model_id": self.model_id, "model_version": self.model_version}
+
+
+def test_run_once_embeds_after_scoring_when_given_an_embedder(tmp_path: Path) -> None:
+    cfg = _cfg(tmp_path)
+    with MentionIndex.open(cfg) as idx:  # type: ignore[arg-type]
+        items = [
+            Mention(m.external_id, m.text, published_at=m.published_at, lang=m.lang)
+            for m in _mentions(("dock", "price"), 4, NOW - timedelta(days=1), "p")
+        ]
+        idx.add_mentions("Lumio", "forum", items)
+        emb = TopicEmbedder()
+        res = run_once(cfg, idx=idx, classifier=_Neutral(), embedder=lambda: emb, collect=False, digest="skip", now=NOW)  # type: ignore[arg-type]
+        assert [s.name for s in res.steps] == ["score", "themes", "refresh"]
+        themes = res.step("themes")
+        assert themes is not None and themes.counts["embedded"] == 40 and themes.counts["themes"] == 2
+        assert themes.details["embedder"] == "topic-fake:1"
+        # a stand-in model without an embedder: no themes step (the tests' passes stay model-free)
+        res = run_once(cfg, idx=idx, classifier=_Neutral(), collect=False, digest="skip", now=NOW)  # type: ignore[arg-type]
+        assert [s.name for s in res.steps] == ["score", "refresh"]
+    off = config_from_dict({**cfg.model_dump(exclude={"path"}), "themes": {"enabled": False}})  # type: ignore[attr-defined]
+    with MentionIndex.open(off) as idx:
+        res = run_once(off, idx=idx, classifier=_Neutral(), embedder=lambda: emb, collect=False, digest="skip", now=NOW)
+        assert "themes" not in [s.name for s in res.steps]
+
+
+def test_a_failing_embedder_fails_the_themes_step_only(tmp_path: Path) -> None:
+    cfg = _cfg(tmp_path)
+
+    def broken() -> TopicEmbedder:
+        raise ModelError("no weights here")
+
+    with MentionIndex.open(cfg) as idx:  # type: ignore[arg-type]
+        idx.add_mentions("Lumio", "forum", _mentions(("dock",), 1, NOW - timedelta(days=1), "f"))
+        res = run_once(cfg, idx=idx, classifier=_Neutral(), embedder=broken, collect=False, digest="skip", now=NOW)  # type: ignore[arg-type]
+        step = res.step("themes")
+        assert step is not None and step.status == "failed" and "no weights here" in step.errors[0]
+        assert res.step("refresh") is not None  # the pass went on
+        assert idx.recent_runs(kind="themes")[0].status == "failed"
