@@ -101,8 +101,10 @@ def themes_step(
                 now=at,
                 window_days=cfg.themes.window_days,
             )
-            for key in ("assigned", "new_themes", "unfitted", "themes"):
-                counts[key] += getattr(run, key)
+            counts["assigned"] += run.assigned
+            counts["new_themes"] += run.new_themes
+            counts["unfitted"] += run.unfitted
+            counts["themes"] += run.themes
     except Interrupted:
         step.status = "interrupted"
     except Exception as exc:
