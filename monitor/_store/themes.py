@@ -36,7 +36,7 @@ class ThemeWindow:
     """A brand's mentions published since a moment that have a vector: parallel lists, by id.
 
     ``theme_ids``: the assigned theme, ``None`` when looked at without a fit, ``-1`` when
-    never looked at (new).
+    never looked at (new). ``texts`` is filled only for the rows an update names themes from.
     """
 
     ids: list[int]
@@ -116,16 +116,16 @@ def _blob(v: NDArray[np.float32]) -> bytes:
 
 
 def window(engine: Engine, brand_id: int, since: datetime, version: str, dim: int) -> ThemeWindow:
-    """The brand's mentions published at or after ``since`` with a vector of ``version``."""
+    """The brand's mentions published at or after ``since`` with a vector of ``version``
+    (``texts`` left empty: :func:`texts` reads those an update names themes from)."""
     q = (
-        select(M.c.id, M.c.lang, M.c.text, M.c.title, MV.c.scale, MV.c.data, MT.c.mention_id, MT.c.theme_id)
+        select(M.c.id, M.c.lang, MV.c.scale, MV.c.data, MT.c.mention_id, MT.c.theme_id)
         .select_from(M.join(MV, MV.c.mention_id == M.c.id).outerjoin(MT, MT.c.mention_id == M.c.id))
         .where(M.c.brand_id == brand_id, M.c.published_at >= since, MV.c.version == version)
         .order_by(M.c.id)
     )
     ids: list[int] = []
     langs: list[str | None] = []
-    texts: list[str] = []
     themes: list[int | None] = []
     scales: list[float] = []
     blobs: list[bytes] = []
@@ -133,11 +133,20 @@ def window(engine: Engine, brand_id: int, since: datetime, version: str, dim: in
         for r in conn.execute(q):
             ids.append(int(r[0]))
             langs.append(r[1])
-            texts.append(scoring_text(r[2], r[3]))
-            scales.append(float(r[4]))
-            blobs.append(bytes(r[5]))
-            themes.append(-1 if r[6] is None else (int(r[7]) if r[7] is not None else None))
-    return ThemeWindow(ids, langs, texts, themes, dequantise(blobs, scales, dim))
+            scales.append(float(r[2]))
+            blobs.append(bytes(r[3]))
+            themes.append(-1 if r[4] is None else (int(r[5]) if r[5] is not None else None))
+    return ThemeWindow(ids, langs, [], themes, dequantise(blobs, scales, dim))
+
+
+def texts(engine: Engine, ids: Sequence[int]) -> dict[int, str]:
+    """The text the model reads (:func:`~monitor._store.scores.scoring_text`) of each of ``ids``."""
+    out: dict[int, str] = {}
+    with engine.connect() as conn:
+        for part in chunks(sorted(set(ids)), _IN):
+            q = select(M.c.id, M.c.text, M.c.title).where(M.c.id.in_(list(part)))
+            out.update({int(r[0]): scoring_text(r[1], r[2]) for r in conn.execute(q)})
+    return out
 
 
 def brand_themes(engine: Engine, brand_id: int) -> list[StoredTheme]:
@@ -204,18 +213,17 @@ def save(engine: Engine, brand_id: int, version: str, writes: ThemeWrites, *, no
             rows.append(
                 {"mention_id": mention_id, "brand_id": brand_id, "theme_id": tid, "similarity": sim, "assigned_at": now}
             )
-        for part in chunks(rows, _IN):
-            stmt = dialect_insert(conn, MT).values(list(part))
-            conn.execute(
-                stmt.on_conflict_do_update(
-                    index_elements=["mention_id"],
-                    set_={
-                        "theme_id": stmt.excluded.theme_id,
-                        "similarity": stmt.excluded.similarity,
-                        "assigned_at": stmt.excluded.assigned_at,
-                    },
-                )
+        if rows:  # one statement, many parameter sets (compiled once)
+            stmt = dialect_insert(conn, MT)
+            stmt = stmt.on_conflict_do_update(
+                index_elements=["mention_id"],
+                set_={
+                    "theme_id": stmt.excluded.theme_id,
+                    "similarity": stmt.excluded.similarity,
+                    "assigned_at": stmt.excluded.assigned_at,
+                },
             )
+            conn.execute(stmt, rows)
         for tid, n in added.items():
             conn.execute(update(TH).where(TH.c.id == tid).values(size=TH.c.size + n))
     return new_ids
@@ -298,5 +306,6 @@ __all__ = [
     "representatives",
     "save",
     "tallies",
+    "texts",
     "window",
 ]

@@ -73,19 +73,15 @@ class MentionVectors:
             {"mention_id": int(i), "version": self.version, "scale": float(s), "data": q[k].tobytes()}
             for k, (i, s) in enumerate(zip(ids, scale, strict=True))
         ]
-        with writer(self.engine).begin() as conn:
-            for part in chunks(rows, _IN):
-                stmt = dialect_insert(conn, MV).values(list(part))
-                conn.execute(
-                    stmt.on_conflict_do_update(
-                        index_elements=["mention_id"],
-                        set_={
-                            "version": stmt.excluded.version,
-                            "scale": stmt.excluded.scale,
-                            "data": stmt.excluded.data,
-                        },
-                    )
-                )
+        if not rows:
+            return 0
+        with writer(self.engine).begin() as conn:  # one statement, many parameter sets
+            stmt = dialect_insert(conn, MV)
+            stmt = stmt.on_conflict_do_update(
+                index_elements=["mention_id"],
+                set_={"version": stmt.excluded.version, "scale": stmt.excluded.scale, "data": stmt.excluded.data},
+            )
+            conn.execute(stmt, rows)
         return len(rows)
 
     def vectors_for(self, ids: Sequence[int]) -> tuple[list[int], NDArray[np.float32]]:

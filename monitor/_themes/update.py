@@ -13,12 +13,15 @@ from datetime import datetime, timedelta
 
 from monitor._store import Engine
 from monitor._store import themes as theme_store
-from monitor._themes.cluster import centre
+from monitor._themes.cluster import centre, sample
 from monitor._themes.plan import plan_update
 from monitor._themes.terms import brand_words, distinctive_terms, gist
 
 #: Where a theme whose terms are all stop words gets its name from.
 UNNAMED = "theme"
+#: Themes are named from at most this many of the window's mentions (spread evenly): term
+#: statistics settle long before, and reading and tokenising every text of a big window costs.
+NAMING_SAMPLE = 10_000
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,8 +65,10 @@ def update_themes(
     x = centre(win.vectors, win.langs)
     plan = plan_update(x, win.theme_ids, usable)
 
+    named = sample(len(win.ids), NAMING_SAMPLE)
+    read = theme_store.texts(engine, [win.ids[int(r)] for r in named])
     terms = distinctive_terms(
-        [(m, lang, text) for m, lang, text in zip(plan.members, win.langs, win.texts, strict=True)],
+        [(plan.members[int(r)], win.langs[int(r)], read.get(win.ids[int(r)], "")) for r in named],
         exclude=brand_words([brand, *names]),
     )
     volume: dict[tuple[str, int], Counter[str]] = {}
@@ -105,4 +110,4 @@ def update_themes(
     )
 
 
-__all__ = ["UNNAMED", "ThemeRun", "update_themes"]
+__all__ = ["NAMING_SAMPLE", "UNNAMED", "ThemeRun", "update_themes"]
