@@ -32,10 +32,10 @@ NOW = datetime(2026, 12, 2, 12, tzinfo=UTC)
 LABEL = {"dock": "negative", "price": "negative", "noise": "neutral"}
 
 
-def _cfg(tmp_path: Path) -> object:
+def _cfg(tmp_path: Path, url: str | None = None) -> object:
     return config_from_dict(
         {
-            "database_url": f"sqlite:///{tmp_path / 'm.db'}",
+            "database_url": url or f"sqlite:///{tmp_path / 'm.db'}",
             "brands": [{"name": "Lumio", "aliases": ["Lumio", "#lumio"]}],
             "index": {"timezone": "UTC"},
         }
@@ -62,7 +62,7 @@ def _mentions(topics: tuple[str, ...], per_lang: int, day: datetime, tag: str) -
 # ------------------------------------------------------------------ stored vectors
 
 
-def test_vectors_are_stored_once_compactly_and_by_version(tmp_path: Path) -> None:
+def test_vectors_are_stored_once_compactly_and_by_version(db_url: str) -> None:
     rng = np.random.default_rng(1)
     v = rng.normal(size=(5, 384)).astype(np.float32)
     v /= np.linalg.norm(v, axis=1, keepdims=True)
@@ -71,7 +71,7 @@ def test_vectors_are_stored_once_compactly_and_by_version(tmp_path: Path) -> Non
     cos = (back * v).sum(axis=1) / np.linalg.norm(back, axis=1)
     assert q.dtype == np.int8 and cos.min() > 0.999
 
-    with MentionIndex.open(f"sqlite:///{tmp_path / 'v.db'}") as idx:
+    with MentionIndex.open(db_url) as idx:
         ids = [idx.add_mention(brand="B", source="s", external_id=str(i), text=f"text {i}") for i in range(5)]
         old = MentionVectors(idx.engine, "e5:1", 384)
         assert [i for i, _t, _l in old.missing_vectors(10)] == ids
@@ -162,8 +162,8 @@ def test_plan_makes_a_new_theme_when_enough_mentions_fit_none() -> None:
 
 
 @pytest.fixture
-def story(tmp_path: Path) -> Iterator[tuple[MentionIndex, TopicEmbedder]]:
-    cfg = _cfg(tmp_path)
+def story(tmp_path: Path, db_url: str) -> Iterator[tuple[MentionIndex, TopicEmbedder]]:
+    cfg = _cfg(tmp_path, db_url)
     idx = MentionIndex.open(cfg)  # type: ignore[arg-type]
     idx.clock = lambda: NOW
     emb = TopicEmbedder()
@@ -241,7 +241,7 @@ def test_retention_drops_vectors_and_assignments(story: tuple[MentionIndex, Topi
 def test_query_themes_cli(story: tuple[MentionIndex, TopicEmbedder], tmp_path: Path) -> None:
     idx, emb = story
     themes_step(idx, idx.config, lambda: emb, now=NOW)
-    db = ["--db", f"sqlite:///{tmp_path / 'm.db'}"]
+    db = ["--db", idx.config.database_url]
     runner = CliRunner()
     since, until = (NOW - timedelta(days=20)).date().isoformat(), NOW.date().isoformat()
     res = runner.invoke(app, ["query", "themes", "--brand", "Lumio", "--since", since, "--until", until, "--json", *db])
