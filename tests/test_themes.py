@@ -305,3 +305,23 @@ def test_a_failing_embedder_fails_the_themes_step_only(tmp_path: Path) -> None:
         assert step is not None and step.status == "failed" and "no weights here" in step.errors[0]
         assert res.step("refresh") is not None  # the pass went on
         assert idx.recent_runs(kind="themes")[0].status == "failed"
+
+
+def test_a_worker_updates_the_themes_in_its_sweep(tmp_path: Path) -> None:
+    from monitor._workers import work
+    from monitor._workers.runtime import WorkerRuntime
+
+    cfg = _cfg(tmp_path)
+    with MentionIndex.open(cfg) as idx:  # type: ignore[arg-type]
+        idx.add_mentions("Lumio", "forum", _mentions(("dock", "price"), 4, NOW - timedelta(days=1), "wk"))
+    emb = TopicEmbedder()
+    stand_in = WorkerRuntime(cfg, classifier_factory=_Neutral)  # type: ignore[arg-type]
+    assert work.themes(stand_in) is None  # a stand-in model without an embedder: no themes
+    rt = WorkerRuntime(cfg, classifier_factory=_Neutral, embedder_factory=lambda: emb)  # type: ignore[arg-type]
+    try:
+        out = work.themes(rt)
+        assert out is not None and out["status"] == "ok" and out["embedded"] == 40 and out["new_themes"] == 2
+        again = work.themes(rt)  # idempotent: a task run twice changes nothing the second time
+        assert again is not None and again["embedded"] == 0 and again["assigned"] == 0 and again["themes"] == 2
+    finally:
+        rt.forget()
