@@ -31,6 +31,7 @@ from monitor._store.answers import AnswerState
 from monitor._store.listings import MentionList, MentionRecord, RunRecord, SourceOverview
 from monitor._store.ratings import RatingPoint
 from monitor._store.relabels import LabelChange
+from monitor._theme_results import ThemeCount, ThemeFigures, ThemeMention
 from monitor.errors import (
     ConfigError,
     DeliveryError,
@@ -124,6 +125,9 @@ __all__ = [
     "SourceOverview",
     "SourceUnreachable",
     "StorageError",
+    "ThemeCount",
+    "ThemeFigures",
+    "ThemeMention",
     "TransientDeliveryError",
     "UnknownBrand",
     "UnknownLanguage",

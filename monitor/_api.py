@@ -35,18 +35,19 @@ from monitor._store.engine import make_engine, upgrade
 from monitor._store.listings import MentionFilter, MentionList, MentionRecord, RunRecord, SourceOverview
 from monitor._store.ratings import RatingPoint
 from monitor._store.relabels import LabelChange
+from monitor._theme_api import ThemeMethods
 from monitor.errors import InvalidArgument, InvalidLabel, StorageError
 
 
-class MentionIndex(ComplaintMethods, DriverMethods, ModelCheckMethods, ReachMethods, AspectMethods):
+class MentionIndex(ComplaintMethods, DriverMethods, ModelCheckMethods, ReachMethods, AspectMethods, ThemeMethods):
     """The mention store and index of one database.
 
     ``store`` (:class:`monitor._store.Store`) takes what collection, scoring and the
     scheduled jobs write — runs, source state, HTTP validators, scores, retention —
     through the ports of :mod:`monitor._ports`; the methods here (and the mixins' of
     :mod:`monitor._complaint_api`, :mod:`monitor._driver_api`, :mod:`monitor._check_api`,
-    :mod:`monitor._reach_api`, :mod:`monitor._aspect_api`) are the analyst's surface;
-    ``clock`` tells "now" (tests replace it).
+    :mod:`monitor._reach_api`, :mod:`monitor._aspect_api`, :mod:`monitor._theme_api`) are the
+    analyst's surface; ``clock`` tells "now" (tests replace it).
     """
 
     def __init__(self, engine: Engine, config: Config) -> None:
@@ -201,8 +202,6 @@ class MentionIndex(ComplaintMethods, DriverMethods, ModelCheckMethods, ReachMeth
     def refresh(self) -> int:
         """Recompute snapshots of brand-days whose rollups changed."""
         return snapshots.refresh(self.engine, self.config.index.min_sample)
-
-    # -- run and source listings ------------------------------------------------------
 
     def recent_runs(self, limit: int = 20, kind: str | None = None) -> ResultList[RunRecord]:
         """The latest runs (of ``kind`` when given), newest first."""

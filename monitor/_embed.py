@@ -11,7 +11,8 @@ Importing this module imports neither torch nor numpy; :func:`load_embedder` doe
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import functools
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
@@ -84,6 +85,29 @@ class E5Embedder:
         return out
 
 
+#: Builds (or hands over) the embedder when a step first needs vectors (so one that fails to
+#: load fails that step only).
+EmbedderFactory = Callable[[], Embedder]
+
+
+@functools.cache
+def shared_embedder() -> E5Embedder:
+    """The process's one base encoder (loaded on first use; themes and aspects share it)."""
+    return load_embedder()
+
+
+def as_factory(embedder: Embedder | EmbedderFactory | None) -> EmbedderFactory | None:
+    """An embedder or a factory of one, as a factory (``None`` stays ``None``)."""
+    if embedder is None or not isinstance(embedder, Embedder):
+        return embedder
+    given = embedder
+
+    def use_given() -> Embedder:
+        return given
+
+    return use_given
+
+
 def load_embedder(*, batch_size: int = 32, threads: int | None = None) -> E5Embedder:
     """The base encoder of the shipped model (converted once, then cached on disk)."""
     from monitor._sentiment.convert import ensure_base
@@ -91,4 +115,12 @@ def load_embedder(*, batch_size: int = 32, threads: int | None = None) -> E5Embe
     return E5Embedder(ensure_base(), batch_size=batch_size, threads=threads)
 
 
-__all__ = ["EMBEDDING_DIM", "E5Embedder", "Embedder", "load_embedder"]
+__all__ = [
+    "EMBEDDING_DIM",
+    "E5Embedder",
+    "Embedder",
+    "EmbedderFactory",
+    "as_factory",
+    "load_embedder",
+    "shared_embedder",
+]

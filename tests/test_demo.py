@@ -198,6 +198,8 @@ def test_demo_with_the_real_model(tmp_path: Path) -> None:
     assert min(lumio["languages"].values()) >= 40
     assert lumio["msi_30d"] is not None and lumio["msi_7d"] is not None
     assert lumio["msi_7d"] > lumio["msi_30d"]  # recovered after the bad week
+    themes = result.pipeline.step("themes")  # after scoring: vectors stored, themes found
+    assert themes.status == "ok" and themes.counts["embedded"] > 250 and themes.counts["themes"] >= 3
 
 
 def test_demo_config_with_hostile_names_round_trips_through_toml(tmp_path: Path) -> None:

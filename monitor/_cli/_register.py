@@ -12,6 +12,7 @@ from monitor._cli import (
     model_cmds,
     run_cmds,
     serve_cmds,
+    themes_cmds,
     worker_cmds,
 )
 
@@ -25,5 +26,6 @@ __all__ = [
     "model_cmds",
     "run_cmds",
     "serve_cmds",
+    "themes_cmds",
     "worker_cmds",
 ]

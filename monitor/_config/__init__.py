@@ -42,6 +42,7 @@ from monitor._config._settings import (
     ModelConfig,
     Precision,
     RetentionConfig,
+    ThemesConfig,
 )
 from monitor._config._workers import WorkersConfig
 from monitor._labels import SUPPORTED_LANGUAGES
@@ -71,6 +72,7 @@ __all__ = [
     "RetentionConfig",
     "Secrets",
     "SourceConfig",
+    "ThemesConfig",
     "WorkersConfig",
     "check_database_url",
     "config_from_dict",

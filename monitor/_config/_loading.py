@@ -21,6 +21,7 @@ from monitor._config._settings import (
     IndexConfig,
     ModelConfig,
     RetentionConfig,
+    ThemesConfig,
 )
 from monitor._config._workers import WorkersConfig, check_broker_url, distributed_problem
 from monitor._hints import unknown_brand, unknown_source
@@ -60,6 +61,7 @@ class Config(Strict):
     retention: RetentionConfig = Field(default_factory=RetentionConfig)
     complaints: ComplaintsConfig = Field(default_factory=ComplaintsConfig)
     aspects: AspectsConfig = Field(default_factory=AspectsConfig)
+    themes: ThemesConfig = Field(default_factory=ThemesConfig)
     workers: WorkersConfig = Field(default_factory=WorkersConfig)
     path: Path | None = Field(default=None, exclude=True)
 

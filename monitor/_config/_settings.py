@@ -133,6 +133,15 @@ class ComplaintsConfig(Strict):
         return parse_duration(self.answer_within)
 
 
+class ThemesConfig(Strict):
+    """Themes: each mention's sentence vector (after scoring) and the brands' themes."""
+
+    #: Embed new mentions and update the themes in every pass (``false``: neither).
+    enabled: bool = True
+    #: The days of mentions an update clusters and that keep a theme's centroid current.
+    window_days: int = Field(default=30, ge=1, le=366)
+
+
 class RetentionConfig(Strict):
     """How long raw mention text is kept (index snapshots are kept for ever)."""
 
@@ -150,4 +159,5 @@ __all__ = [
     "ModelConfig",
     "Precision",
     "RetentionConfig",
+    "ThemesConfig",
 ]

@@ -13,12 +13,12 @@ only when there is something to tag.
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Sequence
-from functools import lru_cache
+from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from monitor._aspects.tagger import AspectModel, compile_aspects, tag
 from monitor._config import Config
+from monitor._embed import EmbedderFactory, shared_embedder
 from monitor._pipeline.results import StepResult
 from monitor._pipeline.steps import check_stop, log_failure
 from monitor._ports import AspectStore
@@ -30,17 +30,6 @@ if TYPE_CHECKING:
     from numpy.typing import NDArray
 
     from monitor._embed import Embedder
-
-#: Builds (or hands over) the embedder when the step first needs vectors.
-EmbedderFactory = Callable[[], "Embedder"]
-
-
-@lru_cache(maxsize=1)
-def shared_embedder() -> Embedder:
-    """The process's one base encoder (loaded on first use; the scheduler keeps it)."""
-    from monitor._embed import load_embedder
-
-    return load_embedder()
 
 
 def mention_text(m: Untagged) -> str:

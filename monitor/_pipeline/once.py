@@ -11,12 +11,14 @@ from typing import TYPE_CHECKING, Literal
 from zoneinfo import ZoneInfo
 
 from monitor._config import Config
-from monitor._pipeline.aspects import EmbedderFactory, aspects_step
+from monitor._embed import EmbedderFactory, as_factory, shared_embedder
+from monitor._pipeline.aspects import aspects_step
 from monitor._pipeline.due import digest_written, due_report_day
 from monitor._pipeline.outcome import log_step
 from monitor._pipeline.ports import ClassifierFactory, CollectFn
 from monitor._pipeline.results import PipelineResult, StepResult
 from monitor._pipeline.steps import check_stop, collect_step, digest_step, refresh_step, score_step
+from monitor._pipeline.themes import themes_step
 from monitor._sentiment.classifier import Classifier
 from monitor.errors import Interrupted
 
@@ -49,17 +51,6 @@ def _factory(cfg: Config, classifier: Classifier | None) -> ClassifierFactory:
     return load_configured
 
 
-def _embedder_factory(embedder: Embedder | None) -> EmbedderFactory | None:
-    if embedder is None:
-        return None
-    given = embedder
-
-    def use_given() -> Embedder:
-        return given
-
-    return use_given
-
-
 def run_once(
     cfg: Config,
     *,
@@ -74,7 +65,7 @@ def run_once(
     out_dir: str | None = None,
     on_step: Callable[[StepResult], None] | None = None,
     relax_loopback: bool = False,
-    embedder: Embedder | None = None,
+    embedder: Embedder | EmbedderFactory | None = None,
 ) -> PipelineResult:
     """collect → score → tag aspects → refresh index and alerts → digest (when due, or ``force``).
 
@@ -82,8 +73,13 @@ def run_once(
     the configured model, loaded when scoring starts; ``embedder`` to the base encoder,
     loaded when there are mentions to tag with aspects. Each step ends with its outcome line
     in the log (:mod:`monitor._pipeline.outcome`).
+
+    The themes step (after scoring, when ``themes.enabled``) embeds with ``embedder``, by
+    default the base encoder; a caller that brings its own ``classifier`` (a stand-in
+    model) and no ``embedder`` gets no themes step.
     """
     own = idx is None
+    given_factory = as_factory(embedder)
     if idx is None:
         from monitor._api import MentionIndex
 
@@ -107,8 +103,12 @@ def run_once(
             check_stop(stop)
         done(score_step(idx, cfg, load, stop=stop))
         check_stop(stop)
-        done(aspects_step(idx.store, cfg, embedder=_embedder_factory(embedder), stop=stop))
+        done(aspects_step(idx.store, cfg, embedder=given_factory, stop=stop))
         check_stop(stop)
+        embed = given_factory or (shared_embedder if classifier is None else None)
+        if cfg.themes.enabled and embed is not None:
+            done(themes_step(idx, cfg, embed, now=now, stop=stop))
+            check_stop(stop)
         at = now or datetime.now(UTC)
         refresh, result.alerts = refresh_step(idx, cfg, now=at)
         done(refresh)

@@ -35,10 +35,11 @@ class InProcess:
     """The pipeline steps, run in the scheduler's own process (embedded mode)."""
 
     def collect(self, rt: Runtime, source: str) -> JobResult:
-        """Collect, score, tag aspects and refresh here; log the job's outcome lines."""
+        """Collect, score, tag aspects and refresh here (then embed and update the themes); log the outcome lines."""
         from monitor._pipeline import StepResult, collect_step, score_step
         from monitor._pipeline.aspects import aspects_step
         from monitor._pipeline.outcome import collect_job_line, count, log_line, log_step
+        from monitor._pipeline.themes import themes_step
 
         job, started = f"collect:{source}", monotonic()
         c = StepResult("collect", status="interrupted", errors=["stopped by a signal before it started"])
@@ -56,6 +57,12 @@ class InProcess:
                     if aspects.status not in ("ok", "skipped"):
                         log_step(aspects, f"{job}:aspects")
                     refreshed = count(s.details, "refreshed") + rt.idx.refresh()
+                    embed = rt.embedder_factory()
+                    if embed is not None and s.status == "ok" and not rt.stop.is_set():
+                        themes_started = monotonic()
+                        t = themes_step(rt.idx, rt.cfg, embed, stop=rt.stop)
+                        t.duration_s = monotonic() - themes_started
+                        log_step(t, job)
             elif c.status != "interrupted":
                 c.status = "interrupted"
         except Interrupted:

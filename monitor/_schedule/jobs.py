@@ -34,6 +34,7 @@ if TYPE_CHECKING:
     from monitor._api import MentionIndex
     from monitor._config import Config
     from monitor._pipeline import ClassifierFactory, CollectFn
+    from monitor._pipeline.themes import EmbedderFactory
     from monitor._sentiment.classifier import Classifier
 
 log = logging.getLogger(__name__)
@@ -64,6 +65,8 @@ class Runtime:
     clock: Clock = system_clock
     classifier_loader: ClassifierFactory | None = None
     collect_fn: CollectFn | None = None
+    #: The themes step's embedder (default: the base encoder, unless ``classifier_loader`` is a stand-in).
+    embedder_loader: EmbedderFactory | None = None
     #: Where each firing's work runs: here (embedded) or on Celery workers (distributed).
     dispatcher: Dispatcher = field(default_factory=InProcess)
     _classifier: Classifier | None = None
@@ -81,6 +84,19 @@ class Runtime:
 
                     self._classifier = load_classifier(self.cfg.model)
             return self._classifier
+
+    def embedder_factory(self) -> EmbedderFactory | None:
+        """What the themes step embeds with: None when themes are off, or the model is a stand-in
+        given without an embedder."""
+        if not self.cfg.themes.enabled:
+            return None
+        if self.embedder_loader is not None:
+            return self.embedder_loader
+        if self.classifier_loader is not None:
+            return None
+        from monitor._pipeline.themes import shared_embedder
+
+        return shared_embedder
 
 
 _runtime: Runtime | None = None

@@ -20,6 +20,8 @@ from monitor._store.tables import RUN_T as RUN
 from monitor._store.tables import SCORE_T as SC
 from monitor._store.tables import SIGHTING_T as S
 from monitor._store.tables_reach import REACH_ROLLUP_T as RCH
+from monitor._store.theme_tables import MENTION_THEME_T as MT
+from monitor._store.theme_tables import MENTION_VECTOR_T as MV
 from monitor.errors import StorageError
 
 
@@ -75,6 +77,8 @@ class RollupsStore(MetaStore):
                     break
                 conn.execute(delete(SC).where(SC.c.mention_id.in_(ids)))
                 conn.execute(delete(S).where(S.c.mention_id.in_(ids)))
+                conn.execute(delete(MV).where(MV.c.mention_id.in_(ids)))
+                conn.execute(delete(MT).where(MT.c.mention_id.in_(ids)))
                 conn.execute(delete(M).where(M.c.id.in_(ids)))
                 stmt = dialect_insert(conn, META).values(key="retention_applied", value="1")
                 conn.execute(stmt.on_conflict_do_update(index_elements=["key"], set_={"value": "1"}))

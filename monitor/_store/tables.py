@@ -14,6 +14,7 @@ from sqlalchemy import BigInteger, Column, Index, Integer, MetaData, Table, Text
 from sqlmodel import Field, SQLModel
 
 from monitor._labels import EFFECTIVE_LABELS, UNSCORED
+from monitor._store import theme_tables  # noqa: F401  (registers the vector and theme tables)
 from monitor._store.tables_insights import MENTION_ASPECT_T, MentionAspect
 from monitor._store.tables_reach import REACH_ROLLUP_T, ReachRollup
 

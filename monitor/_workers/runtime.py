@@ -22,6 +22,7 @@ from monitor.errors import ConfigError, SchedulerError
 
 if TYPE_CHECKING:
     from monitor._api import MentionIndex
+    from monitor._embed import Embedder
     from monitor._sentiment.classifier import Classifier
 
 log = logging.getLogger(__name__)
@@ -51,6 +52,8 @@ class WorkerRuntime:
 
     cfg: Config
     classifier_factory: ClassifierFactory | None = None
+    #: The themes step's embedder (default: the base encoder, unless the model is a stand-in).
+    embedder_factory: Callable[[], Embedder] | None = None
     _pid: int = 0
     _idx: MentionIndex | None = None
     _clf: Classifier | None = None
@@ -84,6 +87,19 @@ class WorkerRuntime:
                     self._clf = load_classifier(self.cfg.model)
                 log.info("model %s@%s loaded in process %d", self._clf.model_id, self._clf.model_version, self._pid)
             return self._clf
+
+    def embedder(self) -> Embedder | None:
+        """This process's embedder for the themes step (loaded once, at its first use); None when
+        themes are off, or the model is a stand-in given without an embedder."""
+        if not self.cfg.themes.enabled:
+            return None
+        if self.embedder_factory is not None:
+            return self.embedder_factory()
+        if self.classifier_factory is not None:
+            return None
+        from monitor._pipeline.themes import shared_embedder
+
+        return shared_embedder()
 
     def forget(self) -> None:
         """Drop this process's handles (after a fork, or at exit)."""

@@ -3,7 +3,8 @@
 - ``monitor.collect(sources)``: a host's sources → scoring batches of the new mentions;
   while another worker holds the host, it is retried after a pause (not counted as a failure);
 - ``monitor.score(ids)`` → a snapshot refresh; ``monitor.score_sweep()`` → batches of what
-  is still unscored (only while the scoring queue is empty, so nothing is handed out twice);
+  is still unscored (only while the scoring queue is empty, so nothing is handed out twice),
+  then the themes step (vectors of new mentions, themes of every brand);
 - ``monitor.refresh()``; ``monitor.digest(day, brands, channels, scheduled)``.
 
 All are ``acks_late`` with ``reject_on_worker_lost`` (a worker killed mid-task leaves its
@@ -128,7 +129,9 @@ def sweep_task(self: Any, pass_id: str | None = None) -> JSONObject:
         return _end(self, pass_id, {"status": "skipped", "counts": {"reason": f"{waiting} scoring tasks waiting"}})
     ids = work.sweep(rt)
     counts: JSONObject = {"pending": len(ids), "score_batches": _score_batches(self, ids, pass_id)}
-    return _end(self, pass_id, {"status": "ok", "counts": counts})
+    themes = work.themes(rt)  # vectors and themes, on the queue where the model lives
+    details: JSONObject = {"themes": themes} if themes is not None else {}
+    return _end(self, pass_id, {"status": "ok", "counts": counts, "details": details})
 
 
 def refresh_task(self: Any, pass_id: str | None = None, alerts: bool = False) -> JSONObject:

@@ -8,6 +8,8 @@ Every function can run twice with the same arguments and change nothing the seco
 - :func:`score_batch` scores the ids the model version has not scored (a score already
   stored is ignored);
 - :func:`refresh` recomputes dirty brand-days (concurrent refreshers take disjoint days);
+- :func:`themes` embeds the mentions without a vector and places them in themes (a mention
+  already placed stays; run by the scoring sweep, where the model lives);
 - :func:`digest` is skipped once the day's digest is written, and each delivery is made
   once (the delivery ledger).
 
@@ -169,6 +171,18 @@ def sweep(rt: WorkerRuntime) -> list[int]:
     return batches.pending_ids(rt.index().engine, clf.model_id, clf.model_version, SWEEP_LIMIT)
 
 
+def themes(rt: WorkerRuntime) -> JSONObject | None:
+    """Embed the mentions without a vector and update every brand's themes (a ``themes`` run
+    row); None when the worker has no embedder (themes off, or a stand-in model)."""
+    from monitor._pipeline.themes import themes_step
+
+    emb = rt.embedder()
+    if emb is None:
+        return None
+    step = themes_step(rt.index(), rt.cfg, lambda: emb)
+    return {"status": step.status, **step.counts, "errors": list(step.errors)}
+
+
 def refresh(rt: WorkerRuntime, *, alerts: bool = False) -> JSONObject:
     """Recompute the snapshots of dirty brand-days (a run row when any was): ``snapshots``;
     with ``alerts``, also every brand's alerts, as the embedded pass's refresh step does."""
@@ -224,4 +238,5 @@ __all__ = [
     "refresh",
     "score_batch",
     "sweep",
+    "themes",
 ]

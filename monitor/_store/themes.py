@@ -1,0 +1,311 @@
+"""Themes' SQL: a brand's window of mentions with vectors, its stored themes, the writes of an
+update, and the reads of the API (per-theme counts per day, representative mentions).
+
+The clustering itself is pure (:mod:`monitor._themes`); this module only moves rows.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import TYPE_CHECKING
+
+from sqlalchemy import Engine, and_, func, select, update
+
+from monitor._store.dialect import chunks, dialect_insert, utcnow
+from monitor._store.engine import writer
+from monitor._store.scores import scoring_text
+from monitor._store.tables import MENTION_T as M
+from monitor._store.tables import SOURCE_T as SRC
+from monitor._store.theme_tables import MENTION_THEME_T as MT
+from monitor._store.theme_tables import MENTION_VECTOR_T as MV
+from monitor._store.theme_tables import THEME_T as TH
+from monitor._store.vectors import dequantise
+
+if TYPE_CHECKING:
+    import numpy as np
+    from numpy.typing import NDArray
+
+_IN = 1000
+
+
+@dataclass
+class ThemeWindow:
+    """A brand's mentions published since a moment that have a vector: parallel lists, by id.
+
+    ``theme_ids``: the assigned theme, ``None`` when looked at without a fit, ``-1`` when
+    never looked at (new). ``texts`` is filled only for the rows an update names themes from.
+    """
+
+    ids: list[int]
+    langs: list[str | None]
+    texts: list[str]
+    theme_ids: list[int | None]
+    vectors: NDArray[np.float32]
+
+
+@dataclass
+class StoredTheme:
+    """A theme as stored (``centroid`` float32, in the brand's language-centred space)."""
+
+    id: int
+    name: str
+    gist: str
+    terms: dict[str, list[str]]
+    centroid: NDArray[np.float32]
+    version: str
+    size: int
+    created_at: datetime
+
+
+@dataclass
+class NewTheme:
+    """A theme an update creates."""
+
+    name: str
+    gist: str
+    terms: dict[str, list[str]]
+    centroid: NDArray[np.float32]
+
+
+@dataclass
+class ThemeUpdate:
+    """What an update changes of an existing theme (``added``: mentions newly assigned)."""
+
+    id: int
+    gist: str
+    terms: dict[str, list[str]]
+    centroid: NDArray[np.float32]
+    added: int = 0
+
+
+@dataclass
+class ThemeWrites:
+    """One update's writes: new themes, changed themes and assignments.
+
+    An assignment names an existing theme (``theme_id``), a new one (``new_index`` into
+    ``new``) or none (both ``None``: looked at, fits none).
+    """
+
+    new: list[NewTheme] = field(default_factory=list)
+    changed: list[ThemeUpdate] = field(default_factory=list)
+    assign: list[tuple[int, int | None, int | None, float | None]] = field(default_factory=list)
+
+
+@dataclass(frozen=True, slots=True)
+class ThemeMember:
+    """A mention of a theme, as the API shows a representative one."""
+
+    id: int
+    theme_id: int
+    lang: str | None
+    source: str
+    published_at: datetime
+    label: str
+    text: str
+    url: str | None
+    similarity: float
+
+
+def _blob(v: NDArray[np.float32]) -> bytes:
+    import numpy as np
+
+    return np.asarray(v, dtype=np.float32).tobytes()
+
+
+def window(engine: Engine, brand_id: int, since: datetime, version: str, dim: int) -> ThemeWindow:
+    """The brand's mentions published at or after ``since`` with a vector of ``version``
+    (``texts`` left empty: :func:`texts` reads those an update names themes from)."""
+    q = (
+        select(M.c.id, M.c.lang, MV.c.scale, MV.c.data, MT.c.mention_id, MT.c.theme_id)
+        .select_from(M.join(MV, MV.c.mention_id == M.c.id).outerjoin(MT, MT.c.mention_id == M.c.id))
+        .where(M.c.brand_id == brand_id, M.c.published_at >= since, MV.c.version == version)
+        .order_by(M.c.id)
+    )
+    ids: list[int] = []
+    langs: list[str | None] = []
+    themes: list[int | None] = []
+    scales: list[float] = []
+    blobs: list[bytes] = []
+    with engine.connect() as conn:
+        for r in conn.execute(q):
+            ids.append(int(r[0]))
+            langs.append(r[1])
+            scales.append(float(r[2]))
+            blobs.append(bytes(r[3]))
+            themes.append(-1 if r[4] is None else (int(r[5]) if r[5] is not None else None))
+    return ThemeWindow(ids, langs, [], themes, dequantise(blobs, scales, dim))
+
+
+def texts(engine: Engine, ids: Sequence[int]) -> dict[int, str]:
+    """The text the model reads (:func:`~monitor._store.scores.scoring_text`) of each of ``ids``."""
+    out: dict[int, str] = {}
+    with engine.connect() as conn:
+        for part in chunks(sorted(set(ids)), _IN):
+            q = select(M.c.id, M.c.text, M.c.title).where(M.c.id.in_(list(part)))
+            out.update({int(r[0]): scoring_text(r[1], r[2]) for r in conn.execute(q)})
+    return out
+
+
+def brand_themes(engine: Engine, brand_id: int) -> list[StoredTheme]:
+    """The brand's stored themes, oldest first."""
+    import numpy as np
+
+    with engine.connect() as conn:
+        rows = conn.execute(select(TH).where(TH.c.brand_id == brand_id).order_by(TH.c.id)).all()
+    return [
+        StoredTheme(
+            id=int(r.id),
+            name=r.name,
+            gist=r.gist,
+            terms=json.loads(r.terms),
+            centroid=np.frombuffer(bytes(r.centroid), dtype=np.float32).copy(),
+            version=r.version,
+            size=int(r.size),
+            created_at=r.created_at,
+        )
+        for r in rows
+    ]
+
+
+def save(engine: Engine, brand_id: int, version: str, writes: ThemeWrites, *, now: datetime | None = None) -> list[int]:
+    """Apply one update in one transaction; returns the new themes' ids."""
+    now = now or utcnow()
+    new_ids: list[int] = []
+    with writer(engine).begin() as conn:
+        for t in writes.new:
+            res = conn.execute(
+                TH.insert().values(
+                    brand_id=brand_id,
+                    name=t.name[:300],
+                    gist=t.gist[:300],
+                    terms=json.dumps(t.terms, ensure_ascii=False),
+                    centroid=_blob(t.centroid),
+                    version=version,
+                    size=0,
+                    created_at=now,
+                    updated_at=now,
+                )
+            )
+            pk = res.inserted_primary_key
+            new_ids.append(int(pk[0]) if pk is not None else 0)
+        for c in writes.changed:
+            conn.execute(
+                update(TH)
+                .where(TH.c.id == c.id)
+                .values(
+                    gist=c.gist[:300],
+                    terms=json.dumps(c.terms, ensure_ascii=False),
+                    centroid=_blob(c.centroid),
+                    version=version,
+                    size=TH.c.size + c.added,
+                    updated_at=now,
+                )
+            )
+        added: dict[int, int] = {}
+        rows = []
+        for mention_id, theme_id, new_index, sim in writes.assign:
+            tid = new_ids[new_index] if new_index is not None else theme_id
+            if new_index is not None and tid is not None:
+                added[tid] = added.get(tid, 0) + 1
+            rows.append(
+                {"mention_id": mention_id, "brand_id": brand_id, "theme_id": tid, "similarity": sim, "assigned_at": now}
+            )
+        if rows:  # one statement, many parameter sets (compiled once)
+            stmt = dialect_insert(conn, MT)
+            stmt = stmt.on_conflict_do_update(
+                index_elements=["mention_id"],
+                set_={
+                    "theme_id": stmt.excluded.theme_id,
+                    "similarity": stmt.excluded.similarity,
+                    "assigned_at": stmt.excluded.assigned_at,
+                },
+            )
+            conn.execute(stmt, rows)
+        for tid, n in added.items():
+            conn.execute(update(TH).where(TH.c.id == tid).values(size=TH.c.size + n))
+    return new_ids
+
+
+def tallies(engine: Engine, brand_id: int, since: datetime, until: datetime) -> dict[tuple[int, date, str, str], int]:
+    """Mentions published in ``[since, until)`` per ``(theme id, local day, language, label)``."""
+    q = (
+        select(MT.c.theme_id, M.c.day, M.c.lang, M.c.label, func.count())
+        .select_from(M.join(MT, MT.c.mention_id == M.c.id))
+        .where(
+            M.c.brand_id == brand_id, M.c.published_at >= since, M.c.published_at < until, MT.c.theme_id.is_not(None)
+        )
+        .group_by(MT.c.theme_id, M.c.day, M.c.lang, M.c.label)
+    )
+    with engine.connect() as conn:
+        return {(int(r[0]), r[1], r[2] or "", r[3]): int(r[4]) for r in conn.execute(q)}
+
+
+def representatives(
+    engine: Engine, theme_ids: Sequence[int], since: datetime, until: datetime, per_theme: int
+) -> dict[int, list[ThemeMember]]:
+    """Per theme, the ``per_theme`` mentions of ``[since, until)`` closest to its centroid
+    (by the cosine stored at assignment), each of another language first when there is one."""
+    out: dict[int, list[ThemeMember]] = {}
+    base = (
+        select(
+            M.c.id,
+            MT.c.theme_id,
+            M.c.lang,
+            SRC.c.name,
+            M.c.published_at,
+            M.c.label,
+            M.c.text,
+            M.c.title,
+            M.c.url,
+            MT.c.similarity,
+        )
+        .select_from(M.join(MT, MT.c.mention_id == M.c.id).join(SRC, SRC.c.id == M.c.source_id))
+        .where(and_(M.c.published_at >= since, M.c.published_at < until))
+        .order_by(MT.c.similarity.desc(), M.c.id)
+    )
+    with engine.connect() as conn:
+        for tid in theme_ids:
+            rows = conn.execute(base.where(MT.c.theme_id == tid).limit(per_theme * 8)).all()
+            picked: list[ThemeMember] = []
+            seen: set[str | None] = set()
+            for second_pass in (False, True):
+                for r in rows:
+                    if len(picked) >= per_theme:
+                        break
+                    if any(p.id == r[0] for p in picked) or (not second_pass and r[2] in seen):
+                        continue
+                    seen.add(r[2])
+                    picked.append(
+                        ThemeMember(
+                            int(r[0]),
+                            int(r[1]),
+                            r[2],
+                            r[3],
+                            r[4],
+                            r[5],
+                            scoring_text(r[6], r[7]),
+                            r[8],
+                            float(r[9] or 0.0),
+                        )
+                    )
+            out[tid] = picked
+    return out
+
+
+__all__ = [
+    "NewTheme",
+    "StoredTheme",
+    "ThemeMember",
+    "ThemeUpdate",
+    "ThemeWindow",
+    "ThemeWrites",
+    "brand_themes",
+    "representatives",
+    "save",
+    "tallies",
+    "texts",
+    "window",
+]
