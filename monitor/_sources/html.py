@@ -40,7 +40,7 @@ Options (``item`` is required; the rest are optional):
 ``rating_scale``    ``[worst, best]`` when the pattern has no ``best`` group (default [1, 5])
 ``link``            CSS of a link to the review (its ``href``)
 ``helpful``         CSS of the review's helpful votes ("4 people found this helpful",
-                    "One person found this helpful"): stored as its reach (``helpful_votes``)
+                    "One person found this helpful"): stored as its reach (kind "helpful_votes")
 ``id_attr``         attribute of the item that is a stable id (e.g. ``"id"``); otherwise
                     a hash of author, date and text
 ``next``            CSS of the next-page link (its ``href``)
