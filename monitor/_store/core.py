@@ -22,6 +22,7 @@ from monitor._store.rollups import RollupsStore
 from monitor._store.runs import RunsStore
 from monitor._store.scores import ScoresStore
 from monitor._store.sources_state import SourcesStateStore
+from monitor._store.team_labels import TeamLabelsStore
 
 
 class Store(
@@ -35,6 +36,7 @@ class Store(
     RunsStore,
     RollupsStore,
     RobotsFilesStore,
+    TeamLabelsStore,
 ):
     """All writes (and the small reads writers need) over one engine."""
 
