@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from monitor._cli import (
+    adapt_cmds,
     check_cmds,
     collect_cmds,
     complaints_cmds,
@@ -15,6 +16,7 @@ from monitor._cli import (
 )
 
 __all__ = [
+    "adapt_cmds",
     "check_cmds",
     "collect_cmds",
     "complaints_cmds",
