@@ -17,14 +17,14 @@ import shutil
 import time
 from collections import Counter
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Protocol
 
 from monitor._config import Config
 from monitor._labels import LABELS, MANUAL
-from monitor._sentiment.adapt_train import AdaptSettings
+from monitor._sentiment.adapt_train import AdaptSettings, auto_epochs
 from monitor._sentiment.adapt_verdict import Comparison, adopted_languages, compare, decide
 from monitor._sentiment.adapted import ADAPTED_KEY, AdaptedRecord, read_record, routed_digest
 from monitor._store import TeamLabel
@@ -124,6 +124,8 @@ def adapt(
     labels = gather(store, min_labels)
     if settings.folds > len(labels):
         raise ConfigError(f"--folds {settings.folds}: more folds than the {len(labels)} labels")
+    if not settings.epochs:
+        settings = replace(settings, epochs=auto_epochs(len(labels)))
     model_dir = find_model_dir(cfg.model.name, cfg.model.path)
     meta = ModelMeta.read(model_dir)
     shipped_version = score_version(meta.version, artifact_digest(model_dir, meta), "fp32")

@@ -125,7 +125,9 @@ def adapt_cmd(
     revert: bool = typer.Option(False, "--revert", help="Go back to the shipped model (and rescore)."),
     folds: int = typer.Option(5, "--folds", min=2, help="Folds of the cross-validation."),
     min_labels: int = typer.Option(50, "--min-labels", min=2, help="Refuse with fewer labels than this."),
-    epochs: int = typer.Option(6, "--epochs", min=1, help="Passes over the labels per fine-tuning."),
+    epochs: int = typer.Option(
+        0, "--epochs", min=0, help="Passes over the labels per fine-tuning (0: 6, fewer above 1,000 labels)."
+    ),
     threads: int = typer.Option(1, "--threads", min=1, help="CPU threads for torch (1 is fastest on a busy machine)."),
     seed: int = typer.Option(13, "--seed", help="Random seed (folds, order, dropout)."),
     as_json: bool = typer.Option(False, "--json", help="Print one JSON object instead of tables."),

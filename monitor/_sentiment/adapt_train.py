@@ -33,18 +33,20 @@ class AdaptSettings:
     """What decides an adapter (recorded with it)."""
 
     folds: int = 5
-    epochs: int = 4
-    batch_size: int = 16
-    lr: float = 5e-4  # the LoRA adapter's upper layers
-    head_lr: float = 3e-3
+    epochs: int = 0  # 0: as many as the labels allow (:func:`auto_epochs`)
+    batch_size: int = 8
+    lr: float = 1e-3  # the LoRA adapter's upper layers
+    head_lr: float = 1e-2
     weight_decay: float = 0.01
     freeze_layers: int = 8  # layers 0..7 keep the shipped adapter and run once per label
     seed: int = 13
-    threads: int = 2
+    threads: int = 1  # small batches: a second thread gains little, and costs much on a busy CPU
 
     def check(self) -> None:
         """Raise :class:`ModelError` naming the first setting that cannot adapt a model."""
-        for name in ("epochs", "batch_size", "threads"):
+        if self.epochs < 0:
+            raise ModelError(f"adapt setting epochs must not be negative, not {self.epochs}")
+        for name in ("batch_size", "threads"):
             if getattr(self, name) < 1:
                 raise ModelError(f"adapt setting {name} must be at least 1, not {getattr(self, name)}")
         if self.folds < 2:
@@ -56,6 +58,12 @@ class AdaptSettings:
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
+
+
+def auto_epochs(n: int) -> int:
+    """Epochs for ``n`` labels: 6 up to 1,000 labels, fewer above (at least 2), so a 5-fold run
+    stays near 30,000 example passes (minutes on one core)."""
+    return max(2, min(6, 6000 // max(n, 1)))
 
 
 def fold_of(labels: Sequence[int], langs: Sequence[str | None], folds: int, seed: int) -> list[int]:
@@ -242,4 +250,13 @@ def cv_steps(model: Adapter, n: int) -> int:
     return sum(model.steps(n - h) for h in held) + model.steps(n)
 
 
-__all__ = ["AdaptSettings", "Adapter", "CrossValidation", "Progress", "cross_validate", "cv_steps", "fold_of"]
+__all__ = [
+    "AdaptSettings",
+    "Adapter",
+    "CrossValidation",
+    "Progress",
+    "auto_epochs",
+    "cross_validate",
+    "cv_steps",
+    "fold_of",
+]
