@@ -21,7 +21,7 @@ from monitor._config import config_from_dict
 from monitor._pipeline.steps import score_step
 from monitor._records import Mention
 from monitor._sentiment.adapt_train import auto_epochs, fold_of
-from monitor._sentiment.adapt_verdict import Comparison, Gain, compare, decide, paired_bootstrap
+from monitor._sentiment.adapt_verdict import Gain, compare, decide, paired_bootstrap
 from monitor._sentiment.adapted import ADAPTED_KEY, AdaptedRecord, RoutedClassifier, read_record
 from monitor._sentiment.classifier import Probs, SentimentClassifier
 
@@ -215,4 +215,4 @@ def test_a_dry_run_cross_validates_reports_per_language_and_changes_nothing(tmp_
 
 def test_reviews_helper_reverses_the_stars() -> None:
     rows = reviews(4, "reversed")
-    assert [m.rating for m in rows][0] in (1, 2) and [m.rating for m in rows][1] in (4, 5)
+    assert rows[0].rating in (1, 2) and rows[1].rating in (4, 5)  # positive words, low stars
