@@ -216,3 +216,29 @@ def test_a_dry_run_cross_validates_reports_per_language_and_changes_nothing(tmp_
 def test_reviews_helper_reverses_the_stars() -> None:
     rows = reviews(4, "reversed")
     assert rows[0].rating in (1, 2) and rows[1].rating in (4, 5)  # positive words, low stars
+
+
+def test_the_workspace_model_loads_again_when_the_adoption_changes(monkeypatch: pytest.MonkeyPatch) -> None:
+    from monitor._config import ModelConfig
+    from monitor._sentiment import adapted
+
+    loads: list[str | None] = []
+
+    def fake(cfg: ModelConfig, meta: adapted.MetaReader | None = None) -> SentimentClassifier:
+        raw = meta.get_meta(ADAPTED_KEY) if meta is not None else None
+        loads.append(raw)
+        return Fixed((0.1, 0.1, 0.8), raw or "shipped")
+
+    class Meta(dict[str, str]):
+        def get_meta(self, key: str) -> str | None:
+            return self.get(key)
+
+    monkeypatch.setattr(adapted, "workspace_classifier", fake)
+    meta = Meta()
+    slot = adapted.WorkspaceModel(ModelConfig())
+    first = slot.get(meta)
+    assert slot.get(meta) is first and loads == [None]  # kept while nothing changes
+    meta[ADAPTED_KEY] = "ws1"
+    assert slot.get(meta).model_version == "ws1" and loads == [None, "ws1"]
+    del meta[ADAPTED_KEY]
+    assert slot.get(meta).model_version == "shipped" and len(loads) == 3
