@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
+from monitor._adapt import revert
 from monitor._api import MentionIndex
 from monitor._cli import _register  # noqa: F401  (registers every command)
 from monitor._cli.app import app
@@ -242,3 +243,17 @@ def test_the_workspace_model_loads_again_when_the_adoption_changes(monkeypatch: 
     assert slot.get(meta).model_version == "ws1" and loads == [None, "ws1"]
     del meta[ADAPTED_KEY]
     assert slot.get(meta).model_version == "shipped" and len(loads) == 3
+
+
+def test_scoring_says_what_to_do_when_the_adapted_model_s_folder_is_gone(tmp_path: Path) -> None:
+    cfg = build(tmp_path, 3, "agree")
+    gone = tmp_path / "adapted-models" / "2.0.0-ws1+abc"
+    rec = AdaptedRecord("2.0.0-ws1+abc", "2.0.0-ws1", str(gone), ["en"], "2.0.0+x", 80, "2026-12-10T00:00:00+00:00")
+    with MentionIndex.open(config_from_dict({"database_url": f"sqlite:///{tmp_path / 'ws.db'}"})) as idx:
+        idx.store.set_meta(ADAPTED_KEY, rec.to_json())
+    res = runner.invoke(app, ["score", "--config", str(cfg)])
+    assert res.exit_code == 2
+    out = " ".join(res.output.split())
+    assert "the adapted model 2.0.0-ws1+abc is missing" in out and "monitor model adapt --revert" in out
+    with MentionIndex.open(config_from_dict({"database_url": f"sqlite:///{tmp_path / 'ws.db'}"})) as idx:
+        assert revert(idx.store) == rec and revert(idx.store) is None  # what `--revert` does first

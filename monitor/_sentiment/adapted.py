@@ -132,6 +132,17 @@ class RoutedClassifier(SentimentClassifier):
         }
 
 
+def adapter_folder(record: AdaptedRecord) -> Path:
+    """The adapter's model folder; :class:`ModelError` saying what to do when it is gone."""
+    folder = Path(record.path)
+    if not (folder / "config.json").is_file() or not (folder / "head.safetensors").is_file():
+        raise ModelError(
+            f"the adapted model {record.version} is missing: {folder} holds no config.json and head.safetensors "
+            "(restore the folder, or go back to the shipped model with `monitor model adapt --revert`)"
+        )
+    return folder
+
+
 def load_adapter(cfg: ModelConfig, record: AdaptedRecord, cache: ScoreCache | None = None) -> SentimentClassifier:
     """The adapter's own classifier on torch (the precision ``cfg`` asks for; ONNX ones run as torch's)."""
     from monitor._sentiment.artifacts import ModelMeta, artifact_digest
@@ -139,12 +150,7 @@ def load_adapter(cfg: ModelConfig, record: AdaptedRecord, cache: ScoreCache | No
     from monitor._sentiment.loader import resolve_precision
     from monitor._sentiment.torch_backend import load_torch
 
-    folder = Path(record.path)
-    if not (folder / "config.json").is_file():
-        raise ModelError(
-            f"the adapted model {record.version} is missing: {folder} holds no config.json "
-            "(restore the folder, or go back to the shipped model with `monitor model adapt --revert`)"
-        )
+    folder = adapter_folder(record)
     meta = ModelMeta.read(folder)
     precision = resolve_precision(cfg.precision, meta.auto_precision, onnx_available=False)
     return load_torch(
@@ -162,12 +168,14 @@ def workspace_classifier(cfg: ModelConfig, meta: MetaReader | None = None) -> Se
     """The classifier that scores this workspace: the shipped model, routed to an adopted adapter if any."""
     from monitor._sentiment.loader import load_classifier
 
-    shipped = load_classifier(cfg)
     record = read_record(meta) if meta is not None else None
-    if record is None:
-        return shipped
-    if cfg.backend != "embedded":
+    if record is not None and cfg.backend != "embedded":
         log.warning("model.backend = %s: the adapted model %s is not used", cfg.backend, record.version)
+        record = None
+    if record is not None:
+        adapter_folder(record)  # a missing folder fails before any model loads
+    shipped = load_classifier(cfg)
+    if record is None:
         return shipped
     adapter = load_adapter(cfg, record)
     precision = str(shipped.info().get("precision", "fp32"))
@@ -201,6 +209,7 @@ __all__ = [
     "MetaReader",
     "RoutedClassifier",
     "WorkspaceModel",
+    "adapter_folder",
     "load_adapter",
     "read_record",
     "routed_digest",
