@@ -96,11 +96,12 @@ def test_folds_are_stratified_and_epochs_shrink_with_many_labels() -> None:
 # ---------------------------------------------------------------- the team's labels (store)
 
 
-def _cfg(path: Path, on: bool = True) -> object:
-    return config_from_dict({"database_url": f"sqlite:///{path}", "index": {"label_from_rating": on, "min_sample": 1}})
+def _cfg(path: Path | str, on: bool = True) -> object:
+    url = path if isinstance(path, str) else f"sqlite:///{path}"
+    return config_from_dict({"database_url": url, "index": {"label_from_rating": on, "min_sample": 1}})
 
 
-def test_the_team_labels_are_people_s_labels_and_rated_mentions_with_words(tmp_path: Path) -> None:
+def test_the_team_labels_are_people_s_labels_and_rated_mentions_with_words(db_url: str) -> None:
     items = [
         Mention("stars5", "lovely", published_at=START, lang="en", rating=5, rating_scale=(1, 5)),
         Mention("stars3", "it is ok", title="Meh", published_at=START, lang="sv", rating=3, rating_scale=(1, 5)),
@@ -109,7 +110,7 @@ def test_the_team_labels_are_people_s_labels_and_rated_mentions_with_words(tmp_p
         Mention("plain", "no stars", published_at=START, lang="en"),
         Mention("both", "stars say good", published_at=START, lang="en", rating=9, rating_scale=(0, 10)),
     ]
-    db = tmp_path / "t.db"
+    db = db_url  # SQLite and PostgreSQL alike
     with MentionIndex.open(_cfg(db)) as idx:  # type: ignore[arg-type]
         idx.add_mentions("Acme", "shop", items)
         ids = {m.external_id: m.id for m in idx.mentions("Acme", limit=10)}
