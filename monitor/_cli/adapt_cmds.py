@@ -83,11 +83,11 @@ def _print_report(r: AdaptReport) -> None:
     cols = [
         Col("lang", "lang", "word"),
         Col("n", "labels", "figure"),
-        Col("acc", "accuracy shipped → adapted", "text"),
-        Col("acc_gain", "gain (95 % interval)", "text"),
-        Col("f1", "macro-F1 shipped → adapted", "text"),
-        Col("f1_gain", "gain (95 % interval)", "text"),
-        Col("verdict", "verdict", "text", 80),
+        Col("acc", "accuracy", "text"),
+        Col("acc_gain", "gain, 95 % CI", "text"),
+        Col("f1", "macro-F1", "text"),
+        Col("f1_gain", "gain, 95 % CI", "text"),
+        Col("verdict", "verdict", "word"),
     ]
     rows = [
         {
@@ -97,12 +97,16 @@ def _print_report(r: AdaptReport) -> None:
             "acc_gain": c.accuracy_gain.show(),
             "f1": f"{c.shipped_macro_f1:.3f} → {c.adapted_macro_f1:.3f}",
             "f1_gain": c.macro_f1_gain.show(),
-            "verdict": ("adopt: " if c.adopt else "keep shipped: ") + c.reason,
+            "verdict": "adopt" if c.adopt else "keep",
         }
         for c in r.comparisons
     ]
     folds = r.settings.get("folds")
-    print_table(console, make_table(cols, rows, title=f"{folds}-fold cross-validation on the team's labels"))
+    title = f"{folds}-fold cross-validation on the team's labels: shipped → adapted"
+    print_table(console, make_table(cols, rows, title=title))
+    for c in r.comparisons:
+        verdict = "adopt" if c.adopt else "keep the shipped model"
+        console.print(f"{c.lang}: {verdict}: {c.reason}", markup=False, highlight=False, soft_wrap=True)
     minutes, seconds = divmod(round(r.seconds), 60)
     took = f"took {minutes} min {seconds:02d} s"
     if r.version:

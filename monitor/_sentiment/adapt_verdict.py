@@ -30,8 +30,8 @@ class Gain:
     high: float
 
     def show(self) -> str:
-        """``+0.25 (+0.14 … +0.36)``: the gain in points of a share, with its interval."""
-        return f"{self.mean:+.2f} ({self.low:+.2f} … {self.high:+.2f})"
+        """``+0.25 (+0.14…+0.36)``: the gain in a share, with its interval."""
+        return f"{self.mean:+.2f} ({self.low:+.2f}…{self.high:+.2f})"
 
 
 @dataclass(frozen=True, slots=True)
