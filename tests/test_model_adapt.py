@@ -14,17 +14,18 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from monitor._adapt import revert
+from monitor._adapt import adapt, revert
 from monitor._api import MentionIndex
 from monitor._cli import _register  # noqa: F401  (registers every command)
 from monitor._cli.app import app
 from monitor._config import config_from_dict
 from monitor._pipeline.steps import score_step
 from monitor._records import Mention
-from monitor._sentiment.adapt_train import auto_epochs, fold_of
+from monitor._sentiment.adapt_train import AdaptSettings, auto_epochs, fold_of
 from monitor._sentiment.adapt_verdict import Gain, compare, decide, paired_bootstrap
 from monitor._sentiment.adapted import ADAPTED_KEY, AdaptedRecord, RoutedClassifier, read_record
 from monitor._sentiment.classifier import Probs, SentimentClassifier
+from monitor.errors import ConfigError, ModelError
 
 try:
     from adapt_workspace import START, build, reviews
@@ -195,6 +196,13 @@ def test_adapt_refuses_below_the_minimum_naming_the_count(tmp_path: Path) -> Non
     )
     res = runner.invoke(app, ["model", "adapt", "--config", str(cfg), "--revert"])
     assert res.exit_code == 0 and "already scores with the shipped model" in res.output
+    res = runner.invoke(app, ["model", "adapt", "--config", str(cfg), "--folds", "1"])
+    assert res.exit_code == 2 and "--folds" in res.output
+    hf = config_from_dict({"database_url": f"sqlite:///{tmp_path / 'ws.db'}", "model": {"backend": "hf"}})
+    with MentionIndex.open(hf) as idx, pytest.raises(ConfigError, match="adapts the embedded model"):
+        adapt(hf, idx.store, AdaptSettings())
+    with pytest.raises(ModelError, match="learning rates"):
+        AdaptSettings(lr=2.0).check()
 
 
 @pytest.mark.model
