@@ -7,7 +7,8 @@
 3. Decide per language (:mod:`monitor._sentiment.adapt_verdict`).
 4. Unless ``dry_run`` or no language won: fine-tune on every label, save the model folder
    under the workspace's folder (``adapted-models/<version>/``) and record it in the store
-   (:data:`~monitor._sentiment.adapted.ADAPTED_KEY`); scoring then routes the adopted
+   (:data:`~monitor._sentiment.adapted.ADAPTED_KEY`, its files under ``FILES_KEY`` for
+   hosts that do not see the folder); scoring then routes the adopted
    languages to it under a new version. :func:`revert` goes back to the shipped model.
 """
 
@@ -26,7 +27,7 @@ from monitor._config import Config
 from monitor._labels import LABELS, MANUAL
 from monitor._sentiment.adapt_train import AdaptSettings, auto_epochs
 from monitor._sentiment.adapt_verdict import Comparison, adopted_languages, compare, decide
-from monitor._sentiment.adapted import ADAPTED_KEY, AdaptedRecord, read_record, routed_digest
+from monitor._sentiment.adapted import ADAPTED_KEY, FILES_KEY, AdaptedRecord, pack_folder, read_record, routed_digest
 from monitor._store import TeamLabel
 from monitor.errors import ConfigError, ModelError
 
@@ -200,6 +201,7 @@ def _publish(
         adopted_at=datetime.now(UTC).isoformat(timespec="seconds"),
         comparisons=[c.to_dict() for c in report.comparisons],
     )
+    store.set_meta(FILES_KEY, pack_folder(final))  # first: a host without the folder reads it there
     store.set_meta(ADAPTED_KEY, record.to_json())
     return record
 
@@ -211,6 +213,7 @@ def revert(store: AdaptStore) -> AdaptedRecord | None:
     record = read_record(store)
     if record is not None:
         store.delete_meta(ADAPTED_KEY)
+    store.delete_meta(FILES_KEY)
     return record
 
 

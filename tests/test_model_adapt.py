@@ -266,3 +266,28 @@ def test_scoring_says_what_to_do_when_the_adapted_model_s_folder_is_gone(tmp_pat
     assert "the adapted model 2.0.0-ws1+abc is missing" in out and "monitor model adapt --revert" in out
     with MentionIndex.open(config_from_dict({"database_url": f"sqlite:///{tmp_path / 'ws.db'}"})) as idx:
         assert revert(idx.store) == rec and revert(idx.store) is None  # what `--revert` does first
+
+
+def test_a_host_without_the_adapter_s_folder_writes_it_from_the_database(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from monitor._sentiment.adapted import PACKED_FILES, adapter_folder, pack_folder, routed_digest
+    from monitor._sentiment.artifacts import ModelMeta, artifact_digest
+
+    monkeypatch.setenv("MONITOR_CACHE_DIR", str(tmp_path / "cache"))
+    folder = tmp_path / "adapted-models" / "saved"
+    for i, rel in enumerate(PACKED_FILES[:-1]):
+        (folder / rel).parent.mkdir(parents=True, exist_ok=True)
+        (folder / rel).write_bytes(bytes([i]) * 100)
+    ModelMeta(name="mm", version="2.0.0-ws1").write(folder)
+    version = "2.0.0-ws1+" + routed_digest(artifact_digest(folder, ModelMeta.read(folder)), "2.0.0+x", ["en"])
+    rec = AdaptedRecord(version, "2.0.0-ws1", str(folder), ["en"], "2.0.0+x", 80, "2026-12-10T00:00:00+00:00")
+    with MentionIndex.open(_cfg(tmp_path / "m.db")) as idx:  # type: ignore[arg-type]
+        idx.store.set_meta("model_adapted_files", pack_folder(folder))
+        assert adapter_folder(rec, idx.store) == folder  # here: the folder itself
+        (folder / "head.safetensors").unlink()  # another host: not there
+        copy = adapter_folder(rec, idx.store)
+        assert copy == tmp_path / "cache" / "models" / "workspace-adapters" / version
+        assert (copy / "head.safetensors").read_bytes() == bytes([1]) * 100
+        assert version.endswith(routed_digest(artifact_digest(copy, ModelMeta.read(copy)), "2.0.0+x", ["en"]))
+        assert adapter_folder(rec, idx.store) == copy  # written once

@@ -11,12 +11,14 @@
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
 
 from monitor._api import MentionIndex
+from monitor._cache_dirs import cache_area
 from monitor._cli import _register  # noqa: F401  (registers every command)
 from monitor._cli.app import app
 from monitor._config import config_from_dict
@@ -90,11 +92,22 @@ def test_a_team_whose_stars_contradict_the_words_gets_an_adapted_model(tmp_path:
         res.output.split()
     )
 
+    saved = Path(report["path"])  # a host that does not see the folder writes it from the database
+    saved.rename(tmp_path / "elsewhere")
+    copy = cache_area("models") / "workspace-adapters" / version
+    try:
+        res = runner.invoke(app, ["score", "--config", str(cfg)])
+        assert res.exit_code == 0 and (copy / "adapter" / "adapter_model.safetensors").is_file()
+        assert f"scored 0 mentions with mm-e5-small-sentiment {version}" in " ".join(res.output.split())
+    finally:
+        shutil.rmtree(copy, ignore_errors=True)
+        (tmp_path / "elsewhere").rename(saved)
+
     res = runner.invoke(app, ["model", "adapt", "--config", str(cfg), "--revert"])
     assert res.exit_code == 0, res.output
     assert f"dropped the adapted model {version}" in res.output
     with _open(tmp_path) as idx:
-        assert idx.store.get_meta(ADAPTED_KEY) is None
+        assert idx.store.get_meta(ADAPTED_KEY) is None and idx.store.get_meta("model_adapted_files") is None
         origins = {m.label_origin for m in idx.mentions("Acme", limit=200) if m.external_id.startswith("u")}
         assert origins == {f"mm-e5-small-sentiment@{shipped}"}
         assert set(_scores(idx)) == {shipped, version}  # both kept

@@ -14,6 +14,7 @@ This module imports no backend: the adapter runs on torch, imported when it is b
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import json
 import logging
@@ -38,6 +39,14 @@ from monitor.errors import ModelError
 log = logging.getLogger(__name__)
 
 ADAPTED_KEY = "model_adapted"  # meta key: the adopted adapter's record (JSON), absent when none
+FILES_KEY = "model_adapted_files"  # meta key: its files (JSON of base64), for hosts without the folder
+PACKED_FILES = (
+    "labels.json",
+    "head.safetensors",
+    "adapter/adapter_config.json",
+    "adapter/adapter_model.safetensors",
+    "config.json",  # last: a folder holding it is whole
+)
 
 
 class MetaReader(Protocol):
@@ -132,34 +141,77 @@ class RoutedClassifier(SentimentClassifier):
         }
 
 
-def adapter_folder(record: AdaptedRecord) -> Path:
-    """The adapter's model folder; :class:`ModelError` saying what to do when it is gone."""
+def pack_folder(folder: Path) -> str:
+    """The adapter folder's files as one JSON text (base64), kept in the store beside the record."""
+    return json.dumps({rel: base64.b64encode((folder / rel).read_bytes()).decode("ascii") for rel in PACKED_FILES})
+
+
+def _whole(folder: Path) -> bool:
+    return all((folder / rel).is_file() for rel in PACKED_FILES)
+
+
+def _unpack(raw: str, target: Path) -> None:
+    from monitor._cache_dirs import publish_folder
+
+    files = json.loads(raw)
+
+    def fill(tmp: Path) -> None:
+        for rel in PACKED_FILES:
+            (tmp / rel).parent.mkdir(parents=True, exist_ok=True)
+            (tmp / rel).write_bytes(base64.b64decode(files[rel]))
+
+    publish_folder(target, fill, marker="config.json")
+
+
+def adapter_folder(record: AdaptedRecord, meta: MetaReader | None = None) -> Path:
+    """The adapter's model folder: where it was saved, else (another host) a copy written from
+    the store into the cache; :class:`ModelError` saying what to do when neither is there."""
     folder = Path(record.path)
-    if not (folder / "config.json").is_file() or not (folder / "head.safetensors").is_file():
-        raise ModelError(
-            f"the adapted model {record.version} is missing: {folder} holds no config.json and head.safetensors "
-            "(restore the folder, or go back to the shipped model with `monitor model adapt --revert`)"
-        )
-    return folder
+    if _whole(folder):
+        return folder
+    from monitor._cache_dirs import cache_area
+
+    copy = cache_area("models") / "workspace-adapters" / record.version
+    if _whole(copy):
+        return copy
+    raw = meta.get_meta(FILES_KEY) if meta is not None else None
+    if raw:
+        try:
+            _unpack(raw, copy)
+        except (OSError, ValueError, KeyError) as exc:
+            raise ModelError(
+                f"cannot write the adapted model {record.version} from the database to {copy}: {exc}"
+            ) from exc
+        log.info("adapted model %s written from the database to %s", record.version, copy)
+        return copy
+    raise ModelError(
+        f"the adapted model {record.version} is missing: {folder} does not hold it, nor does the database "
+        "(restore the folder, or go back to the shipped model with `monitor model adapt --revert`)"
+    )
 
 
-def load_adapter(cfg: ModelConfig, record: AdaptedRecord, cache: ScoreCache | None = None) -> SentimentClassifier:
+def load_adapter(
+    cfg: ModelConfig, record: AdaptedRecord, meta: MetaReader | None = None, cache: ScoreCache | None = None
+) -> SentimentClassifier:
     """The adapter's own classifier on torch (the precision ``cfg`` asks for; ONNX ones run as torch's)."""
     from monitor._sentiment.artifacts import ModelMeta, artifact_digest
     from monitor._sentiment.convert import ensure_base
     from monitor._sentiment.loader import resolve_precision
     from monitor._sentiment.torch_backend import load_torch
 
-    folder = adapter_folder(record)
-    meta = ModelMeta.read(folder)
-    precision = resolve_precision(cfg.precision, meta.auto_precision, onnx_available=False)
+    folder = adapter_folder(record, meta)
+    model_meta = ModelMeta.read(folder)
+    digest = artifact_digest(folder, model_meta)
+    if routed_digest(digest, record.shipped_version, record.languages) != record.version.partition("+")[2]:
+        raise ModelError(f"{folder} does not hold the adapted model {record.version} (its weights differ)")
+    precision = resolve_precision(cfg.precision, model_meta.auto_precision, onnx_available=False)
     return load_torch(
         cfg,
         precision.removeprefix("onnx-"),
         model_dir=folder,
-        meta=meta,
+        meta=model_meta,
         base_dir=ensure_base(),
-        digest=artifact_digest(folder, meta),
+        digest=digest,
         cache=cache,
     )
 
@@ -173,11 +225,11 @@ def workspace_classifier(cfg: ModelConfig, meta: MetaReader | None = None) -> Se
         log.warning("model.backend = %s: the adapted model %s is not used", cfg.backend, record.version)
         record = None
     if record is not None:
-        adapter_folder(record)  # a missing folder fails before any model loads
+        adapter_folder(record, meta)  # a missing folder fails before any model loads
     shipped = load_classifier(cfg)
     if record is None:
         return shipped
-    adapter = load_adapter(cfg, record)
+    adapter = load_adapter(cfg, record, meta)
     precision = str(shipped.info().get("precision", "fp32"))
     version = score_version(record.model_version, record.version.partition("+")[2], precision)
     return RoutedClassifier(shipped, adapter, record.languages, version)
@@ -205,12 +257,15 @@ class WorkspaceModel:
 
 __all__ = [
     "ADAPTED_KEY",
+    "FILES_KEY",
+    "PACKED_FILES",
     "AdaptedRecord",
     "MetaReader",
     "RoutedClassifier",
     "WorkspaceModel",
     "adapter_folder",
     "load_adapter",
+    "pack_folder",
     "read_record",
     "routed_digest",
     "workspace_classifier",
