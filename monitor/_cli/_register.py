@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from monitor._cli import (
+    adapt_cmds,
     aspects_cmds,
     check_cmds,
     collect_cmds,
@@ -17,6 +18,7 @@ from monitor._cli import (
 )
 
 __all__ = [
+    "adapt_cmds",
     "aspects_cmds",
     "check_cmds",
     "collect_cmds",

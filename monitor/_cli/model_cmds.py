@@ -1,4 +1,7 @@
-"""``monitor model train|eval|info|cache`` and ``monitor score``: the sentiment model's commands."""
+"""``monitor model train|eval|info|cache`` and ``monitor score``: the sentiment model's commands.
+
+``monitor model adapt`` is in :mod:`monitor._cli.adapt_cmds`.
+"""
 
 from __future__ import annotations
 
@@ -262,12 +265,12 @@ def score_cmd(
 ) -> None:
     """Score every mention the current model version has not scored yet (with a progress bar)."""
     from monitor._pipeline import score_step
-    from monitor._sentiment import load_classifier
+    from monitor._sentiment.adapted import workspace_classifier
 
     cfg = resolve_config(config, db)
-    clf = load_classifier(cfg.model)
     idx: MentionIndex = open_index(config, db)
     try:
+        clf = workspace_classifier(cfg.model, idx.store)  # the shipped model, or this workspace's adapted one
         mid, ver = clf.model_id, clf.model_version
         total = idx.store.count_pending(mid, ver)
         done = 0

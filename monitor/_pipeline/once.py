@@ -19,6 +19,7 @@ from monitor._pipeline.ports import ClassifierFactory, CollectFn
 from monitor._pipeline.results import PipelineResult, StepResult
 from monitor._pipeline.steps import check_stop, collect_step, digest_step, refresh_step, score_step
 from monitor._pipeline.themes import themes_step
+from monitor._sentiment.adapted import MetaReader
 from monitor._sentiment.classifier import Classifier
 from monitor.errors import Interrupted
 
@@ -32,8 +33,8 @@ log = logging.getLogger("monitor._pipeline")
 DigestMode = Literal["auto", "force", "skip"]
 
 
-def _factory(cfg: Config, classifier: Classifier | None) -> ClassifierFactory:
-    """The given model, or the configured one, loaded when scoring starts."""
+def _factory(cfg: Config, classifier: Classifier | None, meta: MetaReader) -> ClassifierFactory:
+    """The given model, or the workspace's (the configured one, or its adapted one), loaded when scoring starts."""
     if classifier is not None:
         given = classifier
 
@@ -41,12 +42,12 @@ def _factory(cfg: Config, classifier: Classifier | None) -> ClassifierFactory:
             return given
 
         return use_given
-    from monitor._sentiment import load_classifier
+    from monitor._sentiment.adapted import workspace_classifier
 
     model_cfg = cfg.model
 
     def load_configured() -> Classifier:
-        return load_classifier(model_cfg)
+        return workspace_classifier(model_cfg, meta)
 
     return load_configured
 
@@ -84,7 +85,7 @@ def run_once(
         from monitor._api import MentionIndex
 
         idx = MentionIndex.open(cfg)
-    load = _factory(cfg, classifier)
+    load = _factory(cfg, classifier, idx.store)
     result = PipelineResult()
     started = time.monotonic()
 

@@ -35,6 +35,7 @@ if TYPE_CHECKING:
     from monitor._config import Config
     from monitor._pipeline import ClassifierFactory, CollectFn
     from monitor._pipeline.themes import EmbedderFactory
+    from monitor._sentiment.adapted import WorkspaceModel
     from monitor._sentiment.classifier import Classifier
 
 log = logging.getLogger(__name__)
@@ -70,20 +71,23 @@ class Runtime:
     #: Where each firing's work runs: here (embedded) or on Celery workers (distributed).
     dispatcher: Dispatcher = field(default_factory=InProcess)
     _classifier: Classifier | None = None
+    _workspace_model: WorkspaceModel | None = None
     _lock: threading.Lock = field(default_factory=threading.Lock)
     score_lock: threading.Lock = field(default_factory=threading.Lock)
 
     def classifier(self) -> Classifier:
-        """The model, loaded at the first scoring and kept for the process's life."""
+        """The model, loaded at the first scoring and kept, loaded again when the workspace
+        adopts an adapted model or reverts (``monitor model adapt``)."""
         with self._lock:
-            if self._classifier is None:
-                if self.classifier_loader is not None:
+            if self.classifier_loader is not None:
+                if self._classifier is None:
                     self._classifier = self.classifier_loader()
-                else:
-                    from monitor._sentiment import load_classifier
+                return self._classifier
+            if self._workspace_model is None:
+                from monitor._sentiment.adapted import WorkspaceModel
 
-                    self._classifier = load_classifier(self.cfg.model)
-            return self._classifier
+                self._workspace_model = WorkspaceModel(self.cfg.model)
+            return self._workspace_model.get(self.idx.store)
 
     def embedder_factory(self) -> EmbedderFactory | None:
         """What the themes step embeds with: None when themes are off, or the model is a stand-in

@@ -6,7 +6,8 @@ Modules by concern: ``tables`` (the schema), ``engine`` (set-up, migrations), ``
 ``sources_state`` (source state, cursors, HTTP validators), ``runs``, ``meta``,
 ``rollups`` (rebuild, recount, retention), ``reads`` + ``snapshots`` (the index's queries and
 stored snapshots), ``listings`` and ``exports`` (typed records for the API and the
-exporter), ``verify``, and the dashboard's ``accounts``, ``relabels`` and ``agreement``;
+exporter), ``verify``, ``team_labels`` (what ``monitor model adapt`` learns from),
+and the dashboard's ``accounts``, ``relabels`` and ``agreement``;
 :class:`Store` joins the writers. ``Engine`` and
 ``DatabaseError`` (SQLAlchemy's base error) are re-exported so no module outside this
 package imports SQLAlchemy.
@@ -22,6 +23,7 @@ from monitor._store.meta import RETENTION_CUTOFF
 from monitor._store.rollups import recount
 from monitor._store.runs import forget_open_runs, interrupt_open_runs
 from monitor._store.sources_state import SourceState
+from monitor._store.team_labels import TeamLabel
 
 __all__ = [
     "MIN_DEDUP_CHARS",
@@ -31,6 +33,7 @@ __all__ = [
     "IngestResult",
     "SourceState",
     "Store",
+    "TeamLabel",
     "content_hash",
     "forget_open_runs",
     "interrupt_open_runs",

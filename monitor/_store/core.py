@@ -23,6 +23,7 @@ from monitor._store.rollups import RollupsStore
 from monitor._store.runs import RunsStore
 from monitor._store.scores import ScoresStore
 from monitor._store.sources_state import SourcesStateStore
+from monitor._store.team_labels import TeamLabelsStore
 
 
 class Store(
@@ -37,6 +38,7 @@ class Store(
     RunsStore,
     RollupsStore,
     RobotsFilesStore,
+    TeamLabelsStore,
 ):
     """All writes (and the small reads writers need) over one engine."""
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection, delete, select
 
 from monitor._store.base import StoreBase
 from monitor._store.dialect import dialect_insert
@@ -23,6 +23,10 @@ class MetaStore(StoreBase):
         with writer(self.engine).begin() as conn:
             stmt = dialect_insert(conn, META).values(key=key, value=value)
             conn.execute(stmt.on_conflict_do_update(index_elements=["key"], set_={"value": value}))
+
+    def delete_meta(self, key: str) -> None:
+        with writer(self.engine).begin() as conn:
+            conn.execute(delete(META).where(META.c.key == key))
 
     @staticmethod
     def get_meta_conn(conn: Connection, key: str) -> str | None:

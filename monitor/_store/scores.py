@@ -104,15 +104,17 @@ class ScoresStore(StoreBase):
                 )
                 inserted = set(got)
                 new += len(inserted)
-                by_id = {mid: (p, counted) for mid, p, counted in chunk if mid in inserted}
-                if not by_id:
-                    continue
+                # A score this version stored before (a model brought back by `model adapt
+                # --revert`) still labels a mention another version labelled since.
+                by_id = {mid: (p, counted) for mid, p, counted in chunk}
                 rows = conn.execute(select(M).where(M.c.id.in_(list(by_id)))).all()
                 deltas: Counter[DayKey] = Counter()
                 reaches: Counter[ReachKey] = Counter()
                 dirty = set()
                 for m in rows:
                     p, counted = by_id[m.id]
+                    if m.id not in inserted and m.label_origin == f"{p.model_id}@{p.model_version}":
+                        continue
                     if m.label_origin == RATED:  # the stars keep the label; the model's numbers are kept
                         probs = {"p_negative": p.p_negative, "p_neutral": p.p_neutral, "p_positive": p.p_positive}
                         conn.execute(update(M).where(M.c.id == m.id).values(**probs))

@@ -23,6 +23,7 @@ from monitor.errors import ConfigError, SchedulerError
 if TYPE_CHECKING:
     from monitor._api import MentionIndex
     from monitor._embed import Embedder
+    from monitor._sentiment.adapted import WorkspaceModel
     from monitor._sentiment.classifier import Classifier
 
 log = logging.getLogger(__name__)
@@ -57,12 +58,13 @@ class WorkerRuntime:
     _pid: int = 0
     _idx: MentionIndex | None = None
     _clf: Classifier | None = None
+    _model: WorkspaceModel | None = None
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
     def _own(self) -> None:
         """Forget what a parent process opened (a forked child must not share its connections)."""
         if self._pid != os.getpid():
-            self._pid, self._idx, self._clf = os.getpid(), None, None
+            self._pid, self._idx, self._clf, self._model = os.getpid(), None, None, None
 
     def index(self) -> MentionIndex:
         """This process's index on the shared database (opened at first use; migrated by the worker)."""
@@ -75,18 +77,24 @@ class WorkerRuntime:
             return self._idx
 
     def classifier(self) -> Classifier:
-        """This process's model, loaded at its first scoring task and kept."""
+        """This process's model, loaded at its first scoring task and kept; loaded again when the
+        workspace adopts an adapted model or reverts (``monitor model adapt``)."""
+        if self.classifier_factory is None:
+            store = self.index().store  # before the lock: index() takes it too
         with self._lock:
             self._own()
-            if self._clf is None:
-                if self.classifier_factory is not None:
-                    self._clf = self.classifier_factory()
-                else:
-                    from monitor._sentiment import load_classifier
+            if self.classifier_factory is not None:
+                clf = self._clf if self._clf is not None else self.classifier_factory()
+            else:
+                if self._model is None:
+                    from monitor._sentiment.adapted import WorkspaceModel
 
-                    self._clf = load_classifier(self.cfg.model)
-                log.info("model %s@%s loaded in process %d", self._clf.model_id, self._clf.model_version, self._pid)
-            return self._clf
+                    self._model = WorkspaceModel(self.cfg.model)
+                clf = self._model.get(store)
+            if clf is not self._clf:
+                log.info("model %s@%s loaded in process %d", clf.model_id, clf.model_version, self._pid)
+                self._clf = clf
+            return clf
 
     def embedder(self) -> Embedder | None:
         """This process's embedder for the themes step (loaded once, at its first use); None when
@@ -106,7 +114,7 @@ class WorkerRuntime:
         with self._lock:
             if self._idx is not None and self._pid == os.getpid():
                 self._idx.close()
-            self._pid, self._idx, self._clf = os.getpid(), None, None
+            self._pid, self._idx, self._clf, self._model = os.getpid(), None, None, None
 
 
 _runtime: WorkerRuntime | None = None
