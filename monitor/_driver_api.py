@@ -7,28 +7,48 @@ sources and languages that account for the move (:mod:`monitor._index.drivers`).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections import Counter
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import replace
 from datetime import date, datetime, timedelta
+from typing import Protocol, cast
 from zoneinfo import ZoneInfo
 
 from monitor._config import Config
 from monitor._digest.render import KIND_NAMES
 from monitor._filters import check_day
+from monitor._index.aspects import AspectFigures
 from monitor._index.drivers import Counts, DriverReport, Segment, explain
 from monitor._index.points import Tally
 from monitor._langcodes import ISO_639_1
 from monitor._store import Engine, reads
+from monitor._theme_results import ThemeCount
 from monitor.errors import InvalidArgument
 
 #: Reads one dimension's segments: ``(brand id, before (start, end), after (start, end))``.
-SegmentReader = Callable[[int, tuple[date, date], tuple[date, date]], Iterable[Segment]]
+SegmentReader = Callable[[str, int, tuple[date, date], tuple[date, date]], Iterable[Segment]]
+
+
+class _InsightReads(Protocol):
+    """The theme and aspect reads the drivers use (:mod:`monitor._theme_api`, :mod:`monitor._aspect_api`)."""
+
+    def theme_counts(
+        self, brand: str, since: date, until: date, *, by: None, split_lang: bool
+    ) -> Sequence[ThemeCount]: ...
+
+    def aspects(self, brand: str | None = None, *, since: date, until: date) -> Sequence[AspectFigures]: ...
+
 
 MAX_DAYS = 366
+Period = tuple[date, date]
 
 
 def _counts(t: Tally | None) -> Counts:
     return Counts() if t is None else Counts(t.positive, t.neutral, t.negative)
+
+
+def _aspect_counts(f: AspectFigures | None) -> Counts:
+    return Counts() if f is None else Counts(f.positive, f.neutral, f.negative)
 
 
 class DriverMethods:
@@ -42,11 +62,45 @@ class DriverMethods:
         raise NotImplementedError
 
     def _segment_readers(self) -> list[SegmentReader]:
-        """Every dimension the drivers look at (themes and aspects add theirs)."""
-        return [self._group_segments("source"), self._group_segments("lang")]
+        """Every dimension the drivers look at: themes, aspects, sources, languages."""
+        return [
+            self._theme_segments,
+            self._aspect_segments,
+            self._group_segments("source"),
+            self._group_segments("lang"),
+        ]
+
+    def _theme_segments(self, brand: str, _bid: int, before: Period, after: Period) -> list[Segment]:
+        reads_ = cast(_InsightReads, self)
+        counts: dict[int, list[Counts]] = {}
+        names: dict[int, str] = {}
+        langs: dict[int, Counter[str]] = {}
+        for i, (since, until) in enumerate((before, after)):
+            for row in reads_.theme_counts(brand, since, until, by=None, split_lang=True):
+                pair = counts.setdefault(row.theme_id, [Counts(), Counts()])
+                pair[i] = pair[i].plus(Counts(row.positive, row.neutral, row.negative))
+                names[row.theme_id] = row.theme
+                if i == 1 and row.lang:
+                    langs.setdefault(row.theme_id, Counter())[row.lang] += row.volume
+        return [
+            Segment("theme", str(tid), names[tid], b, a, tuple(k for k, _ in langs.get(tid, Counter()).most_common(3)))
+            for tid, (b, a) in counts.items()
+        ]
+
+    def _aspect_segments(self, brand: str, _bid: int, before: Period, after: Period) -> list[Segment]:
+        reads_ = cast(_InsightReads, self)
+        figures = [
+            {f.aspect: f for f in reads_.aspects(brand, since=since, until=until)} for since, until in (before, after)
+        ]
+        out = []
+        for aspect in figures[0].keys() | figures[1].keys():
+            b, a = figures[0].get(aspect), figures[1].get(aspect)
+            label = (a or b).label if (a or b) is not None else aspect  # type: ignore[union-attr]
+            out.append(Segment("aspect", aspect, label, _aspect_counts(b), _aspect_counts(a)))
+        return out
 
     def _group_segments(self, group: str) -> SegmentReader:
-        def read(bid: int, before: tuple[date, date], after: tuple[date, date]) -> list[Segment]:
+        def read(_brand: str, bid: int, before: Period, after: Period) -> list[Segment]:
             b = reads.tallies(self.engine, [bid], before[0], before[1], None, group=group)
             a = reads.tallies(self.engine, [bid], after[0], after[1], None, group=group)
             keys = {k for k, _ in b} | {k for k, _ in a}
@@ -92,7 +146,7 @@ class DriverMethods:
         segments = [
             replace(s, before=s.before.scaled(scale))
             for reader in self._segment_readers()
-            for s in reader(bid, before, after)
+            for s in reader(brand, bid, before, after)
         ]
         report = explain(
             brand,

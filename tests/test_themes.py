@@ -325,3 +325,19 @@ def test_a_worker_updates_the_themes_in_its_sweep(tmp_path: Path) -> None:
         assert again is not None and again["embedded"] == 0 and again["assigned"] == 0 and again["themes"] == 2
     finally:
         rt.forget()
+
+
+def test_themes_are_drivers_of_a_move(story: tuple[MentionIndex, TopicEmbedder]) -> None:
+    from dataclasses import replace
+
+    idx, emb = story
+    praise = [replace(m, label="positive") for m in _mentions(("price",), 4, NOW - timedelta(days=3), "w2p")]
+    idx.add_mentions("Lumio", "forum", praise)
+    themes_step(idx, idx.config, lambda: emb, now=NOW)
+    report = idx.drivers("Lumio", end=NOW.date(), days=7, limit=10)
+    assert report.msi_change == pytest.approx(50.0)  # 0 % → 50 %: the price mentions turned positive
+    top = report.drivers[0]
+    assert top.dimension == "theme" and top.after.positive == 20 and top.before.negative == 20
+    assert top.msi_effect == pytest.approx(50.0)
+    assert set(top.langs) <= set(LANGS) and len(top.langs) == 3  # its main languages
+    assert report.headline().startswith(f"MSI rose 50 points (0 % → 50 %); {top.name}")

@@ -17,7 +17,6 @@ the day is not over). Times are shown in ``digest.timezone`` (``display_tz``).
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import replace
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
@@ -25,6 +24,7 @@ from monitor._digest.alerts import BASELINE_DAYS, digest_alerts
 from monitor._digest.averages import read_average_ratings
 from monitor._digest.formats import Formats
 from monitor._digest.headline import headline
+from monitor._digest.insights import what_drove_it_for
 from monitor._digest.ports import BrandShare, DigestIndex, MentionView, SourceStatus
 from monitor._digest.quotes import EXCERPT_CHARS, MentionItem, excerpt
 from monitor._digest.records import (
@@ -39,14 +39,12 @@ from monitor._digest.records import (
     Window,
     slugify,
 )
-from monitor._digest.why import COMPLAINTS_SHOWN, DriverLine, WhatDroveIt, what_drove_it
 from monitor._health import PROBLEMS, plain_reason
 from monitor._index.drivers import DriverReport
 from monitor._index.formulas import wilson_interval
 from monitor._index.points import Point
 
 TOP_N = 5
-COMPLAINT_DAYS = 30  # complaints published in the 30 days ending on the digest day (the API's default)
 
 
 def day_bounds(day: date, tz: str) -> tuple[datetime, datetime]:
@@ -231,31 +229,6 @@ def _alerts(
     )
 
 
-def _why(
-    idx: DigestIndex, brand: str, at: datetime, target_s: float, drivers: DriverReport | None = None
-) -> WhatDroveIt:
-    """The drivers of the day's move (the day against the daily average of the 7 days
-    before) and the complaints awaiting an answer as of ``at`` (published in the 30 days to
-    it): the figures and the longest waiting."""
-    figures = idx.complaint_figures(brand, at=at)
-    waiting = idx.complaints(brand, status="open", at=at, order="oldest", limit=COMPLAINTS_SHOWN) if figures else []
-    target = figures[0].target_s if figures else target_s
-    return what_drove_it(figures, waiting, target_s=target, since_days=COMPLAINT_DAYS, drivers=driver_lines(drivers))
-
-
-def driver_lines(report: DriverReport | None) -> list[DriverLine]:
-    """The report as the digest's lines: the move with its window, then one per driver."""
-    if report is None or not report.drivers:
-        return []
-    first = report.drivers[0]
-    head = DriverLine("move", report.brand, f"{report.window[:1].upper()}{report.window[1:]}: {report.headline()}.")
-    rest = [
-        DriverLine(d.dimension, d.key, d.sentence(falling=report.falling) + ".", d.share_of_new_negative)
-        for d in report.drivers[1:]
-    ]
-    return [replace(head, share=first.share_of_new_negative), *rest]
-
-
 def source_problems(
     overview: Sequence[SourceStatus], latest: Callable[[str], datetime | None] | None = None
 ) -> tuple[SourceHealth, ...]:
@@ -397,7 +370,7 @@ def build_digest(
                 share_week=week_share.share_of_voice if week_share else None,
                 average_ratings=read_average_ratings(idx, brand, day),
                 model_check=idx.model_check(brand, days=30, end=day),
-                why=_why(idx, brand, at, answer_target_s, report),
+                why=what_drove_it_for(idx, brand, at, answer_target_s, report, day),
             )
         )
 

@@ -15,9 +15,11 @@ from typing import Protocol
 from monitor._digest.why import ComplaintView, FiguresView
 from monitor._index.agreement import ModelCheck
 from monitor._index.alerts import Alert
+from monitor._index.aspects import AspectFigures
 from monitor._index.drivers import DriverReport
 from monitor._index.periods import By
 from monitor._index.points import Point
+from monitor._theme_results import ThemeFigures
 
 
 class MentionView(Protocol):
@@ -147,6 +149,10 @@ class DigestIndex(Protocol):
     def complaint_figures(self, brand: str | None = None, *, at: datetime | None = None) -> Sequence[FiguresView]: ...
 
     def drivers(self, brand: str, end: date, *, days: int, baseline_days: int) -> DriverReport: ...
+
+    def themes(self, brand: str, since: date, until: date) -> Sequence[ThemeFigures]: ...
+
+    def aspects(self, brand: str | None = None, *, since: date, until: date) -> Sequence[AspectFigures]: ...
 
 
 __all__ = ["BrandShare", "DigestIndex", "MentionView", "RatingView", "SourceStatus"]

@@ -58,7 +58,7 @@ class ThemeRow:
 @dataclass(frozen=True, slots=True)
 class AspectRow:
     """One aspect (price, delivery, …) of the brand's mentions: volume and MSI with its n,
-    and the same for the brand's competitors (``(brand, msi, n)``)."""
+    and the same for the brand's competitors (``(who, msi, mentions)``)."""
 
     aspect: str
     volume: int

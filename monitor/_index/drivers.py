@@ -262,16 +262,28 @@ def explain(
                 seg.langs,
             )
         )
-    return DriverReport(brand, before, after, tuple(_rank(drivers, falling=falling, rising_volume=added > 0)[:limit]))
+    return DriverReport(
+        brand,
+        before,
+        after,
+        tuple(
+            _rank(
+                drivers, falling=falling, rising_msi=c is not None and c >= MIN_EFFECT_POINTS, rising_volume=added > 0
+            )[:limit]
+        ),
+    )
 
 
-def _rank(drivers: Sequence[Driver], *, falling: bool, rising_volume: bool) -> list[Driver]:
-    """Keep the segments that explain a meaningful part of the move, most explanatory first."""
+def _rank(drivers: Sequence[Driver], *, falling: bool, rising_msi: bool, rising_volume: bool) -> list[Driver]:
+    """Keep the segments that explain a meaningful part of the move, most explanatory first:
+    of a fall, the new negatives; of a rise, the MSI effect; of a level MSI, the added volume."""
 
     def relevance(d: Driver) -> float:
         effect = abs(d.msi_effect or 0.0) / 100
         if falling:
             return max(d.share_of_new_negative or 0.0, effect)
+        if rising_msi:
+            return effect
         if rising_volume:
             return max(d.share_of_added_volume or 0.0, effect)
         return effect
