@@ -213,6 +213,9 @@ def precisions_cmd(
     precisions: str | None = typer.Option(
         None, "--precisions", help="Comma-separated precisions to measure (default: all; fp32 is always measured)."
     ),
+    threads: int = typer.Option(
+        1, "--threads", min=1, max=64, help="Threads while timing (1: other jobs on the machine distort it least)."
+    ),
     as_json: bool = typer.Option(False, "--json", help="Print the table entry as JSON."),
     config: Path | None = ConfigOpt,
     model_path: Path | None = ModelPathOpt,
@@ -224,7 +227,7 @@ def precisions_cmd(
     from monitor._sentiment.precision_measure import format_results, load_dev, measure, table_entry
     from monitor._sentiment.precisions import MEASURABLE, choose_auto, cpu_class
 
-    cfg = _model_config(config, model_path, None, None)
+    cfg = _model_config(config, model_path, None, None).model_copy(update={"threads": threads})
     if cfg.backend != "embedded":
         raise ConfigError("monitor model precisions measures the embedded model (model.backend = embedded)")
     wanted = [p.strip() for p in (precisions or ",".join(MEASURABLE)).split(",") if p.strip()]
