@@ -106,7 +106,9 @@ def measure(
 ) -> tuple[dict[str, dict[str, Any]], dict[str, str]]:
     """Measure ``precisions`` (fp32 first) on ``rows``: (results by precision, skipped ones and why)."""
     if load is None:
-        from monitor._sentiment.loader import load_classifier as load
+        from monitor._sentiment.loader import load_classifier
+
+        load = load_classifier
     unknown = [p for p in precisions if p not in MEASURABLE]
     if unknown:
         raise ModelError(f"unknown precision {unknown[0]!r} (expected some of {', '.join(MEASURABLE)})")

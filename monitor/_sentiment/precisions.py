@@ -141,7 +141,7 @@ def choose_auto(
     fp32_speed = max(
         (_speed(r) for p, r in results.items() if p in ("fp32", "onnx-fp32") and isinstance(r, Mapping)), default=0.0
     )
-    gain = f", {speed / fp32_speed:.2f}× fp32 per CPU-second" if fp32_speed and speed else ""
+    gain = f", {speed / fp32_speed:.2f}× the faster fp32 runtime per CPU-second" if fp32_speed and speed else ""
     reason = f"fastest on {klass} within {tolerance:g} point of fp32 dev macro-F1 in every language{gain}" + (
         f"; not chosen: {'; '.join(rejected)}" if rejected else ""
     )
