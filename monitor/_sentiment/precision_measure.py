@@ -132,6 +132,18 @@ def measure(
     return compare(raw, rows), skipped
 
 
+def cpu_name() -> str:
+    """The CPU's model name (Linux), else the machine type."""
+    try:
+        for line in Path("/proc/cpuinfo").read_text(encoding="utf-8", errors="ignore").splitlines():
+            key, _, value = line.partition(":")
+            if key.strip() == "model name" and value.strip():
+                return value.strip()
+    except OSError:
+        pass
+    return platform.machine()
+
+
 def table_entry(
     results: dict[str, dict[str, Any]],
     skipped: dict[str, str],
@@ -146,7 +158,7 @@ def table_entry(
     langs = group_by(rows, "lang")
     return {
         "measured": datetime.now(UTC).strftime("%Y-%m-%d"),
-        "cpu": platform.processor() or platform.machine(),
+        "cpu": cpu_name(),
         "cpu_flags": [f for f in REPORTED_FLAGS if f in flags],
         "threads": threads,
         "data": [Path(d).name for d in data],
