@@ -151,4 +151,8 @@ def test_cli_eval_json_and_info(tmp_path: Path) -> None:
     assert {"accuracy", "macro_f1", "n"} <= set(out["languages"]["hy"])
     res = runner.invoke(app, ["model", "info", "--json"])
     assert res.exit_code == 0, res.output
-    assert json.loads(res.stdout)["model_id"] == "mm-e5-small-sentiment"
+    info = json.loads(res.stdout)
+    assert info["model_id"] == "mm-e5-small-sentiment"
+    # auto says what it chose on this CPU and why; the measured tables are listed
+    assert info["auto"]["precision"] in ("fp32", "onnx-fp32", "bf16", "int8", "onnx-int8")
+    assert info["auto"]["reason"] and "avx512-vnni" in info["precision_tables"]

@@ -417,6 +417,12 @@ def test_model_page_agreement(client: TestClient) -> None:
     assert re.search(r"<td>sv <span class=\"muted\">\(language\)</span></td><td class=\"num\">28</td>", html)
     assert "mm-test@1.0" in html and '<td>rating</td><td class="num">70</td>' in html
     assert re.search(r"Scores are stored as</dt><dd><code>mm-e5-small-sentiment@[\d.]+\+[0-9a-f]{12}", html)
+    # what auto picks on this CPU and why, and the shipped model's measured precision table
+    assert "Precision chosen by “auto”" in html and "Precisions measured on avx512-vnni CPUs" in html
+    from monitor._sentiment.loader import cpu_has_fast_bf16
+
+    if cpu_has_fast_bf16():  # the shipped table's choice where bf16 is native
+        assert re.search(r"<td>bf16 \(auto\)</td><td class=\"num\">[\d.]+</td>", html)
 
 
 def test_brand_page_says_what_drove_the_move_as_the_api_does(client: TestClient, index: MentionIndex) -> None:

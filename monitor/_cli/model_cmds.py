@@ -189,12 +189,75 @@ def info_cmd(
         meta = ModelMeta.read(Path(info["model_dir"]))
         info["test_macro_f1"] = meta.metrics.get("test_macro_f1")
         info["trained_on"] = meta.training.get("train_rows")
+        info["precision_tables"] = {
+            klass: f"auto {entry.get('auto', '?')} (dev, measured {entry.get('measured', '?')})"
+            for klass, entry in meta.precisions.items()
+        } or "none (auto runs the model's auto_precision)"
     info["confidence_threshold"] = cfg.confidence_threshold
     if as_json:
         sys.stdout.write(json.dumps(info, ensure_ascii=False, indent=2) + "\n")
         return
     for k, v in info.items():
         sys.stdout.write(f"{k:>22}: {v}\n")
+
+
+@model_app.command("precisions")
+@handle_errors
+def precisions_cmd(
+    data: list[Path] = typer.Option(
+        ..., "--data", help="A data set directory whose 'dev' rows are scored; repeat it for several."
+    ),
+    write: bool = typer.Option(
+        False, "--write", help="Store the table under this CPU's class in the model's config.json."
+    ),
+    limit: int | None = typer.Option(
+        None, "--limit", min=1, help="At most N dev rows per data set and language (quick runs)."
+    ),
+    precisions: str | None = typer.Option(
+        None, "--precisions", help="Comma-separated precisions to measure (default: all; fp32 is always measured)."
+    ),
+    threads: int = typer.Option(
+        1, "--threads", min=1, max=64, help="Threads while timing (1: other jobs on the machine distort it least)."
+    ),
+    as_json: bool = typer.Option(False, "--json", help="Print the table entry as JSON."),
+    config: Path | None = ConfigOpt,
+    model_path: Path | None = ModelPathOpt,
+) -> None:
+    """Score the dev split in every precision on this CPU; `auto` picks the fastest within 0.5 point of fp32."""
+    from monitor._sentiment.artifacts import ModelMeta, find_model_dir
+    from monitor._sentiment.loader import cpu_flags
+    from monitor._sentiment.onnx_build import onnxruntime_available
+    from monitor._sentiment.precision_measure import format_results, load_dev, measure, table_entry
+    from monitor._sentiment.precisions import MEASURABLE, choose_auto, cpu_class
+
+    cfg = _model_config(config, model_path, None, None).model_copy(update={"threads": threads})
+    if cfg.backend != "embedded":
+        raise ConfigError("monitor model precisions measures the embedded model (model.backend = embedded)")
+    wanted = [p.strip() for p in (precisions or ",".join(MEASURABLE)).split(",") if p.strip()]
+    flags, onnx = cpu_flags(), onnxruntime_available()
+    rows = load_dev(data, limit)
+
+    def log(message: str) -> None:
+        err_console.print(message, markup=False, highlight=False, soft_wrap=True)
+
+    klass = cpu_class(flags)
+    log(f"CPU class {klass}; {len(rows)} dev rows; precisions {', '.join(wanted)}")
+    with interruptible():
+        results, skipped = measure(wanted, rows, cfg, flags, onnx_available=onnx, log=log)
+    entry = table_entry(results, skipped, rows, flags, threads=cfg.threads, data=data, limit=limit)
+    choice = choose_auto({klass: entry}, flags, onnx_available=onnx)
+    entry["auto"] = choice.precision
+    if write:
+        model_dir = find_model_dir(cfg.name, cfg.path)
+        meta = ModelMeta.read(model_dir)
+        meta.precisions = {**meta.precisions, klass: entry}
+        meta.write(model_dir)
+        log(f"wrote the {klass} precision table to {model_dir / 'config.json'}")
+    if as_json:
+        sys.stdout.write(json.dumps({"cpu_class": klass, **entry, "why": choice.reason}, indent=2) + "\n")
+        return
+    sys.stdout.write(format_results(results, skipped, choice.precision) + "\n")
+    sys.stdout.write(f"auto on {klass}: {choice.precision} ({choice.reason})\n")
 
 
 @model_app.command("cache")

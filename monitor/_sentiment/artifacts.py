@@ -34,7 +34,11 @@ class ModelMeta:
     pooling: str = "mean"
     labels: list[str] = field(default_factory=lambda: list(LABELS))
     lora: dict[str, Any] = field(default_factory=dict)
+    #: What ``auto`` runs where this model has no precision table for the CPU's class.
     auto_precision: str = "fp32"
+    #: CPU class → dev measurement of every precision (``monitor model precisions --write``;
+    #: see :mod:`~monitor._sentiment.precisions`). Reset when new weights are trained.
+    precisions: dict[str, Any] = field(default_factory=dict)
     binary_languages: list[str] = field(default_factory=list)
     supported_languages: list[str] = field(default_factory=lambda: ["hy", "sv", "tr", "bg", "en"])
     training: dict[str, Any] = field(default_factory=dict)
@@ -50,6 +54,10 @@ class ModelMeta:
         except json.JSONDecodeError as exc:
             raise ModelError(f"{path}: not valid JSON ({exc})") from exc
         known = {k: v for k, v in data.items() if k in cls.__dataclass_fields__}
+        if "precisions" in known:
+            from monitor._sentiment.precisions import check_table
+
+            known["precisions"] = check_table(known["precisions"], str(path))
         try:
             return cls(**known)
         except TypeError as exc:

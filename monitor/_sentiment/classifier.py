@@ -204,7 +204,7 @@ class WindowedClassifier(SentimentClassifier):
         self.model_version = model_version
         self.precision = precision
         self.binary_languages = frozenset(binary_languages)
-        self._extra = extra_info or {}
+        self.extra_info = extra_info or {}
 
     def _batch_probs(self, ids: list[list[int]], mask: list[list[int]]) -> list[list[float]]:
         """Probabilities (rows in :data:`LABELS` order) for one padded batch of windows."""
@@ -240,7 +240,7 @@ class WindowedClassifier(SentimentClassifier):
             "batch_size": self.batch_size,
             "binary_languages": sorted(self.binary_languages),
             "cached_texts": len(self.cache),
-            **self._extra,
+            **self.extra_info,
         }
 
 

@@ -10,10 +10,15 @@ from __future__ import annotations
 
 import logging
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from monitor._config import ModelConfig
 from monitor._sentiment.classifier import ScoreCache, SentimentClassifier, WindowedClassifier
+from monitor._sentiment.precisions import FAST_BF16_FLAGS, AutoChoice, choose_auto
 from monitor.errors import ModelError
+
+if TYPE_CHECKING:
+    from monitor._sentiment.artifacts import ModelMeta
 
 log = logging.getLogger(__name__)
 
@@ -29,10 +34,6 @@ def cpu_flags() -> frozenset[str]:
         if key.strip() in ("flags", "Features"):  # x86, ARM
             return frozenset(value.split())
     return frozenset()
-
-
-#: CPU flags of native bf16 matmul instructions (AVX-512 BF16, AMX).
-FAST_BF16_FLAGS = frozenset({"avx512_bf16", "amx_bf16"})
 
 
 def cpu_has_fast_bf16() -> bool:
@@ -66,6 +67,22 @@ def resolve_precision(requested: str, auto_choice: str, *, onnx_available: bool 
     return "fp32" if choice.startswith("onnx-") else choice
 
 
+def auto_choice(
+    meta: ModelMeta, flags: frozenset[str] | None = None, *, onnx_available: bool | None = None
+) -> AutoChoice:
+    """What ``auto`` picks for this model on this CPU (its precision table, else ``auto_precision``)."""
+    if onnx_available is None:
+        from monitor._sentiment.onnx_build import onnxruntime_available
+
+        onnx_available = onnxruntime_available()
+    return choose_auto(
+        meta.precisions,
+        cpu_flags() if flags is None else flags,
+        onnx_available=onnx_available,
+        fallback=meta.auto_precision,
+    )
+
+
 def load_embedded(cfg: ModelConfig, cache: ScoreCache | None = None) -> WindowedClassifier:
     """Build the embedded classifier from the shipped model directory (torch or onnxruntime)."""
     from monitor._sentiment.artifacts import ModelMeta, artifact_digest, find_model_dir
@@ -73,7 +90,8 @@ def load_embedded(cfg: ModelConfig, cache: ScoreCache | None = None) -> Windowed
 
     model_dir = find_model_dir(cfg.name, cfg.path)
     meta = ModelMeta.read(model_dir)
-    precision = resolve_precision(cfg.precision, meta.auto_precision)
+    choice = auto_choice(meta) if cfg.precision == "auto" else None
+    precision = resolve_precision(cfg.precision, choice.precision if choice else meta.auto_precision)
     if precision.startswith("onnx-"):
         from monitor._sentiment.onnx_backend import import_onnxruntime
 
@@ -86,7 +104,10 @@ def load_embedded(cfg: ModelConfig, cache: ScoreCache | None = None) -> Windowed
         from monitor._sentiment.onnx_backend import load_onnx
 
         try:
-            return load_onnx(cfg, precision, model_dir=model_dir, meta=meta, base_dir=base, digest=digest, cache=cache)
+            clf: WindowedClassifier = load_onnx(
+                cfg, precision, model_dir=model_dir, meta=meta, base_dir=base, digest=digest, cache=cache
+            )
+            return _with_choice(clf, choice)
         except ModelError as exc:
             if cfg.precision != "auto":
                 raise
@@ -95,7 +116,15 @@ def load_embedded(cfg: ModelConfig, cache: ScoreCache | None = None) -> Windowed
 
     from monitor._sentiment.torch_backend import load_torch
 
-    return load_torch(cfg, precision, model_dir=model_dir, meta=meta, base_dir=base, digest=digest, cache=cache)
+    clf = load_torch(cfg, precision, model_dir=model_dir, meta=meta, base_dir=base, digest=digest, cache=cache)
+    return _with_choice(clf, choice)
+
+
+def _with_choice(clf: WindowedClassifier, choice: AutoChoice | None) -> WindowedClassifier:
+    """Record in ``info()`` what ``auto`` chose and why."""
+    if choice is not None:
+        clf.extra_info["auto"] = choice.as_dict()
+    return clf
 
 
 def load_classifier(cfg: ModelConfig | None = None, cache: ScoreCache | None = None) -> SentimentClassifier:
@@ -111,6 +140,7 @@ def load_classifier(cfg: ModelConfig | None = None, cache: ScoreCache | None = N
 __all__ = [
     "AUTO_RUNTIME",
     "FAST_BF16_FLAGS",
+    "auto_choice",
     "cpu_flags",
     "cpu_has_fast_bf16",
     "load_classifier",

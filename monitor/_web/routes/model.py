@@ -31,12 +31,13 @@ def _meta(st: WebState) -> tuple[dict[str, Any] | None, str]:
         return None, f"the {cfg.backend} backend loads {cfg.name!r} when scoring; nothing to read here"
     from monitor._sentiment.artifacts import ModelMeta, artifact_digest, find_model_dir
     from monitor._sentiment.classifier import score_version
-    from monitor._sentiment.loader import resolve_precision
+    from monitor._sentiment.loader import auto_choice, resolve_precision
 
     try:
         model_dir = find_model_dir(cfg.name, cfg.path)
         meta = ModelMeta.read(model_dir)
-        precision = resolve_precision(cfg.precision, meta.auto_precision)
+        choice = auto_choice(meta)
+        precision = resolve_precision(cfg.precision, choice.precision)
         version = score_version(meta.version, artifact_digest(model_dir, meta), precision)
     except (ModelError, OSError) as exc:
         return None, str(exc)
@@ -46,7 +47,10 @@ def _meta(st: WebState) -> tuple[dict[str, Any] | None, str]:
         "dir": str(Path(model_dir)),
         "name": meta.name,
         "version": meta.version,
-        "auto_precision": meta.auto_precision,
+        "auto_precision": resolve_precision("auto", choice.precision),
+        "auto_reason": choice.reason,
+        "cpu_class": choice.cpu_class,
+        "precision_tables": {k: _table_rows(v) for k, v in meta.precisions.items()},
         "precision": precision,
         "score_version": f"{meta.name}@{version}",
         "languages": meta.supported_languages,
@@ -56,6 +60,28 @@ def _meta(st: WebState) -> tuple[dict[str, Any] | None, str]:
         "accuracy": metrics.get("test_accuracy") if isinstance(metrics.get("test_accuracy"), dict) else {},
         "note": metrics.get("note", ""),
     }, ""
+
+
+def _table_rows(entry: dict[str, Any]) -> dict[str, Any]:
+    """One CPU class's measurement as the page shows it: per precision, speed and worst Δ."""
+    from monitor._sentiment.precisions import worst_delta
+
+    results = entry.get("results", {})
+    ref = float(results.get("fp32", {}).get("texts_per_cpu_second") or 0.0)
+    rows = []
+    for precision, r in results.items():
+        worst = worst_delta(r)
+        speed = float(r.get("texts_per_cpu_second") or 0.0)
+        rows.append(
+            {
+                "precision": precision,
+                "speed": speed,
+                "vs_fp32": speed / ref if ref else None,
+                "worst": f"{worst[0]} {worst[1]:+.2f}" if worst else "",
+                "chosen": precision == entry.get("auto"),
+            }
+        )
+    return {"measured": entry.get("measured", ""), "auto": entry.get("auto", ""), "rows": rows}
 
 
 def model_data(st: WebState) -> dict[str, Any]:
