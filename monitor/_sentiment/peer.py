@@ -199,6 +199,19 @@ def dev_scores(rows: Sequence[Example], pred: Sequence[int]) -> dict[str, float]
     return {g: score([rows[i].y for i in idx], [pred[i] for i in idx]).macro_f1 for g, idx in sorted(groups.items())}
 
 
+def check_peer_rows(rows: Sequence[Example]) -> None:
+    """Raise :class:`ModelError` unless ``rows`` hold what the peer is fitted on."""
+    train = [r.y for r in rows if r.split == "train"]
+    n_dev = sum(1 for r in rows if r.split == "dev")
+    if not train or not n_dev:
+        raise ModelError(
+            f"the frozen-probe peer needs 'train' and 'dev' rows (found {len(train)} train, {n_dev} dev): "
+            "give data with a 'split' field"
+        )
+    if len(set(train)) < 2:
+        raise ModelError("the frozen-probe peer needs at least two labels among the 'train' rows")
+
+
 def fit_probe(data: EmbeddedData, *, grid: Sequence[float] = C_GRID, log: Callable[[str], None] | None = None) -> Probe:
     """Fit the class-balanced logistic regression on the ``train`` rows, C chosen on ``dev``."""
     import numpy as np
@@ -207,16 +220,10 @@ def fit_probe(data: EmbeddedData, *, grid: Sequence[float] = C_GRID, log: Callab
         from sklearn.linear_model import LogisticRegression
     except ImportError:
         raise ModelError("the frozen-probe peer needs scikit-learn: pip install 'mention-monitor[eval]'") from None
+    check_peer_rows(data.rows)
     train = [i for i, r in enumerate(data.rows) if r.split == "train"]
     dev = [i for i, r in enumerate(data.rows) if r.split == "dev"]
-    if not train or not dev:
-        raise ModelError(
-            f"the frozen-probe peer needs 'train' and 'dev' rows (found {len(train)} train, {len(dev)} dev): "
-            "give data with a 'split' field"
-        )
     y_train = [data.rows[i].y for i in train]
-    if len(set(y_train)) < 2:
-        raise ModelError("the frozen-probe peer needs at least two labels among the 'train' rows")
     dev_rows = [data.rows[i] for i in dev]
     best: Probe | None = None
     for c in grid:
@@ -285,6 +292,7 @@ __all__ = [
     "EmbeddedData",
     "PeerEmbedder",
     "Probe",
+    "check_peer_rows",
     "dev_scores",
     "embed_data",
     "file_digest",

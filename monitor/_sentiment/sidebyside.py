@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 from monitor._sentiment.data import Example, fill_languages, load_examples
 from monitor._sentiment.evaluate import DatasetResult, evaluate_predictions, predict_labels
-from monitor._sentiment.peer import PeerEmbedder, embed_data, load_or_fit_probe
+from monitor._sentiment.peer import PeerEmbedder, check_peer_rows, embed_data, load_or_fit_probe
 from monitor._sentiment.targets import targets_for, unmet
 from monitor.errors import ModelError
 
@@ -106,7 +106,9 @@ def side_by_side(
     with the frozen-probe peer trained on their ``train`` rows."""
     say = log or (lambda _m: None)
     data = None
+    rows_all = [r for p in paths for r in load_examples(p)]
     if embedder is not None:
+        check_peer_rows(rows_all)
         t0 = time.perf_counter()
 
         def embedding(done: int, total: int) -> None:
@@ -114,10 +116,9 @@ def side_by_side(
                 progress("embedding", done, total)
 
         data = embed_data(paths, embedder, cache=cache, progress=embedding)
-        rows_all = data.rows
+        if [r.text for r in data.rows] != [r.text for r in rows_all]:
+            raise ModelError("the data changed while it was being embedded; run again")
         say(f"peer: {len(rows_all)} rows embedded ({data.embedded_now} new) in {time.perf_counter() - t0:.0f} s")
-    else:
-        rows_all = [r for p in paths for r in load_examples(p)]
     picked = select_split(rows_all, split)
     if not picked:
         raise ModelError(f"{', '.join(map(str, paths))}: no rows to evaluate (split {split!r})")
