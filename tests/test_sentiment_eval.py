@@ -230,3 +230,15 @@ def test_probe_predicts_two_and_three_classes() -> None:
     assert three.predict(x) == [0, 2]
     two = Probe(1.0, np.array([[-1.0, 1.0]]), np.zeros(1), [0, 2])
     assert two.predict(x) == [0, 2]
+
+
+def test_targets_agree_with_the_pinned_history() -> None:
+    """The targets shown in the report are the ones recorded beside the gate's pins."""
+    from monitor._sentiment.targets import MENTIONS_MACRO_F1, MODEL_1_3_0_SENTIMENT
+
+    pinned = json.loads((Path(__file__).with_name("eval_baseline.json")).read_text(encoding="utf-8"))
+    assert pinned["mentions"]["issue_11_targets"] == MENTIONS_MACRO_F1
+    assert pinned["model_1_3_0"]["sentiment_macro_f1"] == MODEL_1_3_0_SENTIMENT
+    for pin in (pinned, pinned["mentions"]):  # every language carries all three pins
+        langs = set(pin["min_macro_f1"])
+        assert set(pin["min_polarity_accuracy"]) == set(pin["max_abs_index_bias"]) == langs

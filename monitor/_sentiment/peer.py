@@ -151,7 +151,8 @@ def embed_data(
     """Every row of the data sets at ``paths`` with its embedding, from the cache where it is.
 
     ``cache`` defaults to the cache's ``eval/`` area; ``progress(done, total)`` is called as
-    rows are embedded (``total`` counts only the rows not found in the cache).
+    rows are embedded (``total`` counts the rows not found in the cache at the start). A
+    file is looked up again just before it is embedded, so runs started together share work.
     """
     import numpy as np
 
@@ -172,7 +173,7 @@ def embed_data(
 
     found = [cached(target, len(rows)) for rows, _, target in plan]
     total = sum(len(rows) for (rows, _, _), arr in zip(plan, found, strict=True) if arr is None)
-    done = 0
+    done = embedded = 0
 
     def tick(n: int) -> None:
         nonlocal done
@@ -182,13 +183,16 @@ def embed_data(
 
     parts: list[NDArray[np.float32]] = []
     for (rows, _, target), arr in zip(plan, found, strict=True):
+        if arr is None and (arr := cached(target, len(rows))) is not None:
+            tick(len(rows))  # another run embedded it meanwhile
         if arr is None:
             arr = _embed_texts(embedder, [r.text for r in rows], tick)
+            embedded += len(rows)
             _save_atomic(target, _npy_writer(arr))
         parts.append(arr)
     all_rows = [r for rows, _, _ in plan for r in rows]
     matrix = np.concatenate(parts) if parts else np.zeros((0, embedder.dim), dtype=np.float32)
-    return EmbeddedData(all_rows, matrix, [key for _, key, _ in plan], total)
+    return EmbeddedData(all_rows, matrix, [key for _, key, _ in plan], embedded)
 
 
 def dev_scores(rows: Sequence[Example], pred: Sequence[int]) -> dict[str, float]:
