@@ -10,7 +10,7 @@ for ``mention-monitor`` (:func:`platformdirs.user_cache_path`: ``$XDG_CACHE_HOME
 * ``models/``: user-installed models (looked up by name, never pruned);
 * ``eval/``: the frozen-probe peer's embeddings and probes (``monitor._sentiment.peer``).
 
-``monitor model cache`` (``monitor._cache_admin``) lists and prunes the first three.
+``monitor model cache`` (``monitor._cache_admin``) lists and prunes all but ``models/``.
 """
 
 from __future__ import annotations
@@ -28,7 +28,7 @@ APP_NAME = "mention-monitor"
 ENV_VAR = "MONITOR_CACHE_DIR"
 
 Area = Literal["base", "onnx", "langid", "models", "eval"]
-REBUILDABLE_AREAS: tuple[Area, ...] = ("base", "onnx", "langid")
+REBUILDABLE_AREAS: tuple[Area, ...] = ("base", "onnx", "langid", "eval")
 
 
 def cache_dir() -> Path:
