@@ -17,6 +17,7 @@ from monitor._sentiment.sidebyside import SideBySide
 EvalDataOpt = typer.Option(
     ...,
     "--data",
+    metavar="<path>",
     help="A JSON-lines file or a directory of them (fields: text, label, optional lang, split, source, "
     "domain); repeat it to evaluate several data sets in one run.",
 )
