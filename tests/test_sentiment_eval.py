@@ -129,6 +129,16 @@ def test_side_by_side_json_and_tables_mark_missed_targets() -> None:
     assert MISSED not in shipped and peer.count(MISSED) == 4
     assert "≥ .790" in target and "±3.0" in target
     assert "per source" in text and "a/shop" in text and "C=1.0" in text
+    rep.results[SHIPPED]["mentions"].sources[("en", "a-rather-long-owner/an-even-longer-repository")] = rep.results[
+        SHIPPED
+    ]["mentions"].sources[("en", "a/shop")]
+    rep.results[PEER]["mentions"].sources[("en", "a-rather-long-owner/an-even-longer-repository")] = rep.results[PEER][
+        "mentions"
+    ].sources[("en", "a/shop")]
+    con = Console(record=True, width=100, color_system=None)
+    print_report(con, rep)
+    rows = [line for line in con.export_text().splitlines() if "…" in line]  # the long source, ellipsised
+    assert len(rows) == 2 and "2.0.0" in rows[0] and "peer" in rows[1] and "+50.0" in rows[1]  # nothing cut
 
 
 def test_select_split_keeps_unsplit_data_whole() -> None:
