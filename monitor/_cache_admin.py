@@ -5,6 +5,8 @@ The cache (:func:`monitor._cache_dirs.cache_dir`) holds:
 * ``base/e5-small-<sha16>/``: the converted base model;
 * ``onnx/<model>-<key16>/``: ONNX exports (``fp32.onnx``, ``int8-<recipe>.onnx``);
 * ``langid/<key16>/``: the prepared language-ID arrays;
+* ``eval/embeddings/``, ``eval/probes/``: the frozen-probe peer of ``monitor model eval --peer``
+  (never in use: the next ``--peer`` run rebuilds what it needs);
 * ``models/``: user-installed models, never listed and never deleted;
 * hidden (``.``-prefixed) temporaries left by interrupted writes.
 
@@ -35,7 +37,7 @@ TEMP_MAX_AGE = 3600.0  # seconds: a younger temporary may still be being written
 class CacheEntry:
     """One cache folder (or file); ``in_use`` entries are never pruned, ``reason`` says why."""
 
-    kind: str  # "base", "onnx", "langid" or "temp"
+    kind: str  # "base", "onnx", "langid", "eval" or "temp"
     path: Path
     bytes: int
     in_use: bool
@@ -127,7 +129,7 @@ def _onnx_contents(folder: Path, int8_name: str | None, now: float) -> list[Cach
 def list_cache(
     cfg: ModelConfig | None = None, *, root: Path | None = None, now: float | None = None
 ) -> list[CacheEntry]:
-    """Every folder under ``base/``, ``onnx/`` and ``langid/`` with its size and whether it is in use.
+    """Every folder under ``base/``, ``onnx/``, ``langid/`` and ``eval/`` with its size and whether it is in use.
 
     ``cfg`` decides which ONNX export is in use (default ``ModelConfig()``), ``root`` is the
     cache directory (default :func:`~monitor._cache_dirs.cache_dir`), ``now`` the time
@@ -158,6 +160,8 @@ def list_cache(
                 done = (p / "DONE").is_file()
                 why = "current base model" + ("" if done else " (incomplete: rebuilt on next load)")
                 why = why if keep else "not the current base model"
+            elif area == "eval":
+                keep, why = False, "the frozen-probe peer's embeddings or probes (model eval --peer rebuilds them)"
             elif area == "langid":
                 keep = langid_current is None or p.name == langid_current.name
                 why = langid_why or ("current language-ID arrays" if keep else "another py3langid version or format")
@@ -177,13 +181,13 @@ def list_cache(
 
 
 def _check_inside(path: Path, root: Path) -> None:
-    """Raise unless ``path`` lies strictly inside ``root``'s base/, onnx/ or langid/ folder."""
+    """Raise unless ``path`` lies strictly inside one of ``root``'s rebuildable areas (:data:`AREAS`)."""
     resolved = path.resolve()
     areas = [(root / a).resolve() for a in AREAS]
     models = (root / "models").resolve()
     inside = any(resolved != a and resolved.is_relative_to(a) for a in areas)
     if not inside or resolved.is_relative_to(models):
-        raise ModelError(f"refusing to delete {path}: not inside the cache's base/, onnx/ or langid/ folders")
+        raise ModelError(f"refusing to delete {path}: not inside the cache's base/, onnx/, langid/ or eval/ folders")
 
 
 def _remove(path: Path) -> bool:

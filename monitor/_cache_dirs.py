@@ -7,9 +7,10 @@ for ``mention-monitor`` (:func:`platformdirs.user_cache_path`: ``$XDG_CACHE_HOME
 * ``base/``: the converted base model (``monitor._sentiment.convert``);
 * ``onnx/``: ONNX exports (``monitor._sentiment.onnx_backend``);
 * ``langid/``: the prepared language-ID arrays (``monitor._langid``);
-* ``models/``: user-installed models (looked up by name, never pruned).
+* ``models/``: user-installed models (looked up by name, never pruned);
+* ``eval/``: the frozen-probe peer's embeddings and probes (``monitor._sentiment.peer``).
 
-``monitor model cache`` (``monitor._cache_admin``) lists and prunes the first three.
+``monitor model cache`` (``monitor._cache_admin``) lists and prunes all but ``models/``.
 """
 
 from __future__ import annotations
@@ -26,8 +27,8 @@ import platformdirs
 APP_NAME = "mention-monitor"
 ENV_VAR = "MONITOR_CACHE_DIR"
 
-Area = Literal["base", "onnx", "langid", "models"]
-REBUILDABLE_AREAS: tuple[Area, ...] = ("base", "onnx", "langid")
+Area = Literal["base", "onnx", "langid", "models", "eval"]
+REBUILDABLE_AREAS: tuple[Area, ...] = ("base", "onnx", "langid", "eval")
 
 
 def cache_dir() -> Path:

@@ -57,6 +57,7 @@ class E5Embedder:
         if threads is not None:
             torch.set_num_threads(threads)
         self.batch_size = batch_size
+        self.max_length = max_length  # tokens embedded per text (the rest is cut off)
         self.encoder: TextEncoder = TextEncoder.from_file(base_dir / "tokenizer.json", max_length=max_length)
         self.net = load_encoder(base_dir)
         self.version = f"e5-small-base:{base_dir.name.rsplit('-', 1)[-1]}"
@@ -108,11 +109,11 @@ def as_factory(embedder: Embedder | EmbedderFactory | None) -> EmbedderFactory |
     return use_given
 
 
-def load_embedder(*, batch_size: int = 32, threads: int | None = None) -> E5Embedder:
+def load_embedder(*, batch_size: int = 32, max_length: int = 128, threads: int | None = None) -> E5Embedder:
     """The base encoder of the shipped model (converted once, then cached on disk)."""
     from monitor._sentiment.convert import ensure_base
 
-    return E5Embedder(ensure_base(), batch_size=batch_size, threads=threads)
+    return E5Embedder(ensure_base(), batch_size=batch_size, max_length=max_length, threads=threads)
 
 
 __all__ = [

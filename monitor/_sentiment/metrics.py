@@ -1,4 +1,5 @@
-"""Classification metrics (pure Python): accuracy, per-class F1, macro-F1, confusion matrix."""
+"""Classification metrics (pure Python): accuracy, per-class F1, macro-F1, confusion matrix,
+and the two product figures: polarity accuracy and index bias."""
 
 from __future__ import annotations
 
@@ -57,4 +58,41 @@ def score(gold: Sequence[int], pred: Sequence[int], n_labels: int = len(LABELS))
     return Scores(n, acc, macro, f1, cm, present)
 
 
-__all__ = ["Scores", "score"]
+NEGATIVE, NEUTRAL, POSITIVE = (LABELS.index(k) for k in ("negative", "neutral", "positive"))
+
+
+def polarity_accuracy(gold: Sequence[int], pred: Sequence[int]) -> tuple[float | None, int]:
+    """On the gold positive/negative rows, the share predicted with the right pole.
+
+    A neutral prediction on a polar row counts as wrong. Returns the share (``None``
+    without polar rows) and the number of polar rows it is over.
+    """
+    if len(gold) != len(pred):
+        raise ValueError("gold and predicted labels differ in length")
+    polar = [(g, p) for g, p in zip(gold, pred, strict=True) if g != NEUTRAL]
+    if not polar:
+        return None, 0
+    return sum(g == p for g, p in polar) / len(polar), len(polar)
+
+
+def msi(labels: Sequence[int]) -> float | None:
+    """The mention-satisfaction index P / (P + N) of integer labels (``None`` when P + N = 0)."""
+    pos = sum(1 for y in labels if y == POSITIVE)
+    neg = sum(1 for y in labels if y == NEGATIVE)
+    return pos / (pos + neg) if pos + neg else None
+
+
+def index_bias(gold: Sequence[int], pred: Sequence[int]) -> float | None:
+    """MSI from the predicted labels minus MSI from the gold labels, in points (−100…+100).
+
+    ``None`` when either side has no positive or negative label (the MSI is undefined).
+    """
+    if len(gold) != len(pred):
+        raise ValueError("gold and predicted labels differ in length")
+    m_pred, m_gold = msi(pred), msi(gold)
+    if m_pred is None or m_gold is None:
+        return None
+    return 100.0 * (m_pred - m_gold)
+
+
+__all__ = ["NEGATIVE", "NEUTRAL", "POSITIVE", "Scores", "index_bias", "msi", "polarity_accuracy", "score"]
