@@ -188,7 +188,7 @@ def precisions_cmd(
     from monitor._sentiment.precision_measure import format_results, load_dev, measure, table_entry
     from monitor._sentiment.precisions import MEASURABLE, choose_auto, cpu_class
 
-    cfg = _model_config(config, model_path, None, None).model_copy(update={"threads": threads})
+    cfg = model_config(config, model_path, None, None).model_copy(update={"threads": threads})
     if cfg.backend != "embedded":
         raise ConfigError("monitor model precisions measures the embedded model (model.backend = embedded)")
     wanted = [p.strip() for p in (precisions or ",".join(MEASURABLE)).split(",") if p.strip()]
