@@ -37,23 +37,29 @@ class Counts:
 
     @property
     def total(self) -> float:
+        """All three labels."""
         return self.positive + self.neutral + self.negative
 
     @property
     def msi(self) -> float | None:
+        """P / (P + N); ``None`` without a polar mention."""
         polar = self.positive + self.negative
         return None if polar <= 0 else self.positive / polar
 
     def scaled(self, factor: float) -> Counts:
+        """Every count times ``factor`` (a baseline brought to the period's length)."""
         return Counts(self.positive * factor, self.neutral * factor, self.negative * factor)
 
     def plus(self, other: Counts) -> Counts:
+        """The sum of two periods' counts."""
         return Counts(self.positive + other.positive, self.neutral + other.neutral, self.negative + other.negative)
 
     def minus(self, other: Counts) -> Counts:
+        """These counts less ``other``'s."""
         return Counts(self.positive - other.positive, self.neutral - other.neutral, self.negative - other.negative)
 
     def to_dict(self) -> dict[str, float]:
+        """The counts as a JSON-ready dict."""
         return {"positive": self.positive, "neutral": self.neutral, "negative": self.negative}
 
 
@@ -107,6 +113,7 @@ class Driver:
         return f"{self.name}{where}: {_n(self.before.total)} → {_n(self.after.total)} mentions"
 
     def to_dict(self) -> dict[str, Any]:
+        """The driver as a JSON-ready dict."""
         return {
             "dimension": self.dimension,
             "key": self.key,
@@ -151,10 +158,12 @@ class DriverReport:
 
     @property
     def volume_change(self) -> float:
+        """Mentions after minus mentions before."""
         return self.after.total - self.before.total
 
     @property
     def falling(self) -> bool:
+        """Whether MSI fell."""
         change = self.msi_change
         return change is not None and change < 0
 
@@ -183,6 +192,7 @@ class DriverReport:
         return pd.DataFrame([d.to_dict() for d in self.drivers])
 
     def to_dict(self) -> dict[str, Any]:
+        """The report as a JSON-ready dict (its headline and drivers included)."""
         return {
             "brand": self.brand,
             "before": self.before.to_dict(),
