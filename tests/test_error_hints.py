@@ -208,7 +208,9 @@ def test_a_long_hint_is_never_wrapped(project: Path) -> None:
 
 def test_the_readme_examples_are_what_users_see(project: Path) -> None:
     readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
-    block = next(b for b in re.findall(r"^```text\n(.*?)^```", readme, re.S | re.M) if "$ monitor" in b)
+    block = next(
+        b for b in re.findall(r"^```text\n(.*?)^```", readme, re.S | re.M) if "$ monitor" in b and "\nerror: " in b
+    )
     lines = block.splitlines()
     pairs = [(lines[i], lines[i + 1]) for i in range(0, len(lines), 2)]
     assert len(pairs) == 4

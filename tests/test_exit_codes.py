@@ -162,6 +162,10 @@ BAD_OPTIONS: list[list[str]] = [
     ["model", "check", "--days", "0"],
     ["model", "check", "--brand", "Nobody"],
     ["model", "check", "--end", "someday"],
+    ["model", "adapt", "--folds", "1"],
+    ["model", "precisions", "--limit", "0"],
+    ["query", "aspects", "--since", "soon"],
+    ["query", "themes", "Acme", "--since", "soon"],
     ["--bogus"],
 ]
 

@@ -59,9 +59,21 @@ PROJECT_COMMANDS: list[list[str]] = [
     ["user", "remove", "lead"],
     ["doctor"],  # its own report, the same words and the same exit code
     ["model", "check"],
+    ["model", "adapt", "--dry-run"],
+    ["query", "aspects"],
+    ["query", "themes", "Acme"],
 ]
 #: Commands that work without a project (each is exercised below or in its own tests).
-NO_PROJECT = {"init", "demo", "sources parse", "model train", "model eval", "model info", "model cache"}
+NO_PROJECT = {
+    "init",
+    "demo",
+    "sources parse",
+    "model train",
+    "model eval",
+    "model info",
+    "model cache",
+    "model precisions",
+}
 RSS = (
     '<?xml version="1.0"?><rss version="2.0"><channel><title>t</title>'
     "<item><guid>1</guid><title>Acme</title><description>Acme is fine</description></item></channel></rss>"

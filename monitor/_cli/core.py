@@ -352,17 +352,19 @@ def q_alerts(
     config: Path | None = ConfigOpt,
     db: str | None = DbOpt,
 ) -> None:
-    """Alerts for the last 24 hours, each with its numbers."""
+    """Alerts for the last 24 hours, each with its numbers and what drove it."""
     idx = open_index(config, db)
     alerts = idx.alerts(brand)
     fmt = _fmt(json_, csv_, None)
     if fmt != "table":
-        emit(alerts.to_dicts(), fmt, ["kind", "brand", "message", "numbers"])
+        emit(alerts.to_dicts(), fmt, ["kind", "brand", "message", "numbers", "drivers"])
         return
     if not alerts:
         console.print(f"No alerts for {escape(brand)}.")
     for a in alerts:
         console.print(f"[bold red]{a.kind}[/]: {escape(a.message)}")
+        for line in a.drivers:
+            console.print(f"  what drove it: {escape(line)}")
 
 
 @app.command()

@@ -218,7 +218,7 @@ def load_adapter(
 
 def workspace_classifier(cfg: ModelConfig, meta: MetaReader | None = None) -> SentimentClassifier:
     """The classifier that scores this workspace: the shipped model, routed to an adopted adapter if any."""
-    from monitor._sentiment.loader import load_classifier
+    from monitor._sentiment import load_classifier  # the package's name: what callers (and tests) replace
 
     record = read_record(meta) if meta is not None else None
     if record is not None and cfg.backend != "embedded":
