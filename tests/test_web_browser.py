@@ -32,6 +32,7 @@ from tests.test_web_cli import _free_port
 
 if TYPE_CHECKING:
     from selenium.webdriver.remote.webdriver import WebDriver
+    from selenium.webdriver.remote.webelement import WebElement
 
 REPO = Path(__file__).resolve().parents[1]
 CHROMIUM = os.environ.get("MONITOR_CHROMIUM", "/usr/bin/chromium")
@@ -174,6 +175,17 @@ def driver() -> Iterator[WebDriver]:
         d.quit()
 
 
+def click_and_load(driver: WebDriver, element: WebElement) -> None:
+    """Click what navigates, and wait for the next page (else a lookup may still find the old one)."""
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support import expected_conditions
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    page = driver.find_element(By.TAG_NAME, "html")
+    element.click()
+    WebDriverWait(driver, 15).until(expected_conditions.staleness_of(page))
+
+
 def log_in(driver: WebDriver, base: str, name: str) -> None:
     from selenium.webdriver.common.by import By
 
@@ -182,7 +194,7 @@ def log_in(driver: WebDriver, base: str, name: str) -> None:
     assert "/login" in driver.current_url  # every page needs a login
     driver.find_element(By.NAME, "name").send_keys(name)
     driver.find_element(By.NAME, "password").send_keys(PASSWORD)
-    driver.find_element(By.CSS_SELECTOR, "form[action='/login'] button[type=submit]").click()
+    click_and_load(driver, driver.find_element(By.CSS_SELECTOR, "form[action='/login'] button[type=submit]"))
     assert driver.find_element(By.TAG_NAME, "h1").text == "Overview"
 
 
@@ -214,7 +226,7 @@ def test_login_overview_brand_and_language_filter(server: str, driver: WebDriver
     rows = driver.find_elements(By.CSS_SELECTOR, "table.overview tbody tr")
     assert [r.find_element(By.CSS_SELECTOR, "td a").text for r in rows] == ["Acme", "Rival"]
     assert driver.find_elements(By.CSS_SELECTOR, "table.overview svg")  # the sparklines render
-    driver.find_element(By.LINK_TEXT, "Acme").click()
+    click_and_load(driver, driver.find_element(By.LINK_TEXT, "Acme"))
     assert "Acme" in driver.find_element(By.TAG_NAME, "h1").text
     assert driver.find_elements(By.CSS_SELECTOR, "svg")  # the trend chart
     assert re.fullmatch(r"\d+(\.\d+)? ?%", brand_msi(driver, server))
@@ -222,7 +234,7 @@ def test_login_overview_brand_and_language_filter(server: str, driver: WebDriver
     field = driver.find_element(By.NAME, "lang")
     field.clear()
     field.send_keys("sv")
-    driver.find_element(By.CSS_SELECTOR, "form.filters button[type=submit]").click()
+    click_and_load(driver, driver.find_element(By.CSS_SELECTOR, "form.filters button[type=submit]"))
     assert "lang=sv" in driver.current_url
     footers = [f.text for f in driver.find_elements(By.CSS_SELECTOR, "article.mention footer")]
     assert len(footers) == 10 and all(" · sv · " in f for f in footers), footers
@@ -247,7 +259,7 @@ def test_editor_relabels_and_the_msi_moves(server: str, driver: WebDriver) -> No
     driver.get(f"{server}/mentions?brand=Acme&label=negative")
     first = driver.find_element(By.CSS_SELECTOR, "article.mention")
     mention_id = first.get_attribute("id")
-    first.find_element(By.CSS_SELECTOR, "button[value$=':positive']").click()
+    click_and_load(driver, first.find_element(By.CSS_SELECTOR, "button[value$=':positive']"))
     assert "Relabelled" in driver.find_element(By.CSS_SELECTOR, "p.notice").text
     driver.get(f"{server}/mentions?brand=Acme&origin=manual")
     relabelled = driver.find_element(By.CSS_SELECTOR, f"article#{mention_id}")
