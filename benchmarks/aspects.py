@@ -28,24 +28,10 @@ import numpy as np  # noqa: E402
 from monitor._aspects import DEFAULT_ASPECTS  # noqa: E402
 from monitor._aspects.evaluation import Counts, Evaluation, evaluate, read_labelled  # noqa: E402
 from monitor._aspects.tagger import DEFAULT_MARGIN, AspectModel, compile_aspects, margins_of, tag  # noqa: E402
-from monitor._sentiment.loader import cpu_flags  # noqa: E402
+from monitor._sentiment.loader import cpu_summary  # noqa: E402
 
 DATA = ROOT / "tests" / "data" / "aspects"
 LANGS = ("en", "sv", "tr", "bg", "hy")
-
-
-def cpu_line() -> str:
-    model = "unknown"
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                model = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    flags = cpu_flags()
-    feats = [f for f in ("avx2", "avx512f", "avx512_vnni", "avx512_bf16", "amx_bf16", "amx_int8", "neon") if f in flags]
-    return f"CPU: {model}; {os.cpu_count()} cores; features: {' '.join(feats) or 'none of avx2/avx512/amx'}"
 
 
 def rules(model: AspectModel, texts: list[str], langs: list[str], vectors: np.ndarray) -> dict[str, list[set[str]]]:
@@ -90,7 +76,7 @@ def main() -> None:
 
     from monitor._embed import load_embedder
 
-    print(cpu_line(), file=sys.stderr if args.json else sys.stdout)
+    print(cpu_summary(), file=sys.stderr if args.json else sys.stdout)
     rows = read_labelled(sorted(DATA.glob("*.jsonl")), None if args.split == "all" else args.split)
     texts, langs = [r.text for r in rows], [r.lang for r in rows]
     started = time.perf_counter()

@@ -43,7 +43,7 @@ import tomli_w  # noqa: E402
 from monitor._api import MentionIndex  # noqa: E402
 from monitor._config import Config, load_config  # noqa: E402
 from monitor._records import Mention, Prediction  # noqa: E402
-from monitor._sentiment.loader import cpu_flags  # noqa: E402
+from monitor._sentiment.loader import cpu_summary  # noqa: E402
 from monitor._workers import work  # noqa: E402
 from monitor._workers.runtime import WorkerRuntime  # noqa: E402
 from tests.workers_fake import FakeClassifier  # noqa: E402
@@ -52,20 +52,6 @@ PG_ADMIN = os.environ.get("MONITOR_TEST_PG_URL", "postgresql://postgres@127.0.0.
 BROKER = os.environ.get("MONITOR_TEST_BROKER_URL", "amqp://guest:guest@127.0.0.1:5672//")
 PER_PAGE = 20
 WORDS = ["solid", "quiet", "broke", "loud", "great", "awful", "fine", "sturdy", "cheap", "slow"]
-
-
-def cpu_line() -> str:
-    model = "unknown"
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                model = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    flags = cpu_flags()
-    feats = [f for f in ("avx2", "avx512f", "avx512_vnni", "avx512_bf16", "amx_bf16", "amx_int8", "neon") if f in flags]
-    return f"CPU: {model}; {os.cpu_count()} cores; features: {' '.join(feats) or 'none of avx2/avx512/amx'}"
 
 
 # -- a loopback shop ---------------------------------------------------------------------------
@@ -408,7 +394,7 @@ def main() -> None:
     ap.add_argument("--sources", type=int, default=16, help="sources in the throughput runs")
     ap.add_argument("--json", type=Path, help="write the figures here too")
     args = ap.parse_args()
-    print(cpu_line())
+    print(cpu_summary())
     print("load average at start: {:.2f} {:.2f} {:.2f} (other processes on this machine)".format(*os.getloadavg()))
     dbs = Databases()
     shops = [Shop(args.pages) for _ in range(8)]

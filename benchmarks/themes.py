@@ -16,7 +16,6 @@ embedding rate, texts/s, on demo-story texts: the cost paid incrementally at sco
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 import tempfile
 import time
@@ -30,7 +29,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from monitor._api import MentionIndex
 from monitor._records import Mention
-from monitor._sentiment.loader import cpu_flags
+from monitor._sentiment.loader import cpu_summary
 from monitor._store import themes as theme_store
 from monitor._store.vectors import MentionVectors
 from monitor._themes import cluster
@@ -48,20 +47,6 @@ SYLLABLES = {
     "bg": "ба ве го ди жа зи ко ле ми но",
     "hy": "ա բա գի դո ել զու թա իմ լի խո",
 }
-
-
-def cpu_line() -> str:
-    model = "unknown"
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                model = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    flags = cpu_flags()
-    feats = [f for f in ("avx2", "avx512f", "avx512_vnni", "avx512_bf16", "amx_bf16", "amx_int8", "neon") if f in flags]
-    return f"CPU: {model}; {os.cpu_count()} cores; features: {' '.join(feats) or 'none of avx2/avx512/amx'}"
 
 
 def _words(rng: np.random.Generator, lang: str, n: int) -> list[str]:
@@ -151,7 +136,7 @@ def main() -> None:
     ap.add_argument("--embed", type=int, default=512, help="texts for the embedding rate")
     ap.add_argument("--no-embed", action="store_true", help="skip the embedding rate")
     args = ap.parse_args()
-    print(cpu_line())
+    print(cpu_summary())
     print(f"thresholds: cut {cluster.CUT}, assign {cluster.ASSIGN}, merge {cluster.MERGE}, sample {cluster.MAX_SAMPLE}")
     with tempfile.TemporaryDirectory() as tmp:
         idx = MentionIndex.open(f"sqlite:///{Path(tmp) / 'themes.db'}")

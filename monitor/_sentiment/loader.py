@@ -9,6 +9,7 @@ imported only when chosen, so importing this module imports neither torch nor on
 from __future__ import annotations
 
 import logging
+import os
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -34,6 +35,21 @@ def cpu_flags() -> frozenset[str]:
         if key.strip() in ("flags", "Features"):  # x86, ARM
             return frozenset(value.split())
     return frozenset()
+
+
+def cpu_summary() -> str:
+    """One line for a benchmark's header: the CPU model, its cores and the features that matter here."""
+    model = "unknown"
+    try:
+        for line in Path("/proc/cpuinfo").read_text(encoding="ascii", errors="ignore").splitlines():
+            if line.startswith("model name"):
+                model = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    flags = cpu_flags()
+    feats = [f for f in ("avx2", "avx512f", "avx512_vnni", "avx512_bf16", "amx_bf16", "amx_int8", "neon") if f in flags]
+    return f"CPU: {model}; {os.cpu_count()} cores; features: {' '.join(feats) or 'none of avx2/avx512/amx'}"
 
 
 def cpu_has_fast_bf16() -> bool:
