@@ -453,7 +453,7 @@ def test_sigterm_of_score_mid_batches_exits_3_and_the_next_score_finishes(tmp_pa
     code, out = stop(proc, signal.SIGTERM)
     assert code == EXIT_INTERRUPTED, out
     run = [r for r in runs(db_url) if r["kind"] == "score"][-1]
-    assert run["status"] == "interrupted", run
+    assert run["status"] == "interrupted", (run["errors"], out)
     done_so_far = scores()
     assert 0 < done_so_far < rows and done_so_far % 16 == 0  # whole batches only
     assert rollups_exact(db_url)

@@ -257,3 +257,30 @@ def test_a_signal_in_a_command_exits_3() -> None:
         os.kill(os.getpid(), signal.SIGTERM)  # the handler runs before the next statement
         raise AssertionError("the signal did not stop the command")
     assert stopped.value.exit_code == 3
+
+
+def test_a_signal_during_a_write_to_stderr_still_stops_the_command(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The handler must not write through sys.stderr: a signal that lands inside a buffered
+    write there (a progress bar) made a second write raise "reentrant call", which a step's
+    ``except Exception`` recorded as a failure instead of a stop (seen once on CI)."""
+    import sys
+
+    class MidWrite:
+        def write(self, _text: str) -> int:
+            raise RuntimeError("reentrant call inside <_io.BufferedWriter name='<stderr>'>")
+
+        def flush(self) -> None:
+            raise RuntimeError("reentrant call inside <_io.BufferedWriter name='<stderr>'>")
+
+    caught: list[BaseException] = []
+    with pytest.raises(typer.Exit) as stopped, interruptible():
+        monkeypatch.setattr(sys, "stderr", MidWrite())
+        try:
+            os.kill(os.getpid(), signal.SIGTERM)
+            raise AssertionError("the signal did not stop the command")
+        except Exception as exc:  # what score_step does: a failure, not a stop
+            caught.append(exc)
+        finally:
+            monkeypatch.undo()
+    assert caught == []
+    assert stopped.value.exit_code == 3

@@ -10,7 +10,7 @@ import signal
 import sys
 import threading
 from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from datetime import date, datetime, tzinfo
 from functools import wraps
 from pathlib import Path
@@ -179,8 +179,12 @@ def interruptible(stop: threading.Event | None = None) -> Iterator[threading.Eve
         seen.append(signum)
         if len(seen) > 1:
             os._exit(128 + signum)
-        err_console.print(f"[yellow]{signal.Signals(signum).name}: stopping after the current write[/]")
         event.set()
+        # Not err_console/sys.stderr: the handler may run while the main thread is inside a
+        # buffered write to stderr (a progress bar), where a second write raises
+        # "RuntimeError: reentrant call" and the step would record a failure, not a stop.
+        with suppress(OSError):
+            os.write(2, f"{signal.Signals(signum).name}: stopping after the current write\n".encode())
         if stop is None:
             raise CommandInterrupted(signal.Signals(signum).name)
 

@@ -75,9 +75,9 @@ def run_scheduler(
         if signals_seen > 1:
             log.error("second %s: exiting now", signal.Signals(signum).name)
             os._exit(128 + signum)
-        log.warning("%s: finishing the current write, then stopping", signal.Signals(signum).name)
-        rt.stop.set()
+        rt.stop.set()  # first: the log line below may fail inside a write it interrupted
         threading.Thread(target=sched.stop, daemon=True).start()
+        log.warning("%s: finishing the current write, then stopping", signal.Signals(signum).name)
 
     previous: dict[int, SignalHandler] = {}
     if install_signals and threading.current_thread() is threading.main_thread():
