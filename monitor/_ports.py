@@ -17,6 +17,9 @@ from monitor._store.aspects import TagRow, Untagged
 from monitor._store.listings import RunRecord
 
 if TYPE_CHECKING:
+    import numpy as np
+    from numpy.typing import NDArray
+
     from monitor._store import Store
 
 #: The current time, aware (tests inject a fixed or stepping one).
@@ -87,8 +90,19 @@ class MetaStore(Protocol):
     def set_meta(self, key: str, value: str) -> None: ...
 
 
+class VectorStore(Protocol):
+    """Stored mention vectors of one embedder version (:class:`~monitor._store.vectors.MentionVectors`)."""
+
+    def vectors_for(self, ids: Sequence[int]) -> tuple[list[int], NDArray[np.float32]]: ...
+
+    def store_vectors(self, ids: Sequence[int], vectors: NDArray[np.float32]) -> int: ...
+
+
 class AspectStore(RunLog, MetaStore, Protocol):
-    """The store as aspect tagging sees it: the mentions still to tag, their tags, a fresh start."""
+    """The store as aspect tagging sees it: the mentions still to tag, their tags, a fresh start,
+    and the mention vectors the themes step stores (embedded once, read by both)."""
+
+    def mention_vectors(self, version: str, dim: int) -> VectorStore: ...
 
     def untagged_mentions(self, after: int, limit: int) -> list[Untagged]: ...
 

@@ -146,6 +146,67 @@ def test_the_step_with_the_real_encoder_finds_aspects_no_keyword_names(tmp_path:
         assert idx.mention_aspects([ids["3"]]) == {ids["3"]: []}
 
 
+FIRST, SECOND = "The guy who brought my order was very late.", "Kargo çok geç geldi"
+
+
+class Counting:
+    """The real encoder, remembering the texts it embeds."""
+
+    def __init__(self) -> None:
+        self.inner = real_encoder()
+        self.version, self.dim, self.seen = self.inner.version, self.inner.dim, []
+
+    def embed(self, texts):  # type: ignore[no-untyped-def]
+        self.seen += list(texts)
+        return self.inner.embed(texts)
+
+    def mentions_embedded(self) -> list[str]:
+        """The mention texts among them (not the aspects' seed phrases)."""
+        return [t for t in self.seen if t in (FIRST, SECOND)]
+
+
+def test_each_mention_is_embedded_once_for_aspects_and_themes(tmp_path: Path, sqlite_url: str) -> None:
+    from monitor._pipeline.themes import embed_missing
+    from monitor._store.vectors import MentionVectors
+
+    cfg = load_config(write_config(tmp_path, sqlite_url, ""))
+    enc = Counting()
+    with MentionIndex.open(cfg) as idx:
+        idx.add_mentions("Lumio", "shop", [m("1", FIRST, "negative", "en")])
+        vectors = MentionVectors(idx.engine, enc.version, enc.dim)
+        assert embed_missing(vectors, enc) == 1 and len(enc.mentions_embedded()) == 1  # themes first
+        idx.add_mentions("Lumio", "shop", [m("2", SECOND, "negative", "tr")])
+        step = aspects_step(idx.store, cfg, embedder=lambda: enc)
+        assert step.status == "ok"
+        assert enc.mentions_embedded() == [FIRST, SECOND]  # the first read back, the second embedded
+        assert embed_missing(vectors, enc) == 0 and len(enc.mentions_embedded()) == 2  # stored for themes
+        ids = {r.external_id: r.id for r in idx.mentions("Lumio", limit=5)}
+        tags = idx.mention_aspects([ids["1"], ids["2"]])
+        assert "delivery" in tags[ids["1"]] and "delivery" in tags[ids["2"]]  # from stored vectors too
+
+
+def test_a_worker_tags_aspects_in_its_sweep(project: Path, tmp_path: Path, sqlite_url: str) -> None:
+    from monitor._workers import work
+    from monitor._workers.runtime import WorkerRuntime
+
+    def stand_in() -> None:
+        raise AssertionError("tagging never loads the sentiment model")
+
+    rt = WorkerRuntime(load_config(project), classifier_factory=stand_in)  # type: ignore[arg-type]
+    try:
+        out = work.aspects(rt)  # keywords only (the project's config): no embedder needed
+        assert out == {"status": "ok", "tagged": 8, "with_aspect": 7, "cleared": 0, "errors": []}
+        again = work.aspects(rt)  # idempotent: run twice, the second changes nothing
+        assert again is not None and again["tagged"] == 0
+        assert rt.index().recent_runs(kind="aspects")[0].status == "ok"
+    finally:
+        rt.forget()
+    (tmp_path / "e").mkdir()
+    embedding = load_config(write_config(tmp_path / "e", sqlite_url, ""))  # embeddings on: the default
+    assert embedding.aspects.embedding
+    assert work.aspects(WorkerRuntime(embedding, classifier_factory=stand_in)) is None  # type: ignore[arg-type]
+
+
 def invoke(cfg: Path, *args: str) -> tuple[int, str]:
     res = runner.invoke(app, [*args, "--config", str(cfg)])
     return res.exit_code, res.output

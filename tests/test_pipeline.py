@@ -121,7 +121,7 @@ def test_run_once_end_to_end_on_the_demo_site(demo) -> None:
         )
         assert not res.interrupted
         steps = {s.name: s for s in res.steps}
-        assert list(steps) == ["collect", "score", "aspects", "themes", "refresh", "digest"]
+        assert list(steps) == ["collect", "score", "themes", "aspects", "refresh", "digest"]
         assert steps["collect"].status == "partial"  # the bot-walled page is blocked, the rest ok
         assert steps["collect"].counts["blocked"] == 1
         assert steps["score"].status == "ok" and steps["score"].counts["scored"] > 250

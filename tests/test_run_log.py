@@ -464,7 +464,7 @@ def test_run_once_log_format_json(site: Site, tmp_path: Path, keywords_model: No
     assert res.exit_code in (0, 1), res.output  # (which one is the exit-code deliverable's business)
     records = [json.loads(line) for line in res.stderr.splitlines()]  # every line is JSON
     steps = {r["kind"]: r for r in records if r.get("logger") == "monitor.run"}
-    assert list(steps) == ["collect", "score", "aspects", "themes", "refresh", "digest"]
+    assert list(steps) == ["collect", "score", "themes", "aspects", "refresh", "digest"]
     assert steps["collect"]["status"] == "partial" and steps["collect"]["level"] == "WARNING"
     assert steps["collect"]["new"] == 3 and steps["collect"]["sources"] == 2 and steps["collect"]["blocked"] == 1
     assert steps["score"]["scored"] == 3 and steps["score"]["model_version"] == "7"

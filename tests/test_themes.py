@@ -279,7 +279,7 @@ def test_run_once_embeds_after_scoring_when_given_an_embedder(tmp_path: Path) ->
         idx.add_mentions("Lumio", "forum", items)
         emb = TopicEmbedder()
         res = run_once(cfg, idx=idx, classifier=_Neutral(), embedder=lambda: emb, collect=False, digest="skip", now=NOW)  # type: ignore[arg-type]
-        assert [s.name for s in res.steps] == ["score", "aspects", "themes", "refresh"]
+        assert [s.name for s in res.steps] == ["score", "themes", "aspects", "refresh"]
         themes = res.step("themes")
         assert themes is not None and themes.counts["embedded"] == 40 and themes.counts["themes"] == 2
         assert themes.details["embedder"] == "topic-fake:1"

@@ -5,9 +5,10 @@ Runs after scoring. When the ``[aspects]`` config changes (its
 tag is forgotten first, so the whole store is tagged again under the new definitions,
 batch by batch (one transaction per batch; a stopped step goes on where it stopped).
 
-Mention vectors come through one seam, :func:`mention_vectors`; for now it embeds the
-texts itself with the base encoder (:mod:`monitor._embed`), loaded once per process and
-only when there is something to tag.
+Mention vectors come through one seam, :func:`mention_vectors`: it reads the vectors the
+themes step stores (``mention_vector``) and embeds, and stores, only the mentions that have
+none yet, so a mention is embedded once whichever step meets it first. The base encoder
+(:mod:`monitor._embed`) is loaded once per process and only when there is something to tag.
 """
 
 from __future__ import annotations
@@ -21,8 +22,9 @@ from monitor._config import Config
 from monitor._embed import EmbedderFactory, shared_embedder
 from monitor._pipeline.results import StepResult
 from monitor._pipeline.steps import check_stop, log_failure
-from monitor._ports import AspectStore
+from monitor._ports import AspectStore, VectorStore
 from monitor._store.aspects import FINGERPRINT_KEY, NO_ASPECT, TagRow, Untagged
+from monitor._store.scores import scoring_text
 from monitor.errors import Interrupted
 
 if TYPE_CHECKING:
@@ -37,9 +39,27 @@ def mention_text(m: Untagged) -> str:
     return f"{m.title.strip()}\n{m.text}" if m.title and m.title.strip() else m.text
 
 
-def mention_vectors(mentions: Sequence[Untagged], embedder: Embedder) -> NDArray[np.float32]:
-    """The seam: each mention's unit vector, one row per mention in order (embedded here for now)."""
-    return embedder.embed([mention_text(m) for m in mentions])
+def mention_vectors(mentions: Sequence[Untagged], embedder: Embedder, stored: VectorStore) -> NDArray[np.float32]:
+    """The seam: each mention's unit vector, one row per mention in order.
+
+    Read from ``stored`` where the mention has a vector of the embedder's version; the others
+    are embedded (the text the model and the themes step read) and stored for every reader.
+    """
+    import numpy as np
+
+    have_ids, have = stored.vectors_for([m.id for m in mentions])
+    row_of = {mid: k for k, mid in enumerate(have_ids)}
+    missing = [m for m in mentions if m.id not in row_of]
+    out = np.zeros((len(mentions), embedder.dim), dtype=np.float32)
+    if missing:
+        fresh = embedder.embed([scoring_text(m.text, m.title) for m in missing])
+        stored.store_vectors([m.id for m in missing], fresh)
+        fresh_of = {m.id: k for k, m in enumerate(missing)}
+    for k, m in enumerate(mentions):
+        out[k] = have[row_of[m.id]] if m.id in row_of else fresh[fresh_of[m.id]]
+    norms = np.linalg.norm(out, axis=1, keepdims=True)  # stored rows are int8: re-normalise
+    out /= np.where(norms > 0, norms, 1.0).astype(np.float32)
+    return out
 
 
 def tag_rows(model: AspectModel, mentions: Sequence[Untagged], vectors: NDArray[np.float32] | None) -> list[TagRow]:
@@ -77,6 +97,7 @@ def aspects_step(
             store.set_meta(FINGERPRINT_KEY, fingerprint)
         model: AspectModel | None = None
         emb: Embedder | None = None
+        stored: VectorStore | None = None
         after = 0
         while True:
             check_stop(stop)
@@ -90,7 +111,9 @@ def aspects_step(
                 model = compile_aspects(
                     aspects, emb.embed if emb else None, margin=cfg.aspects.margin, reference=cfg.aspects.reference()
                 )
-            vectors = mention_vectors(mentions, emb) if emb is not None else None
+            if emb is not None and stored is None:
+                stored = store.mention_vectors(emb.version, emb.dim)
+            vectors = mention_vectors(mentions, emb, stored) if emb is not None and stored is not None else None
             rows = tag_rows(model, mentions, vectors)
             store.write_aspect_tags(rows)
             tagged += len(mentions)

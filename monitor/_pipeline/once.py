@@ -104,12 +104,12 @@ def run_once(
             check_stop(stop)
         done(score_step(idx, cfg, load, stop=stop))
         check_stop(stop)
-        done(aspects_step(idx.store, cfg, embedder=given_factory, stop=stop))
-        check_stop(stop)
         embed = given_factory or (shared_embedder if classifier is None else None)
         if cfg.themes.enabled and embed is not None:
-            done(themes_step(idx, cfg, embed, now=now, stop=stop))
+            done(themes_step(idx, cfg, embed, now=now, stop=stop))  # stores the new mentions' vectors
             check_stop(stop)
+        done(aspects_step(idx.store, cfg, embedder=given_factory, stop=stop))  # reads them
+        check_stop(stop)
         at = now or datetime.now(UTC)
         refresh, result.alerts = refresh_step(idx, cfg, now=at)
         done(refresh)

@@ -35,7 +35,7 @@ class InProcess:
     """The pipeline steps, run in the scheduler's own process (embedded mode)."""
 
     def collect(self, rt: Runtime, source: str) -> JobResult:
-        """Collect, score, tag aspects and refresh here (then embed and update the themes); log the outcome lines."""
+        """Collect, score and refresh here, then embed and update the themes and tag aspects; log the outcome lines."""
         from monitor._pipeline import StepResult, collect_step, score_step
         from monitor._pipeline.aspects import aspects_step
         from monitor._pipeline.outcome import collect_job_line, count, log_line, log_step
@@ -53,16 +53,18 @@ class InProcess:
                 # other left, usually nothing.
                 with rt.score_lock:
                     s = score_step(rt.idx, rt.cfg, rt.classifier, stop=rt.stop)
-                    aspects = aspects_step(rt.idx.store, rt.cfg, stop=rt.stop)  # its Run row says what it did
-                    if aspects.status not in ("ok", "skipped"):
-                        log_step(aspects, f"{job}:aspects")
                     refreshed = count(s.details, "refreshed") + rt.idx.refresh()
                     embed = rt.embedder_factory()
                     if embed is not None and s.status == "ok" and not rt.stop.is_set():
                         themes_started = monotonic()
-                        t = themes_step(rt.idx, rt.cfg, embed, stop=rt.stop)
+                        t = themes_step(rt.idx, rt.cfg, embed, stop=rt.stop)  # stores the new vectors
                         t.duration_s = monotonic() - themes_started
                         log_step(t, job)
+                    aspects = aspects_step(
+                        rt.idx.store, rt.cfg, stop=rt.stop
+                    )  # reads them; its Run row says what it did
+                    if aspects.status not in ("ok", "skipped"):
+                        log_step(aspects, f"{job}:aspects")
             elif c.status != "interrupted":
                 c.status = "interrupted"
         except Interrupted:

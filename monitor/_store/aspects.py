@@ -22,6 +22,7 @@ from monitor._store.tables import BRAND_T as BR
 from monitor._store.tables import MENTION_ASPECT_T as MA
 from monitor._store.tables import MENTION_T as M
 from monitor._store.tables import SOURCE_T as SRC
+from monitor._store.vectors import MentionVectors
 
 #: The aspect of the one row a mention tagged with no aspect gets.
 NO_ASPECT = "-"
@@ -161,6 +162,10 @@ def brand_totals(engine: Engine, brand_ids: Sequence[int] | None, f: WindowFilte
 
 class AspectsStore(StoreBase):
     """Aspect tagging's writes and the reads it needs (:class:`~monitor._ports.AspectStore`)."""
+
+    def mention_vectors(self, version: str, dim: int) -> MentionVectors:
+        """The stored mention vectors of embedder ``version`` (shared with the themes step)."""
+        return MentionVectors(self.engine, version, dim)
 
     def untagged_mentions(self, after: int, limit: int) -> list[Untagged]:
         """Up to ``limit`` mentions with an id above ``after`` still to tag, by id."""

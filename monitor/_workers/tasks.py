@@ -4,7 +4,7 @@
   while another worker holds the host, it is retried after a pause (not counted as a failure);
 - ``monitor.score(ids)`` → a snapshot refresh; ``monitor.score_sweep()`` → batches of what
   is still unscored (only while the scoring queue is empty, so nothing is handed out twice),
-  then the themes step (vectors of new mentions, themes of every brand);
+  then the themes step (vectors of new mentions, themes of every brand) and the aspects step;
 - ``monitor.refresh()``; ``monitor.digest(day, brands, channels, scheduled)``.
 
 All are ``acks_late`` with ``reject_on_worker_lost`` (a worker killed mid-task leaves its
@@ -130,7 +130,10 @@ def sweep_task(self: Any, pass_id: str | None = None) -> JSONObject:
     ids = work.sweep(rt)
     counts: JSONObject = {"pending": len(ids), "score_batches": _score_batches(self, ids, pass_id)}
     themes = work.themes(rt)  # vectors and themes, on the queue where the model lives
+    aspects = work.aspects(rt)  # then aspect tags, from the same vectors
     details: JSONObject = {"themes": themes} if themes is not None else {}
+    if aspects is not None:
+        details["aspects"] = aspects
     return _end(self, pass_id, {"status": "ok", "counts": counts, "details": details})
 
 

@@ -9,7 +9,8 @@ Every function can run twice with the same arguments and change nothing the seco
   stored is ignored);
 - :func:`refresh` recomputes dirty brand-days (concurrent refreshers take disjoint days);
 - :func:`themes` embeds the mentions without a vector and places them in themes (a mention
-  already placed stays; run by the scoring sweep, where the model lives);
+  already placed stays; run by the scoring sweep, where the model lives), then
+  :func:`aspects` tags the untagged ones from those vectors (a tagged mention is skipped);
 - :func:`digest` is skipped once the day's digest is written, and each delivery is made
   once (the delivery ledger).
 
@@ -183,6 +184,19 @@ def themes(rt: WorkerRuntime) -> JSONObject | None:
     return {"status": step.status, **step.counts, "errors": list(step.errors)}
 
 
+def aspects(rt: WorkerRuntime) -> JSONObject | None:
+    """Tag the mentions not tagged yet with their aspects (an ``aspects`` run row), reading the
+    vectors the themes step stored; None when it needs an embedder this worker does not have
+    (a stand-in model given without one)."""
+    from monitor._pipeline.aspects import aspects_step
+
+    factory = rt.embedder_factory
+    if factory is None and rt.classifier_factory is not None and rt.cfg.aspects.embedding:
+        return None
+    step = aspects_step(rt.index().store, rt.cfg, embedder=factory)
+    return {"status": step.status, **step.counts, "errors": list(step.errors)}
+
+
 def refresh(rt: WorkerRuntime, *, alerts: bool = False) -> JSONObject:
     """Recompute the snapshots of dirty brand-days (a run row when any was): ``snapshots``;
     with ``alerts``, also every brand's alerts, as the embedded pass's refresh step does."""
@@ -232,6 +246,7 @@ __all__ = [
     "CollectOutcome",
     "RecordingIndex",
     "RecordingStore",
+    "aspects",
     "collect_group",
     "digest",
     "record_failed_sources",
