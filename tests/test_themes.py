@@ -109,6 +109,24 @@ def test_terms_skip_stop_words_brand_words_and_turkish_suffixes() -> None:
     assert gist({"sv": ["laddstation"], "bg": ["база"]}, {"sv": 1, "bg": 4}) == "база"
 
 
+def test_terms_count_inflections_together_and_name_what_many_mentions_say() -> None:
+    from monitor._themes.terms import stems
+
+    assert set(stems(["dock", "docks", "docking", "docked"], "en").values()) == {"dock"}
+    assert stems(["4.2.1", "laddstationen"], "sv") == {"4.2.1": "4.2.1", "laddstationen": "laddstation"}
+    assert stems(["базата", "базите"], "bg") == {"базата": "базата", "базите": "базите"}  # no stemmer: words
+    dock = ["won't dock", "docking fails", "never docks", "the dock is dead", "docked once"]
+    words = ("alpha", "bravo", "charlie", "delta", "echo", "foxtrot", "golf", "hotel")
+    docs = [("a", "en", t) for t in dock] + [("a", "en", f"{w} calibration") for w in words[:2]]
+    docs += [("a", "en", w) for w in words[2:]]  # 15 mentions: a term needs 3 (a fifth)
+    docs += [("b", "en", "the dock looks nice"), ("b", "en", "price too high"), (None, "en", "docked fine")]
+    terms = distinctive_terms(docs)
+    # dock: 5 of 15 in four forms, shown as the form most used ("dock", 1 each: the shortest);
+    # calibration is rarer elsewhere (idf) but in 2 of 15 only, below a fifth: never a term
+    assert terms["a"]["en"] == ["dock"]
+    assert distinctive_terms(docs[:7])["a"]["en"] == ["dock", "calibration"]  # 2 of 7 is enough
+
+
 # ------------------------------------------------------------------ the plan
 
 

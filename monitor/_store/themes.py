@@ -44,6 +44,7 @@ class ThemeWindow:
     texts: list[str]
     theme_ids: list[int | None]
     vectors: NDArray[np.float32]
+    kinds: list[str] = field(default_factory=list)  # each mention's source kind
 
 
 @dataclass
@@ -119,8 +120,12 @@ def window(engine: Engine, brand_id: int, since: datetime, version: str, dim: in
     """The brand's mentions published at or after ``since`` with a vector of ``version``
     (``texts`` left empty: :func:`texts` reads those an update names themes from)."""
     q = (
-        select(M.c.id, M.c.lang, MV.c.scale, MV.c.data, MT.c.mention_id, MT.c.theme_id)
-        .select_from(M.join(MV, MV.c.mention_id == M.c.id).outerjoin(MT, MT.c.mention_id == M.c.id))
+        select(M.c.id, M.c.lang, MV.c.scale, MV.c.data, MT.c.mention_id, MT.c.theme_id, SRC.c.kind)
+        .select_from(
+            M.join(MV, MV.c.mention_id == M.c.id)
+            .join(SRC, SRC.c.id == M.c.source_id)
+            .outerjoin(MT, MT.c.mention_id == M.c.id)
+        )
         .where(M.c.brand_id == brand_id, M.c.published_at >= since, MV.c.version == version)
         .order_by(M.c.id)
     )
@@ -129,14 +134,16 @@ def window(engine: Engine, brand_id: int, since: datetime, version: str, dim: in
     themes: list[int | None] = []
     scales: list[float] = []
     blobs: list[bytes] = []
+    kinds: list[str] = []
     with engine.connect() as conn:
         for r in conn.execute(q):
+            kinds.append(str(r[6]))
             ids.append(int(r[0]))
             langs.append(r[1])
             scales.append(float(r[2]))
             blobs.append(bytes(r[3]))
             themes.append(-1 if r[4] is None else (int(r[5]) if r[5] is not None else None))
-    return ThemeWindow(ids, langs, [], themes, dequantise(blobs, scales, dim))
+    return ThemeWindow(ids, langs, [], themes, dequantise(blobs, scales, dim), kinds)
 
 
 def texts(engine: Engine, ids: Sequence[int]) -> dict[int, str]:

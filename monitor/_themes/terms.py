@@ -4,18 +4,25 @@ Each theme is one "class document" per language: a term's weight in a theme is h
 the theme's mentions of that language hold it, over the theme's mentions of that language
 (tf), times ``log(1 + A / f)`` where ``f`` counts the mentions of that language holding it
 in every theme and among the unassigned (the background), and ``A`` is the average number
-of mentions per class (BERTopic's c-TF-IDF, counted per mention so one long post does not
-name a theme). Stop words of the language (:mod:`monitor._themes.stopwords`), the brand's
-own names and words of one character are never terms; a term must occur in two of the
-theme's mentions (one when the theme has fewer than three in that language).
+of terms per class (a term counted once per mention holding it): BERTopic's c-TF-IDF,
+counted per mention so one long post does not name a theme. Stop words of the language
+(:mod:`monitor._themes.stopwords`), the brand's own names and words of one character are
+never terms; a term must occur in a fifth of the theme's mentions of that language and in
+two at least (one when the theme has fewer than three in that language).
+
+In English, Swedish and Turkish a term is counted by its Snowball stem, so inflections add
+up ("dock", "docks", "docking", "docked" are one term) and the name shows the stem's most
+frequent word; Bulgarian has no Snowball stemmer and the Armenian one folds unrelated words
+together, so there a term is the word itself.
 """
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 from collections import Counter, defaultdict
-from collections.abc import Hashable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
 from typing import TypeVar
 
 from monitor._search import fold
@@ -27,6 +34,9 @@ K = TypeVar("K", bound=Hashable)
 _WORD = re.compile(r"\w+(?:[.\-'’]\w+)*")
 #: How many terms per language a theme keeps.
 TOP = 6
+#: The share of a theme's mentions (of that language) a term must occur in, at least: a name
+#: says what many of them say, not what two rare ones share.
+SUPPORT = 0.2
 
 
 def tokens(text: str, lang: str | None, exclude: frozenset[str] = frozenset()) -> set[str]:
@@ -43,6 +53,29 @@ def tokens(text: str, lang: str | None, exclude: frozenset[str] = frozenset()) -
             continue
         out.add(w)
     return out
+
+
+#: The Snowball algorithm per language whose stems are trusted for naming.
+_STEMMERS = {"en": "english", "sv": "swedish", "tr": "turkish"}
+
+
+@functools.cache
+def _stemmer(lang: str) -> Callable[[str], str] | None:
+    import snowballstemmer
+
+    algorithm = _STEMMERS.get(lang)
+    return snowballstemmer.stemmer(algorithm).stemWord if algorithm else None
+
+
+@functools.lru_cache(maxsize=200_000)
+def _term(word: str, lang: str) -> str:
+    stem = _stemmer(lang)
+    return stem(word) if stem is not None and not any(c.isdigit() for c in word) else word
+
+
+def stems(words: Iterable[str], lang: str | None) -> dict[str, str]:
+    """Each word's term key: its stem where the language has a trusted stemmer, else itself."""
+    return {w: _term(w, lang or "") for w in words}
 
 
 def brand_words(names: Iterable[str]) -> frozenset[str]:
@@ -67,24 +100,35 @@ def distinctive_terms(
     holding: dict[str, Counter[str]] = defaultdict(Counter)  # lang → term → mentions holding it
     per_class: dict[tuple[K, str], Counter[str]] = defaultdict(Counter)
     sizes: Counter[tuple[K | None, str]] = Counter()
+    volume: Counter[str] = Counter()  # lang → (mention, term) pairs
+    shown: dict[str, Counter[tuple[str, str]]] = defaultdict(Counter)  # lang → (term, word) → uses
     for cls, lang, text in docs:
         key = lang or ""
-        words = tokens(text, lang, exclude)
+        keyed = stems(tokens(text, lang, exclude), lang)
+        shown[key].update(((t, w) for w, t in keyed.items()) if cls is not None else ())
+        words = set(keyed.values())
         holding[key].update(words)
         sizes[(cls, key)] += 1
+        volume[key] += len(words)
         if cls is not None:
             per_class[(cls, key)].update(words)
     classes_per_lang = Counter(key for (_c, key) in sizes)
     out: dict[K, dict[str, list[str]]] = defaultdict(dict)
     for (cls, key), counts in per_class.items():
         n = sizes[(cls, key)]
-        avg = sum(v for (_c, k), v in sizes.items() if k == key) / max(1, classes_per_lang[key])
-        need = 2 if n >= 3 else 1
+        avg = volume[key] / max(1, classes_per_lang[key])  # terms per class, as BERTopic's A
+        need = max(2, math.ceil(SUPPORT * n)) if n >= 3 else 1
         scored = [((c / n) * math.log(1.0 + avg / holding[key][t]), t) for t, c in counts.items() if c >= need]
         scored.sort(key=lambda st: (-st[0], st[1]))
         if scored:
-            out[cls][key] = [t for _s, t in scored[:top]]
+            out[cls][key] = [_word(shown[key], t) for _s, t in scored[:top]]
     return dict(out)
+
+
+def _word(uses: Counter[tuple[str, str]], term: str) -> str:
+    """The word a term is shown as: its most used form (the shortest, then first, on a tie)."""
+    forms = [(n, w) for (t, w), n in uses.items() if t == term]
+    return min(forms, key=lambda nw: (-nw[0], len(nw[1]), nw[1]))[1] if forms else term
 
 
 def gist(terms: Mapping[str, Sequence[str]], volume_by_lang: Mapping[str, int], n: int = 3) -> str:
@@ -97,4 +141,4 @@ def gist(terms: Mapping[str, Sequence[str]], volume_by_lang: Mapping[str, int], 
     return " / ".join(chosen[:n])
 
 
-__all__ = ["TOP", "brand_words", "distinctive_terms", "gist", "tokens"]
+__all__ = ["SUPPORT", "TOP", "brand_words", "distinctive_terms", "gist", "tokens"]

@@ -62,7 +62,7 @@ def update_themes(
     if not win.ids:
         return ThemeRun(brand, 0, 0, 0, 0, len(stored))
     usable = [(t.id, t.centroid) for t in stored if t.version == version and t.centroid.shape == (dim,)]
-    x = centre(win.vectors, win.langs)
+    x = centre(win.vectors, win.langs, win.kinds)
     plan = plan_update(x, win.theme_ids, usable)
 
     named = sample(len(win.ids), NAMING_SAMPLE)
