@@ -95,7 +95,8 @@ class DriverMethods:
         out = []
         for aspect in figures[0].keys() | figures[1].keys():
             b, a = figures[0].get(aspect), figures[1].get(aspect)
-            label = (a or b).label if (a or b) is not None else aspect  # type: ignore[union-attr]
+            either = a if a is not None else b
+            label = either.label if either is not None else aspect
             out.append(Segment("aspect", aspect, label, _aspect_counts(b), _aspect_counts(a)))
         return out
 

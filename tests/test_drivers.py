@@ -55,6 +55,22 @@ def test_overlapping_aspects_use_the_brand_change_as_denominator() -> None:
     assert "talk about price" in report.lines()[0]
 
 
+def test_a_share_of_new_negatives_never_tops_100_percent() -> None:
+    # the dock theme rose by 7 negatives while another theme fell by 2: the net rise is 5,
+    # the gross rise 7; dock is 7 of the 7 new negatives, not 140 % of 5
+    before, after = Counts(10, 0, 4), Counts(10, 0, 9)
+    themes = [
+        Segment("theme", "1", "dock", Counts(0, 0, 0), Counts(0, 0, 7)),
+        Segment("theme", "2", "price", Counts(5, 0, 4), Counts(5, 0, 2)),
+    ]
+    aspects = [Segment("aspect", "service", "service", Counts(0, 0, 1), Counts(0, 0, 8))]
+    report = explain("B", before, after, [*themes, *aspects])
+    shares = {d.key: d.share_of_new_negative for d in report.drivers}
+    assert shares["1"] == pytest.approx(1.0) and shares["service"] == pytest.approx(1.0)  # 7 of net 5: capped
+    assert all(0 <= (d.share_of_new_negative or 0) <= 1 for d in report.drivers)
+    assert "100 % of the new negative mentions are about dock" in report.headline()
+
+
 def test_a_rise_in_volume_is_explained_by_added_volume() -> None:
     before, after = Counts(10, 10, 0), Counts(30, 40, 0)
     segs = [

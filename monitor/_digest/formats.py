@@ -81,6 +81,10 @@ class Formats:
         """A count: ``1,234``."""
         return DASH if n is None else self.number(n)
 
+    def counted(self, n: int | None, noun: str, plural: str | None = None) -> str:
+        """``n`` and the noun, singular for one: "1 mention", "2,300 mentions"."""
+        return f"{self.count(n)} {noun if n == 1 else (plural or noun + 's')}"
+
     def pct(self, x: float | None, digits: int = 0) -> str:
         """A fraction as a percentage: ``80 %`` (at most one decimal: ``digits`` is 0 or 1)."""
         if x is None:

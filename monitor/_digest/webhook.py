@@ -119,11 +119,12 @@ def _why(b: BrandDigest, d: Digest, f: Formats) -> str:
     for t in why.themes:
         gist = f" ({slack_escape(t.gist)})" if t.gist else ""
         lines.append(
-            f"• {slack_escape(t.name)}{gist}: {f.count(t.volume)} mentions, MSI {f.pct(t.msi)} (n = {f.count(t.msi_n)})"
+            f"• {slack_escape(t.name)}{gist}: {f.counted(t.volume, 'mention')}, "
+            f"MSI {f.pct(t.msi)} (n = {f.count(t.msi_n)})"
         )
     for a in why.aspects:
         lines.append(
-            f"• {slack_escape(a.aspect)}: {f.count(a.volume)} mentions, MSI {f.pct(a.msi)} (n = {f.count(a.msi_n)})"
+            f"• {slack_escape(a.aspect)}: {f.counted(a.volume, 'mention')}, MSI {f.pct(a.msi)} (n = {f.count(a.msi_n)})"
         )
     c = why.complaints
     if c is not None:

@@ -84,21 +84,6 @@ class WaitingComplaint:
 
 
 @dataclass(frozen=True, slots=True)
-class AnswerFigures:
-    """Complaint figures of a brand over all its sources (``source=None``) or one source."""
-
-    source: str | None
-    complaints: int
-    open: int
-    overdue: int
-    oldest_open_s: float | None
-    due: int
-    answered_in_time: int
-    answered_in_time_share: float | None
-    median_response_s: float | None
-
-
-@dataclass(frozen=True, slots=True)
 class WhatDroveIt:
     """A brand's "What drove it": drivers, themes, aspects (empty until something fills
     them) and the complaints awaiting an answer as of the digest's time."""
@@ -106,8 +91,8 @@ class WhatDroveIt:
     drivers: tuple[DriverLine, ...] = ()
     themes: tuple[ThemeRow, ...] = ()
     aspects: tuple[AspectRow, ...] = ()
-    complaints: AnswerFigures | None = None  # all sources; None: no complaint in the window
-    by_source: tuple[AnswerFigures, ...] = ()
+    complaints: FiguresView | None = None  # all sources; None: no complaint in the window
+    by_source: tuple[FiguresView, ...] = ()
     waiting: tuple[WaitingComplaint, ...] = ()
     target_s: float = 3 * 86400.0
     since_days: int = 30
@@ -185,20 +170,6 @@ def waiting_complaint(c: ComplaintView) -> WaitingComplaint:
     )
 
 
-def answer_figures(r: FiguresView) -> AnswerFigures:
-    return AnswerFigures(
-        source=r.source,
-        complaints=r.complaints,
-        open=r.open,
-        overdue=r.overdue,
-        oldest_open_s=r.oldest_open_s,
-        due=r.due,
-        answered_in_time=r.answered_in_time,
-        answered_in_time_share=r.answered_in_time_share,
-        median_response_s=r.median_response_s,
-    )
-
-
 def what_drove_it(
     figures: Sequence[FiguresView],
     waiting: Sequence[ComplaintView],
@@ -211,8 +182,8 @@ def what_drove_it(
 ) -> WhatDroveIt:
     """The section from one brand's complaint figures (all sources first, then per source)
     and its open complaints, longest waiting first."""
-    overall = next((answer_figures(r) for r in figures if r.source is None), None)
-    per_source = tuple(answer_figures(r) for r in figures if r.source is not None)
+    overall = next((r for r in figures if r.source is None), None)
+    per_source = tuple(r for r in figures if r.source is not None)
     return WhatDroveIt(
         drivers=tuple(drivers),
         themes=tuple(themes),
@@ -227,7 +198,6 @@ def what_drove_it(
 
 __all__ = [
     "COMPLAINTS_SHOWN",
-    "AnswerFigures",
     "AspectRow",
     "ComplaintView",
     "DriverLine",
@@ -235,7 +205,6 @@ __all__ = [
     "ThemeRow",
     "WaitingComplaint",
     "WhatDroveIt",
-    "answer_figures",
     "waiting_complaint",
     "what_drove_it",
 ]

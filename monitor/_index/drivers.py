@@ -4,7 +4,9 @@ Two periods of equal length are compared: *before* and *after*. Every segment (a
 aspect, a source, a language) carries its label counts in both. For each segment:
 
 - **share of the new negative mentions**: its rise in negatives over the brand's rise in
-  negatives (only when the brand's negatives rose);
+  negatives (only when the brand's negatives rose), or over the summed rise of the
+  segments of its dimension that rose when that is more (some segments fell while others
+  rose); an aspect's (aspects overlap) is over the brand's rise alone, and at most 100 %;
 - **share of the added volume**: the same for all mentions;
 - **MSI effect** in points: the brand's MSI *after* minus the MSI it would have had if this
   segment alone had stayed as it was *before* (a counterfactual, so it needs no additivity:
@@ -23,6 +25,8 @@ from typing import Any
 from monitor.errors import InvalidArgument, MonitorError
 
 DIMENSIONS = ("theme", "aspect", "source", "lang")
+#: Dimensions where one mention may belong to several segments.
+OVERLAPPING = frozenset({"aspect"})
 MIN_SHARE = 0.10  # a segment that explains less than this of a change is not named
 MIN_EFFECT_POINTS = 1.0
 
@@ -232,7 +236,7 @@ def _msi(c: Counts) -> str:
 def _share(part: float, whole: float) -> float | None:
     if whole <= 0:
         return None
-    return max(0.0, part / whole)
+    return min(1.0, max(0.0, part / whole))
 
 
 def _effect(total_after: Counts, seg: Segment) -> float | None:
@@ -253,8 +257,22 @@ def explain(
     new_negative = after.negative - before.negative
     added = after.total - before.total
     falling = (c := DriverReport(brand, before, after).msi_change) is not None and c < 0
+    segments = list(segments)
+    # A share's whole is the gross rise: where one segment rose and another fell, the rise of
+    # each dimension's rising segments is more than the net change (a share never tops 100 %).
+    gross_negative: dict[str, float] = {}
+    gross_added: dict[str, float] = {}
+    for seg in segments:
+        if seg.dimension in OVERLAPPING:  # a mention may rise in two aspects: the net change stays the whole
+            continue
+        gross_negative[seg.dimension] = gross_negative.get(seg.dimension, 0.0) + max(
+            0.0, seg.after.negative - seg.before.negative
+        )
+        gross_added[seg.dimension] = gross_added.get(seg.dimension, 0.0) + max(0.0, seg.after.total - seg.before.total)
     drivers: list[Driver] = []
     for seg in segments:
+        whole_negative = max(new_negative, gross_negative.get(seg.dimension, 0.0))
+        whole_added = max(added, gross_added.get(seg.dimension, 0.0))
         if seg.dimension not in DIMENSIONS:
             raise InvalidArgument.of(
                 "dimension", seg.dimension, f"unknown driver dimension; expected one of {', '.join(DIMENSIONS)}"
@@ -266,8 +284,8 @@ def explain(
                 seg.name,
                 seg.before,
                 seg.after,
-                _share(seg.after.negative - seg.before.negative, new_negative),
-                _share(seg.after.total - seg.before.total, added),
+                _share(seg.after.negative - seg.before.negative, whole_negative),
+                _share(seg.after.total - seg.before.total, whole_added),
                 _effect(after, seg),
                 seg.langs,
             )

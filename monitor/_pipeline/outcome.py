@@ -109,7 +109,9 @@ def step_line(step: StepResult, job: str | None = None, **extra: object) -> tupl
         by_brand = step.details.get("alerts")
         if isinstance(by_brand, dict) and by_brand:
             more["alerts_by_brand"] = by_brand
-        text = f"{_plural(count(more, 'refreshed'), 'brand-day')} refreshed, {_plural(count(more, 'alerts'), 'alert')}"
+        # the 24 hours up to now, as `monitor alerts` judges them (the digest judges its calendar day)
+        alerts = _plural(count(more, "alerts"), "alert")
+        text = f"{_plural(count(more, 'refreshed'), 'brand-day')} refreshed, {alerts} in the last 24 h"
         if isinstance(by_brand, dict) and by_brand:
             text += " (" + ", ".join(f"{b} {n}" for b, n in by_brand.items()) + ")"
     elif step.name == "digest":
