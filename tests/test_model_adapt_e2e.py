@@ -93,6 +93,11 @@ def test_a_team_whose_stars_contradict_the_words_gets_an_adapted_model(tmp_path:
     assert res.exit_code == 0 and f"scored 0 mentions with mm-e5-small-sentiment {version}" in " ".join(
         res.output.split()
     )
+    res = runner.invoke(app, ["model", "info", "--config", str(cfg), "--json"])  # what scores this workspace
+    assert res.exit_code == 0, res.output
+    info = json.loads(res.stdout)
+    assert info["model_version"].startswith(version) and info["adapted_languages"] == ["en"]
+    assert info["shipped_version"] == shipped and "from 80 of the team's labels (en)" in info["adopted"]
 
     saved = Path(report["path"])  # a host that does not see the folder writes it from the database
     saved.rename(tmp_path / "elsewhere")

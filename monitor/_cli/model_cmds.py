@@ -7,6 +7,7 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -26,8 +27,8 @@ from monitor._cli.common import (
     progress_bar,
     resolve_config,
 )
-from monitor._config import PRECISIONS, ModelConfig
-from monitor.errors import ConfigError
+from monitor._config import PRECISIONS, ModelConfig, find_config
+from monitor.errors import ConfigError, MonitorError
 
 if TYPE_CHECKING:
     from monitor._api import MentionIndex
@@ -132,15 +133,33 @@ def info_cmd(
     backend: str | None = BackendOpt,
     as_json: bool = typer.Option(False, "--json", help="Print JSON."),
 ) -> None:
-    """Load the configured model and show what it is, where it came from and its pinned scores."""
+    """Load the configured model and show what it is, where it came from and its pinned scores;
+    in a project whose workspace adopted an adapter (``monitor model adapt``), the routed model
+    that scores it, with the adapted languages."""
     import time
 
     from monitor._sentiment import load_classifier
+    from monitor._sentiment.adapted import read_record, workspace_classifier
 
     cfg = model_config(config, model_path, precision, backend)
     t0 = time.perf_counter()
-    clf = load_classifier(cfg)
+    record, idx = None, None
+    if find_config(config, env=os.environ, cwd=Path.cwd()).path is not None and model_path is None:
+        try:  # a project: its workspace may score with an adopted adapter
+            idx = open_index(config)
+            record = read_record(idx.store)
+        except MonitorError as exc:
+            err_console.print(f"not reading the workspace's model: {escape(str(exc))}", soft_wrap=True)
+    try:
+        clf = workspace_classifier(cfg, idx.store) if record is not None and idx is not None else load_classifier(cfg)
+    finally:
+        if idx is not None:
+            idx.close()
     info: dict[str, Any] = {**clf.info(), "load_seconds": round(time.perf_counter() - t0, 2)}
+    if record is not None:
+        info["adopted"] = (
+            f"{record.adopted_at} from {record.labels} of the team's labels ({', '.join(record.languages)})"
+        )
     if cfg.backend == "embedded" and "model_dir" in info:
         from monitor._sentiment.artifacts import ModelMeta
 

@@ -1,5 +1,6 @@
 """``/model``: what model is configured and shipped (read from its files, torch not loaded),
-its measured precision, what labelled the stored mentions, and its agreement with star ratings
+the adapter this workspace adopted (``monitor model adapt``), its measured precision, what
+labelled the stored mentions, and its agreement with star ratings
 (:meth:`~monitor.MentionIndex.model_check`, the same figures as ``monitor model check``)."""
 
 from __future__ import annotations
@@ -14,12 +15,13 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from monitor._labels import LABELS
+from monitor._sentiment.adapted import MetaReader
 from monitor._store.agreement import OriginCount, label_origins
 from monitor._web.auth import Who, page
 from monitor._web.routes.common import today
 from monitor._web.state import WebState, state
 from monitor._web.views import render
-from monitor.errors import ModelError
+from monitor.errors import ModelError, MonitorError
 
 CHECK_DAYS = 30  # the agreement's window, as `monitor model check`'s default
 CACHE_SECONDS = 300.0
@@ -84,6 +86,27 @@ def _table_rows(entry: dict[str, Any]) -> dict[str, Any]:
     return {"measured": entry.get("measured", ""), "auto": entry.get("auto", ""), "rows": rows}
 
 
+def adopted(meta: MetaReader) -> dict[str, Any] | None:
+    """The workspace's adopted adapter (``monitor model adapt``) as the page shows it, or None;
+    a record that cannot be read is shown as such, not raised."""
+    from monitor._sentiment.adapted import read_record
+
+    try:
+        record = read_record(meta)
+    except MonitorError as exc:
+        return {"problem": str(exc)}
+    if record is None:
+        return None
+    return {
+        "version": record.version,
+        "languages": record.languages,
+        "labels": record.labels,
+        "adopted_at": record.adopted_at,
+        "shipped_version": record.shipped_version,
+        "comparisons": [c for c in record.comparisons if isinstance(c, dict)],
+    }
+
+
 def model_data(st: WebState) -> dict[str, Any]:
     """The model page's figures (cached a few minutes: the agreement reads mentions)."""
     hit = st.cache.get("model")
@@ -93,6 +116,7 @@ def model_data(st: WebState) -> dict[str, Any]:
     origins: list[OriginCount] = label_origins(st.index.engine)
     data = {
         "config": st.index.config.model,
+        "adapted": adopted(st.index.store),
         "meta": meta,
         "problem": problem,
         "origins": origins,
