@@ -115,6 +115,20 @@ def test_the_demo_digest_agrees_with_itself_and_the_index(demo: tuple[Path, str]
             assert f"Mentions today: {t.volume} (daily average of the 7 days before: {baseline:.1f})" in part
             assert f"Net sentiment today: {net(t.net_sentiment)} (last 7 days: {net(w.net_sentiment)})" in part
 
+            # the reach-weighted line beside them: MentionIndex.reach over the same 7 days
+            [r] = idx.reach(brand, start=day - timedelta(days=6), end=day, by=None)
+            assert (r.volume, r.msi) == (w.volume, w.msi)
+            if r.with_reach:
+                assert r.weighted_msi_low is not None and r.weighted_msi_high is not None
+                interval = f"{round(r.weighted_msi_low * 100)}–{round(r.weighted_msi_high * 100)} %"
+                low = ", low sample" if r.weighted_low_sample else ""
+                assert (
+                    f"  Reach-weighted MSI last 7 days: {pct(r.weighted_msi)} ({interval}, "
+                    f"effective n = {round(r.effective_n)}{low}; {r.with_reach} of {r.volume} mentions had a reach)"
+                ) in part
+            else:
+                assert "Reach-weighted" not in part
+
             # the tables add up to the headline
             for heading, by in (("BY SOURCE", "source"), ("BY LANGUAGE", "lang")):
                 rows = table_rows(part, heading)
@@ -162,6 +176,7 @@ def test_the_demo_digest_agrees_with_itself_and_the_index(demo: tuple[Path, str]
             shares[brand] = int(voice.group(2))
         assert sum(shares.values()) in (99, 100, 101)
     assert text.count("\n  ! ") >= 3  # the demo's bad day does raise alerts: their figures were checked
+    assert "  Reach-weighted MSI last 7 days: " in text  # the demo's social sources give a reach: checked too
 
 
 def test_the_demo_chart_files_say_each_part_once(demo: tuple[Path, str]) -> None:

@@ -371,6 +371,7 @@ def build_digest(
                 average_ratings=read_average_ratings(idx, brand, day),
                 model_check=idx.model_check(brand, days=30, end=day),
                 why=what_drove_it_for(idx, brand, at, answer_target_s, report, day),
+                week_reach=next(iter(idx.reach(brand, start=week_start, end=day, by=None)), None),
             )
         )
 

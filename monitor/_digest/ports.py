@@ -1,7 +1,7 @@
 """What the digest reads from the index: the analyst methods it calls, typed.
 
-:class:`~monitor._api.MentionIndex` satisfies :class:`DigestIndex`. ``Point``, ``Alert`` and
-``ModelCheck`` are the index's own pure records; the mention, source, share-of-voice, daily
+:class:`~monitor._api.MentionIndex` satisfies :class:`DigestIndex`. ``Point``, ``ReachPoint``,
+``Alert`` and ``ModelCheck`` are the index's own pure records; the mention, source, share-of-voice, daily
 rating-snapshot and complaint records are read by attribute through the small read-only Protocols below,
 so any record with those fields will do (a test may hand in its own dataclasses).
 """
@@ -19,6 +19,7 @@ from monitor._index.aspects import AspectFigures
 from monitor._index.drivers import DriverReport
 from monitor._index.periods import By
 from monitor._index.points import Point
+from monitor._index.reach import ReachPoint
 from monitor._theme_results import ThemeFigures
 
 
@@ -118,6 +119,8 @@ class DigestIndex(Protocol):
     """The part of ``MentionIndex`` the digest reads (windows are calendar days, inclusive)."""
 
     def satisfaction(self, brand: str, *, start: date, end: date, by: By) -> Sequence[Point]: ...
+
+    def reach(self, brand: str, *, start: date, end: date, by: By) -> Sequence[ReachPoint]: ...
 
     def breakdown(self, brand: str, start: date, end: date, *, by: str) -> Sequence[tuple[str, Point]]: ...
 

@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo
 from monitor._digest.quotes import EXCERPT_CHARS, MentionItem, excerpt
 from monitor._digest.why import WhatDroveIt
 from monitor._index.agreement import ModelCheck, describe
+from monitor._index.reach import ReachPoint
 from monitor._textsafe import printable
 
 ITEM_CHARS = 80  # of a rated item's name, in the "Average ratings" section
@@ -218,6 +219,13 @@ class BrandDigest:
     model_check: ModelCheck | None = None
     #: "What drove it": drivers, themes, aspects, complaints awaiting an answer
     why: WhatDroveIt = field(default_factory=WhatDroveIt)
+    #: the reach-weighted figures of the last 7 days, beside :attr:`week` (None: not read)
+    week_reach: ReachPoint | None = None
+
+    @property
+    def has_reach(self) -> bool:
+        """True when a mention of the last 7 days had a reach (the reach-weighted line is shown)."""
+        return self.week_reach is not None and self.week_reach.with_reach > 0
 
     @property
     def model_line(self) -> str:
@@ -305,6 +313,11 @@ class Digest:
     def model_lines(self) -> tuple[str, ...]:
         """Each brand's line on the model's agreement with the stars (brands without rated mentions left out)."""
         return tuple(b.model_line for b in self.brands if b.model_line)
+
+    @property
+    def has_reach(self) -> bool:
+        """True when a brand shows a reach-weighted line (the footer then says how it is weighed)."""
+        return any(b.has_reach for b in self.brands)
 
     @property
     def partial_day(self) -> bool:

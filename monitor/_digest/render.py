@@ -23,6 +23,7 @@ from jinja2 import Environment, PackageLoader, StrictUndefined
 from monitor._digest.chart import render_chart
 from monitor._digest.formats import DASH, Formats
 from monitor._digest.headline import headline, when
+from monitor._digest.reach import reach_legend, reach_line
 from monitor._digest.records import BrandDigest, Digest, Window
 from monitor._digest.story import empty_statement, legend, source_line, sources_summary, window_statement
 from monitor._textsafe import printable
@@ -180,6 +181,8 @@ def _env(autoescape: bool) -> Environment:
             "lang_name": lang_name,
             "empty_statement": empty_statement,
             "legend": legend,
+            "reach_legend": reach_legend,
+            "reach_line": reach_line,
             "source_line": source_line,
             "sources_summary": sources_summary,
             "when": when,

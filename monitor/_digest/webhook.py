@@ -14,6 +14,7 @@ from monitor._config import Secrets
 from monitor._digest.files import DigestFiles
 from monitor._digest.formats import Formats
 from monitor._digest.headline import headline, when
+from monitor._digest.reach import reach_line
 from monitor._digest.records import BrandDigest, Digest
 from monitor._digest.render import RenderedDigest, formats, safe_url, slack_escape
 from monitor._digest.story import empty_statement, window_statement
@@ -63,6 +64,9 @@ def webhook_payload(rendered: RenderedDigest, files: DigestFiles | None = None) 
             }
         )
         blocks.append({"type": "section", "fields": fields})
+        reach = reach_line(b, f)
+        if reach is not None:
+            blocks.append({"type": "context", "elements": [{"type": "mrkdwn", "text": slack_escape(reach.text)}]})
         if b.alerts:
             text = "\n".join(
                 f":warning: *{slack_escape(a.heading)}*" + "".join(f"\n      {slack_escape(x)}" for x in a.details)
