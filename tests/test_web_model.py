@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from monitor._api import MentionIndex
 from monitor._sentiment.adapted import ADAPTED_KEY, AdaptedRecord
-from tests.test_web import TestClient, clock, client, index, login  # noqa: F401  (fixtures)
+from tests.test_web import TestClient, client, clock, index, login  # noqa: F401  (fixtures)
 
 
 def test_model_page_names_the_adopted_adapter_and_how_it_won(client: TestClient, index: MentionIndex) -> None:  # noqa: F811
