@@ -11,6 +11,7 @@ pipeline's themes step (:mod:`monitor._pipeline.themes`) and stored; these metho
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Sequence
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -166,6 +167,11 @@ class ThemeMethods:
                 )
             )
         return ResultList(out)
+
+    def mention_themes(self, mention_ids: Sequence[int]) -> dict[int, str]:
+        """The name of the theme each of ``mention_ids`` is in (a mention in no theme, or not
+        placed yet, is absent): the English-readable hint the digest shows beside a quote."""
+        return theme_store.theme_names_of(self.engine, mention_ids)
 
 
 __all__ = ["DAYS", "REPRESENTATIVES", "ThemeMethods"]

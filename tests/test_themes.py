@@ -345,6 +345,27 @@ def test_a_worker_updates_the_themes_in_its_sweep(tmp_path: Path) -> None:
         rt.forget()
 
 
+def test_the_digest_names_each_quote_s_theme(story: tuple[MentionIndex, TopicEmbedder]) -> None:
+    """A quote in any language carries its theme's name: the hint of its topic for a reader
+    who does not read that language."""
+    from monitor._digest.context import build_digest
+    from monitor._digest.render import render_html, render_markdown, render_text
+
+    idx, emb = story
+    themes_step(idx, idx.config, lambda: emb, now=NOW)
+    day = (NOW - timedelta(days=3)).date()
+    d = build_digest(idx, ["Lumio"], day, tz="UTC", now=NOW)
+    quotes = [*d.brands[0].most_negative, *d.brands[0].most_positive]
+    assert quotes
+    names = idx.mention_themes([q.id for q in quotes if q.id is not None])
+    assert names and all(q.theme == names.get(q.id) for q in quotes)  # each quote: its own theme
+    text, html, md = render_text(d), render_html(d), render_markdown(d)
+    for q in quotes:
+        if q.theme:
+            assert f"    theme: {q.theme}" in text and f"_(theme: {q.theme})_" in md
+            assert f'theme “<span dir="auto">{q.theme}</span>”' in html
+
+
 def test_themes_are_drivers_of_a_move(story: tuple[MentionIndex, TopicEmbedder]) -> None:
     from dataclasses import replace
 

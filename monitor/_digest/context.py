@@ -17,6 +17,7 @@ the day is not over). Times are shown in ``digest.timezone`` (``display_tz``).
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
+from dataclasses import replace
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
@@ -287,7 +288,9 @@ def _voice_row(brand: str, today: BrandShare | None, week: BrandShare | None) ->
 
 def _strongest(idx: DigestIndex, brand: str, label: str, since: datetime, until: datetime) -> tuple[MentionItem, ...]:
     found = idx.mentions(brand, sentiment=label, since=since, until=until, limit=40, order="strongest")
-    return top_mentions([mention_item(m) for m in found], label)
+    top = top_mentions([mention_item(m) for m in found], label)
+    themes = idx.mention_themes([m.id for m in top if m.id is not None])
+    return tuple(replace(m, theme=themes.get(m.id)) if m.id in themes else m for m in top)
 
 
 def day_labels(day: date, local_today: date) -> tuple[str, str]:

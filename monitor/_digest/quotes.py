@@ -26,6 +26,7 @@ class MentionItem:
     p_positive: float | None
     rating: float | None
     rating_scale: tuple[float, float] | None
+    theme: str | None = None  # the name of the theme it is in: a hint of its topic in any language
 
     @property
     def rating_text(self) -> str | None:

@@ -83,7 +83,9 @@ def webhook_payload(rendered: RenderedDigest, files: DigestFiles | None = None) 
                 quote = slack_escape(m.excerpt[:200])
                 link = safe_url(m.url)
                 lines.append(
-                    f">{quote}\n_{slack_escape(m.lang)} · {slack_escape(m.source_kind)}_"
+                    f">{quote}\n_{slack_escape(m.lang)} · {slack_escape(m.source_kind)}"
+                    + (f" · theme: {slack_escape(m.theme)}" if m.theme else "")
+                    + "_"
                     + (f" · <{link}|open>" if link else "")
                 )
             blocks.append(

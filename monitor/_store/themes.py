@@ -156,6 +156,20 @@ def texts(engine: Engine, ids: Sequence[int]) -> dict[int, str]:
     return out
 
 
+def theme_names_of(engine: Engine, ids: Sequence[int]) -> dict[int, str]:
+    """The name of the theme each of ``ids`` is in (a mention in none is absent)."""
+    out: dict[int, str] = {}
+    with engine.connect() as conn:
+        for part in chunks(sorted(set(ids)), _IN):
+            q = (
+                select(MT.c.mention_id, TH.c.name)
+                .select_from(MT.join(TH, TH.c.id == MT.c.theme_id))
+                .where(MT.c.mention_id.in_(list(part)))
+            )
+            out.update({int(r[0]): str(r[1]) for r in conn.execute(q)})
+    return out
+
+
 def brand_themes(engine: Engine, brand_id: int) -> list[StoredTheme]:
     """The brand's stored themes, oldest first."""
     import numpy as np
