@@ -15,7 +15,7 @@ from monitor._check_api import ModelCheckMethods
 from monitor._complaint_api import ComplaintMethods
 from monitor._config import Config, config_from_dict, load_config
 from monitor._driver_api import DriverMethods
-from monitor._filters import DateArg, check_day, check_instant, check_lang, check_source, check_source_name
+from monitor._filters import DateArg, check_day, check_lang, check_source, check_source_name
 from monitor._hints import closest, hinted, unknown_brand
 from monitor._index import alerts as alert_rules
 from monitor._index.agreement import BEFORE_DAYS, RECENT_DAYS, Agreement, ModelCheck, drop_alerts
@@ -24,7 +24,8 @@ from monitor._index.periods import BY_VALUES, By, periods
 from monitor._index.points import Point, Tally
 from monitor._index.snapshots import Snapshot
 from monitor._integrity import VerifyReport
-from monitor._labels import EFFECTIVE_LABELS, check_label
+from monitor._labels import check_label
+from monitor._mention_api import MentionMethods
 from monitor._reach_api import ReachMethods
 from monitor._records import Mention
 from monitor._results import BrandFigures, BreakdownRow, ResultList
@@ -32,22 +33,24 @@ from monitor._store import Engine, IngestResult, Store, forget_open_runs, listin
 from monitor._store import ratings as rating_store
 from monitor._store.agreement import rated_scores
 from monitor._store.engine import make_engine, upgrade
-from monitor._store.listings import MentionFilter, MentionList, MentionRecord, RunRecord, SourceOverview
+from monitor._store.listings import MentionRecord, RunRecord, SourceOverview
 from monitor._store.ratings import RatingPoint
 from monitor._store.relabels import LabelChange
 from monitor._theme_api import ThemeMethods
-from monitor.errors import InvalidArgument, InvalidLabel, StorageError
+from monitor.errors import InvalidArgument, StorageError
 
 
-class MentionIndex(ComplaintMethods, DriverMethods, ModelCheckMethods, ReachMethods, AspectMethods, ThemeMethods):
+class MentionIndex(
+    ComplaintMethods, DriverMethods, ModelCheckMethods, ReachMethods, AspectMethods, ThemeMethods, MentionMethods
+):
     """The mention store and index of one database.
 
     ``store`` (:class:`monitor._store.Store`) takes what collection, scoring and the
     scheduled jobs write — runs, source state, HTTP validators, scores, retention —
     through the ports of :mod:`monitor._ports`; the methods here (and the mixins' of
     :mod:`monitor._complaint_api`, :mod:`monitor._driver_api`, :mod:`monitor._check_api`,
-    :mod:`monitor._reach_api`, :mod:`monitor._aspect_api`, :mod:`monitor._theme_api`) are the
-    analyst's surface; ``clock`` tells "now" (tests replace it).
+    :mod:`monitor._reach_api`, :mod:`monitor._aspect_api`, :mod:`monitor._theme_api`,
+    :mod:`monitor._mention_api`) are the analyst's surface; ``clock`` tells "now" (tests replace it).
     """
 
     def __init__(self, engine: Engine, config: Config) -> None:
@@ -289,69 +292,6 @@ class MentionIndex(ComplaintMethods, DriverMethods, ModelCheckMethods, ReachMeth
         points = {b: t.get((bid, s), Tally()).point(s, self.config.index.min_sample) for b, bid in ids.items()}
         total = sum(p.volume for p in points.values())
         return ResultList([BrandFigures.of(b, (p.volume / total) if total else None, p) for b, p in points.items()])
-
-    def mentions(
-        self,
-        brand: str | None,
-        sentiment: str | None = None,
-        lang: str | None = None,
-        source: str | None = None,
-        since: datetime | date | str | None = None,
-        until: datetime | date | str | None = None,
-        limit: int = 50,
-        order: str = "recent",
-        *,
-        origin: str | None = None,
-        stars: int | None = None,
-        text: str | None = None,
-        after: str | None = None,
-    ) -> MentionList:
-        """Stored mentions (of every brand when ``brand`` is None), newest first
-        (``order="strongest"``: most confident first).
-
-        ``origin`` is where the label came from (``manual``, ``import``, ``rating``, ``model``
-        or a model's ``id@version``), ``stars`` a rating of 1–5 on the mention's own scale,
-        ``text`` words the title or text holds — every word, anywhere (inside longer words
-        too), any case (Unicode case folding; the Turkish i's are one letter), no operators;
-        at most 200 characters and 10 words (more raises
-        :class:`~monitor.errors.InvalidArgument`). The next page: ``after=`` the last
-        mention's ``cursor`` (keyset paging, newest-first order only).
-
-        A newest-first search the trigram index cannot narrow — only words of one or two
-        characters, or words in very many mentions — reads at most 20,000 mentions per call,
-        newest first (fewer on a busy machine: no further step after 0.15 s). If fewer than
-        ``limit`` match among them, the result is partial: it holds every match back to
-        ``result.searched_to`` and ``result.resume_after`` is the ``after=`` that continues
-        searching older mentions (see :class:`~monitor.MentionList`); ``None`` when there is
-        nothing to continue."""
-        if sentiment is not None and sentiment not in EFFECTIVE_LABELS:
-            expected = f"expected one of {', '.join(EFFECTIVE_LABELS[:-1])} or {EFFECTIVE_LABELS[-1]!r}"
-            raise InvalidLabel.of("sentiment", sentiment, hinted(expected, closest(sentiment, EFFECTIVE_LABELS)))
-        if order not in ("recent", "strongest"):
-            raise InvalidArgument(f"order={order!r}: expected 'recent' or 'strongest'")
-        if limit < 1:
-            raise InvalidArgument("limit must be at least 1")
-        if stars is not None and not 1 <= stars <= 5:
-            raise InvalidArgument(f"stars={stars!r}: expected 1 to 5")
-        keyset = listings.parse_cursor(after) if after is not None else None
-        if after is not None and (keyset is None or order != "recent"):
-            why = "is not a mention's cursor" if keyset is None else "pages only the newest-first order"
-            raise InvalidArgument(f"after={after!r} {why}")
-        bid = self._brand_id(brand) if brand is not None else None
-        source, lang = check_source(self.engine, source), check_lang(self.engine, lang)
-        f = MentionFilter(
-            sentiment=sentiment,
-            lang=lang,
-            source=source,
-            since=check_instant(since, "since", self.tz) if since is not None else None,
-            until=check_instant(until, "until", self.tz, end_of_day=True) if until is not None else None,
-            strongest=order == "strongest",
-            origin=origin,
-            stars=stars,
-            text=text,
-            after=keyset,
-        )
-        return listings.mentions(self.engine, bid, None, f, limit)
 
     def relabel(self, mention_ids: Sequence[int], label: str | None, *, by: str | None = None) -> LabelChange:
         """A person's label for one mention or a selection (``None``: back to the model's),

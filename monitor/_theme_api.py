@@ -4,8 +4,9 @@
 ``themes("Lumio", since="2026-11-16", until="2026-11-22")``): each theme's volume, MSI,
 languages, change against the period before and representative mentions.
 :meth:`ThemeMethods.theme_counts` gives each theme's counts per day, week or month (and
-language): the plain series that explanations of a change read. Themes are computed by the
-pipeline's themes step (:mod:`monitor._pipeline.themes`) and stored; these methods only read.
+language): the plain series that explanations of a change read; :meth:`ThemeMethods.theme_names`
+their names by id. Themes are computed by the pipeline's themes step
+(:mod:`monitor._pipeline.themes`) and stored; these methods only read.
 """
 
 from __future__ import annotations
@@ -122,6 +123,12 @@ class ThemeMethods:
             )
         out.sort(key=lambda f: (-f.volume, -f.previous_volume, f.id))
         return ResultList(out)
+
+    def theme_names(self, brand: str | None = None) -> dict[int, str]:
+        """The names of the brand's themes (of every brand's when ``brand`` is None) by id,
+        oldest first: the ids :meth:`mentions` filters by."""
+        bid = self._brand_id(brand) if brand is not None else None
+        return {t.id: t.name for t in theme_store.theme_names(self.engine, brand_id=bid)}
 
     def theme_counts(
         self,

@@ -435,3 +435,12 @@ def test_brand_page_says_what_drove_the_move_as_the_api_does(client: TestClient,
     assert html_lib.escape(report.headline(), quote=False) in page
     for d in report.drivers:
         assert f"{d.before.total} → {d.after.total}" in page
+
+
+def test_brand_page_before_themes_and_aspect_tags_says_so(client: TestClient, index: MentionIndex) -> None:
+    login(client, "vera")
+    html = client.get("/brand?name=Acme&days=7").text
+    assert index.theme_names("Acme") == {} and {a.tagged for a in index.aspects("Acme")} == {0}
+    assert '<h2>Themes</h2>\n<p class="muted">No themes yet: they are computed after scoring.</p>' in html
+    assert '<h2>Aspects</h2>\n<p class="muted">No aspects yet: mentions are tagged after scoring.</p>' in html
+    assert 'class="themes"' not in html and 'class="aspects"' not in html

@@ -266,6 +266,8 @@ def q_mentions(
     limit: int = typer.Option(50, "--limit", min=1, help="At most this many mentions."),
     strongest: bool = typer.Option(False, "--strongest", help="Most confident first instead of newest first."),
     text: str | None = typer.Option(None, "--text", help=f"Only mentions holding these words. {SEARCH_HELP}"),
+    theme: str | None = typer.Option(None, "--theme", help="Only this theme (its id or name: `query themes`)."),
+    aspect: str | None = typer.Option(None, "--aspect", help="Only mentions about this aspect (`query aspects`)."),
     after: str | None = typer.Option(
         None,
         "--after",
@@ -288,6 +290,8 @@ def q_mentions(
         limit=limit,
         order="strongest" if strongest else "recent",
         text=text,
+        theme=theme,
+        aspect=aspect,
         after=after,
     )
     rows = found.to_dicts()

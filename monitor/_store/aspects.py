@@ -140,9 +140,11 @@ def aspect_counts(engine: Engine, brand_ids: Sequence[int] | None, f: WindowFilt
         .where(MA.c.aspect != NO_ASPECT)
         .group_by(BR.c.name, MA.c.aspect, M.c.label)
     )
-    if brand_ids is not None:
-        q = q.where(M.c.brand_id.in_(list(brand_ids)))
     with engine.connect() as conn:
+        # every brand listed too: each brand's window is read through its (brand, published_at)
+        # index, not every tag row scanned for the window's few
+        ids = list(brand_ids) if brand_ids is not None else list(conn.execute(select(BR.c.id)).scalars())
+        q = q.where(M.c.brand_id.in_(ids))
         return [AspectCount(str(r[0]), str(r[1]), str(r[2]), int(r[3])) for r in conn.execute(_window(q, f))]
 
 

@@ -7,7 +7,7 @@ from dataclasses import asdict, dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Connection, Engine, Row, Select, and_, or_, select
+from sqlalchemy import Connection, Engine, Row, Select, and_, exists, or_, select
 
 from monitor._dates import parse_iso
 from monitor._index.points import Point
@@ -17,10 +17,12 @@ from monitor._results import ResultList
 from monitor._search import parse_query
 from monitor._store import search, searchwalk
 from monitor._store.tables import BRAND_T as BR
+from monitor._store.tables import MENTION_ASPECT_T as MA
 from monitor._store.tables import MENTION_T as M
 from monitor._store.tables import RUN_T as RUN
 from monitor._store.tables import SNAPSHOT_T as SN
 from monitor._store.tables import SOURCE_T as SRC
+from monitor._store.theme_tables import MENTION_THEME_T as MT
 
 #: A text search reads the mentions holding its words when fewer than this many do, and
 #: otherwise walks the listing's own index checking each row (``monitor._store.search``).
@@ -98,6 +100,8 @@ class MentionFilter:
     origin: str | None = None  # manual, import, rating, model (any model) or a model's id@version
     stars: int | None = None  # 1–5: the rating, on its own scale, rounded to five stars
     text: str | None = None  # words the title or text holds (``monitor._search``: what matches)
+    theme: int | None = None  # a theme's id: the mentions placed in it
+    aspect: str | None = None  # an aspect's name: the mentions tagged with it
     after: tuple[datetime, int] | None = None  # keyset: (published_at, id) of the last row seen
 
 
@@ -145,6 +149,11 @@ def _filtered(q: Select[Any], f: MentionFilter) -> Select[Any]:
         q = q.where(M.c.lang == f.lang)
     if f.source is not None:
         q = q.where((SRC.c.name == f.source) | (SRC.c.kind == f.source))
+    # theme and aspect: each listed mention's own row, found by its key (no scan of the tables)
+    if f.theme is not None:
+        q = q.where(exists().where(MT.c.mention_id == M.c.id, MT.c.theme_id == f.theme))
+    if f.aspect is not None:
+        q = q.where(exists().where(MA.c.mention_id == M.c.id, MA.c.aspect == f.aspect))
     if f.since is not None:
         q = q.where(M.c.published_at >= f.since)
     if f.until is not None:

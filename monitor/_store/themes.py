@@ -10,9 +10,9 @@ import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Engine, and_, func, select, update
+from sqlalchemy import Engine, func, select, update
 
 from monitor._store.dialect import chunks, dialect_insert, utcnow
 from monitor._store.engine import writer
@@ -191,6 +191,26 @@ def brand_themes(engine: Engine, brand_id: int) -> list[StoredTheme]:
     ]
 
 
+@dataclass(frozen=True, slots=True)
+class ThemeName:
+    """A theme's id, brand and name: what a filter by theme checks."""
+
+    id: int
+    brand_id: int
+    name: str
+
+
+def theme_names(engine: Engine, *, brand_id: int | None = None, theme_id: int | None = None) -> list[ThemeName]:
+    """The themes of ``brand_id`` and/or the theme ``theme_id`` (by its key), oldest first."""
+    q = select(TH.c.id, TH.c.brand_id, TH.c.name).order_by(TH.c.id)
+    if brand_id is not None:
+        q = q.where(TH.c.brand_id == brand_id)
+    if theme_id is not None:
+        q = q.where(TH.c.id == theme_id)
+    with engine.connect() as conn:
+        return [ThemeName(int(r[0]), int(r[1]), str(r[2])) for r in conn.execute(q)]
+
+
 def save(engine: Engine, brand_id: int, version: str, writes: ThemeWrites, *, now: datetime | None = None) -> list[int]:
     """Apply one update in one transaction; returns the new themes' ids."""
     now = now or utcnow()
@@ -268,51 +288,67 @@ def representatives(
     engine: Engine, theme_ids: Sequence[int], since: datetime, until: datetime, per_theme: int
 ) -> dict[int, list[ThemeMember]]:
     """Per theme, the ``per_theme`` mentions of ``[since, until)`` closest to its centroid
-    (by the cosine stored at assignment), each of another language first when there is one."""
-    out: dict[int, list[ThemeMember]] = {}
-    base = (
-        select(
-            M.c.id,
-            MT.c.theme_id,
-            M.c.lang,
-            SRC.c.name,
-            M.c.published_at,
-            M.c.label,
-            M.c.text,
-            M.c.title,
-            M.c.url,
-            MT.c.similarity,
-        )
-        .select_from(M.join(MT, MT.c.mention_id == M.c.id).join(SRC, SRC.c.id == M.c.source_id))
-        .where(and_(M.c.published_at >= since, M.c.published_at < until))
-        .order_by(MT.c.similarity.desc(), M.c.id)
-    )
+    (by the cosine stored at assignment), each of another language first when there is one.
+
+    One read of the themes' brands' mentions in the window (through their (brand, published_at)
+    index), ranked per theme; only the best few per theme are read whole."""
+    out: dict[int, list[ThemeMember]] = {int(t): [] for t in theme_ids}
+    if not out or per_theme < 1:
+        return out
+    rank = func.row_number().over(partition_by=MT.c.theme_id, order_by=(MT.c.similarity.desc().nulls_last(), M.c.id))
     with engine.connect() as conn:
-        for tid in theme_ids:
-            rows = conn.execute(base.where(MT.c.theme_id == tid).limit(per_theme * 8)).all()
-            picked: list[ThemeMember] = []
-            seen: set[str | None] = set()
-            for second_pass in (False, True):
-                for r in rows:
-                    if len(picked) >= per_theme:
-                        break
-                    if any(p.id == r[0] for p in picked) or (not second_pass and r[2] in seen):
-                        continue
-                    seen.add(r[2])
-                    picked.append(
-                        ThemeMember(
-                            int(r[0]),
-                            int(r[1]),
-                            r[2],
-                            r[3],
-                            r[4],
-                            r[5],
-                            scoring_text(r[6], r[7]),
-                            r[8],
-                            float(r[9] or 0.0),
-                        )
+        brands = list(conn.execute(select(TH.c.brand_id).where(TH.c.id.in_(list(out))).distinct()).scalars())
+        ranked = (
+            select(MT.c.mention_id, MT.c.theme_id, MT.c.similarity, rank.label("rank"))
+            .select_from(M.join(MT, MT.c.mention_id == M.c.id))
+            .where(M.c.brand_id.in_(brands), M.c.published_at >= since, M.c.published_at < until)
+            .where(MT.c.theme_id.in_(list(out)))
+            .subquery()
+        )
+        q = (
+            select(
+                M.c.id,
+                ranked.c.theme_id,
+                M.c.lang,
+                SRC.c.name,
+                M.c.published_at,
+                M.c.label,
+                M.c.text,
+                M.c.title,
+                M.c.url,
+                ranked.c.similarity,
+            )
+            .select_from(ranked.join(M, M.c.id == ranked.c.mention_id).join(SRC, SRC.c.id == M.c.source_id))
+            .where(ranked.c.rank <= per_theme * 8)
+            .order_by(ranked.c.theme_id, ranked.c.rank)
+        )
+        best: dict[int, list[Any]] = {}
+        for r in conn.execute(q):
+            best.setdefault(int(r[1]), []).append(r)
+    for tid, rows in best.items():
+        picked: list[ThemeMember] = []
+        seen: set[str | None] = set()
+        for second_pass in (False, True):
+            for r in rows:
+                if len(picked) >= per_theme:
+                    break
+                if any(p.id == r[0] for p in picked) or (not second_pass and r[2] in seen):
+                    continue
+                seen.add(r[2])
+                picked.append(
+                    ThemeMember(
+                        int(r[0]),
+                        int(r[1]),
+                        r[2],
+                        r[3],
+                        r[4],
+                        r[5],
+                        scoring_text(r[6], r[7]),
+                        r[8],
+                        float(r[9] or 0.0),
                     )
-            out[tid] = picked
+                )
+        out[tid] = picked
     return out
 
 
@@ -320,6 +356,7 @@ __all__ = [
     "NewTheme",
     "StoredTheme",
     "ThemeMember",
+    "ThemeName",
     "ThemeUpdate",
     "ThemeWindow",
     "ThemeWrites",
@@ -328,5 +365,6 @@ __all__ = [
     "save",
     "tallies",
     "texts",
+    "theme_names",
     "window",
 ]

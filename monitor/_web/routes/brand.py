@@ -1,4 +1,5 @@
-"""``/brand?name=…``: one brand's trend (MSI with its band, volume), breakdowns, what drove the move, alerts."""
+"""``/brand?name=…``: one brand's trend (MSI with its band, volume), breakdowns (source, language,
+theme, aspect), what drove the move, alerts."""
 
 from __future__ import annotations
 
@@ -49,6 +50,22 @@ def groups(st: WebState, brand: str, by: str, start: date, end: date) -> list[Gr
     return [Group(k, p, before.get(k)) for k, p in st.index.breakdown(brand, start, end, by)]
 
 
+def insights(st: WebState, brand: str, start: date, end: date) -> dict[str, Any]:
+    """The brand's themes (each against the window before, two representative mentions) and
+    aspects (beside every other brand's) over the window, from the stored theme and aspect tables."""
+    idx = st.index
+    themes = list(idx.themes(brand, since=start, until=end, representatives=2))
+    aspects = list(idx.aspects(brand, since=start, until=end))
+    return {
+        "themes": themes,
+        "has_themes": bool(themes) or bool(idx.theme_names(brand)),
+        "aspects": [a for a in aspects if a.volume],
+        "aspects_on": bool(aspects),
+        "tagged": aspects[0].tagged if aspects else 0,
+        "untagged": aspects[0].untagged if aspects else 0,
+    }
+
+
 def brand_data(st: WebState, brand: str, days: int) -> dict[str, Any]:
     """Everything the brand page shows."""
     idx, cfg = st.index, st.index.config.index
@@ -74,6 +91,7 @@ def brand_data(st: WebState, brand: str, days: int) -> dict[str, Any]:
         "drivers": drivers,
         "alerts": list(idx.alerts(brand, now(st))),
         "worst": list(worst),
+        **insights(st, brand, start, end),
     }
 
 
@@ -92,4 +110,4 @@ async def brand_page(request: Request, who: Who) -> Response:
 
 ROUTES = [Route("/brand", brand_page, methods=["GET"])]
 
-__all__ = ["ROUTES", "Group", "brand_data"]
+__all__ = ["ROUTES", "Group", "brand_data", "insights"]

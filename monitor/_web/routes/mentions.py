@@ -1,5 +1,5 @@
 """``/mentions``: stored mentions filtered by brand, source, language, label, label origin,
-stars, dates and text, paged by keyset (``after=`` the last row's cursor, never OFFSET)."""
+stars, dates, text, theme and aspect, paged by keyset (``after=`` the last row's cursor, never OFFSET)."""
 
 from __future__ import annotations
 
@@ -24,7 +24,7 @@ from monitor.errors import InvalidArgument, MonitorError
 
 PAGE_SIZE = 50
 #: The filter's fields, as they appear in the query string (and, prefixed ``f_``, in forms).
-FIELDS = ("brand", "source", "lang", "label", "origin", "stars", "since", "until", "q")
+FIELDS = ("brand", "source", "lang", "label", "origin", "stars", "since", "until", "q", "theme", "aspect")
 MAX_TEXT = 200
 
 
@@ -60,6 +60,8 @@ class Filter:
             "origin": v.get("origin"),
             "stars": int(stars) if stars is not None else None,
             "text": v.get("q"),
+            "theme": v.get("theme"),  # a theme's id (the brand page's links), or its name with the brand
+            "aspect": v.get("aspect"),
         }
 
     def list(self, st: WebState, limit: int, after: str | None = None) -> MentionList:
@@ -72,8 +74,13 @@ def page_data(st: WebState, f: Filter, after: str | None) -> dict[str, Any]:
     """The rows (one page), the next page's cursor, the choices, the latest label changes."""
     error = ""
     found = MentionList([])
+    themes: dict[int, str] = {}
     try:
         found = f.list(st, PAGE_SIZE + 1, after)
+        if "brand" in f.values:  # the brand's themes to pick from (its name checked by the listing)
+            themes = st.index.theme_names(f.values["brand"])
+        elif "theme" in f.values:  # every brand's: just the one asked for (its id checked by the listing)
+            themes = {k: v for k, v in st.index.theme_names().items() if str(k) == f.values["theme"]}
     except MonitorError as exc:
         error = str(exc)
     more = len(found) > PAGE_SIZE
@@ -92,6 +99,8 @@ def page_data(st: WebState, f: Filter, after: str | None) -> dict[str, Any]:
         "languages": SUPPORTED_LANGUAGES,
         "labels": EFFECTIVE_LABELS,
         "origins": (*GIVEN_ORIGINS, "model"),
+        "themes": {str(k): name for k, name in themes.items()},
+        "aspects": {a.name: a.label for a in st.index.config.aspects.aspects()},
         "changes": changes,
         "search_help": SEARCH_HELP,
         "search_max": MAX_QUERY,
