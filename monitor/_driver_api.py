@@ -10,18 +10,18 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import replace
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Protocol, cast
 from zoneinfo import ZoneInfo
 
 from monitor._config import Config
 from monitor._digest.render import KIND_NAMES
 from monitor._filters import check_day
-from monitor._index.aspects import AspectFigures
 from monitor._index.drivers import Counts, DriverReport, Segment, explain
 from monitor._index.points import Tally
 from monitor._langcodes import ISO_639_1
 from monitor._store import Engine, reads
+from monitor._store.aspects import WindowFilter, aspect_counts
 from monitor._theme_results import ThemeCount
 from monitor.errors import InvalidArgument
 
@@ -30,13 +30,11 @@ SegmentReader = Callable[[str, int, tuple[date, date], tuple[date, date]], Itera
 
 
 class _InsightReads(Protocol):
-    """The theme and aspect reads the drivers use (:mod:`monitor._theme_api`, :mod:`monitor._aspect_api`)."""
+    """The theme reads the drivers use (:mod:`monitor._theme_api`)."""
 
     def theme_counts(
         self, brand: str, since: date, until: date, *, by: None, split_lang: bool
     ) -> Sequence[ThemeCount]: ...
-
-    def aspects(self, brand: str | None = None, *, since: date, until: date) -> Sequence[AspectFigures]: ...
 
 
 MAX_DAYS = 366
@@ -45,10 +43,6 @@ Period = tuple[date, date]
 
 def _counts(t: Tally | None) -> Counts:
     return Counts() if t is None else Counts(t.positive, t.neutral, t.negative)
-
-
-def _aspect_counts(f: AspectFigures | None) -> Counts:
-    return Counts() if f is None else Counts(f.positive, f.neutral, f.negative)
 
 
 class DriverMethods:
@@ -87,18 +81,25 @@ class DriverMethods:
             for tid, (b, a) in counts.items()
         ]
 
-    def _aspect_segments(self, brand: str, _bid: int, before: Period, after: Period) -> list[Segment]:
-        reads_ = cast(_InsightReads, self)
-        figures = [
-            {f.aspect: f for f in reads_.aspects(brand, since=since, until=until)} for since, until in (before, after)
+    def _aspect_segments(self, _brand: str, bid: int, before: Period, after: Period) -> list[Segment]:
+        """The brand's own aspect counts in both periods (no competitor figures: a driver needs none)."""
+        labels = {a.name: a.label for a in self.config.aspects.aspects()}
+        periods: list[dict[str, Counts]] = []
+        for since, until in (before, after):
+            window = WindowFilter(self._day_start(since), self._day_start(until + timedelta(days=1)))
+            tally: dict[str, Counter[str]] = {}
+            for c in aspect_counts(self.engine, [bid], window):
+                if c.aspect in labels:
+                    tally.setdefault(c.aspect, Counter())[c.label] += c.n
+            periods.append({a: Counts(t["positive"], t["neutral"], t["negative"]) for a, t in tally.items()})
+        return [
+            Segment("aspect", a, labels[a], periods[0].get(a, Counts()), periods[1].get(a, Counts()))
+            for a in periods[0].keys() | periods[1].keys()
         ]
-        out = []
-        for aspect in figures[0].keys() | figures[1].keys():
-            b, a = figures[0].get(aspect), figures[1].get(aspect)
-            either = a if a is not None else b
-            label = either.label if either is not None else aspect
-            out.append(Segment("aspect", aspect, label, _aspect_counts(b), _aspect_counts(a)))
-        return out
+
+    def _day_start(self, day: date) -> datetime:
+        """The instant local calendar ``day`` begins (``index.timezone``), in UTC."""
+        return datetime.combine(day, time(), tzinfo=self.tz).astimezone(UTC)
 
     def _group_segments(self, group: str) -> SegmentReader:
         def read(_brand: str, bid: int, before: Period, after: Period) -> list[Segment]:

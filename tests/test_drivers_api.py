@@ -92,3 +92,41 @@ def test_alerts_carry_their_drivers(idx: MentionIndex) -> None:
         assert any("are in Swedish" in line for line in a.drivers), a.drivers
         assert any("come from Mastodon" in line for line in a.drivers), a.drivers
         assert a.to_dict()["drivers"] == list(a.drivers)
+
+
+def test_an_aspect_behind_a_drop_counted_on_the_brand_alone(db_url: str) -> None:
+    """Aspect drivers read the brand's own tags in each period (a competitor's move is not
+    the brand's), through the pipeline's aspects step (keywords only)."""
+    from monitor._pipeline.aspects import aspects_step
+
+    cfg = config_from_dict(
+        {
+            "database_url": db_url,
+            "brands": [{"name": "Lumio"}, {"name": "Brisa"}],
+            "index": {"timezone": "Europe/Stockholm"},
+            "aspects": {"embedding": False},
+        }
+    )
+    with MentionIndex.open(cfg) as index:
+        rows = [("Lumio", "positive", f"great robot {i}", WEEK1 + timedelta(hours=i)) for i in range(10)]
+        rows += [("Lumio", "positive", f"great robot again {i}", WEEK2 + timedelta(hours=i)) for i in range(10)]
+        rows += [("Lumio", "negative", f"the delivery was late {i}", WEEK2 + timedelta(hours=i)) for i in range(6)]
+        rows += [("Brisa", "negative", f"the price is too high {i}", WEEK2 + timedelta(hours=i)) for i in range(9)]
+        for brand in ("Lumio", "Brisa"):
+            index.add_mentions(
+                brand,
+                "shop",
+                [
+                    Mention(f"{brand}{n}", text, published_at=when, lang="en", label=label)  # type: ignore[arg-type]
+                    for n, (b, label, text, when) in enumerate(rows)
+                    if b == brand
+                ],
+                source_kind="reviews",
+            )
+        assert aspects_step(index.store, cfg).status == "ok"
+        report = index.drivers("Lumio", end=date(2026, 11, 29), days=7)
+        named = {(d.dimension, d.key): d for d in report.drivers}
+        delivery = named[("aspect", "delivery")]
+        assert (delivery.before.negative, delivery.after.negative) == (0, 6)
+        assert delivery.name == "Delivery" and delivery.share_of_new_negative == pytest.approx(1.0)
+        assert ("aspect", "price") not in named  # Brisa's price complaints are not Lumio's
