@@ -161,7 +161,11 @@ def pages(mid: int) -> list[tuple[str, str]]:
         ("overview 30 days", "/?days=30"),
         ("overview 90 days", "/?days=90"),
         ("brand 7 days", f"/brand?name={b}&days=7"),
+        ("brand 30 days", f"/brand?name={b}&days=30"),
         ("brand 90 days", f"/brand?name={b}&days=90"),
+        ("mentions, brand + theme + 30 days", f"/mentions?brand={b}&theme=THEME&since={month}"),
+        ("mentions, brand + aspect (0.2 %)", f"/mentions?brand={b}&aspect=availability"),
+        ("mentions, all brands + aspect (0.2 %)", "/mentions?aspect=availability"),
         ("mentions, all brands", "/mentions"),
         ("mentions, one brand", f"/mentions?brand={b}"),
         ("mentions, brand + language sv", f"/mentions?brand={b}&lang=sv"),
@@ -253,6 +257,12 @@ async def bench_pages(
             if "RESUME" in path and resume is None:
                 print(f"  {name}: no continuation (the search read every mention in one request)")
                 continue
+            if "THEME" in path:
+                themes = list(idx.theme_names(BRAND)) if idx.brands() else []
+                if len(themes) < 5:
+                    print(f"  {name}: no themes stored")
+                    continue
+                path = path.replace("THEME", str(themes[4]))  # a mid-sized theme (about 2 % of the brand)
             path = path.replace("CURSOR", cursor.group(1)).replace("RESUME", resume.group(1) if resume else "")
             med, p95, status = await measure(c, path, repeat, csrf.group(1))
             out.append((name, med, p95, status))
@@ -273,13 +283,67 @@ def report(label: str, n: int, rows: list[tuple[str, float, float, str]], baseli
     return over
 
 
-def open_filled(url: str, n: int) -> MentionIndex:
+#: Synthetic aspect tags: each mention gets at most one, with these shares (the rest none).
+ASPECT_SHARES = (
+    ("price", 0.10),
+    ("delivery", 0.08),
+    ("quality", 0.06),
+    ("service", 0.04),
+    ("app", 0.015),
+    ("staff", 0.003),
+    ("availability", 0.002),
+)
+THEMES_PER_BRAND = 30
+
+
+def decorate(idx: MentionIndex) -> float:
+    """Aspect tags and themes for every mention, as the pipeline's steps would leave them
+    (synthetic: the brand page's theme and aspect tables and the drivers read them); seconds."""
+    import numpy as np
+
+    from monitor._store import themes as theme_store
+    from monitor._store.aspects import NO_ASPECT, TagRow, write_tags
+    from monitor._store.reads import mention_ids_by_brand
+
+    started = time.perf_counter()
+    rng = np.random.default_rng(7)
+    by_brand = mention_ids_by_brand(idx.engine)
+    names = [a for a, _ in ASPECT_SHARES] + [NO_ASPECT]
+    shares = [p for _, p in ASPECT_SHARES]
+    for brand_id, ids in by_brand.items():
+        picks = rng.choice(len(names), size=len(ids), p=[*shares, 1 - sum(shares)])
+        for start in range(0, len(ids), 5000):
+            write_tags(
+                idx.engine,
+                [TagRow(i, names[k]) for i, k in zip(ids[start : start + 5000], picks[start:], strict=False)],
+            )
+        weights = np.array([1 / (k + 1) for k in range(THEMES_PER_BRAND)])
+        weights = np.r_[0.8 * weights / weights.sum(), 0.2]  # a fifth fits no theme
+        new = [
+            theme_store.NewTheme(
+                f"theme {k} of {brand_id}", f"gist {k}", {"en": [f"term{k}"]}, np.zeros(384, np.float32)
+            )
+            for k in range(THEMES_PER_BRAND)
+        ]
+        choice = rng.choice(THEMES_PER_BRAND + 1, size=len(ids), p=weights)
+        assign = [
+            (i, None, int(c), float(rng.random())) if c < THEMES_PER_BRAND else (i, None, None, None)
+            for i, c in zip(ids, choice, strict=True)
+        ]
+        theme_store.save(idx.engine, brand_id, "bench:1", theme_store.ThemeWrites(new=new, assign=assign), now=NOW)
+    return time.perf_counter() - started
+
+
+def open_filled(url: str, n: int, *, insights: bool = False) -> MentionIndex:
     idx = MentionIndex.open(config_from_dict({"database_url": url, "index": {"timezone": "UTC"}}))
     if idx.brands():
         print(f"reusing {url.split('@')[-1]} ({n:,} mentions asked; not regenerated)")
     else:
         took = fill(idx, n)
         print(f"generated {n:,} mentions in {took:.0f} s (bulk path, snapshots included)", flush=True)
+        if insights:
+            took = decorate(idx)
+            print(f"tagged aspects and placed themes of every mention in {took:.0f} s (synthetic)", flush=True)
     if url.startswith("postgresql"):
         # What autovacuum does after a bulk load (the test server may run with it off):
         # without statistics the planner guesses 345 rows for a brand's 100,000.
@@ -333,13 +397,13 @@ def main() -> None:
         base_idx.close()
         if not args.no_sqlite:
             path = Path(args.sqlite) if args.sqlite else Path(d) / "web.db"
-            idx = open_filled(f"sqlite:///{path}", args.n)
+            idx = open_filled(f"sqlite:///{path}", args.n, insights=True)
             over += report("sqlite", args.n, asyncio.run(bench_pages(idx, args.repeat, args.only)), baseline)
             idx.close()
     if not args.no_postgres:
         with postgres_db(args.pg, args.pg_keep) as url:
             if url:
-                idx = open_filled(url, args.n)
+                idx = open_filled(url, args.n, insights=True)
                 over += report("postgres", args.n, asyncio.run(bench_pages(idx, args.repeat, args.only)), baseline)
                 idx.close()
     print(f"{over} page(s) over {TARGET_MS:.0f} ms at p95" if over else f"every page within {TARGET_MS:.0f} ms at p95")

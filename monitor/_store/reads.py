@@ -227,4 +227,13 @@ def window_counts(engine: Engine, brand_id: int, edges: Sequence[datetime]) -> l
     return out
 
 
-__all__ = ["series", "source_ids", "tallies", "window_counts"]
+def mention_ids_by_brand(engine: Engine) -> dict[int, list[int]]:
+    """Every mention's id, by brand id, ascending (benchmarks decorate generated stores with it)."""
+    out: dict[int, list[int]] = {}
+    with engine.connect() as conn:
+        for mid, bid in conn.execute(select(M.c.id, M.c.brand_id).order_by(M.c.id)):
+            out.setdefault(int(bid), []).append(int(mid))
+    return out
+
+
+__all__ = ["mention_ids_by_brand", "series", "source_ids", "tallies", "window_counts"]
