@@ -316,9 +316,10 @@ class MentionIndex(
     def _brand_name(self, bid: int) -> str:
         return self.store.brand_name(bid)
 
-    def alerts(self, brand: str, at: datetime | None = None) -> ResultList[Alert]:
-        """Alerts for the 24 hours up to ``at`` (default now), each with its numbers and its
-        drivers; and the model disagreeing with the stars over the last 7 days (``model_disagrees``)."""
+    def alerts(self, brand: str, at: datetime | None = None, *, drivers: bool = True) -> ResultList[Alert]:
+        """Alerts for the 24 hours up to ``at`` (default now), each with its numbers and (unless
+        ``drivers=False``, which saves reading themes and aspects) its drivers; and the model
+        disagreeing with the stars over the last 7 days (``model_disagrees``)."""
         bid = self._brand_id(brand)
         at = at or datetime.now(UTC)
         if at.tzinfo is None:
@@ -329,7 +330,7 @@ class MentionIndex(
         cfg, name = self.config.index, self._brand_name(bid)
         found = alert_rules.evaluate(name, windows, bar=cfg.bar, min_sample=cfg.min_sample, k=cfg.spike_k)
         day = at.astimezone(self.tz).date()
-        if found:  # what drove them: the local day against the daily average of the 7 days before
+        if found and drivers:  # what drove them: the local day against the daily average of the 7 days before
             why = tuple(self.drivers(name, day, days=1, baseline_days=7).lines())
             found = [replace(a, drivers=why) for a in found]
         rows = rated_scores(self.engine, day - timedelta(days=BEFORE_DAYS + RECENT_DAYS - 1), day, brand_id=bid)

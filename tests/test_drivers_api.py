@@ -92,6 +92,9 @@ def test_alerts_carry_their_drivers(idx: MentionIndex) -> None:
         assert any("are in Swedish" in line for line in a.drivers), a.drivers
         assert any("come from Mastodon" in line for line in a.drivers), a.drivers
         assert a.to_dict()["drivers"] == list(a.drivers)
+    plain = idx.alerts("Lumio", at=datetime(2026, 11, 25, 8, 0, tzinfo=UTC), drivers=False)  # the dashboard's
+    assert [(a.kind, a.numbers) for a in plain] == [(a.kind, a.numbers) for a in alerts]
+    assert all(a.drivers == () for a in plain)
 
 
 def test_an_aspect_behind_a_drop_counted_on_the_brand_alone(db_url: str) -> None:

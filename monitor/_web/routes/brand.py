@@ -89,7 +89,7 @@ def brand_data(st: WebState, brand: str, days: int) -> dict[str, Any]:
         "by_source": by_source,
         "by_lang": by_lang,
         "drivers": drivers,
-        "alerts": list(idx.alerts(brand, now(st))),
+        "alerts": list(idx.alerts(brand, now(st), drivers=False)),  # the page shows its own drivers
         "worst": list(worst),
         **insights(st, brand, start, end),
     }

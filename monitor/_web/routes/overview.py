@@ -56,7 +56,11 @@ def overview_rows(st: WebState, days: int) -> list[BrandRow]:
     for fig in idx.compare(brands, start=start, end=end):
         series = trend(idx, fig.brand, end - timedelta(days=SPARK_DAYS - 1), end, cfg.min_sample)
         spark = sparkline([p.week_msi for p in series], cfg.bar)
-        rows.append(BrandRow(fig, standing(fig.msi_low, fig.msi_high, cfg.bar), spark, list(idx.alerts(fig.brand, at))))
+        rows.append(
+            BrandRow(
+                fig, standing(fig.msi_low, fig.msi_high, cfg.bar), spark, list(idx.alerts(fig.brand, at, drivers=False))
+            )
+        )
     rows.sort(key=lambda r: (-r.figures.volume, r.figures.brand))
     return rows
 
