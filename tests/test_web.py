@@ -428,13 +428,22 @@ def test_model_page_agreement(client: TestClient) -> None:
 def test_brand_page_says_what_drove_the_move_as_the_api_does(client: TestClient, index: MentionIndex) -> None:
     import html as html_lib
 
+    from monitor._digest.alerts import describe
+    from monitor._digest.formats import Formats
+
     login(client, "vera")
     page = client.get("/brand?name=Acme&days=7").text
     report = index.drivers("Acme", NOW.date(), days=7, limit=5)
     assert "What drove it" in page
     assert html_lib.escape(report.headline(), quote=False) in page
-    for d in report.drivers:
-        assert f"{d.before.total} → {d.after.total}" in page
+    for d in report.drivers:  # whole counts without decimals ("35 → 38", not "35.0 → 38")
+        assert f"{d.before.total:,.0f} → {d.after.total:,.0f}" in page and ".0 →" not in page
+    # alerts with human titles and their numbers, as the digest words them
+    alerts = index.alerts("Acme", NOW, drivers=False)
+    assert alerts, "the page's data raises no alert: nothing checked"
+    for a in alerts:
+        assert html_lib.escape(describe(a, Formats(), day="in the last 24 hours").title, quote=False) in page
+    assert "msi below bar" not in page and "volume spike" not in page
 
 
 def test_brand_page_before_themes_and_aspect_tags_says_so(client: TestClient, index: MentionIndex) -> None:

@@ -11,12 +11,16 @@ import re
 from collections.abc import Mapping
 from datetime import datetime, tzinfo
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlencode, urlsplit
 
 import jinja2
 from starlette.requests import Request
 from starlette.responses import Response
+
+if TYPE_CHECKING:
+    from monitor._digest.records import AlertItem
+    from monitor._index.alerts import Alert
 from starlette.templating import Jinja2Templates
 
 from monitor._stamps import duration
@@ -82,6 +86,20 @@ def query(params: Mapping[str, object], **changes: object) -> str:
     return urlencode({k: str(v) for k, v in merged.items() if v not in (None, "")})
 
 
+def described(alert: Alert, tz: tzinfo) -> AlertItem:
+    """An alert as the digest words it: a human title ("MSI below the bar for Lumio: 55 %
+    against 80 %") and its numbers underneath, over the last 24 hours."""
+    from monitor._digest.alerts import describe
+    from monitor._digest.formats import Formats
+
+    return describe(alert, Formats(timezone=str(tz)), day="in the last 24 hours")
+
+
+def count(x: float) -> str:
+    """A count: whole numbers without decimals (``12``), a daily average with one (``1.4``)."""
+    return f"{x:,.0f}" if float(x).is_integer() else f"{x:,.1f}"
+
+
 def make_templates(tz: tzinfo) -> Jinja2Templates:
     """The dashboard's templates: autoescaped, strict about undefined names."""
     env = jinja2.Environment(
@@ -99,6 +117,8 @@ def make_templates(tz: tzinfo) -> Jinja2Templates:
         lang_tag=lang_tag,
         when=make_when(tz),
         duration=duration,
+        described=lambda a: described(a, tz),
+        count=count,
     )
     env.globals["query"] = query
     env.globals["tz_name"] = str(tz)
