@@ -6,7 +6,7 @@ schema whenever the other tables are.
 
 from __future__ import annotations
 
-from sqlalchemy import Column, ForeignKey, Integer
+from sqlalchemy import Column, ForeignKey, Index, Integer
 from sqlmodel import Field, SQLModel
 
 
@@ -14,6 +14,7 @@ class MentionAspect(SQLModel, table=True):
     """An aspect a mention talks about; none: one row of aspect "-" (``monitor/_store/aspects.py``)."""
 
     __tablename__ = "mention_aspect"
+    __table_args__ = (Index("ix_mention_aspect_aspect", "aspect", "mention_id"),)  # one aspect's mentions
     mention_id: int = Field(sa_column=Column(Integer, ForeignKey("mention.id", ondelete="CASCADE"), primary_key=True))
     aspect: str = Field(primary_key=True, max_length=40)
     score: float | None = None  # the embedding margin
