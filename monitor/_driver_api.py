@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import replace
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 from typing import Protocol, cast
 from zoneinfo import ZoneInfo
 
@@ -18,6 +18,7 @@ from monitor._config import Config
 from monitor._digest.render import KIND_NAMES
 from monitor._filters import check_day
 from monitor._index.drivers import Counts, DriverReport, Segment, explain
+from monitor._index.periods import day_bounds_utc
 from monitor._index.points import Tally
 from monitor._langcodes import ISO_639_1
 from monitor._store import Engine, reads
@@ -86,7 +87,7 @@ class DriverMethods:
         labels = {a.name: a.label for a in self.config.aspects.aspects()}
         periods: list[dict[str, Counts]] = []
         for since, until in (before, after):
-            window = WindowFilter(self._day_start(since), self._day_start(until + timedelta(days=1)))
+            window = WindowFilter(day_bounds_utc(since, self.tz)[0], day_bounds_utc(until, self.tz)[1])
             tally: dict[str, Counter[str]] = {}
             for c in aspect_counts(self.engine, [bid], window):
                 if c.aspect in labels:
@@ -96,10 +97,6 @@ class DriverMethods:
             Segment("aspect", a, labels[a], periods[0].get(a, Counts()), periods[1].get(a, Counts()))
             for a in periods[0].keys() | periods[1].keys()
         ]
-
-    def _day_start(self, day: date) -> datetime:
-        """The instant local calendar ``day`` begins (``index.timezone``), in UTC."""
-        return datetime.combine(day, time(), tzinfo=self.tz).astimezone(UTC)
 
     def _group_segments(self, group: str) -> SegmentReader:
         def read(_brand: str, bid: int, before: Period, after: Period) -> list[Segment]:
