@@ -27,6 +27,8 @@ from monitor._textsafe import printable
 from monitor.errors import ConfigError, InvalidArgument, MonitorError
 
 if TYPE_CHECKING:
+    from rich.progress import Progress
+
     from monitor._cli.tables import Col
 
 EXIT_INTERRUPTED = 3  # README: 0 ok, 1 something failed, 2 bad usage or config, 3 interrupted
@@ -283,20 +285,26 @@ def emit(
     print_table(console, make_table(spec, shown, title=title, caption=caption, tz=tz))
 
 
-@contextmanager
-def progress_bar(description: str, total: int | None) -> Iterator[Callable[[int], None]]:
-    """A rich progress bar; yields ``advance(n)``."""
+def bar_progress(*, disable: bool = False) -> Progress:
+    """The commands' progress display on stderr: each task's name, its bar, done of total and
+    the time taken (kept on screen when it ends)."""
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-    with Progress(
+    return Progress(
         TextColumn("{task.description}"),
         BarColumn(),
         MofNCompleteColumn(),
         TimeElapsedColumn(),
         console=err_console,
         transient=False,
-        disable=not err_console.is_terminal and total is None,
-    ) as prog:
+        disable=disable,
+    )
+
+
+@contextmanager
+def progress_bar(description: str, total: int | None) -> Iterator[Callable[[int], None]]:
+    """A rich progress bar; yields ``advance(n)``."""
+    with bar_progress(disable=not err_console.is_terminal and total is None) as prog:
         task = prog.add_task(description, total=total)
         yield lambda n: prog.update(task, advance=n)
 
@@ -308,6 +316,7 @@ __all__ = [
     "CommandInterrupted",
     "ConfigOpt",
     "DbOpt",
+    "bar_progress",
     "cli_message",
     "console",
     "csv_cell",

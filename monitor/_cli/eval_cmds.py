@@ -10,7 +10,7 @@ from pathlib import Path
 
 import typer
 
-from monitor._cli.common import ConfigOpt, console, err_console, handle_errors, interruptible
+from monitor._cli.common import ConfigOpt, bar_progress, console, err_console, handle_errors, interruptible
 from monitor._cli.model_cmds import BackendOpt, ModelPathOpt, PrecisionOpt, model_app, model_config
 from monitor._sentiment.sidebyside import SideBySide
 
@@ -26,16 +26,9 @@ EvalDataOpt = typer.Option(
 @contextmanager
 def stage_progress() -> Iterator[Callable[[str, int, int], None]]:
     """A rich progress display on stderr with one bar per stage (embedding, scoring)."""
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
+    from rich.progress import TaskID
 
-    with Progress(
-        TextColumn("{task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-        console=err_console,
-        transient=False,
-    ) as prog:
+    with bar_progress() as prog:
         tasks: dict[str, TaskID] = {}
 
         def update(stage: str, done: int, total: int) -> None:
