@@ -15,13 +15,12 @@ from starlette.testclient import TestClient
 from monitor._api import MentionIndex
 from monitor._config import config_from_dict
 from monitor._records import Mention
-from monitor._store.accounts import Accounts
 from monitor._web import WebSettings, create_app
 
 try:
-    from test_web import IMG, NOW, SCRIPT, _hash, csrf_of, login
+    from test_web import IMG, NOW, SCRIPT, add_users, csrf_of, login
 except ImportError:  # tests/ is a package
-    from tests.test_web import IMG, NOW, SCRIPT, _hash, csrf_of, login
+    from tests.test_web import IMG, NOW, SCRIPT, add_users, csrf_of, login
 
 MANY = 55  # more than one page of 50
 HOUR = timedelta(hours=1)
@@ -58,9 +57,7 @@ def index(tmp_path: Path) -> Iterator[MentionIndex]:
     ]
     idx.add_mentions("Acme", "acme-shop", items, source_kind="reviews")
     idx.clock = lambda: NOW
-    accounts = Accounts(idx.engine)
-    for name, role in (("vera", "viewer"), ("ed", "editor")):
-        accounts.add_user(name, role, _hash(), at=NOW)
+    add_users(idx)
     yield idx
     idx.close()
 

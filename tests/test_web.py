@@ -36,6 +36,14 @@ def _hash() -> str:
     return _HASH[0]
 
 
+def add_users(idx: MentionIndex, roles: tuple[str, ...] = ("viewer", "editor")) -> None:
+    """The tests' users, all with :data:`PASSWORD`: vera the viewer, ed the editor, ada the admin."""
+    names = {"viewer": "vera", "editor": "ed", "admin": "ada"}
+    accounts = Accounts(idx.engine)
+    for role in roles:
+        accounts.add_user(names[role], role, _hash(), at=NOW)
+
+
 def _predict(label: str) -> Prediction:
     p = {"negative": (0.8, 0.1, 0.1), "neutral": (0.1, 0.8, 0.1), "positive": (0.05, 0.15, 0.8)}[label]
     return Prediction(label, *p, model_id="mm-test", model_version="1.0")  # type: ignore[arg-type]
@@ -88,9 +96,7 @@ def index(tmp_path: Path) -> Iterator[MentionIndex]:
         source_kind="hackernews",
     )
     idx.refresh()
-    accounts = Accounts(idx.engine)
-    for name, role in (("vera", "viewer"), ("ed", "editor"), ("ada", "admin")):
-        accounts.add_user(name, role, _hash(), at=NOW)
+    add_users(idx, ("viewer", "editor", "admin"))
     yield idx
     idx.close()
 

@@ -16,13 +16,12 @@ from sqlalchemy import update
 from starlette.testclient import TestClient
 
 from monitor._api import MentionIndex
-from monitor._store.accounts import Accounts
 from monitor._store.theme_tables import MENTION_THEME_T as MT
 from monitor._store.theme_tables import THEME_T as TH
 from monitor._web import WebSettings, create_app
 from monitor._web.views import interval, pct
 from tests.insights_data import HOSTILE, NOW, config, fill
-from tests.test_web import SCRIPT, _hash, login
+from tests.test_web import SCRIPT, add_users, login
 
 START, END = NOW.date() - timedelta(days=6), NOW.date()
 
@@ -32,9 +31,7 @@ def index(tmp_path: Path) -> Iterator[MentionIndex]:
     idx = MentionIndex.open(config(f"sqlite:///{tmp_path / 'web.db'}"))
     idx.clock = lambda: NOW
     fill(idx)
-    accounts = Accounts(idx.engine)
-    for name, role in (("vera", "viewer"), ("ed", "editor")):
-        accounts.add_user(name, role, _hash(), at=NOW)
+    add_users(idx)
     yield idx
     idx.close()
 
