@@ -10,14 +10,11 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import UTC, date, datetime, time, timedelta
-from zoneinfo import ZoneInfo
 
-from monitor._config import Config
 from monitor._filters import check_instant, check_lang, check_source
 from monitor._index.aspects import AspectFigures, figures
-from monitor._ports import Clock
+from monitor._index_parts import IndexParts
 from monitor._results import ResultList
-from monitor._store import Engine, Store
 from monitor._store.aspects import WindowFilter, aspect_counts, brand_totals, tags_of
 from monitor.errors import InvalidArgument
 
@@ -25,17 +22,8 @@ from monitor.errors import InvalidArgument
 ASPECT_DAYS = 30
 
 
-class AspectMethods:
+class AspectMethods(IndexParts):
     """:class:`~monitor.MentionIndex`'s aspect methods (see :mod:`monitor._aspect_api`)."""
-
-    engine: Engine
-    config: Config
-    tz: ZoneInfo
-    store: Store
-    clock: Clock
-
-    def _brand_id(self, brand: str) -> int:  # MentionIndex's
-        raise NotImplementedError
 
     def aspects(
         self,

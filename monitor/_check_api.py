@@ -3,27 +3,17 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from zoneinfo import ZoneInfo
 
 from monitor._filters import DateArg, check_day, check_lang, check_source
 from monitor._index import agreement
 from monitor._index.agreement import ModelCheck
-from monitor._store import Engine
+from monitor._index_parts import IndexParts
 from monitor._store.agreement import rated_scores
 from monitor.errors import InvalidArgument
 
 
-class ModelCheckMethods:
+class ModelCheckMethods(IndexParts):
     """:class:`~monitor.MentionIndex`'s ``model_check`` (see :mod:`monitor._index.agreement`)."""
-
-    engine: Engine
-    tz: ZoneInfo
-
-    def _brand_id(self, brand: str) -> int:  # MentionIndex's
-        raise NotImplementedError
-
-    def _brand_name(self, bid: int) -> str:  # MentionIndex's
-        raise NotImplementedError
 
     def model_check(
         self,

@@ -15,16 +15,13 @@ from collections.abc import Iterator, Sequence
 from dataclasses import asdict, dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from monitor._complaints import BrandNames, account_user, is_complaint, reasons
-from monitor._config import Config
 from monitor._filters import check_instant, check_lang, check_source
 from monitor._hints import closest, hinted
 from monitor._index.complaints import ComplaintFigures, answered_by_then, figures, response_time
-from monitor._ports import Clock
+from monitor._index_parts import IndexParts
 from monitor._results import ResultList
-from monitor._store import Engine, Store
 from monitor._store.answers import SOURCE, AnswerState, Candidate, CandidateFilter, brand_aliases, candidate, candidates
 from monitor._store.listings import parse_cursor
 from monitor.errors import InvalidArgument
@@ -108,17 +105,8 @@ def _complaint(c: Candidate, why: tuple[str, ...], at: datetime, target: timedel
     )
 
 
-class ComplaintMethods:
+class ComplaintMethods(IndexParts):
     """:class:`~monitor.MentionIndex`'s complaint methods (see :mod:`monitor._complaint_api`)."""
-
-    engine: Engine
-    config: Config
-    tz: ZoneInfo
-    store: Store
-    clock: Clock
-
-    def _brand_id(self, brand: str) -> int:  # MentionIndex's
-        raise NotImplementedError
 
     # -- reading ------------------------------------------------------------------------
 

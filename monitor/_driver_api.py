@@ -12,16 +12,15 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import replace
 from datetime import date, datetime, timedelta
 from typing import Protocol, cast
-from zoneinfo import ZoneInfo
 
-from monitor._config import Config
 from monitor._digest.render import KIND_NAMES
 from monitor._filters import check_day
 from monitor._index.drivers import Counts, DriverReport, Segment, explain
 from monitor._index.periods import day_bounds_utc
 from monitor._index.points import Tally
+from monitor._index_parts import IndexParts
 from monitor._langcodes import ISO_639_1
-from monitor._store import Engine, reads
+from monitor._store import reads
 from monitor._store.aspects import WindowFilter, aspect_counts
 from monitor._theme_results import ThemeCount
 from monitor.errors import InvalidArgument
@@ -46,15 +45,8 @@ def _counts(t: Tally | None) -> Counts:
     return Counts() if t is None else Counts(t.positive, t.neutral, t.negative)
 
 
-class DriverMethods:
+class DriverMethods(IndexParts):
     """:class:`~monitor.MentionIndex`'s drivers (see :mod:`monitor._driver_api`)."""
-
-    engine: Engine
-    config: Config
-    tz: ZoneInfo
-
-    def _brand_id(self, brand: str) -> int:  # MentionIndex's
-        raise NotImplementedError
 
     def _segment_readers(self) -> list[SegmentReader]:
         """Every dimension the drivers look at: themes, aspects, sources, languages."""

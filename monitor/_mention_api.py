@@ -8,30 +8,19 @@ newest first and paged by keyset; the listing itself is :func:`monitor._store.li
 from __future__ import annotations
 
 from datetime import date, datetime
-from zoneinfo import ZoneInfo
 
-from monitor._config import Config
 from monitor._filters import check_instant, check_lang, check_source
 from monitor._hints import closest, hinted
+from monitor._index_parts import IndexParts
 from monitor._labels import EFFECTIVE_LABELS
-from monitor._store import Engine, listings
+from monitor._store import listings
 from monitor._store import themes as theme_store
 from monitor._store.listings import MentionFilter, MentionList
 from monitor.errors import InvalidArgument, InvalidLabel
 
 
-class MentionMethods:
+class MentionMethods(IndexParts):
     """:class:`~monitor.MentionIndex`'s mention listing (see :mod:`monitor._mention_api`)."""
-
-    engine: Engine
-    config: Config
-    tz: ZoneInfo
-
-    def _brand_id(self, brand: str) -> int:  # MentionIndex's
-        raise NotImplementedError
-
-    def _brand_name(self, bid: int) -> str:  # MentionIndex's
-        raise NotImplementedError
 
     def mentions(
         self,

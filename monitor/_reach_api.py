@@ -10,27 +10,18 @@ of a period's weight): the formulas are :mod:`monitor._index.reach`, the rollups
 from __future__ import annotations
 
 from datetime import date
-from zoneinfo import ZoneInfo
 
-from monitor._config import Config
 from monitor._filters import DateArg, check_lang, check_source
 from monitor._index.periods import BY_VALUES, By, periods
 from monitor._index.reach import SHARE_CAP, ReachPoint, ReachTally
+from monitor._index_parts import IndexParts
 from monitor._results import ResultList
-from monitor._store import Engine
 from monitor._store.reach import reach_tallies
 from monitor.errors import InvalidArgument
 
 
-class ReachMethods:
+class ReachMethods(IndexParts):
     """:class:`~monitor.MentionIndex`'s reach-weighted figures (see :mod:`monitor._reach_api`)."""
-
-    engine: Engine
-    config: Config
-    tz: ZoneInfo
-
-    def _brand_id(self, brand: str) -> int:  # MentionIndex's
-        raise NotImplementedError
 
     def _window(self, start: DateArg | None, end: DateArg | None) -> tuple[date, date]:  # MentionIndex's
         raise NotImplementedError

@@ -14,15 +14,12 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Sequence
 from datetime import date, datetime, timedelta
-from zoneinfo import ZoneInfo
 
-from monitor._config import Config
 from monitor._filters import DateArg, check_instant, check_lang
 from monitor._index.periods import BY_VALUES, By, period_start
 from monitor._index.points import Tally
-from monitor._ports import Clock
+from monitor._index_parts import IndexParts
 from monitor._results import ResultList
-from monitor._store import Engine
 from monitor._store import themes as theme_store
 from monitor._theme_results import ThemeCount, ThemeFigures, ThemeMention
 from monitor.errors import InvalidArgument
@@ -33,19 +30,8 @@ DAYS = 7
 REPRESENTATIVES = 3
 
 
-class ThemeMethods:
+class ThemeMethods(IndexParts):
     """:class:`~monitor.MentionIndex`'s theme methods (see :mod:`monitor._theme_api`)."""
-
-    engine: Engine
-    config: Config
-    tz: ZoneInfo
-    clock: Clock
-
-    def _brand_id(self, brand: str) -> int:  # MentionIndex's
-        raise NotImplementedError
-
-    def _brand_name(self, bid: int) -> str:  # MentionIndex's
-        raise NotImplementedError
 
     def _theme_period(self, since: DateArg | None, until: DateArg | None) -> tuple[datetime, datetime]:
         """``[since, until)`` as instants: a day ``until`` includes that day; default the last 7 days."""
