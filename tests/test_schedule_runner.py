@@ -51,7 +51,8 @@ def test_serve_runs_a_firing_missed_while_down_once_coalesced(engine: Engine, mo
 
     def on_executed(event: SchedulerEvent) -> None:
         assert isinstance(event, JobExecutionEvent)
-        executed.append(event.scheduled_run_time)
+        if event.job_id == "collect:feed":  # the digest's 08:00 firing is owed too when run just after 08:00
+            executed.append(event.scheduled_run_time)
 
     second.add_listener(on_executed, EVENT_JOB_EXECUTED)
     assert sch.sync_jobs(second, cfg)["collect:feed"] == "kept"
