@@ -51,9 +51,9 @@ class AspectMethods(IndexParts):
         f = WindowFilter(start, end, check_source(self.engine, source), check_lang(self.engine, lang))
         names = [self.store.brand_name(self._brand_id(brand))] if brand is not None else self._brands_in_order()
         ids = [self._brand_id(b) for b in names]
-        counts = [(c.brand, c.aspect, c.label, c.n) for c in aspect_counts(self.engine, None, f)]
+        counts = [(c.brand, c.aspect, c.label, c.n) for c in aspect_counts(self.engine, None, f, self.tz)]
         aspects = [(a.name, a.label) for a in self.config.aspects.aspects()]
-        totals = brand_totals(self.engine, ids, f)
+        totals = brand_totals(self.engine, ids, f, self.tz)
         return ResultList(figures(counts, aspects, names, totals, min_sample=self.config.index.min_sample))
 
     def _brands_in_order(self) -> list[str]:

@@ -81,7 +81,7 @@ class DriverMethods(IndexParts):
         for since, until in (before, after):
             window = WindowFilter(day_bounds_utc(since, self.tz)[0], day_bounds_utc(until, self.tz)[1])
             tally: dict[str, Counter[str]] = {}
-            for c in aspect_counts(self.engine, [bid], window):
+            for c in aspect_counts(self.engine, [bid], window, self.tz):
                 if c.aspect in labels:
                     tally.setdefault(c.aspect, Counter())[c.label] += c.n
             periods.append({a: Counts(t["positive"], t["neutral"], t["negative"]) for a, t in tally.items()})

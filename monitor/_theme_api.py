@@ -57,8 +57,8 @@ class ThemeMethods(IndexParts):
         bid = self._brand_id(brand)
         start, end = self._theme_period(since, until)
         before = start - (end - start)
-        now_t = theme_store.tallies(self.engine, bid, start, end)
-        prev_t = theme_store.tallies(self.engine, bid, before, start)
+        now_t = theme_store.tallies(self.engine, bid, start, end, self.tz)
+        prev_t = theme_store.tallies(self.engine, bid, before, start, self.tz)
         cur: dict[int, Tally] = defaultdict(Tally)
         prev: dict[int, Tally] = defaultdict(Tally)
         langs: dict[int, dict[str, int]] = defaultdict(lambda: defaultdict(int))
@@ -135,7 +135,7 @@ class ThemeMethods(IndexParts):
         lang = check_lang(self.engine, lang)
         start, end = self._theme_period(since, until)
         first = start.astimezone(self.tz).date()
-        rows = theme_store.tallies(self.engine, bid, start, end)
+        rows = theme_store.tallies(self.engine, bid, start, end, self.tz)
         names = {t.id: t.name for t in theme_store.brand_themes(self.engine, bid)}
         tallies: dict[tuple[int, date, str | None], Tally] = defaultdict(Tally)
         for (tid, day, lg, label), n in rows.items():

@@ -19,7 +19,7 @@ def test_migrations_match_models(db_url: str) -> None:
     try:
         upgrade(engine)
         upgrade(engine)  # idempotent
-        assert current_revision(engine) == "0014_aspect_index"
+        assert current_revision(engine) == "0015_insight_rollups"
         with engine.connect() as conn:
             ctx = MigrationContext.configure(conn, opts={"include_object": include_object})
             diff = compare_metadata(ctx, SQLModel.metadata)

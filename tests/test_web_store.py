@@ -67,7 +67,7 @@ def test_schema_is_at_0004_and_downgrades(db_url: str) -> None:
     engine = make_engine(db_url)
     try:
         upgrade(engine)
-        assert current_revision(engine) == "0014_aspect_index"
+        assert current_revision(engine) == "0015_insight_rollups"
         cfg = AlembicConfig()
         cfg.set_main_option("script_location", str(MIGRATIONS_DIR))
         with writer(engine).begin() as conn:
@@ -77,7 +77,7 @@ def test_schema_is_at_0004_and_downgrades(db_url: str) -> None:
         assert "web_user" not in tables and "label_change" not in tables and "mention" in tables
         assert "manual_by" not in {c["name"] for c in inspect(engine).get_columns("mention")}
         upgrade(engine)
-        assert current_revision(engine) == "0014_aspect_index"
+        assert current_revision(engine) == "0015_insight_rollups"
     finally:
         engine.dispose()
 

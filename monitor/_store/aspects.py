@@ -8,24 +8,27 @@ counts are by the mention's effective label, so a person's relabelling shows at 
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime, tzinfo
 from typing import Any
 
 from sqlalchemy import Engine, delete, exists, func, select
 
+from monitor._store import insight_rollups as ir
 from monitor._store.base import StoreBase
 from monitor._store.dialect import dialect_insert
 from monitor._store.engine import writer
+from monitor._store.insight_rollups import NO_ASPECT  # the aspect of the row of a mention tagged with none
 from monitor._store.tables import BRAND_T as BR
+from monitor._store.tables import DAILY_ROLLUP_T as DR
 from monitor._store.tables import MENTION_ASPECT_T as MA
 from monitor._store.tables import MENTION_T as M
 from monitor._store.tables import SOURCE_T as SRC
+from monitor._store.tables_insights import ASPECT_DAY_T as AD
 from monitor._store.vectors import MentionVectors
 
-#: The aspect of the one row a mention tagged with no aspect gets.
-NO_ASPECT = "-"
 #: The meta key holding the fingerprint of the aspect config the stored tags follow.
 FINGERPRINT_KEY = "aspects_fingerprint"
 
@@ -99,12 +102,14 @@ def write_tags(engine: Engine, rows: Sequence[TagRow]) -> int:
         ]
         if values:
             conn.execute(dialect_insert(conn, MA).values(values).on_conflict_do_nothing())
+            ir.recompute(conn, ir.keys_of_mentions(conn, {r.mention_id for r in rows if r.mention_id in alive}))
     return len(rows)
 
 
 def clear_tags(engine: Engine) -> int:
     """Forget every stored tag (the aspect config changed); how many rows went."""
     with writer(engine).begin() as conn:
+        conn.execute(delete(AD))
         return int(conn.execute(delete(MA)).rowcount or 0)
 
 
@@ -132,24 +137,52 @@ def _window(q: Any, f: WindowFilter) -> Any:
     return q
 
 
-def aspect_counts(engine: Engine, brand_ids: Sequence[int] | None, f: WindowFilter) -> list[AspectCount]:
-    """Per brand, aspect and effective label: how many mentions in the window are tagged so."""
+def _rollup_days(f: WindowFilter, tz: tzinfo | None) -> tuple[date, date] | None:
+    """The local days a filter covers when the daily rollup can answer it (whole days, no
+    source or language filter), else None."""
+    if tz is None or f.since is None or f.until is None or f.source is not None or f.lang is not None:
+        return None
+    return ir.aligned_days(f.since, f.until, tz)
+
+
+def aspect_counts(
+    engine: Engine, brand_ids: Sequence[int] | None, f: WindowFilter, tz: tzinfo | None = None
+) -> list[AspectCount]:
+    """Per brand, aspect and effective label: how many mentions in the window are tagged so
+    (a window of whole local days in ``tz``: from ``aspect_day``, dirty days from the mentions)."""
     q = (
         select(BR.c.name, MA.c.aspect, M.c.label, func.count())
         .select_from(MA.join(M, M.c.id == MA.c.mention_id).join(BR, BR.c.id == M.c.brand_id))
         .where(MA.c.aspect != NO_ASPECT)
         .group_by(BR.c.name, MA.c.aspect, M.c.label)
     )
+    days = _rollup_days(f, tz)
     with engine.connect() as conn:
         # every brand listed too: each brand's window is read through its (brand, published_at)
         # index, not every tag row scanned for the window's few
         ids = list(brand_ids) if brand_ids is not None else list(conn.execute(select(BR.c.id)).scalars())
-        q = q.where(M.c.brand_id.in_(ids))
-        return [AspectCount(str(r[0]), str(r[1]), str(r[2]), int(r[3])) for r in conn.execute(_window(q, f))]
+        q = _window(q.where(M.c.brand_id.in_(ids)), f)
+        dirty = ir.dirty_keys(conn, ids, *days) if days is not None else None
+        if days is None or dirty is None:
+            return [AspectCount(str(r[0]), str(r[1]), str(r[2]), int(r[3])) for r in conn.execute(q)]
+        rq = (
+            select(BR.c.name, AD.c.aspect, AD.c.label, func.sum(AD.c.n))
+            .select_from(AD.join(BR, BR.c.id == AD.c.brand_id))
+            .where(AD.c.brand_id.in_(ids), AD.c.day >= days[0], AD.c.day <= days[1], AD.c.aspect != ir.TAGGED)
+            .where(ir.clean(AD, dirty))
+            .group_by(BR.c.name, AD.c.aspect, AD.c.label)
+        )
+        counts: Counter[tuple[str, str, str]] = Counter()
+        for r in [*conn.execute(rq), *(conn.execute(q.where(ir.dirty_mentions(dirty))) if dirty else [])]:
+            counts[(str(r[0]), str(r[1]), str(r[2]))] += int(r[3])
+    return [AspectCount(b, a, label, n) for (b, a, label), n in counts.items() if n]
 
 
-def brand_totals(engine: Engine, brand_ids: Sequence[int] | None, f: WindowFilter) -> dict[str, tuple[int, int]]:
-    """Per brand name: ``(mentions in the window, how many of them are tagged yet)``."""
+def brand_totals(
+    engine: Engine, brand_ids: Sequence[int] | None, f: WindowFilter, tz: tzinfo | None = None
+) -> dict[str, tuple[int, int]]:
+    """Per brand name: ``(mentions in the window, how many of them are tagged yet)`` (a window
+    of whole local days in ``tz``: from the daily rollups, dirty days from the mentions)."""
     tagged = exists().where(MA.c.mention_id == M.c.id)
     q = (
         select(BR.c.name, func.count(), func.count().filter(tagged))
@@ -158,8 +191,25 @@ def brand_totals(engine: Engine, brand_ids: Sequence[int] | None, f: WindowFilte
     )
     if brand_ids is not None:
         q = q.where(M.c.brand_id.in_(list(brand_ids)))
+    q = _window(q, f)
+    days = _rollup_days(f, tz)
     with engine.connect() as conn:
-        return {str(r[0]): (int(r[1]), int(r[2])) for r in conn.execute(_window(q, f))}
+        dirty = ir.dirty_keys(conn, brand_ids, *days) if days is not None else None
+        if days is None or dirty is None:
+            return {str(r[0]): (int(r[1]), int(r[2])) for r in conn.execute(q)}
+        totals: Counter[str] = Counter()
+        done: Counter[str] = Counter()
+        span = (DR.c.day >= days[0], DR.c.day <= days[1])
+        vq = select(BR.c.name, func.sum(DR.c.n)).select_from(DR.join(BR, BR.c.id == DR.c.brand_id)).where(*span)
+        tq = select(BR.c.name, func.sum(AD.c.n)).select_from(AD.join(BR, BR.c.id == AD.c.brand_id))
+        tq = tq.where(AD.c.day >= days[0], AD.c.day <= days[1], AD.c.aspect == ir.TAGGED, ir.clean(AD, dirty))
+        if brand_ids is not None:
+            vq, tq = vq.where(DR.c.brand_id.in_(list(brand_ids))), tq.where(AD.c.brand_id.in_(list(brand_ids)))
+        totals.update({str(r[0]): int(r[1] or 0) for r in conn.execute(vq.group_by(BR.c.name))})
+        done.update({str(r[0]): int(r[1] or 0) for r in conn.execute(tq.group_by(BR.c.name))})
+        if dirty:
+            done.update({str(r[0]): int(r[2]) for r in conn.execute(q.where(ir.dirty_mentions(dirty)))})
+    return {b: (n, done[b]) for b, n in totals.items() if n}
 
 
 class AspectsStore(StoreBase):

@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import Connection, delete, func, select, update
 
 from monitor._index.periods import local_day
+from monitor._store import insight_rollups
 from monitor._store.dialect import DayKey, RatingKey, chunks, dialect_insert, mark_dirty, upsert_add, utcnow
 from monitor._store.engine import writer
 from monitor._store.meta import RETENTION_CUTOFF, MetaStore
@@ -59,6 +60,7 @@ class RollupsStore(MetaStore):
             upsert_add(conn, DR, ("brand_id", "day", "source_id", "lang", "label", "origin"), counts)
             upsert_add(conn, RR, ("brand_id", "day", "source_id", "lang", "worst", "best", "value"), ratings)
             write_reach(conn, recount_reach(conn))
+            insight_rollups.recompute_all(conn)
             mark_dirty(conn, ((k[0], k[1]) for k in counts))
 
     def apply_retention(self, mention_days: int, run_days: int, *, now: datetime | None = None) -> dict[str, int]:

@@ -13,6 +13,7 @@ from sqlalchemy import Connection, Engine, and_, delete, select, tuple_
 from sqlalchemy.dialects import postgresql, sqlite
 
 from monitor._index.snapshots import snapshot_rows
+from monitor._store import insight_rollups
 from monitor._store.engine import writer
 from monitor._store.tables import DAILY_ROLLUP_T as DR
 from monitor._store.tables import DIRTY_DAY_T as DD
@@ -37,6 +38,7 @@ def refresh(engine: Engine, min_sample: int, *, now: datetime | None = None) -> 
                 return done
             keys = [(int(b), d) for b, d in dirty]
             _refresh_days(conn, keys, min_sample, now)
+            insight_rollups.recompute(conn, keys)  # labels changed: the theme and aspect day counts too
             conn.execute(delete(DD).where(tuple_(DD.c.brand_id, DD.c.day).in_(keys)))
             done += len(keys)
 

@@ -9,16 +9,18 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, tzinfo
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Engine, func, select, update
+from sqlalchemy import Connection, Engine, func, select, update
 
+from monitor._store import insight_rollups as ir
 from monitor._store.dialect import chunks, dialect_insert, utcnow
 from monitor._store.engine import writer
 from monitor._store.scores import scoring_text
 from monitor._store.tables import MENTION_T as M
 from monitor._store.tables import SOURCE_T as SRC
+from monitor._store.tables_insights import THEME_DAY_T as TD
 from monitor._store.theme_tables import MENTION_THEME_T as MT
 from monitor._store.theme_tables import MENTION_VECTOR_T as MV
 from monitor._store.theme_tables import THEME_T as TH
@@ -267,11 +269,34 @@ def save(engine: Engine, brand_id: int, version: str, writes: ThemeWrites, *, no
             conn.execute(stmt, rows)
         for tid, n in added.items():
             conn.execute(update(TH).where(TH.c.id == tid).values(size=TH.c.size + n))
+        ir.recompute(conn, ir.keys_of_mentions(conn, [a[0] for a in writes.assign]))
     return new_ids
 
 
-def tallies(engine: Engine, brand_id: int, since: datetime, until: datetime) -> dict[tuple[int, date, str, str], int]:
-    """Mentions published in ``[since, until)`` per ``(theme id, local day, language, label)``."""
+def tallies(
+    engine: Engine, brand_id: int, since: datetime, until: datetime, tz: tzinfo | None = None
+) -> dict[tuple[int, date, str, str], int]:
+    """Mentions published in ``[since, until)`` per ``(theme id, local day, language, label)``.
+
+    A window of whole local days in ``tz`` (the index timezone) reads the daily rollup
+    (:mod:`monitor._store.insight_rollups`), and the mentions only for its dirty days."""
+    days = ir.aligned_days(since, until, tz) if tz is not None else None
+    with engine.connect() as conn:
+        dirty = ir.dirty_keys(conn, [brand_id], *days) if days is not None else None
+        if days is None or dirty is None:
+            return _raw_tallies(conn, brand_id, since, until, None)
+        q = select(TD.c.theme_id, TD.c.day, TD.c.lang, TD.c.label, TD.c.n).where(
+            TD.c.brand_id == brand_id, TD.c.day >= days[0], TD.c.day <= days[1], ir.clean(TD, dirty)
+        )
+        out = {(int(r[0]), r[1], r[2], r[3]): int(r[4]) for r in conn.execute(q) if r[4]}
+        if dirty:
+            out.update(_raw_tallies(conn, brand_id, since, until, ir.dirty_mentions(dirty)))
+        return out
+
+
+def _raw_tallies(
+    conn: Connection, brand_id: int, since: datetime, until: datetime, where: Any
+) -> dict[tuple[int, date, str, str], int]:
     q = (
         select(MT.c.theme_id, M.c.day, M.c.lang, M.c.label, func.count())
         .select_from(M.join(MT, MT.c.mention_id == M.c.id))
@@ -280,8 +305,9 @@ def tallies(engine: Engine, brand_id: int, since: datetime, until: datetime) -> 
         )
         .group_by(MT.c.theme_id, M.c.day, M.c.lang, M.c.label)
     )
-    with engine.connect() as conn:
-        return {(int(r[0]), r[1], r[2] or "", r[3]): int(r[4]) for r in conn.execute(q)}
+    if where is not None:
+        q = q.where(where)
+    return {(int(r[0]), r[1], r[2] or "", r[3]): int(r[4]) for r in conn.execute(q)}
 
 
 def representatives(
