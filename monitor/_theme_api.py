@@ -57,8 +57,8 @@ class ThemeMethods(IndexParts):
         bid = self._brand_id(brand)
         start, end = self._theme_period(since, until)
         before = start - (end - start)
-        now_t = theme_store.tallies(self.engine, bid, start, end, self.tz)
-        prev_t = theme_store.tallies(self.engine, bid, before, start, self.tz)
+        now_t = theme_store.tallies(self.engine, bid, start, end, self.tz, by_day=False)
+        prev_t = theme_store.tallies(self.engine, bid, before, start, self.tz, by_day=False)
         cur: dict[int, Tally] = defaultdict(Tally)
         prev: dict[int, Tally] = defaultdict(Tally)
         langs: dict[int, dict[str, int]] = defaultdict(lambda: defaultdict(int))
@@ -135,13 +135,14 @@ class ThemeMethods(IndexParts):
         lang = check_lang(self.engine, lang)
         start, end = self._theme_period(since, until)
         first = start.astimezone(self.tz).date()
-        rows = theme_store.tallies(self.engine, bid, start, end, self.tz)
+        rows = theme_store.tallies(self.engine, bid, start, end, self.tz, by_day=by is not None)
         names = {t.id: t.name for t in theme_store.brand_themes(self.engine, bid)}
         tallies: dict[tuple[int, date, str | None], Tally] = defaultdict(Tally)
         for (tid, day, lg, label), n in rows.items():
             if lang is not None and lg != lang:
                 continue
-            tallies[(tid, period_start(day, by, first), (lg or "unknown") if split_lang else None)].add_label(label, n)
+            p_start = period_start(day, by, first) if day is not None else first
+            tallies[(tid, p_start, (lg or "unknown") if split_lang else None)].add_label(label, n)
         out = []
         for (tid, p_start, split), t in sorted(tallies.items(), key=lambda kv: (kv[0][0], kv[0][1], kv[0][2] or "")):
             p = t.point(p_start, self.config.index.min_sample)

@@ -113,6 +113,8 @@ def _both(idx: MentionIndex, tz: ZoneInfo) -> list[tuple[object, object]]:
         out.append(
             (theme_store.tallies(idx.engine, bid, since, until, tz), theme_store.tallies(idx.engine, bid, since, until))
         )
+        whole = [theme_store.tallies(idx.engine, bid, since, until, z, by_day=False) for z in (tz, None)]
+        out.append((whole[0], whole[1]))
         f = WindowFilter(since, until)
         out.append((_sorted(aspect_counts(idx.engine, None, f, tz)), _sorted(aspect_counts(idx.engine, None, f))))
         out.append((_sorted(aspect_counts(idx.engine, [bid], f, tz)), _sorted(aspect_counts(idx.engine, [bid], f))))
@@ -262,3 +264,19 @@ def test_the_migration_fills_the_rollups_from_what_is_stored(db_url: str) -> Non
         assert _rollup_rows(index)[0] > 0
         assert _both(index, ZoneInfo(TZ)) == expected
         _assert_same(index)
+
+
+def test_verify_reports_a_wrong_theme_or_aspect_count_and_repair_recomputes_it(idx: MentionIndex) -> None:
+    assert idx.verify().ok
+    bid = idx.store.brand_id("Lumio")
+    day = FIRST + timedelta(days=3)
+    with writer(idx.engine).begin() as conn:
+        conn.execute(update(THEME_DAY_T).where(THEME_DAY_T.c.brand_id == bid, THEME_DAY_T.c.day == day).values(n=99))
+        conn.execute(ASPECT_DAY_T.delete().where(ASPECT_DAY_T.c.brand_id == bid, ASPECT_DAY_T.c.aspect == "price"))
+    report = idx.verify()
+    tables = {d.table for d in report.rollups}
+    assert tables == {"theme_day", "aspect_day"} and not report.ok
+    assert {d.key["brand"] for d in report.rollups} == {"Lumio"}
+    repaired = idx.verify(repair=True)
+    assert repaired.ok and repaired.repaired["insight_days"] >= 1
+    _assert_same(idx)

@@ -418,7 +418,8 @@ def _print_verify(report: VerifyReport) -> None:
     if report.repaired:
         console.print(
             f"repaired: rollups of {report.repaired['rollup_days']} brand-days, "
-            f"snapshots of {report.repaired['snapshot_days']} brand-days"
+            f"snapshots of {report.repaired['snapshot_days']} brand-days, "
+            f"theme and aspect counts of {report.repaired.get('insight_days', 0)} brand-days"
         )
     for d in report.rollups[:limit]:
         key = ", ".join(f"{k}={v}" for k, v in d.key.items())

@@ -16,11 +16,12 @@ the retention cutoff are never recomputed: their raw mentions may be gone, their
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterable, Sequence
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from typing import Any
 
-from sqlalchemy import Connection, and_, delete, exists, func, literal, select, tuple_
+from sqlalchemy import Connection, Select, and_, delete, exists, func, literal, select, tuple_
 
 from monitor._store.meta import RETENTION_CUTOFF
 from monitor._store.tables import DIRTY_DAY_T as DD
@@ -125,8 +126,8 @@ def recompute_all(conn: Connection) -> None:
     _fill(conn, literal(True))
 
 
-def _fill(conn: Connection, where: Any) -> None:
-    """Insert the rollup rows of the mentions ``where`` selects (their old rows deleted)."""
+def _counts(where: Any) -> tuple[Select[Any], Select[Any], Select[Any]]:
+    """The rollup rows of the mentions ``where`` selects: themes, aspects, tagged at all."""
     lang = func.coalesce(M.c.lang, "")
     themes = (
         select(M.c.brand_id, M.c.day, MT.c.theme_id, lang, M.c.label, func.count())
@@ -134,20 +135,45 @@ def _fill(conn: Connection, where: Any) -> None:
         .where(where, MT.c.theme_id.is_not(None))
         .group_by(M.c.brand_id, M.c.day, MT.c.theme_id, lang, M.c.label)
     )
-    conn.execute(TD.insert().from_select(["brand_id", "day", "theme_id", "lang", "label", "n"], themes))
     aspects = (
         select(M.c.brand_id, M.c.day, MA.c.aspect, M.c.label, func.count())
         .select_from(M.join(MA, MA.c.mention_id == M.c.id))
         .where(where, MA.c.aspect != NO_ASPECT)
         .group_by(M.c.brand_id, M.c.day, MA.c.aspect, M.c.label)
     )
-    conn.execute(AD.insert().from_select(["brand_id", "day", "aspect", "label", "n"], aspects))
     tagged = (
         select(M.c.brand_id, M.c.day, literal(TAGGED), M.c.label, func.count())
         .where(where, exists().where(MA.c.mention_id == M.c.id))
         .group_by(M.c.brand_id, M.c.day, M.c.label)
     )
-    conn.execute(AD.insert().from_select(["brand_id", "day", "aspect", "label", "n"], tagged))
+    return themes, aspects, tagged
+
+
+def _fill(conn: Connection, where: Any) -> None:
+    """Insert the rollup rows of the mentions ``where`` selects (their old rows deleted)."""
+    themes, aspects, tagged = _counts(where)
+    conn.execute(TD.insert().from_select(["brand_id", "day", "theme_id", "lang", "label", "n"], themes))
+    for q in (aspects, tagged):
+        conn.execute(AD.insert().from_select(["brand_id", "day", "aspect", "label", "n"], q))
+
+
+def recount(conn: Connection) -> tuple[Counter[tuple[Any, ...]], Counter[tuple[Any, ...]]]:
+    """What ``theme_day`` and ``aspect_day`` should hold, counted from the mentions (``monitor verify``)."""
+    themes, aspects, tagged = _counts(literal(True))
+    td: Counter[tuple[Any, ...]] = Counter({tuple(r[:-1]): int(r[-1]) for r in conn.execute(themes)})
+    ad: Counter[tuple[Any, ...]] = Counter()
+    for q in (aspects, tagged):
+        ad.update({tuple(r[:-1]): int(r[-1]) for r in conn.execute(q)})
+    return td, ad
+
+
+def stored(conn: Connection) -> tuple[Counter[tuple[Any, ...]], Counter[tuple[Any, ...]]]:
+    """What ``theme_day`` and ``aspect_day`` hold (zero rows left out)."""
+    keys = (TD.c.brand_id, TD.c.day, TD.c.theme_id, TD.c.lang, TD.c.label)
+    td = Counter({tuple(r[:-1]): int(r[-1]) for r in conn.execute(select(*keys, TD.c.n).where(TD.c.n != 0))})
+    akeys = (AD.c.brand_id, AD.c.day, AD.c.aspect, AD.c.label)
+    ad = Counter({tuple(r[:-1]): int(r[-1]) for r in conn.execute(select(*akeys, AD.c.n).where(AD.c.n != 0))})
+    return td, ad
 
 
 #: More dirty brand-days in a window than this: the window is read from the mentions.
@@ -189,4 +215,6 @@ __all__ = [
     "published_bounds",
     "recompute",
     "recompute_all",
+    "recount",
+    "stored",
 ]

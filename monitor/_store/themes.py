@@ -7,12 +7,13 @@ The clustering itself is pure (:mod:`monitor._themes`); this module only moves r
 from __future__ import annotations
 
 import json
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, tzinfo
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Connection, Engine, func, select, update
+from sqlalchemy import Connection, Date, Engine, func, literal, select, update
 
 from monitor._store import insight_rollups as ir
 from monitor._store.dialect import chunks, dialect_insert, utcnow
@@ -274,9 +275,16 @@ def save(engine: Engine, brand_id: int, version: str, writes: ThemeWrites, *, no
 
 
 def tallies(
-    engine: Engine, brand_id: int, since: datetime, until: datetime, tz: tzinfo | None = None
-) -> dict[tuple[int, date, str, str], int]:
-    """Mentions published in ``[since, until)`` per ``(theme id, local day, language, label)``.
+    engine: Engine,
+    brand_id: int,
+    since: datetime,
+    until: datetime,
+    tz: tzinfo | None = None,
+    *,
+    by_day: bool = True,
+) -> dict[tuple[int, date | None, str, str], int]:
+    """Mentions published in ``[since, until)`` per ``(theme id, local day, language, label)``
+    (``by_day=False``: the day is None, the window summed).
 
     A window of whole local days in ``tz`` (the index timezone) reads the daily rollup
     (:mod:`monitor._store.insight_rollups`), and the mentions only for its dirty days."""
@@ -284,30 +292,39 @@ def tallies(
     with engine.connect() as conn:
         dirty = ir.dirty_keys(conn, [brand_id], *days) if days is not None else None
         if days is None or dirty is None:
-            return _raw_tallies(conn, brand_id, since, until, None)
-        q = select(TD.c.theme_id, TD.c.day, TD.c.lang, TD.c.label, TD.c.n).where(
-            TD.c.brand_id == brand_id, TD.c.day >= days[0], TD.c.day <= days[1], ir.clean(TD, dirty)
+            return _raw_tallies(conn, brand_id, since, until, None, by_day)
+        day: Any = TD.c.day if by_day else literal(None, Date)
+        q = (
+            select(TD.c.theme_id, day, TD.c.lang, TD.c.label, func.sum(TD.c.n))
+            .where(TD.c.brand_id == brand_id, TD.c.day >= days[0], TD.c.day <= days[1], ir.clean(TD, dirty))
+            .group_by(TD.c.theme_id, *([TD.c.day] if by_day else []), TD.c.lang, TD.c.label)
         )
-        out = {(int(r[0]), r[1], r[2], r[3]): int(r[4]) for r in conn.execute(q) if r[4]}
+        out: Counter[tuple[int, date | None, str, str]] = Counter()
+        for r in conn.execute(q):
+            out[(int(r[0]), r[1], r[2], r[3])] += int(r[4])
         if dirty:
-            out.update(_raw_tallies(conn, brand_id, since, until, ir.dirty_mentions(dirty)))
-        return out
+            out.update(_raw_tallies(conn, brand_id, since, until, ir.dirty_mentions(dirty), by_day))
+        return {k: n for k, n in out.items() if n}
 
 
 def _raw_tallies(
-    conn: Connection, brand_id: int, since: datetime, until: datetime, where: Any
-) -> dict[tuple[int, date, str, str], int]:
+    conn: Connection, brand_id: int, since: datetime, until: datetime, where: Any, by_day: bool
+) -> dict[tuple[int, date | None, str, str], int]:
+    day: Any = M.c.day if by_day else literal(None, Date)
     q = (
-        select(MT.c.theme_id, M.c.day, M.c.lang, M.c.label, func.count())
+        select(MT.c.theme_id, day, M.c.lang, M.c.label, func.count())
         .select_from(M.join(MT, MT.c.mention_id == M.c.id))
         .where(
             M.c.brand_id == brand_id, M.c.published_at >= since, M.c.published_at < until, MT.c.theme_id.is_not(None)
         )
-        .group_by(MT.c.theme_id, M.c.day, M.c.lang, M.c.label)
+        .group_by(MT.c.theme_id, *([M.c.day] if by_day else []), M.c.lang, M.c.label)
     )
     if where is not None:
         q = q.where(where)
-    return {(int(r[0]), r[1], r[2] or "", r[3]): int(r[4]) for r in conn.execute(q)}
+    out: Counter[tuple[int, date | None, str, str]] = Counter()
+    for r in conn.execute(q):
+        out[(int(r[0]), r[1], r[2] or "", r[3])] += int(r[4])
+    return dict(out)
 
 
 def representatives(

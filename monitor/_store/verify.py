@@ -24,6 +24,7 @@ from monitor._integrity import (
     RATING_KEYS,
     ROLLUP_KEYS,
     DuplicateMention,
+    RollupDifference,
     RunningRun,
     SnapshotDifference,
     VerifyReport,
@@ -31,7 +32,7 @@ from monitor._integrity import (
     duplicate_ids,
     snapshot_fields,
 )
-from monitor._store import snapshots
+from monitor._store import insight_rollups, snapshots
 from monitor._store.dialect import upsert_add
 from monitor._store.engine import writer
 from monitor._store.meta import RETENTION_CUTOFF
@@ -51,6 +52,8 @@ from monitor._store.tables_reach import REACH_ROLLUP_T as RCH
 DR_KEYS = ("brand_id", "day", "source_id", "lang", "label", "origin")
 RR_KEYS = ("brand_id", "day", "source_id", "lang", "worst", "best", "value")
 REACH_NAMES = ("brand", "day", "source", "lang", "label", "level")
+THEME_KEYS = ("brand", "day", "theme", "lang", "label")
+ASPECT_KEYS = ("brand", "day", "aspect", "label")
 _CHUNK = 400
 
 
@@ -59,6 +62,7 @@ class _Found:
     report: VerifyReport
     rollup_days: set[tuple[int, date]] = field(default_factory=set)
     snapshot_days: set[tuple[int, date]] = field(default_factory=set)
+    insight_days: set[tuple[int, date]] = field(default_factory=set)  # theme/aspect day counts off
 
 
 def verify(engine: Engine, tz: ZoneInfo, min_sample: int, *, now: datetime | None = None) -> VerifyReport:
@@ -86,10 +90,14 @@ def repair(engine: Engine, tz: ZoneInfo, min_sample: int, *, now: datetime | Non
             upsert_add(conn, DR, DR_KEYS, counts)
             upsert_add(conn, RR, RR_KEYS, ratings)
             write_reach(conn, recount_reach(conn, chunk))
-        _mark_dirty(conn, found.rollup_days | found.snapshot_days)
+        _mark_dirty(conn, found.rollup_days | found.snapshot_days | found.insight_days)  # refresh recomputes them
     snapshots.refresh(engine, min_sample, now=now)
     after = _check(engine, tz, min_sample, now).report
-    after.repaired = {"rollup_days": len(found.rollup_days), "snapshot_days": len(found.snapshot_days)}
+    after.repaired = {
+        "rollup_days": len(found.rollup_days),
+        "snapshot_days": len(found.snapshot_days),
+        "insight_days": len(found.insight_days),
+    }
     after.notes.insert(0, f"before repair: {_summary(found.report)}")
     return after
 
@@ -153,6 +161,7 @@ def _check_conn(conn: Connection, tz: ZoneInfo, min_sample: int, now: datetime) 
 
     snap_days = days - dirty
     report.days_skipped_dirty = len(days & dirty)
+    report.rollups += _insight_differences(conn, brands, snap_days, found)
     kind = {sid: k for sid, (_, k) in sources.items()}
     labels = [(b, d, kind.get(s, ""), lang, lab, org, n) for (b, d, s, lang, lab, org), n in counts.items()]
     rates = [(b, d, kind.get(s, ""), lang, w, be, v, n) for (b, d, s, lang, w, be, v), n in ratings.items()]
@@ -187,6 +196,25 @@ def _check_conn(conn: Connection, tz: ZoneInfo, min_sample: int, now: datetime) 
             "labels and scores; decide which to keep and remove the others by hand"
         )
     return found
+
+
+def _insight_differences(
+    conn: Connection, brands: dict[int, str], days: set[tuple[int, date]], found: _Found
+) -> list[RollupDifference]:
+    """``theme_day`` and ``aspect_day`` against a recount, on ``days`` (clean ones: they follow
+    labels at the next refresh); the brand-days that differ go to ``found.insight_days``."""
+    ids = {name: i for i, name in brands.items()}
+    out: list[RollupDifference] = []
+    held, recounted = insight_rollups.stored(conn), insight_rollups.recount(conn)
+    for i, (table, keys) in enumerate((("theme_day", THEME_KEYS), ("aspect_day", ASPECT_KEYS))):
+        s, c = (
+            {(brands.get(int(k[0]), str(k[0])), *k[1:]): n for k, n in x[i].items() if (int(k[0]), k[1]) in days}
+            for x in (held, recounted)
+        )
+        differences = compare_counters(table, keys, s, c)
+        found.insight_days |= {(ids[str(d.key["brand"])], date.fromisoformat(str(d.key["day"]))) for d in differences}
+        out += differences
+    return out
 
 
 def _whole_day_test(conn: Connection, tz: ZoneInfo, report: VerifyReport) -> Callable[[date], bool]:
