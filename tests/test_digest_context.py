@@ -9,7 +9,8 @@ import pytest
 
 from monitor._api import MentionIndex
 from monitor._config import config_from_dict
-from monitor._digest.context import build_digest, day_bounds
+from monitor._digest.context import build_digest
+from monitor._index.periods import day_bounds_utc
 from monitor._records import Prediction
 
 TZ = "Europe/Stockholm"
@@ -143,6 +144,6 @@ def test_source_problems_are_listed(idx) -> None:
 
 
 def test_day_bounds_follow_the_local_calendar() -> None:
-    start, end = day_bounds(date(2026, 3, 29), TZ)  # 23-hour day (spring forward)
+    start, end = day_bounds_utc(date(2026, 3, 29), ZoneInfo(TZ))  # 23-hour day (spring forward)
     assert (end - start) == timedelta(hours=23)
     assert start == datetime(2026, 3, 28, 23, 0, tzinfo=UTC)

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import replace
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from monitor._digest.alerts import BASELINE_DAYS, digest_alerts
@@ -43,17 +43,10 @@ from monitor._digest.records import (
 from monitor._health import PROBLEMS, plain_reason
 from monitor._index.drivers import DriverReport
 from monitor._index.formulas import wilson_interval
+from monitor._index.periods import day_bounds_utc
 from monitor._index.points import Point
 
 TOP_N = 5
-
-
-def day_bounds(day: date, tz: str) -> tuple[datetime, datetime]:
-    """The aware UTC instants where local calendar ``day`` starts and the next one starts."""
-    zone = ZoneInfo(tz)
-    start = datetime.combine(day, time(0), zone).astimezone(UTC)
-    end = datetime.combine(day + timedelta(days=1), time(0), zone).astimezone(UTC)
-    return start, end
 
 
 def window_from_point(name: str, label: str, start: date, end: date, point: Point | None) -> Window:
@@ -332,7 +325,7 @@ def build_digest(
     week_start = day - timedelta(days=6)
     month_start = day - timedelta(days=29)
     yesterday = day - timedelta(days=1)
-    day_start, day_end = day_bounds(day, tz)
+    day_start, day_end = day_bounds_utc(day, ZoneInfo(tz))
     at = min(now, day_end)
     so_far = now < day_end
     f = Formats(locale, display_tz or tz)
@@ -412,7 +405,6 @@ __all__ = [
     "VoiceRow",
     "Window",
     "build_digest",
-    "day_bounds",
     "excerpt",
     "headline",
     "mention_item",
