@@ -280,3 +280,24 @@ def test_verify_reports_a_wrong_theme_or_aspect_count_and_repair_recomputes_it(i
     repaired = idx.verify(repair=True)
     assert repaired.ok and repaired.repaired["insight_days"] >= 1
     _assert_same(idx)
+
+
+def test_a_rare_aspect_over_every_brand_lists_the_same_mentions_as_the_walk(
+    idx: MentionIndex, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from monitor._store import listings
+
+    def pages(aspect: str) -> list[list[int]]:
+        out, after = [], None
+        for _ in range(4):
+            page = list(idx.mentions(None, aspect=aspect, limit=25, after=after))
+            out.append([m.id for m in page])
+            if len(page) < 25:
+                break
+            after = page[-1].cursor
+        return out
+
+    rare = {a: pages(a) for a in ("price", "delivery")}
+    assert all(rare[a][0] for a in rare)
+    monkeypatch.setattr(listings, "RARE_ASPECT", 0)  # every aspect walked brand by brand
+    assert {a: pages(a) for a in rare} == rare

@@ -7,7 +7,7 @@ from dataclasses import asdict, dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Connection, Engine, Row, Select, and_, exists, or_, select
+from sqlalchemy import Connection, Engine, Row, Select, and_, exists, func, or_, select
 
 from monitor._dates import parse_iso
 from monitor._index.points import Point
@@ -207,9 +207,23 @@ def mentions(
             rows = list(conn.execute(q.where(M.c.id.in_([mid for _, mid in found])))) if found else []
         elif query is not None:
             rows = _walk(conn, q.where(search.holds(conn, query.words)), brand_id, strongest, limit)
+        elif f.aspect is not None and brand_id is None and not strongest and _rare(conn, f.aspect):
+            # a rare aspect over every brand: its few tagged mentions, read by key and sorted
+            tagged = select(MA.c.mention_id).where(MA.c.aspect == f.aspect)
+            rows = list(conn.execute(q.where(M.c.id.in_(tagged)).limit(limit)).all())
         else:
             rows = _walk(conn, q, brand_id, strongest, limit)
     return MentionList([_record(r, brand) for r in rows], stopped)
+
+
+#: An aspect with at most this many tagged mentions is listed from its tags, not by walking each brand.
+RARE_ASPECT = 5000
+
+
+def _rare(conn: Connection, aspect: str) -> bool:
+    """Whether at most :data:`RARE_ASPECT` mentions are tagged ``aspect`` (counted up to one more)."""
+    capped = select(MA.c.mention_id).where(MA.c.aspect == aspect).limit(RARE_ASPECT + 1).subquery()
+    return int(conn.execute(select(func.count()).select_from(capped)).scalar_one()) <= RARE_ASPECT
 
 
 def _walk(conn: Connection, q: Select[Any], brand_id: int | None, strongest: bool, limit: int) -> list[Row[Any]]:
