@@ -23,6 +23,7 @@ from typing import Any
 
 from sqlalchemy import Connection, Select, and_, delete, exists, func, literal, select, tuple_
 
+from monitor._dates import parse_iso
 from monitor._store.meta import RETENTION_CUTOFF
 from monitor._store.tables import DIRTY_DAY_T as DD
 from monitor._store.tables import MENTION_T as M
@@ -84,7 +85,7 @@ def _last_retained_day(conn: Connection) -> date | None:
     cut = conn.execute(select(META.c.value).where(META.c.key == RETENTION_CUTOFF)).scalar()
     if not cut:
         return None
-    return datetime.fromisoformat(str(cut)).astimezone(UTC).date() + timedelta(days=1)
+    return parse_iso(str(cut)).astimezone(UTC).date() + timedelta(days=1)
 
 
 def keys_of_mentions(conn: Connection, mention_ids: Iterable[int]) -> set[Key]:

@@ -203,17 +203,17 @@ def _insight_differences(
 ) -> list[RollupDifference]:
     """``theme_day`` and ``aspect_day`` against a recount, on ``days`` (clean ones: they follow
     labels at the next refresh); the brand-days that differ go to ``found.insight_days``."""
-    ids = {name: i for i, name in brands.items()}
     out: list[RollupDifference] = []
     held, recounted = insight_rollups.stored(conn), insight_rollups.recount(conn)
     for i, (table, keys) in enumerate((("theme_day", THEME_KEYS), ("aspect_day", ASPECT_KEYS))):
-        s, c = (
-            {(brands.get(int(k[0]), str(k[0])), *k[1:]): n for k, n in x[i].items() if (int(k[0]), k[1]) in days}
-            for x in (held, recounted)
-        )
-        differences = compare_counters(table, keys, s, c)
-        found.insight_days |= {(ids[str(d.key["brand"])], date.fromisoformat(str(d.key["day"]))) for d in differences}
-        out += differences
+        s = {k: n for k, n in held[i].items() if (int(k[0]), k[1]) in days}
+        c = {k: n for k, n in recounted[i].items() if (int(k[0]), k[1]) in days}
+        found.insight_days |= {(int(k[0]), k[1]) for k in set(s) | set(c) if s.get(k, 0) != c.get(k, 0)}
+
+        def named(counts: dict[tuple[Any, ...], int]) -> dict[tuple[Any, ...], int]:
+            return {(brands.get(int(k[0]), str(k[0])), *k[1:]): n for k, n in counts.items()}
+
+        out += compare_counters(table, keys, named(s), named(c))
     return out
 
 
