@@ -20,7 +20,6 @@ from monitor._index.periods import BY_VALUES, By, period_start
 from monitor._index.points import Tally
 from monitor._index_parts import IndexParts
 from monitor._results import ResultList
-from monitor._store import theme_members
 from monitor._store import themes as theme_store
 from monitor._theme_results import ThemeCount, ThemeFigures, ThemeMention
 from monitor.errors import InvalidArgument
@@ -70,13 +69,8 @@ class ThemeMethods(IndexParts):
             prev[tid].add_label(label, n)
         min_sample = self.config.index.min_sample
         stored = [t for t in theme_store.brand_themes(self.engine, bid) if t.id in cur or t.id in prev]
-        reps = theme_members.representatives(
-            self.engine,
-            [t.id for t in stored if t.id in cur],
-            start,
-            end,
-            representatives,
-            in_window={tid: t.positive + t.neutral + t.negative + t.unscored for tid, t in cur.items()},
+        reps = theme_store.representatives(
+            self.engine, [t.id for t in stored if t.id in cur], start, end, representatives
         )
         total = sum(t.point(start.date(), min_sample).volume for t in cur.values())
         name = self._brand_name(bid)

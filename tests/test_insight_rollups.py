@@ -301,39 +301,3 @@ def test_a_rare_aspect_over_every_brand_lists_the_same_mentions_as_the_walk(
     assert all(rare[a][0] for a in rare)
     monkeypatch.setattr(listings, "RARE_ASPECT", 0)  # every aspect walked brand by brand
     assert {a: pages(a) for a in rare} == rare
-
-
-def test_representatives_walked_best_first_equal_the_ranked_ones(
-    idx: MentionIndex, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    from monitor._store import theme_members
-
-    bid = idx.store.brand_id("Lumio")
-    rng = np.random.default_rng(11)
-    themes = [t.id for t in theme_store.brand_themes(idx.engine, bid)]
-    ids = _ids(idx, "Lumio")
-    # distinct similarities, a few equal ones (ties broken by id) and one theme's mention without any
-    sims = [round(float(s), 2) for s in rng.random(len(ids))]
-    assign = [(i, themes[k % 3], None, s if k != 7 else None) for k, (i, s) in enumerate(zip(ids, sims, strict=True))]
-    theme_store.save(idx.engine, bid, "v1", theme_store.ThemeWrites(assign=assign))
-
-    def read(share: float) -> list[list[tuple[int, str | None]]]:
-        monkeypatch.setattr(theme_members, "WALK_SHARE", share)
-        out = []
-        for since, until in _windows(ZoneInfo(TZ)):
-            for f in idx.themes("Lumio", since=since, until=until, representatives=3):
-                out.append([(m.id, m.lang) for m in f.mentions])
-        return out
-
-    ranked = read(2.0)  # no theme holds 200 % of its mentions: every theme ranked
-    assert sum(len(r) for r in ranked) > 20
-    rank = theme_members._ranked
-    calls: list[list[int]] = []
-
-    def spy(conn, theme_ids, *args):  # type: ignore[no-untyped-def]
-        calls.append(list(theme_ids))
-        return rank(conn, theme_ids, *args)
-
-    monkeypatch.setattr(theme_members, "_ranked", spy)
-    assert read(0.0) == ranked  # every theme with enough mentions in the window walked
-    assert sum(len(c) for c in calls) < 3 * len(_windows(ZoneInfo(TZ)))  # some themes were walked, not ranked

@@ -47,10 +47,7 @@ class MentionTheme(SQLModel, table=True):
     """Which theme a mention was assigned to (``theme_id`` None: checked, it fits none yet)."""
 
     __tablename__ = "mention_theme"
-    __table_args__ = (
-        Index("ix_mention_theme_brand_theme", "brand_id", "theme_id"),
-        Index("ix_mention_theme_best", "theme_id", "similarity", "mention_id"),  # a theme's best first
-    )
+    __table_args__ = (Index("ix_mention_theme_brand_theme", "brand_id", "theme_id"),)
     mention_id: int = Field(primary_key=True, foreign_key="mention.id")
     brand_id: int = Field(foreign_key="brand.id")
     theme_id: int | None = Field(default=None, foreign_key="theme.id")

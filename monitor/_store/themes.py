@@ -98,6 +98,21 @@ class ThemeWrites:
     assign: list[tuple[int, int | None, int | None, float | None]] = field(default_factory=list)
 
 
+@dataclass(frozen=True, slots=True)
+class ThemeMember:
+    """A mention of a theme, as the API shows a representative one."""
+
+    id: int
+    theme_id: int
+    lang: str | None
+    source: str
+    published_at: datetime
+    label: str
+    text: str
+    url: str | None
+    similarity: float
+
+
 def _blob(v: NDArray[np.float32]) -> bytes:
     import numpy as np
 
@@ -312,14 +327,84 @@ def _raw_tallies(
     return dict(out)
 
 
+def representatives(
+    engine: Engine, theme_ids: Sequence[int], since: datetime, until: datetime, per_theme: int
+) -> dict[int, list[ThemeMember]]:
+    """Per theme, the ``per_theme`` mentions of ``[since, until)`` closest to its centroid
+    (by the cosine stored at assignment), each of another language first when there is one.
+
+    One read of the themes' brands' mentions in the window (through their (brand, published_at)
+    index), ranked per theme; only the best few per theme are read whole."""
+    out: dict[int, list[ThemeMember]] = {int(t): [] for t in theme_ids}
+    if not out or per_theme < 1:
+        return out
+    rank = func.row_number().over(partition_by=MT.c.theme_id, order_by=(MT.c.similarity.desc().nulls_last(), M.c.id))
+    with engine.connect() as conn:
+        brands = list(conn.execute(select(TH.c.brand_id).where(TH.c.id.in_(list(out))).distinct()).scalars())
+        ranked = (
+            select(MT.c.mention_id, MT.c.theme_id, MT.c.similarity, rank.label("rank"))
+            .select_from(M.join(MT, MT.c.mention_id == M.c.id))
+            .where(M.c.brand_id.in_(brands), M.c.published_at >= since, M.c.published_at < until)
+            .where(MT.c.theme_id.in_(list(out)))
+            .subquery()
+        )
+        q = (
+            select(
+                M.c.id,
+                ranked.c.theme_id,
+                M.c.lang,
+                SRC.c.name,
+                M.c.published_at,
+                M.c.label,
+                M.c.text,
+                M.c.title,
+                M.c.url,
+                ranked.c.similarity,
+            )
+            .select_from(ranked.join(M, M.c.id == ranked.c.mention_id).join(SRC, SRC.c.id == M.c.source_id))
+            .where(ranked.c.rank <= per_theme * 8)
+            .order_by(ranked.c.theme_id, ranked.c.rank)
+        )
+        best: dict[int, list[Any]] = {}
+        for r in conn.execute(q):
+            best.setdefault(int(r[1]), []).append(r)
+    for tid, rows in best.items():
+        picked: list[ThemeMember] = []
+        seen: set[str | None] = set()
+        for second_pass in (False, True):
+            for r in rows:
+                if len(picked) >= per_theme:
+                    break
+                if any(p.id == r[0] for p in picked) or (not second_pass and r[2] in seen):
+                    continue
+                seen.add(r[2])
+                picked.append(
+                    ThemeMember(
+                        int(r[0]),
+                        int(r[1]),
+                        r[2],
+                        r[3],
+                        r[4],
+                        r[5],
+                        scoring_text(r[6], r[7]),
+                        r[8],
+                        float(r[9] or 0.0),
+                    )
+                )
+        out[tid] = picked
+    return out
+
+
 __all__ = [
     "NewTheme",
     "StoredTheme",
+    "ThemeMember",
     "ThemeName",
     "ThemeUpdate",
     "ThemeWindow",
     "ThemeWrites",
     "brand_themes",
+    "representatives",
     "save",
     "tallies",
     "texts",

@@ -1,12 +1,9 @@
-"""theme_day and aspect_day: daily rollups of themes and aspects, filled from the mentions;
-mention_theme (theme_id, similarity, mention_id): a theme's best-placed mentions first
+"""theme_day and aspect_day: daily rollups of themes and aspects, filled from the mentions
 
 The brand page's themes and aspects tables and its "what drove it" read every mention's
 theme and tags over the window and the one before: 0.4 s at 30 days and over 1 s at 90
 days with 1M mentions. These rollups hold the same counts per brand-day
 (``monitor/_store/insight_rollups.py``); this migration fills them from what is stored.
-The index lets a theme's representative mentions be read best-first
-(``monitor/_store/theme_members.py``) instead of ranking every mention of the window.
 
 Revision ID: 0015_insight_rollups
 Revises: 0014_aspect_index
@@ -44,7 +41,6 @@ def upgrade() -> None:
     sa.ForeignKeyConstraint(['brand_id'], ['brand.id'], ),
     sa.PrimaryKeyConstraint('brand_id', 'day', 'aspect', 'label')
     )
-    op.create_index('ix_mention_theme_best', 'mention_theme', ['theme_id', 'similarity', 'mention_id'], unique=False)
     op.execute(
         "INSERT INTO theme_day (brand_id, day, theme_id, lang, label, n) "
         "SELECT m.brand_id, m.day, mt.theme_id, COALESCE(m.lang, ''), m.label, COUNT(*) "
@@ -66,6 +62,5 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    op.drop_index('ix_mention_theme_best', table_name='mention_theme')
     op.drop_table('aspect_day')
     op.drop_table('theme_day')
