@@ -219,22 +219,56 @@ def test_a_timezone_change_recomputes_the_days(db_url: str) -> None:
         assert _rollup_rows(index)[0] > 0
 
 
-def test_recompute_leaves_days_before_the_retention_cutoff_alone(idx: MentionIndex) -> None:
+@pytest.mark.parametrize("hour", [0, 3, 23])
+def test_recompute_leaves_days_before_the_retention_cutoff_alone(idx: MentionIndex, hour: int) -> None:
     bid = idx.store.brand_id("Lumio")
-    since, until = _windows(ZoneInfo(TZ))[0]
-    before = theme_store.tallies(idx.engine, bid, since, until, ZoneInfo(TZ))
-    cut = datetime(FIRST.year, FIRST.month, FIRST.day, tzinfo=UTC) + timedelta(days=4)
+    tz = ZoneInfo(TZ)
+    since, until = _windows(tz)[0]
+    before = theme_store.tallies(idx.engine, bid, since, until, tz)
+    cut = datetime(FIRST.year, FIRST.month, FIRST.day, hour, tzinfo=UTC) + timedelta(days=4)
     removed = idx.store.apply_retention(0, 10_000, now=cut)
     assert removed["mentions"] > 0
+    # the last local day that starts before the cutoff: its mentions may be gone, later ones are whole
+    floor = ir.retention_floor(cut, tz)
+    assert (
+        datetime.combine(floor, datetime.min.time(), tz)
+        < cut
+        <= datetime.combine(floor + timedelta(days=1), datetime.min.time(), tz)
+    )
+    ids = [
+        m.id for m in idx.mentions("Lumio", limit=500) if m.published_at.astimezone(tz).date() == floor + timedelta(1)
+    ]
+    assert ids
+    idx.store.relabel(ids, "negative", by="ann", at=datetime.now(UTC))  # the first whole day: must show
     with writer(idx.engine).begin() as conn:  # every day dirty: recomputed, except the retained ones
-        conn.execute(insert(DIRTY_DAY_T), [{"brand_id": bid, "day": FIRST + timedelta(days=d)} for d in range(DAYS)])
+        rows = [{"brand_id": bid, "day": FIRST + timedelta(days=d)} for d in range(DAYS)]
+        conn.execute(ir_dirty_upsert(conn), rows)
     idx.refresh()
-    after = theme_store.tallies(idx.engine, bid, since, until, ZoneInfo(TZ))
-    kept = {k: v for k, v in before.items() if k[1] <= cut.date() + timedelta(days=1)}
-    assert kept and {k: v for k, v in after.items() if k[1] <= cut.date() + timedelta(days=1)} == kept
-    assert {k: v for k, v in after.items() if k[1] > cut.date() + timedelta(days=1)} == {
-        k: v for k, v in before.items() if k[1] > cut.date() + timedelta(days=1)
-    }
+    after = theme_store.tallies(idx.engine, bid, since, until, tz)
+    kept = {k: v for k, v in before.items() if k[1] <= floor}
+    assert kept and {k: v for k, v in after.items() if k[1] <= floor} == kept  # history kept
+    raw = theme_store.tallies(idx.engine, bid, since, until)
+    assert {k: v for k, v in after.items() if k[1] > floor} == {k: v for k, v in raw.items() if k[1] > floor}
+    assert idx.verify().ok  # verify checks exactly the days after the floor, and agrees
+
+
+def ir_dirty_upsert(conn):  # type: ignore[no-untyped-def]
+    from monitor._store.dialect import dialect_insert
+
+    return dialect_insert(conn, DIRTY_DAY_T).on_conflict_do_nothing()
+
+
+def test_verify_reports_theme_and_aspect_rows_of_days_without_mentions(idx: MentionIndex) -> None:
+    bid = idx.store.brand_id("Brisa")
+    empty = FIRST - timedelta(days=40)
+    with writer(idx.engine).begin() as conn:
+        conn.execute(insert(ASPECT_DAY_T).values(brand_id=bid, day=empty, aspect="price", label="negative", n=3))
+    report = idx.verify()
+    assert [(d.table, d.key["day"], d.stored, d.recounted) for d in report.rollups] == [
+        ("aspect_day", empty.isoformat(), 3, 0)
+    ]
+    assert idx.verify(repair=True).ok
+    assert _rollup_rows(idx)[1] > 0
 
 
 def test_the_migration_fills_the_rollups_from_what_is_stored(db_url: str) -> None:

@@ -109,7 +109,7 @@ def write_tags(engine: Engine, rows: Sequence[TagRow]) -> int:
 def clear_tags(engine: Engine) -> int:
     """Forget every stored tag (the aspect config changed); how many rows went."""
     with writer(engine).begin() as conn:
-        conn.execute(delete(AD))
+        ir.clear_aspects(conn)
         return int(conn.execute(delete(MA)).rowcount or 0)
 
 

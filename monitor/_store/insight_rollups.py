@@ -23,8 +23,8 @@ from typing import Any
 
 from sqlalchemy import Connection, Select, and_, delete, exists, func, literal, select, tuple_
 
-from monitor._dates import parse_iso
-from monitor._store.meta import RETENTION_CUTOFF
+from monitor._dates import parse_day, parse_iso
+from monitor._store.meta import RETENTION_CUTOFF, RETENTION_FLOOR_DAY
 from monitor._store.tables import DIRTY_DAY_T as DD
 from monitor._store.tables import MENTION_T as M
 from monitor._store.tables import META_T as META
@@ -42,11 +42,14 @@ _LOCK_SPACE = 0x4D4D
 _IN = 500
 
 Key = tuple[int, date]
+_RETENTION_KEYS = (RETENTION_FLOOR_DAY, RETENTION_CUTOFF, "retention_applied")
 
 
 def aligned_days(since: datetime, until: datetime, tz: tzinfo) -> tuple[date, date] | None:
     """The local days ``[since, until)`` covers exactly (first, last), or None when either
     end is not a local midnight in ``tz`` (the window then reads the mentions)."""
+    if since.tzinfo is None or until.tzinfo is None:  # naive: UTC, as the store reads it
+        since, until = since.replace(tzinfo=since.tzinfo or UTC), until.replace(tzinfo=until.tzinfo or UTC)
     lo, hi = since.astimezone(tz), until.astimezone(tz)
     if lo.timetz().replace(tzinfo=None) != time() or hi.timetz().replace(tzinfo=None) != time():
         return None
@@ -73,19 +76,36 @@ def _runs(days: Iterable[date]) -> list[tuple[date, date]]:
     return out
 
 
-def _lock(conn: Connection, brand_ids: Iterable[int]) -> None:
-    """Serialise recomputes of these brands' rollups (PostgreSQL; SQLite has one writer)."""
+def lock(conn: Connection, brand_ids: Iterable[int]) -> None:
+    """Serialise writes to these brands' rollups and retention's deletes (PostgreSQL; SQLite
+    has one writer): transaction-scoped advisory locks, taken in brand order."""
     if conn.dialect.name == "postgresql":
         for b in sorted(set(brand_ids)):
             conn.execute(select(func.pg_advisory_xact_lock(_LOCK_SPACE, b)))
 
 
 def _last_retained_day(conn: Connection) -> date | None:
-    """The last local day raw mentions may be missing from (retention), or None."""
-    cut = conn.execute(select(META.c.value).where(META.c.key == RETENTION_CUTOFF)).scalar()
-    if not cut:
-        return None
-    return parse_iso(str(cut)).astimezone(UTC).date() + timedelta(days=1)
+    """The last local day raw mentions may be missing from (retention), or None: the one
+    retention recorded in the index timezone (:data:`RETENTION_FLOOR_DAY`), else one a day
+    past the cutoff's UTC date (retention run before it was recorded), else the first stored
+    day when retention ran before the cutoff was recorded (as ``monitor verify`` reads it)."""
+    q = select(META.c.key, META.c.value).where(META.c.key.in_(_RETENTION_KEYS))
+    meta = {str(k): str(v) for k, v in conn.execute(q)}
+    if meta.get(RETENTION_FLOOR_DAY):
+        return parse_day(str(meta[RETENTION_FLOOR_DAY]))
+    if meta.get(RETENTION_CUTOFF):
+        return parse_iso(str(meta[RETENTION_CUTOFF])).astimezone(UTC).date() + timedelta(days=1)
+    if meta.get("retention_applied") == "1":
+        first = conn.execute(select(func.min(M.c.day))).scalar()
+        return first if isinstance(first, date) else None
+    return None
+
+
+def retention_floor(cut: datetime, tz: tzinfo) -> date:
+    """The last local day in ``tz`` that starts before ``cut`` (its mentions may be gone)."""
+    day = cut.astimezone(tz).date()
+    start = datetime.combine(day, time(), tzinfo=tz)
+    return day - timedelta(days=1) if start.astimezone(UTC) >= cut else day
 
 
 def keys_of_mentions(conn: Connection, mention_ids: Iterable[int]) -> set[Key]:
@@ -105,8 +125,8 @@ def recompute(conn: Connection, keys: Iterable[Key]) -> None:
         by_brand.setdefault(int(b), set()).add(d)
     if not by_brand:
         return
-    floor = _last_retained_day(conn)
-    _lock(conn, by_brand)
+    lock(conn, by_brand)
+    floor = _last_retained_day(conn)  # after the lock: retention's deletes take it too
     for brand_id, days in sorted(by_brand.items()):
         for first, last in _runs(d for d in days if floor is None or d > floor):
             lo, hi = published_bounds(first, last)
@@ -118,10 +138,17 @@ def recompute(conn: Connection, keys: Iterable[Key]) -> None:
             _fill(conn, and_(scope, span))
 
 
+def clear_aspects(conn: Connection) -> None:
+    """Empty ``aspect_day`` (the tags were reset), under every brand's lock. Days retention
+    thinned lose their aspect history: their tags mean another config's aspects."""
+    lock(conn, conn.execute(select(M.c.brand_id).distinct()).scalars())
+    conn.execute(delete(AD))
+
+
 def recompute_all(conn: Connection) -> None:
     """Recompute every brand-day's rollups (after the mentions' days changed; never after
     retention, which :meth:`~monitor._store.rollups.RollupsStore.rebuild_rollups` refuses)."""
-    _lock(conn, conn.execute(select(M.c.brand_id).distinct()).scalars())
+    lock(conn, conn.execute(select(M.c.brand_id).distinct()).scalars())
     conn.execute(delete(TD))
     conn.execute(delete(AD))
     _fill(conn, literal(True))
@@ -210,12 +237,15 @@ __all__ = [
     "TAGGED",
     "aligned_days",
     "clean",
+    "clear_aspects",
     "dirty_keys",
     "dirty_mentions",
     "keys_of_mentions",
+    "lock",
     "published_bounds",
     "recompute",
     "recompute_all",
     "recount",
+    "retention_floor",
     "stored",
 ]

@@ -10,6 +10,7 @@ from monitor._store.engine import writer
 from monitor._store.tables import META_T as META
 
 RETENTION_CUTOFF = "retention_cutoff"  # meta key: UTC instant before which raw mentions may be deleted
+RETENTION_FLOOR_DAY = "retention_floor_day"  # meta key: the last local day that starts before that instant
 
 
 class MetaStore(StoreBase):

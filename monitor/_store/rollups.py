@@ -7,11 +7,12 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import Connection, delete, func, select, update
 
+from monitor._dates import parse_iso
 from monitor._index.periods import local_day
 from monitor._store import insight_rollups
 from monitor._store.dialect import DayKey, RatingKey, chunks, dialect_insert, mark_dirty, upsert_add, utcnow
 from monitor._store.engine import writer
-from monitor._store.meta import RETENTION_CUTOFF, MetaStore
+from monitor._store.meta import RETENTION_CUTOFF, RETENTION_FLOOR_DAY, MetaStore
 from monitor._store.reach import recount_reach, write_reach
 from monitor._store.tables import DAILY_ROLLUP_T as DR
 from monitor._store.tables import MENTION_T as M
@@ -60,8 +61,8 @@ class RollupsStore(MetaStore):
             upsert_add(conn, DR, ("brand_id", "day", "source_id", "lang", "label", "origin"), counts)
             upsert_add(conn, RR, ("brand_id", "day", "source_id", "lang", "worst", "best", "value"), ratings)
             write_reach(conn, recount_reach(conn))
-            insight_rollups.recompute_all(conn)
             mark_dirty(conn, ((k[0], k[1]) for k in counts))
+            insight_rollups.recompute_all(conn)  # brand locks last: a refresher may hold dirty rows
 
     def apply_retention(self, mention_days: int, run_days: int, *, now: datetime | None = None) -> dict[str, int]:
         """Delete raw mentions (with scores, sightings) and runs older than the limits.
@@ -77,6 +78,10 @@ class RollupsStore(MetaStore):
                 ids = conn.execute(select(M.c.id).where(M.c.published_at < m_cut).limit(5000)).scalars().all()
                 if not ids:
                     break
+                # no recompute of these brands' theme and aspect days may read them half deleted
+                insight_rollups.lock(
+                    conn, conn.execute(select(M.c.brand_id).where(M.c.id.in_(ids)).distinct()).scalars()
+                )
                 conn.execute(delete(SC).where(SC.c.mention_id.in_(ids)))
                 conn.execute(delete(S).where(S.c.mention_id.in_(ids)))
                 conn.execute(delete(MV).where(MV.c.mention_id.in_(ids)))
@@ -88,6 +93,9 @@ class RollupsStore(MetaStore):
                 cut = max(m_cut.astimezone(UTC).isoformat(), self.get_meta_conn(conn, RETENTION_CUTOFF) or "")
                 stmt = dialect_insert(conn, META).values(key=RETENTION_CUTOFF, value=cut)
                 conn.execute(stmt.on_conflict_do_update(index_elements=["key"], set_={"value": cut}))
+                floor = insight_rollups.retention_floor(parse_iso(cut), self.tz).isoformat()
+                stmt = dialect_insert(conn, META).values(key=RETENTION_FLOOR_DAY, value=floor)
+                conn.execute(stmt.on_conflict_do_update(index_elements=["key"], set_={"value": floor}))
                 removed["mentions"] += len(ids)
         with writer(self.engine).begin() as conn:
             removed["runs"] = conn.execute(delete(RUN).where(RUN.c.started_at < r_cut)).rowcount or 0

@@ -161,7 +161,7 @@ def _check_conn(conn: Connection, tz: ZoneInfo, min_sample: int, now: datetime) 
 
     snap_days = days - dirty
     report.days_skipped_dirty = len(days & dirty)
-    report.rollups += _insight_differences(conn, brands, snap_days, found)
+    report.rollups += _insight_differences(conn, brands, lambda b, d: whole(d) and (b, d) not in dirty, found)
     kind = {sid: k for sid, (_, k) in sources.items()}
     labels = [(b, d, kind.get(s, ""), lang, lab, org, n) for (b, d, s, lang, lab, org), n in counts.items()]
     rates = [(b, d, kind.get(s, ""), lang, w, be, v, n) for (b, d, s, lang, w, be, v), n in ratings.items()]
@@ -199,15 +199,16 @@ def _check_conn(conn: Connection, tz: ZoneInfo, min_sample: int, now: datetime) 
 
 
 def _insight_differences(
-    conn: Connection, brands: dict[int, str], days: set[tuple[int, date]], found: _Found
+    conn: Connection, brands: dict[int, str], checked: Callable[[int, date], bool], found: _Found
 ) -> list[RollupDifference]:
-    """``theme_day`` and ``aspect_day`` against a recount, on ``days`` (clean ones: they follow
-    labels at the next refresh); the brand-days that differ go to ``found.insight_days``."""
+    """``theme_day`` and ``aspect_day`` against a recount, on the brand-days ``checked``
+    (whole and clean ones: they follow labels at the next refresh), rows on days without
+    mentions included; the brand-days that differ go to ``found.insight_days``."""
     out: list[RollupDifference] = []
     held, recounted = insight_rollups.stored(conn), insight_rollups.recount(conn)
     for i, (table, keys) in enumerate((("theme_day", THEME_KEYS), ("aspect_day", ASPECT_KEYS))):
-        s = {k: n for k, n in held[i].items() if (int(k[0]), k[1]) in days}
-        c = {k: n for k, n in recounted[i].items() if (int(k[0]), k[1]) in days}
+        s = {k: n for k, n in held[i].items() if checked(int(k[0]), k[1])}
+        c = {k: n for k, n in recounted[i].items() if checked(int(k[0]), k[1])}
         found.insight_days |= {(int(k[0]), k[1]) for k in set(s) | set(c) if s.get(k, 0) != c.get(k, 0)}
 
         def named(counts: dict[tuple[Any, ...], int]) -> dict[tuple[Any, ...], int]:
