@@ -31,6 +31,7 @@ from monitor._store.aspects import (
 from monitor._store.engine import writer
 from monitor._store.tables import DIRTY_DAY_T, MENTION_T
 from monitor._store.tables_insights import ASPECT_DAY_T, THEME_DAY_T
+from monitor._store.theme_tables import MENTION_THEME_T
 
 TZ = "Europe/Stockholm"
 FIRST = date(2026, 11, 20)
@@ -296,6 +297,13 @@ def test_the_migration_fills_the_rollups_from_what_is_stored(db_url: str) -> Non
         engine.dispose()
     with MentionIndex.open(_config(db_url)) as index:
         assert _rollup_rows(index)[0] > 0
+        with index.engine.connect() as conn:  # each assignment carries its mention's publication time
+            pairs = conn.execute(
+                select(MENTION_THEME_T.c.published_at, MENTION_T.c.published_at).join(
+                    MENTION_T, MENTION_T.c.id == MENTION_THEME_T.c.mention_id
+                )
+            ).all()
+        assert pairs and all(a == b for a, b in pairs)
         assert _both(index, ZoneInfo(TZ)) == expected
         _assert_same(index)
 

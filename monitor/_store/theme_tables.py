@@ -47,9 +47,13 @@ class MentionTheme(SQLModel, table=True):
     """Which theme a mention was assigned to (``theme_id`` None: checked, it fits none yet)."""
 
     __tablename__ = "mention_theme"
-    __table_args__ = (Index("ix_mention_theme_brand_theme", "brand_id", "theme_id"),)
+    __table_args__ = (
+        Index("ix_mention_theme_brand_theme", "brand_id", "theme_id"),
+        Index("ix_mention_theme_brand_pub", "brand_id", "published_at"),  # a window's assignments
+    )
     mention_id: int = Field(primary_key=True, foreign_key="mention.id")
     brand_id: int = Field(foreign_key="brand.id")
+    published_at: datetime | None = None  # the mention's, copied: a window's assignments without the mentions
     theme_id: int | None = Field(default=None, foreign_key="theme.id")
     similarity: float | None = None  # cosine to the theme's centroid when assigned
     assigned_at: datetime

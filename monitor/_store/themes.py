@@ -250,12 +250,20 @@ def save(engine: Engine, brand_id: int, version: str, writes: ThemeWrites, *, no
             )
         added: dict[int, int] = {}
         rows = []
+        published = _published(conn, [a[0] for a in writes.assign])
         for mention_id, theme_id, new_index, sim in writes.assign:
             tid = new_ids[new_index] if new_index is not None else theme_id
             if new_index is not None and tid is not None:
                 added[tid] = added.get(tid, 0) + 1
             rows.append(
-                {"mention_id": mention_id, "brand_id": brand_id, "theme_id": tid, "similarity": sim, "assigned_at": now}
+                {
+                    "mention_id": mention_id,
+                    "brand_id": brand_id,
+                    "theme_id": tid,
+                    "similarity": sim,
+                    "assigned_at": now,
+                    "published_at": published.get(mention_id),
+                }
             )
         if rows:  # one statement, many parameter sets (compiled once)
             stmt = dialect_insert(conn, MT)
@@ -272,6 +280,16 @@ def save(engine: Engine, brand_id: int, version: str, writes: ThemeWrites, *, no
             conn.execute(update(TH).where(TH.c.id == tid).values(size=TH.c.size + n))
         ir.recompute(conn, ir.keys_of_mentions(conn, [a[0] for a in writes.assign]))
     return new_ids
+
+
+def _published(conn: Connection, ids: Sequence[int]) -> dict[int, datetime]:
+    """Each mention's publication time, by id."""
+    out: dict[int, datetime] = {}
+    for part in chunks(sorted(set(ids)), _IN):
+        out.update(
+            {int(i): at for i, at in conn.execute(select(M.c.id, M.c.published_at).where(M.c.id.in_(list(part))))}
+        )
+    return out
 
 
 def tallies(
@@ -333,18 +351,18 @@ def representatives(
     """Per theme, the ``per_theme`` mentions of ``[since, until)`` closest to its centroid
     (by the cosine stored at assignment), each of another language first when there is one.
 
-    One read of the themes' brands' mentions in the window (through their (brand, published_at)
-    index), ranked per theme; only the best few per theme are read whole."""
+    One read of the themes' assignments in the window (through their (brand, published_at)
+    index: no mention row), ranked per theme; only the best few per theme are read whole."""
     out: dict[int, list[ThemeMember]] = {int(t): [] for t in theme_ids}
     if not out or per_theme < 1:
         return out
-    rank = func.row_number().over(partition_by=MT.c.theme_id, order_by=(MT.c.similarity.desc().nulls_last(), M.c.id))
+    order = (MT.c.similarity.desc().nulls_last(), MT.c.mention_id)
+    rank = func.row_number().over(partition_by=MT.c.theme_id, order_by=order)
     with engine.connect() as conn:
         brands = list(conn.execute(select(TH.c.brand_id).where(TH.c.id.in_(list(out))).distinct()).scalars())
-        ranked = (
+        ranked = (  # the window's assignments alone, through their (brand, published_at) index
             select(MT.c.mention_id, MT.c.theme_id, MT.c.similarity, rank.label("rank"))
-            .select_from(M.join(MT, MT.c.mention_id == M.c.id))
-            .where(M.c.brand_id.in_(brands), M.c.published_at >= since, M.c.published_at < until)
+            .where(MT.c.brand_id.in_(brands), MT.c.published_at >= since, MT.c.published_at < until)
             .where(MT.c.theme_id.in_(list(out)))
             .subquery()
         )
