@@ -22,8 +22,7 @@ class MetaStore(StoreBase):
 
     def set_meta(self, key: str, value: str) -> None:
         with writer(self.engine).begin() as conn:
-            stmt = dialect_insert(conn, META).values(key=key, value=value)
-            conn.execute(stmt.on_conflict_do_update(index_elements=["key"], set_={"value": value}))
+            self.set_meta_conn(conn, key, value)
 
     def delete_meta(self, key: str) -> None:
         with writer(self.engine).begin() as conn:
@@ -32,3 +31,9 @@ class MetaStore(StoreBase):
     @staticmethod
     def get_meta_conn(conn: Connection, key: str) -> str | None:
         return conn.execute(select(META.c.value).where(META.c.key == key)).scalar_one_or_none()
+
+    @staticmethod
+    def set_meta_conn(conn: Connection, key: str, value: str) -> None:
+        """Set ``key`` in the caller's transaction."""
+        stmt = dialect_insert(conn, META).values(key=key, value=value)
+        conn.execute(stmt.on_conflict_do_update(index_elements=["key"], set_={"value": value}))

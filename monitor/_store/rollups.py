@@ -10,13 +10,12 @@ from sqlalchemy import Connection, delete, func, select, update
 from monitor._dates import parse_iso
 from monitor._index.periods import local_day
 from monitor._store import insight_rollups
-from monitor._store.dialect import DayKey, RatingKey, chunks, dialect_insert, mark_dirty, upsert_add, utcnow
+from monitor._store.dialect import DayKey, RatingKey, chunks, mark_dirty, upsert_add, utcnow
 from monitor._store.engine import writer
 from monitor._store.meta import RETENTION_CUTOFF, RETENTION_FLOOR_DAY, MetaStore
 from monitor._store.reach import recount_reach, write_reach
 from monitor._store.tables import DAILY_ROLLUP_T as DR
 from monitor._store.tables import MENTION_T as M
-from monitor._store.tables import META_T as META
 from monitor._store.tables import RATING_ROLLUP_T as RR
 from monitor._store.tables import RUN_T as RUN
 from monitor._store.tables import SCORE_T as SC
@@ -87,15 +86,12 @@ class RollupsStore(MetaStore):
                 conn.execute(delete(MV).where(MV.c.mention_id.in_(ids)))
                 conn.execute(delete(MT).where(MT.c.mention_id.in_(ids)))
                 conn.execute(delete(M).where(M.c.id.in_(ids)))
-                stmt = dialect_insert(conn, META).values(key="retention_applied", value="1")
-                conn.execute(stmt.on_conflict_do_update(index_elements=["key"], set_={"value": "1"}))
+                self.set_meta_conn(conn, "retention_applied", "1")
                 # mentions published before the cutoff may be gone: `monitor verify` skips their days
                 cut = max(m_cut.astimezone(UTC).isoformat(), self.get_meta_conn(conn, RETENTION_CUTOFF) or "")
-                stmt = dialect_insert(conn, META).values(key=RETENTION_CUTOFF, value=cut)
-                conn.execute(stmt.on_conflict_do_update(index_elements=["key"], set_={"value": cut}))
-                floor = insight_rollups.retention_floor(parse_iso(cut), self.tz).isoformat()
-                stmt = dialect_insert(conn, META).values(key=RETENTION_FLOOR_DAY, value=floor)
-                conn.execute(stmt.on_conflict_do_update(index_elements=["key"], set_={"value": floor}))
+                self.set_meta_conn(conn, RETENTION_CUTOFF, cut)
+                floor = insight_rollups.retention_floor(parse_iso(cut), self.tz)
+                self.set_meta_conn(conn, RETENTION_FLOOR_DAY, floor.isoformat())
                 removed["mentions"] += len(ids)
         with writer(self.engine).begin() as conn:
             removed["runs"] = conn.execute(delete(RUN).where(RUN.c.started_at < r_cut)).rowcount or 0
