@@ -20,10 +20,12 @@ from collections import Counter
 from collections.abc import Iterable, Sequence
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import Connection, Select, and_, delete, exists, func, literal, select, tuple_
 
 from monitor._dates import parse_day, parse_iso
+from monitor._index.periods import day_bounds_utc
 from monitor._store.meta import RETENTION_CUTOFF, RETENTION_FLOOR_DAY
 from monitor._store.tables import DIRTY_DAY_T as DD
 from monitor._store.tables import MENTION_T as M
@@ -101,11 +103,11 @@ def _last_retained_day(conn: Connection) -> date | None:
     return None
 
 
-def retention_floor(cut: datetime, tz: tzinfo) -> date:
-    """The last local day in ``tz`` that starts before ``cut`` (its mentions may be gone)."""
+def retention_floor(cut: datetime, tz: ZoneInfo) -> date:
+    """The last local day in ``tz`` that starts before ``cut`` (its mentions may be gone; every
+    later day is whole)."""
     day = cut.astimezone(tz).date()
-    start = datetime.combine(day, time(), tzinfo=tz)
-    return day - timedelta(days=1) if start.astimezone(UTC) >= cut else day
+    return day - timedelta(days=1) if day_bounds_utc(day, tz)[0] >= cut else day
 
 
 def keys_of_mentions(conn: Connection, mention_ids: Iterable[int]) -> set[Key]:

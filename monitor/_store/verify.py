@@ -18,7 +18,6 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import Connection, Engine, and_, delete, func, select, tuple_
 
 from monitor._dates import parse_iso
-from monitor._index.periods import day_bounds_utc
 from monitor._index.snapshots import snapshot_rows
 from monitor._integrity import (
     RATING_KEYS,
@@ -226,7 +225,8 @@ def _whole_day_test(conn: Connection, tz: ZoneInfo, report: VerifyReport) -> Cal
     if cut_text := meta.get(RETENTION_CUTOFF):
         cut = parse_iso(cut_text)
         report.notes.append(f"days before the retention cutoff {cut.isoformat()} were not recounted")
-        return lambda d: day_bounds_utc(d, tz)[0] >= cut
+        floor = insight_rollups.retention_floor(cut, tz)  # the rule the rollups' recompute follows
+        return lambda d: d > floor
     first = conn.execute(select(func.min(M.c.day))).scalar_one_or_none()
     report.notes.append(
         "retention ran before its cutoff was recorded: only days after the first stored mention's day were recounted"
