@@ -94,7 +94,7 @@ def write_tags(engine: Engine, rows: Sequence[TagRow]) -> int:
         return 0
     mentions = {r.mention_id for r in rows}
     with writer(engine).begin() as conn:
-        alive = set(conn.execute(select(M.c.id).where(M.c.id.in_(mentions))).scalars())  # deleted meanwhile: skip
+        alive = ir.placed(conn, mentions)  # deleted meanwhile: skip
         values = [
             {"mention_id": r.mention_id, "aspect": r.aspect, "score": r.score, "keyword": r.keyword}
             for r in rows
@@ -102,7 +102,7 @@ def write_tags(engine: Engine, rows: Sequence[TagRow]) -> int:
         ]
         if values:
             conn.execute(dialect_insert(conn, MA).values(values).on_conflict_do_nothing())
-            ir.recompute(conn, ir.keys_of_mentions(conn, {r.mention_id for r in rows if r.mention_id in alive}))
+            ir.recompute(conn, {p.key for p in alive.values()})
     return len(rows)
 
 

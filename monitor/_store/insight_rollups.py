@@ -19,7 +19,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
-from typing import Any
+from typing import Any, NamedTuple
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import Connection, Select, and_, delete, exists, func, literal, select, tuple_
@@ -110,13 +110,26 @@ def retention_floor(cut: datetime, tz: ZoneInfo) -> date:
     return day - timedelta(days=1) if day_bounds_utc(day, tz)[0] >= cut else day
 
 
-def keys_of_mentions(conn: Connection, mention_ids: Iterable[int]) -> set[Key]:
-    """The (brand, local day) of each of ``mention_ids``."""
+class Placed(NamedTuple):
+    """Where a stored mention falls: its brand-day (a rollup key) and publication time."""
+
+    brand_id: int
+    day: date
+    published_at: datetime
+
+    @property
+    def key(self) -> Key:
+        return (self.brand_id, self.day)
+
+
+def placed(conn: Connection, mention_ids: Iterable[int]) -> dict[int, Placed]:
+    """Each of ``mention_ids`` still stored, by id: one read for a write that must know both
+    which mentions are there and which brand-days it touches."""
     ids = sorted(set(mention_ids))
-    out: set[Key] = set()
+    out: dict[int, Placed] = {}
     for i in range(0, len(ids), _IN):
-        q = select(M.c.brand_id, M.c.day).where(M.c.id.in_(ids[i : i + _IN])).distinct()
-        out.update((int(b), d) for b, d in conn.execute(q))
+        q = select(M.c.id, M.c.brand_id, M.c.day, M.c.published_at).where(M.c.id.in_(ids[i : i + _IN]))
+        out.update({int(r[0]): Placed(int(r[1]), r[2], r[3]) for r in conn.execute(q)})
     return out
 
 
@@ -237,13 +250,14 @@ def dirty_mentions(dirty: Sequence[Key]) -> Any:
 __all__ = [
     "MAX_DIRTY",
     "TAGGED",
+    "Placed",
     "aligned_days",
     "clean",
     "clear_aspects",
     "dirty_keys",
     "dirty_mentions",
-    "keys_of_mentions",
     "lock",
+    "placed",
     "published_bounds",
     "recompute",
     "recompute_all",

@@ -250,7 +250,7 @@ def save(engine: Engine, brand_id: int, version: str, writes: ThemeWrites, *, no
             )
         added: dict[int, int] = {}
         rows = []
-        published = _published(conn, [a[0] for a in writes.assign])
+        placed = ir.placed(conn, [a[0] for a in writes.assign])
         for mention_id, theme_id, new_index, sim in writes.assign:
             tid = new_ids[new_index] if new_index is not None else theme_id
             if new_index is not None and tid is not None:
@@ -262,7 +262,7 @@ def save(engine: Engine, brand_id: int, version: str, writes: ThemeWrites, *, no
                     "theme_id": tid,
                     "similarity": sim,
                     "assigned_at": now,
-                    "published_at": published.get(mention_id),
+                    "published_at": placed[mention_id].published_at if mention_id in placed else None,
                 }
             )
         if rows:  # one statement, many parameter sets (compiled once)
@@ -278,18 +278,8 @@ def save(engine: Engine, brand_id: int, version: str, writes: ThemeWrites, *, no
             conn.execute(stmt, rows)
         for tid, n in added.items():
             conn.execute(update(TH).where(TH.c.id == tid).values(size=TH.c.size + n))
-        ir.recompute(conn, ir.keys_of_mentions(conn, [a[0] for a in writes.assign]))
+        ir.recompute(conn, {p.key for p in placed.values()})
     return new_ids
-
-
-def _published(conn: Connection, ids: Sequence[int]) -> dict[int, datetime]:
-    """Each mention's publication time, by id."""
-    out: dict[int, datetime] = {}
-    for part in chunks(sorted(set(ids)), _IN):
-        out.update(
-            {int(i): at for i, at in conn.execute(select(M.c.id, M.c.published_at).where(M.c.id.in_(list(part))))}
-        )
-    return out
 
 
 def tallies(
