@@ -203,16 +203,16 @@ def _insight_differences(
     """``theme_day`` and ``aspect_day`` against a recount, on the brand-days ``checked``
     (whole and clean ones: they follow labels at the next refresh), rows on days without
     mentions included; the brand-days that differ go to ``found.insight_days``."""
+
+    def named(counts: dict[tuple[Any, ...], int]) -> dict[tuple[Any, ...], int]:
+        return {(brands.get(int(k[0]), str(k[0])), *k[1:]): n for k, n in counts.items()}
+
     out: list[RollupDifference] = []
     held, recounted = insight_rollups.stored(conn), insight_rollups.recount(conn)
     for i, (table, keys) in enumerate((("theme_day", THEME_KEYS), ("aspect_day", ASPECT_KEYS))):
         s = {k: n for k, n in held[i].items() if checked(int(k[0]), k[1])}
         c = {k: n for k, n in recounted[i].items() if checked(int(k[0]), k[1])}
         found.insight_days |= {(int(k[0]), k[1]) for k in set(s) | set(c) if s.get(k, 0) != c.get(k, 0)}
-
-        def named(counts: dict[tuple[Any, ...], int]) -> dict[tuple[Any, ...], int]:
-            return {(brands.get(int(k[0]), str(k[0])), *k[1:]): n for k, n in counts.items()}
-
         out += compare_counters(table, keys, named(s), named(c))
     return out
 
