@@ -203,6 +203,8 @@ def test_refuses_an_out_folder_that_holds_no_model(data: Path, tmp_path: Path) -
         (["--patience", "-1"], "patience must not be negative"),
         (["--hy-repeat", "0"], "repeat for 'hy' must be at least 1"),
         (["--limit-per-language", "0"], "limit_per_language must be at least 1"),
+        (["--head-lr", "0"], "learning rates must lie in (0, 1), not lr=0.0005 head_lr=0.0"),
+        (["--lr", "2"], "learning rates must lie in (0, 1), not lr=2.0"),
     ],
 )
 def test_cli_rejects_bad_settings_before_loading_anything(

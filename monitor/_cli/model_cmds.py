@@ -89,6 +89,8 @@ def train_cmd(
     ),
     seed: int | None = typer.Option(None, "--seed", help="Random seed (order, dropout, init)."),
     batch_size: int | None = typer.Option(None, "--batch-size", help="Examples per optimiser step."),
+    lr: float | None = typer.Option(None, "--lr", help="Peak learning rate of the LoRA weights."),
+    head_lr: float | None = typer.Option(None, "--head-lr", help="Peak learning rate of the classification head."),
     max_length: int | None = typer.Option(None, "--max-length", help="Tokens per training example."),
     threads: int | None = typer.Option(None, "--threads", help="CPU threads for torch."),
     use_mt_hy: bool | None = typer.Option(
@@ -111,6 +113,8 @@ def train_cmd(
         "swa_from": swa_from,
         "seed": seed,
         "batch_size": batch_size,
+        "lr": lr,
+        "head_lr": head_lr,
         "max_length": max_length,
         "threads": threads,
         "use_mt_hy": use_mt_hy,
