@@ -32,6 +32,8 @@ except ImportError:  # tests/ is a package
 
 pytestmark = [pytest.mark.model, pytest.mark.slow]
 runner = CliRunner()
+MODEL_CONFIG = Path(__file__).parents[1] / "models" / "mm-e5-small-sentiment" / "config.json"
+SHIPPED = json.loads(MODEL_CONFIG.read_text(encoding="utf-8"))["version"]
 
 
 def _open(folder: Path) -> MentionIndex:
@@ -61,7 +63,7 @@ def test_a_team_whose_stars_contradict_the_words_gets_an_adapted_model(tmp_path:
     assert en["shipped_accuracy"] <= 0.1 and en["adapted_accuracy"] >= 0.9
     assert en["accuracy_gain"]["low"] > 0.5 and en["macro_f1_gain"]["low"] > 0.5
     version = report["version"]
-    assert version.startswith("2.0.0-ws1+") and Path(report["path"]) == tmp_path / "adapted-models" / version
+    assert version.startswith(f"{SHIPPED}-ws1+") and Path(report["path"]) == tmp_path / "adapted-models" / version
     assert (Path(report["path"]) / "adapter" / "adapter_model.safetensors").is_file()
     print(
         f"\nreversed stars: CV accuracy shipped {en['shipped_accuracy']:.3f} → adapted "
@@ -72,7 +74,7 @@ def test_a_team_whose_stars_contradict_the_words_gets_an_adapted_model(tmp_path:
         record = read_record(idx.store)
         assert record is not None and record.version == version and record.languages == ["en"]
         scores = _scores(idx)
-        shipped = next(v for v in scores if v.startswith("2.0.0+"))
+        shipped = next(v for v in scores if v.startswith(f"{SHIPPED}+"))
         # the adapted model's score version: its version and the precision it ran (".bf16" where native)
         scored = next(v for v in scores if v.startswith(version))
         assert set(scores) == {shipped, scored}  # the shipped model's scores kept as history

@@ -42,10 +42,10 @@ class TrainSettings:
     """Everything that decides the trained model (recorded in the model's config.json)."""
 
     seed: int = 13
-    epochs: int = 3
+    epochs: int = 4
     batch_size: int = 16
     lr: float = 5e-4
-    head_lr: float = 5e-4
+    head_lr: float = 2e-4  # below lr: the probed head moves less than the encoder (LP-FT)
     weight_decay: float = 0.01
     warmup: float = 0.06
     max_length: int = 128
@@ -70,7 +70,7 @@ class TrainSettings:
     limit_per_language: int | None = None  # quick experiments on a subset
     dev_limit_per_language: int | None = None
     patience: int = 1  # stop after this many epochs without a better dev mean; 0 = run every epoch
-    swa_from: int = 2  # average the LoRA + head weights of epochs swa_from..last run; 0 = no averaging
+    swa_from: int = 3  # average the LoRA + head weights of epochs swa_from..last run; 0 = no averaging
 
     def check(self) -> None:
         """Raise :class:`ModelError` naming the first setting that cannot train a model."""
