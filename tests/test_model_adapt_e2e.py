@@ -24,6 +24,7 @@ from monitor._cli.app import app
 from monitor._config import config_from_dict
 from monitor._labels import label_from_rating
 from monitor._sentiment.adapted import ADAPTED_KEY, read_record
+from monitor._sentiment.artifacts import ModelMeta, repo_models_dir
 
 try:
     from adapt_workspace import build
@@ -32,8 +33,7 @@ except ImportError:  # tests/ is a package
 
 pytestmark = [pytest.mark.model, pytest.mark.slow]
 runner = CliRunner()
-MODEL_CONFIG = Path(__file__).parents[1] / "models" / "mm-e5-small-sentiment" / "config.json"
-SHIPPED = json.loads(MODEL_CONFIG.read_text(encoding="utf-8"))["version"]
+SHIPPED = ModelMeta.read(repo_models_dir() / "mm-e5-small-sentiment").version
 
 
 def _open(folder: Path) -> MentionIndex:
