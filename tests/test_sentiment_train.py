@@ -204,6 +204,7 @@ def test_refuses_an_out_folder_that_holds_no_model(data: Path, tmp_path: Path) -
         (["--hy-repeat", "0"], "repeat for 'hy' must be at least 1"),
         (["--limit-per-language", "0"], "limit_per_language must be at least 1"),
         (["--head-lr", "0"], "learning rates must lie in (0, 1), not lr=0.0005 head_lr=0.0"),
+        (["--lora-rank", "0"], "LoRA rank must be a whole number from 1 to 256, not 0"),
         (["--lr", "2"], "learning rates must lie in (0, 1), not lr=2.0"),
     ],
 )

@@ -97,6 +97,9 @@ def train_cmd(
         None, "--use-mt-hy/--no-mt-hy", help="Also train on extra/hy_machine_translated.jsonl."
     ),
     hy_repeat: int | None = typer.Option(None, "--hy-repeat", help="Repeat Armenian rows N times."),
+    lora_rank: int | None = typer.Option(
+        None, "--lora-rank", help="Rank of the LoRA updates (their alpha is twice the rank)."
+    ),
     limit: int | None = typer.Option(
         None,
         "--limit-per-language",
@@ -124,6 +127,8 @@ def train_cmd(
             setattr(s, key, value)
     if hy_repeat is not None:
         s.repeat = {**s.repeat, "hy": hy_repeat}
+    if lora_rank is not None:
+        s.lora = {**s.lora, "r": lora_rank, "lora_alpha": 2 * lora_rank}
     with interruptible():
         train(data, out, s, name=name, log=lambda m: console.print(m, highlight=False, markup=False, soft_wrap=True))
 

@@ -83,6 +83,8 @@ class TrainSettings:
                 raise ModelError(f"training setting {name} must not be negative, not {getattr(self, name)}")
         if not 0 < self.lr < 1 or not 0 < self.head_lr < 1:
             raise ModelError(f"learning rates must lie in (0, 1), not lr={self.lr} head_lr={self.head_lr}")
+        if not isinstance(self.lora.get("r"), int) or not 1 <= self.lora["r"] <= 256:
+            raise ModelError(f"LoRA rank must be a whole number from 1 to 256, not {self.lora.get('r')!r}")
         for lang, n in self.repeat.items():
             if n < 1:
                 raise ModelError(f"repeat for {lang!r} must be at least 1, not {n}")
