@@ -9,7 +9,11 @@ data set in the same run, by the module ``monitor model eval --peer`` uses
 embeddings and probe are cached (``~/.cache/mention-monitor/eval/``): the first run embeds
 about 29,000 rows (several minutes on 2 cores), later runs only score.
 
-    python benchmarks/accuracy.py [--data ../shared/data/sentiment --data ../shared/data/mentions] [--json]
+    python benchmarks/accuracy.py [--data ../shared/data/sentiment --data ../shared/data/mentions]
+        [--precision fp32] [--json]
+
+``--precision`` defaults to the configured one (``auto``: the CPU's fastest runtime that
+passed the model's accuracy rule); ``fp32`` gives the figures the evaluation gate pins.
 """
 
 from __future__ import annotations
@@ -25,6 +29,8 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
 
 def main() -> int:
+    from monitor._config import PRECISIONS
+
     here = Path(__file__).resolve().parent.parent
     shared = Path(os.environ.get("MONITOR_SHARED_DIR", here.parent / "shared")) / "data"
     ap = argparse.ArgumentParser(description=(__doc__ or "").split("\n")[0])
@@ -36,6 +42,11 @@ def main() -> int:
         f"(default: {shared / 'sentiment'} and {shared / 'mentions'})",
     )
     ap.add_argument("--split", default="test", help="the split to score (default: test)")
+    ap.add_argument(
+        "--precision",
+        choices=PRECISIONS,
+        help="runtime and arithmetic to score with (default: the configured one, normally auto)",
+    )
     ap.add_argument("--json", action="store_true", help="print JSON instead of tables")
     args = ap.parse_args()
 
@@ -45,7 +56,7 @@ def main() -> int:
 
     data = args.data or [shared / "sentiment", shared / "mentions"]
     t0 = time.perf_counter()
-    report = run_eval(data, split=args.split, peer=True)
+    report = run_eval(data, split=args.split, peer=True, precision=args.precision)
     seconds = round(time.perf_counter() - t0, 1)
     if args.json:
         print(json.dumps({**report.as_dict(), "seconds": seconds}, ensure_ascii=False, indent=2))

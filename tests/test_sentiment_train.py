@@ -77,13 +77,14 @@ def data(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def _artifact_bytes(folder: Path) -> dict[str, bytes]:
     return {
         rel: (folder / rel).read_bytes()
-        for rel in ("head.safetensors", "adapter/adapter_model.safetensors", "labels.json")
+        for rel in ("head.safetensors", "adapter/adapter_model.safetensors", "adapter/adapter_config.json", "labels.json")
     }
 
 
 def test_cli_training_is_seeded_reproducible_and_loads(data: Path, tmp_path: Path) -> None:
     runner = CliRunner()
     args = ["model", "train", "--data", str(data), "--epochs", "2", "--batch-size", "4", "--patience", "0"]
+    args += ["--lora-rank", "4"]
     first = runner.invoke(app, [*args, "--out", str(tmp_path / "m1"), "--name", "tiny"])
     assert first.exit_code == 0, first.output
     assert "epoch 1/2" in first.output and "epoch 2/2" in first.output
@@ -97,6 +98,10 @@ def test_cli_training_is_seeded_reproducible_and_loads(data: Path, tmp_path: Pat
     assert meta["name"] == "tiny" and meta["training"]["epochs_run"] == 2
     assert [h["epoch"] for h in meta["training"]["history"]] == [0, 1, 2]
     assert meta["training"]["patience"] == 0 and meta["binary_languages"] == []  # three classes everywhere
+    assert meta["lora"]["r"] == 4 and meta["lora"]["lora_alpha"] == 8
+    adapter = json.loads((tmp_path / "m1" / "adapter" / "adapter_config.json").read_text())
+    assert adapter["r"] == 4 and adapter["target_modules"] == sorted(adapter["target_modules"])
+    assert len(adapter["target_modules"]) == 4  # query, key, value, dense: the same bytes every run
 
     from monitor._sentiment import load_classifier
 

@@ -5,7 +5,7 @@ An adoption is recorded in the store's ``meta`` table under :data:`ADAPTED_KEY` 
 and its version. :func:`workspace_classifier` builds what scores the workspace: the shipped
 model alone when nothing is adopted, else a :class:`RoutedClassifier` that sends the
 adopted languages to the adapter and the rest to the shipped model. Every prediction of a
-routed classifier carries the routed classifier's one version (``2.0.0-ws1+<digest>``), so
+routed classifier carries the routed classifier's one version (``2.1.0-ws1+<digest>``), so
 the scoring loop, which asks the store for mentions this version has not scored, ends.
 :class:`WorkspaceModel` reloads when the record changes (``monitor run``, workers).
 
@@ -59,8 +59,8 @@ class MetaReader(Protocol):
 class AdaptedRecord:
     """An adopted adapter: where it is, which languages it scores, its version and how it won."""
 
-    version: str  # the score version every prediction carries: ``2.0.0-ws1+<digest>``
-    model_version: str  # its model folder's version, ``2.0.0-ws1``
+    version: str  # the score version every prediction carries: ``2.1.0-ws1+<digest>``
+    model_version: str  # its model folder's version, ``2.1.0-ws1``
     path: str  # the model folder (adapter/, head.safetensors, config.json)
     languages: list[str]
     shipped_version: str  # the shipped model's score version it was compared with

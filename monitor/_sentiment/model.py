@@ -99,6 +99,7 @@ def save_artifacts(net: SentimentNet, out: Path, base_name: str) -> None:
         warnings.simplefilter("ignore")  # peft warns that the base is not on the hub
         enc.save_pretrained(str(out / "adapter"))
     (out / "adapter" / "README.md").unlink(missing_ok=True)  # peft's empty card template
+    sort_target_modules(out / "adapter" / "adapter_config.json")
     head = {k: v.detach().float().contiguous() for k, v in net.head.state_dict().items()}
     save_file(head, str(out / "head.safetensors"))
     labels = {str(i): label for i, label in enumerate(LABELS)}
@@ -106,6 +107,14 @@ def save_artifacts(net: SentimentNet, out: Path, base_name: str) -> None:
     for p in out.rglob("*"):
         if p.is_file():
             p.chmod(0o644)  # safetensors writes 0600; these files are meant to be shared
+
+
+def sort_target_modules(config_file: Path) -> None:
+    """Write peft's ``target_modules`` (kept as a set, so in any order) sorted: same weights, same bytes."""
+    cfg = json.loads(config_file.read_text(encoding="utf-8"))
+    if isinstance(cfg.get("target_modules"), list):
+        cfg["target_modules"] = sorted(cfg["target_modules"])
+        config_file.write_text(json.dumps(cfg, indent=2, sort_keys=True) + "\n", encoding="utf-8")
 
 
 def load_trained(base_dir: Path, model_dir: Path, *, merge: bool = True) -> SentimentNet:
@@ -135,4 +144,5 @@ __all__ = [
     "load_trained",
     "mean_pool",
     "save_artifacts",
+    "sort_target_modules",
 ]
