@@ -74,11 +74,11 @@ def data(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return _write_data(tmp_path_factory.mktemp("train") / "data")
 
 
+ARTIFACTS = ("head.safetensors", "adapter/adapter_model.safetensors", "adapter/adapter_config.json", "labels.json")
+
+
 def _artifact_bytes(folder: Path) -> dict[str, bytes]:
-    return {
-        rel: (folder / rel).read_bytes()
-        for rel in ("head.safetensors", "adapter/adapter_model.safetensors", "adapter/adapter_config.json", "labels.json")
-    }
+    return {rel: (folder / rel).read_bytes() for rel in ARTIFACTS}
 
 
 def test_cli_training_is_seeded_reproducible_and_loads(data: Path, tmp_path: Path) -> None:
