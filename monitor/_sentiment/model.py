@@ -94,12 +94,14 @@ def save_artifacts(net: SentimentNet, out: Path, base_name: str) -> None:
     enc: Any = net.encoder
     if not hasattr(enc, "save_pretrained") or not hasattr(enc, "peft_config"):
         raise ModelError("the encoder carries no LoRA adapter to save")
-    enc.peft_config["default"].base_model_name_or_path = base_name
+    cfg = enc.peft_config["default"]
+    cfg.base_model_name_or_path = base_name
+    if isinstance(cfg.target_modules, set | list):  # peft keeps a set: written sorted, same weights give same bytes
+        cfg.target_modules = sorted(cfg.target_modules)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # peft warns that the base is not on the hub
         enc.save_pretrained(str(out / "adapter"))
     (out / "adapter" / "README.md").unlink(missing_ok=True)  # peft's empty card template
-    sort_target_modules(out / "adapter" / "adapter_config.json")
     head = {k: v.detach().float().contiguous() for k, v in net.head.state_dict().items()}
     save_file(head, str(out / "head.safetensors"))
     labels = {str(i): label for i, label in enumerate(LABELS)}
@@ -107,14 +109,6 @@ def save_artifacts(net: SentimentNet, out: Path, base_name: str) -> None:
     for p in out.rglob("*"):
         if p.is_file():
             p.chmod(0o644)  # safetensors writes 0600; these files are meant to be shared
-
-
-def sort_target_modules(config_file: Path) -> None:
-    """Write peft's ``target_modules`` (kept as a set, so in any order) sorted: same weights, same bytes."""
-    cfg = json.loads(config_file.read_text(encoding="utf-8"))
-    if isinstance(cfg.get("target_modules"), list):
-        cfg["target_modules"] = sorted(cfg["target_modules"])
-        config_file.write_text(json.dumps(cfg, indent=2, sort_keys=True) + "\n", encoding="utf-8")
 
 
 def load_trained(base_dir: Path, model_dir: Path, *, merge: bool = True) -> SentimentNet:
@@ -144,5 +138,4 @@ __all__ = [
     "load_trained",
     "mean_pool",
     "save_artifacts",
-    "sort_target_modules",
 ]
